@@ -1,0 +1,2 @@
+// @weft/proxy: the sidecar / gateway proxy runtime.
+export {};

@@ -1,0 +1,80 @@
+// Import boundaries between Weft's packages (see ARCHITECTURE.md,
+// "Dependency direction"). Each entry lists what a package may NOT import.
+
+/** I/O libraries and Node modules that would make the domain impure. */
+const IO_MODULES = [
+  "@prisma/*",
+  "prisma",
+  "@trpc/*",
+  "react",
+  "react-dom",
+  "react/*",
+  "next",
+  "next/*",
+  "@kubernetes/client-node",
+  "pg",
+  "ioredis",
+  "redis",
+  ...[
+    "net",
+    "http",
+    "http2",
+    "https",
+    "tls",
+    "fs",
+    "fs/promises",
+    "dgram",
+    "dns",
+    "child_process",
+    "cluster",
+    "worker_threads",
+  ].flatMap((m) => [m, `node:${m}`]),
+];
+
+const message = {
+  pure: "mesh-model is the pure domain: no I/O libraries and nothing of ours (ARCHITECTURE.md, dependency direction).",
+  typeOnly: "apps/api is reachable only as types: use `import type { AppRouter } from \"@weft/api\"`.",
+  direction: "this import points against the dependency direction in ARCHITECTURE.md.",
+};
+
+/**
+ * Restricted imports per package name. `typeOnly` entries are allowed as
+ * `import type` and refused as values.
+ * @type {Record<string, { forbidden?: { group: string[], message: string }[], typeOnly?: string[] }>}
+ */
+export const boundaries = {
+  "@weft/mesh-model": {
+    forbidden: [
+      { group: IO_MODULES, message: message.pure },
+      { group: ["@weft/*"], message: message.pure },
+    ],
+  },
+  "@weft/proxy": {
+    forbidden: [{ group: ["@weft/api", "@weft/api/*", "@weft/db", "@weft/db/*", "@weft/web", "@weft/agent", "@prisma/*"], message: message.direction }],
+  },
+  "@weft/db": {
+    forbidden: [{ group: ["@weft/api", "@weft/api/*", "@weft/web", "@weft/agent", "@weft/proxy"], message: message.direction }],
+  },
+  "@weft/api": {
+    forbidden: [{ group: ["@weft/web", "@weft/agent", "@weft/proxy"], message: message.direction }],
+  },
+  "@weft/agent": {
+    forbidden: [{ group: ["@weft/db", "@weft/db/*", "@weft/web", "@prisma/*"], message: message.direction }],
+    typeOnly: ["@weft/api", "@weft/api/*"],
+  },
+  "@weft/web": {
+    forbidden: [{ group: ["@weft/db", "@weft/db/*", "@weft/agent", "@weft/proxy", "@prisma/*"], message: message.direction }],
+    typeOnly: ["@weft/api", "@weft/api/*"],
+  },
+};
+
+/** ESLint rule settings enforcing the boundaries of one package. */
+export function boundaryRules(packageName) {
+  const entry = boundaries[packageName];
+  if (!entry) return {};
+  const patterns = [
+    ...(entry.forbidden ?? []),
+    ...(entry.typeOnly ? [{ group: entry.typeOnly, message: message.typeOnly, allowTypeImports: true }] : []),
+  ];
+  return { "@typescript-eslint/no-restricted-imports": ["error", { patterns }] };
+}

@@ -1,0 +1,3 @@
+import { weft } from "./index.js";
+
+export default weft(import.meta.dirname);

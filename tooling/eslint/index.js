@@ -1,0 +1,32 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import js from "@eslint/js";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+import { boundaryRules } from "./boundaries.js";
+
+/**
+ * The shared flat config for a workspace package. `dir` is the package's
+ * folder; its package.json name selects the import boundaries it obeys.
+ */
+export function weft(dir, ...extra) {
+  const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  return tseslint.config(
+    { ignores: ["**/dist/**", "**/.next/**", "**/generated/**", "**/node_modules/**", "**/*.d.ts", "**/test/fixtures/**"] },
+    js.configs.recommended,
+    ...tseslint.configs.recommended,
+    {
+      languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: "module" },
+      rules: {
+        "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+        "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+        "no-restricted-syntax": [
+          "error",
+          { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: "No .only: it silently skips the rest of the suite." },
+        ],
+      },
+    },
+    { files: ["**/*.{ts,tsx,js,mjs}"], rules: boundaryRules(name) },
+    ...extra,
+  );
+}

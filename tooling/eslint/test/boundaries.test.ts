@@ -1,0 +1,40 @@
+import { join } from "node:path";
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+
+/** Lints `code` as if it were a source file of the package in `pkgDir`, with that package's real config. */
+async function lintAs(pkgDir: string, code: string) {
+  const cwd = join(root, pkgDir);
+  const eslint = new ESLint({ cwd });
+  const [result] = await eslint.lintText(code, { filePath: join(cwd, "src", "boundary-fixture.ts") });
+  return (result?.messages ?? []).filter((m) => m.ruleId === "@typescript-eslint/no-restricted-imports");
+}
+
+describe("import boundaries", () => {
+  it.each([
+    ["packages/mesh-model", 'import { PrismaClient } from "@prisma/client";\nexport const c = PrismaClient;'],
+    ["packages/mesh-model", 'import { initTRPC } from "@trpc/server";\nexport const t = initTRPC;'],
+    ["packages/mesh-model", 'import { readFileSync } from "node:fs";\nexport const r = readFileSync;'],
+    ["packages/mesh-model", 'import { createServer } from "node:http";\nexport const s = createServer;'],
+    ["packages/mesh-model", 'import * as k8s from "@kubernetes/client-node";\nexport const k = k8s;'],
+    ["packages/mesh-model", 'import { createDb } from "@weft/db";\nexport const d = createDb;'],
+    ["apps/web", 'import { appRouter } from "@weft/api";\nexport const r = appRouter;'],
+    ["apps/agent", 'import { appRouter } from "@weft/api";\nexport const r = appRouter;'],
+    ["apps/web", 'import { createPrismaClient } from "@weft/db";\nexport const c = createPrismaClient;'],
+    ["packages/proxy", 'import { createPrismaClient } from "@weft/db";\nexport const c = createPrismaClient;'],
+  ])("%s refuses: %s", async (pkg, code) => {
+    const messages = await lintAs(pkg, code);
+    expect(messages.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["packages/mesh-model", 'import { z } from "zod";\nexport const s = z.string();'],
+    ["apps/web", 'import type { AppRouter } from "@weft/api";\nexport type R = AppRouter;'],
+    ["apps/agent", 'import type { AppRouter } from "@weft/api";\nexport type R = AppRouter;'],
+    ["apps/api", 'import { createPrismaClient } from "@weft/db";\nexport const c = createPrismaClient;'],
+  ])("%s allows: %s", async (pkg, code) => {
+    expect(await lintAs(pkg, code)).toEqual([]);
+  });
+});
