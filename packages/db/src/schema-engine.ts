@@ -11,6 +11,13 @@ import {
 import * as bindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { SchemaEngine } from "@prisma/schema-engine-wasm";
 
+// @types/node 20 does not declare the WebAssembly global; this is the part we use.
+const wasmRuntime = (globalThis as unknown as {
+  WebAssembly: {
+    instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  };
+}).WebAssembly;
+
 let loaded: Promise<typeof bindings> | undefined;
 let lastPanic: string | undefined;
 
@@ -33,8 +40,8 @@ function loadSchemaEngineModule(): Promise<typeof bindings> {
       },
     };
     const bytes = await readFile(fileURLToPath(wasmUrl));
-    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": bindings });
-    bindings.__wbg_set_wasm(instance.exports);
+    const { instance } = await wasmRuntime.instantiate(bytes, { "./schema_engine_bg.js": bindings });
+    bindings.__wbg_set_wasm(instance.exports as never);
     (instance.exports.__wbindgen_start as () => void)();
     return bindings;
   })();

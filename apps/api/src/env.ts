@@ -1,0 +1,54 @@
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a port number" })
+    .int("must be a whole number")
+    .min(0, "must be between 0 and 65535")
+    .max(65535, "must be between 0 and 65535")
+    .default(fallback);
+
+/** The manager's environment, parsed once at start. */
+export const EnvSchema = z.object({
+  WEFT_API_HOST: z.string().min(1).default("127.0.0.1").describe("Address the manager API listens on."),
+  WEFT_API_PORT: port(4000).describe("Port of the manager API."),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1, "is empty; unset it to use the embedded database")
+    .optional()
+    .describe("PostgreSQL URL; unset, the manager runs an embedded PostgreSQL in WEFT_HOME."),
+  WEFT_HOME: z.string().min(1).default(".weft").describe("State folder (embedded database, generated secrets)."),
+  WEFT_DB_PORT: port(0).describe("Loopback port of the embedded database; 0 picks a free one."),
+  WEFT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("Log level."),
+});
+
+export type Env = z.infer<typeof EnvSchema> & { WEFT_HOME: string };
+
+/** A bad environment variable, named with the reason. */
+export class EnvError extends Error {
+  override readonly name = "EnvError";
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(problems.map((p) => `${p.variable}: ${p.message}`).join("\n"));
+  }
+}
+
+/** Parses the environment; throws EnvError naming each bad variable. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Env {
+  // An empty variable means "unset" for optional settings, as in most shells' habits.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([k, v]) => !(k in EnvSchema.shape && k !== "DATABASE_URL" && v === "")));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? "environment");
+        const got = source[variable];
+        const shown = variable === "DATABASE_URL" || got === undefined ? "" : ` (got "${got}")`;
+        return { variable, message: `${issue.message}${shown}` };
+      }),
+    );
+  }
+  const env = result.data;
+  return { ...env, WEFT_HOME: isAbsolute(env.WEFT_HOME) ? env.WEFT_HOME : resolve(cwd, env.WEFT_HOME) };
+}

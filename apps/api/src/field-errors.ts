@@ -1,0 +1,22 @@
+import type { ZodError } from "zod";
+
+/** One invalid field: where it is and why it is wrong. */
+export interface FieldError {
+  /** Path in dotted/bracket form, e.g. `spec.rules[0].backendRefs[1].weight`; empty for the whole input. */
+  path: string;
+  message: string;
+  code: string;
+}
+
+/** Formats a path the way operators read it in YAML: `a.b[0].c`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === "number") return `${out}[${key}]`;
+    const name = String(key);
+    return out === "" ? name : `${out}.${name}`;
+  }, "");
+}
+
+export function toFieldErrors(error: ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message, code: issue.code }));
+}

@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { AnyRouter } from "@trpc/server";
+import type { Database } from "@weft/db";
+import { createContextFactory } from "./context.ts";
+import { checkHealth } from "./features/health/health.service.ts";
+import type { Logger } from "./logger.ts";
+import { appRouter } from "./router.ts";
+
+export interface ManagerServerOptions {
+  db: Database;
+  log: Logger;
+  host: string;
+  port: number;
+  /** Replaces the app router; tests use it to exercise the transport with their own procedures. */
+  router?: AnyRouter;
+}
+
+export interface ManagerServer {
+  server: Server;
+  /** http://host:port of the running API. */
+  url: string;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+/** The manager's HTTP server: tRPC under /trpc and the /healthz probe. */
+export async function startManagerServer(options: ManagerServerOptions): Promise<ManagerServer> {
+  const startedAt = new Date();
+  const trpc = createHTTPHandler({
+    router: options.router ?? appRouter,
+    createContext: createContextFactory({ db: options.db, log: options.log, startedAt }),
+    basePath: "/trpc/",
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") options.log.error({ err: error, path }, "procedure failed");
+    },
+  });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+      checkHealth(options.db, startedAt).then(
+        (report) => sendJson(res, report.status === "ok" ? 200 : 503, report),
+        (err: Error) => sendJson(res, 503, { status: "degraded", error: err.message }),
+      );
+      return;
+    }
+    if (path?.startsWith("/trpc/")) {
+      trpc(req, res);
+      return;
+    }
+    sendJson(res, 404, { error: "not found" });
+  });
+  // Keep-alive connections from the dashboard's proxy outlive requests; don't let them hold shutdown.
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

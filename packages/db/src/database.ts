@@ -1,0 +1,86 @@
+import { parseConnectionUrl, type ConnectionTarget } from "./connection-url.ts";
+import { createPrismaClient } from "./client.ts";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.ts";
+import type { PrismaClient } from "./generated/prisma/client.ts";
+import { applyMigrations, type MigrationPaths } from "./migrate.ts";
+import { probeDatabase } from "./probe.ts";
+
+export type DatabaseKind = "external" | "embedded";
+
+/** What `/healthz` reports about the database. */
+export interface DatabaseHealth {
+  status: "up" | "down";
+  kind: DatabaseKind;
+  /** host:port/database, never credentials. */
+  target: string;
+  latencyMs?: number;
+  error?: string;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: DatabaseKind;
+  /** The URL clients use; for the embedded database, a loopback port. */
+  url: string;
+  /** Migrations applied while opening (empty when already up to date or not migrating). */
+  appliedMigrations: string[];
+  health(): Promise<DatabaseHealth>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions extends MigrationPaths {
+  /** DATABASE_URL; when absent the embedded database is started in `home`. */
+  databaseUrl?: string;
+  /** The state folder (WEFT_HOME) for the embedded database. */
+  home: string;
+  /** Apply pending migrations before returning. */
+  migrate?: boolean;
+  /** Fixed loopback port for the embedded database (0 picks one). */
+  embeddedPort?: number;
+}
+
+/**
+ * Opens the manager's database: the PostgreSQL in DATABASE_URL, or with none
+ * set, an embedded PostgreSQL whose data lives in the state folder. Both are
+ * used through the same Prisma client and migrated by the same tool.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  let target: ConnectionTarget;
+  if (options.databaseUrl) {
+    target = parseConnectionUrl(options.databaseUrl, "DATABASE_URL");
+    await probeDatabase(target, "DATABASE_URL");
+  } else {
+    embedded = await startEmbeddedDatabase({ home: options.home, port: options.embeddedPort });
+    target = parseConnectionUrl(embedded.url, "embedded database");
+  }
+  const kind: DatabaseKind = embedded ? "embedded" : "external";
+  try {
+    const appliedMigrations = options.migrate ? await applyMigrations(target.url, options) : [];
+    // The embedded server multiplexes one PostgreSQL session: one connection keeps statements from interleaving.
+    const prisma = createPrismaClient({ url: target.url, maxConnections: embedded ? 1 : 10 });
+    const where = `${target.host}:${target.port}/${target.database}`;
+    return {
+      prisma,
+      kind,
+      url: target.url,
+      appliedMigrations,
+      async health() {
+        const started = performance.now();
+        try {
+          await prisma.$queryRaw`SELECT 1`;
+          return { status: "up", kind, target: where, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+        } catch (err) {
+          return { status: "down", kind, target: where, error: (err as Error).message.split("\n")[0] };
+        }
+      },
+      async close() {
+        await prisma.$disconnect();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,10 @@
+export { createPrismaClient, type PrismaClientOptions } from "./client.ts";
+export { parseConnectionUrl, withDatabase, type ConnectionTarget } from "./connection-url.ts";
+export { openDatabase, type Database, type DatabaseHealth, type DatabaseKind, type OpenDatabaseOptions } from "./database.ts";
+export { startEmbeddedDatabase, type EmbeddedDatabase, type EmbeddedOptions } from "./embedded.ts";
+export { DatabaseError, type DatabaseErrorCode } from "./errors.ts";
+export { applyMigrations, createMigration, loadMigrations, pendingSchemaChanges } from "./migrate.ts";
+export { probeDatabase } from "./probe.ts";
+export { lockStateDir, type StateLock } from "./state-lock.ts";
+export { Prisma, PrismaClient } from "./generated/prisma/client.ts";
+export * from "./generated/prisma/enums.ts";
