@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import {
   bindMigrationAwareSqlAdapterFactory,
@@ -33,13 +34,13 @@ export function lastSchemaEnginePanic(): string | undefined {
  */
 function loadSchemaEngineModule(): Promise<typeof bindings> {
   loaded ??= (async () => {
-    const wasmUrl = new URL("./schema_engine_bg.wasm", import.meta.resolve("@prisma/schema-engine-wasm"));
+    const wasmPath = join(dirname(createRequire(import.meta.url).resolve("@prisma/schema-engine-wasm")), "schema_engine_bg.wasm");
     (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY ??= {
       set_message(message: string) {
         lastPanic = message;
       },
     };
-    const bytes = await readFile(fileURLToPath(wasmUrl));
+    const bytes = await readFile(wasmPath);
     const { instance } = await wasmRuntime.instantiate(bytes, { "./schema_engine_bg.js": bindings });
     bindings.__wbg_set_wasm(instance.exports as never);
     (instance.exports.__wbindgen_start as () => void)();
