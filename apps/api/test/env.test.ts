@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "../src/env.ts";
+
+describe("parseEnv", () => {
+  it("applies defaults and resolves WEFT_HOME against the working directory", () => {
+    const env = parseEnv({}, "/srv/weft");
+    expect(env).toMatchObject({ WEFT_API_HOST: "127.0.0.1", WEFT_API_PORT: 4000, WEFT_HOME: "/srv/weft/.weft" });
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    [{ WEFT_API_PORT: "abc" }, 'WEFT_API_PORT: must be a port number (got "abc")'],
+    [{ WEFT_API_PORT: "70000" }, 'WEFT_API_PORT: must be between 0 and 65535 (got "70000")'],
+    [{ WEFT_DB_PORT: "1.5" }, 'WEFT_DB_PORT: must be a whole number (got "1.5")'],
+    [{ WEFT_LOG_LEVEL: "loud" }, "WEFT_LOG_LEVEL:"],
+    [{ DATABASE_URL: " " }, "DATABASE_URL: is empty; unset it to use the embedded database"],
+  ])("names the variable: %o", (source, message) => {
+    expect(() => parseEnv(source)).toThrow(EnvError);
+    expect(() => parseEnv(source)).toThrow(message);
+  });
+
+  it("reports every bad variable at once and never echoes DATABASE_URL", () => {
+    const err = (() => {
+      try {
+        parseEnv({ WEFT_API_PORT: "x", WEFT_LOG_LEVEL: "loud", DATABASE_URL: "" });
+      } catch (e) {
+        return e as EnvError;
+      }
+    })();
+    expect(err?.problems.map((p) => p.variable).sort()).toEqual(["DATABASE_URL", "WEFT_API_PORT", "WEFT_LOG_LEVEL"]);
+  });
+});

@@ -1,0 +1,106 @@
+import { Writable } from "node:stream";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { openDatabase, type Database } from "@weft/db";
+import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
+import superjson from "superjson";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createLogger } from "../src/logger.ts";
+import type { AppRouter } from "../src/router.ts";
+import { startManagerServer, type ManagerServer } from "../src/server.ts";
+import { publicProcedure, router } from "../src/trpc.ts";
+
+describe("manager API over HTTP", () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let api: ManagerServer;
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = await openDatabase({ databaseUrl: testDb.url, home: "/nonexistent", migrate: true });
+    api = await startManagerServer({ db, log: createLogger("info", sink), host: "127.0.0.1", port: 0 });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it("GET /healthz reports the database as up", async () => {
+    const res = await fetch(`${api.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    const body = await res.json();
+    expect(body).toMatchObject({ status: "ok", database: { status: "up", kind: "external" } });
+    expect(body.database.target).toMatch(/^127\.0\.0\.1:5432\/weft_test_|^127\.0\.0\.1:\d+\/postgres$/);
+    expect(JSON.stringify(body)).not.toMatch(/postgresql:\/\//);
+  });
+
+  it("answers health.status through a typed tRPC client", async () => {
+    const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${api.url}/trpc`, transformer: superjson })] });
+    const report = await client.health.status.query();
+    expect(report.status).toBe("ok");
+    expect(report.database.status).toBe("up");
+    expect(report.uptimeSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it("answers 404 for unknown paths and unknown procedures", async () => {
+    expect((await fetch(`${api.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${api.url}/trpc/nothing.here`)).status).toBe(404);
+  });
+
+  it("reports /healthz as degraded (503) when the database is down", async () => {
+    const brokenDb: Database = { ...db, health: async () => ({ status: "down", kind: "external", target: "x:1/y", error: "connection refused" }) };
+    const degraded = await startManagerServer({ db: brokenDb, log: createLogger("silent"), host: "127.0.0.1", port: 0 });
+    try {
+      const res = await fetch(`${degraded.url}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: "degraded", database: { status: "down", error: "connection refused" } });
+    } finally {
+      await degraded.close();
+    }
+  });
+});
+
+describe("error formatter", () => {
+  // A router built with the manager's own tRPC instance, served by the real server.
+  const testRouter = router({
+    applyRoute: publicProcedure
+      .input(z.object({ spec: z.object({ rules: z.array(z.object({ backendRefs: z.array(z.object({ weight: z.number().int().min(0) })) })) }) }))
+      .mutation(() => "applied"),
+  });
+  let api: ManagerServer;
+  beforeAll(async () => {
+    const noDb = { health: async () => ({ status: "up", kind: "embedded", target: "-" }) } as unknown as Database;
+    api = await startManagerServer({ db: noDb, log: createLogger("silent"), host: "127.0.0.1", port: 0, router: testRouter });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it("returns the path of every invalid field", async () => {
+    const client = createTRPCClient<typeof testRouter>({ links: [httpBatchLink({ url: `${api.url}/trpc`, transformer: superjson })] });
+    const err = await client.applyRoute
+      .mutate({ spec: { rules: [{ backendRefs: [{ weight: 1 }, { weight: -1 }] }, { backendRefs: [{ weight: "x" as unknown as number }] }] } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TRPCClientError);
+    const data = (err as TRPCClientError<typeof testRouter>).data as { code: string; httpStatus: number; fieldErrors: { path: string }[] };
+    expect(data.code).toBe("BAD_REQUEST");
+    expect(data.httpStatus).toBe(400);
+    expect(data.fieldErrors.map((e) => e.path)).toEqual(["spec.rules[0].backendRefs[1].weight", "spec.rules[1].backendRefs[0].weight"]);
+  });
+
+  it("survives malformed request bodies", async () => {
+    const res = await fetch(`${api.url}/trpc/applyRoute`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    expect(res.status).toBe(400);
+    const again = await fetch(`${api.url}/healthz`);
+    expect(again.status).toBe(200);
+  });
+});
