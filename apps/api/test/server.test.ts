@@ -37,7 +37,7 @@ describe("manager API over HTTP", () => {
     const res = await fetch(`${api.url}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-    const body = await res.json();
+    const body = (await res.json()) as { database: { target: string } };
     expect(body).toMatchObject({ status: "ok", database: { status: "up", kind: "external" } });
     expect(body.database.target).toMatch(/^127\.0\.0\.1:5432\/weft_test_|^127\.0\.0\.1:\d+\/postgres$/);
     expect(JSON.stringify(body)).not.toMatch(/postgresql:\/\//);
