@@ -1,0 +1,10 @@
+import type { NextConfig } from "next";
+
+// /trpc and /healthz are forwarded to the manager by src/proxy.ts at run time
+// (not by `rewrites()`, whose destinations `next build` freezes into the output).
+const config: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+};
+
+export default config;
