@@ -66,6 +66,13 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
+// npm answers SIGTERM by exiting without passing it on to the script, which
+// would orphan us; a changed parent means whoever started us is gone.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stopAll(0);
+}, 500).unref();
+
 function watch(child: Child): Child {
   children.push(child);
   void child.exited.then((code) => {
