@@ -26,7 +26,8 @@ export function weft(dir, ...extra) {
         ],
       },
     },
-    { files: ["**/*.{ts,tsx,js,mjs}"], rules: boundaryRules(name) },
+    // Tool configuration files (eslint.config.js, vitest.config.ts, ...) are not the package's code.
+    { files: ["**/*.{ts,tsx,js,mjs}"], ignores: ["*.config.{ts,js,mjs}"], rules: boundaryRules(name) },
     ...extra,
   );
 }

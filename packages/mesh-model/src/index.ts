@@ -1,3 +1,38 @@
 // @weft/mesh-model: the pure domain of Weft (resource schemas, validation,
 // route matching, policy evaluation, config compilation). No I/O.
-export {};
+
+// Shared building blocks
+export * from "./common/duration.ts";
+export * from "./common/identity.ts";
+export * from "./common/issues.ts";
+export * from "./common/metadata.ts";
+export * from "./common/names.ts";
+export * from "./common/references.ts";
+export * from "./common/retry.schema.ts";
+
+// Kinds
+export * from "./mesh/mesh.schema.ts";
+export * from "./http-route/http-route.schema.ts";
+export * from "./http-route/regex.ts";
+export * from "./http-route/route-match-cover.ts";
+export * from "./traffic-policy/traffic-policy.schema.ts";
+export * from "./authorization-policy/authorization-policy.schema.ts";
+export * from "./authorization-policy/authorization-evaluation.ts";
+export * from "./request-authentication/request-authentication.schema.ts";
+export * from "./gateway/gateway.schema.ts";
+export * from "./external-service/external-service.schema.ts";
+
+// All kinds, reading and writing
+export * from "./resource/resource.schema.ts";
+export * from "./resource/resource-codec.ts";
+
+// Cross-resource analysis
+export * from "./analysis/snapshot.ts";
+export * from "./analysis/findings.ts";
+export * from "./analysis/analyze.ts";
+export { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } from "./http-route/http-route.analyzers.ts";
+export { analyzeTrafficPolicyConflicts } from "./traffic-policy/traffic-policy.analyzers.ts";
+export { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "./authorization-policy/authorization-policy.analyzers.ts";
+export { analyzeGatewayHosts } from "./gateway/gateway.analyzers.ts";
+export { analyzePolicyTargets } from "./analysis/policy-targets.analyzer.ts";
+export { analyzeResourceIdentity } from "./analysis/resource-identity.analyzer.ts";

@@ -1,2 +1,5 @@
 // @weft/proxy: the sidecar / gateway proxy runtime.
-export {};
+export { WeftProxy, ProxyConfigError, type ApplyResult, type Logger, type ProxyOptions } from "./proxy.ts";
+export { FLAGS_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
+export { ProxyMetrics } from "./metrics.ts";
+export { loadConfigFile } from "./config-file.ts";

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { DurationSchema } from "../common/duration.ts";
+import { TrustDomainSchema } from "../common/identity.ts";
+import { ClusterMetadataSchema, defineResource } from "../common/metadata.ts";
+import { RetrySchema } from "../common/retry.schema.ts";
+import { LoadBalancingAlgorithmSchema } from "../traffic-policy/traffic-policy.schema.ts";
+
+/** How the inbound listeners of proxies treat plaintext traffic. */
+export const MtlsModeSchema = z
+  .enum(["STRICT", "PERMISSIVE"])
+  .describe("STRICT: inbound proxies accept only mutual TLS from mesh identities; PERMISSIVE: they also accept plaintext (for migrating workloads into the mesh).");
+export type MtlsMode = z.infer<typeof MtlsModeSchema>;
+
+export const MeshDefaultsSchema = z
+  .strictObject({
+    connectTimeout: DurationSchema.default("5s").describe("Default timeout for opening a connection to a backend. Default 5s."),
+    requestTimeout: DurationSchema.optional().describe("Default timeout of a whole request, retries included; no timeout when omitted."),
+    idleTimeout: DurationSchema.default("1h").describe("Default time after which an idle connection is closed. Default 1h."),
+    loadBalancing: LoadBalancingAlgorithmSchema.default("EWMA").describe("Default load-balancing algorithm. Default EWMA."),
+    retry: RetrySchema.optional().describe("Default retry settings for routes and policies that set none."),
+  })
+  .describe("Mesh-wide defaults; TrafficPolicies and route rules override them.");
+
+export const MeshSpecSchema = z
+  .strictObject({
+    trustDomain: TrustDomainSchema.describe("SPIFFE trust domain of every workload identity: spiffe://<trustDomain>/ns/<namespace>/sa/<account>."),
+    mtls: z
+      .strictObject({
+        mode: MtlsModeSchema.default("STRICT"),
+      })
+      .default({ mode: "STRICT" })
+      .describe("Mutual TLS between proxies."),
+    defaults: MeshDefaultsSchema.optional(),
+  })
+  .describe("Mesh-wide settings: identity and defaults.");
+
+/** The mesh itself: trust domain, mTLS mode and defaults. Mesh-wide (no namespace). */
+export const MeshSchema = defineResource({
+  kind: "Mesh",
+  metadata: ClusterMetadataSchema,
+  spec: MeshSpecSchema,
+  description: "The mesh: its trust domain, mutual TLS mode and defaults. One per manager.",
+});
+export type Mesh = z.infer<typeof MeshSchema>;
+export type MeshInput = z.input<typeof MeshSchema>;

@@ -1,0 +1,527 @@
+// The ProxyConfig: the compiled, proxy-facing form of the mesh config. The
+// agent compiles user resources (HTTPRoute, TrafficPolicy, ...) into one of
+// these per proxy; the proxy validates it with this schema before swapping it
+// in. Field names follow Gateway API where the concept is the same, so a
+// compiled config reads like the HTTPRoute it came from.
+import { z } from "zod";
+
+const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+
+/** A duration in whole milliseconds (1 ms .. 24 h). */
+export const DurationMsSchema = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_DURATION_MS)
+  .describe("A duration in whole milliseconds (1 ms to 24 h).");
+
+/** A TCP port; 0 asks the OS for an ephemeral port (tests, local runs). */
+export const PortSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(65535)
+  .describe("TCP port; 0 lets the operating system pick a free port.");
+
+const NameSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a lowercase DNS-style name")
+  .describe("Lowercase DNS-style name.");
+
+const HeaderNameSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "must be a valid HTTP header name (RFC 9110 token)")
+  .describe("HTTP header name (RFC 9110 token); matched case-insensitively.");
+
+/** Values must not smuggle a CR or LF into the forwarded request. */
+const HeaderValueSchema = z
+  .string()
+  .max(4096)
+  .regex(/^[^\r\n\0]*$/, "must not contain CR, LF or NUL")
+  .describe("HTTP header value (no CR, LF or NUL).");
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const RegexSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine(compiles, "must be a valid ECMAScript regular expression")
+  .describe("ECMAScript regular expression, matched against the whole value (implicitly anchored).");
+
+export const LocalitySchema = z
+  .object({
+    zone: z.string().min(1).optional().describe("Availability zone (e.g. topology.kubernetes.io/zone)."),
+    cluster: z.string().min(1).optional().describe("Weft cluster name."),
+  })
+  .describe("Where a workload runs; the proxy prefers endpoints in its own zone, then its own cluster.");
+export type Locality = z.infer<typeof LocalitySchema>;
+
+export const NodeSchema = z
+  .object({
+    service: NameSchema.describe("Service of the workload this proxy serves (the `source_service` metric label)."),
+    namespace: NameSchema.describe("Namespace of that workload; short hostnames resolve in it."),
+    version: z.string().min(1).optional().describe("Version label of the workload (e.g. v2)."),
+    locality: LocalitySchema.prefault({}).describe("Locality of the workload, for locality-aware load balancing."),
+  })
+  .describe("Identity and placement of the workload this proxy runs beside.");
+export type ProxyNode = z.infer<typeof NodeSchema>;
+
+// ---------------------------------------------------------------- listeners
+
+const listenerBase = {
+  name: NameSchema.describe("Unique listener name; listeners are matched by name across config versions."),
+  address: z.string().min(1).default("127.0.0.1").describe("Address to bind. Defaults to loopback."),
+  port: PortSchema.describe("Port to bind; 0 picks an ephemeral port."),
+};
+
+export const OutboundListenerSchema = z
+  .object({
+    kind: z.literal("outbound").describe("Outbound: the local app calls other services through it (HTTP proxy or Host header)."),
+    ...listenerBase,
+    virtualHost: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Per-upstream port: route every request on this listener through this virtual host, whatever its Host header."),
+  })
+  .describe("Outbound HTTP listener on loopback.");
+
+export const InboundListenerSchema = z
+  .object({
+    kind: z.literal("inbound").describe("Inbound: other proxies reach the local app through it."),
+    ...listenerBase,
+    app: z
+      .object({
+        address: z.string().min(1).default("127.0.0.1").describe("Address of the local application."),
+        port: PortSchema.min(1).describe("Port of the local application."),
+      })
+      .describe("The local application behind this listener."),
+    timeoutMs: DurationMsSchema.optional().describe("Time allowed for the app to send response headers."),
+  })
+  .describe("Inbound listener in front of the local application (plain HTTP; mTLS comes later).");
+
+export const AdminListenerSchema = z
+  .object({
+    kind: z.literal("admin").describe("Admin: /ready, /config, /stats and /metrics."),
+    ...listenerBase,
+  })
+  .describe("Admin listener.");
+
+export const ListenerSchema = z
+  .discriminatedUnion("kind", [OutboundListenerSchema, InboundListenerSchema, AdminListenerSchema])
+  .describe("A listener the proxy binds.");
+export type Listener = z.infer<typeof ListenerSchema>;
+export type OutboundListener = z.infer<typeof OutboundListenerSchema>;
+export type InboundListener = z.infer<typeof InboundListenerSchema>;
+export type AdminListener = z.infer<typeof AdminListenerSchema>;
+
+// ------------------------------------------------------------------ matches
+
+export const PathMatchTypeSchema = z
+  .enum(["Exact", "PathPrefix", "RegularExpression"])
+  .describe("Exact path, element-wise path prefix, or whole-path regular expression.");
+export type PathMatchType = z.infer<typeof PathMatchTypeSchema>;
+
+export const PathMatchSchema = z
+  .object({
+    type: PathMatchTypeSchema.default("PathPrefix"),
+    value: z.string().min(1).max(1024).default("/").describe("The path, prefix or pattern."),
+  })
+  .superRefine((m, ctx) => {
+    if (m.type !== "RegularExpression" && !m.value.startsWith("/")) {
+      ctx.addIssue({ code: "custom", path: ["value"], message: "must start with '/'" });
+    }
+    if (m.type === "RegularExpression" && !compiles(m.value)) {
+      ctx.addIssue({ code: "custom", path: ["value"], message: "must be a valid ECMAScript regular expression" });
+    }
+  })
+  .describe("Match on the request path (without the query string).");
+export type PathMatch = z.infer<typeof PathMatchSchema>;
+
+export const HeaderMatchSchema = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("Exact").describe("Value equals exactly (case-sensitive)."),
+      name: HeaderNameSchema,
+      value: HeaderValueSchema,
+    }),
+    z.object({
+      type: z.literal("RegularExpression").describe("Value matches the whole pattern."),
+      name: HeaderNameSchema,
+      value: RegexSchema,
+    }),
+  ])
+  .describe("Match on one request header.");
+export type HeaderMatch = z.infer<typeof HeaderMatchSchema>;
+
+export const QueryParamMatchSchema = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("Exact").describe("Value equals exactly."),
+      name: z.string().min(1).max(256).describe("Query parameter name (case-sensitive); the first occurrence counts."),
+      value: z.string().max(1024).describe("Expected value."),
+    }),
+    z.object({
+      type: z.literal("RegularExpression").describe("Value matches the whole pattern."),
+      name: z.string().min(1).max(256).describe("Query parameter name (case-sensitive); the first occurrence counts."),
+      value: RegexSchema,
+    }),
+  ])
+  .describe("Match on one query parameter.");
+export type QueryParamMatch = z.infer<typeof QueryParamMatchSchema>;
+
+export const HttpMethodSchema = z
+  .enum(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"])
+  .describe("HTTP method.");
+export type HttpMethod = z.infer<typeof HttpMethodSchema>;
+
+export const RouteMatchSchema = z
+  .object({
+    path: PathMatchSchema.prefault({}).describe("Path match; defaults to PathPrefix '/'."),
+    headers: z.array(HeaderMatchSchema).max(16).default([]).describe("All of these headers must match."),
+    queryParams: z.array(QueryParamMatchSchema).max(16).default([]).describe("All of these query parameters must match."),
+    method: HttpMethodSchema.optional().describe("Method that must match; any method when absent."),
+  })
+  .describe("One match of a rule: every condition in it must hold (AND); a rule's matches are alternatives (OR).");
+export type RouteMatch = z.infer<typeof RouteMatchSchema>;
+
+// ------------------------------------------------------------------ filters
+
+const HeaderPairSchema = z
+  .object({ name: HeaderNameSchema, value: HeaderValueSchema })
+  .describe("A header name and value.");
+
+export const HeaderModifierSchema = z
+  .object({
+    set: z.array(HeaderPairSchema).max(16).default([]).describe("Headers to set, replacing any existing value."),
+    add: z.array(HeaderPairSchema).max(16).default([]).describe("Headers to append to (comma-joined with any existing value)."),
+    remove: z.array(HeaderNameSchema).max(16).default([]).describe("Header names to remove."),
+  })
+  .describe("Header modification, applied as remove, then set, then add.");
+export type HeaderModifier = z.infer<typeof HeaderModifierSchema>;
+
+export const PathModifierSchema = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("ReplaceFullPath").describe("Replace the whole path."),
+      replaceFullPath: z.string().startsWith("/").max(1024).describe("The new path."),
+    }),
+    z.object({
+      type: z.literal("ReplacePrefixMatch").describe("Replace the matched PathPrefix, keeping the rest of the path."),
+      replacePrefixMatch: z.string().startsWith("/").max(1024).describe("The prefix that replaces the matched one."),
+    }),
+  ])
+  .describe("Path modification for a rewrite or redirect.");
+export type PathModifier = z.infer<typeof PathModifierSchema>;
+
+export const RedirectStatusSchema = z
+  .union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)])
+  .describe("Redirect status code.");
+
+export const RouteFilterSchema = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("RequestHeaderModifier").describe("Modify the request headers sent upstream."),
+      requestHeaderModifier: HeaderModifierSchema,
+    }),
+    z.object({
+      type: z.literal("ResponseHeaderModifier").describe("Modify the response headers sent downstream."),
+      responseHeaderModifier: HeaderModifierSchema,
+    }),
+    z.object({
+      type: z.literal("URLRewrite").describe("Rewrite the host and/or path before forwarding."),
+      urlRewrite: z
+        .object({
+          hostname: z.string().min(1).max(253).optional().describe("New Host header value."),
+          path: PathModifierSchema.optional().describe("Path rewrite."),
+        })
+        .describe("Rewrite settings."),
+    }),
+    z.object({
+      type: z.literal("RequestRedirect").describe("Answer with a redirect instead of forwarding."),
+      requestRedirect: z
+        .object({
+          scheme: z.enum(["http", "https"]).optional().describe("Scheme of the Location; the request's when absent."),
+          hostname: z.string().min(1).max(253).optional().describe("Host of the Location; the request's when absent."),
+          path: PathModifierSchema.optional().describe("Path of the Location; the request's when absent."),
+          port: PortSchema.min(1).optional().describe("Port of the Location; omitted when it is the scheme's default."),
+          statusCode: RedirectStatusSchema.default(302),
+        })
+        .describe("Redirect settings."),
+    }),
+  ])
+  .describe("A filter applied to requests that match the rule.");
+export type RouteFilter = z.infer<typeof RouteFilterSchema>;
+
+// ------------------------------------------------------------ rules, routes
+
+export const RetryOnSchema = z
+  .enum(["5xx", "gateway-error", "reset", "connect-failure"])
+  .describe("5xx: any 5xx response; gateway-error: 502, 503, 504; reset: connection reset or closed before the response; connect-failure: cannot connect (includes connect timeout).");
+export type RetryOn = z.infer<typeof RetryOnSchema>;
+
+export const RetryPolicySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10).default(2).describe("Maximum attempts including the first (1 = no retries)."),
+    retryOn: z.array(RetryOnSchema).default(["gateway-error", "connect-failure", "reset"]).describe("Conditions that trigger a retry."),
+    statusCodes: z.array(z.number().int().min(100).max(599)).default([]).describe("Response status codes that are also retried."),
+    backoff: z
+      .object({
+        baseMs: DurationMsSchema.default(25).describe("Base of the exponential backoff."),
+        maxMs: DurationMsSchema.default(250).describe("Upper bound of one backoff interval."),
+      })
+      .prefault({})
+      .describe("Exponential backoff with full jitter between attempts."),
+  })
+  .describe("Retry policy. Requests whose body exceeds the retry buffer limit are never retried.");
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+export const BackendRefSchema = z
+  .object({
+    backend: z.string().min(1).describe("Name of an entry in `backends`."),
+    weight: z.number().int().min(0).max(1_000_000).default(1).describe("Relative weight; 0 sends no traffic."),
+  })
+  .describe("A weighted backend of a rule.");
+export type BackendRef = z.infer<typeof BackendRefSchema>;
+
+export const RouteRuleSchema = z
+  .object({
+    name: z.string().min(1).optional().describe("Optional rule name, for stats and errors."),
+    matches: z.array(RouteMatchSchema).max(64).prefault([{}]).describe("Alternatives; defaults to one PathPrefix '/' match."),
+    filters: z.array(RouteFilterSchema).max(16).default([]).describe("Filters applied in order."),
+    backendRefs: z.array(BackendRefSchema).max(16).default([]).describe("Weighted backends; none (or all weight 0) answers 500."),
+    timeouts: z
+      .object({
+        requestMs: DurationMsSchema.optional().describe("Whole request, all attempts included, until response headers."),
+        perTryMs: DurationMsSchema.optional().describe("One attempt, until response headers."),
+      })
+      .prefault({})
+      .describe("Timeouts; a timeout answers 504 with flag UT."),
+    retry: RetryPolicySchema.optional().describe("Retry policy; no retries when absent."),
+  })
+  .superRefine((rule, ctx) => {
+    const types = rule.filters.map((f) => f.type);
+    if (types.includes("URLRewrite") && types.includes("RequestRedirect")) {
+      ctx.addIssue({ code: "custom", path: ["filters"], message: "URLRewrite and RequestRedirect cannot be combined" });
+    }
+    const usesPrefixReplace = rule.filters.some(
+      (f) =>
+        (f.type === "URLRewrite" && f.urlRewrite.path?.type === "ReplacePrefixMatch") ||
+        (f.type === "RequestRedirect" && f.requestRedirect.path?.type === "ReplacePrefixMatch"),
+    );
+    if (usesPrefixReplace) {
+      rule.matches.forEach((m, i) => {
+        if (m.path.type !== "PathPrefix") {
+          ctx.addIssue({ code: "custom", path: ["matches", i, "path", "type"], message: "ReplacePrefixMatch needs PathPrefix matches" });
+        }
+      });
+    }
+  })
+  .describe("A rule: matches, filters, weighted backends, timeouts and retries.");
+export type RouteRule = z.infer<typeof RouteRuleSchema>;
+
+export const HttpRouteEntrySchema = z
+  .object({
+    name: NameSchema.describe("Name of the HTTPRoute this entry was compiled from."),
+    namespace: NameSchema.describe("Namespace of that HTTPRoute."),
+    creationTimestamp: z.iso.datetime({ offset: true }).describe("Creation time of the HTTPRoute; older routes win precedence ties."),
+    rules: z.array(RouteRuleSchema).min(1).max(64).describe("Rules in declaration order; the first matching rule wins ties."),
+  })
+  .describe("One compiled HTTPRoute attached to a virtual host.");
+export type HttpRouteEntry = z.infer<typeof HttpRouteEntrySchema>;
+
+const HostnameSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/, "must be a lowercase hostname, '*.suffix' or '*'")
+  .describe("Hostname (no port), '*.suffix' wildcard, or '*' for any.");
+
+export const VirtualHostSchema = z
+  .object({
+    name: z.string().min(1).describe("Unique virtual host name (usually `<service>.<namespace>`)."),
+    domains: z
+      .array(HostnameSchema)
+      .min(1)
+      .describe("Hostnames served, e.g. reviews, reviews.default, reviews.default.svc.cluster.local. Exact names beat wildcards."),
+    routes: z.array(HttpRouteEntrySchema).default([]).describe("Compiled HTTPRoutes of this host."),
+  })
+  .describe("A destination service as the app names it, with its routes.");
+export type VirtualHost = z.infer<typeof VirtualHostSchema>;
+
+// ----------------------------------------------------------------- backends
+
+export const EndpointHealthSchema = z
+  .enum(["healthy", "unhealthy", "draining"])
+  .describe("Only healthy endpoints receive new requests.");
+
+export const EndpointSchema = z
+  .object({
+    address: z.string().min(1).describe("IP address or hostname."),
+    port: PortSchema.min(1),
+    health: EndpointHealthSchema.default("healthy"),
+    locality: LocalitySchema.prefault({}),
+    weight: z.number().int().min(1).max(1000).default(1).describe("Relative load-balancing weight."),
+    version: z.string().min(1).optional().describe("Version label (the `destination_version` metric label)."),
+  })
+  .describe("One instance of a backend.");
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const HashOnSchema = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("header").describe("Hash a request header."), name: HeaderNameSchema }),
+    z.object({ kind: z.literal("cookie").describe("Hash a request cookie."), name: z.string().min(1).max(256).describe("Cookie name.") }),
+    z.object({ kind: z.literal("source-address").describe("Hash the client's address.") }),
+  ])
+  .describe("What the ring hash keys on; requests without the key are spread at random.");
+export type HashOn = z.infer<typeof HashOnSchema>;
+
+export const LoadBalancerSchema = z
+  .discriminatedUnion("algorithm", [
+    z.object({ algorithm: z.literal("ewma").describe("Peak-EWMA latency-aware power of two choices (default).") }),
+    z.object({ algorithm: z.literal("least-request").describe("Fewest in-flight requests of two random choices.") }),
+    z.object({ algorithm: z.literal("round-robin").describe("Smooth weighted round robin.") }),
+    z.object({ algorithm: z.literal("random").describe("Weighted random.") }),
+    z.object({
+      algorithm: z.literal("ring-hash").describe("Consistent hashing: the same key goes to the same endpoint."),
+      hashOn: HashOnSchema,
+      pointsPerWeight: z
+        .number()
+        .int()
+        .min(1)
+        .max(1024)
+        .default(160)
+        .describe("Points on the ring per endpoint per unit of weight; fixed per endpoint so adding or removing one only moves its own keys."),
+    }),
+  ])
+  .describe("Load-balancing algorithm.");
+export type LoadBalancer = z.infer<typeof LoadBalancerSchema>;
+
+export const RetryBudgetSchema = z
+  .object({
+    ratio: z.number().min(0).max(10).default(0.2).describe("Retries may add at most this fraction of the requests in the window."),
+    minRetriesPerSecond: z.number().int().min(0).max(10_000).default(10).describe("Floor: retries allowed per second whatever the ratio."),
+    windowMs: DurationMsSchema.default(10_000).describe("Sliding window the ratio is measured over."),
+  })
+  .describe("Retry budget that stops retry storms.");
+export type RetryBudget = z.infer<typeof RetryBudgetSchema>;
+
+export const BackendPolicySchema = z
+  .object({
+    connectTimeoutMs: DurationMsSchema.default(1000).describe("Time allowed to open a connection; exceeding it is a connect failure (UF)."),
+    idleTimeoutMs: DurationMsSchema.default(60_000).describe("A request/response stream with no bytes for this long is aborted."),
+    maxConnectionsPerEndpoint: z.number().int().min(1).max(100_000).optional().describe("Connection cap per endpoint; requests queue above it."),
+    localityFailover: z.boolean().default(true).describe("Prefer same zone, then same cluster, then the rest, failing over when a level has no healthy endpoint."),
+    retryBudget: RetryBudgetSchema.prefault({}),
+  })
+  .describe("Per-backend connection and traffic policy.");
+export type BackendPolicy = z.infer<typeof BackendPolicySchema>;
+
+export const BackendSchema = z
+  .object({
+    name: z.string().min(1).describe("Unique backend (cluster) name referenced by rules, e.g. `reviews.default` or `reviews.default.v2`."),
+    service: NameSchema.describe("Destination service (the `destination_service` metric label)."),
+    namespace: NameSchema.describe("Destination namespace."),
+    version: z.string().min(1).optional().describe("Version subset this backend stands for, if any."),
+    endpoints: z.array(EndpointSchema).default([]).describe("Instances; none healthy answers 503 with flag UH."),
+    loadBalancer: LoadBalancerSchema.prefault({ algorithm: "ewma" }),
+    policy: BackendPolicySchema.prefault({}),
+  })
+  .describe("An upstream cluster: a service (or a version subset of it) and its endpoints.");
+export type Backend = z.infer<typeof BackendSchema>;
+
+export const LimitsSchema = z
+  .object({
+    maxHeaderBytes: z.number().int().min(1024).max(65536).default(16384).describe("Request line plus headers; above it the proxy answers 431."),
+    maxHeaderCount: z.number().int().min(8).max(1000).default(100).describe("Number of request headers; above it 431."),
+    maxUriLength: z.number().int().min(64).max(65536).default(8192).describe("Length of the request target; above it 414."),
+    retryBufferBytes: z.number().int().min(0).max(16 * 1024 * 1024).default(65536).describe("Request bodies up to this size are buffered so they can be retried."),
+  })
+  .describe("Request parsing and buffering limits (applied to listeners when they are created).");
+export type Limits = z.infer<typeof LimitsSchema>;
+
+// --------------------------------------------------------------------- root
+
+export const ProxyConfigSchema = z
+  .object({
+    version: z.string().min(1).max(256).describe("Opaque config version, echoed by /config and acknowledged to the agent."),
+    node: NodeSchema,
+    listeners: z.array(ListenerSchema).default([]).describe("Listeners to bind."),
+    virtualHosts: z.array(VirtualHostSchema).default([]).describe("Destination services reachable through the outbound listeners."),
+    backends: z.array(BackendSchema).default([]).describe("Upstream clusters referenced by rules."),
+    limits: LimitsSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    // Cross-references, each error with its path (Kuma style: collect them all).
+    const dup = (items: readonly { name: string }[], path: string) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        if (seen.has(item.name)) ctx.addIssue({ code: "custom", path: [path, i, "name"], message: `duplicate name '${item.name}'` });
+        seen.add(item.name);
+      });
+    };
+    dup(config.listeners, "listeners");
+    dup(config.virtualHosts, "virtualHosts");
+    dup(config.backends, "backends");
+
+    const bound = new Map<string, number>();
+    config.listeners.forEach((l, i) => {
+      if (l.port === 0) return;
+      const key = `${l.address}:${l.port}`;
+      if (bound.has(key)) ctx.addIssue({ code: "custom", path: ["listeners", i, "port"], message: `${key} is already used by listeners[${bound.get(key)}]` });
+      bound.set(key, i);
+    });
+
+    const vhostNames = new Set(config.virtualHosts.map((v) => v.name));
+    config.listeners.forEach((l, i) => {
+      if (l.kind === "outbound" && l.virtualHost !== undefined && !vhostNames.has(l.virtualHost)) {
+        ctx.addIssue({ code: "custom", path: ["listeners", i, "virtualHost"], message: `unknown virtual host '${l.virtualHost}'` });
+      }
+    });
+
+    const domains = new Map<string, string>();
+    config.virtualHosts.forEach((vh, v) => {
+      vh.domains.forEach((d, di) => {
+        const owner = domains.get(d);
+        if (owner !== undefined && owner !== vh.name) {
+          ctx.addIssue({ code: "custom", path: ["virtualHosts", v, "domains", di], message: `domain '${d}' is also served by virtual host '${owner}'` });
+        }
+        domains.set(d, vh.name);
+      });
+    });
+
+    const backendNames = new Set(config.backends.map((b) => b.name));
+    config.virtualHosts.forEach((vh, v) =>
+      vh.routes.forEach((route, r) =>
+        route.rules.forEach((rule, ri) =>
+          rule.backendRefs.forEach((ref, bi) => {
+            if (!backendNames.has(ref.backend)) {
+              ctx.addIssue({
+                code: "custom",
+                path: ["virtualHosts", v, "routes", r, "rules", ri, "backendRefs", bi, "backend"],
+                message: `unknown backend '${ref.backend}'`,
+              });
+            }
+          }),
+        ),
+      ),
+    );
+  })
+  .describe("The complete configuration of one Weft proxy.");
+
+/** A validated ProxyConfig (defaults applied). */
+export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;
+/** A ProxyConfig as authored, before defaults. */
+export type ProxyConfigInput = z.input<typeof ProxyConfigSchema>;

@@ -1,0 +1,171 @@
+// A backend as the forwarder sees it: endpoints with live stats, a balancer,
+// a keep-alive connection pool and a retry budget. `BackendRegistry` keeps
+// what must survive a config reload (stats, pools, budgets, counters) keyed
+// by backend name, so swapping configs every 100 ms costs no connections.
+import { Agent } from "node:http";
+import type { Backend, ProxyNode } from "@weft/mesh-model/proxy-config";
+import { createBalancer, eligibleEndpoints, EndpointStats, readCookie, type Balancer, type EndpointView, type PickContext } from "./load-balancer.ts";
+import { RetryBudget } from "./retry.ts";
+
+/** Free pooled sockets close after this long: below Node's 5 s server keep-alive default, to avoid reusing a socket the upstream is closing. */
+const FREE_SOCKET_TIMEOUT_MS = 4000;
+
+/** Counters for one backend, kept across reloads. */
+export interface BackendCounters {
+  requests: number;
+  retries: number;
+  retryBudgetExhausted: number;
+  connectFailures: number;
+  timeouts: number;
+  resets: number;
+  noHealthy: number;
+}
+
+/** A pooled http.Agent that is destroyed once retired and idle. */
+export class PooledAgent {
+  readonly agent: Agent;
+  private active = 0;
+  private retired = false;
+
+  constructor(readonly signature: string, options: ConstructorParameters<typeof Agent>[0]) {
+    this.agent = new Agent(options);
+  }
+
+  /** Marks one attempt as using the pool; call the returned function once it is done. */
+  hold(): () => void {
+    this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      if (this.retired && this.active === 0) this.agent.destroy();
+    };
+  }
+
+  retire(): void {
+    this.retired = true;
+    if (this.active === 0) this.agent.destroy();
+  }
+}
+
+interface SharedBackendState {
+  stats: Map<string, EndpointStats>;
+  counters: BackendCounters;
+  agent?: PooledAgent;
+  budget?: RetryBudget;
+  budgetSignature?: string;
+}
+
+function agentSignature(backend: Backend): string {
+  return JSON.stringify([backend.policy.maxConnectionsPerEndpoint ?? null, backend.policy.idleTimeoutMs]);
+}
+
+/** State shared across config versions, by backend name. */
+export class BackendRegistry {
+  private readonly shared = new Map<string, SharedBackendState>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Builds the runtime of `backend` for a new config, reusing shared state. */
+  runtime(backend: Backend, node: ProxyNode): BackendRuntime {
+    let state = this.shared.get(backend.name);
+    if (!state) {
+      state = {
+        stats: new Map(),
+        counters: { requests: 0, retries: 0, retryBudgetExhausted: 0, connectFailures: 0, timeouts: 0, resets: 0, noHealthy: 0 },
+      };
+      this.shared.set(backend.name, state);
+    }
+    const sig = agentSignature(backend);
+    if (state.agent?.signature !== sig) {
+      // The old pool keeps serving requests of the old config, then goes away.
+      state.agent?.retire();
+      state.agent = new PooledAgent(sig, {
+        keepAlive: true,
+        keepAliveMsecs: 1000,
+        maxSockets: backend.policy.maxConnectionsPerEndpoint ?? Infinity,
+        maxFreeSockets: 256,
+        scheduling: "lifo",
+        timeout: Math.min(FREE_SOCKET_TIMEOUT_MS, backend.policy.idleTimeoutMs),
+      });
+    }
+    const budgetSig = JSON.stringify(backend.policy.retryBudget);
+    if (!state.budget || state.budgetSignature !== budgetSig) {
+      state.budget = new RetryBudget(backend.policy.retryBudget, this.now);
+      state.budgetSignature = budgetSig;
+    }
+    const views: EndpointView[] = backend.endpoints.map((endpoint) => {
+      const key = `${endpoint.address}:${endpoint.port}`;
+      let stats = state.stats.get(key);
+      if (!stats) {
+        stats = new EndpointStats();
+        state.stats.set(key, stats);
+      }
+      return { key, endpoint, stats };
+    });
+    return new BackendRuntime(backend, node, views, state.agent, state.budget, state.counters);
+  }
+
+  /** Drops state of backends no config references any more and retires their pools. */
+  prune(keep: ReadonlySet<string>): void {
+    for (const [name, state] of this.shared) {
+      if (keep.has(name)) continue;
+      state.agent?.retire();
+      this.shared.delete(name);
+    }
+  }
+
+  /** Counters and endpoint stats of every backend, for /stats. */
+  snapshot(): Record<string, { counters: BackendCounters }> {
+    const out: Record<string, { counters: BackendCounters }> = {};
+    for (const [name, state] of this.shared) out[name] = { counters: { ...state.counters } };
+    return out;
+  }
+
+  destroyAll(): void {
+    for (const state of this.shared.values()) state.agent?.retire();
+    this.shared.clear();
+  }
+}
+
+export class BackendRuntime {
+  private readonly balancer: Balancer;
+
+  constructor(
+    readonly spec: Backend,
+    readonly node: ProxyNode,
+    readonly endpoints: readonly EndpointView[],
+    readonly pool: PooledAgent,
+    readonly budget: RetryBudget,
+    readonly counters: BackendCounters,
+  ) {
+    this.balancer = createBalancer(spec.loadBalancer);
+  }
+
+  /** The ring-hash key of a request, if the algorithm uses one. */
+  hashKey(headers: Readonly<Record<string, string | string[] | undefined>>, sourceAddress: string | undefined): string | undefined {
+    const lb = this.spec.loadBalancer;
+    if (lb.algorithm !== "ring-hash") return undefined;
+    const hashOn = lb.hashOn;
+    switch (hashOn.kind) {
+      case "header": {
+        const v = headers[hashOn.name.toLowerCase()];
+        return Array.isArray(v) ? v.join(",") : v;
+      }
+      case "cookie": {
+        const cookie = headers.cookie;
+        return readCookie(Array.isArray(cookie) ? cookie.join("; ") : cookie, hashOn.name);
+      }
+      case "source-address":
+        return sourceAddress;
+    }
+  }
+
+  /** Picks an endpoint; undefined when none is healthy. */
+  pick(ctx: PickContext): EndpointView | undefined {
+    const candidates = eligibleEndpoints(this.endpoints, this.node.locality, this.spec.policy.localityFailover, ctx.tried);
+    if (candidates.length === 0) return undefined;
+    return this.balancer.pick(candidates, ctx);
+  }
+}

@@ -1,0 +1,145 @@
+// A small Prometheus registry (text exposition format 0.0.4). The metric
+// names below are a stable interface: the agent scrapes them and the
+// dashboard's rollups depend on them. See packages/proxy/README.md.
+
+type Labels = Record<string, string>;
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+}
+
+function renderLabels(names: readonly string[], values: readonly string[], extra = ""): string {
+  const parts = names.map((n, i) => `${n}="${escapeLabel(values[i] ?? "")}"`);
+  if (extra) parts.push(extra);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+function formatNumber(n: number): string {
+  if (n === Infinity) return "+Inf";
+  if (n === -Infinity) return "-Inf";
+  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(12)));
+}
+
+export interface Family {
+  render(): string;
+}
+
+export class Counter implements Family {
+  private readonly series = new Map<string, { values: string[]; value: number }>();
+  constructor(readonly name: string, readonly help: string, readonly labelNames: readonly string[]) {}
+
+  inc(labels: Labels = {}, by = 1): void {
+    const values = this.labelNames.map((n) => labels[n] ?? "");
+    const key = JSON.stringify(values);
+    const s = this.series.get(key);
+    if (s) s.value += by;
+    else this.series.set(key, { values, value: by });
+  }
+
+  /** Current value of one series (0 when never incremented). */
+  get(labels: Labels = {}): number {
+    return this.series.get(JSON.stringify(this.labelNames.map((n) => labels[n] ?? "")))?.value ?? 0;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const s of this.series.values()) lines.push(`${this.name}${renderLabels(this.labelNames, s.values)} ${formatNumber(s.value)}`);
+    return lines.join("\n");
+  }
+}
+
+export class Gauge implements Family {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    private readonly collect: () => { labels: Labels; value: number }[],
+  ) {}
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const { labels, value } of this.collect()) {
+      lines.push(`${this.name}${renderLabels(this.labelNames, this.labelNames.map((n) => labels[n] ?? ""))} ${formatNumber(value)}`);
+    }
+    return lines.join("\n");
+  }
+}
+
+export class Histogram implements Family {
+  private readonly series = new Map<string, { values: string[]; counts: number[]; sum: number; count: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    readonly buckets: readonly number[],
+  ) {}
+
+  observe(labels: Labels, value: number): void {
+    const values = this.labelNames.map((n) => labels[n] ?? "");
+    const key = JSON.stringify(values);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { values, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, s);
+    }
+    const i = this.buckets.findIndex((b) => value <= b);
+    if (i !== -1) s.counts[i] = (s.counts[i] ?? 0) + 1;
+    s.sum += value;
+    s.count++;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const s of this.series.values()) {
+      let cumulative = 0;
+      this.buckets.forEach((b, i) => {
+        cumulative += s.counts[i] ?? 0;
+        lines.push(`${this.name}_bucket${renderLabels(this.labelNames, s.values, `le="${formatNumber(b)}"`)} ${cumulative}`);
+      });
+      lines.push(`${this.name}_bucket${renderLabels(this.labelNames, s.values, 'le="+Inf"')} ${s.count}`);
+      lines.push(`${this.name}_sum${renderLabels(this.labelNames, s.values)} ${formatNumber(s.sum)}`);
+      lines.push(`${this.name}_count${renderLabels(this.labelNames, s.values)} ${s.count}`);
+    }
+    return lines.join("\n");
+  }
+}
+
+/** Latency buckets in seconds: 1 ms to 30 s. */
+export const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export const EDGE_LABELS = ["source_service", "destination_service", "destination_version"] as const;
+
+/** The proxy's metric families. */
+export class ProxyMetrics {
+  private readonly families: Family[] = [];
+
+  /** weft_requests_total: requests per edge and outcome. */
+  readonly requests = this.add(
+    new Counter("weft_requests_total", "HTTP requests handled, by edge, response code and response flags.", [...EDGE_LABELS, "response_code", "response_flags"]),
+  );
+  /** weft_request_duration_seconds: from request received to response complete. */
+  readonly duration = this.add(
+    new Histogram("weft_request_duration_seconds", "Request duration from arrival to the end of the response, in seconds.", EDGE_LABELS, LATENCY_BUCKETS_SECONDS),
+  );
+  /** weft_upstream_retries_total: retries sent per destination. */
+  readonly retries = this.add(new Counter("weft_upstream_retries_total", "Retries sent upstream.", ["destination_service"]));
+  /** weft_retry_budget_exhausted_total: retries refused by the retry budget. */
+  readonly budgetExhausted = this.add(
+    new Counter("weft_retry_budget_exhausted_total", "Retries not sent because the retry budget was spent.", ["destination_service"]),
+  );
+  /** weft_downstream_protocol_errors_total: malformed or oversized requests answered 4xx. */
+  readonly protocolErrors = this.add(
+    new Counter("weft_downstream_protocol_errors_total", "Malformed or oversized downstream requests.", ["listener", "response_code"]),
+  );
+  /** weft_config_reloads_total: config applications by result (applied, rejected). */
+  readonly reloads = this.add(new Counter("weft_config_reloads_total", "Config applications by result.", ["result"]));
+
+  add<F extends Family>(family: F): F {
+    this.families.push(family);
+    return family;
+  }
+
+  render(): string {
+    return `${this.families.map((f) => f.render()).join("\n")}\n`;
+  }
+}

@@ -1,0 +1,33 @@
+// Response flags: short codes (Envoy's vocabulary) that say why the proxy,
+// not the upstream, shaped a response. They go out in `x-weft-flags` and in
+// the `response_flags` metric label ("-" when none).
+
+export const FLAGS_HEADER = "x-weft-flags";
+
+export const ResponseFlag = {
+  /** No virtual host or route matched the request (404). */
+  NoRoute: "NR",
+  /** The rule has no backend with a positive weight (500). */
+  NoBackend: "NC",
+  /** The backend has no healthy endpoint (503). */
+  NoHealthyUpstream: "UH",
+  /** Could not connect to the upstream, or the connect timeout fired (503). */
+  UpstreamConnectFailure: "UF",
+  /** The request or per-try timeout fired before the response headers (504). */
+  UpstreamTimeout: "UT",
+  /** The upstream reset or closed the connection before responding (502). */
+  UpstreamReset: "UR",
+  /** Retries were needed but the attempt limit or the retry budget ran out. */
+  RetryLimitExceeded: "URX",
+  /** The downstream request was malformed or over a limit (400, 414, 431). */
+  DownstreamProtocolError: "DPE",
+  /** The downstream client went away before the response was complete. */
+  DownstreamConnectionTermination: "DC",
+} as const;
+
+export type ResponseFlagCode = (typeof ResponseFlag)[keyof typeof ResponseFlag];
+
+/** Joins flags for the header and the metric label. */
+export function formatFlags(flags: readonly ResponseFlagCode[]): string {
+  return flags.length === 0 ? "-" : flags.join(",");
+}

@@ -1,0 +1,59 @@
+// A compiled, immutable view of one ProxyConfig: host and route tables and
+// backend runtimes. A request captures the snapshot current when it arrives
+// and uses it to the end, which is what makes a config swap atomic.
+import {
+  BackendSchema,
+  buildHostTable,
+  buildRouteTable,
+  type Backend,
+  type HostTable,
+  type InboundListener,
+  type ProxyConfig,
+  type RouteTable,
+  type VirtualHost,
+} from "@weft/mesh-model/proxy-config";
+import type { BackendRegistry, BackendRuntime } from "./backend-runtime.ts";
+
+export interface CompiledVirtualHost {
+  vh: VirtualHost;
+  routes: RouteTable;
+}
+
+export interface Snapshot {
+  readonly config: ProxyConfig;
+  readonly hosts: HostTable;
+  readonly virtualHosts: ReadonlyMap<string, CompiledVirtualHost>;
+  readonly backends: ReadonlyMap<string, BackendRuntime>;
+  /** The local app behind each inbound listener, as a one-endpoint backend. */
+  readonly inbound: ReadonlyMap<string, BackendRuntime>;
+}
+
+/** The synthetic backend for the app behind an inbound listener. */
+export function inboundBackend(config: ProxyConfig, listener: InboundListener): Backend {
+  return BackendSchema.parse({
+    name: `inbound|${listener.name}`,
+    service: config.node.service,
+    namespace: config.node.namespace,
+    version: config.node.version,
+    endpoints: [{ address: listener.app.address, port: listener.app.port, version: config.node.version }],
+    loadBalancer: { algorithm: "random" },
+    policy: { localityFailover: false },
+  });
+}
+
+export function buildSnapshot(config: ProxyConfig, registry: BackendRegistry): Snapshot {
+  const virtualHosts = new Map<string, CompiledVirtualHost>();
+  for (const vh of config.virtualHosts) virtualHosts.set(vh.name, { vh, routes: buildRouteTable(vh.routes) });
+  const backends = new Map<string, BackendRuntime>();
+  for (const b of config.backends) backends.set(b.name, registry.runtime(b, config.node));
+  const inbound = new Map<string, BackendRuntime>();
+  for (const l of config.listeners) {
+    if (l.kind === "inbound") inbound.set(l.name, registry.runtime(inboundBackend(config, l), config.node));
+  }
+  return { config, hosts: buildHostTable(config.virtualHosts), virtualHosts, backends, inbound };
+}
+
+/** Names of every backend a snapshot uses (for pruning shared state). */
+export function backendNames(snapshot: Snapshot): Set<string> {
+  return new Set([...snapshot.backends.values(), ...snapshot.inbound.values()].map((b) => b.spec.name));
+}

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { backend, config, send, Stack, vhost, type Upstream } from "./harness.ts";
+
+const stack = new Stack();
+afterEach(() => stack.close());
+
+const CLI = join(import.meta.dirname, "../src/cli.ts");
+
+interface Running {
+  child: ChildProcess;
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+function run(args: string[]): Running {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const logs: Record<string, unknown>[] = [];
+  let buffered = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString("utf8");
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  stack.defer(async () => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await exited;
+  });
+  return { child, logs, exited };
+}
+
+function routeTo(up: Upstream, version: string) {
+  return config({
+    version,
+    listeners: [{ kind: "outbound", name: "outbound", port: 0 }],
+    backends: [backend(`${up.name}.default`, [up])],
+    virtualHosts: [vhost("svc", [{ backendRefs: [{ backend: `${up.name}.default` }] }])],
+  });
+}
+
+describe("weft-proxy CLI", () => {
+  it("serves a YAML config, reloads on change, refuses a bad file and drains on SIGTERM", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-proxy-"));
+    stack.defer(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "proxy.yaml");
+    const release: (() => void)[] = [];
+    const blue = await stack.upstream("blue");
+    const green = await stack.upstream("green", (req, res) => {
+      if (req.url === "/hold") release.push(() => res.end("held"));
+      else res.end("green");
+    });
+    writeFileSync(
+      file,
+      `# a hand-written YAML config
+version: "1"
+node: { service: frontend, namespace: default }
+listeners:
+  - kind: outbound
+    name: outbound
+    port: 0
+virtualHosts:
+  - name: svc.default
+    domains: [svc]
+    routes:
+      - name: svc
+        namespace: default
+        creationTimestamp: "2024-01-01T00:00:00Z"
+        rules:
+          - backendRefs: [{ backend: blue }]
+backends:
+  - name: blue
+    service: blue
+    namespace: default
+    endpoints:
+      - address: 127.0.0.1
+        port: ${blue.port}
+`,
+    );
+
+    const proxy = run(["--config", file, "--drain-ms", "5000"]);
+    await expect.poll(() => proxy.logs.find((l) => l.msg === "listening"), { timeout: 15_000 }).toBeTruthy();
+    const p = Number(proxy.logs.find((l) => l.msg === "listening")?.port);
+    expect((await send({ port: p, host: "svc" })).headers["x-upstream"]).toBe("blue");
+
+    // JSON is YAML too.
+    writeFileSync(file, JSON.stringify(routeTo(green, "2")));
+    await expect.poll(async () => (await send({ port: p, host: "svc" })).body, { timeout: 5000 }).toBe("green");
+
+    writeFileSync(file, "version: [broken");
+    await expect.poll(() => proxy.logs.some((l) => String(l.msg).startsWith("reload") && l.level === "warn"), { timeout: 5000 }).toBe(true);
+    expect((await send({ port: p, host: "svc" })).body).toBe("green");
+
+    const inflight = send({ port: p, host: "svc", path: "/hold" });
+    await expect.poll(() => release.length).toBe(1);
+    proxy.child.kill("SIGTERM");
+    await expect.poll(() => proxy.logs.some((l) => l.msg === "draining")).toBe(true);
+    release[0]?.();
+    expect((await inflight).body).toBe("held");
+    expect(await proxy.exited).toBe(0);
+  });
+
+  it.each([
+    ["no --config", [], 2],
+    ["a missing file", ["--config", "/nonexistent/proxy.yaml"], 1],
+  ])("exits non-zero with %s", async (_name, args, code) => {
+    const proxy = run(args);
+    expect(await proxy.exited).toBe(code);
+  });
+});
