@@ -16,7 +16,7 @@ export function weft(dir, ...extra) {
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
-      languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: "module" },
+      languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: "module", parserOptions: { tsconfigRootDir: dir } },
       rules: {
         "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
         "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
