@@ -58,8 +58,15 @@ export const boundaries = {
   "@weft/api": {
     forbidden: [{ group: ["@weft/web", "@weft/agent", "@weft/proxy"], message: message.direction }],
   },
+  "@weft/identity": {
+    forbidden: [{ group: ["@weft/api", "@weft/api/*", "@weft/db", "@weft/db/*", "@weft/web", "@weft/agent", "@weft/proxy", "@weft/proxy/*", "@prisma/*", "prisma", "@trpc/*"], message: message.direction }],
+  },
   "@weft/agent": {
     forbidden: [{ group: ["@weft/db", "@weft/db/*", "@weft/web", "@prisma/*"], message: message.direction }],
+    typeOnly: ["@weft/api", "@weft/api/*"],
+  },
+  "@weft/cli": {
+    forbidden: [{ group: ["@weft/db", "@weft/db/*", "@weft/web", "@weft/agent", "@weft/proxy", "@prisma/*"], message: message.direction }],
     typeOnly: ["@weft/api", "@weft/api/*"],
   },
   "@weft/web": {

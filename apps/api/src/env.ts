@@ -21,10 +21,38 @@ export const EnvSchema = z.object({
     .describe("PostgreSQL URL; unset, the manager runs an embedded PostgreSQL in WEFT_HOME."),
   WEFT_HOME: z.string().min(1).default(".weft").describe("State folder (embedded database, generated secrets)."),
   WEFT_DB_PORT: port(0).describe("Loopback port of the embedded database; 0 picks a free one."),
+  WEFT_TRUST_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a lowercase DNS name, e.g. weft.local")
+    .default("weft.local")
+    .describe("SPIFFE trust domain of the mesh created on first start."),
+  WEFT_COOKIE_SECURE: z
+    .enum(["auto", "always", "never"])
+    .default("auto")
+    .describe("Secure flag of session cookies: auto sets it when the request came over https (or X-Forwarded-Proto: https)."),
+  WEFT_OIDC_ISSUER: z.url({ message: "must be a URL" }).optional().describe("OIDC issuer URL; set it (with the three below) to enable sign-in through an OIDC provider."),
+  WEFT_OIDC_CLIENT_ID: z.string().min(1).optional().describe("OIDC client id."),
+  WEFT_OIDC_CLIENT_SECRET: z.string().min(1).optional().describe("OIDC client secret."),
+  WEFT_OIDC_REDIRECT_URL: z.url({ message: "must be a URL" }).optional().describe("The manager's /auth/oidc/callback as browsers reach it, registered at the provider."),
+  WEFT_OIDC_DEFAULT_ROLE: z.enum(["VIEWER", "OPERATOR", "ADMIN"]).default("VIEWER").describe("Mesh-wide role of users created by their first OIDC sign-in."),
   WEFT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("Log level."),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { WEFT_HOME: string };
+
+const OIDC_VARIABLES = ["WEFT_OIDC_ISSUER", "WEFT_OIDC_CLIENT_ID", "WEFT_OIDC_CLIENT_SECRET", "WEFT_OIDC_REDIRECT_URL"] as const;
+
+function oidcProblems(env: Env): { variable: string; message: string }[] {
+  const set = OIDC_VARIABLES.filter((v) => env[v] !== undefined);
+  if (set.length === 0) return [];
+  const problems = OIDC_VARIABLES.filter((v) => env[v] === undefined).map((variable) => ({ variable, message: `is required with ${set.join(", ")}` }));
+  if (env.WEFT_OIDC_ISSUER) {
+    const issuer = new URL(env.WEFT_OIDC_ISSUER);
+    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(issuer.hostname);
+    if (issuer.protocol !== "https:" && !(issuer.protocol === "http:" && loopback)) problems.push({ variable: "WEFT_OIDC_ISSUER", message: "must be https (plain http only on loopback)" });
+  }
+  return problems;
+}
 
 /** A bad environment variable, named with the reason. */
 export class EnvError extends Error {
@@ -44,11 +72,13 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.
       result.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? "environment");
         const got = source[variable];
-        const shown = variable === "DATABASE_URL" || got === undefined ? "" : ` (got "${got}")`;
+        const shown = variable === "DATABASE_URL" || variable === "WEFT_OIDC_CLIENT_SECRET" || got === undefined ? "" : ` (got "${got}")`;
         return { variable, message: `${issue.message}${shown}` };
       }),
     );
   }
-  const env = result.data;
+  const env = result.data as Env;
+  const problems = oidcProblems(env);
+  if (problems.length > 0) throw new EnvError(problems);
   return { ...env, WEFT_HOME: isAbsolute(env.WEFT_HOME) ? env.WEFT_HOME : resolve(cwd, env.WEFT_HOME) };
 }

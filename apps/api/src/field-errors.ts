@@ -1,3 +1,4 @@
+import type { ValidationIssue } from "@weft/mesh-model";
 import type { ZodError } from "zod";
 
 /** One invalid field: where it is and why it is wrong. */
@@ -6,6 +7,10 @@ export interface FieldError {
   path: string;
   message: string;
   code: string;
+  /** Index of the document in a multi-document input, when the input had several. */
+  document?: number;
+  /** 1-based line in YAML input, when known. */
+  line?: number;
 }
 
 /** Formats a path the way operators read it in YAML: `a.b[0].c`. */
@@ -19,4 +24,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export function toFieldErrors(error: ZodError): FieldError[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message, code: issue.code }));
+}
+
+/** mesh-model validation issues (schema and analyzer findings) as field errors. */
+export function fromValidationIssues(issues: readonly ValidationIssue[]): FieldError[] {
+  return issues.map((issue) => ({
+    path: issue.path,
+    message: issue.message,
+    code: issue.code,
+    ...(issue.document !== undefined ? { document: issue.document } : {}),
+    ...(issue.line !== undefined ? { line: issue.line } : {}),
+  }));
 }

@@ -2,3 +2,9 @@
 export type { AppRouter } from "./router.ts";
 export type { HealthReport } from "./features/health/health.service.ts";
 export type { FieldError } from "./field-errors.ts";
+export type { AffectedWorkload, ChangeResult, ImpactEstimate, ResourceChange } from "./features/resources/change-plan.ts";
+export type { RevisionView, StoredResource } from "./features/resources/resources.repository.ts";
+export type { ChangeRequestView } from "./features/change-requests/change-requests.repository.ts";
+export type { AuditEventView } from "./features/audit/audit.repository.ts";
+export type { UserView } from "./features/users/users.repository.ts";
+export type { SessionView } from "./features/auth/auth.service.ts";

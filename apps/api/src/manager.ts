@@ -1,7 +1,9 @@
 import { openDatabase, type Database } from "@weft/db";
 import type { Env } from "./env.ts";
+import { ensureFirstAdmin } from "./features/auth/first-admin.ts";
 import type { Logger } from "./logger.ts";
 import { startManagerServer, type ManagerServer } from "./server.ts";
+import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from "./services.ts";
 
 export interface Manager {
   db: Database;
@@ -9,13 +11,34 @@ export interface Manager {
   stop(): Promise<void>;
 }
 
-/** Opens (and migrates) the database, then serves the API. */
-export async function startManager(env: Env, log: Logger): Promise<Manager> {
+/**
+ * What the manager needs in the database before serving: the default mesh,
+ * and on the very first start the `admin` account. Returns the generated
+ * admin password when it created the account.
+ */
+export async function bootstrapManager(services: Services, options: { trustDomain: string; home: string; log: Logger; print?: (text: string) => void }): Promise<string | null> {
+  await services.mesh.ensureDefault(options.trustDomain);
+  return ensureFirstAdmin({ users: services.usersRepository, hashPassword: (p) => services.auth.hashPassword(p), home: options.home, log: options.log, ...(options.print ? { print: options.print } : {}) });
+}
+
+/** The services' settings from the environment. */
+export function settingsFromEnv(env: Env): ServiceSettings {
+  const { WEFT_OIDC_ISSUER: issuer, WEFT_OIDC_CLIENT_ID: clientId, WEFT_OIDC_CLIENT_SECRET: clientSecret, WEFT_OIDC_REDIRECT_URL: redirectUrl } = env;
+  return {
+    auth: { ...DEFAULT_SERVICE_SETTINGS.auth, secureCookies: env.WEFT_COOKIE_SECURE },
+    ...(issuer && clientId && clientSecret && redirectUrl ? { oidc: { issuer, clientId, clientSecret, redirectUrl, defaultRole: env.WEFT_OIDC_DEFAULT_ROLE } } : {}),
+  };
+}
+
+/** Opens (and migrates) the database, bootstraps it, then serves the API. */
+export async function startManager(env: Env, log: Logger, settings: ServiceSettings = settingsFromEnv(env)): Promise<Manager> {
   const db = await openDatabase({ databaseUrl: env.DATABASE_URL, home: env.WEFT_HOME, migrate: true, embeddedPort: env.WEFT_DB_PORT });
   log.info({ database: db.kind, migrationsApplied: db.appliedMigrations }, db.kind === "embedded" ? `embedded PostgreSQL in ${env.WEFT_HOME}` : "connected to PostgreSQL");
   let api: ManagerServer;
   try {
-    api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT });
+    const services = createServices(db, log, settings);
+    await bootstrapManager(services, { trustDomain: env.WEFT_TRUST_DOMAIN, home: env.WEFT_HOME, log });
+    api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services });
   } catch (err) {
     await db.close();
     throw err;

@@ -1,9 +1,24 @@
+import { auditRouter } from "./features/audit/audit.router.ts";
+import { authRouter } from "./features/auth/auth.router.ts";
+import { changeRequestsRouter, namespacesRouter } from "./features/change-requests/change-requests.router.ts";
 import { healthRouter } from "./features/health/health.router.ts";
+import { meshRouter } from "./features/mesh/mesh.router.ts";
+import { resourcesRouter } from "./features/resources/resources.router.ts";
+import { tokensRouter } from "./features/tokens/tokens.router.ts";
+import { usersRouter } from "./features/users/users.router.ts";
 import { router } from "./trpc.ts";
 
 /** The root router only composes feature routers. */
 export const appRouter = router({
   health: healthRouter,
+  auth: authRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
+  audit: auditRouter,
+  mesh: meshRouter,
+  resources: resourcesRouter,
+  changeRequests: changeRequestsRouter,
+  namespaces: namespacesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,9 +4,11 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { AnyRouter } from "@trpc/server";
 import type { Database } from "@weft/db";
 import { createContextFactory } from "./context.ts";
+import { handleOidcRequest } from "./features/auth/oidc.http.ts";
 import { checkHealth } from "./features/health/health.service.ts";
 import type { Logger } from "./logger.ts";
 import { appRouter } from "./router.ts";
+import { createServices, type ServiceSettings, type Services } from "./services.ts";
 
 export interface ManagerServerOptions {
   db: Database;
@@ -15,10 +17,14 @@ export interface ManagerServerOptions {
   port: number;
   /** Replaces the app router; tests use it to exercise the transport with their own procedures. */
   router?: AnyRouter;
+  /** The services to serve; built from `db` (with `settings`) when omitted. */
+  services?: Services;
+  settings?: ServiceSettings;
 }
 
 export interface ManagerServer {
   server: Server;
+  services: Services;
   /** http://host:port of the running API. */
   url: string;
   close(): Promise<void>;
@@ -33,9 +39,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 /** The manager's HTTP server: tRPC under /trpc and the /healthz probe. */
 export async function startManagerServer(options: ManagerServerOptions): Promise<ManagerServer> {
   const startedAt = new Date();
+  const services = options.services ?? createServices(options.db, options.log, options.settings);
   const trpc = createHTTPHandler({
     router: options.router ?? appRouter,
-    createContext: createContextFactory({ db: options.db, log: options.log, startedAt }),
+    createContext: createContextFactory({ db: options.db, log: options.log, services, startedAt }),
     basePath: "/trpc/",
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") options.log.error({ err: error, path }, "procedure failed");
@@ -44,6 +51,13 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (options.log.isLevelEnabled("debug")) {
+      const began = performance.now();
+      // Headers go through the logger's redaction (cookies, authorization, CSRF, set-cookie).
+      res.once("finish", () =>
+        options.log.debug({ req: { method: req.method, url: req.url, headers: req.headers }, res: { statusCode: res.statusCode, headers: res.getHeaders() }, ms: Math.round(performance.now() - began) }, "request"),
+      );
+    }
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
       checkHealth(options.db, startedAt).then(
         (report) => sendJson(res, report.status === "ok" ? 200 : 503, report),
@@ -51,6 +65,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
       );
       return;
     }
+    if (path?.startsWith("/auth/oidc/") && handleOidcRequest(req, res, services.oidc, options.log)) return;
     if (path?.startsWith("/trpc/")) {
       trpc(req, res);
       return;
@@ -71,6 +86,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     server,
+    services,
     url: `http://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -14,9 +14,28 @@ describe("parseEnv", () => {
     [{ WEFT_DB_PORT: "1.5" }, 'WEFT_DB_PORT: must be a whole number (got "1.5")'],
     [{ WEFT_LOG_LEVEL: "loud" }, "WEFT_LOG_LEVEL:"],
     [{ DATABASE_URL: " " }, "DATABASE_URL: is empty; unset it to use the embedded database"],
+    [{ WEFT_TRUST_DOMAIN: "Weft Local" }, "WEFT_TRUST_DOMAIN: must be a lowercase DNS name"],
+    [{ WEFT_COOKIE_SECURE: "yes" }, "WEFT_COOKIE_SECURE:"],
+    [{ WEFT_OIDC_ISSUER: "https://id.example.com" }, "WEFT_OIDC_CLIENT_ID: is required with WEFT_OIDC_ISSUER"],
+    [
+      { WEFT_OIDC_ISSUER: "http://id.example.com", WEFT_OIDC_CLIENT_ID: "weft", WEFT_OIDC_CLIENT_SECRET: "s", WEFT_OIDC_REDIRECT_URL: "https://weft.example.com/auth/oidc/callback" },
+      "WEFT_OIDC_ISSUER: must be https (plain http only on loopback)",
+    ],
   ])("names the variable: %o", (source, message) => {
     expect(() => parseEnv(source)).toThrow(EnvError);
     expect(() => parseEnv(source)).toThrow(message);
+  });
+
+  it("reads the trust domain and a complete OIDC configuration", () => {
+    const env = parseEnv({
+      WEFT_TRUST_DOMAIN: "mesh.example.com",
+      WEFT_OIDC_ISSUER: "https://id.example.com",
+      WEFT_OIDC_CLIENT_ID: "weft",
+      WEFT_OIDC_CLIENT_SECRET: "s3cret",
+      WEFT_OIDC_REDIRECT_URL: "https://weft.example.com/auth/oidc/callback",
+    });
+    expect(env).toMatchObject({ WEFT_TRUST_DOMAIN: "mesh.example.com", WEFT_OIDC_DEFAULT_ROLE: "VIEWER", WEFT_COOKIE_SECURE: "auto" });
+    expect(parseEnv({}).WEFT_TRUST_DOMAIN).toBe("weft.local");
   });
 
   it("reports every bad variable at once and never echoes DATABASE_URL", () => {

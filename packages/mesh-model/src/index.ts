@@ -25,11 +25,13 @@ export * from "./external-service/external-service.schema.ts";
 // All kinds, reading and writing
 export * from "./resource/resource.schema.ts";
 export * from "./resource/resource-codec.ts";
+export * from "./resource/resource-diff.ts";
 
 // Cross-resource analysis
 export * from "./analysis/snapshot.ts";
 export * from "./analysis/findings.ts";
 export * from "./analysis/analyze.ts";
+export * from "./analysis/resource-services.ts";
 export { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } from "./http-route/http-route.analyzers.ts";
 export { analyzeTrafficPolicyConflicts } from "./traffic-policy/traffic-policy.analyzers.ts";
 export { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "./authorization-policy/authorization-policy.analyzers.ts";

@@ -1,0 +1,146 @@
+import type { Principal } from "../../access.ts";
+import type { Authentication, RequestInfo } from "../../context.ts";
+import { DomainError, invalid, unauthenticated } from "../../errors.ts";
+import type { AuditService } from "../audit/audit.service.ts";
+import type { UsersRepository, UserView } from "../users/users.repository.ts";
+import type { AuthRepository } from "./auth.repository.ts";
+import { LoginLimiter, type LoginPolicy } from "./login-limiter.ts";
+import { hashPassword, verifyPassword } from "./password-hash.ts";
+import { API_TOKEN_PREFIX, csrfTokenFor, hashSecret, randomSecret } from "./secret-tokens.ts";
+import { CSRF_COOKIE, SESSION_COOKIE, readCookie, serializeCookie } from "./session-cookies.ts";
+
+export interface AuthSettings {
+  /** log2 of scrypt's N for new password hashes (15 in production; tests lower it). */
+  passwordCost: number;
+  sessionTtlMs: number;
+  /** `auto`: Secure cookies when the request came over https. */
+  secureCookies: "auto" | "always" | "never";
+  loginPolicy: LoginPolicy;
+}
+
+/** Who is signed in, as `auth.me` and `auth.login` return it. */
+export interface SessionView {
+  user: UserView;
+  /** How the caller authenticated. */
+  via: Principal["via"];
+  /** For browser sessions: the value to send in the x-weft-csrf header on mutations. */
+  csrfToken: string | null;
+}
+
+const GENERIC_LOGIN_ERROR = "invalid username or password";
+
+/** Local accounts: passwords, sessions and resolving credentials to a principal. */
+export class AuthService {
+  private readonly limiter: LoginLimiter;
+  /** Verified for unknown usernames too, so response time does not reveal which accounts exist. */
+  private readonly dummyHash: Promise<string>;
+
+  constructor(
+    private readonly repo: AuthRepository,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+    private readonly settings: AuthSettings,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.limiter = new LoginLimiter(settings.loginPolicy, () => this.now().getTime());
+    this.dummyHash = hashPassword(randomSecret(), settings.passwordCost);
+  }
+
+  hashPassword(password: string): Promise<string> {
+    return hashPassword(password, this.settings.passwordCost);
+  }
+
+  /** Checks a password and opens a session: sets the session and CSRF cookies. */
+  async login(username: string, password: string, request: RequestInfo): Promise<SessionView> {
+    const fail = async (reason: string, userId?: string) => {
+      await this.audit.record({ actor: null, actorName: username, action: "auth.login", outcome: "FAILURE", target: `User/${username}`, details: { reason, ...(userId ? { userId } : {}) }, ip: request.ip });
+    };
+    if (!this.limiter.allowed(username, request.ip)) {
+      await fail("rate-limited");
+      throw new DomainError("RATE_LIMITED", "too many failed sign-in attempts; try again later");
+    }
+    const found = await this.users.credentials(username);
+    const now = this.now();
+    if (found?.user.lockedUntil && found.user.lockedUntil > now) {
+      await fail("locked", found.user.id);
+      throw new DomainError("RATE_LIMITED", "too many failed sign-in attempts; try again later");
+    }
+    const ok = await verifyPassword(password, found?.passwordHash ?? (await this.dummyHash));
+    if (!found || !found.passwordHash || !ok || found.user.disabled) {
+      this.limiter.recordFailure(username, request.ip);
+      if (found && !found.user.disabled) {
+        const policy = this.settings.loginPolicy;
+        await this.users.recordLoginFailure(found.user.id, policy.lockoutThreshold, new Date(now.getTime() + policy.lockoutMs));
+      }
+      await fail(!found ? "unknown-user" : found.user.disabled ? "disabled" : "bad-password", found?.user.id);
+      throw unauthenticated(GENERIC_LOGIN_ERROR);
+    }
+    this.limiter.reset(username, request.ip);
+    await this.users.recordLoginSuccess(found.user.id, now);
+    return this.openSession(found.user, request, "password");
+  }
+
+  /** Opens a browser session for a user who proved who they are (password or OIDC): sets the cookies and audits the login. */
+  async openSession(user: UserView, request: RequestInfo, method: "password" | "oidc"): Promise<SessionView> {
+    const now = this.now();
+    const token = randomSecret();
+    const sessionId = await this.repo.createSession({
+      userId: user.id,
+      tokenHash: hashSecret(token),
+      expiresAt: new Date(now.getTime() + this.settings.sessionTtlMs),
+      userAgent: request.userAgent,
+      ip: request.ip,
+    });
+    const csrfToken = csrfTokenFor(token);
+    const secure = this.secureCookies(request);
+    const maxAge = Math.floor(this.settings.sessionTtlMs / 1000);
+    request.setCookie(serializeCookie(SESSION_COOKIE, token, { secure, maxAge, httpOnly: true }));
+    // Readable by the dashboard's script, which echoes it in the CSRF header; useless without the session cookie.
+    request.setCookie(serializeCookie(CSRF_COOKIE, csrfToken, { secure, maxAge, httpOnly: false }));
+    const principal: Principal = { via: "session", userId: user.id, username: user.username, role: user.role, bindings: user.bindings, sessionId };
+    await this.audit.record({ actor: principal, action: "auth.login", outcome: "SUCCESS", target: `User/${user.username}`, details: { method }, ip: request.ip });
+    return { user: { ...user, lastLoginAt: now }, via: "session", csrfToken };
+  }
+
+  /** True when cookies for this request get the Secure flag. */
+  secureCookies(request: RequestInfo): boolean {
+    return this.settings.secureCookies === "always" || (this.settings.secureCookies === "auto" && request.secure);
+  }
+
+  /** Ends the caller's browser session and clears its cookies. */
+  async logout(principal: Principal, request: RequestInfo): Promise<void> {
+    if (principal.sessionId) await this.repo.deleteSession(principal.sessionId);
+    for (const name of [SESSION_COOKIE, CSRF_COOKIE]) request.setCookie(serializeCookie(name, "", { secure: request.secure, maxAge: 0, httpOnly: name === SESSION_COOKIE }));
+  }
+
+  /**
+   * The caller of a request: an `Authorization: Bearer weft_...` API token,
+   * or else the session cookie. Invalid credentials are "no caller".
+   */
+  async authenticate(request: RequestInfo): Promise<Authentication | null> {
+    const now = this.now();
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.authorization ?? "")?.[1];
+    if (bearer !== undefined) {
+      if (!bearer.startsWith(API_TOKEN_PREFIX)) return null;
+      const principal = await this.repo.principalByToken(hashSecret(bearer), now);
+      return principal ? { principal, csrfToken: null } : null;
+    }
+    const session = readCookie(request.cookie, SESSION_COOKIE);
+    if (!session) return null;
+    const principal = await this.repo.principalBySession(hashSecret(session), now);
+    return principal ? { principal, csrfToken: csrfTokenFor(session) } : null;
+  }
+
+  async me(auth: Authentication): Promise<SessionView> {
+    const user = await this.users.byId(auth.principal.userId);
+    if (!user) throw unauthenticated();
+    return { user, via: auth.principal.via, csrfToken: auth.csrfToken };
+  }
+
+  /** Changes the caller's own password; every session of the account ends. */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const stored = await this.users.passwordHash(principal.userId);
+    if (!stored || !(await verifyPassword(currentPassword, stored))) throw invalid("the current password is wrong", "currentPassword");
+    await this.users.setPassword(principal.userId, await this.hashPassword(newPassword));
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
+
+const DecisionSchema = z.strictObject({ id: z.string().uuid(), reason: z.string().max(2000).optional().describe("Why; recorded with the decision.") });
+
+export const changeRequestsRouter = router({
+  list: roleProcedure("VIEWER")
+    .input(z.strictObject({ status: z.enum(["PENDING", "APPLIED", "REJECTED"]).optional(), limit: z.number().int().min(1).max(500).default(100) }).default({ limit: 100 }))
+    .query(({ ctx, input }) => ctx.services.changeRequests.list(input)),
+  /** One request with its diff, for the approver to review. */
+  byId: roleProcedure("VIEWER")
+    .input(z.strictObject({ id: z.string().uuid() }))
+    .query(({ ctx, input }) => ctx.services.changeRequests.get(input.id)),
+  /** Applies a pending request. Needs operator rights in its namespaces; its author cannot approve it. */
+  approve: scopedProcedure("OPERATOR", (raw, ctx) => ctx.services.changeRequests.scopesOf(raw))
+    .input(DecisionSchema)
+    .mutation(async ({ ctx, input }) => ctx.services.changeRequests.approve(await principalOf(ctx), input.id, input.reason, ctx.audit)),
+  reject: scopedProcedure("OPERATOR", (raw, ctx) => ctx.services.changeRequests.scopesOf(raw))
+    .input(DecisionSchema)
+    .mutation(async ({ ctx, input }) => ctx.services.changeRequests.reject(await principalOf(ctx), input.id, input.reason, ctx.audit)),
+});
+
+const NamespaceSchema = z.strictObject({ namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label") });
+
+export const namespacesRouter = router({
+  /** Namespaces whose changes by operators need approval. */
+  protected: roleProcedure("VIEWER").query(({ ctx }) => ctx.services.changeRequests.listProtected()),
+  protect: roleProcedure("ADMIN")
+    .input(NamespaceSchema)
+    .mutation(async ({ ctx, input }) => {
+      ctx.audit.target = `Namespace/${input.namespace}`;
+      ctx.audit.namespace = input.namespace;
+      await ctx.services.changeRequests.protect(await principalOf(ctx), input.namespace);
+      return { ok: true as const };
+    }),
+  unprotect: roleProcedure("ADMIN")
+    .input(NamespaceSchema)
+    .mutation(async ({ ctx, input }) => {
+      ctx.audit.target = `Namespace/${input.namespace}`;
+      ctx.audit.namespace = input.namespace;
+      await ctx.services.changeRequests.unprotect(input.namespace);
+      return { ok: true as const };
+    }),
+});

@@ -1,0 +1,86 @@
+import { validateResource, ValidationError, type Resource } from "@weft/mesh-model";
+import type { Principal, Scope } from "../../access.ts";
+import type { AuditNote } from "../../context.ts";
+import { conflict, forbidden, invalid, notFound } from "../../errors.ts";
+import type { UnitOfWork } from "../../unit-of-work.ts";
+import type { ChangeOperation, ChangeResult } from "../resources/change-plan.ts";
+import type { ResourcesService } from "../resources/resources.service.ts";
+import type { ChangeRequestsRepository, ChangeRequestView } from "./change-requests.repository.ts";
+
+/** Four-eyes changes for protected namespaces, and which namespaces are protected. */
+export class ChangeRequestsService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly repo: ChangeRequestsRepository,
+    private readonly resources: ResourcesService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  list(filter: { status?: ChangeRequestView["status"] | undefined; limit: number }): Promise<ChangeRequestView[]> {
+    return this.repo.list(filter);
+  }
+
+  async get(id: string): Promise<ChangeRequestView> {
+    const found = await this.repo.byId(id);
+    if (!found) throw notFound("change request", "id");
+    return found;
+  }
+
+  /** The scopes a decision on a request needs rights in: every namespace it touches. */
+  async scopesOf(rawInput: unknown): Promise<Scope[]> {
+    const id = (rawInput as { id?: unknown } | null)?.id;
+    if (typeof id !== "string" || !/^[0-9a-f-]{36}$/i.test(id)) return [];
+    const found = await this.repo.byId(id);
+    return (found?.namespaces ?? []).map((namespace) => (namespace === "" ? "mesh" : { namespace }));
+  }
+
+  /** Applies a pending request as its author's change, approved by a second person (never the author). */
+  async approve(principal: Principal, id: string, reason: string | undefined, audit?: AuditNote): Promise<{ request: ChangeRequestView; result: ChangeResult }> {
+    return this.uow.run(async (tx) => {
+      const request = await tx.changeRequests.lock(id);
+      if (!request) throw notFound("change request", "id");
+      if (audit) audit.target = `ChangeRequest/${id}`;
+      if (request.status !== "PENDING") throw conflict(`the change request is already ${request.status.toLowerCase()}`, "id");
+      if (request.authorId === principal.userId) throw forbidden("you cannot approve your own change request; another user with rights in its namespaces must");
+      const operations = revalidate(request.operations);
+      const message = [request.message, `(approved by ${principal.username}${reason ? `: ${reason}` : ""})`].filter(Boolean).join(" ");
+      const result = await this.resources.execute(tx, { id: request.authorId, name: request.authorName }, operations, { dryRun: false, message, changeRequestId: id });
+      const decided = await tx.changeRequests.decide(id, { status: "APPLIED", deciderId: principal.userId, deciderName: principal.username, reason: reason ?? null, configVersion: result.configVersion, at: this.now() });
+      if (audit) audit.details = { author: request.authorName, configVersion: result.configVersion.toString() };
+      return { request: decided, result };
+    });
+  }
+
+  /** Rejects (or, by its author, withdraws) a pending request: the live config is untouched. */
+  async reject(principal: Principal, id: string, reason: string | undefined, audit?: AuditNote): Promise<ChangeRequestView> {
+    return this.uow.run(async (tx) => {
+      const request = await tx.changeRequests.lock(id);
+      if (!request) throw notFound("change request", "id");
+      if (audit) audit.target = `ChangeRequest/${id}`;
+      if (request.status !== "PENDING") throw conflict(`the change request is already ${request.status.toLowerCase()}`, "id");
+      return tx.changeRequests.decide(id, { status: "REJECTED", deciderId: principal.userId, deciderName: principal.username, reason: reason ?? null, configVersion: null, at: this.now() });
+    });
+  }
+
+  listProtected() {
+    return this.repo.listProtected();
+  }
+
+  async protect(principal: Principal, namespace: string): Promise<void> {
+    await this.repo.protect(namespace, principal.username);
+  }
+
+  async unprotect(namespace: string): Promise<void> {
+    if (!(await this.repo.unprotect(namespace))) throw invalid(`namespace "${namespace}" is not protected`, "namespace");
+  }
+}
+
+/** Stored operations are validated again: the schema may have tightened since the request was made. */
+function revalidate(operations: ChangeOperation[]): ChangeOperation[] {
+  return operations.map((op, document) => {
+    if (op.op === "delete") return op;
+    const result = validateResource(op.resource);
+    if (!result.ok) throw new ValidationError("INVALID_RESOURCE", result.issues.map((i) => ({ ...i, document })));
+    return { op: "apply", resource: result.value as Resource };
+  });
+}

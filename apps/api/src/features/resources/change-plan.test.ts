@@ -1,0 +1,83 @@
+import { parseResources, type Resource } from "@weft/mesh-model";
+import { describe, expect, it } from "vitest";
+import { planChange, type MeshState } from "./change-plan.ts";
+import type { Discovery, StoredResource, WorkloadRecord } from "./resources.repository.ts";
+
+const w = (namespace: string, name: string): WorkloadRecord => ({ cluster: "east", namespace, name, serviceAccount: name.split("-")[0] as string });
+const workloads = { checkout: w("shop", "checkout-v1"), checkout2: w("shop", "checkout-v2"), cart: w("shop", "cart-v1"), ledger: w("payments", "ledger-v1") };
+const discovery: Discovery = {
+  services: [
+    { name: "checkout", namespace: "shop", cluster: "east", versions: ["v1", "v2"], ports: [{ port: 8080 }] },
+    { name: "cart", namespace: "shop", cluster: "east", versions: ["v1"], ports: [{ port: 8080 }] },
+    { name: "ledger", namespace: "payments", cluster: "east", versions: ["v1"], ports: [{ port: 8080 }] },
+  ],
+  workloads: Object.values(workloads),
+  members: new Map([
+    ["shop/checkout", [workloads.checkout, workloads.checkout2]],
+    ["shop/cart", [workloads.cart]],
+    ["payments/ledger", [workloads.ledger]],
+  ]),
+};
+
+function doc(yaml: string): Resource {
+  const parsed = parseResources(yaml);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  return parsed.value[0] as Resource;
+}
+const stored = (resource: Resource, revision = 1): StoredResource => ({
+  id: `${resource.kind}-${resource.metadata.name}`,
+  kind: resource.kind,
+  namespace: "namespace" in resource.metadata ? (resource.metadata.namespace ?? "default") : "",
+  name: resource.metadata.name,
+  revision,
+  deleted: false,
+  updatedAt: new Date(0),
+  document: resource,
+});
+const state = (...resources: Resource[]): MeshState => ({ trustDomain: "weft.local", resources: resources.map((r) => stored(r)), discovery });
+
+const route = (service: string, namespace = "shop") =>
+  doc(`apiVersion: weft.io/v1alpha1\nkind: HTTPRoute\nmetadata: { name: r-${service}, namespace: ${namespace} }\nspec:\n  parentRefs: [{ name: ${service} }]\n  rules: [{ backendRefs: [{ name: ${service} }] }]\n`);
+const authz = (service: string) => doc(`apiVersion: weft.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: { name: a-${service}, namespace: shop }\nspec: { targetRef: { name: ${service} }, action: DENY, rules: [{ from: { namespaces: [jobs] } }] }\n`);
+
+describe("planChange", () => {
+  it.each<[string, MeshState, Parameters<typeof planChange>[1], string[]]>([
+    ["a creation", state(), [{ op: "apply", resource: route("cart") }], ["create HTTPRoute/shop/r-cart from -"]],
+    ["an identical document", state(route("cart")), [{ op: "apply", resource: route("cart") }], ["unchanged HTTPRoute/shop/r-cart from 1"]],
+    ["a deletion", state(route("cart")), [{ op: "delete", ref: { kind: "HTTPRoute", namespace: "shop", name: "r-cart" } }], ["delete HTTPRoute/shop/r-cart from 1"]],
+    ["deleting what does not exist", state(), [{ op: "delete", ref: { kind: "HTTPRoute", namespace: "shop", name: "r-cart" } }], ["unchanged HTTPRoute/shop/r-cart from -"]],
+  ])("classifies %s", (_name, s, ops, expected) => {
+    expect(planChange(s, ops).changes.map((c) => `${c.action} ${c.ref.kind}/${c.ref.namespace}/${c.ref.name} from ${c.fromRevision ?? "-"}`)).toEqual(expected);
+  });
+
+  it("blocks on errors about the changed resources, not on old problems elsewhere", () => {
+    const broken = route("gone");
+    const plan = planChange(state(broken), [{ op: "apply", resource: route("cart") }]);
+    expect(plan.blocked).toBe(false);
+    expect(plan.findings).toEqual([]);
+    const own = planChange(state(), [{ op: "apply", resource: route("gone") }]);
+    expect(own.blocked).toBe(true);
+    expect(own.findings.map((f) => f.code)).toContain("WEFT1001");
+  });
+
+  it.each<[string, Resource, string[]]>([
+    [
+      "a route reaches its service's workloads and every possible caller",
+      route("cart"),
+      ["shop/cart-v1: parent shop/cart; backend shop/cart; caller of shop/cart", "payments/ledger-v1: caller of shop/cart", "shop/checkout-v1: caller of shop/cart", "shop/checkout-v2: caller of shop/cart"],
+    ],
+    ["an authorization policy reaches only its target's workloads", authz("checkout"), ["shop/checkout-v1: target shop/checkout", "shop/checkout-v2: target shop/checkout"]],
+  ])("affected workloads: %s", (_name, resource, expected) => {
+    const plan = planChange(state(), [{ op: "apply", resource }]);
+    const lines = plan.affectedWorkloads.map((a) => `${a.namespace}/${a.name}: ${a.reasons.join("; ")}`);
+    expect(lines.sort()).toEqual([...expected].sort());
+  });
+
+  it("counts the workloads of the old document too (a route moved to another service)", () => {
+    const moved = { ...route("cart"), spec: { ...route("ledger").spec } } as Resource;
+    const plan = planChange(state(route("cart")), [{ op: "apply", resource: moved }]);
+    const names = plan.affectedWorkloads.filter((a) => a.reasons.some((r) => r.startsWith("parent"))).map((a) => a.name);
+    expect(names.sort()).toEqual(["cart-v1"]);
+    expect(plan.changes[0]?.textDiff).toContain("-      name: cart\n+      name: ledger");
+  });
+});

@@ -1,0 +1,187 @@
+// Pure planning of a change: what it does to each resource, what the analyzers
+// say about the mesh afterwards, and whose proxy configuration it touches.
+import {
+  analyze,
+  diffDocuments,
+  namespaceOf,
+  refOf,
+  resourceKey,
+  serializeResource,
+  servicesReferencedBy,
+  type DiffEntry,
+  type Finding,
+  type Resource,
+  type ResourceRef,
+  type ServiceReference,
+  type ValidationIssue,
+} from "@weft/mesh-model";
+import { createTwoFilesPatch } from "diff";
+import type { Discovery, StoredResource } from "./resources.repository.ts";
+
+/** One thing a change does: store a document (create or update), or delete a resource. */
+export type ChangeOperation = { op: "apply"; resource: Resource } | { op: "delete"; ref: ResourceRef };
+
+/** What a change does to one resource. */
+export interface ResourceChange {
+  ref: ResourceRef;
+  action: "create" | "update" | "delete" | "unchanged";
+  /** The revision the change starts from; null for a creation. */
+  fromRevision: number | null;
+  /** Path-addressed differences against the current revision. */
+  diff: DiffEntry[];
+  /** A unified diff of the YAML documents (library `diff`). */
+  textDiff: string;
+}
+
+/** A workload whose proxy configuration the change alters, and why. */
+export interface AffectedWorkload {
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** E.g. `target shop/checkout`, `caller of shop/checkout`. */
+  reasons: string[];
+}
+
+/**
+ * The predicted effect on live traffic, from telemetry: the share of the last
+ * hour's requests whose outcome (destination, status, allowed/denied) would
+ * change. Telemetry arrives with a later issue; until then it is null.
+ */
+export interface ImpactEstimate {
+  /** Telemetry window the estimate is based on, e.g. `1h`. */
+  window: string;
+  requests: number;
+  changedRequests: number;
+  /** changedRequests / requests, 0..1. */
+  share: number;
+  byService: { service: string; requests: number; changedRequests: number }[];
+}
+
+/** The outcome of submitting a change (dry run or not). */
+export interface ChangeResult {
+  dryRun: boolean;
+  /**
+   * `applied`: stored as new revisions; `unchanged`: nothing to do; `dry-run`: would apply;
+   * `pending-approval`: held as a change request; `invalid`/`blocked`: dry run that would be refused.
+   */
+  status: "applied" | "unchanged" | "dry-run" | "pending-approval" | "invalid" | "blocked";
+  /** The config version after the change (the current one when nothing was applied). */
+  configVersion: bigint;
+  changes: ResourceChange[];
+  validation: { valid: boolean; issues: ValidationIssue[] };
+  /** Findings about the changed resources, and new findings the change causes elsewhere. */
+  findings: Finding[];
+  affectedWorkloads: AffectedWorkload[];
+  /** Reserved for telemetry-based estimates; null until telemetry exists. */
+  impact: ImpactEstimate | null;
+  changeRequest: { id: string; namespaces: string[] } | null;
+}
+
+/** The live state a change is planned against. */
+export interface MeshState {
+  trustDomain: string;
+  resources: StoredResource[];
+  discovery: Discovery;
+}
+
+export interface ChangePlan {
+  changes: (ResourceChange & { before: Resource | null; after: Resource | null })[];
+  findings: Finding[];
+  blocked: boolean;
+  affectedWorkloads: AffectedWorkload[];
+  /** Namespaces the effective changes are in ("" for mesh-wide kinds). */
+  namespaces: string[];
+}
+
+/** The stored-form namespace of a resource ref: "" for mesh-wide kinds. */
+export function storedNamespace(ref: ResourceRef): string {
+  return ref.namespace ?? "";
+}
+
+function findingKey(f: Finding): string {
+  return `${f.code} ${resourceKey(f.resource)} ${f.path} ${f.message}`;
+}
+
+function textDiff(key: string, before: Resource | null, after: Resource | null, fromRevision: number | null): string {
+  const a = before ? serializeResource(before, "yaml") : "";
+  const b = after ? serializeResource(after, "yaml") : "";
+  if (a === b) return "";
+  return createTwoFilesPatch(before ? key : "/dev/null", after ? key : "/dev/null", a, b, fromRevision !== null ? `revision ${fromRevision}` : "", "proposed");
+}
+
+/** Plans `operations` against `state`; throws nothing: missing deletes come back as `unchanged` with `fromRevision` null. */
+export function planChange(state: MeshState, operations: readonly ChangeOperation[]): ChangePlan {
+  const live = new Map<string, StoredResource>();
+  for (const r of state.resources) if (r.document) live.set(resourceKey(refOf(r.document)), r);
+  const after = new Map<string, Resource>([...live].map(([k, r]) => [k, r.document as Resource]));
+
+  const changes = operations.map((op) => {
+    const ref = op.op === "apply" ? refOf(op.resource) : op.ref;
+    const key = resourceKey(ref);
+    const current = live.get(key);
+    const before = current?.document ?? null;
+    const next = op.op === "apply" ? op.resource : null;
+    if (next) after.set(key, next);
+    else after.delete(key);
+    // Compare as stored (JSON), so `undefined` fields do not count as changes.
+    const diff = diffDocuments(before === null ? undefined : JSON.parse(JSON.stringify(before)), next === null ? undefined : JSON.parse(JSON.stringify(next)));
+    const action: ResourceChange["action"] = before === null ? (next ? "create" : "unchanged") : next === null ? "delete" : diff.length > 0 ? "update" : "unchanged";
+    const fromRevision = current && before ? current.revision : null;
+    return { ref, action, fromRevision, diff, textDiff: textDiff(key, before, next, fromRevision), before, after: next };
+  });
+
+  const effective = changes.filter((c) => c.action !== "unchanged");
+  const changedKeys = new Set(effective.map((c) => resourceKey(c.ref)));
+  const base = { services: state.discovery.services, workloads: state.discovery.workloads, trustDomain: state.trustDomain };
+  const beforeFindings = new Set(analyze({ ...base, resources: [...live.values()].map((r) => r.document as Resource) }).map(findingKey));
+  // A change answers for its own resources, and for problems it causes elsewhere; not for old problems it leaves alone.
+  const findings = analyze({ ...base, resources: [...after.values()] }).filter(
+    (f) => changedKeys.has(resourceKey(f.resource)) || (f.related ?? []).some((r) => changedKeys.has(resourceKey(r))) || !beforeFindings.has(findingKey(f)),
+  );
+  return {
+    changes,
+    findings,
+    blocked: findings.some((f) => f.severity === "error"),
+    affectedWorkloads: affectedWorkloads(effective, state.discovery),
+    namespaces: [...new Set(effective.map((c) => storedNamespace(c.ref)))].sort(),
+  };
+}
+
+/** Kinds whose configuration lives in the proxies of the callers (outbound side). */
+const CALLER_SIDE: ReadonlySet<string> = new Set(["HTTPRoute", "TrafficPolicy"]);
+
+/**
+ * The workloads whose proxy configuration a change alters: the workloads of
+ * every service the old or new document refers to; for routes and traffic
+ * policies (applied by the caller's proxy) also the callers. Until telemetry
+ * tells who calls whom, every workload of the mesh counts as a possible caller,
+ * since each proxy carries the outbound config of every service. Mesh-wide
+ * kinds and ExternalServices (egress) reach every workload too.
+ */
+export function affectedWorkloads(changes: readonly { ref: ResourceRef; before: Resource | null; after: Resource | null }[], discovery: Discovery): AffectedWorkload[] {
+  const out = new Map<string, AffectedWorkload>();
+  const add = (w: { cluster: string; namespace: string; name: string }, reason: string) => {
+    const key = `${w.cluster}/${w.namespace}/${w.name}`;
+    const entry = out.get(key) ?? { cluster: w.cluster, namespace: w.namespace, name: w.name, reasons: [] };
+    if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+    out.set(key, entry);
+  };
+  for (const change of changes) {
+    const docs = [change.before, change.after].filter((d): d is Resource => d !== null);
+    const refs = new Map<string, ServiceReference>();
+    for (const doc of docs) for (const ref of servicesReferencedBy(doc)) refs.set(`${ref.role} ${ref.namespace}/${ref.name}`, ref);
+    for (const [reason, ref] of refs) {
+      const members = ref.name === "*" ? discovery.workloads.filter((w) => w.namespace === ref.namespace) : (discovery.members.get(`${ref.namespace}/${ref.name}`) ?? []);
+      for (const w of members) add(w, reason);
+    }
+    const kind = change.ref.kind;
+    if (CALLER_SIDE.has(kind)) {
+      const targets = [...refs.values()].filter((r) => r.role !== "backend").map((r) => `${r.namespace}/${r.name}`);
+      for (const w of discovery.workloads) for (const t of targets) add(w, `caller of ${t}`);
+    } else if (kind === "ExternalService" || kind === "Mesh") {
+      const reason = kind === "Mesh" ? "mesh defaults" : `egress to ${namespaceOf(docs[0] as Resource) ?? ""}/${change.ref.name}`;
+      for (const w of discovery.workloads) add(w, reason);
+    }
+  }
+  return [...out.values()].sort((a, b) => `${a.namespace}/${a.name}/${a.cluster}`.localeCompare(`${b.namespace}/${b.name}/${b.cluster}`));
+}

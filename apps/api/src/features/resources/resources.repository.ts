@@ -1,0 +1,216 @@
+import { Prisma } from "@weft/db";
+import { validateResource, type DiffEntry, type DiscoveredService, type DiscoveredWorkload, type Resource } from "@weft/mesh-model";
+import type { DbClient } from "../../db-client.ts";
+
+/** A stored resource with its latest document. */
+export interface StoredResource {
+  id: string;
+  kind: string;
+  /** Empty for mesh-wide kinds. */
+  namespace: string;
+  name: string;
+  revision: number;
+  deleted: boolean;
+  updatedAt: Date;
+  /** The latest document; null when the latest revision is a deletion. */
+  document: Resource | null;
+}
+
+/** One revision as history shows it. */
+export interface RevisionView {
+  kind: string;
+  namespace: string;
+  name: string;
+  revision: number;
+  action: string;
+  authorName: string;
+  message: string;
+  createdAt: Date;
+  configVersion: bigint;
+  diff: DiffEntry[];
+  services: string[];
+  changeRequestId: string | null;
+  document: Resource | null;
+}
+
+/** A discovered workload with where it runs. */
+export interface WorkloadRecord extends DiscoveredWorkload {
+  cluster: string;
+}
+
+/** What discovery reports, shaped for the analyzers plus service → workload membership. */
+export interface Discovery {
+  services: DiscoveredService[];
+  workloads: WorkloadRecord[];
+  /** `namespace/name` of a service → the workloads serving it (any cluster). */
+  members: Map<string, WorkloadRecord[]>;
+}
+
+export interface NewRevision {
+  meshId: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  document: Resource | null;
+  authorId: string | null;
+  authorName: string;
+  message: string;
+  diff: DiffEntry[];
+  configVersion: bigint;
+  action: string;
+  services: string[];
+  changeRequestId: string | null;
+}
+
+const revisionSelect = {
+  revision: true,
+  action: true,
+  authorName: true,
+  message: true,
+  createdAt: true,
+  configVersion: true,
+  diff: true,
+  services: true,
+  changeRequestId: true,
+  document: true,
+  resource: { select: { kind: true, namespace: true, name: true } },
+} as const;
+
+type RevisionRow = Prisma.ResourceRevisionGetPayload<{ select: typeof revisionSelect }>;
+
+function toRevisionView(row: RevisionRow): RevisionView {
+  return {
+    ...row.resource,
+    revision: row.revision,
+    action: row.action,
+    authorName: row.authorName,
+    message: row.message,
+    createdAt: row.createdAt,
+    configVersion: row.configVersion,
+    diff: (row.diff ?? []) as unknown as DiffEntry[],
+    services: row.services,
+    changeRequestId: row.changeRequestId,
+    document: toResource(row.document),
+  };
+}
+
+/**
+ * A stored document as a domain resource. PostgreSQL's jsonb does not keep key
+ * order; parsing with the kind's schema restores the documented order (and
+ * applies defaults added since it was stored).
+ */
+function toResource(json: unknown): Resource | null {
+  if (json === null || json === undefined) return null;
+  const result = validateResource(json);
+  return result.ok ? result.value : (json as Resource);
+}
+
+type PortJson = { port?: unknown; name?: unknown; protocol?: unknown };
+
+export class ResourcesRepository {
+  constructor(private readonly db: DbClient) {}
+
+  /** Every resource whose latest revision is not a deletion (or all, with `includeDeleted`). */
+  async list(meshId: string, filter: { kind?: string | undefined; namespace?: string | undefined; includeDeleted?: boolean } = {}): Promise<StoredResource[]> {
+    const rows = await this.db.resource.findMany({
+      where: { meshId, ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}), ...(filter.includeDeleted ? {} : { deletedAt: null }) },
+      include: { revisions: { orderBy: { revision: "desc" }, take: 1, select: { document: true } } },
+      orderBy: [{ kind: "asc" }, { namespace: "asc" }, { name: "asc" }],
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      revision: r.revision,
+      deleted: r.deletedAt !== null,
+      updatedAt: r.updatedAt,
+      document: toResource(r.revisions[0]?.document ?? null),
+    }));
+  }
+
+  async find(meshId: string, kind: string, namespace: string, name: string): Promise<StoredResource | null> {
+    const [found] = await this.list(meshId, { kind, namespace, includeDeleted: true }).then((all) => all.filter((r) => r.name === name));
+    return found ?? null;
+  }
+
+  async discovery(): Promise<Discovery> {
+    const [services, workloads] = await Promise.all([
+      this.db.service.findMany({ select: { namespace: true, name: true, ports: true, cluster: { select: { name: true } }, endpoints: { select: { workloadId: true } } } }),
+      this.db.workload.findMany({ select: { id: true, namespace: true, name: true, serviceAccount: true, version: true, cluster: { select: { name: true } } } }),
+    ]);
+    const byId = new Map(workloads.map((w) => [w.id, w]));
+    const records = new Map(workloads.map((w) => [w.id, { name: w.name, namespace: w.namespace, serviceAccount: w.serviceAccount, cluster: w.cluster.name } satisfies WorkloadRecord]));
+    const members = new Map<string, WorkloadRecord[]>();
+    const discovered: DiscoveredService[] = services.map((s) => {
+      const ids = [...new Set(s.endpoints.map((e) => e.workloadId))];
+      const key = `${s.namespace}/${s.name}`;
+      members.set(key, [...(members.get(key) ?? []), ...ids.map((id) => records.get(id)).filter((w): w is WorkloadRecord => w !== undefined)]);
+      const ports = (Array.isArray(s.ports) ? (s.ports as PortJson[]) : [])
+        .filter((p) => typeof p.port === "number")
+        .map((p) => ({ port: p.port as number, ...(typeof p.name === "string" ? { name: p.name } : {}), ...(typeof p.protocol === "string" ? { protocol: p.protocol } : {}) }));
+      const versions = [...new Set(ids.map((id) => byId.get(id)?.version).filter((v): v is string => typeof v === "string" && v !== ""))];
+      return { name: s.name, namespace: s.namespace, cluster: s.cluster.name, versions, ports };
+    });
+    return { services: discovered, workloads: [...records.values()], members };
+  }
+
+  /** Writes a revision and moves the resource's head to it (creating the resource on its first revision). */
+  async writeRevision(rev: NewRevision): Promise<number> {
+    const existing = await this.db.resource.findUnique({ where: { meshId_kind_namespace_name: { meshId: rev.meshId, kind: rev.kind, namespace: rev.namespace, name: rev.name } }, select: { id: true, revision: true } });
+    const revision = (existing?.revision ?? 0) + 1;
+    const deletedAt = rev.document === null ? new Date() : null;
+    const resource = existing
+      ? await this.db.resource.update({ where: { id: existing.id }, data: { revision, deletedAt }, select: { id: true } })
+      : await this.db.resource.create({ data: { meshId: rev.meshId, kind: rev.kind, namespace: rev.namespace, name: rev.name, revision, deletedAt }, select: { id: true } });
+    await this.db.resourceRevision.create({
+      data: {
+        resourceId: resource.id,
+        revision,
+        document: rev.document === null ? Prisma.DbNull : (rev.document as unknown as Prisma.InputJsonObject),
+        authorId: rev.authorId,
+        authorName: rev.authorName,
+        message: rev.message,
+        diff: rev.diff as unknown as Prisma.InputJsonArray,
+        configVersion: rev.configVersion,
+        action: rev.action,
+        services: rev.services,
+        changeRequestId: rev.changeRequestId,
+      },
+    });
+    return revision;
+  }
+
+  /** Revisions of one resource, newest first. */
+  async history(meshId: string, kind: string, namespace: string, name: string): Promise<RevisionView[]> {
+    const rows = await this.db.resourceRevision.findMany({ where: { resource: { meshId, kind, namespace, name } }, select: revisionSelect, orderBy: { revision: "desc" } });
+    return rows.map(toRevisionView);
+  }
+
+  async revision(meshId: string, kind: string, namespace: string, name: string, revision: number): Promise<RevisionView | null> {
+    const row = await this.db.resourceRevision.findFirst({ where: { revision, resource: { meshId, kind, namespace, name } }, select: revisionSelect });
+    return row ? toRevisionView(row) : null;
+  }
+
+  /** Revisions that touched a service (or every service of its namespace), newest first. */
+  async serviceHistory(meshId: string, namespace: string, name: string, page: { beforeVersion?: bigint | undefined; limit: number }): Promise<RevisionView[]> {
+    const rows = await this.db.resourceRevision.findMany({
+      where: { resource: { meshId }, services: { hasSome: [`${namespace}/${name}`, `${namespace}/*`] }, ...(page.beforeVersion !== undefined ? { configVersion: { lt: page.beforeVersion } } : {}) },
+      select: revisionSelect,
+      orderBy: [{ configVersion: "desc" }, { createdAt: "desc" }],
+      take: page.limit,
+    });
+    return rows.map(toRevisionView);
+  }
+
+  /** Every revision of the mesh, newest config version first. */
+  async meshHistory(meshId: string, page: { beforeVersion?: bigint | undefined; namespace?: string | undefined; limit: number }): Promise<RevisionView[]> {
+    const rows = await this.db.resourceRevision.findMany({
+      where: { resource: { meshId, ...(page.namespace !== undefined ? { namespace: page.namespace } : {}) }, ...(page.beforeVersion !== undefined ? { configVersion: { lt: page.beforeVersion } } : {}) },
+      select: revisionSelect,
+      orderBy: [{ configVersion: "desc" }, { createdAt: "desc" }],
+      take: page.limit,
+    });
+    return rows.map(toRevisionView);
+  }
+}

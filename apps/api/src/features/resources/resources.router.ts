@@ -1,0 +1,63 @@
+import { isKind, KINDS, type Kind } from "@weft/mesh-model";
+import { z } from "zod";
+import { principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
+import { normalizeRef, scopesOfDocuments, scopesOfRefInput } from "./resources.service.ts";
+
+const KindSchema = z.custom<Kind>(isKind, { message: `unknown kind; expected one of ${KINDS.join(", ")}` }).describe("Resource kind.");
+const RefShape = {
+  kind: KindSchema,
+  namespace: z.string().min(1).max(63).optional().describe('Namespace; "default" when omitted (ignored for mesh-wide kinds).'),
+  name: z.string().min(1).max(253).describe("Resource name."),
+};
+const ChangeShape = {
+  dryRun: z.boolean().default(false).describe("Validate, analyze and diff only; store nothing."),
+  message: z.string().max(2000).default("").describe("Why: recorded with the revision."),
+};
+
+export const ApplyInputSchema = z
+  .strictObject({
+    text: z.string().max(5_000_000).optional().describe("YAML (multi-document) or JSON text."),
+    format: z.enum(["yaml", "json"]).optional().describe("Format of `text`; guessed when omitted."),
+    documents: z.array(z.unknown()).max(1000).optional().describe("Documents as parsed objects, instead of text."),
+    ...ChangeShape,
+  })
+  .refine((i) => (i.text === undefined) !== (i.documents === undefined), { message: "send exactly one of text and documents", path: ["text"] });
+
+const refOf = (input: { kind: Kind; namespace?: string | undefined; name: string }) => normalizeRef(input.kind, input.name, input.namespace);
+
+export const resourcesRouter = router({
+  list: roleProcedure("VIEWER")
+    .input(z.strictObject({ kind: KindSchema.optional(), namespace: z.string().optional() }).default({}))
+    .query(({ ctx, input }) => ctx.services.resources.list(input)),
+  get: roleProcedure("VIEWER")
+    .input(z.strictObject(RefShape))
+    .query(({ ctx, input }) => ctx.services.resources.get(refOf(input))),
+  /** Create-or-update by kind/namespace/name of every document, in one transaction; or a dry run. */
+  applyDocuments: scopedProcedure("OPERATOR", scopesOfDocuments)
+    .input(ApplyInputSchema)
+    .mutation(async ({ ctx, input }) => ctx.services.resources.applyDocuments(await principalOf(ctx), input, { dryRun: input.dryRun, message: input.message, audit: ctx.audit })),
+  delete: scopedProcedure("OPERATOR", scopesOfRefInput)
+    .input(z.strictObject({ ...RefShape, ...ChangeShape }))
+    .mutation(async ({ ctx, input }) => ctx.services.resources.delete(await principalOf(ctx), refOf(input), { dryRun: input.dryRun, message: input.message, audit: ctx.audit })),
+  /** Restores an earlier revision's content as a new revision. */
+  rollback: scopedProcedure("OPERATOR", scopesOfRefInput)
+    .input(z.strictObject({ ...RefShape, toRevision: z.number().int().min(1).describe("The revision to restore."), ...ChangeShape }))
+    .mutation(async ({ ctx, input }) =>
+      ctx.services.resources.rollback(await principalOf(ctx), refOf(input), input.toRevision, { dryRun: input.dryRun, message: input.message, audit: ctx.audit }),
+    ),
+  /** Every revision of one resource, newest first. */
+  history: roleProcedure("VIEWER")
+    .input(z.strictObject(RefShape))
+    .query(({ ctx, input }) => ctx.services.resources.history(refOf(input))),
+  revision: roleProcedure("VIEWER")
+    .input(z.strictObject({ ...RefShape, revision: z.number().int().min(1) }))
+    .query(({ ctx, input }) => ctx.services.resources.revision(refOf(input), input.revision)),
+  /** Revisions of resources that refer to a service, newest first. */
+  serviceHistory: roleProcedure("VIEWER")
+    .input(z.strictObject({ namespace: z.string().min(1), name: z.string().min(1), beforeVersion: z.bigint().optional(), limit: z.number().int().min(1).max(500).default(50) }))
+    .query(({ ctx, input }) => ctx.services.resources.serviceHistory(input, input)),
+  /** Every revision of the mesh (optionally of one namespace), newest config version first. */
+  meshHistory: roleProcedure("VIEWER")
+    .input(z.strictObject({ namespace: z.string().optional(), beforeVersion: z.bigint().optional(), limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))
+    .query(({ ctx, input }) => ctx.services.resources.meshHistory(input)),
+});

@@ -1,0 +1,112 @@
+import type { PrismaClient, Role } from "@weft/db";
+import type { Binding } from "../../access.ts";
+
+/** A user as the API shows it: never the password hash. */
+export interface UserView {
+  id: string;
+  username: string;
+  displayName: string | null;
+  email: string | null;
+  role: Role;
+  disabled: boolean;
+  lockedUntil: Date | null;
+  lastLoginAt: Date | null;
+  createdAt: Date;
+  bindings: (Binding & { id: string })[];
+}
+
+/** What login needs to know about an account. */
+export interface Credentials {
+  user: UserView;
+  passwordHash: string | null;
+  failedLogins: number;
+}
+
+const select = {
+  id: true,
+  username: true,
+  displayName: true,
+  email: true,
+  role: true,
+  disabled: true,
+  lockedUntil: true,
+  lastLoginAt: true,
+  createdAt: true,
+  roleBindings: { select: { id: true, role: true, namespace: true, cluster: true }, orderBy: { createdAt: "asc" } },
+} as const;
+
+type Row = { roleBindings: (Binding & { id: string })[] } & Omit<UserView, "bindings">;
+
+function toView({ roleBindings, ...rest }: Row): UserView {
+  return { ...rest, bindings: roleBindings };
+}
+
+export class UsersRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  count(): Promise<number> {
+    return this.prisma.user.count();
+  }
+
+  async list(): Promise<UserView[]> {
+    return (await this.prisma.user.findMany({ select, orderBy: { username: "asc" } })).map(toView);
+  }
+
+  async byId(id: string): Promise<UserView | null> {
+    const row = await this.prisma.user.findUnique({ where: { id }, select });
+    return row ? toView(row) : null;
+  }
+
+  async credentials(username: string): Promise<Credentials | null> {
+    const row = await this.prisma.user.findUnique({ where: { username }, select: { ...select, passwordHash: true, failedLogins: true } });
+    if (!row) return null;
+    const { passwordHash, failedLogins, ...user } = row;
+    return { user: toView(user), passwordHash, failedLogins };
+  }
+
+  async passwordHash(id: string): Promise<string | null> {
+    return (await this.prisma.user.findUnique({ where: { id }, select: { passwordHash: true } }))?.passwordHash ?? null;
+  }
+
+  /** Creates a user; null when the username is taken. */
+  async create(data: { username: string; displayName?: string | undefined; email?: string | undefined; role: Role; passwordHash: string | null }): Promise<UserView | null> {
+    const existing = await this.prisma.user.findUnique({ where: { username: data.username }, select: { id: true } });
+    if (existing) return null;
+    return toView(await this.prisma.user.create({ data, select }));
+  }
+
+  async update(id: string, data: { role?: Role | undefined; disabled?: boolean | undefined; displayName?: string | undefined; email?: string | undefined }): Promise<UserView | null> {
+    const found = await this.prisma.user.findUnique({ where: { id }, select: { id: true } });
+    if (!found) return null;
+    return toView(await this.prisma.user.update({ where: { id }, data, select }));
+  }
+
+  /** Sets a new password hash, clears any lockout and ends every session of the user. */
+  async setPassword(id: string, passwordHash: string): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.user.update({ where: { id }, data: { passwordHash, failedLogins: 0, lockedUntil: null } }),
+      this.prisma.session.deleteMany({ where: { userId: id } }),
+    ]);
+  }
+
+  async recordLoginFailure(id: string, lockoutThreshold: number, lockUntil: Date): Promise<void> {
+    const row = await this.prisma.user.update({ where: { id }, data: { failedLogins: { increment: 1 } }, select: { failedLogins: true } });
+    if (row.failedLogins >= lockoutThreshold) await this.prisma.user.update({ where: { id }, data: { lockedUntil: lockUntil, failedLogins: 0 } });
+  }
+
+  async recordLoginSuccess(id: string, at: Date): Promise<void> {
+    await this.prisma.user.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: at } });
+  }
+
+  async addBinding(userId: string, binding: Binding): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.roleBinding.deleteMany({ where: { userId, namespace: binding.namespace, cluster: binding.cluster } }),
+      this.prisma.roleBinding.create({ data: { userId, ...binding } }),
+    ]);
+  }
+
+  /** Removes a binding; false when it did not exist. */
+  async removeBinding(userId: string, bindingId: string): Promise<boolean> {
+    return (await this.prisma.roleBinding.deleteMany({ where: { id: bindingId, userId } })).count > 0;
+  }
+}

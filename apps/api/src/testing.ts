@@ -1,0 +1,136 @@
+// Test support: a real manager on loopback over a fresh test database, and
+// typed clients that sign in like the dashboard (cookies + CSRF) or the CLI (token).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
+import { openDatabase, type Database } from "@weft/db";
+import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
+import superjson from "superjson";
+import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from "./features/auth/session-cookies.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { bootstrapManager } from "./manager.ts";
+import type { AppRouter } from "./router.ts";
+import { startManagerServer, type ManagerServer } from "./server.ts";
+import { DEFAULT_SERVICE_SETTINGS, createServices, type ServiceSettings, type Services } from "./services.ts";
+
+/** Service settings for tests: scrypt at N=2^10 instead of 2^15, so suites stay fast. Never for production. */
+export const TEST_SERVICE_SETTINGS: ServiceSettings = { auth: { ...DEFAULT_SERVICE_SETTINGS.auth, passwordCost: 10 } };
+
+export interface TestManager {
+  url: string;
+  db: Database;
+  services: Services;
+  api: ManagerServer;
+  /** The generated password of `admin`. */
+  adminPassword: string;
+  home: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a manager on 127.0.0.1 (port 0) over a fresh test database, bootstrapped like a first start. */
+export async function startTestManager(options: { log?: Logger; settings?: ServiceSettings } = {}): Promise<TestManager> {
+  const log = options.log ?? createLogger("silent");
+  const home = await mkdtemp(join(tmpdir(), "weft-api-test-"));
+  let testDb: TestDatabase | undefined;
+  let db: Database | undefined;
+  try {
+    testDb = await createTestDatabase();
+    db = await openDatabase({ databaseUrl: testDb.url, home, migrate: true });
+    const services = createServices(db, log, options.settings ?? TEST_SERVICE_SETTINGS);
+    const adminPassword = await bootstrapManager(services, { trustDomain: "weft.local", home, log, print: () => {} });
+    if (!adminPassword) throw new Error("a fresh test database must get a first admin");
+    const api = await startManagerServer({ db, log, host: "127.0.0.1", port: 0, services });
+    const [openDb, openTestDb] = [db, testDb];
+    return {
+      url: api.url,
+      db,
+      services,
+      api,
+      adminPassword,
+      home,
+      async stop() {
+        await api.close();
+        await openDb.close();
+        await openTestDb.drop();
+        await rm(home, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await db?.close();
+    await testDb?.drop();
+    throw err;
+  }
+}
+
+export type ApiClient = TRPCClient<AppRouter>;
+
+/** A typed client sending `headers()` on every request. */
+export function apiClient(url: string, headers: () => Record<string, string> = () => ({}), onResponse?: (res: Response) => void): ApiClient {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${url}/trpc`,
+        transformer: superjson,
+        headers,
+        fetch: async (input, init) => {
+          const res = await fetch(input, init as RequestInit);
+          onResponse?.(res);
+          return res;
+        },
+      }),
+    ],
+  });
+}
+
+/** A client authenticated by an API token, as the CLI is. */
+export function tokenClient(url: string, token: string): ApiClient {
+  return apiClient(url, () => ({ authorization: `Bearer ${token}` }));
+}
+
+/** A browser-like client: signs in, keeps the cookies and echoes the CSRF cookie in its header. */
+export async function sessionClient(url: string, username: string, password: string): Promise<{ client: ApiClient; cookies: Map<string, string> }> {
+  const cookies = new Map<string, string>();
+  const remember = (res: Response) => {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const eq = pair?.indexOf("=") ?? -1;
+      if (pair && eq > 0) cookies.set(pair.slice(0, eq), decodeURIComponent(pair.slice(eq + 1)));
+    }
+  };
+  const client = apiClient(
+    url,
+    () => ({
+      ...(cookies.size > 0 ? { cookie: [...cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") } : {}),
+      ...(cookies.get(CSRF_COOKIE) ? { [CSRF_HEADER]: cookies.get(CSRF_COOKIE) as string } : {}),
+    }),
+    remember,
+  );
+  await client.auth.login.mutate({ username, password });
+  if (!cookies.get(SESSION_COOKIE)) throw new Error("login set no session cookie");
+  return { client, cookies };
+}
+
+/**
+ * Discovery as agents would report it: cluster `east` with shop/checkout
+ * (v1, v2), shop/cart (v1), shop/frontend (v1) and payments/ledger (v1).
+ */
+export async function seedDiscovery(db: Database): Promise<void> {
+  const prisma = db.prisma;
+  const mesh = await prisma.mesh.findUniqueOrThrow({ where: { name: "default" } });
+  const cluster = await prisma.cluster.create({ data: { meshId: mesh.id, name: "east", status: "CONNECTED" } });
+  const services: [string, string, string[]][] = [
+    ["shop", "checkout", ["v1", "v2"]],
+    ["shop", "cart", ["v1"]],
+    ["shop", "frontend", ["v1"]],
+    ["payments", "ledger", ["v1"]],
+  ];
+  let address = 10;
+  for (const [namespace, name, versions] of services) {
+    const service = await prisma.service.create({ data: { clusterId: cluster.id, namespace, name, ports: [{ name: "http", port: 8080, protocol: "HTTP" }] } });
+    for (const version of versions) {
+      const workload = await prisma.workload.create({ data: { clusterId: cluster.id, namespace, name: `${name}-${version}-0`, serviceAccount: name, version } });
+      await prisma.endpoint.create({ data: { serviceId: service.id, workloadId: workload.id, address: `10.0.0.${address++}`, port: 8080 } });
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { TRPCClientError } from "@trpc/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppRouter } from "../src/router.ts";
+import { sessionClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
+import { routeYaml, seedDiscovery, trafficPolicyYaml } from "./support.ts";
+
+type ErrorData = { code: string; domainCode: string | null; fieldErrors: { path: string; code: string; document?: number; line?: number }[] | null };
+
+async function refusal(promise: Promise<unknown>): Promise<ErrorData> {
+  const err = await promise.then(
+    () => {
+      throw new Error("expected the call to be refused");
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TRPCClientError);
+  return (err as TRPCClientError<AppRouter>).data as unknown as ErrorData;
+}
+
+describe("resources: apply, dry run, revisions, history and rollback", () => {
+  let m: TestManager;
+  let admin: ApiClient;
+  const version = async () => (await admin.mesh.status.query()).configVersion;
+
+  beforeAll(async () => {
+    m = await startTestManager();
+    await seedDiscovery(m.db);
+    admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
+  });
+  afterAll(async () => {
+    await m?.stop();
+  });
+
+  it("creates the default mesh with the trust domain and version 0", async () => {
+    expect(await admin.mesh.status.query()).toMatchObject({ name: "default", trustDomain: "weft.local", configVersion: 0n });
+  });
+
+  it("a dry run returns validation, findings, diffs and affected workloads, and changes nothing", async () => {
+    const result = await admin.resources.applyDocuments.mutate({ text: `${routeYaml()}---\n${trafficPolicyYaml()}`, dryRun: true });
+    expect(result).toMatchObject({ dryRun: true, status: "dry-run", configVersion: 0n, validation: { valid: true, issues: [] }, impact: null, changeRequest: null });
+    expect(result.changes.map((c) => `${c.action} ${c.ref.kind}/${c.ref.namespace}/${c.ref.name}`)).toEqual(["create HTTPRoute/shop/checkout", "create TrafficPolicy/shop/cart"]);
+    expect(result.changes[0]?.diff).toEqual([{ op: "add", path: "", value: expect.objectContaining({ kind: "HTTPRoute" }) }]);
+    expect(result.changes[0]?.textDiff).toContain("+kind: HTTPRoute");
+    const checkoutV2 = result.affectedWorkloads.find((w) => w.name === "checkout-v2-0");
+    expect(checkoutV2).toMatchObject({ cluster: "east", namespace: "shop" });
+    expect(checkoutV2?.reasons).toEqual(expect.arrayContaining(["parent shop/checkout", "backend shop/checkout"]));
+    expect(result.affectedWorkloads.find((w) => w.name === "cart-v1-0")?.reasons).toEqual(expect.arrayContaining(["target shop/cart", "caller of shop/checkout"]));
+    expect(await version()).toBe(0n);
+    expect(await admin.resources.list.query()).toEqual([]);
+  });
+
+  it("applies a multi-document change as one revision each and bumps the config version once", async () => {
+    const result = await admin.resources.applyDocuments.mutate({ text: `${routeYaml()}---\n${trafficPolicyYaml()}`, message: "first routes" });
+    expect(result).toMatchObject({ dryRun: false, status: "applied", configVersion: 1n });
+    expect(await version()).toBe(1n);
+    const history = await admin.resources.history.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" });
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ revision: 1, action: "create", authorName: "admin", message: "first routes", configVersion: 1n, services: ["shop/checkout"] });
+  });
+
+  it("re-applying identical documents is a no-op that bumps nothing", async () => {
+    const result = await admin.resources.applyDocuments.mutate({ text: routeYaml() });
+    expect(result.status).toBe("unchanged");
+    expect(await version()).toBe(1n);
+  });
+
+  it("an update writes a revision with a structured diff", async () => {
+    const dry = await admin.resources.applyDocuments.mutate({ text: routeYaml({ v1: 50, v2: 50 }), dryRun: true });
+    expect(dry.changes[0]).toMatchObject({ action: "update", fromRevision: 1 });
+    expect(dry.changes[0]?.diff).toEqual([
+      { op: "replace", path: "spec.rules[0].backendRefs[0].weight", from: 90, to: 50 },
+      { op: "replace", path: "spec.rules[0].backendRefs[1].weight", from: 10, to: 50 },
+    ]);
+    expect(dry.changes[0]?.textDiff).toMatch(/-\s+weight: 90\n\+\s+weight: 50/);
+    const applied = await admin.resources.applyDocuments.mutate({ text: routeYaml({ v1: 50, v2: 50 }), message: "half and half" });
+    expect(applied.configVersion).toBe(2n);
+    const [latest] = await admin.resources.history.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" });
+    expect(latest).toMatchObject({ revision: 2, action: "update", configVersion: 2n });
+    expect(latest?.diff).toHaveLength(2);
+  });
+
+  it("malformed YAML, unknown kinds and wrong types give path-specific errors and store nothing", async () => {
+    const before = await admin.resources.list.query();
+    const bad = await refusal(admin.resources.applyDocuments.mutate({ text: `${routeYaml()}---\nkind: Mesh\nspec: [a, b\n` }));
+    expect(bad.code).toBe("BAD_REQUEST");
+    expect(bad.domainCode).toBe("UNPARSABLE_INPUT");
+    expect(bad.fieldErrors?.[0]).toMatchObject({ code: "yaml_syntax", document: 1 });
+
+    const unknown = await refusal(admin.resources.applyDocuments.mutate({ text: "apiVersion: weft.io/v1alpha1\nkind: VirtualService\nmetadata: { name: x }\n" }));
+    expect(unknown.fieldErrors).toEqual([expect.objectContaining({ path: "kind", code: "unknown_kind" })]);
+
+    const wrong = await refusal(admin.resources.applyDocuments.mutate({ text: `${trafficPolicyYaml({ name: "other" })}---\n${routeYaml({ name: "typo" }).replace("weight: 10", "weight: ten")}` }));
+    expect(wrong.fieldErrors).toEqual([expect.objectContaining({ path: "spec.rules[0].backendRefs[1].weight", code: "invalid_type", document: 1, line: 27 })]);
+
+    const dry = await admin.resources.applyDocuments.mutate({ text: routeYaml().replace("weight: 10", "weight: ten"), dryRun: true });
+    expect(dry).toMatchObject({ status: "invalid", validation: { valid: false } });
+    expect(dry.validation.issues[0]?.path).toBe("spec.rules[0].backendRefs[1].weight");
+
+    expect(await admin.resources.list.query()).toEqual(before);
+    expect(await version()).toBe(2n);
+  });
+
+  it("analyzer errors block (nothing stored), warnings pass", async () => {
+    const blocked = await refusal(admin.resources.applyDocuments.mutate({ text: `${trafficPolicyYaml({ name: "fine" , service: "frontend"})}---\n${routeYaml({ name: "ghost", service: "nowhere" })}` }));
+    expect(blocked.domainCode).toBe("ANALYSIS_FAILED");
+    expect(blocked.fieldErrors?.map((f) => f.code)).toContain("WEFT1001");
+    expect((await admin.resources.list.query()).map((r) => r.name)).not.toContain("fine");
+
+    const dry = await admin.resources.applyDocuments.mutate({ text: routeYaml({ name: "ghost", service: "nowhere" }), dryRun: true });
+    expect(dry.status).toBe("blocked");
+    expect(dry.findings.map((f) => f.code)).toContain("WEFT1001");
+
+    const warned = await admin.resources.applyDocuments.mutate({ text: trafficPolicyYaml({ name: "unknown-target", service: "not-yet-discovered" }) });
+    expect(warned.status).toBe("applied");
+    expect(warned.findings.map((f) => `${f.severity} ${f.code}`)).toEqual(["warning WEFT1005"]);
+  });
+
+  it("rollback restores an earlier revision as a new revision and bumps the config version", async () => {
+    const before = await version();
+    const result = await admin.resources.rollback.mutate({ kind: "HTTPRoute", namespace: "shop", name: "checkout", toRevision: 1 });
+    expect(result).toMatchObject({ status: "applied", configVersion: before + 1n });
+    const history = await admin.resources.history.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" });
+    expect(history.map((r) => `${r.revision} ${r.action}`)).toEqual(["3 restore", "2 update", "1 create"]);
+    expect(history[0]?.document).toEqual(history[2]?.document);
+    expect(history[0]?.message).toBe("roll back to revision 1");
+    const current = await admin.resources.get.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" });
+    expect(current.revision).toBe(3);
+    expect(JSON.stringify(current.document)).toContain('"weight":90');
+  });
+
+  it("delete writes a deletion revision; the history stays and rollback brings it back", async () => {
+    const deleted = await admin.resources.delete.mutate({ kind: "TrafficPolicy", namespace: "shop", name: "cart", message: "not needed" });
+    expect(deleted.changes[0]).toMatchObject({ action: "delete", fromRevision: 1 });
+    expect((await admin.resources.list.query()).map((r) => r.name)).not.toContain("cart");
+    expect((await refusal(admin.resources.get.query({ kind: "TrafficPolicy", namespace: "shop", name: "cart" }))).code).toBe("NOT_FOUND");
+    expect((await refusal(admin.resources.delete.mutate({ kind: "TrafficPolicy", namespace: "shop", name: "cart" }))).code).toBe("NOT_FOUND");
+    await admin.resources.rollback.mutate({ kind: "TrafficPolicy", namespace: "shop", name: "cart", toRevision: 1 });
+    const history = await admin.resources.history.query({ kind: "TrafficPolicy", namespace: "shop", name: "cart" });
+    expect(history.map((r) => `${r.revision} ${r.action}`)).toEqual(["3 restore", "2 delete", "1 create"]);
+  });
+
+  it("keeps history per service and mesh-wide, paged by config version", async () => {
+    const checkout = await admin.resources.serviceHistory.query({ namespace: "shop", name: "checkout" });
+    expect(checkout.revisions.map((r) => `${r.kind}/${r.name}#${r.revision}`)).toEqual(["HTTPRoute/checkout#3", "HTTPRoute/checkout#2", "HTTPRoute/checkout#1"]);
+    const mesh = await admin.resources.meshHistory.query({ limit: 2 });
+    expect(mesh.revisions.map((r) => r.configVersion)).toEqual([6n, 5n]);
+    const next = await admin.resources.meshHistory.query({ limit: 2, beforeVersion: mesh.nextCursor ?? undefined });
+    expect(next.revisions.map((r) => r.configVersion)).toEqual([4n, 3n]);
+    const all = await admin.resources.meshHistory.query({ limit: 500 });
+    // Version 1 wrote two revisions: one change, one version.
+    expect(all.revisions.filter((r) => r.configVersion === 1n)).toHaveLength(2);
+    expect(all.nextCursor).toBeNull();
+  });
+});

@@ -1,0 +1,160 @@
+// `weft` end to end: a real manager (in-process, on a test database) and the
+// CLI's own code path, from login to apply, diff, history, rollback and delete.
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { seedDiscovery, startTestManager, type TestManager } from "@weft/api/testing";
+import { parseAllDocuments } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveKind, run } from "../src/cli.ts";
+
+const ROUTE = (v1: number, v2: number) => `apiVersion: weft.io/v1alpha1
+kind: HTTPRoute
+metadata:
+  name: checkout
+  namespace: shop
+spec:
+  parentRefs:
+    - name: checkout
+  rules:
+    - backendRefs:
+        - name: checkout
+          version: v1
+          weight: ${v1}
+        - name: checkout
+          version: v2
+          weight: ${v2}
+`;
+const POLICY = `apiVersion: weft.io/v1alpha1
+kind: TrafficPolicy
+metadata:
+  name: cart
+  namespace: shop
+spec:
+  targetRef:
+    name: cart
+  loadBalancer:
+    algorithm: LEAST_REQUEST
+`;
+const DENY = `apiVersion: weft.io/v1alpha1
+kind: AuthorizationPolicy
+metadata:
+  name: no-batch
+  namespace: shop
+spec:
+  targetRef:
+    name: frontend
+  action: DENY
+  rules:
+    - from:
+        namespaces: [jobs]
+`;
+
+describe("weft CLI against a running manager", () => {
+  let m: TestManager;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  async function weft(args: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const code = await run(args, { env, stdout: (t) => void (out += t), stderr: (t) => void (err += t), stdin: Readable.from([stdin]) });
+    return { code, out, err };
+  }
+
+  beforeAll(async () => {
+    m = await startTestManager();
+    await seedDiscovery(m.db);
+    dir = await mkdtemp(join(tmpdir(), "weft-cli-test-"));
+    env = { WEFT_CONFIG: join(dir, "config.json") };
+  });
+  afterAll(async () => {
+    await m?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("logs in with a password, storing only a token, readable only by the user", async () => {
+    const result = await weft(["login", "--server", m.url, "--username", "admin", "--password-stdin"], `${m.adminPassword}\n`);
+    expect(result).toMatchObject({ code: 0, err: "" });
+    expect(result.out).toContain("as admin (admin)");
+    const config = JSON.parse(await readFile(env.WEFT_CONFIG as string, "utf8")) as { server: string; token: string };
+    expect(config).toMatchObject({ server: m.url, token: expect.stringMatching(/^weft_/) });
+    expect(JSON.stringify(config)).not.toContain(m.adminPassword);
+    expect((await stat(env.WEFT_CONFIG as string)).mode & 0o777).toBe(0o600);
+  });
+
+  it("applies a multi-document YAML file: dry run first, then for real", async () => {
+    const file = join(dir, "shop.yaml");
+    await writeFile(file, `${ROUTE(90, 10)}---\n${POLICY}---\n${DENY}`);
+
+    const dry = await weft(["apply", "-f", file, "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain("httproute/shop/checkout created (dry run)");
+    expect(dry.out).toContain("authorizationpolicy/shop/no-batch created (dry run)");
+    expect(dry.out).toMatch(/proxy configuration changes for \d+ workload\(s\)/);
+    expect((await weft(["get", "httproutes"])).out).toBe("no resources found\n");
+
+    const applied = await weft(["apply", "-f", file, "-m", "shop policies"]);
+    expect(applied).toMatchObject({ code: 0, err: "" });
+    expect(applied.out.split("\n").slice(0, 3)).toEqual(["httproute/shop/checkout created", "trafficpolicy/shop/cart created", "authorizationpolicy/shop/no-batch created"]);
+    expect(applied.out).toContain("mesh config version 1");
+
+    const listed = await weft(["get", "HTTPRoute", "-n", "shop"]);
+    expect(listed.out).toMatch(/^NAMESPACE\s+NAME\s+REVISION\s+UPDATED\nshop\s+checkout\s+1\s+/);
+    const yaml = await weft(["get", "trafficpolicy", "cart", "-n", "shop"]);
+    expect(parseAllDocuments(yaml.out)[0]?.toJS()).toMatchObject({ kind: "TrafficPolicy", spec: { loadBalancer: { algorithm: "LEAST_REQUEST" } } });
+    const json = JSON.parse((await weft(["get", "authorizationpolicies", "-n", "shop", "-o", "json"])).out) as { metadata: { name: string } }[];
+    expect(json.map((d) => d.metadata.name)).toEqual(["no-batch"]);
+
+    expect((await weft(["apply", "-f", file])).out).toContain("httproute/shop/checkout unchanged");
+  });
+
+  it("prints the field paths of invalid documents and stores nothing", async () => {
+    const bad = join(dir, "bad.yaml");
+    await writeFile(bad, `${POLICY}---\n${ROUTE(90, 10).replace("weight: 10", "weight: ten").replace("name: checkout\n  namespace", "name: broken\n  namespace")}`);
+    const result = await weft(["apply", "-f", bad]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("document 1, line 27: spec.rules[0].backendRefs[1].weight: expected number, received string [invalid_type]");
+    expect((await weft(["get", "httproute", "broken", "-n", "shop"])).err).toContain("not found");
+  });
+
+  it("diffs, shows history and rolls back", async () => {
+    const file = join(dir, "split.yaml");
+    await writeFile(file, ROUTE(50, 50));
+    const diff = await weft(["diff", "-f", file]);
+    expect(diff.code).toBe(1);
+    expect(diff.out).toMatch(/-\s+weight: 90\n\+\s+weight: 50/);
+    expect((await weft(["apply", "-f", file])).code).toBe(0);
+    expect((await weft(["diff", "-f", file])).code).toBe(0);
+
+    const rollback = await weft(["rollback", "httproute", "checkout", "-n", "shop", "--to", "1"]);
+    expect(rollback).toMatchObject({ code: 0, err: "" });
+    expect(rollback.out).toContain("httproute/shop/checkout configured");
+    const history = await weft(["history", "httproute", "checkout", "-n", "shop"]);
+    expect(history.out.split("\n").slice(1, 4).map((l) => l.split(/\s+/).slice(0, 4).join(" "))).toEqual(["3 restore admin 3", "2 update admin 2", "1 create admin 1"]);
+  });
+
+  it("deletes", async () => {
+    const result = await weft(["delete", "trafficpolicy", "cart", "-n", "shop"]);
+    expect(result.out).toContain("trafficpolicy/shop/cart deleted");
+    expect((await weft(["get", "trafficpolicies"])).out).toBe("no resources found\n");
+  });
+
+  it("explains usage mistakes and missing logins", async () => {
+    expect((await weft(["get", "virtualservice"])).err).toContain('unknown kind "virtualservice"');
+    expect((await weft(["rollback", "httproute", "checkout"])).code).toBe(2);
+    const loggedOut = await run(["get", "httproutes"], { env: { WEFT_CONFIG: join(dir, "none.json") }, stdout: () => {}, stderr: () => {}, stdin: Readable.from([""]) });
+    expect(loggedOut).toBe(2);
+  });
+
+  it.each([
+    ["httproute", "HTTPRoute"],
+    ["HTTPRoutes", "HTTPRoute"],
+    ["trafficpolicies", "TrafficPolicy"],
+    ["gateways", "Gateway"],
+    ["mesh", "Mesh"],
+  ])("reads the kind %s as %s", (text, kind) => {
+    expect(resolveKind(text)).toBe(kind);
+  });
+});

@@ -1,0 +1,59 @@
+import { namespaceOf, type Resource } from "../resource/resource.schema.ts";
+
+/** How a resource refers to a service. */
+export type ServiceRole =
+  /** A route is attached to the service: it changes how callers reach it. */
+  | "parent"
+  /** Requests are sent (or mirrored) to the service. */
+  | "backend"
+  /** A policy configures the service itself (its inbound side, or callers' connections to it). */
+  | "target";
+
+/** A mesh service a resource refers to. `name` is `*` for "every service of the namespace". */
+export interface ServiceReference {
+  namespace: string;
+  name: string;
+  role: ServiceRole;
+}
+
+/**
+ * The mesh services (not ExternalServices or Gateways) a resource names, each
+ * once per role, in document order. Used for per-service history and to find
+ * the workloads whose proxy configuration a change touches.
+ */
+export function servicesReferencedBy(resource: Resource): ServiceReference[] {
+  const own = namespaceOf(resource) ?? "";
+  const out: ServiceReference[] = [];
+  const seen = new Set<string>();
+  const add = (name: string, namespace: string | undefined, role: ServiceRole) => {
+    const ref = { namespace: namespace ?? own, name, role };
+    const key = `${ref.role}:${ref.namespace}/${ref.name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(ref);
+  };
+  switch (resource.kind) {
+    case "HTTPRoute":
+      for (const parent of resource.spec.parentRefs) if (parent.kind === "Service") add(parent.name, parent.namespace, "parent");
+      for (const rule of resource.spec.rules) {
+        for (const backend of rule.backendRefs ?? []) if (backend.kind === "Service") add(backend.name, backend.namespace, "backend");
+        for (const filter of rule.filters ?? [])
+          if (filter.type === "RequestMirror" && filter.requestMirror.backendRef.kind === "Service")
+            add(filter.requestMirror.backendRef.name, filter.requestMirror.backendRef.namespace, "backend");
+      }
+      break;
+    case "TrafficPolicy":
+    case "AuthorizationPolicy":
+      add(resource.spec.targetRef.name, resource.spec.targetRef.namespace, "target");
+      break;
+    case "RequestAuthentication":
+      if (resource.spec.targetRef) add(resource.spec.targetRef.name, resource.spec.targetRef.namespace, "target");
+      else add("*", undefined, "target");
+      break;
+    case "Mesh":
+    case "Gateway":
+    case "ExternalService":
+      break;
+  }
+  return out;
+}
