@@ -3,7 +3,9 @@
 // what must survive a config reload (stats, pools, budgets, counters) keyed
 // by backend name, so swapping configs every 100 ms costs no connections.
 import { Agent } from "node:http";
-import type { Backend, ProxyNode } from "@weft/mesh-model/proxy-config";
+import { Agent as HttpsAgent } from "node:https";
+import type { Backend, ProxyNode, UpstreamTls } from "@weft/mesh-model/proxy-config";
+import { H2SessionPool } from "./h2-session-pool.ts";
 import { createBalancer, eligibleEndpoints, EndpointStats, readCookie, type Balancer, type EndpointView, type PickContext } from "./load-balancer.ts";
 import { RetryBudget } from "./retry.ts";
 
@@ -21,14 +23,38 @@ export interface BackendCounters {
   noHealthy: number;
 }
 
-/** A pooled http.Agent that is destroyed once retired and idle. */
+/** TLS client options for an endpoint of a backend with `tls`. */
+export function tlsClientOptions(tls: UpstreamTls, address: string, alpn: string[]) {
+  return {
+    servername: tls.serverName ?? (/^[\d.:]+$/.test(address) ? undefined : address),
+    ca: tls.caPem,
+    rejectUnauthorized: !tls.insecureSkipVerify,
+    ALPNProtocols: alpn,
+  };
+}
+
+/**
+ * The connections of one backend: a keep-alive http(s).Agent for HTTP/1.1,
+ * or one multiplexed session per endpoint for HTTP/2. Destroyed once
+ * retired (by a config that changed the connection settings) and idle.
+ */
 export class PooledAgent {
   readonly agent: Agent;
+  readonly h2: H2SessionPool | undefined;
   private active = 0;
   private retired = false;
 
-  constructor(readonly signature: string, options: ConstructorParameters<typeof Agent>[0]) {
-    this.agent = new Agent(options);
+  constructor(readonly signature: string, backend: Backend, options: ConstructorParameters<typeof Agent>[0]) {
+    const tls = backend.tls;
+    this.agent = tls
+      ? new HttpsAgent({ ...options, ...tlsClientOptions(tls, "", ["http/1.1"]), servername: tls.serverName })
+      : new Agent(options);
+    this.h2 = backend.protocol === "http2" ? new H2SessionPool(tls, backend.policy.idleTimeoutMs) : undefined;
+  }
+
+  private destroy(): void {
+    this.agent.destroy();
+    this.h2?.close();
   }
 
   /** Marks one attempt as using the pool; call the returned function once it is done. */
@@ -39,13 +65,13 @@ export class PooledAgent {
       if (released) return;
       released = true;
       this.active--;
-      if (this.retired && this.active === 0) this.agent.destroy();
+      if (this.retired && this.active === 0) this.destroy();
     };
   }
 
   retire(): void {
     this.retired = true;
-    if (this.active === 0) this.agent.destroy();
+    if (this.active === 0) this.destroy();
   }
 }
 
@@ -58,7 +84,7 @@ interface SharedBackendState {
 }
 
 function agentSignature(backend: Backend): string {
-  return JSON.stringify([backend.policy.maxConnectionsPerEndpoint ?? null, backend.policy.idleTimeoutMs]);
+  return JSON.stringify([backend.policy.maxConnectionsPerEndpoint ?? null, backend.policy.idleTimeoutMs, backend.protocol, backend.tls ?? null]);
 }
 
 /** State shared across config versions, by backend name. */
@@ -81,7 +107,7 @@ export class BackendRegistry {
     if (state.agent?.signature !== sig) {
       // The old pool keeps serving requests of the old config, then goes away.
       state.agent?.retire();
-      state.agent = new PooledAgent(sig, {
+      state.agent = new PooledAgent(sig, backend, {
         keepAlive: true,
         keepAliveMsecs: 1000,
         maxSockets: backend.policy.maxConnectionsPerEndpoint ?? Infinity,
@@ -131,6 +157,7 @@ export class BackendRegistry {
 
 export class BackendRuntime {
   private readonly balancer: Balancer;
+  private firstChoice: EndpointView[] | undefined;
 
   constructor(
     readonly spec: Backend,
@@ -164,7 +191,11 @@ export class BackendRuntime {
 
   /** Picks an endpoint; undefined when none is healthy. */
   pick(ctx: PickContext): EndpointView | undefined {
-    const candidates = eligibleEndpoints(this.endpoints, this.node.locality, this.spec.policy.localityFailover, ctx.tried);
+    // Health and locality are fixed per config, so first attempts share one candidate list.
+    const candidates =
+      ctx.tried === undefined || ctx.tried.size === 0
+        ? (this.firstChoice ??= eligibleEndpoints(this.endpoints, this.node.locality, this.spec.policy.localityFailover))
+        : eligibleEndpoints(this.endpoints, this.node.locality, this.spec.policy.localityFailover, ctx.tried);
     if (candidates.length === 0) return undefined;
     return this.balancer.pick(candidates, ctx);
   }

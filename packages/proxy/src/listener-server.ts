@@ -1,35 +1,86 @@
-// Creates the node:http server behind a listener, with the parser kept
-// strict and every socket-level failure answered or contained.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
-import type { Limits } from "@weft/mesh-model/proxy-config";
+// The servers behind a listener. An HTTP listener accepts HTTP/1.1 and
+// HTTP/2 on one port: on a plain port the HTTP/2 connection preface
+// (prior-knowledge h2c) is detected in the first bytes; with TLS, ALPN
+// decides. A TCP listener hands each connection to the passthrough.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { Duplex } from "node:stream";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import type { Limits, ListenerTls } from "@weft/mesh-model/proxy-config";
 import { FLAGS_HEADER, ResponseFlag } from "./response-flags.ts";
 
-export interface ListenerServerOptions {
+/** A bound listener, whatever its protocol. */
+export interface ListenerRuntime {
+  readonly bound: { address: string; port: number };
+  /** Stops accepting; idle HTTP/1.1 connections close, HTTP/2 sessions get GOAWAY, open requests finish. */
+  stopAccepting(): void;
+  /** Closes every connection now. */
+  destroyAll(): void;
+  /** Resolves once the listener and all its connections are closed. */
+  readonly closed: Promise<void>;
+}
+
+export interface HttpListenerOptions {
   limits: Limits;
+  http2: boolean;
+  tls: ListenerTls | undefined;
   /** Called for malformed requests the parser refused (for metrics). */
   onProtocolError: (status: number) => void;
+  /** HTTP/1.1 and HTTP/2 requests (HTTP/2 through the compatibility API, which has the same shape). */
+  onRequest: (req: IncomingMessage, res: ServerResponse, h2: boolean) => void;
+  /** HTTP/1.1 Upgrade requests (WebSocket). */
+  onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
+
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 function rawResponse(status: number, reason: string): string {
   return `HTTP/1.1 ${status} ${reason}\r\n${FLAGS_HEADER}: ${ResponseFlag.DownstreamProtocolError}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
 }
 
 /**
- * An HTTP/1.1 server. `insecureHTTPParser` stays off, so llhttp refuses the
- * usual request-smuggling shapes (Content-Length with Transfer-Encoding,
- * duplicate Content-Length, obfuscated chunked, bare CR, spaces before the
- * colon...); those and oversized heads are answered here and the socket closed.
- *
- * Seam for mTLS: the inbound listener will build a `node:tls` / `https`
- * server with the workload certificate here, verify the peer's SPIFFE ID, and
- * pass it on the request for the `source_service` label and authorization.
+ * A Duplex over `socket` that first replays `head`. node:http2 (Node 20)
+ * reads a net.Socket's handle directly and would miss bytes already read
+ * while sniffing the preface; through a JS stream it sees them.
  */
-export function createListenerServer(
-  options: ListenerServerOptions,
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Server {
-  const server = createServer(
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const d = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk: Buffer, _enc, cb) => void socket.write(chunk, cb),
+    final: (cb) => {
+      socket.end();
+      cb();
+    },
+    destroy: (err, cb) => {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  Object.defineProperty(d, "remoteAddress", { value: socket.remoteAddress });
+  d.push(head);
+  socket.on("data", (c: Buffer) => {
+    if (!d.push(c)) socket.pause();
+  });
+  socket.on("end", () => d.push(null));
+  socket.on("close", () => d.destroy());
+  socket.on("error", (err) => d.destroy(err));
+  return d;
+}
+
+/**
+ * An HTTP/1.1 (+ HTTP/2) listener. `insecureHTTPParser` stays off, so llhttp
+ * refuses the usual request-smuggling shapes (Content-Length with
+ * Transfer-Encoding, duplicate Content-Length, obfuscated chunked, bare CR,
+ * spaces before the colon...); those and oversized heads are answered here
+ * and the socket closed.
+ *
+ * Seam for mTLS: the inbound listener will request and verify the peer's
+ * certificate here (`requestCert`, SPIFFE ID check) and pass the identity on
+ * the request for the `source_service` label and authorization.
+ */
+export async function openHttpListener(options: HttpListenerOptions, port: number, address: string): Promise<ListenerRuntime> {
+  const h1 = createHttpServer(
     {
       insecureHTTPParser: false,
       maxHeaderSize: options.limits.maxHeaderBytes,
@@ -39,12 +90,13 @@ export function createListenerServer(
       requestTimeout: 300_000,
       keepAliveTimeout: 5_000,
     },
-    handler,
+    (req, res) => options.onRequest(req, res, false),
   );
   // One more than the limit, so the handler can tell "over" from "exactly at".
-  server.maxHeadersCount = options.limits.maxHeaderCount + 1;
-
-  server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
+  h1.maxHeadersCount = options.limits.maxHeaderCount + 1;
+  // h1 never listens itself (connections are handed to it); 'listening' starts its timeout checks.
+  h1.emit("listening");
+  h1.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
     if (err.code === "ECONNRESET" || !socket.writable) {
       socket.destroy();
       return;
@@ -58,19 +110,127 @@ export function createListenerServer(
     options.onProtocolError(status);
     socket.end(rawResponse(status, reason));
   });
-
-  // CONNECT tunnels and protocol upgrades (WebSocket) are not supported yet.
-  const refuse = (_req: IncomingMessage, socket: Duplex) => {
+  h1.on("connect", (_req: IncomingMessage, socket: Duplex) => {
     socket.on("error", () => socket.destroy());
     socket.end("HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  });
+  h1.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    options.onUpgrade(req, socket, head);
+  });
+
+  const sessions = new Set<ServerHttp2Session>();
+  const h2 = options.http2
+    ? createH2Server(
+        {
+          maxHeaderListPairs: options.limits.maxHeaderCount + 1,
+          maxSendHeaderBlockLength: 65536,
+          settings: { maxHeaderListSize: options.limits.maxHeaderBytes, enablePush: false },
+        },
+        (req: Http2ServerRequest, res: Http2ServerResponse) => options.onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse, true),
+      )
+    : undefined;
+  h2?.on("session", (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.on("error", () => session.destroy());
+    session.once("close", () => sessions.delete(session));
+  });
+  h2?.on("sessionError", () => undefined);
+
+  const sockets = new Set<Socket>();
+  const dispatchPlain = (socket: Socket) => {
+    if (!h2) {
+      h1.emit("connection", socket);
+      return;
+    }
+    // Sniff the HTTP/2 preface: no valid HTTP/1.1 request starts with "PRI ".
+    let head: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, PREFACE.length);
+      const maybeH2 = head.subarray(0, n).equals(PREFACE.subarray(0, n));
+      if (maybeH2 && head.length < 4) return; // "P" could still be POST
+      socket.off("data", onData);
+      socket.pause();
+      if (maybeH2) h2.emit("connection", replaying(socket, head));
+      else {
+        socket.unshift(head);
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
   };
-  server.on("connect", refuse);
-  server.on("upgrade", refuse);
-  return server;
+
+  let front: NetServer;
+  if (options.tls) {
+    const tlsServer = createTlsServer({
+      // Nagle would hold small responses back for a delayed ACK (tens of ms).
+      noDelay: true,
+      cert: options.tls.certPem,
+      key: options.tls.keyPem,
+      ALPNProtocols: options.http2 ? ["h2", "http/1.1"] : ["http/1.1"],
+    });
+    tlsServer.on("secureConnection", (socket: TLSSocket) => {
+      if (socket.alpnProtocol === "h2" && h2) h2.emit("connection", socket);
+      else h1.emit("connection", socket);
+    });
+    tlsServer.on("tlsClientError", (_err, socket) => socket.destroy());
+    front = tlsServer;
+  } else {
+    // Nagle would hold small responses back for a delayed ACK (tens of ms).
+    front = createNetServer({ noDelay: true }, dispatchPlain);
+  }
+  front.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("error", () => socket.destroy());
+    socket.once("close", () => sockets.delete(socket));
+  });
+
+  const closed = new Promise<void>((resolve) =>
+    front.once("close", () => {
+      h1.close();
+      resolve();
+    }),
+  );
+  const bound = await bind(front, port, address);
+  return {
+    bound,
+    closed,
+    stopAccepting() {
+      front.close();
+      h1.closeIdleConnections();
+      for (const s of sessions) if (!s.closed) s.close();
+    },
+    destroyAll() {
+      for (const s of sessions) s.destroy();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+/** A TCP passthrough listener: every accepted connection goes to `onConnection`. */
+export async function openTcpListener(onConnection: (socket: Socket) => void, port: number, address: string): Promise<ListenerRuntime> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  const closed = new Promise<void>((resolve) => server.once("close", () => resolve()));
+  const bound = await bind(server, port, address);
+  return {
+    bound,
+    closed,
+    stopAccepting: () => void server.close(),
+    destroyAll() {
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 /** Resolves once the server listens; rejects on a bind error (EADDRINUSE...). */
-export function listen(server: Server, port: number, address: string): Promise<{ address: string; port: number }> {
+export function bind(server: NetServer, port: number, address: string): Promise<{ address: string; port: number }> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once("error", onError);

@@ -107,20 +107,10 @@ export class Histogram implements Family {
 /** Latency buckets in seconds: 1 ms to 30 s. */
 export const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export const EDGE_LABELS = ["source_service", "destination_service", "destination_version"] as const;
-
-/** The proxy's metric families. */
+/** The proxy's metric families (the per-edge ones live in EdgeTelemetry). */
 export class ProxyMetrics {
   private readonly families: Family[] = [];
 
-  /** weft_requests_total: requests per edge and outcome. */
-  readonly requests = this.add(
-    new Counter("weft_requests_total", "HTTP requests handled, by edge, response code and response flags.", [...EDGE_LABELS, "response_code", "response_flags"]),
-  );
-  /** weft_request_duration_seconds: from request received to response complete. */
-  readonly duration = this.add(
-    new Histogram("weft_request_duration_seconds", "Request duration from arrival to the end of the response, in seconds.", EDGE_LABELS, LATENCY_BUCKETS_SECONDS),
-  );
   /** weft_upstream_retries_total: retries sent per destination. */
   readonly retries = this.add(new Counter("weft_upstream_retries_total", "Retries sent upstream.", ["destination_service"]));
   /** weft_retry_budget_exhausted_total: retries refused by the retry budget. */
@@ -133,6 +123,14 @@ export class ProxyMetrics {
   );
   /** weft_config_reloads_total: config applications by result (applied, rejected). */
   readonly reloads = this.add(new Counter("weft_config_reloads_total", "Config applications by result.", ["result"]));
+  /** weft_tcp_connections_total: TCP passthrough connections by listener, destination and response flags. */
+  readonly tcpConnections = this.add(
+    new Counter("weft_tcp_connections_total", "TCP passthrough connections, by listener, destination service and response flags.", ["listener", "destination_service", "response_flags"]),
+  );
+  /** weft_tcp_bytes_total: bytes piped by TCP passthrough, by direction (`received` from the client, `sent` to it). */
+  readonly tcpBytes = this.add(new Counter("weft_tcp_bytes_total", "Bytes piped by TCP passthrough.", ["listener", "direction"]));
+  /** weft_upgrades_total: HTTP Upgrade (WebSocket) tunnels by destination and result code. */
+  readonly upgrades = this.add(new Counter("weft_upgrades_total", "HTTP Upgrade (WebSocket) requests, by destination service and response code.", ["destination_service", "response_code"]));
 
   add<F extends Family>(family: F): F {
     this.families.push(family);

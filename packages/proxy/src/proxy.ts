@@ -1,21 +1,31 @@
 // The proxy: owns the listeners, the active config snapshot and the state
 // that outlives configs. `applyConfig` is the only way config changes.
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import {
   describeIssues,
   validateProxyConfig,
+  type InboundListener,
   type Listener,
+  type OutboundListener,
   type ProxyConfig,
   type ProxyConfigIssue,
   type RandomSource,
 } from "@weft/mesh-model/proxy-config";
+import { AccessLog } from "./access-log.ts";
 import { handleAdmin } from "./admin.ts";
 import { BackendRegistry } from "./backend-runtime.ts";
-import { handleInbound, handleOutbound, sendLocal, type ForwardEnv, type Outcome } from "./http-forwarder.ts";
-import { createListenerServer, listen } from "./listener-server.ts";
+import { EdgeTelemetry, type EdgeReport } from "./edge-telemetry.ts";
+import { isGrpc } from "./grpc.ts";
+import { handleHttp, requestAuthority, resolveInbound, resolveOutbound, sendLocal, type ForwardEnv, type Outcome } from "./http-forwarder.ts";
+import { openHttpListener, openTcpListener, type ListenerRuntime } from "./listener-server.ts";
 import { Gauge, ProxyMetrics } from "./metrics.ts";
 import { formatFlags, ResponseFlag } from "./response-flags.ts";
 import { backendNames, buildSnapshot, type Snapshot } from "./snapshot.ts";
+import { proxyTcp } from "./tcp-proxy.ts";
+import { Tracer, type FinishedSpan } from "./tracing.ts";
+import { rawReply, tunnelUpgrade } from "./upgrade-tunnel.ts";
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -35,10 +45,15 @@ export interface ProxyOptions {
   listenerDrainMs?: number;
 }
 
-/** The result of `applyConfig`: applied, or refused with the reason (the old config keeps serving). */
+/**
+ * The result of `applyConfig`: applied, or refused with the reason (the old
+ * config keeps serving). `invalid`: the config itself is wrong; `conflict`:
+ * it is valid but cannot be applied now (a port is taken, shutting down, a
+ * version precondition failed).
+ */
 export type ApplyResult =
   | { ok: true; version: string }
-  | { ok: false; reason: string; issues: ProxyConfigIssue[] };
+  | { ok: false; kind: "invalid" | "conflict"; reason: string; issues: ProxyConfigIssue[] };
 
 /** Thrown by `WeftProxy.start` when the first config is refused. */
 export class ProxyConfigError extends Error {
@@ -51,10 +66,15 @@ export class ProxyConfigError extends Error {
 
 interface ListenerHandle {
   spec: Listener;
-  server: Server;
+  runtime: ListenerRuntime;
   bound: { address: string; port: number };
   draining: boolean;
   closed: Promise<void>;
+}
+
+/** What a listener's protocol depends on: a change needs a new socket. */
+function bindingShape(l: Listener): string {
+  return JSON.stringify([l.kind, l.address, l.port, "tls" in l ? (l.tls ?? null) : null, "http2" in l ? l.http2 : null]);
 }
 
 interface ConfigCounters {
@@ -65,6 +85,10 @@ interface ConfigCounters {
 
 export class WeftProxy {
   readonly metrics = new ProxyMetrics();
+  /** Per-edge counters, histograms and latency sketches. */
+  readonly edges = new EdgeTelemetry();
+  private readonly tracer: Tracer;
+  private readonly accessLog = new AccessLog();
   private snapshot: Snapshot | undefined;
   private handles = new Map<string, ListenerHandle>();
   private readonly draining = new Set<ListenerHandle>();
@@ -87,7 +111,9 @@ export class WeftProxy {
     this.logger = options.logger ?? silentLogger;
     this.listenerDrainMs = options.listenerDrainMs ?? 5000;
     this.registry = new BackendRegistry(this.now);
+    this.tracer = new Tracer(this.random);
     this.startedAt = this.now();
+    for (const f of this.edges.families()) this.metrics.add(f);
     this.metrics.add(new Gauge("weft_active_requests", "Requests in flight on the outbound and inbound listeners.", [], () => [{ labels: {}, value: this.activeRequests }]));
     this.metrics.add(
       new Gauge("weft_config_info", "The active config version (value is always 1).", ["version"], () =>
@@ -138,18 +164,18 @@ export class WeftProxy {
     return run;
   }
 
-  private reject(reason: string, issues: ProxyConfigIssue[]): ApplyResult {
+  private reject(kind: "invalid" | "conflict", reason: string, issues: ProxyConfigIssue[]): ApplyResult {
     this.configCounters.rejected++;
     this.configCounters.lastRejection = { reason, at: new Date(this.now()).toISOString() };
     this.metrics.reloads.inc({ result: "rejected" });
     this.logger.warn("config refused", { reason, activeVersion: this.version });
-    return { ok: false, reason, issues };
+    return { ok: false, kind, reason, issues };
   }
 
   private async apply(input: unknown): Promise<ApplyResult> {
-    if (this.shuttingDown) return this.reject("proxy is shutting down", []);
+    if (this.shuttingDown) return this.reject("conflict", "proxy is shutting down", []);
     const validation = validateProxyConfig(input);
-    if (!validation.ok) return this.reject(describeIssues(validation.issues), validation.issues);
+    if (!validation.ok) return this.reject("invalid", describeIssues(validation.issues), validation.issues);
     const config = validation.config;
 
     const keep: [ListenerHandle, Listener][] = [];
@@ -158,7 +184,7 @@ export class WeftProxy {
     const removed = [...this.handles.values()].filter((h) => !wanted.has(h.spec.name));
     for (const l of config.listeners) {
       const h = this.handles.get(l.name);
-      if (h && h.spec.address === l.address && h.spec.port === l.port) keep.push([h, l]);
+      if (h && bindingShape(h.spec) === bindingShape(l)) keep.push([h, l]);
       else {
         bind.push(l);
         if (h) removed.push(h);
@@ -171,7 +197,7 @@ export class WeftProxy {
     } catch (err) {
       for (const h of fresh) this.drainListener(h, 0);
       const reason = `cannot bind listener: ${err instanceof Error ? err.message : String(err)}`;
-      return this.reject(reason, [{ path: "listeners", message: reason }]);
+      return this.reject("conflict", reason, [{ path: "listeners", message: reason }]);
     }
 
     // The commit: one assignment, so a request sees either the old config or the new.
@@ -186,6 +212,8 @@ export class WeftProxy {
     this.handles = handles;
     for (const h of removed) this.drainListener(h, this.listenerDrainMs);
     this.registry.prune(backendNames(this.snapshot));
+    this.tracer.configure(config.telemetry.tracing, config.node.service);
+    this.accessLog.configure(config.telemetry.accessLog?.path);
 
     this.configCounters.applied++;
     this.metrics.reloads.inc({ result: "applied" });
@@ -194,23 +222,29 @@ export class WeftProxy {
   }
 
   private async openListener(spec: Listener, config: ProxyConfig): Promise<ListenerHandle> {
-    const server = createListenerServer(
-      {
-        limits: config.limits,
-        onProtocolError: (status) => {
-          this.protocolErrors++;
-          this.metrics.protocolErrors.inc({ listener: handle.spec.name, response_code: String(status) });
+    const onProtocolError = (status: number) => {
+      this.protocolErrors++;
+      this.metrics.protocolErrors.inc({ listener: handle.spec.name, response_code: String(status) });
+    };
+    let runtime: ListenerRuntime;
+    if (spec.kind === "tcp") {
+      runtime = await openTcpListener((socket) => this.dispatchTcp(handle, socket), spec.port, spec.address);
+    } else {
+      runtime = await openHttpListener(
+        {
+          limits: config.limits,
+          http2: spec.kind === "admin" ? false : spec.http2,
+          tls: spec.kind === "admin" ? undefined : spec.tls,
+          onProtocolError,
+          onRequest: (req, res, h2) => this.dispatch(handle, req, res, h2),
+          onUpgrade: (req, socket, head) => this.dispatchUpgrade(handle, req, socket, head),
         },
-      },
-      (req, res) => this.dispatch(handle, req, res),
-    );
-    let resolveClosed!: () => void;
-    const closed = new Promise<void>((r) => (resolveClosed = r));
-    server.once("close", () => resolveClosed());
-    const bound = await listen(server, spec.port, spec.address);
-    server.on("error", (err) => this.logger.error("listener error", { listener: handle.spec.name, error: err.message }));
-    const handle: ListenerHandle = { spec, server, bound, draining: false, closed };
-    this.logger.info("listening", { listener: spec.name, kind: spec.kind, address: bound.address, port: bound.port });
+        spec.port,
+        spec.address,
+      );
+    }
+    const handle: ListenerHandle = { spec, runtime, bound: runtime.bound, draining: false, closed: runtime.closed };
+    this.logger.info("listening", { listener: spec.name, kind: spec.kind, address: runtime.bound.address, port: runtime.bound.port });
     return handle;
   }
 
@@ -219,9 +253,8 @@ export class WeftProxy {
     if (h.draining) return;
     h.draining = true;
     this.draining.add(h);
-    h.server.close();
-    h.server.closeIdleConnections();
-    const timer = setTimeout(() => h.server.closeAllConnections(), drainMs);
+    h.runtime.stopAccepting();
+    const timer = setTimeout(() => h.runtime.destroyAll(), drainMs);
     timer.unref();
     void h.closed.then(() => {
       clearTimeout(timer);
@@ -229,37 +262,114 @@ export class WeftProxy {
     });
   }
 
-  private dispatch(handle: ListenerHandle, req: IncomingMessage, res: ServerResponse): void {
+  private newOutcome(snapshot: Snapshot, spec: Listener, h2: boolean, grpc: boolean): Outcome {
+    const node = snapshot.config.node;
+    const inbound = spec.kind === "inbound";
+    return {
+      // Inbound callers are anonymous until mTLS gives them an identity.
+      sourceService: inbound ? "unknown" : node.service,
+      destinationService: "unknown",
+      destinationVersion: "unknown",
+      destinationCluster: inbound ? (node.locality.cluster ?? "unknown") : "unknown",
+      upstreamHost: "-",
+      flags: [],
+      h2,
+      grpc,
+      grpcStatus: undefined,
+      respondedTrailersOnly: false,
+      requestId: undefined,
+      trace: undefined,
+    };
+  }
+
+  /** Counts, logs and traces one finished request. */
+  private record(snapshot: Snapshot, spec: Listener, req: IncomingMessage, outcome: Outcome, code: number, startedMs: number): void {
+    const node = snapshot.config.node;
+    const inbound = spec.kind === "inbound";
+    const endMs = this.now();
+    const seconds = (endMs - startedMs) / 1000;
+    const flags = formatFlags(outcome.flags);
+    const grpcStatus = outcome.grpcStatus === undefined ? "-" : String(outcome.grpcStatus);
+    const sourceVersion = inbound ? "unknown" : (node.version ?? "unknown");
+    const sourceCluster = inbound ? "unknown" : (node.locality.cluster ?? "unknown");
+    this.edges.record(
+      outcome.sourceService,
+      sourceVersion,
+      sourceCluster,
+      outcome.destinationService,
+      outcome.destinationVersion,
+      outcome.destinationCluster,
+      String(code),
+      flags,
+      grpcStatus,
+      seconds,
+    );
+    const trace = outcome.trace;
+    if (trace?.context.sampled) {
+      this.tracer.finish(trace, `${req.method ?? "GET"} ${outcome.destinationService}`, inbound ? "server" : "client", performance.timeOrigin + performance.now(), code === 0 || code >= 500 || (outcome.grpcStatus ?? 0) !== 0, {
+        "http.request.method": req.method ?? "",
+        "url.path": (req.url ?? "").split("?")[0] ?? "",
+        "http.response.status_code": code,
+        "weft.response_flags": flags,
+        "weft.listener": spec.name,
+        "weft.upstream_host": outcome.upstreamHost,
+        "weft.source_service": outcome.sourceService,
+        "weft.destination_service": outcome.destinationService,
+        "weft.destination_version": outcome.destinationVersion,
+        ...(outcome.grpcStatus === undefined ? {} : { "rpc.grpc.status_code": outcome.grpcStatus }),
+      });
+    }
+    if (this.accessLog.enabled) {
+      this.accessLog.write({
+        start_time: new Date(endMs - seconds * 1000).toISOString(),
+        listener: spec.name,
+        protocol: outcome.h2 ? "HTTP/2" : `HTTP/${req.httpVersion}`,
+        method: req.method,
+        authority: requestAuthority(req),
+        path: req.url,
+        response_code: code,
+        response_flags: flags,
+        grpc_status: outcome.grpcStatus ?? null,
+        duration_ms: Math.round(seconds * 1e6) / 1000,
+        upstream_host: outcome.upstreamHost,
+        source_service: outcome.sourceService,
+        destination_service: outcome.destinationService,
+        destination_version: outcome.destinationVersion,
+        destination_cluster: outcome.destinationCluster,
+        request_id: outcome.requestId ?? null,
+        trace_id: trace?.context.traceId ?? null,
+        span_id: trace?.context.spanId ?? null,
+        user_agent: req.headers["user-agent"] ?? null,
+      });
+    }
+  }
+
+  private dispatch(handle: ListenerHandle, req: IncomingMessage, res: ServerResponse, h2: boolean): void {
     // Socket-level errors are handled by closing; they must never reach the process.
     req.on("error", () => undefined);
     res.on("error", () => undefined);
     const snapshot = this.snapshot;
     const spec = handle.spec;
     if (!snapshot) {
-      sendLocal(res, 503, [], "no config\n", {}, true);
+      sendLocal(res, 503, [], "no config\n", {}, !h2);
       return;
     }
     if (spec.kind === "admin") {
       handleAdmin(this, req, res);
       return;
     }
+    if (spec.kind === "tcp") return;
 
     const started = this.now();
     this.activeRequests++;
     this.totalRequests++;
-    const outcome: Outcome = {
-      // Inbound callers are anonymous until mTLS gives them an identity.
-      sourceService: spec.kind === "outbound" ? snapshot.config.node.service : "unknown",
-      destinationService: "unknown",
-      destinationVersion: "unknown",
-      flags: [],
-    };
+    const outcome = this.newOutcome(snapshot, spec, h2, isGrpc(req.headers["content-type"]));
+    outcome.trace = this.tracer.begin(req.headers, performance.timeOrigin + performance.now());
     res.once("close", () => {
       this.activeRequests--;
-      if (!res.writableFinished) outcome.flags.push(ResponseFlag.DownstreamConnectionTermination);
-      const edge = { source_service: outcome.sourceService, destination_service: outcome.destinationService, destination_version: outcome.destinationVersion };
-      this.metrics.requests.inc({ ...edge, response_code: res.headersSent ? String(res.statusCode) : "0", response_flags: formatFlags(outcome.flags) });
-      this.metrics.duration.observe(edge, (this.now() - started) / 1000);
+      if (!res.writableFinished && !outcome.respondedTrailersOnly) outcome.flags.push(ResponseFlag.DownstreamConnectionTermination);
+      const code = outcome.respondedTrailersOnly ? 200 : res.headersSent ? res.statusCode : 0;
+      this.record(snapshot, spec, req, outcome, code, started);
     });
 
     const limits = snapshot.config.limits;
@@ -269,16 +379,101 @@ export class WeftProxy {
       this.protocolErrors++;
       this.metrics.protocolErrors.inc({ listener: spec.name, response_code: String(overLimit) });
       outcome.flags.push(ResponseFlag.DownstreamProtocolError);
-      sendLocal(res, overLimit, outcome.flags, overLimit === 414 ? "URI too long\n" : "too many headers\n", {}, true);
+      sendLocal(res, overLimit, outcome.flags, overLimit === 414 ? "URI too long\n" : "too many headers\n", {}, true, outcome);
+      return;
+    }
+    if (h2 && req.method === "CONNECT") {
+      outcome.flags.push(ResponseFlag.DownstreamProtocolError);
+      sendLocal(res, 501, outcome.flags, "CONNECT is not supported\n", {}, false, outcome);
       return;
     }
 
     const env: ForwardEnv = { snapshot, metrics: this.metrics, random: this.random, now: this.now, draining: () => handle.draining || this.shuttingDown };
-    const work = spec.kind === "outbound" ? handleOutbound(env, spec, req, res, outcome) : handleInbound(env, spec, req, res, outcome);
-    work.catch((err: unknown) => {
+    handleHttp(env, spec, req, res, outcome).catch((err: unknown) => {
       this.logger.error("request failed", { error: err instanceof Error ? err.stack : String(err) });
-      sendLocal(res, 500, outcome.flags, "internal proxy error\n", {}, true);
+      sendLocal(res, 500, outcome.flags, "internal proxy error\n", {}, true, outcome);
     });
+  }
+
+  /** HTTP/1.1 Upgrade (WebSocket) on an outbound or inbound listener. */
+  private dispatchUpgrade(handle: ListenerHandle, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const snapshot = this.snapshot;
+    const spec = handle.spec;
+    if (!snapshot || (spec.kind !== "outbound" && spec.kind !== "inbound")) {
+      rawReply(socket, 501, [], "upgrade not supported here\n");
+      return;
+    }
+    if (String(req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
+      rawReply(socket, 501, [], "only WebSocket upgrades are supported\n");
+      return;
+    }
+    const started = this.now();
+    this.totalRequests++;
+    this.activeRequests++;
+    const outcome = this.newOutcome(snapshot, spec, false, false);
+    outcome.trace = this.tracer.begin(req.headers, performance.timeOrigin + performance.now());
+    const done = (status: number) => {
+      this.activeRequests--;
+      this.metrics.upgrades.inc({ destination_service: outcome.destinationService, response_code: String(status) });
+      this.record(snapshot, spec, req, outcome, status, started);
+    };
+    const env: ForwardEnv = { snapshot, metrics: this.metrics, random: this.random, now: this.now, draining: () => true };
+    const r = spec.kind === "outbound" ? resolveOutbound(env, spec as OutboundListener, req, outcome) : resolveInbound(env, spec as InboundListener, req, outcome);
+    if (r.kind === "local") {
+      rawReply(socket, r.status, outcome.flags, r.body, r.extra?.location ? `Location: ${String(r.extra.location)}\r\n` : "");
+      done(r.status);
+      return;
+    }
+    tunnelUpgrade(req, socket, head, r.plan, { random: this.random, now: this.now }, outcome, done);
+  }
+
+  /** A connection on a TCP passthrough listener. */
+  private dispatchTcp(handle: ListenerHandle, socket: Socket): void {
+    const snapshot = this.snapshot;
+    const spec = handle.spec;
+    socket.on("error", () => socket.destroy());
+    const backend = spec.kind === "tcp" ? snapshot?.backends.get(spec.backend) : undefined;
+    if (!snapshot || !backend) {
+      socket.destroy();
+      return;
+    }
+    const started = this.now();
+    this.activeRequests++;
+    proxyTcp(socket, backend, { random: this.random, now: this.now }, (o) => {
+      this.activeRequests--;
+      const flags = formatFlags(o.flags);
+      this.metrics.tcpConnections.inc({ listener: spec.name, destination_service: backend.spec.service, response_flags: flags });
+      this.metrics.tcpBytes.inc({ listener: spec.name, direction: "received" }, o.bytesReceived);
+      this.metrics.tcpBytes.inc({ listener: spec.name, direction: "sent" }, o.bytesSent);
+      if (this.accessLog.enabled) {
+        this.accessLog.write({
+          start_time: new Date(started).toISOString(),
+          listener: spec.name,
+          protocol: "TCP",
+          response_flags: flags,
+          duration_ms: this.now() - started,
+          upstream_host: o.upstreamHost,
+          bytes_received: o.bytesReceived,
+          bytes_sent: o.bytesSent,
+          destination_service: backend.spec.service,
+        });
+      }
+    });
+  }
+
+  /** Finished spans after `since` (GET /spans). */
+  spans(since: number, limit?: number): { next: number; dropped: number; spans: FinishedSpan[] } {
+    return this.tracer.since(since, limit);
+  }
+
+  /** Per-edge latency sketches since the previous collection (GET /telemetry). */
+  collectTelemetry(): EdgeReport[] {
+    return this.edges.collect();
+  }
+
+  /** Exports queued spans now (tests, shutdown). */
+  flushSpans(): Promise<void> {
+    return this.tracer.flush();
   }
 
   /** Counters for /stats. */
@@ -340,7 +535,7 @@ export class WeftProxy {
       for (const h of hs) {
         if (h.draining) {
           // Already draining on its own schedule; shorten it to ours.
-          setTimeout(() => h.server.closeAllConnections(), ms).unref();
+          setTimeout(() => h.runtime.destroyAll(), ms).unref();
         } else this.drainListener(h, ms);
       }
       await Promise.all(hs.map((h) => h.closed));
@@ -349,6 +544,8 @@ export class WeftProxy {
     await drain(admin, 0);
     this.handles.clear();
     this.registry.destroyAll();
+    await this.tracer.shutdown();
+    await this.accessLog.close();
     this.logger.info("proxy closed");
   }
 }

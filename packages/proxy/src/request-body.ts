@@ -2,10 +2,13 @@
 // retry. Above the limit the body streams (with backpressure) and the
 // request is not retried.
 import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import type { RequestBody } from "./upstream-attempt.ts";
 
 /** Whether the request carries a body at all (RFC 9112 section 6.3). */
 export function hasBody(req: IncomingMessage): boolean {
+  // HTTP/2 has no framing headers: the request has a body unless its HEADERS frame ended the stream.
+  if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
   if (req.headers["transfer-encoding"] !== undefined) return true;
   const cl = req.headers["content-length"];
   return cl !== undefined && cl !== "0";

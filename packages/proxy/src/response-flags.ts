@@ -21,6 +21,8 @@ export const ResponseFlag = {
   RetryLimitExceeded: "URX",
   /** The downstream request was malformed or over a limit (400, 414, 431). */
   DownstreamProtocolError: "DPE",
+  /** A stream (TCP connection, WebSocket tunnel) was idle longer than the idle timeout. */
+  StreamIdleTimeout: "SI",
   /** The downstream client went away before the response was complete. */
   DownstreamConnectionTermination: "DC",
 } as const;

@@ -1,7 +1,13 @@
 // One attempt to get response headers from one endpoint, with connect,
-// per-try and idle timeouts. The caller owns retries and the downstream side.
-import { request, type Agent, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
-import type { Readable } from "node:stream";
+// per-try and idle timeouts, over HTTP/1.1 (keep-alive pool) or HTTP/2 (a
+// shared session). The caller owns retries and the downstream side.
+import { constants as h2c, type ClientHttp2Stream, type IncomingHttpHeaders as H2IncomingHeaders } from "node:http2";
+import { request, type Agent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Readable, Writable } from "node:stream";
+import type { UpstreamTls } from "@weft/mesh-model/proxy-config";
+import { tlsClientOptions } from "./backend-runtime.ts";
+import type { H2SessionPool } from "./h2-session-pool.ts";
 import type { AttemptFailure } from "./retry.ts";
 
 /** The request body: fully buffered (replayable) or a live stream (one shot). */
@@ -13,9 +19,14 @@ export type RequestBody =
 export interface AttemptOptions {
   address: string;
   port: number;
+  /** HTTP/1.1 pool (used when `h2` is undefined). */
   agent: Agent;
+  /** HTTP/2 sessions, for backends with protocol http2. */
+  h2: H2SessionPool | undefined;
+  tls: UpstreamTls | undefined;
   method: string;
   path: string;
+  /** Request headers without hop-by-hop headers; `host` becomes `:authority` on HTTP/2. */
   headers: OutgoingHttpHeaders;
   body: RequestBody;
   connectTimeoutMs: number;
@@ -24,9 +35,48 @@ export interface AttemptOptions {
   idleTimeoutMs: number;
 }
 
+/** An upstream response, the same shape for HTTP/1.1 and HTTP/2. */
+export interface UpstreamResponse {
+  status: number;
+  statusMessage: string | undefined;
+  /** Response headers (no pseudo-headers). */
+  headers: IncomingHttpHeaders;
+  /** The body stream; emits 'error' if the upstream fails mid-body. */
+  body: Readable;
+  /** HTTP/2 HEADERS with END_STREAM: a gRPC trailers-only response; there is no body. */
+  endStream: boolean;
+  /** Trailers, once the body has ended (undefined when there were none). */
+  trailers(): IncomingHttpHeaders | undefined;
+  /** True once the body ended normally. */
+  complete(): boolean;
+  destroy(): void;
+}
+
 export type AttemptResult =
-  | { kind: "response"; req: ClientRequest; res: IncomingMessage }
+  | { kind: "response"; res: UpstreamResponse }
   | { kind: "failure"; failure: AttemptFailure; reusedSocket: boolean; error: Error };
+
+/**
+ * Cancellation of a request (the downstream went away). A plain object
+ * rather than an AbortController: one per request, on the hot path.
+ */
+export class Cancel {
+  aborted = false;
+  private listener: (() => void) | undefined;
+
+  /** Registers the one listener (an attempt in flight); replaces any previous. */
+  onCancel(listener: (() => void) | undefined): void {
+    this.listener = listener;
+  }
+
+  cancel(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const l = this.listener;
+    this.listener = undefined;
+    l?.();
+  }
+}
 
 class AttemptError extends Error {
   constructor(readonly failure: AttemptFailure, message: string) {
@@ -36,12 +86,32 @@ class AttemptError extends Error {
 
 const CONNECT_ERRORS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL"]);
 
+function writeBody(body: RequestBody, sink: Writable): void {
+  if (body.kind === "none") sink.end();
+  else if (body.kind === "buffered") {
+    for (const c of body.chunks) sink.write(c);
+    sink.end();
+  } else {
+    for (const c of body.head) sink.write(c);
+    body.rest.pipe(sink);
+  }
+}
+
 /**
  * Sends the request and resolves with the response headers or a classified
  * failure. Never rejects. `abort` cancels it (the downstream went away).
  */
-export function sendAttempt(opts: AttemptOptions, abort: AbortSignal): { result: Promise<AttemptResult>; req: ClientRequest } {
-  const req = request({
+export function sendAttempt(opts: AttemptOptions, abort: Cancel): Promise<AttemptResult> {
+  return opts.h2 ? sendH2(opts, opts.h2, abort) : sendH1(opts, abort);
+}
+
+function hasTrailers(t: IncomingHttpHeaders): boolean {
+  for (const _ in t) return true;
+  return false;
+}
+
+function sendH1(opts: AttemptOptions, abort: Cancel): Promise<AttemptResult> {
+  const options = {
     host: opts.address,
     port: opts.port,
     method: opts.method,
@@ -49,23 +119,26 @@ export function sendAttempt(opts: AttemptOptions, abort: AbortSignal): { result:
     headers: opts.headers,
     agent: opts.agent,
     setHost: false,
-  });
+  };
+  const req = opts.tls
+    ? httpsRequest({ ...options, ...tlsClientOptions(opts.tls, opts.address, ["http/1.1"]) })
+    : request(options);
   let connected = false;
   let settled = false;
   const timers: NodeJS.Timeout[] = [];
 
-  const result = new Promise<AttemptResult>((resolve) => {
+  return new Promise<AttemptResult>((resolve) => {
     const fail = (failure: AttemptFailure, message: string) => req.destroy(new AttemptError(failure, message));
     const finish = (r: AttemptResult) => {
       if (settled) return;
       settled = true;
       for (const t of timers) clearTimeout(t);
-      abort.removeEventListener("abort", onAbort);
+      abort.onCancel(undefined);
       resolve(r);
     };
     const onAbort = () => fail("reset", "downstream went away");
     if (abort.aborted) onAbort();
-    else abort.addEventListener("abort", onAbort, { once: true });
+    else abort.onCancel(onAbort);
 
     req.on("socket", (socket) => {
       if (!socket.connecting) {
@@ -74,7 +147,7 @@ export function sendAttempt(opts: AttemptOptions, abort: AbortSignal): { result:
       }
       const t = setTimeout(() => fail("connect-failure", `connect timeout after ${opts.connectTimeoutMs} ms`), opts.connectTimeoutMs);
       timers.push(t);
-      socket.once("connect", () => {
+      socket.once(opts.tls ? "secureConnect" : "connect", () => {
         connected = true;
         clearTimeout(t);
       });
@@ -84,7 +157,21 @@ export function sendAttempt(opts: AttemptOptions, abort: AbortSignal): { result:
     }
     req.setTimeout(opts.idleTimeoutMs, () => fail("timeout", `idle for ${opts.idleTimeoutMs} ms`));
 
-    req.on("response", (res) => finish({ kind: "response", req, res }));
+    req.on("response", (res: IncomingMessage) =>
+      finish({
+        kind: "response",
+        res: {
+          status: res.statusCode ?? 502,
+          statusMessage: res.statusMessage,
+          headers: res.headers,
+          body: res,
+          endStream: false,
+          trailers: () => (hasTrailers(res.trailers) ? res.trailers : undefined),
+          complete: () => res.complete,
+          destroy: () => res.destroy(),
+        },
+      }),
+    );
     // Stays attached for the life of the request: later errors surface on
     // the response stream, and an 'error' without a listener would crash.
     req.on("error", (err: Error & { code?: string }) => {
@@ -95,16 +182,99 @@ export function sendAttempt(opts: AttemptOptions, abort: AbortSignal): { result:
       else failure = "reset";
       finish({ kind: "failure", failure, reusedSocket: req.reusedSocket && failure === "reset", error: err });
     });
-
-    const body = opts.body;
-    if (body.kind === "none") req.end();
-    else if (body.kind === "buffered") {
-      for (const c of body.chunks) req.write(c);
-      req.end();
-    } else {
-      for (const c of body.head) req.write(c);
-      body.rest.pipe(req);
-    }
+    writeBody(opts.body, req);
   });
-  return { result, req };
+}
+
+function sendH2(opts: AttemptOptions, pool: H2SessionPool, abort: Cancel): Promise<AttemptResult> {
+  const { session, reused } = pool.session(opts.address, opts.port);
+  const headers: OutgoingHttpHeaders = { ...opts.headers };
+  const authority = headers.host;
+  delete headers.host;
+  headers[h2c.HTTP2_HEADER_METHOD] = opts.method;
+  headers[h2c.HTTP2_HEADER_PATH] = opts.path;
+  headers[h2c.HTTP2_HEADER_SCHEME] = opts.tls ? "https" : "http";
+  if (authority !== undefined) headers[h2c.HTTP2_HEADER_AUTHORITY] = String(authority);
+
+  return new Promise<AttemptResult>((resolve) => {
+    let settled = false;
+    const streamRef: { current?: ClientHttp2Stream } = {};
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (r: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      abort.onCancel(undefined);
+      session.off("error", onSessionError);
+      resolve(r);
+    };
+    const fail = (failure: AttemptFailure, message: string) => {
+      const error = new AttemptError(failure, message);
+      streamRef.current?.close(h2c.NGHTTP2_CANCEL);
+      // A session that never connected is useless to the next request too.
+      if (failure === "connect-failure" && session.connecting) session.destroy();
+      finish({ kind: "failure", failure, reusedSocket: false, error });
+    };
+    const onAbort = () => fail("reset", "downstream went away");
+    const onSessionError = (err: Error & { code?: string }) =>
+      fail(session.connecting || CONNECT_ERRORS.has(err.code ?? "") ? "connect-failure" : "reset", err.message);
+    if (abort.aborted) {
+      onAbort();
+      return;
+    }
+    abort.onCancel(onAbort);
+    session.once("error", onSessionError);
+
+    if (session.connecting) {
+      const t = setTimeout(() => fail("connect-failure", `connect timeout after ${opts.connectTimeoutMs} ms`), opts.connectTimeoutMs);
+      timers.push(t);
+      session.once("connect", () => clearTimeout(t));
+    }
+    if (opts.headersTimeoutMs !== undefined) {
+      timers.push(setTimeout(() => fail("timeout", `no response headers within ${opts.headersTimeoutMs} ms`), Math.max(1, opts.headersTimeoutMs)));
+    }
+
+    let s: ClientHttp2Stream;
+    try {
+      s = session.request(headers, { endStream: opts.body.kind === "none" });
+    } catch (err) {
+      fail(reused ? "reset" : "connect-failure", err instanceof Error ? err.message : String(err));
+      return;
+    }
+    streamRef.current = s;
+    s.setTimeout(opts.idleTimeoutMs, () => {
+      if (!settled) fail("timeout", `idle for ${opts.idleTimeoutMs} ms`);
+      else s.destroy(new Error(`idle for ${opts.idleTimeoutMs} ms`));
+    });
+    let trailers: IncomingHttpHeaders | undefined;
+    let ended = false;
+    s.on("trailers", (t: H2IncomingHeaders) => (trailers = t as IncomingHttpHeaders));
+    s.once("end", () => (ended = true));
+    s.on("error", (err: Error & { code?: string }) => {
+      if (settled) return;
+      fail(session.connecting ? "connect-failure" : "reset", err.message);
+    });
+    s.once("close", () => {
+      if (!settled) fail("reset", `stream closed (code ${s.rstCode ?? "?"}) before the response`);
+    });
+    s.once("response", (raw: H2IncomingHeaders, flags: number) => {
+      const status = Number(raw[h2c.HTTP2_HEADER_STATUS] ?? 502);
+      const out: IncomingHttpHeaders = {};
+      for (const name in raw) if (name.charCodeAt(0) !== 58 /* ':' */) out[name] = raw[name] as string;
+      finish({
+        kind: "response",
+        res: {
+          status,
+          statusMessage: undefined,
+          headers: out,
+          body: s,
+          endStream: (flags & h2c.NGHTTP2_FLAG_END_STREAM) !== 0,
+          trailers: () => trailers,
+          complete: () => ended,
+          destroy: () => s.close(h2c.NGHTTP2_CANCEL),
+        },
+      });
+    });
+    if (opts.body.kind !== "none") writeBody(opts.body, s);
+  });
 }

@@ -65,10 +65,10 @@ describe("malformed and smuggling-shaped requests", () => {
     expect(proxy.stats().downstream.protocolErrors).toBe(1);
   });
 
-  it("refuses CONNECT and protocol upgrades with 501", async () => {
+  it("refuses CONNECT and non-WebSocket upgrades with 501", async () => {
     const { p } = await setup();
     expect(await raw(p, "CONNECT svc:443 HTTP/1.1\r\nHost: svc:443\r\n\r\n")).toMatch(/^HTTP\/1\.1 501 /);
-    expect(await raw(p, "GET / HTTP/1.1\r\nHost: svc\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")).toMatch(/^HTTP\/1\.1 501 /);
+    expect(await raw(p, "GET / HTTP/1.1\r\nHost: svc\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")).toMatch(/^HTTP\/1\.1 501 /);
     expect((await send({ port: p, host: "svc" })).status).toBe(200);
   });
 

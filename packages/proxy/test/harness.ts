@@ -151,7 +151,7 @@ export function vhost(service: string, rules: RuleInput[], routeName = service):
 }
 
 /** A config with an outbound and an admin listener on ephemeral ports. */
-export function config(parts: { version?: string; virtualHosts?: VirtualHostInput[]; backends?: BackendInput[]; listeners?: ProxyConfigInput["listeners"]; node?: ProxyConfigInput["node"]; limits?: ProxyConfigInput["limits"] }): ProxyConfigInput {
+export function config(parts: { version?: string; virtualHosts?: VirtualHostInput[]; backends?: BackendInput[]; listeners?: ProxyConfigInput["listeners"]; node?: ProxyConfigInput["node"]; limits?: ProxyConfigInput["limits"]; telemetry?: ProxyConfigInput["telemetry"] }): ProxyConfigInput {
   return {
     version: parts.version ?? "v1",
     node: parts.node ?? { service: "frontend", namespace: "default", locality: { zone: "z1", cluster: "c1" } },
@@ -162,6 +162,7 @@ export function config(parts: { version?: string; virtualHosts?: VirtualHostInpu
     virtualHosts: parts.virtualHosts ?? [],
     backends: parts.backends ?? [],
     ...(parts.limits ? { limits: parts.limits } : {}),
+    ...(parts.telemetry ? { telemetry: parts.telemetry } : {}),
   };
 }
 

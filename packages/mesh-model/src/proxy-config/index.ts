@@ -5,3 +5,5 @@ export * from "./proxy-config.validate.ts";
 export * from "./route-match.ts";
 export * from "./route-filters.ts";
 export * from "./weighted-pick.ts";
+export * from "./latency-sketch.ts";
+export * from "./trace-context.ts";

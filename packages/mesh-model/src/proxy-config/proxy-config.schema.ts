@@ -86,10 +86,35 @@ const listenerBase = {
   port: PortSchema.describe("Port to bind; 0 picks an ephemeral port."),
 };
 
+const PemSchema = z
+  .string()
+  .min(1)
+  .max(64 * 1024)
+  .regex(/-----BEGIN [A-Z0-9 ]+-----/, "must be PEM-encoded")
+  .describe("PEM-encoded material.");
+
+/** Server-side TLS of a listener: ALPN offers h2 (when http2 is on) and http/1.1. */
+export const ListenerTlsSchema = z
+  .object({
+    certPem: PemSchema.describe("Certificate chain (PEM), leaf first."),
+    keyPem: PemSchema.describe("Private key (PEM) of the leaf certificate."),
+  })
+  .describe("TLS termination on the listener; clients choose HTTP/2 or HTTP/1.1 by ALPN.");
+export type ListenerTls = z.infer<typeof ListenerTlsSchema>;
+
+const httpListenerBase = {
+  ...listenerBase,
+  http2: z
+    .boolean()
+    .default(true)
+    .describe("Accept HTTP/2: prior-knowledge h2c on a plain listener (detected by the connection preface), ALPN h2 with TLS."),
+  tls: ListenerTlsSchema.optional().describe("Terminate TLS on this listener; plain TCP when absent."),
+};
+
 export const OutboundListenerSchema = z
   .object({
     kind: z.literal("outbound").describe("Outbound: the local app calls other services through it (HTTP proxy or Host header)."),
-    ...listenerBase,
+    ...httpListenerBase,
     virtualHost: z
       .string()
       .min(1)
@@ -101,11 +126,15 @@ export const OutboundListenerSchema = z
 export const InboundListenerSchema = z
   .object({
     kind: z.literal("inbound").describe("Inbound: other proxies reach the local app through it."),
-    ...listenerBase,
+    ...httpListenerBase,
     app: z
       .object({
         address: z.string().min(1).default("127.0.0.1").describe("Address of the local application."),
         port: PortSchema.min(1).describe("Port of the local application."),
+        protocol: z
+          .enum(["http1", "http2"])
+          .default("http1")
+          .describe("Protocol the app speaks: HTTP/1.1, or HTTP/2 with prior knowledge (h2c, e.g. a gRPC server)."),
       })
       .describe("The local application behind this listener."),
     timeoutMs: DurationMsSchema.optional().describe("Time allowed for the app to send response headers."),
@@ -119,13 +148,22 @@ export const AdminListenerSchema = z
   })
   .describe("Admin listener.");
 
+export const TcpListenerSchema = z
+  .object({
+    kind: z.literal("tcp").describe("TCP passthrough: bytes are piped to an endpoint of `backend`, for ports declared as TCP."),
+    ...listenerBase,
+    backend: z.string().min(1).describe("Name of an entry in `backends`; its load balancer, connect and idle timeouts apply."),
+  })
+  .describe("Plain TCP passthrough listener.");
+
 export const ListenerSchema = z
-  .discriminatedUnion("kind", [OutboundListenerSchema, InboundListenerSchema, AdminListenerSchema])
+  .discriminatedUnion("kind", [OutboundListenerSchema, InboundListenerSchema, AdminListenerSchema, TcpListenerSchema])
   .describe("A listener the proxy binds.");
 export type Listener = z.infer<typeof ListenerSchema>;
 export type OutboundListener = z.infer<typeof OutboundListenerSchema>;
 export type InboundListener = z.infer<typeof InboundListenerSchema>;
 export type AdminListener = z.infer<typeof AdminListenerSchema>;
+export type TcpListener = z.infer<typeof TcpListenerSchema>;
 
 // ------------------------------------------------------------------ matches
 
@@ -277,6 +315,10 @@ export const RetryPolicySchema = z
     maxAttempts: z.number().int().min(1).max(10).default(2).describe("Maximum attempts including the first (1 = no retries)."),
     retryOn: z.array(RetryOnSchema).default(["gateway-error", "connect-failure", "reset"]).describe("Conditions that trigger a retry."),
     statusCodes: z.array(z.number().int().min(100).max(599)).default([]).describe("Response status codes that are also retried."),
+    grpcStatusCodes: z
+      .array(z.number().int().min(1).max(16))
+      .default([])
+      .describe("gRPC status codes (e.g. 14 UNAVAILABLE) that are retried when the upstream answers trailers-only."),
     backoff: z
       .object({
         baseMs: DurationMsSchema.default(25).describe("Base of the exponential backoff."),
@@ -306,6 +348,13 @@ export const RouteRuleSchema = z
       .object({
         requestMs: DurationMsSchema.optional().describe("Whole request, all attempts included, until response headers."),
         perTryMs: DurationMsSchema.optional().describe("One attempt, until response headers."),
+        grpcTimeoutOffsetMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(5)
+          .describe("A gRPC request's `grpc-timeout` becomes its request timeout minus this offset, so the proxy answers DEADLINE_EXCEEDED (and records it) before the client gives up."),
       })
       .prefault({})
       .describe("Timeouts; a timeout answers 504 with flag UT."),
@@ -429,6 +478,16 @@ export const BackendPolicySchema = z
   .describe("Per-backend connection and traffic policy.");
 export type BackendPolicy = z.infer<typeof BackendPolicySchema>;
 
+/** Client-side TLS to a backend's endpoints. */
+export const UpstreamTlsSchema = z
+  .object({
+    serverName: z.string().min(1).max(253).optional().describe("SNI and the name verified in the certificate; the endpoint address when absent."),
+    caPem: PemSchema.optional().describe("Trusted CA certificates (PEM); the system roots when absent."),
+    insecureSkipVerify: z.boolean().default(false).describe("Do not verify the certificate (tests only)."),
+  })
+  .describe("TLS to the upstream; ALPN offers h2 or http/1.1 according to `protocol`.");
+export type UpstreamTls = z.infer<typeof UpstreamTlsSchema>;
+
 export const BackendSchema = z
   .object({
     name: z.string().min(1).describe("Unique backend (cluster) name referenced by rules, e.g. `reviews.default` or `reviews.default.v2`."),
@@ -436,6 +495,11 @@ export const BackendSchema = z
     namespace: NameSchema.describe("Destination namespace."),
     version: z.string().min(1).optional().describe("Version subset this backend stands for, if any."),
     endpoints: z.array(EndpointSchema).default([]).describe("Instances; none healthy answers 503 with flag UH."),
+    protocol: z
+      .enum(["http1", "http2"])
+      .default("http1")
+      .describe("Upstream protocol: HTTP/1.1 with keep-alive pools, or HTTP/2 (h2c prior knowledge, or h2 by ALPN with `tls`) with one multiplexed session per endpoint. gRPC needs http2."),
+    tls: UpstreamTlsSchema.optional().describe("Connect with TLS; plain TCP when absent."),
     loadBalancer: LoadBalancerSchema.prefault({ algorithm: "ewma" }),
     policy: BackendPolicySchema.prefault({}),
   })
@@ -452,6 +516,28 @@ export const LimitsSchema = z
   .describe("Request parsing and buffering limits (applied to listeners when they are created).");
 export type Limits = z.infer<typeof LimitsSchema>;
 
+// ---------------------------------------------------------------- telemetry
+
+export const TelemetrySchema = z
+  .object({
+    accessLog: z
+      .object({
+        path: z.string().min(1).default("stdout").describe("`stdout`, or a file path the JSON lines are appended to."),
+      })
+      .optional()
+      .describe("One JSON line per request (HTTP) or connection (TCP); off when absent."),
+    tracing: z
+      .object({
+        sampleRate: z.number().min(0).max(1).default(0).describe("Share of requests without an incoming trace context that start a new sampled trace."),
+        maxSpans: z.number().int().min(1).max(1_000_000).default(4096).describe("Finished spans kept in memory for GET /spans (oldest dropped first)."),
+        otlpEndpoint: z.url().optional().describe("OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); spans are exported in batches when set."),
+      })
+      .prefault({})
+      .describe("Tracing: W3C traceparent and B3 (single and multi header) propagation, one span per hop."),
+  })
+  .describe("Access logs and tracing.");
+export type Telemetry = z.infer<typeof TelemetrySchema>;
+
 // --------------------------------------------------------------------- root
 
 export const ProxyConfigSchema = z
@@ -462,6 +548,7 @@ export const ProxyConfigSchema = z
     virtualHosts: z.array(VirtualHostSchema).default([]).describe("Destination services reachable through the outbound listeners."),
     backends: z.array(BackendSchema).default([]).describe("Upstream clusters referenced by rules."),
     limits: LimitsSchema.prefault({}),
+    telemetry: TelemetrySchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     // Cross-references, each error with its path (Kuma style: collect them all).
@@ -503,6 +590,11 @@ export const ProxyConfigSchema = z
     });
 
     const backendNames = new Set(config.backends.map((b) => b.name));
+    config.listeners.forEach((l, i) => {
+      if (l.kind === "tcp" && !backendNames.has(l.backend)) {
+        ctx.addIssue({ code: "custom", path: ["listeners", i, "backend"], message: `unknown backend '${l.backend}'` });
+      }
+    });
     config.virtualHosts.forEach((vh, v) =>
       vh.routes.forEach((route, r) =>
         route.rules.forEach((rule, ri) =>

@@ -1,0 +1,220 @@
+// Per-edge metrics and sketches, access logs, trace propagation with a span
+// per hop, OTLP/HTTP export to a local receiver, and config pushed over the
+// admin listener.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LatencySketch, type LatencySketchData } from "@weft/mesh-model/proxy-config";
+import { afterEach, describe, expect, it } from "vitest";
+import { backend, config, port, send, Stack, vhost } from "./harness.ts";
+
+const T = "4bf92f3577b34da6a3ce929d0e0e4736";
+const S = "00f067aa0ba902b7";
+
+const stack = new Stack();
+afterEach(() => stack.close());
+
+async function simple(extra: Parameters<typeof config>[0] = {}) {
+  const up = await stack.upstream("up");
+  const proxy = await stack.proxy(
+    config({
+      node: { service: "frontend", namespace: "default", version: "v3", locality: { zone: "z1", cluster: "c1" } },
+      backends: [backend("svc.default", [up], { version: "v2", endpoints: [{ address: "127.0.0.1", port: up.port, version: "v2", locality: { cluster: "c2" } }] })],
+      virtualHosts: [vhost("svc", [{ backendRefs: [{ backend: "svc.default" }] }])],
+      ...extra,
+    }),
+  );
+  return { up, proxy, p: port(proxy) };
+}
+
+function admin(p: number, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port: p, method, path, headers, agent: false }, (res) => {
+      let b = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (b += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: b, headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("per-edge telemetry", () => {
+  it("labels requests with source and destination service, version and cluster, and exposes mergeable sketches", async () => {
+    const { proxy, p } = await simple();
+    for (let i = 0; i < 20; i++) expect((await send({ port: p, host: "svc" })).status).toBe(200);
+    await send({ port: p, host: "nowhere" });
+    const edge = {
+      source_service: "frontend",
+      source_version: "v3",
+      source_cluster: "c1",
+      destination_service: "svc",
+      destination_version: "v2",
+      destination_cluster: "c2",
+      response_code: "200",
+      response_flags: "-",
+      grpc_status: "-",
+    };
+    await expect.poll(() => proxy.edges.count(edge)).toBe(20);
+    const text = (await admin(port(proxy, "admin"), "GET", "/metrics")).body;
+    const labels = Object.entries(edge)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(",");
+    expect(text).toContain(`weft_requests_total{${labels}} 20`);
+    expect(text).toContain(`weft_request_duration_seconds_count{${labels}} 20`);
+    expect(text).toContain('response_code="404",response_flags="NR"');
+
+    const first = JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry")).body) as { edges: { labels: typeof edge; count: number; sketch: LatencySketchData }[] };
+    const ok = first.edges.find((e) => e.labels.response_code === "200");
+    expect(ok?.count).toBe(20);
+    expect(ok?.labels).toEqual(edge);
+    const merged = new LatencySketch();
+    for (const e of first.edges) merged.merge(e.sketch);
+    expect(merged.count).toBe(21);
+    expect(merged.quantile(0.5)).toBeGreaterThan(0);
+    // Sketches are deltas: collected once, then empty until new traffic.
+    expect(JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry")).body)).toEqual({ edges: [] });
+  });
+
+  it("writes one JSON access-log line per request to the configured file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "weft-access-"));
+    stack.defer(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, "access.log");
+    const { proxy, p } = await simple({ telemetry: { accessLog: { path: file } } });
+    await send({ port: p, host: "svc", path: "/a?b=1", headers: { "x-request-id": "req-1" } });
+    await send({ port: p, host: "svc", path: "/missing-host", headers: { host: "nope" } });
+    await proxy.close({ drainMs: 0 });
+    const lines = (await readFile(file, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ method: "GET", path: "/a?b=1", authority: "svc", response_code: 200, response_flags: "-", destination_service: "svc", destination_version: "v2", request_id: "req-1", protocol: "HTTP/1.1" });
+    expect(typeof lines[0]?.duration_ms).toBe("number");
+    expect(lines[1]).toMatchObject({ response_code: 404, response_flags: "NR" });
+  });
+});
+
+describe("tracing", () => {
+  it("continues a W3C trace: the upstream's parent is the proxy's span, whose parent is the caller's", async () => {
+    const { up, proxy, p } = await simple();
+    await send({ port: p, host: "svc", headers: { traceparent: `00-${T}-${S}-01` } });
+    const sent = String(up.seen[0]?.headers.traceparent);
+    const [, traceId, spanId, flags] = sent.split("-");
+    expect(traceId).toBe(T);
+    expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(spanId).not.toBe(S);
+    expect(flags).toBe("01");
+    const spans = JSON.parse((await admin(port(proxy, "admin"), "GET", "/spans?since=0")).body) as { next: number; spans: { traceId: string; spanId: string; parentSpanId: string; kind: string; attributes: Record<string, unknown> }[] };
+    expect(spans.spans).toHaveLength(1);
+    expect(spans.spans[0]).toMatchObject({ traceId: T, spanId, parentSpanId: S, kind: "client" });
+    expect(spans.spans[0]?.attributes["http.response.status_code"]).toBe(200);
+    // The cursor: nothing new after `next`.
+    expect(JSON.parse((await admin(port(proxy, "admin"), "GET", `/spans?since=${spans.next}`)).body)).toMatchObject({ spans: [] });
+  });
+
+  it.each([
+    ["b3 single", { b3: `${T}-${S}-1` }, (h: IncomingHttpHeaders) => String(h.b3).split("-")],
+    ["b3 multi", { "x-b3-traceid": T, "x-b3-spanid": S, "x-b3-sampled": "1" }, (h: IncomingHttpHeaders) => [String(h["x-b3-traceid"]), String(h["x-b3-spanid"]), String(h["x-b3-sampled"]), String(h["x-b3-parentspanid"])]],
+  ])("propagates %s with the proxy's span as the new parent", async (_name, headers, read) => {
+    const { up, proxy, p } = await simple();
+    await send({ port: p, host: "svc", headers });
+    const [traceId, spanId, sampled, parent] = read(up.seen[0]?.headers ?? {});
+    expect(traceId).toBe(T);
+    expect(sampled).toBe("1");
+    expect(parent).toBe(S);
+    expect(proxy.spans(0).spans[0]).toMatchObject({ traceId: T, spanId, parentSpanId: S });
+    expect(up.seen[0]?.headers.traceparent).toBeUndefined();
+  });
+
+  it("records a span per hop across an outbound and an inbound proxy, and starts sampled traces", async () => {
+    const app = await stack.upstream("app");
+    const inbound = await stack.proxy(
+      config({
+        node: { service: "backend", namespace: "default", locality: { cluster: "c1" } },
+        listeners: [{ kind: "inbound", name: "inbound", port: 0, app: { port: app.port } }],
+      }),
+    );
+    const outbound = await stack.proxy(
+      config({
+        backends: [backend("backend.default", [{ port: port(inbound, "inbound") }])],
+        virtualHosts: [vhost("backend", [{ backendRefs: [{ backend: "backend.default" }] }])],
+        telemetry: { tracing: { sampleRate: 1 } },
+      }),
+    );
+    expect((await send({ port: port(outbound), host: "backend" })).status).toBe(200);
+    const [hop1] = outbound.spans(0).spans;
+    const [hop2] = inbound.spans(0).spans;
+    expect(hop1?.parentSpanId).toBeNull();
+    expect(hop2).toMatchObject({ traceId: hop1?.traceId, parentSpanId: hop1?.spanId, kind: "server" });
+    expect(app.seen[0]?.headers.traceparent).toBe(`00-${hop1?.traceId}-${hop2?.spanId}-01`);
+  });
+
+  it("does not trace untraced requests when sampling is off, and does not record unsampled ones", async () => {
+    const { up, proxy, p } = await simple();
+    await send({ port: p, host: "svc" });
+    await send({ port: p, host: "svc", headers: { traceparent: `00-${T}-${S}-00` } });
+    expect(up.seen[0]?.headers.traceparent).toBeUndefined();
+    expect(String(up.seen[1]?.headers.traceparent)).toMatch(new RegExp(`^00-${T}-[0-9a-f]{16}-00$`));
+    expect(proxy.spans(0).spans).toEqual([]);
+  });
+
+  it("exports spans through the OTLP/HTTP exporter to a configured endpoint", async () => {
+    const received: unknown[] = [];
+    const collector = createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => (body += c));
+      req.on("end", () => {
+        received.push({ url: req.url, contentType: req.headers["content-type"], body: JSON.parse(body) as unknown });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
+    stack.defer(() => new Promise<void>((r) => (collector.close(() => r()), collector.closeAllConnections())));
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+    const { proxy, p } = await simple({ telemetry: { tracing: { otlpEndpoint: endpoint } } });
+    await send({ port: p, host: "svc", headers: { traceparent: `00-${T}-${S}-01` } });
+    await expect.poll(() => proxy.spans(0).spans.length).toBe(1);
+    await proxy.flushSpans();
+    await expect.poll(() => received.length).toBe(1);
+    const got = received[0] as { url: string; contentType: string; body: { resourceSpans: { resource: { attributes: { key: string; value: { stringValue: string } }[] }; scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId: string; name: string }[] }[] }[] } };
+    expect(got.url).toBe("/v1/traces");
+    expect(got.contentType).toContain("application/json");
+    const span = got.body.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+    expect(span).toMatchObject({ traceId: T, parentSpanId: S, spanId: proxy.spans(0).spans[0]?.spanId, name: "GET svc" });
+    expect(got.body.resourceSpans[0]?.resource.attributes).toContainEqual({ key: "service.name", value: { stringValue: "frontend" } });
+  });
+});
+
+describe("config over the admin listener", () => {
+  it("applies a pushed config (200 with the version), refuses a bad one (400) or a stale precondition (409) while the old keeps serving", async () => {
+    const up = await stack.upstream("up");
+    const next = await stack.upstream("next");
+    const base = config({ backends: [backend("svc.default", [up])], virtualHosts: [vhost("svc", [{ backendRefs: [{ backend: "svc.default" }] }])] });
+    const proxy = await stack.proxy(base);
+    const a = port(proxy, "admin");
+    const p = port(proxy);
+
+    const bad = await admin(a, "PUT", "/config", JSON.stringify({ ...base, version: "v2", backends: [] }), { "content-type": "application/json" });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ error: "config refused", activeVersion: "v1" });
+    expect(bad.body).toContain("unknown backend 'svc.default'");
+    expect((await admin(a, "PUT", "/config", "{not json")).status).toBe(400);
+    expect((await send({ port: p, host: "svc" })).headers["x-upstream"]).toBe("up");
+
+    const v2 = { ...base, version: "v2", listeners: undefined, backends: [backend("svc.default", [next])] };
+    delete v2.listeners;
+    const stale = await admin(a, "PUT", "/config", JSON.stringify({ ...v2, listeners: base.listeners }), { "if-match": '"v0"' });
+    expect(stale.status).toBe(409);
+    expect(JSON.parse(stale.body)).toMatchObject({ activeVersion: "v1" });
+
+    const ok = await admin(a, "PUT", "/config", JSON.stringify({ ...v2, listeners: base.listeners }), { "if-match": '"v1"' });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toEqual({ version: "v2" });
+    expect(proxy.version).toBe("v2");
+    expect((await send({ port: p, host: "svc" })).headers["x-upstream"]).toBe("next");
+    expect(JSON.parse((await admin(a, "GET", "/config")).body)).toMatchObject({ version: "v2" });
+  });
+});
