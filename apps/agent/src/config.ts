@@ -16,6 +16,24 @@ export const AgentConfigSchema = z.object({
   stateDir: z.string().min(1).default(".weft/agent").describe("Folder for credentials, certificates and the cached config."),
   adminPort: z.coerce.number({ error: "must be a port number" }).int("must be a whole number").min(0, "must be between 0 and 65535").max(65535, "must be between 0 and 65535").default(15000).describe("Loopback port of the agent's status endpoint."),
   logLevel: z.enum(["error", "warn", "info", "debug"]).default("info").describe("Log level."),
+  fullResyncSeconds: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int("must be a whole number")
+    .min(10, "must be at least 10")
+    .max(86_400, "must be at most 86400")
+    .default(300)
+    .describe("Seconds between full discovery snapshots sent to the manager (deltas in between)."),
+  proxyBin: z.string().min(1).optional().describe("Universal mode: path of weft-proxy.js (the workspace's @weft/proxy when omitted)."),
+  proxyImage: z.string().min(1).default("ghcr.io/weft-mesh/weft-proxy:0.1.0").describe("Kubernetes mode: image of the injected proxy sidecar."),
+  webhookPort: z.coerce
+    .number({ error: "must be a port number" })
+    .int("must be a whole number")
+    .min(0, "must be between 0 and 65535")
+    .max(65535, "must be between 0 and 65535")
+    .default(9443)
+    .describe("Kubernetes mode: HTTPS port of the sidecar-injection webhook."),
+  webhookCertFile: z.string().min(1).optional().describe("Kubernetes mode: PEM certificate of the webhook; the webhook is off without it."),
+  webhookKeyFile: z.string().min(1).optional().describe("Kubernetes mode: PEM private key of the webhook."),
 });
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
@@ -31,6 +49,12 @@ export const SETTINGS: Record<AgentSetting, { flag: string; env: string; secret?
   stateDir: { flag: "state-dir", env: "WEFT_AGENT_STATE_DIR" },
   adminPort: { flag: "admin-port", env: "WEFT_AGENT_ADMIN_PORT" },
   logLevel: { flag: "log-level", env: "WEFT_LOG_LEVEL" },
+  fullResyncSeconds: { flag: "full-resync", env: "WEFT_FULL_RESYNC_SECONDS" },
+  proxyBin: { flag: "proxy-bin", env: "WEFT_PROXY_BIN" },
+  proxyImage: { flag: "proxy-image", env: "WEFT_PROXY_IMAGE" },
+  webhookPort: { flag: "webhook-port", env: "WEFT_WEBHOOK_PORT" },
+  webhookCertFile: { flag: "webhook-cert", env: "WEFT_WEBHOOK_CERT" },
+  webhookKeyFile: { flag: "webhook-key", env: "WEFT_WEBHOOK_KEY" },
 };
 
 export type Source = "flag" | "env" | "file" | "default";

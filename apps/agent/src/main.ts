@@ -1,6 +1,8 @@
 // weft-agent: the per-cluster agent.
+import { startAgent } from "./agent.ts";
 import { runCli } from "./cli.ts";
 import { describeConfig } from "./config.ts";
+import { createLogger, errorMessage } from "./logger.ts";
 
 const outcome = await runCli(process.argv.slice(2), process.env);
 switch (outcome.action) {
@@ -12,11 +14,30 @@ switch (outcome.action) {
     console.error(outcome.output);
     process.exitCode = outcome.exitCode;
     break;
-  case "run":
-    // Discovery, proxy supervision and sync arrive with the agent issue; this
-    // build validates the configuration the agent will run with.
-    console.log(`weft-agent: configuration is valid: ${JSON.stringify(describeConfig(outcome.config))}`);
-    console.log("weft-agent: this build has no discovery or sync loop yet; nothing to run.");
-    process.exitCode = 3;
+  case "run": {
+    const logger = createLogger(outcome.config.logLevel);
+    logger.info("starting", { config: describeConfig(outcome.config) });
+    try {
+      const agent = await startAgent(outcome.config, { logger });
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info("stopping", { signal });
+        agent.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error("unclean stop", { error: errorMessage(err) });
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      process.on("SIGINT", () => shutdown("SIGINT"));
+    } catch (err) {
+      logger.error("cannot start", { error: errorMessage(err) });
+      process.exitCode = 1;
+    }
     break;
+  }
 }

@@ -39,6 +39,9 @@ describe("weft-agent configuration", () => {
       universalFile: "weft-universal.yaml",
       stateDir: ".weft/agent",
       logLevel: "info",
+      fullResyncSeconds: 300,
+      proxyImage: "ghcr.io/weft-mesh/weft-proxy:0.1.0",
+      webhookPort: 9443,
     });
   });
 

@@ -1,0 +1,81 @@
+// Maps a validated universal file onto the catalog.
+import type { CatalogSnapshot, Protocol } from "../discovery/catalog.schema.ts";
+import type { LocalProxy, UniversalFile } from "./universal-file.schema.ts";
+
+/** An instance this agent runs a proxy for. */
+export interface LocalInstance {
+  /** `<namespace>/<name>`: stable across reloads, names the proxy's config file. */
+  id: string;
+  name: string;
+  service: string;
+  namespace: string;
+  address: string;
+  port: number;
+  protocol: Protocol;
+  version?: string;
+  serviceAccount: string;
+  zone?: string;
+  proxy: LocalProxy;
+}
+
+export function instanceName(service: string, index: number, name: string | undefined): string {
+  return name ?? `${service}-${index}`;
+}
+
+export function universalToCatalog(file: UniversalFile): CatalogSnapshot {
+  const snapshot: CatalogSnapshot = { services: [], workloads: [], endpoints: [] };
+  for (const s of file.services) {
+    const ports = new Map<string, { port: number; protocol: Protocol }>();
+    s.instances.forEach((inst, i) => {
+      const name = instanceName(s.name, i, inst.name);
+      const protocol = inst.protocol ?? s.protocol;
+      ports.set(`${inst.port}/${protocol}`, { port: inst.port, protocol });
+      snapshot.workloads.push({
+        name,
+        namespace: s.namespace,
+        serviceAccount: inst.serviceAccount,
+        ...(inst.version !== undefined && { version: inst.version }),
+        ...(inst.zone !== undefined && { zone: inst.zone }),
+        labels: { ...inst.labels, "weft.io/service": s.name, ...(inst.version !== undefined && { version: inst.version }) },
+      });
+      snapshot.endpoints.push({
+        service: s.name,
+        namespace: s.namespace,
+        address: inst.address,
+        port: inst.port,
+        protocol,
+        ready: inst.ready,
+        workload: name,
+        ...(inst.version !== undefined && { version: inst.version }),
+        ...(inst.zone !== undefined && { zone: inst.zone }),
+      });
+    });
+    snapshot.services.push({ name: s.name, namespace: s.namespace, ports: [...ports.values()], labels: s.labels });
+  }
+  return snapshot;
+}
+
+/** The instances with a `proxy` section: the ones this agent supervises. */
+export function localInstances(file: UniversalFile): LocalInstance[] {
+  return file.services.flatMap((s) =>
+    s.instances.flatMap((inst, i) => {
+      if (!inst.proxy) return [];
+      const name = instanceName(s.name, i, inst.name);
+      return [
+        {
+          id: `${s.namespace}/${name}`,
+          name,
+          service: s.name,
+          namespace: s.namespace,
+          address: inst.address,
+          port: inst.port,
+          protocol: inst.protocol ?? s.protocol,
+          serviceAccount: inst.serviceAccount,
+          proxy: inst.proxy,
+          ...(inst.version !== undefined && { version: inst.version }),
+          ...(inst.zone !== undefined && { zone: inst.zone }),
+        },
+      ];
+    }),
+  );
+}

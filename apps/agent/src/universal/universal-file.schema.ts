@@ -1,0 +1,80 @@
+// The universal-mode file: services and their instances, for VMs and for
+// this machine's demo.
+import { z } from "zod";
+import { ProtocolSchema } from "../discovery/catalog.schema.ts";
+
+const DnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and '-', at most 63 characters");
+const Port = (what: string) => z.number({ error: "must be a port number" }).int("must be a whole number").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").describe(what);
+
+export const LocalProxySchema = z
+  .object({
+    inboundPort: Port("Port the proxy's inbound listener binds; other proxies reach this instance through it."),
+    outboundPort: Port("Loopback port the instance calls other services through."),
+    adminPort: Port("Loopback port of the proxy's admin listener (/ready, /metrics)."),
+    inboundAddress: z.string().min(1).default("127.0.0.1").describe("Address the inbound listener binds."),
+  })
+  .strict()
+  .describe("Present when the instance runs on this machine: the agent starts and supervises its proxy.");
+export type LocalProxy = z.infer<typeof LocalProxySchema>;
+
+export const UniversalInstanceSchema = z
+  .object({
+    name: DnsLabel.optional().describe("Instance name; `<service>-<index>` when omitted."),
+    address: z.string().min(1, "must not be empty").describe("IP address or hostname of the instance."),
+    port: Port("Port the application listens on."),
+    protocol: ProtocolSchema.optional().describe("Protocol of the port; the service's when omitted."),
+    version: z.string().min(1).optional().describe("Version of the instance (e.g. v2)."),
+    serviceAccount: DnsLabel.default("default").describe("Identity of the instance."),
+    zone: z.string().min(1).optional().describe("Availability zone."),
+    ready: z.boolean().default(true).describe("Whether the instance should receive traffic."),
+    labels: z.record(z.string(), z.string()).default({}).describe("Extra labels."),
+    proxy: LocalProxySchema.optional(),
+  })
+  .strict()
+  .describe("One running instance of a service.");
+export type UniversalInstance = z.infer<typeof UniversalInstanceSchema>;
+
+export const UniversalServiceSchema = z
+  .object({
+    name: DnsLabel.describe("Service name."),
+    namespace: DnsLabel.default("default").describe("Namespace of the service."),
+    protocol: ProtocolSchema.default("http").describe("Default protocol of the instances."),
+    labels: z.record(z.string(), z.string()).default({}).describe("Labels of the service."),
+    instances: z.array(UniversalInstanceSchema).default([]).describe("Instances of the service."),
+  })
+  .strict()
+  .describe("A service and its instances.");
+export type UniversalService = z.infer<typeof UniversalServiceSchema>;
+
+export const UniversalFileSchema = z
+  .object({
+    services: z.array(UniversalServiceSchema).default([]).describe("Every service of this cluster."),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    // Cross-entry checks, each with its path; every problem is collected.
+    const services = new Map<string, number>();
+    const instances = new Map<string, string>();
+    const ports = new Map<number, string>();
+    file.services.forEach((s, si) => {
+      const key = `${s.namespace}/${s.name}`;
+      if (services.has(key)) ctx.addIssue({ code: "custom", path: ["services", si, "name"], message: `duplicate service ${key} (also services[${services.get(key)}])` });
+      services.set(key, si);
+      s.instances.forEach((inst, ii) => {
+        const name = inst.name ?? `${s.name}-${ii}`;
+        const ikey = `${s.namespace}/${name}`;
+        const here = `services[${si}].instances[${ii}]`;
+        if (instances.has(ikey)) ctx.addIssue({ code: "custom", path: ["services", si, "instances", ii, "name"], message: `duplicate instance ${ikey} (also ${instances.get(ikey)})` });
+        instances.set(ikey, here);
+        if (!inst.proxy) return;
+        for (const field of ["inboundPort", "outboundPort", "adminPort"] as const) {
+          const port = inst.proxy[field];
+          const owner = ports.get(port);
+          if (owner !== undefined) ctx.addIssue({ code: "custom", path: ["services", si, "instances", ii, "proxy", field], message: `port ${port} is also used by ${owner}` });
+          else ports.set(port, `${here}.proxy.${field}`);
+        }
+      });
+    });
+  })
+  .describe("Services and instances declared by hand (universal mode).");
+export type UniversalFile = z.infer<typeof UniversalFileSchema>;

@@ -1,0 +1,168 @@
+// The agent in universal mode with real weft-proxy processes: discovery from
+// the file, supervision (restart after a kill, config changes picked up by the
+// proxy's own watcher), GET /status, and a clean stop.
+import { spawn } from "node:child_process";
+import { createServer, request, type Server } from "node:http";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startAgent, type RunningAgent } from "../src/agent.ts";
+import type { AgentConfig } from "../src/config.ts";
+import { MemoryLogger } from "../src/logger.ts";
+import type { ProxyStatus } from "../src/supervision/proxy-supervisor.ts";
+import { InMemoryReporter } from "../src/sync/in-memory-manager.ts";
+import { alive, freePort } from "./free-port.ts";
+import { waitFor } from "./wait-for.ts";
+
+interface Reply {
+  status: number;
+  body: string;
+}
+function get(port: number, path: string, host = "127.0.0.1"): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, headers: { host }, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+const json = async <T>(port: number, path: string) => JSON.parse((await get(port, path)).body) as T;
+
+interface Status {
+  discovery: { synced: boolean; services: number; endpoints: number };
+  manager: { discoveryReported: boolean };
+  proxies: ProxyStatus[];
+}
+
+async function app(name: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => res.end(`${name} ${req.url}`));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+describe("universal mode: discovery and proxy supervision", () => {
+  let dir: string;
+  let file: string;
+  let apps: { server: Server; port: number }[];
+  let proxy: { inboundPort: number; outboundPort: number; adminPort: number };
+  let agent: RunningAgent | undefined;
+
+  const universal = (extra = "") => `
+services:
+  - name: reviews
+    instances:
+      - name: reviews-1
+        address: 127.0.0.1
+        port: ${apps[0]!.port}
+        version: v1
+        serviceAccount: reviews
+        proxy: { inboundPort: ${proxy.inboundPort}, outboundPort: ${proxy.outboundPort}, adminPort: ${proxy.adminPort} }
+  - name: details
+    instances:
+      - { address: 127.0.0.1, port: ${apps[1]!.port}, version: v1 }
+${extra}`;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "weft-agent-universal-"));
+    file = join(dir, "universal.yaml");
+    apps = [await app("reviews"), await app("details"), await app("ratings")];
+    proxy = { inboundPort: await freePort(), outboundPort: await freePort(), adminPort: await freePort() };
+    await writeFile(file, universal());
+  });
+  afterEach(async () => {
+    await agent?.stop();
+    agent = undefined;
+    for (const a of apps) a.server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("runs a proxy per local instance, restarts it after a kill, and follows config changes without a restart", { timeout: 30_000 }, async () => {
+    const config: AgentConfig = {
+      manager: "http://127.0.0.1:1",
+      mode: "universal",
+      universalFile: file,
+      stateDir: join(dir, "state"),
+      adminPort: 0,
+      logLevel: "info",
+      cluster: "east",
+      fullResyncSeconds: 300,
+      proxyImage: "unused",
+      webhookPort: 0,
+    };
+    const reporter = new InMemoryReporter();
+    const logger = new MemoryLogger();
+    agent = await startAgent(config, { logger, reporter, backoff: { initialMs: 100, maxMs: 400 }, fileDebounceMs: 30 });
+    const port = agent.adminPort;
+
+    // Discovery reached the reporter, and the status shows it.
+    expect(reporter.catalog.services.map((s) => s.name), JSON.stringify(logger.entries)).toEqual(["details", "reviews"]);
+    const first = await waitFor(async () => {
+      const s = await json<Status>(port, "/status");
+      return s.proxies[0]?.state === "running" && s;
+    }, "the proxy to run");
+    expect(first.discovery).toMatchObject({ synced: true, services: 2, endpoints: 2 });
+    expect(first.manager.discoveryReported).toBe(true);
+    const started = first.proxies[0]!;
+    expect(started).toMatchObject({ id: "default/reviews-1", restarts: 0, configFile: join(dir, "state", "proxies", "default--reviews-1.yaml") });
+    await waitFor(async () => (await get(proxy.adminPort, "/ready").catch(() => ({ status: 0 }))).status === 200, "the proxy to be ready", 15_000);
+
+    // The compiled config works: the app's outbound call reaches details, and inbound reaches the app.
+    expect(await get(proxy.outboundPort, "/x", "details")).toEqual({ status: 200, body: "details /x" });
+    expect(await get(proxy.inboundPort, "/y", "reviews")).toEqual({ status: 200, body: "reviews /y" });
+
+    // Kill it: the agent restarts it with backoff and says so.
+    process.kill(started.pid!, "SIGKILL");
+    const restarted = await waitFor(async () => {
+      const p = (await json<Status>(port, "/status")).proxies[0]!;
+      return p.restarts === 1 && p.state === "running" && p;
+    }, "the restart", 10_000);
+    expect(restarted.pid).not.toBe(started.pid);
+    expect(restarted.lastExit).toMatchObject({ code: null, signal: "SIGKILL" });
+    await waitFor(async () => (await get(proxy.adminPort, "/ready").catch(() => ({ status: 0 }))).status === 200, "the restarted proxy to be ready", 15_000);
+
+    // A new service in the file: new config file, picked up by the proxy's own watcher; same process.
+    await writeFile(file, universal(`  - name: ratings\n    instances:\n      - { address: 127.0.0.1, port: ${apps[2]!.port} }\n`));
+    const updated = await waitFor(async () => {
+      const p = (await json<Status>(port, "/status")).proxies[0]!;
+      return p.configVersion !== restarted.configVersion && p;
+    }, "the config to be rewritten");
+    await waitFor(async () => (await json<{ version: string }>(proxy.adminPort, "/config")).version === updated.configVersion, "the proxy to load the new version", 10_000);
+    expect(await get(proxy.outboundPort, "/z", "ratings")).toEqual({ status: 200, body: "ratings /z" });
+    expect((await json<Status>(port, "/status")).proxies[0]).toMatchObject({ pid: restarted.pid, restarts: 1 });
+    expect(reporter.catalog.services.map((s) => s.name)).toEqual(["details", "ratings", "reviews"]);
+
+    // Stop: the proxy goes with the agent.
+    await agent.stop();
+    agent = undefined;
+    expect(alive(restarted.pid!)).toBe(false);
+  });
+
+  it("weft-agent --mode universal runs until SIGTERM, says discovery is not reported, and stops its proxies", { timeout: 30_000 }, async () => {
+    const adminPort = await freePort();
+    const bin = join(import.meta.dirname, "../bin/weft-agent.js");
+    const child = spawn(
+      process.execPath,
+      [bin, "--mode", "universal", "--universal-file", file, "--manager", "http://127.0.0.1:1", "--admin-port", String(adminPort), "--state-dir", join(dir, "state")],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      const running = await waitFor(async () => {
+        const s = await json<Status>(adminPort, "/status");
+        return s.proxies[0]?.state === "running" && s.proxies[0];
+      }, "the agent's proxy to run", 20_000);
+      expect(stderr).toContain("discovery is NOT being reported to the manager");
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(alive(running.pid!)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
