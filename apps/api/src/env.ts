@@ -20,7 +20,7 @@ export const EnvSchema = z.object({
     .optional()
     .describe("PostgreSQL URL; unset, the manager runs an embedded PostgreSQL in WEFT_HOME."),
   WEFT_HOME: z.string().min(1).default(".weft").describe("State folder (embedded database, generated secrets)."),
-  WEFT_DB_PORT: port(0).describe("Loopback port of the embedded database; 0 picks a free one."),
+  WEFT_DB_PORT: port(0).describe("Serve the embedded database on this loopback TCP port (no authentication: for debugging); unset, it listens only on a socket in WEFT_HOME/run."),
   WEFT_TRUST_DOMAIN: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a lowercase DNS name, e.g. weft.local")

@@ -9,6 +9,8 @@ export interface ConnectionTarget {
   user: string;
   /** The URL with any password replaced by `***`, safe to log. */
   redacted: string;
+  /** host:port/database, or socket-dir/database for a Unix socket; never credentials. */
+  display: string;
 }
 
 /**
@@ -37,15 +39,18 @@ export function parseConnectionUrl(raw: string, setting = "DATABASE_URL"): Conne
     throw new DatabaseError("INVALID_URL", setting, "names no database; add it after the host, e.g. postgresql://localhost:5432/weft");
   }
   const port = url.port ? Number(url.port) : 5432;
+  // As in libpq and pg, a `host` parameter wins over the authority; a path there is a socket folder.
+  const host = url.searchParams.get("host") ?? url.hostname;
   const redactedUrl = new URL(raw);
   if (redactedUrl.password) redactedUrl.password = "***";
   return {
     url: raw,
-    host: url.hostname || (url.searchParams.get("host") ?? ""),
+    host,
     port,
     database,
     user: decodeURIComponent(url.username),
     redacted: redactedUrl.toString(),
+    display: host.startsWith("/") ? `${host}/${database}` : `${host}:${port}/${database}`,
   };
 }
 

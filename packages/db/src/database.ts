@@ -11,7 +11,7 @@ export type DatabaseKind = "external" | "embedded";
 export interface DatabaseHealth {
   status: "up" | "down";
   kind: DatabaseKind;
-  /** host:port/database, never credentials. */
+  /** host:port/database (or socket folder/database), never credentials. */
   target: string;
   latencyMs?: number;
   error?: string;
@@ -59,7 +59,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const appliedMigrations = options.migrate ? await applyMigrations(target.url, options) : [];
     // The embedded server multiplexes one PostgreSQL session: one connection keeps statements from interleaving.
     const prisma = createPrismaClient({ url: target.url, maxConnections: embedded ? 1 : 10 });
-    const where = `${target.host}:${target.port}/${target.database}`;
+    const where = target.display;
     return {
       prisma,
       kind,

@@ -23,7 +23,7 @@ export async function probeDatabase(target: ConnectionTarget, setting = "DATABAS
 
 export function describeConnectError(err: unknown, target: ConnectionTarget, setting: string): DatabaseError {
   const e = err as { code?: string; message?: string };
-  const where = `${target.host}:${target.port}`;
+  const where = target.host.startsWith("/") ? target.host : `${target.host}:${target.port}`;
   switch (e.code) {
     case "ECONNREFUSED":
     case "EHOSTUNREACH":

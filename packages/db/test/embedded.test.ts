@@ -1,9 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/database.ts";
+import { startEmbeddedDatabase } from "../src/embedded.ts";
 import { DatabaseError } from "../src/errors.ts";
+import { lockStateDir } from "../src/state-lock.ts";
 
 describe("embedded database", () => {
   let home: string;
@@ -46,5 +48,26 @@ describe("embedded database", () => {
     }
     const again = await openDatabase({ home });
     await again.close();
+  });
+
+  it("serves a home folder's database only on a socket its owner can reach, never on TCP", async () => {
+    const db = await startEmbeddedDatabase({ home });
+    try {
+      expect(db.port).toBeUndefined();
+      expect(db.address).toBe(join(home, "run", ".s.PGSQL.5432"));
+      expect((await stat(join(home, "run"))).mode & 0o777).toBe(0o700);
+      expect(db.url).not.toMatch(/127\.0\.0\.1/);
+    } finally {
+      await db.stop();
+    }
+  });
+
+  it("names WEFT_HOME when the state folder is too deep for a Unix socket", async () => {
+    const deep = join(home, "x".repeat(120));
+    const err = await startEmbeddedDatabase({ home: deep }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect((err as Error).message).toMatch(/^WEFT_HOME: the embedded database's socket .* is longer than a Unix socket path may be/);
+    // The failed start released its lock.
+    lockStateDir(deep).release();
   });
 });
