@@ -1,0 +1,7 @@
+// @weft/mesh-model/compiler: mesh resources + the federated service catalog →
+// the ProxyConfig of one workload. Pure: no I/O, no clock, deterministic.
+export * from "./compile-input.ts";
+export * from "./compile.ts";
+export * from "./diagnostics.ts";
+export * from "./config-hash.ts";
+export * from "./unsupported-fields.ts";

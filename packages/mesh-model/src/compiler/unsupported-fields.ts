@@ -1,0 +1,173 @@
+// Resource fields the ProxyConfig cannot express yet. Issue 8: no field may be
+// stored and then ignored, so each one is listed here with the reason, and the
+// compiler reports every use as a diagnostic. The manager can call
+// `findUnsupportedFields` at apply time to warn (or refuse) before anything is
+// stored. When the proxy learns a feature, delete its entry and map the field.
+import type { Resource, ResourceOfKind } from "../resource/resource.schema.ts";
+
+/** One field (or field shape) the compiler cannot map. */
+export interface UnsupportedField {
+  kind: Resource["kind"];
+  /** Field path with `[]` for any index, e.g. `spec.rules[].filters[type=RequestMirror]`. */
+  field: string;
+  /** Why, and what would be needed. */
+  reason: string;
+}
+
+interface Rule<K extends Resource["kind"]> extends UnsupportedField {
+  kind: K;
+  /** Concrete paths of the uses in one resource. */
+  find(resource: ResourceOfKind<K>): string[];
+}
+
+type AnyRule = { [K in Resource["kind"]]: Rule<K> }[Resource["kind"]];
+
+const when = (cond: boolean, path: string): string[] => (cond ? [path] : []);
+
+const RULES: readonly AnyRule[] = [
+  // ------------------------------------------------------------ TrafficPolicy
+  {
+    kind: "TrafficPolicy",
+    field: "spec.loadBalancer.ringHash.hashOn[type=Cookie]",
+    reason: "the proxy hashes the cookie when a request carries it but cannot set it when absent (ProxyConfig HashOn has no cookie ttl or path); requests without the cookie are spread at random",
+    find: (p) => when(p.spec.loadBalancer?.ringHash?.hashOn.type === "Cookie", "spec.loadBalancer.ringHash.hashOn.cookie"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.loadBalancer.locality.failover",
+    reason: "ProxyConfig localities have zone and cluster but no region, so region-to-region failover order cannot be expressed; the proxy fails over zone → cluster → rest",
+    find: (p) => when((p.spec.loadBalancer?.locality?.failover?.length ?? 0) > 0, "spec.loadBalancer.locality.failover"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.loadBalancer.slowStart",
+    reason: "ProxyConfig has no slow-start setting on backends or endpoints",
+    find: (p) => when(p.spec.loadBalancer?.slowStart !== undefined, "spec.loadBalancer.slowStart"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.circuitBreaker",
+    reason: "ProxyConfig has no circuit breaker (its maxConnectionsPerEndpoint queues per endpoint instead of failing fast per backend); needs BackendPolicy.circuitBreaker (issue 8)",
+    find: (p) => when(p.spec.circuitBreaker !== undefined, "spec.circuitBreaker"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.outlierDetection",
+    reason: "ProxyConfig has no passive health checking (ejection); needs BackendPolicy.outlierDetection (issue 8)",
+    find: (p) => when(p.spec.outlierDetection !== undefined, "spec.outlierDetection"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.connectionPool.maxRequestsPerConnection",
+    reason: "ProxyConfig has no per-connection request cap",
+    find: (p) => when(p.spec.connectionPool?.maxRequestsPerConnection !== undefined, "spec.connectionPool.maxRequestsPerConnection"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.connectionPool.idleTimeout",
+    reason: "ProxyConfig has no idle timeout for pooled connections (idleTimeoutMs is a per-stream inactivity timeout, set by spec.timeouts.idle)",
+    find: (p) => when(p.spec.connectionPool?.idleTimeout !== undefined, "spec.connectionPool.idleTimeout"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.connectionPool.http2MaxConcurrentStreams",
+    reason: "ProxyConfig has no HTTP/2 concurrent-stream cap for upstream sessions",
+    find: (p) => when(p.spec.connectionPool?.http2MaxConcurrentStreams !== undefined, "spec.connectionPool.http2MaxConcurrentStreams"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.rateLimits",
+    reason: "ProxyConfig has no local or global rate limits (and no Redis client settings); needs route/backend rate-limit fields (issue 8)",
+    find: (p) => when(p.spec.rateLimits !== undefined, "spec.rateLimits"),
+  },
+  {
+    kind: "TrafficPolicy",
+    field: "spec.healthChecks",
+    reason: "ProxyConfig has no active health checks; until the proxy runs them, the agent must run them and report endpoints as not ready in the catalog",
+    find: (p) => when((p.spec.healthChecks?.length ?? 0) > 0, "spec.healthChecks"),
+  },
+  // --------------------------------------------------------------- HTTPRoute
+  {
+    kind: "HTTPRoute",
+    field: "spec.rules[].filters[type=RequestMirror]",
+    reason: "ProxyConfig route filters have no RequestMirror (shadow backend, percentage); needs a mirror filter (issue 8)",
+    find: (r) => filterPaths(r, "RequestMirror"),
+  },
+  {
+    kind: "HTTPRoute",
+    field: "spec.rules[].filters[type=FaultInjection]",
+    reason: "ProxyConfig route filters have no FaultInjection (delay, abort); needs a fault filter (issue 8)",
+    find: (r) => filterPaths(r, "FaultInjection"),
+  },
+  // --------------------------------------------------------- ExternalService
+  {
+    kind: "ExternalService",
+    field: "spec.tls[mode=MUTUAL]",
+    reason: "ProxyConfig UpstreamTls has no client certificate; the backend is compiled without endpoints (fails closed)",
+    find: (e) => when(e.spec.tls?.mode === "MUTUAL", "spec.tls.mode"),
+  },
+  {
+    kind: "ExternalService",
+    field: "spec.tls.verifyHostname=false",
+    reason: "ProxyConfig UpstreamTls can only skip all verification (insecureSkipVerify), not just the host name check; the host name is still verified",
+    find: (e) => when(e.spec.tls !== undefined && e.spec.tls.mode !== "DISABLE" && !e.spec.tls.verifyHostname, "spec.tls.verifyHostname"),
+  },
+  {
+    kind: "ExternalService",
+    field: "spec.hosts[*.wildcard]",
+    reason: "a wildcard host has no address to connect to; ProxyConfig has no dynamic forward proxy (resolve the Host per request)",
+    find: (e) => e.spec.hosts.flatMap((h, i) => when(h.startsWith("*"), `spec.hosts[${i}]`)),
+  },
+  {
+    kind: "ExternalService",
+    field: "spec.ports[protocol=HTTPS|TLS|TCP]",
+    reason: "the outbound listener routes plaintext HTTP only; ProxyConfig has no SNI passthrough or per-host TCP listener for external services",
+    find: (e) => e.spec.ports.flatMap((p, i) => when(p.protocol === "HTTPS" || p.protocol === "TLS" || p.protocol === "TCP", `spec.ports[${i}].protocol`)),
+  },
+  // -------------------------------------------------------------------- Mesh
+  {
+    kind: "Mesh",
+    field: "spec.mtls.mode",
+    reason: "ProxyConfig listeners and backends have no mesh mTLS yet (identity issue): inbound listeners accept plaintext whatever the mode",
+    find: () => ["spec.mtls.mode"],
+  },
+  // --------------------------------------------------- policies on the inbound side
+  {
+    kind: "AuthorizationPolicy",
+    field: "spec",
+    reason: "ProxyConfig inbound listeners have no authorization rules (needs peer identities from mTLS); the policy is not enforced by the proxy",
+    find: () => ["spec"],
+  },
+  {
+    kind: "RequestAuthentication",
+    field: "spec",
+    reason: "ProxyConfig inbound listeners have no JWT validation; the policy is not enforced by the proxy",
+    find: () => ["spec"],
+  },
+];
+
+function filterPaths(route: ResourceOfKind<"HTTPRoute">, type: string): string[] {
+  return route.spec.rules.flatMap((rule, r) => (rule.filters ?? []).flatMap((f, i) => when(f.type === type, `spec.rules[${r}].filters[${i}]`)));
+}
+
+/** Every field the compiler cannot express in a ProxyConfig, with the reason. */
+export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = RULES.map(({ kind, field, reason }) => ({ kind, field, reason }));
+
+/** One use of an unsupported field in a resource. */
+export interface UnsupportedFieldUse {
+  path: string;
+  field: string;
+  reason: string;
+}
+
+/** The unsupported fields a resource uses, with concrete paths, in rule order. */
+export function findUnsupportedFields(resource: Resource): UnsupportedFieldUse[] {
+  const out: UnsupportedFieldUse[] = [];
+  for (const rule of RULES) {
+    if (rule.kind !== resource.kind) continue;
+    // The kinds match, so the resource has the rule's type.
+    const paths = (rule.find as (r: Resource) => string[])(resource);
+    for (const path of paths) out.push({ path, field: rule.field, reason: rule.reason });
+  }
+  return out;
+}
