@@ -4,10 +4,14 @@
 // by backend name, so swapping configs every 100 ms costs no connections.
 import { Agent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import type { ConnectionOptions } from "node:tls";
+import { spiffeServerIdentityCheck } from "@weft/identity";
+import { matchesIdentityPattern } from "@weft/mesh-model/authorization";
 import type { Backend, ProxyNode, UpstreamTls } from "@weft/mesh-model/proxy-config";
 import { H2SessionPool } from "./h2-session-pool.ts";
 import { createBalancer, eligibleEndpoints, EndpointStats, readCookie, type Balancer, type EndpointView, type PickContext } from "./load-balancer.ts";
 import { RetryBudget } from "./retry.ts";
+import type { IdentityMaterial } from "./workload-identity.ts";
 
 /** Free pooled sockets close after this long: below Node's 5 s server keep-alive default, to avoid reusing a socket the upstream is closing. */
 const FREE_SOCKET_TIMEOUT_MS = 4000;
@@ -33,6 +37,40 @@ export function tlsClientOptions(tls: UpstreamTls, address: string, alpn: string
   };
 }
 
+/** TLS client options for one endpoint of a backend (per address: SNI), or undefined for plain TCP. */
+export type TlsFor = (address: string, alpn: string[]) => ConnectionOptions;
+
+/**
+ * mTLS origination: present the workload's SVID, trust the bundle's roots
+ * (OpenSSL checks the chain), then judge the server by the X.509-SVID rules
+ * and require one of the SPIFFE IDs the destination may have. A refusal
+ * surfaces as a PeerIdentityError from the connection.
+ */
+export function mtlsClientOptions(backend: Backend, identity: IdentityMaterial): TlsFor {
+  const expected = backend.mtls?.expectedIdentities ?? [];
+  const base: ConnectionOptions = {
+    cert: identity.certChainPem,
+    key: identity.keyPem,
+    ca: identity.caPem,
+    rejectUnauthorized: true,
+    minVersion: "TLSv1.2",
+    checkServerIdentity: spiffeServerIdentityCheck({ bundle: identity.bundle, expect: (id) => expected.some((p) => matchesIdentityPattern(p, id)) }),
+  };
+  const byAlpn = new Map<string, ConnectionOptions>();
+  return (_address, alpn) => {
+    const key = alpn.join(",");
+    let options = byAlpn.get(key);
+    if (!options) byAlpn.set(key, (options = { ...base, ALPNProtocols: alpn }));
+    return options;
+  };
+}
+
+function tlsForBackend(backend: Backend, identity: IdentityMaterial | undefined): TlsFor | undefined {
+  if (backend.mtls) return identity ? mtlsClientOptions(backend, identity) : undefined;
+  const tls = backend.tls;
+  return tls ? (address, alpn) => tlsClientOptions(tls, address, alpn) : undefined;
+}
+
 /**
  * The connections of one backend: a keep-alive http(s).Agent for HTTP/1.1,
  * or one multiplexed session per endpoint for HTTP/2. Destroyed once
@@ -41,15 +79,21 @@ export function tlsClientOptions(tls: UpstreamTls, address: string, alpn: string
 export class PooledAgent {
   readonly agent: Agent;
   readonly h2: H2SessionPool | undefined;
+  /** TLS options per endpoint address; undefined for plain TCP. */
+  readonly tlsFor: TlsFor | undefined;
+  /** The server's SPIFFE ID is checked (mTLS): certificate failures are identity refusals. */
+  readonly verifiesPeer: boolean;
   private active = 0;
   private retired = false;
 
-  constructor(readonly signature: string, backend: Backend, options: ConstructorParameters<typeof Agent>[0]) {
+  constructor(readonly signature: string, backend: Backend, options: ConstructorParameters<typeof Agent>[0], identity: IdentityMaterial | undefined) {
     const tls = backend.tls;
-    this.agent = tls
-      ? new HttpsAgent({ ...options, ...tlsClientOptions(tls, "", ["http/1.1"]), servername: tls.serverName })
+    this.tlsFor = tlsForBackend(backend, identity);
+    this.verifiesPeer = backend.mtls !== undefined;
+    this.agent = this.tlsFor
+      ? new HttpsAgent({ ...options, ...this.tlsFor("", ["http/1.1"]), servername: tls?.serverName })
       : new Agent(options);
-    this.h2 = backend.protocol === "http2" ? new H2SessionPool(tls, backend.policy.idleTimeoutMs) : undefined;
+    this.h2 = backend.protocol === "http2" ? new H2SessionPool(this.tlsFor, backend.policy.idleTimeoutMs) : undefined;
   }
 
   private destroy(): void {
@@ -83,8 +127,10 @@ interface SharedBackendState {
   budgetSignature?: string;
 }
 
-function agentSignature(backend: Backend): string {
-  return JSON.stringify([backend.policy.maxConnectionsPerEndpoint ?? null, backend.policy.idleTimeoutMs, backend.protocol, backend.tls ?? null]);
+function agentSignature(backend: Backend, identity: IdentityMaterial | undefined): string {
+  // A new SVID or bundle means a new pool for mTLS backends: new connections use it, open ones finish on the old.
+  const mtls = backend.mtls ? [backend.mtls, identity?.generation ?? null] : null;
+  return JSON.stringify([backend.policy.maxConnectionsPerEndpoint ?? null, backend.policy.idleTimeoutMs, backend.protocol, backend.tls ?? null, mtls]);
 }
 
 /** State shared across config versions, by backend name. */
@@ -94,7 +140,7 @@ export class BackendRegistry {
   constructor(private readonly now: () => number) {}
 
   /** Builds the runtime of `backend` for a new config, reusing shared state. */
-  runtime(backend: Backend, node: ProxyNode): BackendRuntime {
+  runtime(backend: Backend, node: ProxyNode, identity?: IdentityMaterial): BackendRuntime {
     let state = this.shared.get(backend.name);
     if (!state) {
       state = {
@@ -103,7 +149,7 @@ export class BackendRegistry {
       };
       this.shared.set(backend.name, state);
     }
-    const sig = agentSignature(backend);
+    const sig = agentSignature(backend, identity);
     if (state.agent?.signature !== sig) {
       // The old pool keeps serving requests of the old config, then goes away.
       state.agent?.retire();
@@ -114,7 +160,7 @@ export class BackendRegistry {
         maxFreeSockets: 256,
         scheduling: "lifo",
         timeout: Math.min(FREE_SOCKET_TIMEOUT_MS, backend.policy.idleTimeoutMs),
-      });
+      }, identity);
     }
     const budgetSig = JSON.stringify(backend.policy.retryBudget);
     if (!state.budget || state.budgetSignature !== budgetSig) {

@@ -17,6 +17,8 @@ export const EDGE_LABEL_NAMES = [
   "response_code",
   "response_flags",
   "grpc_status",
+  "source_identity",
+  "mtls",
 ] as const;
 
 export type EdgeLabels = Record<(typeof EDGE_LABEL_NAMES)[number], string>;
@@ -56,13 +58,15 @@ export class EdgeTelemetry {
     responseCode: string,
     responseFlags: string,
     grpcStatus: string,
+    sourceIdentity: string,
+    mtls: string,
     seconds: number,
   ): void {
-    const key = `${sourceService}\u0001${sourceVersion}\u0001${sourceCluster}\u0001${destinationService}\u0001${destinationVersion}\u0001${destinationCluster}\u0001${responseCode}\u0001${responseFlags}\u0001${grpcStatus}`;
+    const key = `${sourceService}\u0001${sourceVersion}\u0001${sourceCluster}\u0001${destinationService}\u0001${destinationVersion}\u0001${destinationCluster}\u0001${responseCode}\u0001${responseFlags}\u0001${grpcStatus}\u0001${sourceIdentity}\u0001${mtls}`;
     let e = this.edges.get(key);
     if (!e) {
       e = {
-        values: [sourceService, sourceVersion, sourceCluster, destinationService, destinationVersion, destinationCluster, responseCode, responseFlags, grpcStatus],
+        values: [sourceService, sourceVersion, sourceCluster, destinationService, destinationVersion, destinationCluster, responseCode, responseFlags, grpcStatus, sourceIdentity, mtls],
         count: 0,
         sumSeconds: 0,
         buckets: new Float64Array(LATENCY_BUCKETS_SECONDS.length),

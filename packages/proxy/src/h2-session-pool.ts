@@ -3,14 +3,14 @@
 // fails, is told to go away or closes is dropped; the next request opens a
 // new one.
 import { connect, constants, type ClientHttp2Session } from "node:http2";
-import type { UpstreamTls } from "@weft/mesh-model/proxy-config";
+import type { TlsFor } from "./backend-runtime.ts";
 
 export class H2SessionPool {
   private readonly sessions = new Map<string, ClientHttp2Session>();
   private closed = false;
 
   constructor(
-    private readonly tls: UpstreamTls | undefined,
+    private readonly tlsFor: TlsFor | undefined,
     private readonly idleTimeoutMs: number,
   ) {}
 
@@ -20,15 +20,7 @@ export class H2SessionPool {
     const existing = this.sessions.get(key);
     if (existing && !existing.closed && !existing.destroyed) return { session: existing, reused: true };
     const host = address.includes(":") ? `[${address}]` : address;
-    const tls = this.tls;
-    const session = tls
-      ? connect(`https://${host}:${port}`, {
-          servername: tls.serverName ?? (/^[\d.:]+$/.test(address) ? undefined : address),
-          ca: tls.caPem,
-          rejectUnauthorized: !tls.insecureSkipVerify,
-          ALPNProtocols: ["h2"],
-        })
-      : connect(`http://${host}:${port}`);
+    const session = this.tlsFor ? connect(`https://${host}:${port}`, this.tlsFor(address, ["h2"])) : connect(`http://${host}:${port}`);
     const drop = () => {
       if (this.sessions.get(key) === session) this.sessions.delete(key);
     };

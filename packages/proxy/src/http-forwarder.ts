@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
+import type { AuthorizationDecision } from "@weft/mesh-model/authorization";
 import {
   applyHeaderModifier,
   pickWeighted,
@@ -19,6 +20,8 @@ import { injectTraceContext } from "@weft/mesh-model/proxy-config";
 import type { BackendRuntime } from "./backend-runtime.ts";
 import { encodeGrpcMessage, formatGrpcTimeout, grpcStatusFor, grpcStatusOf, parseGrpcTimeout } from "./grpc.ts";
 import { stripHopByHop } from "./hop-by-hop.ts";
+import { admit, queryWithout, setIdentityHeaders } from "./inbound-security.ts";
+import type { TokenLocation, VerifiedJwt } from "./jwt-authenticator.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 import { hasBody, readBodyUpTo } from "./request-body.ts";
 import { FLAGS_HEADER, formatFlags, ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
@@ -26,6 +29,7 @@ import { backoffDelayMs, isRetriableFailure, isRetriableStatus, type AttemptFail
 import type { Snapshot } from "./snapshot.ts";
 import type { SpanContextOut } from "./tracing.ts";
 import { Cancel, sendAttempt, type RequestBody } from "./upstream-attempt.ts";
+import type { PeerIdentity } from "./workload-identity.ts";
 
 /** What the forwarder needs from the proxy around it. */
 export interface ForwardEnv {
@@ -58,6 +62,16 @@ export interface Outcome {
   requestId: string | undefined;
   /** The proxy's span for this hop, when the request is traced. */
   trace: SpanContextOut | undefined;
+  /** The caller's identity, authenticated by mTLS (inbound). */
+  peer: PeerIdentity | undefined;
+  /** This hop is mTLS: the inbound connection, or the upstream connection of an mTLS backend. */
+  mtls: boolean;
+  /** The request's verified JWT, when the listener authenticates tokens. */
+  jwt: VerifiedJwt | undefined;
+  /** Where that token was, to remove it before the app sees it. */
+  stripToken: TokenLocation | undefined;
+  /** The authorization decision, when the listener enforces policies. */
+  authz: AuthorizationDecision | undefined;
 }
 
 const NO_BODY: RequestBody = { kind: "none" };
@@ -255,15 +269,18 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
   }
   outcome.destinationService = backend.spec.service;
   outcome.destinationVersion = backend.spec.version ?? "unknown";
+  outcome.mtls = backend.spec.mtls !== undefined;
 
   let headers = forwardedHeaders(req, host, outcome);
+  if (outcome.stripToken && "header" in outcome.stripToken) delete headers[outcome.stripToken.header];
   if (requestModifier) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, requestModifier) as OutgoingHttpHeaders;
 
+  const query = outcome.stripToken && "param" in outcome.stripToken ? queryWithout(target.query, outcome.stripToken.param) : target.query;
   return {
     kind: "forward",
     plan: {
       backend,
-      path: target.query ? `${path}?${target.query}` : path,
+      path: query ? `${path}?${query}` : path,
       headers,
       retry: rule.retry,
       requestTimeoutMs: requestTimeout(req, outcome, rule.timeouts.requestMs, rule.timeouts.grpcTimeoutOffsetMs),
@@ -273,7 +290,7 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
   };
 }
 
-/** Routes an inbound request (another proxy calling the local app). mTLS termination goes in front of this (listener-server.ts). */
+/** Routes an inbound request (another proxy calling the local app). mTLS terminates in front of this (listener-server.ts); identity headers are the proxy's own. */
 export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: IncomingMessage, outcome: Outcome): Resolution {
   const backend = env.snapshot.inbound.get(listener.name);
   const target = parseTarget(req.url ?? "", requestAuthority(req));
@@ -283,12 +300,15 @@ export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: 
   }
   outcome.destinationService = backend.spec.service;
   outcome.destinationVersion = backend.spec.version ?? "unknown";
+  const headers = forwardedHeaders(req, target.host, outcome);
+  setIdentityHeaders(headers, outcome, env.snapshot.identity?.spiffeId);
+  const query = outcome.stripToken && "param" in outcome.stripToken ? queryWithout(target.query, outcome.stripToken.param) : target.query;
   return {
     kind: "forward",
     plan: {
       backend,
-      path: target.query ? `${target.path}?${target.query}` : target.path,
-      headers: forwardedHeaders(req, target.host, outcome),
+      path: query ? `${target.path}?${query}` : target.path,
+      headers,
       retry: undefined,
       requestTimeoutMs: requestTimeout(req, outcome, listener.timeoutMs, 5),
       perTryTimeoutMs: undefined,
@@ -299,12 +319,33 @@ export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: 
 
 /** Handles a request on an outbound or inbound listener. */
 export async function handleHttp(env: ForwardEnv, listener: OutboundListener | InboundListener, req: IncomingMessage, res: ServerResponse, outcome: Outcome): Promise<void> {
+  const refused = await checkSecurity(env, listener, req, outcome);
+  if (refused) {
+    sendLocal(res, refused.status, outcome.flags, refused.body, refused.extra, env.draining(), outcome);
+    return;
+  }
   const r = listener.kind === "outbound" ? resolveOutbound(env, listener, req, outcome) : resolveInbound(env, listener, req, outcome);
   if (r.kind === "local") {
     sendLocal(res, r.status, outcome.flags, r.body, r.extra, r.close === true || env.draining(), outcome);
     return;
   }
   await forward(env, req, res, outcome, r.plan);
+}
+
+/**
+ * JWT authentication and authorization, for listeners that have them (a
+ * listener without either costs one map lookup). Returns the answer to
+ * send when the request is refused; its flag is already on the outcome.
+ */
+export async function checkSecurity(env: ForwardEnv, listener: OutboundListener | InboundListener, req: IncomingMessage, outcome: Outcome) {
+  const security = env.snapshot.security.get(listener.name);
+  if (!security) return undefined;
+  const target = parseTarget(req.url ?? "", requestAuthority(req));
+  // An unparseable target is refused by routing; there is nothing to authorize yet.
+  if (!target) return undefined;
+  const refusal = await admit(security, listener.name, req, target.path, target.query, outcome, env.metrics);
+  if (refusal) outcome.flags.push(refusal.flag);
+  return refusal;
 }
 
 export interface ForwardPlan {
@@ -321,6 +362,7 @@ const FAILURE_RESPONSE: Record<AttemptFailure, { status: number; flag: ResponseF
   "connect-failure": { status: 503, flag: ResponseFlag.UpstreamConnectFailure, text: "upstream connect failure" },
   reset: { status: 502, flag: ResponseFlag.UpstreamReset, text: "upstream reset before response" },
   timeout: { status: 504, flag: ResponseFlag.UpstreamTimeout, text: "upstream timeout" },
+  "peer-identity": { status: 503, flag: ResponseFlag.UpstreamPeerIdentity, text: "upstream identity refused" },
 };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -420,7 +462,8 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
         port: view.endpoint.port,
         agent: backend.pool.agent,
         h2: backend.pool.h2,
-        tls: backend.spec.tls,
+        tls: backend.pool.tlsFor?.(view.endpoint.address, backend.pool.h2 ? ["h2"] : ["http/1.1"]),
+        verifiesPeer: backend.pool.verifiesPeer,
         method,
         path: plan.path,
         headers: plan.headers,
@@ -443,7 +486,7 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
         attempt--;
         continue;
       }
-      if (r.failure === "connect-failure") backend.counters.connectFailures++;
+      if (r.failure === "connect-failure" || r.failure === "peer-identity") backend.counters.connectFailures++;
       else if (r.failure === "timeout") backend.counters.timeouts++;
       else backend.counters.resets++;
       if (retry && isRetriableFailure(r.failure, retry) && mayRetry()) {

@@ -6,9 +6,31 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
-import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import type { Limits, ListenerTls } from "@weft/mesh-model/proxy-config";
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
+import type { Limits, ListenerTls, MtlsMode } from "@weft/mesh-model/proxy-config";
 import { FLAGS_HEADER, ResponseFlag } from "./response-flags.ts";
+import type { IdentityMaterial, PeerIdentity } from "./workload-identity.ts";
+
+/** Where an mTLS listener leaves the authenticated peer: a property of the TLS socket (read through `peerOf`). */
+export const PEER = Symbol("weft.peer");
+
+/** The peer a request's connection authenticated with mTLS, if any (HTTP/1.1 and HTTP/2 alike). */
+export function peerOf(req: IncomingMessage): PeerIdentity | undefined {
+  return (req.socket as unknown as { [PEER]?: PeerIdentity } | undefined)?.[PEER];
+}
+
+/** mTLS of an inbound listener; read per connection, so mode and material change without a new socket. */
+export interface InboundMtls {
+  mode(): MtlsMode;
+  material(): IdentityMaterial | undefined;
+  /** Validates the client of a finished handshake by the X.509-SVID rules; undefined refuses it. */
+  verify(socket: TLSSocket): PeerIdentity | undefined;
+  /** A refused connection: `plaintext` (STRICT), `handshake` (OpenSSL refused) or an SVID failure code. */
+  onRefused(reason: string): void;
+}
+
+/** TLS record type of a handshake: the first byte a TLS ClientHello starts with. */
+const TLS_HANDSHAKE = 0x16;
 
 /** A bound listener, whatever its protocol. */
 export interface ListenerRuntime {
@@ -31,6 +53,8 @@ export interface HttpListenerOptions {
   onRequest: (req: IncomingMessage, res: ServerResponse, h2: boolean) => void;
   /** HTTP/1.1 Upgrade requests (WebSocket). */
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Inbound listeners without `tls`: STRICT / PERMISSIVE / DISABLE mTLS. */
+  mtls?: InboundMtls;
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -75,9 +99,12 @@ function replaying(socket: Socket, head: Buffer): Duplex {
  * spaces before the colon...); those and oversized heads are answered here
  * and the socket closed.
  *
- * Seam for mTLS: the inbound listener will request and verify the peer's
- * certificate here (`requestCert`, SPIFFE ID check) and pass the identity on
- * the request for the `source_service` label and authorization.
+ * mTLS (inbound): STRICT hands every connection to a TLS server that
+ * requires a client certificate (OpenSSL checks the chain against the
+ * bundle, then the SPIFFE X.509-SVID rules run); PERMISSIVE looks at the first
+ * byte: a TLS handshake goes to that server, anything else to plain HTTP;
+ * DISABLE is plain HTTP. The TLS context follows the identity material: a new
+ * SVID or bundle applies to new connections, open ones keep theirs.
  */
 export async function openHttpListener(options: HttpListenerOptions, port: number, address: string): Promise<ListenerRuntime> {
   const h1 = createHttpServer(
@@ -138,9 +165,11 @@ export async function openHttpListener(options: HttpListenerOptions, port: numbe
   h2?.on("sessionError", () => undefined);
 
   const sockets = new Set<Socket>();
-  const dispatchPlain = (socket: Socket) => {
+  const dispatchPlain = (socket: Socket, prefetched?: Buffer) => {
     if (!h2) {
+      if (prefetched) socket.unshift(prefetched);
       h1.emit("connection", socket);
+      if (prefetched) socket.resume();
       return;
     }
     // Sniff the HTTP/2 preface: no valid HTTP/1.1 request starts with "PRI ".
@@ -160,6 +189,67 @@ export async function openHttpListener(options: HttpListenerOptions, port: numbe
       }
     };
     socket.on("data", onData);
+    if (prefetched) {
+      socket.resume();
+      onData(prefetched);
+    }
+  };
+
+  const alpn = options.http2 ? ["h2", "http/1.1"] : ["http/1.1"];
+  const mtls = options.mtls;
+  let mtlsServer: TlsServer | undefined;
+  let mtlsGeneration = -1;
+  /** The mTLS server, its context following the current material (created on first use). */
+  const mtlsFront = (): TlsServer | undefined => {
+    const material = mtls?.material();
+    if (!mtls || !material) return undefined;
+    const context = { cert: material.certChainPem, key: material.keyPem, ca: material.caPem };
+    if (!mtlsServer) {
+      mtlsServer = createTlsServer({ ...context, noDelay: true, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2", ALPNProtocols: alpn });
+      mtlsServer.on("secureConnection", (socket: TLSSocket) => {
+        const peer = mtls.verify(socket);
+        if (!peer) {
+          socket.destroy();
+          return;
+        }
+        (socket as unknown as { [PEER]: PeerIdentity })[PEER] = peer;
+        if (socket.alpnProtocol === "h2" && h2) h2.emit("connection", socket);
+        else h1.emit("connection", socket);
+      });
+      mtlsServer.on("tlsClientError", (err: Error & { code?: string }, socket) => {
+        mtls.onRefused(/WRONG_VERSION_NUMBER|HTTP_REQUEST|http request/i.test(`${err.code ?? ""} ${err.message}`) ? "plaintext" : "handshake");
+        socket.destroy();
+      });
+    } else if (material.generation !== mtlsGeneration) {
+      // New connections get the new SVID / bundle; established ones keep the context they negotiated.
+      mtlsServer.setSecureContext(context);
+    }
+    mtlsGeneration = material.generation;
+    return mtlsServer;
+  };
+  const dispatchInbound = (socket: Socket) => {
+    const mode = mtls?.mode() ?? "DISABLE";
+    if (mode === "DISABLE") {
+      dispatchPlain(socket);
+      return;
+    }
+    const server = mtlsFront();
+    if (!server) {
+      // Validation guarantees an identity for STRICT; without material only plaintext is possible.
+      if (mode === "PERMISSIVE") dispatchPlain(socket);
+      else socket.destroy();
+      return;
+    }
+    if (mode === "STRICT") {
+      // Nothing read yet, so node:tls can drive the socket's handle directly.
+      server.emit("connection", socket);
+      return;
+    }
+    socket.once("data", (head: Buffer) => {
+      socket.pause();
+      if (head[0] === TLS_HANDSHAKE) server.emit("connection", replaying(socket, head));
+      else dispatchPlain(socket, head);
+    });
   };
 
   let front: NetServer;
@@ -169,7 +259,7 @@ export async function openHttpListener(options: HttpListenerOptions, port: numbe
       noDelay: true,
       cert: options.tls.certPem,
       key: options.tls.keyPem,
-      ALPNProtocols: options.http2 ? ["h2", "http/1.1"] : ["http/1.1"],
+      ALPNProtocols: alpn,
     });
     tlsServer.on("secureConnection", (socket: TLSSocket) => {
       if (socket.alpnProtocol === "h2" && h2) h2.emit("connection", socket);
@@ -179,7 +269,7 @@ export async function openHttpListener(options: HttpListenerOptions, port: numbe
     front = tlsServer;
   } else {
     // Nagle would hold small responses back for a delayed ACK (tens of ms).
-    front = createNetServer({ noDelay: true }, dispatchPlain);
+    front = createNetServer({ noDelay: true }, mtls ? dispatchInbound : (socket) => dispatchPlain(socket));
   }
   front.on("connection", (socket: Socket) => {
     sockets.add(socket);

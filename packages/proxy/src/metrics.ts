@@ -132,6 +132,19 @@ export class ProxyMetrics {
   /** weft_upgrades_total: HTTP Upgrade (WebSocket) tunnels by destination and result code. */
   readonly upgrades = this.add(new Counter("weft_upgrades_total", "HTTP Upgrade (WebSocket) requests, by destination service and response code.", ["destination_service", "response_code"]));
 
+  /** weft_authz_decisions_total: authorization decisions on inbound requests by policy (`-`: the default) and decision (allowed, denied, audited). */
+  readonly authzDecisions = this.add(
+    new Counter("weft_authz_decisions_total", "Authorization decisions, by listener, policy (namespace/name, - for the default) and decision (allowed, denied, audited).", ["listener", "policy", "decision"]),
+  );
+  /** weft_jwt_authentications_total: JWT checks by listener, issuer and result (valid, invalid, missing). */
+  readonly jwtAuthentications = this.add(
+    new Counter("weft_jwt_authentications_total", "JWT request authentication, by listener, issuer and result (valid, invalid, missing).", ["listener", "issuer", "result"]),
+  );
+  /** weft_mtls_connections_refused_total: inbound connections refused by mTLS, by reason (plaintext, handshake, or an X.509-SVID failure code). */
+  readonly mtlsRefused = this.add(
+    new Counter("weft_mtls_connections_refused_total", "Inbound connections refused by mTLS, by listener and reason (plaintext, handshake, or an SVID failure code such as uri-san-count).", ["listener", "reason"]),
+  );
+
   add<F extends Family>(family: F): F {
     this.families.push(family);
     return family;

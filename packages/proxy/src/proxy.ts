@@ -3,6 +3,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
+import { peerChain, validateSvidChain } from "@weft/identity";
 import {
   describeIssues,
   validateProxyConfig,
@@ -18,14 +20,16 @@ import { handleAdmin } from "./admin.ts";
 import { BackendRegistry } from "./backend-runtime.ts";
 import { EdgeTelemetry, type EdgeReport } from "./edge-telemetry.ts";
 import { isGrpc } from "./grpc.ts";
-import { handleHttp, requestAuthority, resolveInbound, resolveOutbound, sendLocal, type ForwardEnv, type Outcome } from "./http-forwarder.ts";
-import { openHttpListener, openTcpListener, type ListenerRuntime } from "./listener-server.ts";
+import { checkSecurity, handleHttp, requestAuthority, resolveInbound, resolveOutbound, sendLocal, type ForwardEnv, type Outcome } from "./http-forwarder.ts";
+import { JwtKeyRegistry } from "./jwt-authenticator.ts";
+import { openHttpListener, openTcpListener, peerOf, type InboundMtls, type ListenerRuntime } from "./listener-server.ts";
 import { Gauge, ProxyMetrics } from "./metrics.ts";
 import { formatFlags, ResponseFlag } from "./response-flags.ts";
 import { backendNames, buildSnapshot, type Snapshot } from "./snapshot.ts";
 import { proxyTcp } from "./tcp-proxy.ts";
 import { Tracer, type FinishedSpan } from "./tracing.ts";
 import { rawReply, tunnelUpgrade } from "./upgrade-tunnel.ts";
+import { IdentityLoadError, IdentityManager, peerCluster, type IdentityMaterial, type PeerIdentity } from "./workload-identity.ts";
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -77,6 +81,16 @@ function bindingShape(l: Listener): string {
   return JSON.stringify([l.kind, l.address, l.port, "tls" in l ? (l.tls ?? null) : null, "http2" in l ? l.http2 : null]);
 }
 
+const REDACTED = "[redacted]";
+
+/** The config as /config shows it: private keys replaced by "[redacted]". */
+export function redactConfig(config: ProxyConfig): ProxyConfig {
+  const copy = structuredClone(config);
+  if (copy.identity?.svid.source === "inline") copy.identity.svid.keyPem = REDACTED;
+  for (const l of copy.listeners) if ((l.kind === "inbound" || l.kind === "outbound") && l.tls) l.tls.keyPem = REDACTED;
+  return copy;
+}
+
 interface ConfigCounters {
   applied: number;
   rejected: number;
@@ -104,6 +118,13 @@ export class WeftProxy {
   private protocolErrors = 0;
   private readonly configCounters: ConfigCounters = { applied: 0, rejected: 0 };
   private readonly startedAt: number;
+  private readonly identity: IdentityManager;
+  private readonly jwtKeys: JwtKeyRegistry;
+  /** Set while applyConfig commits, so an identity change does not rebuild the outgoing snapshot. */
+  private applying = false;
+  private readonly clusterByIssuer = new Map<string, string | undefined>();
+  /** Intermediates each client leaf came with on its full handshake: a resumed TLS session carries the leaf only. */
+  private readonly chainByLeaf = new Map<string, Buffer[]>();
 
   constructor(options: ProxyOptions = {}) {
     this.random = options.random ?? Math.random;
@@ -113,6 +134,9 @@ export class WeftProxy {
     this.registry = new BackendRegistry(this.now);
     this.tracer = new Tracer(this.random);
     this.startedAt = this.now();
+    this.identity = new IdentityManager(this.logger, () => new Date(this.now()));
+    this.identity.onChange((material) => this.identityChanged(material));
+    this.jwtKeys = new JwtKeyRegistry((source, reason) => this.logger.warn("JWKS refresh failed; keeping the keys already known", { source, reason }));
     for (const f of this.edges.families()) this.metrics.add(f);
     this.metrics.add(new Gauge("weft_active_requests", "Requests in flight on the outbound and inbound listeners.", [], () => [{ labels: {}, value: this.activeRequests }]));
     this.metrics.add(
@@ -121,6 +145,12 @@ export class WeftProxy {
       ),
     );
     this.metrics.add(new Gauge("weft_ready", "1 when the proxy is ready to serve.", [], () => [{ labels: {}, value: this.ready() ? 1 : 0 }]));
+    this.metrics.add(
+      new Gauge("weft_svid_expiry_timestamp_seconds", "notAfter of the workload SVID in use (Unix seconds).", ["spiffe_id"], () => {
+        const m = this.identity.current;
+        return m ? [{ labels: { spiffe_id: m.spiffeId }, value: Math.floor(m.notAfter.getTime() / 1000) }] : [];
+      }),
+    );
   }
 
   /** Creates a proxy and applies its first config; throws ProxyConfigError if it is refused. */
@@ -177,6 +207,13 @@ export class WeftProxy {
     const validation = validateProxyConfig(input);
     if (!validation.ok) return this.reject("invalid", describeIssues(validation.issues), validation.issues);
     const config = validation.config;
+    let material: IdentityMaterial | undefined;
+    try {
+      material = await this.identity.prepare(config.identity);
+    } catch (err) {
+      const reason = err instanceof IdentityLoadError ? err.message : `identity refused: ${String(err)}`;
+      return this.reject("invalid", reason, [{ path: "identity", message: reason }]);
+    }
 
     const keep: [ListenerHandle, Listener][] = [];
     const bind: Listener[] = [];
@@ -202,7 +239,15 @@ export class WeftProxy {
 
     // The commit: one assignment, so a request sees either the old config or the new.
     const previous = this.snapshot;
-    this.snapshot = buildSnapshot(config, this.registry);
+    this.applying = true;
+    try {
+      this.identity.commit(config.identity, material);
+    } finally {
+      this.applying = false;
+    }
+    this.jwtKeys.mark();
+    this.snapshot = buildSnapshot(config, this.registry, this.jwtKeys, this.identity.current);
+    this.jwtKeys.sweep();
     const handles = new Map<string, ListenerHandle>();
     for (const [h, l] of keep) {
       h.spec = l;
@@ -221,11 +266,67 @@ export class WeftProxy {
     return { ok: true, version: config.version };
   }
 
+  /** A rotated SVID or bundle from watched files: new pools for mTLS backends (listeners follow by themselves). */
+  private identityChanged(material: IdentityMaterial | undefined): void {
+    if (this.applying) return;
+    this.queue = this.queue.then(() => {
+      const current = this.snapshot;
+      if (!current || this.shuttingDown) return;
+      this.snapshot = buildSnapshot(current.config, this.registry, this.jwtKeys, material);
+    });
+  }
+
+  /** The cluster of the intermediate that issued a peer's SVID (cached per intermediate). */
+  private clusterOf(intermediates: readonly Buffer[]): string | undefined {
+    const first = intermediates[0];
+    if (!first) return undefined;
+    const key = first.toString("base64");
+    if (this.clusterByIssuer.has(key)) return this.clusterByIssuer.get(key);
+    if (this.clusterByIssuer.size >= 256) this.clusterByIssuer.clear();
+    const cluster = peerCluster(intermediates);
+    this.clusterByIssuer.set(key, cluster);
+    return cluster;
+  }
+
+  /** Judges an mTLS client by the X.509-SVID rules against the current bundle. */
+  private verifyPeer(listener: string, socket: TLSSocket): PeerIdentity | undefined {
+    const material = this.identity.current;
+    const chain = peerChain(socket.getPeerCertificate(true));
+    if (!material || !chain) {
+      this.metrics.mtlsRefused.inc({ listener, reason: "no-certificate" });
+      return undefined;
+    }
+    const leafKey = chain.leaf.toString("base64");
+    if (chain.intermediates.length === 0 && socket.isSessionReused()) {
+      // The session was verified in full before; the SPIFFE rules run again against today's bundle.
+      chain.intermediates = this.chainByLeaf.get(leafKey) ?? [];
+    } else if (chain.intermediates.length > 0) {
+      if (this.chainByLeaf.size >= 1024) this.chainByLeaf.clear();
+      this.chainByLeaf.set(leafKey, chain.intermediates);
+    }
+    const verdict = validateSvidChain(chain.leaf, chain.intermediates, material.bundle, new Date(this.now()), { purpose: "client" });
+    if (!verdict.ok) {
+      this.metrics.mtlsRefused.inc({ listener, reason: verdict.code });
+      this.logger.warn("mTLS client refused", { listener, code: verdict.code, reason: verdict.reason });
+      return undefined;
+    }
+    return { spiffeId: verdict.spiffeId, cluster: this.clusterOf(chain.intermediates) };
+  }
+
   private async openListener(spec: Listener, config: ProxyConfig): Promise<ListenerHandle> {
     const onProtocolError = (status: number) => {
       this.protocolErrors++;
       this.metrics.protocolErrors.inc({ listener: handle.spec.name, response_code: String(status) });
     };
+    const mtls: InboundMtls | undefined =
+      spec.kind === "inbound" && !spec.tls
+        ? {
+            mode: () => (handle.spec.kind === "inbound" ? (handle.spec.mtlsMode ?? "DISABLE") : "DISABLE"),
+            material: () => this.identity.current,
+            verify: (socket) => this.verifyPeer(handle.spec.name, socket),
+            onRefused: (reason) => this.metrics.mtlsRefused.inc({ listener: handle.spec.name, reason }),
+          }
+        : undefined;
     let runtime: ListenerRuntime;
     if (spec.kind === "tcp") {
       runtime = await openTcpListener((socket) => this.dispatchTcp(handle, socket), spec.port, spec.address);
@@ -238,6 +339,7 @@ export class WeftProxy {
           onProtocolError,
           onRequest: (req, res, h2) => this.dispatch(handle, req, res, h2),
           onUpgrade: (req, socket, head) => this.dispatchUpgrade(handle, req, socket, head),
+          ...(mtls ? { mtls } : {}),
         },
         spec.port,
         spec.address,
@@ -262,9 +364,10 @@ export class WeftProxy {
     });
   }
 
-  private newOutcome(snapshot: Snapshot, spec: Listener, h2: boolean, grpc: boolean): Outcome {
+  private newOutcome(snapshot: Snapshot, spec: Listener, req: IncomingMessage, h2: boolean, grpc: boolean): Outcome {
     const node = snapshot.config.node;
     const inbound = spec.kind === "inbound";
+    const peer = inbound ? peerOf(req) : undefined;
     return {
       // Inbound callers are anonymous until mTLS gives them an identity.
       sourceService: inbound ? "unknown" : node.service,
@@ -279,6 +382,11 @@ export class WeftProxy {
       respondedTrailersOnly: false,
       requestId: undefined,
       trace: undefined,
+      peer,
+      mtls: peer !== undefined,
+      jwt: undefined,
+      stripToken: undefined,
+      authz: undefined,
     };
   }
 
@@ -291,7 +399,9 @@ export class WeftProxy {
     const flags = formatFlags(outcome.flags);
     const grpcStatus = outcome.grpcStatus === undefined ? "-" : String(outcome.grpcStatus);
     const sourceVersion = inbound ? "unknown" : (node.version ?? "unknown");
-    const sourceCluster = inbound ? "unknown" : (node.locality.cluster ?? "unknown");
+    const sourceCluster = inbound ? (outcome.peer?.cluster ?? "unknown") : (node.locality.cluster ?? "unknown");
+    const sourceIdentity = inbound ? (outcome.peer?.spiffeId ?? "unknown") : (snapshot.identity?.spiffeId ?? "unknown");
+    const mtls = outcome.mtls ? "true" : "false";
     this.edges.record(
       outcome.sourceService,
       sourceVersion,
@@ -302,6 +412,8 @@ export class WeftProxy {
       String(code),
       flags,
       grpcStatus,
+      sourceIdentity,
+      mtls,
       seconds,
     );
     const trace = outcome.trace;
@@ -316,6 +428,8 @@ export class WeftProxy {
         "weft.source_service": outcome.sourceService,
         "weft.destination_service": outcome.destinationService,
         "weft.destination_version": outcome.destinationVersion,
+        "weft.source_identity": sourceIdentity,
+        "weft.mtls": mtls,
         ...(outcome.grpcStatus === undefined ? {} : { "rpc.grpc.status_code": outcome.grpcStatus }),
       });
     }
@@ -333,6 +447,10 @@ export class WeftProxy {
         duration_ms: Math.round(seconds * 1e6) / 1000,
         upstream_host: outcome.upstreamHost,
         source_service: outcome.sourceService,
+        source_identity: sourceIdentity,
+        mtls: outcome.mtls,
+        authz_policy: outcome.authz ? (outcome.authz.policy ?? "-") : null,
+        request_principal: outcome.jwt?.principal ?? null,
         destination_service: outcome.destinationService,
         destination_version: outcome.destinationVersion,
         destination_cluster: outcome.destinationCluster,
@@ -363,7 +481,7 @@ export class WeftProxy {
     const started = this.now();
     this.activeRequests++;
     this.totalRequests++;
-    const outcome = this.newOutcome(snapshot, spec, h2, isGrpc(req.headers["content-type"]));
+    const outcome = this.newOutcome(snapshot, spec, req, h2, isGrpc(req.headers["content-type"]));
     outcome.trace = this.tracer.begin(req.headers, performance.timeOrigin + performance.now());
     res.once("close", () => {
       this.activeRequests--;
@@ -410,7 +528,7 @@ export class WeftProxy {
     const started = this.now();
     this.totalRequests++;
     this.activeRequests++;
-    const outcome = this.newOutcome(snapshot, spec, false, false);
+    const outcome = this.newOutcome(snapshot, spec, req, false, false);
     outcome.trace = this.tracer.begin(req.headers, performance.timeOrigin + performance.now());
     const done = (status: number) => {
       this.activeRequests--;
@@ -418,6 +536,28 @@ export class WeftProxy {
       this.record(snapshot, spec, req, outcome, status, started);
     };
     const env: ForwardEnv = { snapshot, metrics: this.metrics, random: this.random, now: this.now, draining: () => true };
+    const listener = spec as OutboundListener | InboundListener;
+    if (!snapshot.security.has(spec.name)) {
+      this.upgrade(env, listener, req, socket, head, outcome, done);
+      return;
+    }
+    checkSecurity(env, listener, req, outcome).then(
+      (refused) => {
+        if (!refused) this.upgrade(env, listener, req, socket, head, outcome, done);
+        else {
+          const extra = Object.entries(refused.extra).map(([k, v]) => `${k}: ${String(v)}\r\n`).join("");
+          rawReply(socket, refused.status, outcome.flags, refused.body, extra);
+          done(refused.status);
+        }
+      },
+      () => {
+        rawReply(socket, 500, outcome.flags, "internal proxy error\n");
+        done(500);
+      },
+    );
+  }
+
+  private upgrade(env: ForwardEnv, spec: OutboundListener | InboundListener, req: IncomingMessage, socket: Duplex, head: Buffer, outcome: Outcome, done: (status: number) => void): void {
     const r = spec.kind === "outbound" ? resolveOutbound(env, spec as OutboundListener, req, outcome) : resolveInbound(env, spec as InboundListener, req, outcome);
     if (r.kind === "local") {
       rawReply(socket, r.status, outcome.flags, r.body, r.extra?.location ? `Location: ${String(r.extra.location)}\r\n` : "");
@@ -507,12 +647,16 @@ export class WeftProxy {
       downstream: { requests: this.totalRequests, active: this.activeRequests, protocolErrors: this.protocolErrors },
       listeners: [...this.handles.values()].map((h) => ({ name: h.spec.name, kind: h.spec.kind, ...h.bound })),
       drainingListeners: this.draining.size,
+      identity: this.identity.current
+        ? { spiffeId: this.identity.current.spiffeId, notAfter: this.identity.current.notAfter.toISOString(), trustBundleRoots: this.identity.current.bundle.roots.length }
+        : null,
       backends,
     };
   }
 
+  /** The active config for GET /config, private keys redacted. */
   configDump() {
-    return this.snapshot ? { version: this.snapshot.config.version, config: this.snapshot.config } : undefined;
+    return this.snapshot ? { version: this.snapshot.config.version, config: redactConfig(this.snapshot.config) } : undefined;
   }
 
   metricsText(): string {
@@ -544,6 +688,8 @@ export class WeftProxy {
     await drain(admin, 0);
     this.handles.clear();
     this.registry.destroyAll();
+    this.identity.close();
+    this.jwtKeys.close();
     await this.tracer.shutdown();
     await this.accessLog.close();
     this.logger.info("proxy closed");

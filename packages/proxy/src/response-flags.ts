@@ -25,6 +25,12 @@ export const ResponseFlag = {
   StreamIdleTimeout: "SI",
   /** The downstream client went away before the response was complete. */
   DownstreamConnectionTermination: "DC",
+  /** An AuthorizationPolicy denied the request (403). */
+  AuthorizationDenied: "RBAC",
+  /** The request carried an invalid JWT (401). */
+  Unauthenticated: "JWT",
+  /** The upstream's mTLS identity was refused: not a valid X.509-SVID of the bundle, or not a SPIFFE ID the destination may have (503). */
+  UpstreamPeerIdentity: "UPE",
 } as const;
 
 export type ResponseFlagCode = (typeof ResponseFlag)[keyof typeof ResponseFlag];

@@ -3,7 +3,7 @@ import type { RetryBudget as RetryBudgetSpec, RetryPolicy } from "@weft/mesh-mod
 import type { RandomSource } from "@weft/mesh-model/proxy-config";
 
 /** Why an attempt failed without a usable response. */
-export type AttemptFailure = "connect-failure" | "reset" | "timeout";
+export type AttemptFailure = "connect-failure" | "reset" | "timeout" | "peer-identity";
 
 /** Whether a response status should be retried under `policy`. */
 export function isRetriableStatus(status: number, policy: RetryPolicy): boolean {
@@ -26,6 +26,9 @@ export function isRetriableFailure(failure: AttemptFailure, policy: RetryPolicy)
       return on.includes("reset");
     case "timeout":
       return on.includes("gateway-error") || policy.statusCodes.includes(504);
+    case "peer-identity":
+      // Another attempt would meet the same certificate: a refused identity is a configuration problem.
+      return false;
   }
 }
 

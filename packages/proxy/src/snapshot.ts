@@ -13,6 +13,9 @@ import {
   type VirtualHost,
 } from "@weft/mesh-model/proxy-config";
 import type { BackendRegistry, BackendRuntime } from "./backend-runtime.ts";
+import type { ListenerSecurity } from "./inbound-security.ts";
+import { JwtAuthenticator, type JwtKeyRegistry } from "./jwt-authenticator.ts";
+import type { IdentityMaterial } from "./workload-identity.ts";
 
 export interface CompiledVirtualHost {
   vh: VirtualHost;
@@ -26,6 +29,10 @@ export interface Snapshot {
   readonly backends: ReadonlyMap<string, BackendRuntime>;
   /** The local app behind each inbound listener, as a one-endpoint backend. */
   readonly inbound: ReadonlyMap<string, BackendRuntime>;
+  /** JWT and authorization checks, only for listeners that have any. */
+  readonly security: ReadonlyMap<string, ListenerSecurity>;
+  /** The workload identity this snapshot's mTLS pools were built with. */
+  readonly identity: IdentityMaterial | undefined;
 }
 
 /** The synthetic backend for the app behind an inbound listener. */
@@ -41,16 +48,32 @@ export function inboundBackend(config: ProxyConfig, listener: InboundListener): 
   });
 }
 
-export function buildSnapshot(config: ProxyConfig, registry: BackendRegistry): Snapshot {
+/** Which listeners check what: JWT on the named (default: inbound) listeners, policies on inbound ones. */
+function buildSecurity(config: ProxyConfig, jwtKeys: JwtKeyRegistry): Map<string, ListenerSecurity> {
+  const security = new Map<string, ListenerSecurity>();
+  const authn = config.requestAuthentication;
+  const jwt = authn ? new JwtAuthenticator(authn, jwtKeys) : undefined;
+  const policies = config.authorization?.policies;
+  for (const l of config.listeners) {
+    if (l.kind !== "inbound" && l.kind !== "outbound") continue;
+    const verifiesJwt = jwt !== undefined && (authn?.listeners ? authn.listeners.includes(l.name) : l.kind === "inbound");
+    const authorizes = l.kind === "inbound" && policies !== undefined && policies.length > 0;
+    if (!verifiesJwt && !authorizes) continue;
+    security.set(l.name, { jwt: verifiesJwt ? jwt : undefined, policies: authorizes ? policies : undefined, port: l.kind === "inbound" ? l.app.port : undefined });
+  }
+  return security;
+}
+
+export function buildSnapshot(config: ProxyConfig, registry: BackendRegistry, jwtKeys: JwtKeyRegistry, identity?: IdentityMaterial): Snapshot {
   const virtualHosts = new Map<string, CompiledVirtualHost>();
   for (const vh of config.virtualHosts) virtualHosts.set(vh.name, { vh, routes: buildRouteTable(vh.routes) });
   const backends = new Map<string, BackendRuntime>();
-  for (const b of config.backends) backends.set(b.name, registry.runtime(b, config.node));
+  for (const b of config.backends) backends.set(b.name, registry.runtime(b, config.node, identity));
   const inbound = new Map<string, BackendRuntime>();
   for (const l of config.listeners) {
     if (l.kind === "inbound") inbound.set(l.name, registry.runtime(inboundBackend(config, l), config.node));
   }
-  return { config, hosts: buildHostTable(config.virtualHosts), virtualHosts, backends, inbound };
+  return { config, hosts: buildHostTable(config.virtualHosts), virtualHosts, backends, inbound, security: buildSecurity(config, jwtKeys), identity };
 }
 
 /** Names of every backend a snapshot uses (for pruning shared state). */

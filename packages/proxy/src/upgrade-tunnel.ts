@@ -5,10 +5,9 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
 import type { ForwardPlan } from "./http-forwarder.ts";
-import { tlsClientOptions } from "./backend-runtime.ts";
 import { FLAGS_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+const REASONS: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
 
 /** Writes a whole HTTP/1.1 response to a raw socket and closes it. */
 export function rawReply(socket: Duplex, status: number, flags: readonly ResponseFlagCode[], body = "", extra = ""): void {
@@ -56,7 +55,8 @@ export function tunnelUpgrade(
   outcome.destinationCluster = view.endpoint.locality.cluster ?? "unknown";
   const headers: OutgoingHttpHeaders = { ...plan.headers, connection: "Upgrade", upgrade: req.headers.upgrade };
   const options = { host: view.endpoint.address, port: view.endpoint.port, method: req.method, path: plan.path, headers, agent: false as const, setHost: false };
-  const upReq = backend.spec.tls ? httpsRequest({ ...options, ...tlsClientOptions(backend.spec.tls, view.endpoint.address, ["http/1.1"]) }) : httpRequest(options);
+  const tlsFor = backend.pool.tlsFor;
+  const upReq = tlsFor ? httpsRequest({ ...options, ...tlsFor(view.endpoint.address, ["http/1.1"]) }) : httpRequest(options);
   const connectTimer = setTimeout(() => upReq.destroy(new Error("connect timeout")), backend.spec.policy.connectTimeoutMs);
   upReq.on("socket", (s) => s.once("connect", () => clearTimeout(connectTimer)));
   view.stats.inflight++;

@@ -5,8 +5,7 @@ import { constants as h2c, type ClientHttp2Stream, type IncomingHttpHeaders as H
 import { request, type Agent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Readable, Writable } from "node:stream";
-import type { UpstreamTls } from "@weft/mesh-model/proxy-config";
-import { tlsClientOptions } from "./backend-runtime.ts";
+import type { ConnectionOptions } from "node:tls";
 import type { H2SessionPool } from "./h2-session-pool.ts";
 import type { AttemptFailure } from "./retry.ts";
 
@@ -23,7 +22,10 @@ export interface AttemptOptions {
   agent: Agent;
   /** HTTP/2 sessions, for backends with protocol http2. */
   h2: H2SessionPool | undefined;
-  tls: UpstreamTls | undefined;
+  /** TLS options for this endpoint (already resolved); plain TCP when undefined. */
+  tls: ConnectionOptions | undefined;
+  /** mTLS with a SPIFFE check: certificate failures are "peer-identity", not connect failures. */
+  verifiesPeer: boolean;
   method: string;
   path: string;
   /** Request headers without hop-by-hop headers; `host` becomes `:authority` on HTTP/2. */
@@ -85,6 +87,13 @@ class AttemptError extends Error {
 }
 
 const CONNECT_ERRORS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL"]);
+/** OpenSSL's certificate verification failures (foreign root, expired, self-signed...). */
+const CERTIFICATE_ERROR = /CERT|UNABLE_TO_(GET|VERIFY)|SELF_SIGNED|ERR_TLS_CERT/;
+
+/** Whether a connection error is the server's identity being refused (checked on mTLS backends only). */
+function isPeerIdentityFailure(err: Error & { code?: string }): boolean {
+  return err.name === "PeerIdentityError" || CERTIFICATE_ERROR.test(err.code ?? "");
+}
 
 function writeBody(body: RequestBody, sink: Writable): void {
   if (body.kind === "none") sink.end();
@@ -120,9 +129,7 @@ function sendH1(opts: AttemptOptions, abort: Cancel): Promise<AttemptResult> {
     agent: opts.agent,
     setHost: false,
   };
-  const req = opts.tls
-    ? httpsRequest({ ...options, ...tlsClientOptions(opts.tls, opts.address, ["http/1.1"]) })
-    : request(options);
+  const req = opts.tls ? httpsRequest({ ...options, ...opts.tls }) : request(options);
   let connected = false;
   let settled = false;
   const timers: NodeJS.Timeout[] = [];
@@ -178,6 +185,7 @@ function sendH1(opts: AttemptOptions, abort: Cancel): Promise<AttemptResult> {
       if (settled) return;
       let failure: AttemptFailure;
       if (err instanceof AttemptError) failure = err.failure;
+      else if (opts.verifiesPeer && isPeerIdentityFailure(err)) failure = "peer-identity";
       else if (!connected || CONNECT_ERRORS.has(err.code ?? "")) failure = "connect-failure";
       else failure = "reset";
       finish({ kind: "failure", failure, reusedSocket: req.reusedSocket && failure === "reset", error: err });
@@ -217,7 +225,10 @@ function sendH2(opts: AttemptOptions, pool: H2SessionPool, abort: Cancel): Promi
     };
     const onAbort = () => fail("reset", "downstream went away");
     const onSessionError = (err: Error & { code?: string }) =>
-      fail(session.connecting || CONNECT_ERRORS.has(err.code ?? "") ? "connect-failure" : "reset", err.message);
+      fail(
+        opts.verifiesPeer && isPeerIdentityFailure(err) ? "peer-identity" : session.connecting || CONNECT_ERRORS.has(err.code ?? "") ? "connect-failure" : "reset",
+        err.message,
+      );
     if (abort.aborted) {
       onAbort();
       return;

@@ -57,6 +57,8 @@ describe("per-edge telemetry", () => {
       response_code: "200",
       response_flags: "-",
       grpc_status: "-",
+      source_identity: "unknown",
+      mtls: "false",
     };
     await expect.poll(() => proxy.edges.count(edge)).toBe(20);
     const text = (await admin(port(proxy, "admin"), "GET", "/metrics")).body;

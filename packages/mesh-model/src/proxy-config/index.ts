@@ -1,6 +1,7 @@
 // The ProxyConfig schema and the pure logic the proxy runs on it: route
 // matching with Gateway API precedence, filters and weighted picking.
 export * from "./proxy-config.schema.ts";
+export * from "./proxy-security.schema.ts";
 export * from "./proxy-config.validate.ts";
 export * from "./route-match.ts";
 export * from "./route-filters.ts";

@@ -4,6 +4,7 @@
 // in. Field names follow Gateway API where the concept is the same, so a
 // compiled config reads like the HTTPRoute it came from.
 import { z } from "zod";
+import { AuthorizationConfigSchema, BackendMtlsSchema, MtlsModeSchema, RequestAuthenticationConfigSchema, WorkloadIdentitySchema } from "./proxy-security.schema.ts";
 
 const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
 
@@ -138,8 +139,9 @@ export const InboundListenerSchema = z
       })
       .describe("The local application behind this listener."),
     timeoutMs: DurationMsSchema.optional().describe("Time allowed for the app to send response headers."),
+    mtlsMode: MtlsModeSchema.optional().describe("mTLS of this listener (needs `identity`); DISABLE when absent. Changing it needs no new socket."),
   })
-  .describe("Inbound listener in front of the local application (plain HTTP; mTLS comes later).");
+  .describe("Inbound listener in front of the local application: plain HTTP, server TLS (`tls`) or mTLS with X.509-SVIDs (`mtlsMode`).");
 
 export const AdminListenerSchema = z
   .object({
@@ -500,6 +502,7 @@ export const BackendSchema = z
       .default("http1")
       .describe("Upstream protocol: HTTP/1.1 with keep-alive pools, or HTTP/2 (h2c prior knowledge, or h2 by ALPN with `tls`) with one multiplexed session per endpoint. gRPC needs http2."),
     tls: UpstreamTlsSchema.optional().describe("Connect with TLS; plain TCP when absent."),
+    mtls: BackendMtlsSchema.optional().describe("Connect with mTLS using the workload's SVID (needs `identity`; excludes `tls`)."),
     loadBalancer: LoadBalancerSchema.prefault({ algorithm: "ewma" }),
     policy: BackendPolicySchema.prefault({}),
   })
@@ -549,6 +552,9 @@ export const ProxyConfigSchema = z
     backends: z.array(BackendSchema).default([]).describe("Upstream clusters referenced by rules."),
     limits: LimitsSchema.prefault({}),
     telemetry: TelemetrySchema.prefault({}),
+    identity: WorkloadIdentitySchema.optional().describe("The workload's X.509-SVID and trust bundle; needed by mTLS listeners and backends."),
+    authorization: AuthorizationConfigSchema.optional().describe("AuthorizationPolicies of the local service, enforced on inbound listeners."),
+    requestAuthentication: RequestAuthenticationConfigSchema.optional().describe("JWT verification on inbound (and named gateway) listeners."),
   })
   .superRefine((config, ctx) => {
     // Cross-references, each error with its path (Kuma style: collect them all).
@@ -587,6 +593,24 @@ export const ProxyConfigSchema = z
         }
         domains.set(d, vh.name);
       });
+    });
+
+    config.listeners.forEach((l, i) => {
+      if (l.kind !== "inbound" || l.mtlsMode === undefined || l.mtlsMode === "DISABLE") return;
+      if (!config.identity) ctx.addIssue({ code: "custom", path: ["listeners", i, "mtlsMode"], message: `mTLS mode ${l.mtlsMode} needs an identity (set identity)` });
+      if (l.tls) ctx.addIssue({ code: "custom", path: ["listeners", i, "tls"], message: "tls and mtlsMode cannot be combined: mTLS terminates with the workload's SVID" });
+    });
+    config.backends.forEach((b, i) => {
+      if (!b.mtls) return;
+      if (!config.identity) ctx.addIssue({ code: "custom", path: ["backends", i, "mtls"], message: "mTLS origination needs an identity (set identity)" });
+      if (b.tls) ctx.addIssue({ code: "custom", path: ["backends", i, "tls"], message: "tls and mtls cannot be combined" });
+    });
+    const listenerKinds = new Map(config.listeners.map((l) => [l.name, l.kind]));
+    config.requestAuthentication?.listeners?.forEach((name, i) => {
+      const kind = listenerKinds.get(name);
+      if (kind !== "inbound" && kind !== "outbound") {
+        ctx.addIssue({ code: "custom", path: ["requestAuthentication", "listeners", i], message: kind ? `listener '${name}' is ${kind}, not an HTTP listener` : `unknown listener '${name}'` });
+      }
     });
 
     const backendNames = new Set(config.backends.map((b) => b.name));
