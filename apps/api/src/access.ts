@@ -31,6 +31,28 @@ export interface Principal {
 }
 
 /**
+ * A cluster's agent, authenticated by its credential (`Authorization: Bearer
+ * weftagent_...`). Bound to one cluster: agent procedures take the cluster
+ * from here, never from their input.
+ */
+export interface AgentPrincipal {
+  kind: "agent";
+  credentialId: string;
+  clusterId: string;
+  /** The cluster's name. */
+  cluster: string;
+  meshId: string;
+}
+
+/** Anyone a request can authenticate as. */
+export type Caller = Principal | AgentPrincipal;
+
+/** True when the caller is a cluster's agent (not a user). */
+export function isAgent(caller: Caller | null | undefined): caller is AgentPrincipal {
+  return caller !== null && caller !== undefined && "kind" in caller && caller.kind === "agent";
+}
+
+/**
  * What a procedure acts on, for scoped role checks: a namespace, a cluster,
  * or the whole mesh (mesh-wide kinds, users, settings).
  */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Database } from "@weft/db";
-import type { Principal } from "./access.ts";
+import type { Caller } from "./access.ts";
 import { CSRF_HEADER } from "./features/auth/session-cookies.ts";
 import type { Logger } from "./logger.ts";
 import type { Services } from "./services.ts";
@@ -20,9 +20,9 @@ export interface RequestInfo {
   setCookie(value: string): void;
 }
 
-/** The caller, once the request's session cookie or bearer token has been checked. */
+/** The caller, once the request's session cookie or bearer token (API token or agent credential) has been checked. */
 export interface Authentication {
-  principal: Principal;
+  principal: Caller;
   /** The CSRF token a cookie-authenticated caller must echo on mutations; null for bearer tokens. */
   csrfToken: string | null;
 }

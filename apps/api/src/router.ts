@@ -1,3 +1,6 @@
+import { agentRouter } from "./features/agent/agent.router.ts";
+import { clustersRouter } from "./features/clusters/clusters.router.ts";
+import { telemetryRouter } from "./features/telemetry/telemetry.router.ts";
 import { auditRouter } from "./features/audit/audit.router.ts";
 import { authRouter } from "./features/auth/auth.router.ts";
 import { changeRequestsRouter, namespacesRouter } from "./features/change-requests/change-requests.router.ts";
@@ -19,6 +22,9 @@ export const appRouter = router({
   resources: resourcesRouter,
   changeRequests: changeRequestsRouter,
   namespaces: namespacesRouter,
+  clusters: clustersRouter,
+  agent: agentRouter,
+  telemetry: telemetryRouter,
 });
 
 export type AppRouter = typeof appRouter;

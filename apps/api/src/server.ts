@@ -91,7 +91,8 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
+        // Ends open config streams too (their generators see the abort).
         server.closeAllConnections();
-      }),
+      }).finally(() => services.close()),
   };
 }

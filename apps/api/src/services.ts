@@ -7,6 +7,16 @@ import { DEFAULT_LOGIN_POLICY } from "./features/auth/login-limiter.ts";
 import { OidcRepository } from "./features/auth/oidc.repository.ts";
 import { OidcService, type OidcSettings } from "./features/auth/oidc.service.ts";
 import { PRODUCTION_SCRYPT_COST } from "./features/auth/password-hash.ts";
+import { ConfigSyncService } from "./features/agent/config-sync.service.ts";
+import { ClustersRepository } from "./features/clusters/clusters.repository.ts";
+import { ClustersService, DEFAULT_CLUSTERS_SETTINGS, type ClustersSettings } from "./features/clusters/clusters.service.ts";
+import { DiscoveryRepository } from "./features/discovery/discovery.repository.ts";
+import { DiscoveryService } from "./features/discovery/discovery.service.ts";
+import { ConfigBus } from "./features/distribution/config-bus.ts";
+import { DistributionRepository } from "./features/distribution/distribution.repository.ts";
+import { DEFAULT_DISTRIBUTION_SETTINGS, DistributionService, type DistributionSettings } from "./features/distribution/distribution.service.ts";
+import { TelemetryRepository } from "./features/telemetry/telemetry.repository.ts";
+import { DEFAULT_TELEMETRY_SETTINGS, TelemetryService, type TelemetrySettings } from "./features/telemetry/telemetry.service.ts";
 import { ChangeRequestsRepository } from "./features/change-requests/change-requests.repository.ts";
 import { ChangeRequestsService } from "./features/change-requests/change-requests.service.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
@@ -25,6 +35,12 @@ export interface ServiceSettings {
   auth: AuthSettings;
   /** OIDC sign-in; absent when not configured. */
   oidc?: OidcSettings;
+  clusters?: ClustersSettings;
+  distribution?: DistributionSettings & {
+    /** How often versions are re-read without a notification (the safety net under LISTEN/NOTIFY). */
+    pollIntervalMs: number;
+  };
+  telemetry?: TelemetrySettings;
 }
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
@@ -41,6 +57,13 @@ export interface Services {
   mesh: MeshService;
   resources: ResourcesService;
   changeRequests: ChangeRequestsService;
+  clusters: ClustersService;
+  discovery: DiscoveryService;
+  distribution: DistributionService;
+  sync: ConfigSyncService;
+  telemetry: TelemetryService;
+  /** Stops background work (the config bus's listener and poll). */
+  close(): Promise<void>;
   /** Needed by the first-start bootstrap. */
   usersRepository: UsersRepository;
 }
@@ -60,6 +83,17 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     return found;
   };
   const resources = new ResourcesService(uow, new ResourcesRepository(prisma), currentMesh);
+  const clusters = new ClustersService(new ClustersRepository(prisma), currentMesh, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
+  auth.agentCredentials = (hash, now) => clusters.agentByCredential(hash, now);
+  const distributionRepository = new DistributionRepository(prisma);
+  const bus = new ConfigBus({
+    readVersions: () => distributionRepository.versions(),
+    // The embedded database's socket server does not pass NOTIFY between connections: local pokes and polling only.
+    listenUrl: db.kind === "external" ? db.url : null,
+    pollIntervalMs: settings.distribution?.pollIntervalMs ?? 10_000,
+    log,
+  });
+  const distribution = new DistributionService(distributionRepository, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
   return {
     audit,
     auth,
@@ -69,6 +103,12 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     mesh,
     resources,
     changeRequests: new ChangeRequestsService(uow, new ChangeRequestsRepository(prisma), resources),
+    clusters,
+    discovery: new DiscoveryService(new DiscoveryRepository(prisma)),
+    distribution,
+    sync: new ConfigSyncService(clusters, audit, currentMesh),
+    telemetry: new TelemetryService(new TelemetryRepository(prisma), settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS),
+    close: () => distribution.close(),
     usersRepository,
   };
 }

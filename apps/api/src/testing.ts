@@ -3,7 +3,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import { EventSource } from "eventsource";
 import { openDatabase, type Database } from "@weft/db";
 import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import superjson from "superjson";
@@ -81,6 +82,36 @@ export function apiClient(url: string, headers: () => Record<string, string> = (
       }),
     ],
   });
+}
+
+/**
+ * A client authenticated by an agent credential, as the agent is: queries and
+ * mutations over HTTP, subscriptions over SSE (`eventsource`, since Node 20
+ * has no EventSource; its `fetch` hook carries the Authorization header).
+ */
+export function agentClient(url: string, credential: string): ApiClient {
+  const authorization = `Bearer ${credential}`;
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url: `${url}/trpc`,
+          transformer: superjson,
+          EventSource,
+          eventSourceOptions: () => ({ fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, authorization } }) }),
+        }),
+        false: httpLink({ url: `${url}/trpc`, transformer: superjson, headers: () => ({ authorization }) }),
+      }),
+    ],
+  });
+}
+
+/** Creates cluster `name` as the admin and joins it like an agent: its credential and a client using it. */
+export async function joinedAgent(admin: ApiClient, url: string, name: string): Promise<{ clusterId: string; credential: string; client: ApiClient }> {
+  const { cluster, joinToken } = await admin.clusters.create.mutate({ name });
+  const { credential } = await apiClient(url).agent.join.mutate({ joinToken, agentVersion: "test" });
+  return { clusterId: cluster.id, credential, client: agentClient(url, credential) };
 }
 
 /** A client authenticated by an API token, as the CLI is. */

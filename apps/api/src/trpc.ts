@@ -3,7 +3,7 @@ import type { Role } from "@weft/db";
 import { ValidationError } from "@weft/mesh-model";
 import superjson from "superjson";
 import { ZodError } from "zod";
-import { assertRole, type Scope } from "./access.ts";
+import { assertRole, isAgent, type AgentPrincipal, type Principal, type Scope } from "./access.ts";
 import type { Context } from "./context.ts";
 import { DomainError, forbidden, toTRPCError, unauthenticated } from "./errors.ts";
 import { safeEqual } from "./features/auth/secret-tokens.ts";
@@ -15,10 +15,12 @@ import { fromValidationIssues, toFieldErrors, type FieldError } from "./field-er
  * - `public`: anyone, signed in or not (login, health).
  * - `self`: any signed-in user acting on their own account (logout, own tokens).
  * - `role`: at least `role`; mesh-wide, or in every scope `scopes` reads from the input.
+ * - `agent`: a cluster's agent only (its credential); users are refused. Agents are refused by every other rule.
  */
 export type AccessRule =
   | { kind: "public" }
   | { kind: "self" }
+  | { kind: "agent" }
   | {
       kind: "role";
       role: Role;
@@ -28,8 +30,12 @@ export type AccessRule =
 
 export interface Meta {
   access?: AccessRule;
-  /** `manual`: the procedure writes its own audit events (login); otherwise every mutation is audited. */
-  audit?: "manual";
+  /**
+   * `manual`: the procedure writes its own audit events (login); `refusals`:
+   * only refused or failed calls are audited (agents' frequent reports);
+   * otherwise every mutation is audited.
+   */
+  audit?: "manual" | "refusals";
 }
 
 const t = initTRPC
@@ -37,6 +43,9 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     transformer: superjson,
+    // Subscriptions (agents' config streams) are SSE: pings keep idle streams open through proxies,
+    // and clients reconnect (with their last event id) when pings stop arriving.
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
     errorFormatter({ shape, error }) {
       const cause = error.cause;
       let fieldErrors: FieldError[] | null = null;
@@ -69,6 +78,7 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, next }) => {
   if (type !== "mutation" || meta?.audit === "manual") return result;
   const auth = await ctx.authenticate().catch(() => null);
   const error = result.ok ? null : toTRPCError(result.error);
+  if (error === null && meta?.audit === "refusals") return result;
   const outcome = error === null ? "SUCCESS" : error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED" ? "DENIED" : "FAILURE";
   await ctx.services.audit.record({
     actor: auth?.principal ?? null,
@@ -96,20 +106,45 @@ const enforceAccess = t.middleware(async ({ ctx, type, path, meta, next, getRawI
     ctx.log.error({ path }, "procedure declares no access rule; refused");
     throw forbidden(`procedure ${path} declares no access rule`);
   }
+  // Agent credentials work on agent procedures only; checked without a database read for everything else.
+  const agentBearer = /^Bearer\s+weftagent_/i.test(ctx.request.authorization ?? "");
+  if (rule.kind === "agent") {
+    const auth = await ctx.authenticate();
+    if (!auth) throw unauthenticated("agent credentials required");
+    if (!isAgent(auth.principal)) throw forbidden(`procedure ${path} is for cluster agents only`);
+    return next();
+  }
+  if (agentBearer) throw forbidden(`agent credentials cannot call ${path}`);
   if (rule.kind === "public") return next();
   const auth = await ctx.authenticate();
+  if (isAgent(auth?.principal)) throw forbidden(`agent credentials cannot call ${path}`);
   if (auth && type === "mutation" && auth.csrfToken !== null && !(ctx.request.csrfToken && safeEqual(ctx.request.csrfToken, auth.csrfToken)))
     throw forbidden("missing or wrong CSRF token (send the weft_csrf cookie's value in the x-weft-csrf header)");
   if (rule.kind === "self") {
-    assertRole(auth?.principal ?? null, "VIEWER", []);
+    assertRole(userOf(auth?.principal), "VIEWER", []);
     return next();
   }
   const scopes = rule.scopes ? await rule.scopes(await getRawInput(), ctx) : undefined;
-  assertRole(auth?.principal ?? null, rule.role, scopes);
+  assertRole(userOf(auth?.principal), rule.role, scopes);
   return next();
 });
 
-const base = t.procedure.use(convertErrors).use(auditMutations).use(enforceAccess);
+function userOf(caller: Principal | AgentPrincipal | undefined): Principal | null {
+  return caller && !isAgent(caller) ? caller : null;
+}
+
+/**
+ * After a successful mutation, the config bus re-reads the mesh's versions:
+ * this replica's streams see its own writes at once, also on the embedded
+ * database where NOTIFY does not reach other connections.
+ */
+const announceChanges = t.middleware(async ({ ctx, type, next }) => {
+  const result = await next();
+  if (type === "mutation" && result.ok) ctx.services.distribution.poke();
+  return result;
+});
+
+const base = t.procedure.use(convertErrors).use(auditMutations).use(announceChanges).use(enforceAccess);
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -129,9 +164,22 @@ export function scopedProcedure(role: Role, scopes: (rawInput: unknown, ctx: Con
   return base.meta({ access: { kind: "role", role, scopes } });
 }
 
-/** The signed-in principal; only inside procedures whose access rule already required one. */
-export async function principalOf(ctx: Context) {
+/**
+ * A cluster's agent; its cluster comes from its credential. Agent procedures
+ * audit only refusals and failures (they report every few seconds).
+ */
+export const agentProcedure = base.meta({ access: { kind: "agent" }, audit: "refusals" });
+
+/** The signed-in user; only inside procedures whose access rule already required one. */
+export async function principalOf(ctx: Context): Promise<Principal> {
   const auth = await ctx.authenticate();
-  if (!auth) throw unauthenticated();
+  if (!auth || isAgent(auth.principal)) throw unauthenticated();
+  return auth.principal;
+}
+
+/** The calling agent; only inside agent procedures. */
+export async function agentOf(ctx: Context): Promise<AgentPrincipal> {
+  const auth = await ctx.authenticate();
+  if (!auth || !isAgent(auth.principal)) throw unauthenticated("agent credentials required");
   return auth.principal;
 }

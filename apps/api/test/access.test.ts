@@ -5,7 +5,8 @@ import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessRule, Meta } from "../src/trpc.ts";
 import { appRouter } from "../src/router.ts";
-import { sessionClient, startTestManager, tokenClient, type ApiClient, type TestManager } from "../src/testing.ts";
+import { agentClient, apiClient, joinedAgent, sessionClient, startTestManager, tokenClient, type ApiClient, type TestManager } from "../src/testing.ts";
+import { discoverySnapshot, openConfigStream } from "./agent-support.ts";
 import { seedDiscovery, trafficPolicyYaml, userWithToken } from "./support.ts";
 
 interface ProcedureInfo {
@@ -20,9 +21,11 @@ const procedures: ProcedureInfo[] = Object.entries(appRouter._def.procedures as 
   access: p._def.meta?.access,
 }));
 const mutations = procedures.filter((p) => p.type === "mutation");
+const agentProcedures = procedures.filter((p) => p.access?.kind === "agent");
+const userProcedures = procedures.filter((p) => p.access?.kind !== "agent");
 
-/** Mutations anyone may call: only signing in. */
-const PUBLIC_MUTATIONS = ["auth.login"];
+/** Mutations anyone may call: signing in, and an agent exchanging its join token. */
+const PUBLIC_MUTATIONS = ["agent.join", "auth.login"];
 /** Mutations on the caller's own account, open to every signed-in user (a viewer needs a token for the CLI). */
 const SELF_MUTATIONS = ["auth.changePassword", "auth.logout", "tokens.create", "tokens.revoke"];
 
@@ -39,10 +42,43 @@ const OUTSIDE_SCOPE: Record<string, (fixtures: { changeRequestId: string }) => u
   "changeRequests.reject": ({ changeRequestId }) => ({ id: changeRequestId }),
 };
 
-async function call(url: string, path: string, input: unknown, headers: Record<string, string>): Promise<{ status: number; code: string | undefined }> {
-  const res = await fetch(`${url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(superjson.serialize(input ?? {})) });
+async function call(url: string, path: string, input: unknown, headers: Record<string, string>, type: ProcedureInfo["type"] = "mutation"): Promise<{ status: number; code: string | undefined }> {
+  if (type === "subscription") return subscribeOnce(url, path, input, headers);
+  const encoded = JSON.stringify(superjson.serialize(input ?? {}));
+  const res =
+    type === "query"
+      ? await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(encoded)}`, { headers })
+      : await fetch(`${url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: encoded });
   const body = (await res.json()) as { error?: { json?: { data?: { code?: string } } } };
   return { status: res.status, code: body.error?.json?.data?.code };
+}
+
+/** Opens a subscription over SSE and reports its first error (as the status the error carries), or 200 when data came first. */
+async function subscribeOnce(url: string, path: string, input: unknown, headers: Record<string, string>): Promise<{ status: number; code: string | undefined }> {
+  const abort = new AbortController();
+  const res = await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input ?? {})))}`, { headers: { accept: "text/event-stream", ...headers }, signal: abort.signal });
+  if (!res.body || !res.headers.get("content-type")?.includes("text/event-stream")) {
+    const body = (await res.json()) as { error?: { json?: { data?: { code?: string } } } };
+    return { status: res.status, code: body.error?.json?.data?.code };
+  }
+  const reader = res.body.getReader();
+  let text = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+      const error = /event: serialized-error\ndata: (.*)\n/.exec(text);
+      if (error) {
+        const data = (JSON.parse(error[1] as string) as { json: { data: { code: string; httpStatus: number } } }).json.data;
+        return { status: data.httpStatus, code: data.code };
+      }
+      if (/\nid: /.test(text) || /^id: /m.test(text)) return { status: 200, code: undefined };
+    }
+  } finally {
+    abort.abort();
+  }
+  return { status: res.status, code: undefined };
 }
 
 describe("access to every procedure", () => {
@@ -115,8 +151,146 @@ describe("access to every procedure", () => {
     expect(allowed.status).toBe(200);
   });
 
+  it.each(agentProcedures.map((p) => [p.path, p.type] as const))("agent procedure %s refuses anonymous callers and users", async (path, type) => {
+    expect(await call(m.url, path, {}, {}, type)).toEqual({ status: 401, code: "UNAUTHORIZED" });
+    expect(await call(m.url, path, {}, { authorization: `Bearer ${viewer.token}` }, type)).toEqual({ status: 403, code: "FORBIDDEN" });
+    const { cookies } = await sessionClient(m.url, "admin", m.adminPassword);
+    const cookie = [...cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ");
+    expect(await call(m.url, path, {}, { cookie, "x-weft-csrf": cookies.get("weft_csrf") as string }, type)).toEqual({ status: 403, code: "FORBIDDEN" });
+  });
+
   it("keeps health public", async () => {
     expect((await fetch(`${m.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${m.url}/trpc/health.status`)).status).toBe(200);
+  });
+});
+
+/**
+ * The acceptance test: credentials of cluster `east` can neither read nor
+ * write `west`, for every agent procedure (enumerated from the router; a new
+ * one without a sample below fails). Each sample does its best to reach
+ * west through east's credential; afterwards every row of west is unchanged
+ * and nothing east received carries west's private state.
+ *
+ * The federated catalog (which services run in west, in which versions and
+ * zones, behind which gateway) is by design part of every other cluster's
+ * config; west's agent state, credentials, discovery rows and telemetry are not.
+ */
+describe("cluster isolation of agent credentials", () => {
+  const WEST_SECRET = "west-private-rejection-reason";
+  let m: TestManager;
+  let east: ApiClient;
+  let eastCredential: string;
+  let westJoinToken: string;
+  let westClusterId: string;
+
+  /** Everything of west, serialised: compared before and after each sample. */
+  async function westState(): Promise<string> {
+    const prisma = m.db.prisma;
+    const [cluster, services, workloads, endpoints, credentials, edges] = await Promise.all([
+      prisma.cluster.findUniqueOrThrow({ where: { id: westClusterId } }),
+      prisma.service.findMany({ where: { clusterId: westClusterId }, orderBy: { name: "asc" } }),
+      prisma.workload.findMany({ where: { clusterId: westClusterId }, orderBy: { name: "asc" } }),
+      prisma.endpoint.findMany({ where: { service: { clusterId: westClusterId } }, orderBy: { address: "asc" } }),
+      prisma.agentCredential.findMany({ where: { clusterId: westClusterId }, orderBy: { createdAt: "asc" } }),
+      prisma.edgeMinute.findMany({ where: { OR: [{ sourceCluster: "west" }, { destCluster: "west", sourceCluster: "" }] }, orderBy: { id: "asc" } }),
+    ]);
+    return JSON.stringify({ cluster, services, workloads, endpoints, credentials, edges }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  }
+
+  const minute = () => Math.floor(Date.now() / 60_000) * 60_000;
+  const sketch = { relativeAccuracy: 0.01, offset: 100, counts: [1], zeroCount: 0, count: 1, sum: 2.7, min: 2.7, max: 2.7 };
+
+  /** Per agent procedure: east's attempts on west. Each returns what east got back (checked for leaks). */
+  const ATTEMPTS: Record<string, () => Promise<unknown[]>> = {
+    "agent.join": async () => [
+      // West's join token is used up; east's credential does not make it usable, nor does east's credential work here.
+      await call(m.url, "agent.join", { joinToken: westJoinToken }, {}),
+      await call(m.url, "agent.join", { joinToken: westJoinToken }, { authorization: `Bearer ${eastCredential}` }),
+    ],
+    "agent.cluster": async () => {
+      const own = await east.agent.cluster.query();
+      expect(own.name).toBe("east");
+      return [own, await call(m.url, "agent.cluster", { id: westClusterId }, { authorization: `Bearer ${eastCredential}` }, "query")];
+    },
+    "agent.heartbeat": async () => [
+      await east.agent.heartbeat.mutate({ agentVersion: "east-9" }),
+      await call(m.url, "agent.heartbeat", { agentVersion: "evil", cluster: "west" }, { authorization: `Bearer ${eastCredential}` }),
+    ],
+    "agent.reportDiscovery": async () => {
+      const seq = Number((await m.db.prisma.cluster.findFirstOrThrow({ where: { name: "east" } })).discoverySeq ?? 0);
+      // Removing services and workloads by west's names removes east's, if any: never west's.
+      const removal = { seq: seq + 1, baseSeq: seq, services: { removed: [{ namespace: "shop", name: "checkout" }] }, workloads: { removed: [{ namespace: "shop", name: "checkout-v1" }] } };
+      return [await east.agent.reportDiscovery.mutate(removal), await call(m.url, "agent.reportDiscovery", { ...removal, seq: seq + 2, baseSeq: seq + 1, cluster: "west" }, { authorization: `Bearer ${eastCredential}` })];
+    },
+    "agent.resyncDiscovery": async () => [
+      await east.agent.resyncDiscovery.mutate({ seq: 100, services: [], workloads: [], endpoints: [] }),
+      await call(m.url, "agent.resyncDiscovery", { seq: 101, services: [], workloads: [], endpoints: [], cluster: "west" }, { authorization: `Bearer ${eastCredential}` }),
+    ],
+    "agent.configStream": async () => {
+      const stream = openConfigStream(east);
+      try {
+        const first = await stream.next();
+        expect(first.data.cluster).toBe("east");
+        return [first, await call(m.url, "agent.configStream", { cluster: "west" }, { authorization: `Bearer ${eastCredential}` }, "subscription")];
+      } finally {
+        stream.close();
+      }
+    },
+    "agent.ackConfig": async () => [
+      await east.agent.ackConfig.mutate({ configVersion: "0", status: "rejected", reason: "east's own rejection", proxies: [{ proxy: "shop/x", status: "rejected" }] }),
+      await call(m.url, "agent.ackConfig", { configVersion: "0", status: "applied", cluster: "west" }, { authorization: `Bearer ${eastCredential}` }),
+    ],
+    "agent.reportTelemetry": async () => {
+      const edge = (source: string, destination: string) => ({ minute: minute(), source: { cluster: source, namespace: "shop", service: "web" }, destination: { cluster: destination, namespace: "shop", service: "api" }, codeClass: "2xx" as const, requests: 1, errors: 0, latency: sketch });
+      const refused = await call(m.url, "agent.reportTelemetry", { edges: [edge("east", "west"), edge("west", "west")] }, { authorization: `Bearer ${eastCredential}` });
+      expect(refused).toEqual({ status: 403, code: "FORBIDDEN" });
+      const inbound = await call(m.url, "agent.reportTelemetry", { edges: [edge("", "west")] }, { authorization: `Bearer ${eastCredential}` });
+      expect(inbound).toEqual({ status: 403, code: "FORBIDDEN" });
+      // East's own outbound traffic to west is east's to report.
+      return [refused, inbound, await east.agent.reportTelemetry.mutate({ edges: [edge("east", "west")] })];
+    },
+  };
+
+  beforeAll(async () => {
+    m = await startTestManager();
+    const admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
+    const eastAgent = await joinedAgent(admin, m.url, "east");
+    east = eastAgent.client;
+    eastCredential = eastAgent.credential;
+    const created = await admin.clusters.create.mutate({ name: "west" });
+    westClusterId = created.cluster.id;
+    westJoinToken = created.joinToken;
+    const west = agentClient(m.url, (await apiClient(m.url).agent.join.mutate({ joinToken: westJoinToken })).credential);
+    await west.agent.resyncDiscovery.mutate(discoverySnapshot(1, [{ name: "checkout", versions: ["v1", "v2"] }], { address: "west-gw", port: 15443 }));
+    await east.agent.resyncDiscovery.mutate(discoverySnapshot(1, [{ name: "cart", versions: ["v1"] }]));
+    await west.agent.ackConfig.mutate({ configVersion: "0", status: "rejected", reason: WEST_SECRET });
+    await west.agent.reportTelemetry.mutate({ edges: [{ minute: minute(), source: { cluster: "west", namespace: "shop", service: "checkout" }, destination: { cluster: "west", namespace: "shop", service: "cart" }, codeClass: "2xx", requests: 3, errors: 0, latency: { ...sketch, counts: [3], count: 3, sum: 8.1 } }] });
+  });
+  afterAll(async () => {
+    await m?.stop();
+  });
+
+  it("has an attempt for every agent procedure", () => {
+    expect(agentProcedures.length).toBeGreaterThanOrEqual(6);
+    expect(Object.keys(ATTEMPTS).sort()).toEqual([...agentProcedures.map((p) => p.path), "agent.join"].sort());
+  });
+
+  it.each([...agentProcedures.map((p) => p.path), "agent.join"].map((path) => [path]))("east's credentials cannot read or write west through %s", async (path) => {
+    const attempt = ATTEMPTS[path];
+    expect(attempt, `add east's attempts on west for ${path} to ATTEMPTS`).toBeDefined();
+    const before = await westState();
+    const answers = await (attempt as () => Promise<unknown[]>)();
+    expect(await westState()).toBe(before);
+    const seen = JSON.stringify(answers, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    expect(seen).not.toContain(WEST_SECRET);
+    expect(seen).not.toContain(westClusterId);
+    // Inputs naming a cluster are refused outright: the cluster comes from the credential.
+    for (const answer of answers) if (answer && typeof answer === "object" && "status" in answer && typeof answer.status === "number") expect(answer.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it("refuses agent credentials on every user procedure", async () => {
+    const refused = await Promise.all(userProcedures.map(async (p) => [p.path, await call(m.url, p.path, {}, { authorization: `Bearer ${eastCredential}` }, p.type)] as const));
+    expect(refused.filter(([, r]) => r.status !== 403 || r.code !== "FORBIDDEN").map(([path]) => path)).toEqual([]);
   });
 });

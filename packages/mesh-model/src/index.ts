@@ -38,3 +38,9 @@ export { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "./a
 export { analyzeGatewayHosts } from "./gateway/gateway.analyzers.ts";
 export { analyzePolicyTargets } from "./analysis/policy-targets.analyzer.ts";
 export { analyzeResourceIdentity } from "./analysis/resource-identity.analyzer.ts";
+
+// Agent ↔ manager: discovery reports, per-cluster config, telemetry
+export * from "./discovery/discovery.schema.ts";
+export * from "./distribution/cluster-config.ts";
+export * from "./telemetry/telemetry.schema.ts";
+export * from "./telemetry/edge-stats.ts";

@@ -18,7 +18,7 @@ export interface ValidationIssue {
 }
 
 /** Codes a {@link ValidationError} can carry. */
-export type ValidationErrorCode = "INVALID_RESOURCE" | "UNPARSABLE_INPUT" | "ANALYSIS_FAILED";
+export type ValidationErrorCode = "INVALID_RESOURCE" | "UNPARSABLE_INPUT" | "ANALYSIS_FAILED" | "INVALID_REPORT";
 
 /**
  * A domain error for rejected input: carries a code and every issue found, so

@@ -10,6 +10,7 @@ export interface AuditEventView {
   action: string;
   target: string | null;
   namespace: string | null;
+  cluster: string | null;
   outcome: AuditOutcome;
   details: Record<string, unknown>;
   ip: string | null;
@@ -22,6 +23,7 @@ export interface NewAuditEvent {
   action: string;
   target: string | null;
   namespace: string | null;
+  cluster: string | null;
   outcome: AuditOutcome;
   details: Record<string, unknown>;
   ip: string | null;

@@ -1,17 +1,19 @@
 import type { AuditOutcome } from "@weft/db";
-import type { Principal } from "../../access.ts";
+import { isAgent, type Caller } from "../../access.ts";
 import type { Logger } from "../../logger.ts";
 import type { AuditEventView, AuditQuery, AuditRepository } from "./audit.repository.ts";
 
 export interface AuditRecord {
   /** The caller; null for anonymous callers. */
-  actor: Principal | null;
+  actor: Caller | null;
   /** Overrides the actor's name (a failed login names the username tried). */
   actorName?: string;
   action: string;
   outcome: AuditOutcome;
   target?: string | undefined;
   namespace?: string | undefined;
+  /** The cluster acted on (agents' actions). */
+  cluster?: string | undefined;
   details?: Record<string, unknown>;
   ip?: string;
 }
@@ -30,17 +32,21 @@ export class AuditService {
 
   /** Writes an audit event. A failure to write is logged, never thrown: the action itself already happened. */
   async record(event: AuditRecord): Promise<void> {
-    const actorType = event.actor ? (event.actor.via === "token" ? "TOKEN" : "USER") : event.actorName === "system" ? "SYSTEM" : "USER";
+    const actor = event.actor;
+    const agent = isAgent(actor) ? actor : null;
+    const user = isAgent(actor) ? null : actor;
+    const actorType = agent ? "AGENT" : user ? (user.via === "token" ? "TOKEN" : "USER") : event.actorName === "system" ? "SYSTEM" : "USER";
     try {
       await this.repo.insert({
         actorType,
-        actorId: event.actor?.userId ?? null,
-        actorName: event.actorName ?? event.actor?.username ?? "anonymous",
+        actorId: agent?.credentialId ?? user?.userId ?? null,
+        actorName: event.actorName ?? (agent ? `agent:${agent.cluster}` : user?.username) ?? "anonymous",
         action: event.action,
         target: event.target ?? null,
         namespace: event.namespace ?? null,
+        cluster: event.cluster ?? agent?.cluster ?? null,
         outcome: event.outcome,
-        details: { ...(event.actor?.tokenId ? { tokenId: event.actor.tokenId } : {}), ...event.details },
+        details: { ...(user?.tokenId ? { tokenId: user.tokenId } : {}), ...event.details },
         ip: event.ip ?? null,
       });
     } catch (err) {

@@ -1,4 +1,4 @@
-import type { Principal } from "../../access.ts";
+import { isAgent, type AgentPrincipal, type Principal } from "../../access.ts";
 import type { Authentication, RequestInfo } from "../../context.ts";
 import { DomainError, invalid, unauthenticated } from "../../errors.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -6,7 +6,7 @@ import type { UsersRepository, UserView } from "../users/users.repository.ts";
 import type { AuthRepository } from "./auth.repository.ts";
 import { LoginLimiter, type LoginPolicy } from "./login-limiter.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
-import { API_TOKEN_PREFIX, csrfTokenFor, hashSecret, randomSecret } from "./secret-tokens.ts";
+import { AGENT_CREDENTIAL_PREFIX, API_TOKEN_PREFIX, csrfTokenFor, hashSecret, randomSecret } from "./secret-tokens.ts";
 import { CSRF_COOKIE, SESSION_COOKIE, readCookie, serializeCookie } from "./session-cookies.ts";
 
 export interface AuthSettings {
@@ -29,9 +29,14 @@ export interface SessionView {
 
 const GENERIC_LOGIN_ERROR = "invalid username or password";
 
+/** Resolves an agent credential's hash to its agent (null: unknown, revoked, or its cluster is gone). */
+export type AgentCredentialResolver = (secretHash: string, now: Date) => Promise<AgentPrincipal | null>;
+
 /** Local accounts: passwords, sessions and resolving credentials to a principal. */
 export class AuthService {
   private readonly limiter: LoginLimiter;
+  /** Set once the clusters feature is wired (it owns agent credentials). */
+  agentCredentials: AgentCredentialResolver = async () => null;
   /** Verified for unknown usernames too, so response time does not reveal which accounts exist. */
   private readonly dummyHash: Promise<string>;
 
@@ -115,12 +120,17 @@ export class AuthService {
 
   /**
    * The caller of a request: an `Authorization: Bearer weft_...` API token,
-   * or else the session cookie. Invalid credentials are "no caller".
+   * a `Bearer weftagent_...` agent credential, or else the session cookie.
+   * Invalid credentials are "no caller".
    */
   async authenticate(request: RequestInfo): Promise<Authentication | null> {
     const now = this.now();
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.authorization ?? "")?.[1];
     if (bearer !== undefined) {
+      if (bearer.startsWith(AGENT_CREDENTIAL_PREFIX)) {
+        const agent = await this.agentCredentials(hashSecret(bearer), now);
+        return agent ? { principal: agent, csrfToken: null } : null;
+      }
       if (!bearer.startsWith(API_TOKEN_PREFIX)) return null;
       const principal = await this.repo.principalByToken(hashSecret(bearer), now);
       return principal ? { principal, csrfToken: null } : null;
@@ -132,6 +142,7 @@ export class AuthService {
   }
 
   async me(auth: Authentication): Promise<SessionView> {
+    if (isAgent(auth.principal)) throw unauthenticated();
     const user = await this.users.byId(auth.principal.userId);
     if (!user) throw unauthenticated();
     return { user, via: auth.principal.via, csrfToken: auth.csrfToken };

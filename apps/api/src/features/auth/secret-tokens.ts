@@ -3,6 +3,11 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 /** Prefix of API tokens: recognisable in configs and by secret scanners. */
 export const API_TOKEN_PREFIX = "weft_";
 
+/** Prefix of agent credentials: never accepted where a user's token is, and the other way round. */
+export const AGENT_CREDENTIAL_PREFIX = "weftagent_";
+/** Prefix of one-time cluster join tokens. */
+export const JOIN_TOKEN_PREFIX = "weftjoin_";
+
 /** A fresh random secret (256 bits), URL-safe. */
 export function randomSecret(): string {
   return randomBytes(32).toString("base64url");
@@ -31,4 +36,14 @@ export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A new agent credential: `weftagent_` and 256 random bits. */
+export function newAgentCredential(): string {
+  return `${AGENT_CREDENTIAL_PREFIX}${randomSecret()}`;
+}
+
+/** A new one-time join token: `weftjoin_` and 256 random bits. */
+export function newJoinToken(): string {
+  return `${JOIN_TOKEN_PREFIX}${randomSecret()}`;
 }

@@ -35,8 +35,14 @@ export class MeshRepository {
     return this.get();
   }
 
-  /** Bumps the config version; returns the new one. */
+  /**
+   * Bumps the config version; returns the new one. Inside the change's
+   * transaction, so the NOTIFY to every manager replica (config-bus.ts) is
+   * delivered exactly when the change commits.
+   */
   async bumpConfigVersion(id: string): Promise<bigint> {
-    return (await this.db.mesh.update({ where: { id }, data: { configVersion: { increment: 1 } }, select: { configVersion: true } })).configVersion;
+    const { configVersion } = await this.db.mesh.update({ where: { id }, data: { configVersion: { increment: 1 } }, select: { configVersion: true } });
+    await this.db.$executeRaw`SELECT pg_notify('weft_config', 'config')`;
+    return configVersion;
   }
 }

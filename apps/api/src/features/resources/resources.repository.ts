@@ -143,7 +143,7 @@ export class ResourcesRepository {
     const records = new Map(workloads.map((w) => [w.id, { name: w.name, namespace: w.namespace, serviceAccount: w.serviceAccount, cluster: w.cluster.name } satisfies WorkloadRecord]));
     const members = new Map<string, WorkloadRecord[]>();
     const discovered: DiscoveredService[] = services.map((s) => {
-      const ids = [...new Set(s.endpoints.map((e) => e.workloadId))];
+      const ids = [...new Set(s.endpoints.map((e) => e.workloadId).filter((id): id is string => id !== null))];
       const key = `${s.namespace}/${s.name}`;
       members.set(key, [...(members.get(key) ?? []), ...ids.map((id) => records.get(id)).filter((w): w is WorkloadRecord => w !== undefined)]);
       const ports = (Array.isArray(s.ports) ? (s.ports as PortJson[]) : [])

@@ -1,0 +1,78 @@
+// The agent API: every procedure but `join` authenticates a cluster's agent
+// by its credential, and takes the cluster from that credential, never from
+// its input. test/access.test.ts proves it for every procedure here.
+import { DiscoveryDeltaSchema, DiscoverySnapshotSchema, TelemetryReportSchema } from "@weft/mesh-model";
+import { z } from "zod";
+import { agentOf, agentProcedure, publicProcedure, router } from "../../trpc.ts";
+
+const AgentVersionSchema = z.string().min(1).max(64).describe("Version of the agent binary.");
+
+export const AckInputSchema = z
+  .strictObject({
+    configVersion: z.string().regex(/^\d{1,19}$/, "must be a config version as the stream sent it").describe("The config version acknowledged (ClusterConfig.configVersion)."),
+    status: z.enum(["applied", "rejected"]).describe("applied: every proxy runs it; rejected: at least one proxy refused it and keeps the previous version."),
+    reason: z.string().min(1).max(4000).optional().describe("Why it was rejected (required then)."),
+    proxies: z
+      .array(
+        z.strictObject({
+          proxy: z.string().min(1).max(253).describe("Proxy id, `<namespace>/<workload>`."),
+          status: z.enum(["applied", "rejected"]).describe("What this proxy did with the version."),
+          reason: z.string().max(4000).optional().describe("Why it refused."),
+        }),
+      )
+      .max(50_000)
+      .default([])
+      .describe("Per-proxy outcome."),
+  })
+  .refine((a) => a.status === "applied" || a.reason !== undefined, { message: "a rejection needs a reason", path: ["reason"] });
+
+export const agentRouter = router({
+  /**
+   * Exchanges a one-time join token for the agent's long-lived credential
+   * (returned once). Public: the token is the proof; failures are rate limited per address.
+   */
+  join: publicProcedure
+    .meta({ audit: "manual" })
+    .input(z.strictObject({ joinToken: z.string().min(1).max(256).describe("The token clusters.create returned."), agentVersion: AgentVersionSchema.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        const joined = await ctx.services.clusters.join(input.joinToken, input.agentVersion, ctx.request.ip);
+        await ctx.services.audit.record({ actor: null, actorName: `agent:${joined.cluster.name}`, action: "agent.join", outcome: "SUCCESS", target: `Cluster/${joined.cluster.name}`, cluster: joined.cluster.name, ip: ctx.request.ip });
+        return joined;
+      } catch (err) {
+        await ctx.services.audit.record({ actor: null, actorName: "agent", action: "agent.join", outcome: "DENIED", details: { error: (err as Error).message }, ip: ctx.request.ip });
+        throw err;
+      }
+    }),
+  /** The agent's own cluster: status, sync state, proxies. */
+  cluster: agentProcedure.input(z.strictObject({}).default({})).query(async ({ ctx }) => ctx.services.clusters.ofAgent(await agentOf(ctx))),
+  /** Liveness and agent version; the answer carries the mesh's config version. */
+  heartbeat: agentProcedure.input(z.strictObject({ agentVersion: AgentVersionSchema.optional() }).default({})).mutation(async ({ ctx, input }) => {
+    const agent = await agentOf(ctx);
+    await ctx.services.clusters.heartbeat(agent, input.agentVersion);
+    const versions = await ctx.services.distribution.bus.current();
+    return { configVersion: versions.configVersion.toString() };
+  }),
+  /** Discovery changes since report `baseSeq`; CONFLICT when the manager needs a full resync first. */
+  reportDiscovery: agentProcedure.input(DiscoveryDeltaSchema).mutation(async ({ ctx, input }) => ctx.services.discovery.applyDelta(await agentOf(ctx), input)),
+  /** Everything discovery sees: the cluster's services, workloads and endpoints become exactly this. */
+  resyncDiscovery: agentProcedure.input(DiscoverySnapshotSchema).mutation(async ({ ctx, input }) => ctx.services.discovery.resync(await agentOf(ctx), input)),
+  /**
+   * The cluster's versioned config over SSE: a full snapshot on connect and
+   * after every change. Event ids are `<configVersion>.<catalogVersion>.<hash>`;
+   * reconnecting with the last one (`lastEventId`) skips a snapshot the agent already has.
+   */
+  configStream: agentProcedure
+    .input(z.strictObject({ lastEventId: z.string().max(200).nullish().describe("Id of the last snapshot the agent holds (set by the SSE client on reconnect).") }).default({}))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const agent = await agentOf(ctx);
+      yield* ctx.services.distribution.stream(agent, input.lastEventId ?? null, signal);
+    }),
+  /** What the agent did with a config version: applied, or rejected with the reason and per-proxy detail. */
+  ackConfig: agentProcedure.input(AckInputSchema).mutation(async ({ ctx, input }) => {
+    const agent = await agentOf(ctx);
+    return ctx.services.sync.acknowledge(agent, input);
+  }),
+  /** Per-edge traffic deltas with latency sketches, merged into per-minute rollups. */
+  reportTelemetry: agentProcedure.input(TelemetryReportSchema).mutation(async ({ ctx, input }) => ctx.services.telemetry.report(await agentOf(ctx), input.edges)),
+});

@@ -1,0 +1,38 @@
+import type { z } from "zod";
+import type { AgentPrincipal } from "../../access.ts";
+import { invalid } from "../../errors.ts";
+import type { AuditService } from "../audit/audit.service.ts";
+import type { ClustersService } from "../clusters/clusters.service.ts";
+import type { MeshInfo } from "../mesh/mesh.repository.ts";
+import type { AckInputSchema } from "./agent.router.ts";
+
+type Ack = z.output<typeof AckInputSchema>;
+
+/** Agents' acknowledgements: the cluster's sync state, and rejections in the audit log. */
+export class ConfigSyncService {
+  constructor(
+    private readonly clusters: ClustersService,
+    private readonly audit: AuditService,
+    private readonly mesh: () => Promise<MeshInfo>,
+  ) {}
+
+  async acknowledge(agent: AgentPrincipal, ack: Ack): Promise<{ recorded: true; syncState: string }> {
+    const version = BigInt(ack.configVersion);
+    const mesh = await this.mesh();
+    if (version > mesh.configVersion) throw invalid(`config version ${version} does not exist yet (the mesh is at ${mesh.configVersion})`, "configVersion");
+    const rejections = ack.proxies.filter((p) => p.status === "rejected").map((p) => ({ proxy: p.proxy, reason: p.reason ?? ack.reason ?? "" }));
+    const proxies = { total: ack.proxies.length, applied: ack.proxies.length - rejections.length, rejected: rejections.length };
+    const applied = ack.status === "applied";
+    await this.clusters.recordAck(agent, { version, applied, reason: ack.reason ?? null, proxies, rejections: rejections.slice(0, 100) });
+    if (!applied)
+      await this.audit.record({
+        actor: agent,
+        action: "config.rejected",
+        outcome: "FAILURE",
+        target: `Cluster/${agent.cluster}`,
+        cluster: agent.cluster,
+        details: { configVersion: ack.configVersion, reason: ack.reason, rejectedProxies: proxies.rejected, proxies: rejections.slice(0, 20) },
+      });
+    return { recorded: true, syncState: (await this.clusters.ofAgent(agent)).sync.state };
+  }
+}

@@ -1,0 +1,151 @@
+import type { AgentPrincipal } from "../../access.ts";
+import { conflict, DomainError, notFound } from "../../errors.ts";
+import type { MeshInfo } from "../mesh/mesh.repository.ts";
+import { LoginLimiter } from "../auth/login-limiter.ts";
+import { AGENT_CREDENTIAL_PREFIX, hashSecret, JOIN_TOKEN_PREFIX, newAgentCredential, newJoinToken } from "../auth/secret-tokens.ts";
+import type { ClusterRecord, ClustersRepository, ProxyCounts, ProxyRejection } from "./clusters.repository.ts";
+
+export const DEFAULT_JOIN_TOKEN_TTL_HOURS = 24;
+/** A connected agent refreshes lastSeenAt at least this often; older means its manager replica went away. */
+export const AGENT_STALE_AFTER_MS = 90_000;
+
+/** How a cluster's agent stands with the current config version. */
+export type SyncState = "never" | "in-sync" | "behind" | "rejected";
+
+/** A cluster as the dashboard shows it. */
+export interface ClusterView extends Omit<ClusterRecord, "meshId"> {
+  sync: { state: SyncState; meshConfigVersion: bigint; appliedConfigVersion: bigint | null };
+}
+
+/** A join token, shown once. */
+export interface IssuedJoinToken {
+  joinToken: string;
+  expiresAt: Date;
+}
+
+export interface ClustersSettings {
+  /** Failed join attempts allowed per client address per window. */
+  joinAttempts: { max: number; windowMs: number };
+}
+
+export const DEFAULT_CLUSTERS_SETTINGS: ClustersSettings = { joinAttempts: { max: 10, windowMs: 10 * 60_000 } };
+
+/** Clusters: creating them with a join token, agents joining, credentials and the agents' state. */
+export class ClustersService {
+  private readonly joinLimiter: LoginLimiter;
+
+  constructor(
+    private readonly repo: ClustersRepository,
+    private readonly mesh: () => Promise<MeshInfo>,
+    settings: ClustersSettings = DEFAULT_CLUSTERS_SETTINGS,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.joinLimiter = new LoginLimiter({ maxFailuresPerClient: settings.joinAttempts.max, windowMs: settings.joinAttempts.windowMs, lockoutThreshold: Infinity, lockoutMs: 0 }, () => this.now().getTime());
+  }
+
+  private view(record: ClusterRecord, mesh: MeshInfo): ClusterView {
+    const { meshId: _meshId, ...rest } = record;
+    const applied = record.appliedConfigVersion;
+    const rejected = record.lastRejection && (applied === null || record.lastRejection.version > applied);
+    const state: SyncState = rejected ? "rejected" : applied === null ? "never" : applied >= mesh.configVersion ? "in-sync" : "behind";
+    const stale = record.status === "CONNECTED" && (!record.lastSeenAt || this.now().getTime() - record.lastSeenAt.getTime() > AGENT_STALE_AFTER_MS);
+    return { ...rest, status: stale ? "DISCONNECTED" : record.status, sync: { state, meshConfigVersion: mesh.configVersion, appliedConfigVersion: applied } };
+  }
+
+  async list(): Promise<ClusterView[]> {
+    const mesh = await this.mesh();
+    return (await this.repo.list(mesh.id)).map((r) => this.view(r, mesh));
+  }
+
+  async byId(id: string): Promise<ClusterView> {
+    const found = await this.repo.byId(id);
+    if (!found) throw notFound(`cluster ${id}`, "id");
+    return this.view(found, await this.mesh());
+  }
+
+  private issueToken(ttlHours: number): IssuedJoinToken & { hash: string } {
+    const joinToken = newJoinToken();
+    return { joinToken, hash: hashSecret(joinToken), expiresAt: new Date(this.now().getTime() + ttlHours * 3600_000) };
+  }
+
+  /** Creates a cluster and its one-time join token (the token is in this response only). */
+  async create(input: { name: string; region?: string | undefined; joinTokenTtlHours?: number | undefined }): Promise<{ cluster: ClusterView } & IssuedJoinToken> {
+    const mesh = await this.mesh();
+    const token = this.issueToken(input.joinTokenTtlHours ?? DEFAULT_JOIN_TOKEN_TTL_HOURS);
+    const id = await this.repo.create({ meshId: mesh.id, name: input.name, region: input.region ?? null, joinTokenHash: token.hash, joinTokenExpiresAt: token.expiresAt });
+    if (!id) throw conflict(`cluster "${input.name}" already exists`, "name");
+    return { cluster: await this.byId(id), joinToken: token.joinToken, expiresAt: token.expiresAt };
+  }
+
+  /** A new join token for an existing cluster (an agent that lost its credentials re-joins); replaces any outstanding one. */
+  async createJoinToken(id: string, ttlHours = DEFAULT_JOIN_TOKEN_TTL_HOURS): Promise<IssuedJoinToken> {
+    const token = this.issueToken(ttlHours);
+    if (!(await this.repo.setJoinToken(id, { hash: token.hash, expiresAt: token.expiresAt }))) throw notFound(`cluster ${id}`, "id");
+    return { joinToken: token.joinToken, expiresAt: token.expiresAt };
+  }
+
+  async revokeJoinToken(id: string): Promise<void> {
+    if (!(await this.repo.setJoinToken(id, null))) throw notFound(`cluster ${id}`, "id");
+  }
+
+  /** Revokes the agent's credentials: its next call (and its open config stream) is refused. */
+  async revokeCredentials(id: string): Promise<{ revoked: number }> {
+    if (!(await this.repo.byId(id))) throw notFound(`cluster ${id}`, "id");
+    return { revoked: await this.repo.revokeCredentials(id, this.now()) };
+  }
+
+  /** Deletes a cluster, what it reported, and its credentials. */
+  async delete(id: string): Promise<{ name: string }> {
+    const deleted = await this.repo.delete(id);
+    if (!deleted) throw notFound(`cluster ${id}`, "id");
+    return deleted;
+  }
+
+  /**
+   * Exchanges a join token for the agent's long-lived credential (in this
+   * response only). Failed attempts are limited per client address.
+   */
+  async join(joinToken: string, agentVersion: string | undefined, ip: string): Promise<{ credential: string; cluster: { id: string; name: string }; trustDomain: string }> {
+    if (!this.joinLimiter.allowed("join", ip)) throw new DomainError("RATE_LIMITED", "too many failed join attempts; try again later");
+    const credential = newAgentCredential();
+    const exchanged = joinToken.startsWith(JOIN_TOKEN_PREFIX)
+      ? await this.repo.exchangeJoinToken(hashSecret(joinToken), { prefix: credential.slice(0, AGENT_CREDENTIAL_PREFIX.length + 6), secretHash: hashSecret(credential) }, agentVersion ?? null, this.now())
+      : null;
+    if (!exchanged) {
+      this.joinLimiter.recordFailure("join", ip);
+      // One answer for unknown, used, revoked and expired tokens: nothing to learn by probing.
+      throw new DomainError("UNAUTHENTICATED", "the join token is invalid, used, revoked or expired; create a new one with clusters.createJoinToken", "joinToken");
+    }
+    return { credential, cluster: { id: exchanged.clusterId, name: exchanged.cluster }, trustDomain: (await this.mesh()).trustDomain };
+  }
+
+  /** The agent behind a credential hash (for authentication). */
+  agentByCredential(secretHash: string, now: Date): Promise<AgentPrincipal | null> {
+    return this.repo.agentByCredential(secretHash, now);
+  }
+
+  credentialActive(agent: AgentPrincipal): Promise<boolean> {
+    return this.repo.credentialActive(agent.credentialId);
+  }
+
+  /** The agent's own cluster. */
+  async ofAgent(agent: AgentPrincipal): Promise<ClusterView> {
+    return this.byId(agent.clusterId);
+  }
+
+  async heartbeat(agent: AgentPrincipal, agentVersion: string | undefined): Promise<void> {
+    await this.repo.markSeen(agent.clusterId, { status: "CONNECTED", agentVersion, at: this.now() });
+  }
+
+  async streamOpened(agent: AgentPrincipal): Promise<void> {
+    await this.repo.markSeen(agent.clusterId, { status: "CONNECTED", at: this.now() });
+  }
+
+  async streamClosed(agent: AgentPrincipal): Promise<void> {
+    await this.repo.markDisconnected(agent.clusterId);
+  }
+
+  async recordAck(agent: AgentPrincipal, ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[] }): Promise<void> {
+    await this.repo.recordAck(agent.clusterId, { ...ack, at: this.now() });
+  }
+}

@@ -1,0 +1,139 @@
+import { createHash } from "node:crypto";
+import { tracked, type TrackedEnvelope } from "@trpc/server";
+import { buildClusterConfig, type ClusterCatalogInput, type ClusterConfig, type Resource } from "@weft/mesh-model";
+import type { AgentPrincipal } from "../../access.ts";
+import { unauthenticated } from "../../errors.ts";
+import type { Logger } from "../../logger.ts";
+import type { ClustersService } from "../clusters/clusters.service.ts";
+import type { ConfigBus, MeshVersions } from "./config-bus.ts";
+import type { DistributionRepository, MeshHead } from "./distribution.repository.ts";
+
+/** One cluster's config with its stream event id. */
+export interface ClusterConfigEvent {
+  /** `<configVersion>.<catalogVersion>.<content hash>`: the SSE event id agents resume from. */
+  id: string;
+  hash: string;
+  config: ClusterConfig;
+}
+
+export interface DistributionSettings {
+  /** How long a stream waits for a change before re-checking its credential and refreshing lastSeenAt. */
+  streamKeepaliveMs: number;
+}
+
+export const DEFAULT_DISTRIBUTION_SETTINGS: DistributionSettings = { streamKeepaliveMs: 30_000 };
+
+/** The content hash in an event id (its last part); null when the id is not one of ours. */
+function hashOfEventId(id: string | null | undefined): string | null {
+  const m = /^\d+\.\d+\.([0-9a-f]{16,64})$/.exec(id ?? "");
+  return m?.[1] ?? null;
+}
+
+/**
+ * Builds and streams cluster configs. Full snapshots every time (no deltas):
+ * a snapshot is self-contained, so a reconnecting or restarted agent never
+ * needs history, and the agent's own input hash turns an unchanged snapshot
+ * into no work. Resources and catalog are read once per version for all
+ * streams of this replica, then each cluster's view is built by the pure
+ * `buildClusterConfig`.
+ */
+export class DistributionService {
+  private resources: { version: bigint; value: Resource[] } | null = null;
+  private catalog: { version: bigint; value: ClusterCatalogInput[] } | null = null;
+  private head: MeshHead | null = null;
+  private loading: Promise<void> | null = null;
+  /** Open streams per cluster on this replica: the cluster is marked disconnected when its last one closes. */
+  private readonly open = new Map<string, number>();
+
+  constructor(
+    private readonly repo: DistributionRepository,
+    readonly bus: ConfigBus,
+    private readonly clusters: ClustersService,
+    private readonly log: Logger,
+    private readonly settings: DistributionSettings = DEFAULT_DISTRIBUTION_SETTINGS,
+  ) {}
+
+  /** Something may have changed the versions (a local write): check now. */
+  poke(): void {
+    this.bus.poke();
+  }
+
+  /** Brings the shared resources/catalog up to at least `want` (one read at a time, shared by every stream). */
+  private async refresh(want: MeshVersions): Promise<void> {
+    const fresh = () => this.head !== null && this.head.configVersion >= want.configVersion && this.head.catalogVersion >= want.catalogVersion;
+    for (let attempt = 0; attempt < 3 && !fresh(); attempt++) {
+      this.loading ??= (async () => {
+        try {
+          const read = await this.repo.read({ configVersion: this.resources?.version ?? null, catalogVersion: this.catalog?.version ?? null });
+          if (read.resources) this.resources = { version: read.mesh.configVersion, value: read.resources };
+          if (read.catalog) this.catalog = { version: read.mesh.catalogVersion, value: read.catalog };
+          this.head = read.mesh;
+        } finally {
+          this.loading = null;
+        }
+      })();
+      await this.loading;
+    }
+  }
+
+  /** The current config of the agent's cluster. */
+  async snapshotFor(agent: AgentPrincipal): Promise<ClusterConfigEvent> {
+    await this.refresh(await this.bus.current());
+    const head = this.head as MeshHead;
+    const config = buildClusterConfig({
+      cluster: agent.cluster,
+      mesh: { trustDomain: head.trustDomain, mtlsMode: head.mtlsMode },
+      configVersion: this.resources?.version ?? head.configVersion,
+      catalogVersion: this.catalog?.version ?? head.catalogVersion,
+      resources: this.resources?.value ?? [],
+      clusters: this.catalog?.value ?? [],
+    });
+    // The hash covers content only: a catalog change elsewhere that leaves this cluster's view as it was sends nothing.
+    const hash = createHash("sha256")
+      .update(JSON.stringify({ ...config, configVersion: undefined, catalogVersion: undefined }))
+      .update(config.configVersion)
+      .digest("hex")
+      .slice(0, 32);
+    return { id: `${config.configVersion}.${config.catalogVersion}.${hash}`, hash, config };
+  }
+
+  /**
+   * The agent's config stream: the current snapshot on connect (unless
+   * `lastEventId` names exactly that content), then a new snapshot whenever
+   * the content for this cluster changes. Ends when the credential is
+   * revoked or the cluster deleted, or the client goes away.
+   */
+  async *stream(agent: AgentPrincipal, lastEventId: string | null, signal: AbortSignal | undefined): AsyncGenerator<TrackedEnvelope<ClusterConfig>> {
+    let sentHash = hashOfEventId(lastEventId);
+    this.open.set(agent.clusterId, (this.open.get(agent.clusterId) ?? 0) + 1);
+    await this.clusters.streamOpened(agent);
+    let lastSeenWrite = Date.now();
+    try {
+      while (!signal?.aborted) {
+        const versions = await this.bus.current();
+        const event = await this.snapshotFor(agent);
+        if (event.hash !== sentHash) {
+          sentHash = event.hash;
+          yield tracked(event.id, event.config);
+        }
+        await this.bus.waitForChange(versions, signal, this.settings.streamKeepaliveMs);
+        if (signal?.aborted) break;
+        if (!(await this.clusters.credentialActive(agent))) throw unauthenticated("agent credentials revoked");
+        if (Date.now() - lastSeenWrite >= this.settings.streamKeepaliveMs) {
+          lastSeenWrite = Date.now();
+          await this.clusters.streamOpened(agent);
+        }
+      }
+    } finally {
+      const left = (this.open.get(agent.clusterId) ?? 1) - 1;
+      if (left > 0) this.open.set(agent.clusterId, left);
+      else this.open.delete(agent.clusterId);
+      if (left <= 0)
+        await this.clusters.streamClosed(agent).catch((err: unknown) => this.log.debug({ err }, "could not mark the cluster disconnected"));
+    }
+  }
+
+  close(): Promise<void> {
+    return this.bus.close();
+  }
+}

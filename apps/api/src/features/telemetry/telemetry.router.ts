@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { roleProcedure, router } from "../../trpc.ts";
+
+const WindowShape = {
+  from: z.date().describe("Start of the window (rounded down to the minute)."),
+  to: z.date().describe("End of the window, exclusive (rounded up to the minute)."),
+};
+
+export const telemetryRouter = router({
+  /** Every edge with traffic in the window: request rate, error percentage, p50/p90/p99 latency (ms). */
+  edges: roleProcedure("VIEWER")
+    .input(
+      z.strictObject({
+        ...WindowShape,
+        cluster: z.string().min(1).optional().describe("Only edges with this cluster at either end."),
+        namespace: z.string().min(1).optional().describe("Only edges with this namespace at either end."),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.telemetry.edges(input)),
+  /** A service's inbound traffic as a series: one point per step. */
+  serviceSeries: roleProcedure("VIEWER")
+    .input(
+      z.strictObject({
+        service: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).describe("The service, by namespace and name."),
+        ...WindowShape,
+        step: z.number().int().min(60).max(86_400).multipleOf(60).default(60).describe("Seconds per point, a multiple of 60."),
+        cluster: z.string().min(1).optional().describe("Only traffic to this cluster's instances."),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.telemetry.serviceSeries({ namespace: input.service.namespace, service: input.service.name, from: input.from, to: input.to, stepSeconds: input.step, cluster: input.cluster })),
+});

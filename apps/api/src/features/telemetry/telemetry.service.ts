@@ -1,0 +1,138 @@
+import { edgeKey, LatencySketchDataSchema, summarizeTraffic, trafficSeries, type EdgeEnd, type ParsedEdgeDelta, type TrafficStats } from "@weft/mesh-model";
+import { LatencySketch, SketchMismatchError } from "@weft/mesh-model/proxy-config";
+import type { AgentPrincipal } from "../../access.ts";
+import { forbidden, invalid } from "../../errors.ts";
+import type { EdgeMinuteDelta, EdgeMinuteRow, TelemetryRepository } from "./telemetry.repository.ts";
+import type { LatencySketchDataInput } from "./telemetry.types.ts";
+
+export interface TelemetrySettings {
+  /** Rollups older than this are deleted. */
+  retentionDays: number;
+  /** How far in the future (agent clock skew) a minute may lie. */
+  maxFutureMs: number;
+}
+
+export const DEFAULT_TELEMETRY_SETTINGS: TelemetrySettings = { retentionDays: 7, maxFutureMs: 5 * 60_000 };
+
+/** Traffic of one edge over a window, all response classes together. */
+export interface EdgeStats extends TrafficStats {
+  source: EdgeEnd;
+  destination: EdgeEnd;
+  /** Requests per response class. */
+  byClass: Record<string, number>;
+}
+
+const MINUTE = 60_000;
+const floorMinute = (d: Date) => new Date(Math.floor(d.getTime() / MINUTE) * MINUTE);
+const ceilMinute = (d: Date) => new Date(Math.ceil(d.getTime() / MINUTE) * MINUTE);
+
+/** Merges a delta's sketch into a stored one with the proxy's own merge. */
+function mergeSketch(stored: LatencySketchDataInput, delta: LatencySketchDataInput): LatencySketchDataInput {
+  const sketch = LatencySketch.fromJSON(stored);
+  sketch.merge(delta);
+  return sketch.toJSON();
+}
+
+/** Per-minute edge rollups: agents' deltas in, dashboard summaries out. */
+export class TelemetryService {
+  private lastPrune = 0;
+  /**
+   * Merges of this replica run one at a time. The SQL is safe across
+   * replicas on its own (insert-if-missing, then row locks in key order);
+   * queuing here keeps a replica's own reports from waiting on each other's
+   * locks, and concurrent merge transactions were seen to drop the embedded
+   * database's socket connection.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly repo: TelemetryRepository,
+    private readonly settings: TelemetrySettings = DEFAULT_TELEMETRY_SETTINGS,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Merges an agent's edge deltas into the minute rollups. An agent reports
+   * only traffic its own cluster's proxies saw leaving (source in its
+   * cluster) or arriving from outside the mesh (empty source cluster,
+   * destination in its cluster): anything naming another cluster as its
+   * own side is refused, and nothing of the report is written.
+   */
+  async report(agent: AgentPrincipal, edges: readonly ParsedEdgeDelta[]): Promise<{ rows: number }> {
+    const now = this.now().getTime();
+    const oldest = now - this.settings.retentionDays * 86_400_000;
+    edges.forEach((e, i) => {
+      const own = e.source.cluster === agent.cluster || (e.source.cluster === "" && e.destination.cluster === agent.cluster);
+      if (!own) throw forbidden(`edges[${i}].source.cluster: cluster "${agent.cluster}" may report only its own traffic, not "${e.source.cluster || e.destination.cluster}"'s`);
+      if (e.minute < oldest || e.minute > now + this.settings.maxFutureMs) throw invalid("minute is outside the retention window or in the future", `edges[${i}].minute`);
+    });
+    // One delta per row: several deltas of the same minute and edge in a report are merged first.
+    const merged = new Map<string, EdgeMinuteDelta>();
+    edges.forEach((e, i) => {
+      const key = edgeKey(e);
+      const id = `${e.minute}|${key}`;
+      const existing = merged.get(id);
+      if (!existing) {
+        merged.set(id, { minute: new Date(e.minute), edgeKey: key, source: e.source, destination: e.destination, codeClass: e.codeClass, requests: e.requests, errors: e.errors, latency: e.latency });
+        return;
+      }
+      existing.requests += e.requests;
+      existing.errors += e.errors;
+      existing.latency = this.safeMerge(existing.latency, e.latency, `edges[${i}].latency.relativeAccuracy`);
+    });
+    const run = this.queue.then(() => this.repo.mergeDeltas([...merged.values()], (a, b) => this.safeMerge(a, b, "edges.latency.relativeAccuracy")));
+    this.queue = run.catch(() => undefined);
+    const rows = await run;
+    if (now - this.lastPrune > 10 * MINUTE) {
+      this.lastPrune = now;
+      await this.repo.prune(new Date(oldest));
+    }
+    return { rows };
+  }
+
+  private safeMerge(a: LatencySketchDataInput, b: LatencySketchDataInput, path: string): LatencySketchDataInput {
+    try {
+      return LatencySketchDataSchema.parse(mergeSketch(a, b));
+    } catch (err) {
+      if (err instanceof SketchMismatchError) throw invalid(err.message, path);
+      throw err;
+    }
+  }
+
+  /** Every edge with traffic in [from, to): rate, error percentage and latency percentiles. */
+  async edges(query: { from: Date; to: Date; cluster?: string | undefined; namespace?: string | undefined }): Promise<{ from: Date; to: Date; edges: EdgeStats[] }> {
+    const from = floorMinute(query.from);
+    const to = ceilMinute(query.to);
+    if (to <= from) throw invalid("must be after from", "to");
+    const rows = await this.repo.rows({ from, to, cluster: query.cluster, namespace: query.namespace });
+    const groups = new Map<string, EdgeMinuteRow[]>();
+    for (const r of rows) {
+      const key = JSON.stringify([r.source, r.destination]);
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    const seconds = (to.getTime() - from.getTime()) / 1000;
+    const edges = [...groups.values()].map((group) => {
+      const first = group[0] as EdgeMinuteRow;
+      const byClass: Record<string, number> = {};
+      for (const r of group) byClass[r.codeClass] = (byClass[r.codeClass] ?? 0) + r.requests;
+      return { source: first.source, destination: first.destination, ...summarizeTraffic(group.map(toRollup), seconds), byClass };
+    });
+    return { from, to, edges: edges.sort((a, b) => b.requests - a.requests) };
+  }
+
+  /** A service's inbound traffic over [from, to) in steps of `stepSeconds` (a multiple of 60). */
+  async serviceSeries(query: { namespace: string; service: string; from: Date; to: Date; stepSeconds: number; cluster?: string | undefined }) {
+    const from = floorMinute(query.from);
+    const to = ceilMinute(query.to);
+    if (to <= from) throw invalid("must be after from", "to");
+    const stepMs = query.stepSeconds * 1000;
+    if ((to.getTime() - from.getTime()) / stepMs > 2000) throw invalid("too many points: widen the step or narrow the window", "step");
+    const rows = await this.repo.rows({ from, to, cluster: query.cluster, destination: { namespace: query.namespace, name: query.service } });
+    const points = trafficSeries(rows.map(toRollup), from.getTime(), to.getTime(), stepMs).map(({ at, ...stats }) => ({ at: new Date(at), ...stats }));
+    return { service: { namespace: query.namespace, name: query.service }, from, to, stepSeconds: query.stepSeconds, points };
+  }
+}
+
+function toRollup(r: EdgeMinuteRow) {
+  return { minute: r.minute.getTime(), requests: r.requests, errors: r.errors, latency: r.latency };
+}

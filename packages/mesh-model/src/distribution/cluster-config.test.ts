@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { make } from "../testing/fixtures.ts";
+import { buildClusterConfig, type ClusterCatalogInput, type ClusterConfigInput } from "./cluster-config.ts";
+
+const east: ClusterCatalogInput = {
+  name: "east",
+  region: "eu-1",
+  gateway: { address: "east-gw.example", port: 15443 },
+  services: [
+    {
+      namespace: "shop",
+      name: "checkout",
+      ports: [{ port: 8080, name: "http", protocol: "http" }],
+      endpoints: [
+        { version: "v1", zone: "a", healthy: true },
+        { version: "v1", zone: "a", healthy: false },
+        { version: "v2", zone: "b", healthy: true },
+      ],
+    },
+    { namespace: "shop", name: "cart", ports: [{ port: 8080 }], endpoints: [{ version: null, zone: null, healthy: true }] },
+  ],
+};
+const west: ClusterCatalogInput = {
+  name: "west",
+  region: null,
+  gateway: null,
+  services: [
+    { namespace: "shop", name: "checkout", ports: [{ port: 9090, name: "grpc", protocol: "grpc" }, { port: 8080 }], endpoints: [{ version: "v1", zone: "c", healthy: true }] },
+    { namespace: "payments", name: "ledger", ports: [], endpoints: [] },
+  ],
+};
+const central: ClusterCatalogInput = { name: "central", region: null, gateway: { address: "10.9.0.1", port: 15443 }, services: [] };
+
+function input(overrides: Partial<ClusterConfigInput> = {}): ClusterConfigInput {
+  return {
+    cluster: "central",
+    mesh: { trustDomain: "weft.local", mtlsMode: "STRICT" },
+    configVersion: 7n,
+    catalogVersion: 3n,
+    resources: [],
+    clusters: [west, central, east],
+    ...overrides,
+  };
+}
+
+describe("buildClusterConfig", () => {
+  it.each([
+    ["central", ["payments/ledger", "shop/cart", "shop/checkout"]],
+    ["east", ["payments/ledger", "shop/checkout"]],
+    ["west", ["shop/cart", "shop/checkout"]],
+  ])("gives %s the services of the other clusters only", (cluster, services) => {
+    const config = buildClusterConfig(input({ cluster }));
+    expect(config.cluster).toBe(cluster);
+    expect(config.catalog.map((s) => `${s.namespace}/${s.name}`)).toEqual(services);
+    expect(config.catalog.flatMap((s) => s.clusters.map((c) => c.cluster))).not.toContain(cluster);
+  });
+
+  it("merges one service over clusters: ports, versions, zones, health and gateways", () => {
+    const checkout = buildClusterConfig(input()).catalog.find((s) => s.name === "checkout");
+    expect(checkout).toEqual({
+      namespace: "shop",
+      name: "checkout",
+      ports: [{ port: 8080, name: "http", protocol: "http" }, { port: 9090, name: "grpc", protocol: "grpc" }],
+      clusters: [
+        {
+          cluster: "east",
+          region: "eu-1",
+          gateway: { address: "east-gw.example", port: 15443 },
+          versions: ["v1", "v2"],
+          endpoints: [
+            { version: "v1", zone: "a", healthy: 1, total: 2 },
+            { version: "v2", zone: "b", healthy: 1, total: 1 },
+          ],
+        },
+        { cluster: "west", region: null, gateway: null, versions: ["v1"], endpoints: [{ version: "v1", zone: "c", healthy: 1, total: 1 }] },
+      ],
+    });
+  });
+
+  it("carries every live resource, sorted, and the versions as decimal strings", () => {
+    const route = make("HTTPRoute", "checkout", { parentRefs: [{ name: "checkout" }], rules: [{ backendRefs: [{ name: "checkout" }] }] });
+    const policy = make("TrafficPolicy", "cart", { targetRef: { name: "cart" } });
+    const config = buildClusterConfig(input({ resources: [route, policy], configVersion: 12345678901234567890n }));
+    expect(config.resources.map((r) => r.kind)).toEqual(["HTTPRoute", "TrafficPolicy"]);
+    expect(config.configVersion).toBe("12345678901234567890");
+    expect(config.catalogVersion).toBe("3");
+    expect(config.mesh).toEqual({ trustDomain: "weft.local", mtlsMode: "STRICT" });
+  });
+
+  it("is deterministic whatever the order of its inputs", () => {
+    const a = buildClusterConfig(input({ clusters: [east, west, central] }));
+    const b = buildClusterConfig(input({ clusters: [central, west, east] }));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+});

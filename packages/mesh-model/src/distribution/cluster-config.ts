@@ -1,0 +1,137 @@
+// The versioned mesh config the manager sends one cluster's agent: the live
+// resources plus the federated catalog of the OTHER clusters (what runs
+// where, in which versions and zones, and how to reach it). Pure: the
+// manager reads the rows, this function decides what the cluster gets.
+import type { EastWestGateway } from "../discovery/discovery.schema.ts";
+import type { MtlsMode } from "../mesh/mesh.schema.ts";
+import { refOf, resourceKey, type Resource } from "../resource/resource.schema.ts";
+
+/** One endpoint of a service as the catalog input carries it (no address: other clusters go through the gateway). */
+export interface CatalogEndpointInput {
+  version: string | null;
+  zone: string | null;
+  healthy: boolean;
+}
+
+/** One cluster's discovered services, as stored by the manager. */
+export interface ClusterCatalogInput {
+  name: string;
+  region: string | null;
+  gateway: EastWestGateway | null;
+  services: readonly {
+    namespace: string;
+    name: string;
+    ports: readonly { port: number; name?: string | undefined; protocol?: string | undefined }[];
+    endpoints: readonly CatalogEndpointInput[];
+  }[];
+}
+
+export interface ClusterConfigInput {
+  /** The cluster the config is for. */
+  cluster: string;
+  mesh: { trustDomain: string; mtlsMode: MtlsMode };
+  /** Mesh.configVersion the resources belong to. */
+  configVersion: bigint;
+  /** Mesh.catalogVersion the catalog belongs to. */
+  catalogVersion: bigint;
+  /** Every live resource of the mesh. */
+  resources: readonly Resource[];
+  /** Every cluster's catalog, the target cluster's included (it is left out here). */
+  clusters: readonly ClusterCatalogInput[];
+}
+
+/** Endpoints of one service in one remote cluster, counted per version and zone. */
+export interface EndpointGroup {
+  version: string | null;
+  zone: string | null;
+  healthy: number;
+  total: number;
+}
+
+/** Where one service runs in one remote cluster. */
+export interface RemoteServiceLocation {
+  cluster: string;
+  region: string | null;
+  /** How to reach the cluster; null when it has no east-west gateway (the service is then unreachable from here). */
+  gateway: EastWestGateway | null;
+  /** Versions with at least one endpoint, sorted. */
+  versions: string[];
+  endpoints: EndpointGroup[];
+}
+
+/** A service of the federated catalog: every remote cluster it runs in. */
+export interface FederatedService {
+  namespace: string;
+  name: string;
+  /** Union of the ports the clusters report, sorted by port. */
+  ports: { port: number; name?: string; protocol?: string }[];
+  clusters: RemoteServiceLocation[];
+}
+
+/** What an agent receives: one versioned, self-contained config for its cluster. */
+export interface ClusterConfig {
+  cluster: string;
+  /** Mesh.configVersion, as a decimal string (the agent acknowledges it). */
+  configVersion: string;
+  /** Mesh.catalogVersion, as a decimal string. */
+  catalogVersion: string;
+  mesh: { trustDomain: string; mtlsMode: MtlsMode };
+  /** Live resources, sorted by kind, namespace and name. */
+  resources: Resource[];
+  /** Services of the other clusters, sorted by namespace and name. */
+  catalog: FederatedService[];
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The config for one cluster. Deterministic: equal inputs give deep-equal (and equally serialised) output. */
+export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
+  // Every resource applies to every cluster: a route for a service that runs
+  // only elsewhere still governs this cluster's callers of it.
+  const resources = [...input.resources].sort((a, b) => compare(resourceKey(refOf(a)), resourceKey(refOf(b))));
+  const services = new Map<string, FederatedService>();
+  // Clusters in name order, so the first report of a port (its name, protocol) wins the same way every time.
+  for (const cluster of [...input.clusters].sort((a, b) => compare(a.name, b.name))) {
+    if (cluster.name === input.cluster) continue;
+    for (const s of cluster.services) {
+      const key = `${s.namespace}/${s.name}`;
+      let entry = services.get(key);
+      if (!entry) {
+        entry = { namespace: s.namespace, name: s.name, ports: [], clusters: [] };
+        services.set(key, entry);
+      }
+      for (const p of s.ports) {
+        if (entry.ports.some((q) => q.port === p.port)) continue;
+        entry.ports.push({ port: p.port, ...(p.name !== undefined ? { name: p.name } : {}), ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) });
+      }
+      entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: versionsOf(s.endpoints), endpoints: groupEndpoints(s.endpoints) });
+    }
+  }
+  const catalog = [...services.values()]
+    .map((s) => ({ ...s, ports: s.ports.sort((a, b) => a.port - b.port), clusters: s.clusters.sort((a, b) => compare(a.cluster, b.cluster)) }))
+    .sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
+  return {
+    cluster: input.cluster,
+    configVersion: input.configVersion.toString(),
+    catalogVersion: input.catalogVersion.toString(),
+    mesh: { trustDomain: input.mesh.trustDomain, mtlsMode: input.mesh.mtlsMode },
+    resources,
+    catalog,
+  };
+}
+
+function versionsOf(endpoints: readonly CatalogEndpointInput[]): string[] {
+  return [...new Set(endpoints.map((e) => e.version).filter((v): v is string => v !== null && v !== ""))].sort(compare);
+}
+
+function groupEndpoints(endpoints: readonly CatalogEndpointInput[]): EndpointGroup[] {
+  const groups = new Map<string, EndpointGroup>();
+  for (const e of endpoints) {
+    const key = `${e.version ?? ""}\u0000${e.zone ?? ""}`;
+    const group = groups.get(key) ?? { version: e.version, zone: e.zone, healthy: 0, total: 0 };
+    group.total += 1;
+    if (e.healthy) group.healthy += 1;
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => compare(a.version ?? "", b.version ?? "") || compare(a.zone ?? "", b.zone ?? ""));
+}
