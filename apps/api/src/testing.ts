@@ -37,7 +37,7 @@ export async function startTestManager(options: { log?: Logger; settings?: Servi
   let db: Database | undefined;
   try {
     testDb = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: testDb.url, home, migrate: true });
+    db = await openDatabase({ databaseUrl: testDb.url, maxConnections: testDb.maxConnections, home, migrate: true });
     const services = createServices(db, log, options.settings ?? TEST_SERVICE_SETTINGS);
     const adminPassword = await bootstrapManager(services, { trustDomain: "weft.local", home, log, print: () => {} });
     if (!adminPassword) throw new Error("a fresh test database must get a first admin");

@@ -24,7 +24,7 @@ describe("manager API over HTTP", () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: testDb.url, home: "/nonexistent", migrate: true });
+    db = await openDatabase({ databaseUrl: testDb.url, maxConnections: testDb.maxConnections, home: "/nonexistent", migrate: true });
     api = await startManagerServer({ db, log: createLogger("info", sink), host: "127.0.0.1", port: 0 });
   });
   afterAll(async () => {

@@ -35,8 +35,14 @@ export interface OpenDatabaseOptions extends MigrationPaths {
   home: string;
   /** Apply pending migrations before returning. */
   migrate?: boolean;
-  /** Fixed loopback port for the embedded database (0 picks one). */
+  /** Loopback TCP port for the embedded database instead of its socket (see EmbeddedOptions.port). */
   embeddedPort?: number;
+  /**
+   * Pool size; defaults to 10 for DATABASE_URL and 1 for the embedded
+   * database. A URL that points at a PGlite server (test databases) must
+   * pass 1 too.
+   */
+  maxConnections?: number;
 }
 
 /**
@@ -58,7 +64,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   try {
     const appliedMigrations = options.migrate ? await applyMigrations(target.url, options) : [];
     // The embedded server multiplexes one PostgreSQL session: one connection keeps statements from interleaving.
-    const prisma = createPrismaClient({ url: target.url, maxConnections: embedded ? 1 : 10 });
+    const prisma = createPrismaClient({ url: target.url, maxConnections: options.maxConnections ?? (embedded ? 1 : 10) });
     const where = target.display;
     return {
       prisma,

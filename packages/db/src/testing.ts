@@ -7,6 +7,12 @@ import { startEmbeddedDatabase } from "./embedded.ts";
 export interface TestDatabase {
   url: string;
   kind: "external" | "embedded";
+  /**
+   * The pool size clients must use: 1 for the embedded server, which
+   * multiplexes a single PostgreSQL session and breaks under concurrent
+   * extended-protocol traffic from several connections.
+   */
+  maxConnections: number;
   drop(): Promise<void>;
 }
 
@@ -18,7 +24,7 @@ export interface TestDatabase {
 export async function createTestDatabase(baseUrl = process.env.DATABASE_URL): Promise<TestDatabase> {
   if (!baseUrl) {
     const embedded = await startEmbeddedDatabase();
-    return { url: embedded.url, kind: "embedded", drop: () => embedded.stop() };
+    return { url: embedded.url, kind: "embedded", maxConnections: 1, drop: () => embedded.stop() };
   }
   parseConnectionUrl(baseUrl);
   const name = `weft_test_${randomBytes(6).toString("hex")}`;
@@ -32,6 +38,7 @@ export async function createTestDatabase(baseUrl = process.env.DATABASE_URL): Pr
   return {
     url: withDatabase(baseUrl, name),
     kind: "external",
+    maxConnections: 10,
     async drop() {
       const client = new pg.Client({ connectionString: baseUrl });
       await client.connect();

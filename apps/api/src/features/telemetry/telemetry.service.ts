@@ -40,8 +40,7 @@ export class TelemetryService {
    * Merges of this replica run one at a time. The SQL is safe across
    * replicas on its own (insert-if-missing, then row locks in key order);
    * queuing here keeps a replica's own reports from waiting on each other's
-   * locks, and concurrent merge transactions were seen to drop the embedded
-   * database's socket connection.
+   * locks.
    */
   private queue: Promise<unknown> = Promise.resolve();
 
