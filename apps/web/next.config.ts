@@ -5,6 +5,8 @@ import type { NextConfig } from "next";
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // mesh-model ships TypeScript sources (its zod schemas drive the policy forms).
+  transpilePackages: ["@weft/mesh-model"],
 };
 
 export default config;

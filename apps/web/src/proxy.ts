@@ -6,11 +6,11 @@ import { apiOrigin, parseEnv } from "./env.ts";
 // be pointed at another manager by WEFT_API_HOST / WEFT_API_PORT.
 const api = apiOrigin(parseEnv());
 
-/** Forwards the manager's endpoints so the browser talks to one origin. */
+/** Forwards the manager's endpoints (tRPC, health, OIDC redirects) so the browser talks to one origin and its cookies. */
 export function proxy(request: NextRequest): NextResponse {
   return NextResponse.rewrite(new URL(`${request.nextUrl.pathname}${request.nextUrl.search}`, api));
 }
 
 export const config = {
-  matcher: ["/trpc/:path*", "/healthz"],
+  matcher: ["/trpc/:path*", "/healthz", "/auth/oidc/:path*"],
 };

@@ -8,16 +8,20 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import type { AppRouter } from "@weft/api";
+import { LatencySketch } from "@weft/mesh-model/proxy-config";
+import { readFile } from "node:fs/promises";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const WEB_DIR = resolve(import.meta.dirname, "..");
 const REPO_DIR = resolve(WEB_DIR, "../..");
 const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOT = join(WEB_DIR, "test-results", "overview.png");
+const RESULTS = join(WEB_DIR, "test-results");
+const DOCS_SHOTS = join(REPO_DIR, "docs", "screenshots");
 const HOST = "127.0.0.1";
-// With DATABASE_URL set the manager uses that PostgreSQL instead of the embedded one.
-const EXPECTED_KIND = process.env.DATABASE_URL ? "External" : "Embedded";
 
 interface Running {
   name: string;
@@ -93,41 +97,146 @@ async function waitUntilServing(url: string, proc: Running, timeoutMs = 90_000):
   throw new Error(`${proc.name} did not serve ${url} within ${timeoutMs} ms:\n${proc.output.join("")}`);
 }
 
-describe("dashboard overview in Chromium", () => {
+type Api = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+/** A tRPC client for the manager with fixed headers (a session cookie + CSRF token, or an agent's bearer credential). */
+function apiClient(apiOrigin: string, headers: Record<string, string>): Api {
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${apiOrigin}/trpc`, transformer: superjson, headers })] });
+}
+
+/** Signs in over HTTP and returns a client acting with that session (cookie + CSRF header, as the browser does). */
+async function signIn(apiOrigin: string, username: string, password: string): Promise<Api> {
+  const response = await fetch(`${apiOrigin}/trpc/auth.login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(superjson.serialize({ username, password })),
+  });
+  if (!response.ok) throw new Error(`login ${username}: HTTP ${response.status} ${await response.text()}`);
+  const cookies = response.headers.getSetCookie().map((c) => c.split(";")[0] ?? "");
+  const csrf = cookies.find((c) => c.startsWith("weft_csrf="))?.slice("weft_csrf=".length) ?? "";
+  return apiClient(apiOrigin, { cookie: cookies.join("; "), "x-weft-csrf": decodeURIComponent(csrf) });
+}
+
+function sketch(values: number[]) {
+  const s = new LatencySketch();
+  for (const v of values) s.add(v);
+  return s.toJSON();
+}
+
+const end = (cluster: string, namespace: string, service: string, version = "") => ({ cluster, namespace, service, version });
+
+function delta(source: ReturnType<typeof end>, destination: ReturnType<typeof end>, requests: number, errors: number, latencyMs: number, minutesAgo: number) {
+  const minute = Math.floor((Date.now() - minutesAgo * 60_000) / 60_000) * 60_000;
+  const samples = Array.from({ length: Math.min(requests, 200) }, (_, i) => latencyMs * (0.5 + (i % 10) / 10));
+  return [
+    { minute, source, destination, codeClass: "2xx" as const, requests: requests - errors, errors: 0, latency: sketch(samples.slice(0, Math.max(0, samples.length - errors))) },
+    ...(errors > 0 ? [{ minute, source, destination, codeClass: "5xx" as const, requests: errors, errors, latency: sketch(samples.slice(0, errors)) }] : []),
+  ];
+}
+
+const ROUTE = {
+  apiVersion: "weft.io/v1alpha1",
+  kind: "HTTPRoute",
+  metadata: { name: "checkout", namespace: "shop" },
+  spec: {
+    parentRefs: [{ kind: "Service", name: "checkout" }],
+    rules: [{ backendRefs: [{ kind: "Service", name: "checkout", version: "v1", weight: 90 }, { kind: "Service", name: "checkout", version: "v2", weight: 10 }] }],
+  },
+};
+
+const WEIGHT_0 = '[data-path="spec.rules[0].backendRefs[0].weight"]';
+const WEIGHT_1 = '[data-path="spec.rules[0].backendRefs[1].weight"]';
+
+describe("the dashboard in Chromium against a real manager", () => {
   let home: string;
-  let manager: Running;
-  let dashboard: Running;
   let webOrigin: string;
+  let apiOrigin: string;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
+  let admin: Api;
+  let adminPassword: string;
   const pageErrors: string[] = [];
   const apiRequests: string[] = [];
+
+  async function login(target: Page, username: string, password: string, path = "/") {
+    await target.goto(`${webOrigin}${path}`);
+    await target.waitForURL(/\/login/);
+    await target.getByLabel("Username").fill(username);
+    await target.getByLabel("Password").fill(password);
+    await target.getByRole("button", { name: "Sign in" }).click();
+    await target.waitForURL((url) => !url.pathname.startsWith("/login"));
+  }
+
+  async function shot(target: Page, name: string, docs = false) {
+    await target.screenshot({ path: join(RESULTS, `${name}.png`) });
+    if (docs) await target.screenshot({ path: join(DOCS_SHOTS, `${name}.png`) });
+  }
 
   beforeAll(async () => {
     if (!existsSync(join(WEB_DIR, ".next", "BUILD_ID"))) {
       throw new Error("apps/web has no production build: run `npm run build -w @weft/web` first.");
     }
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+    await mkdir(RESULTS, { recursive: true });
+    await mkdir(DOCS_SHOTS, { recursive: true });
 
     home = await mkdtemp(join(tmpdir(), "weft-web-test-"));
     const [apiPort, webPort] = [await freePort(), await freePort()];
     webOrigin = `http://${HOST}:${webPort}`;
+    apiOrigin = `http://${HOST}:${apiPort}`;
 
-    manager = launch("weft-manager", [join(REPO_DIR, "apps/api/bin/weft-manager.js")], {
+    const manager = launch("weft-manager", [join(REPO_DIR, "apps/api/bin/weft-manager.js")], {
       cwd: REPO_DIR,
       env: { ...process.env, WEFT_HOME: home, WEFT_API_HOST: HOST, WEFT_API_PORT: String(apiPort), WEFT_DB_PORT: "0", WEFT_LOG_LEVEL: "warn" },
     });
-    dashboard = launch("dashboard", ["--import", "tsx", "scripts/next.ts", "start"], {
+    const dashboard = launch("dashboard", ["--import", "tsx", "scripts/next.ts", "start"], {
       cwd: WEB_DIR,
       env: { ...process.env, WEFT_WEB_HOST: HOST, WEFT_WEB_PORT: String(webPort), WEFT_API_HOST: HOST, WEFT_API_PORT: String(apiPort) },
     });
-    await Promise.all([waitUntilServing(`http://${HOST}:${apiPort}/healthz`, manager), waitUntilServing(webOrigin, dashboard)]);
+    await Promise.all([waitUntilServing(`${apiOrigin}/healthz`, manager), waitUntilServing(webOrigin, dashboard)]);
+
+    // Seed through the API: an admin session, two clusters whose agents report discovery and traffic, a route.
+    adminPassword = (await readFile(join(home, "initial-admin-password"), "utf8")).trim();
+    admin = await signIn(apiOrigin, "admin", adminPassword);
+    const agents: Record<string, Api> = {};
+    const discovered = {
+      east: [["shop", "frontend", "v1"], ["shop", "checkout", "v1"], ["shop", "checkout", "v2"]],
+      west: [["pay", "payments", "v1"], ["pay", "ledger", "v1"]],
+    } as const;
+    for (const name of ["east", "west"] as const) {
+      const created = await admin.clusters.create.mutate({ name });
+      const joined = await apiClient(apiOrigin, {}).agent.join.mutate({ joinToken: created.joinToken, agentVersion: "test" });
+      const agent = apiClient(apiOrigin, { authorization: `Bearer ${joined.credential}` });
+      agents[name] = agent;
+      const list = discovered[name];
+      await agent.agent.resyncDiscovery.mutate({
+        seq: 1,
+        services: [...new Map(list.map(([ns, svc]) => [`${ns}/${svc}`, { namespace: ns, name: svc, ports: [{ port: 8080, protocol: "http" as const }] }])).values()],
+        workloads: list.map(([ns, svc, version]) => ({ namespace: ns, name: `${svc}-${version}-0`, serviceAccount: svc, version })),
+        endpoints: list.map(([ns, svc, version], i) => ({ namespace: ns, service: svc, address: `10.0.${name === "east" ? 1 : 2}.${i + 1}`, port: 8080, protocol: "http" as const, ready: true, workload: `${svc}-${version}-0` })),
+      });
+    }
+    await admin.resources.applyDocuments.mutate({ documents: [ROUTE], message: "seed" });
+    const east = [end("east", "shop", "frontend", "v1"), end("east", "shop", "checkout", "v1"), end("east", "shop", "checkout", "v2")] as const;
+    for (const minutesAgo of [1, 2, 3, 4, 5]) {
+      await agents.east!.agent.reportTelemetry.mutate({
+        edges: [
+          ...delta(end("", "", "unknown"), east[0], 600, 0, 20, minutesAgo),
+          ...delta(east[0], east[1], 540, 2, 60, minutesAgo),
+          ...delta(east[0], east[2], 60, 6, 900, minutesAgo),
+          ...delta(east[1], end("west", "pay", "payments", "v1"), 300, 0, 40, minutesAgo),
+        ],
+      });
+      await agents.west!.agent.reportTelemetry.mutate({ edges: delta(end("west", "pay", "payments", "v1"), end("west", "pay", "ledger", "v1"), 300, 0, 8, minutesAgo) });
+    }
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
     });
-    page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
     page.on("pageerror", (err) => pageErrors.push(err.message));
     page.on("request", (request) => {
       if (request.url().includes("/trpc/")) apiRequests.push(request.url());
@@ -146,55 +255,185 @@ describe("dashboard overview in Chromium", () => {
     expect(await response.json()).toMatchObject({ status: "ok", database: { status: "up" } });
   });
 
-  it("shows the manager and its database as healthy", async () => {
+  it("sends a signed-out visitor to the login page and back after signing in", async () => {
+    await page.goto(`${webOrigin}/topology?range=6h`);
+    await page.waitForURL(/\/login\?next=%2Ftopology%3Frange%3D6h/);
+    await expect(page.title()).resolves.toBe("Sign in · Weft");
+    // No OIDC provider is configured: no OIDC button.
+    expect(await page.getByTestId("oidc-login").count()).toBe(0);
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill("wrong-password-123");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByTestId("login-error").waitFor();
+    await page.getByLabel("Password").fill(adminPassword);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${webOrigin}/topology?range=6h`);
+    // The time range survives navigation: every nav link carries it.
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Services" }).getAttribute("href")).toBe("/services?range=6h");
+  });
+
+  it("shows the overview: clusters, mesh traffic, recent changes and the manager's health", async () => {
     await page.goto(webOrigin);
     await expect(page.title()).resolves.toBe("Overview · Weft");
-
-    // Landmarks and headings a screen reader user navigates by.
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).waitFor();
-    expect(await page.getByRole("link", { name: "Overview" }).getAttribute("aria-current")).toBe("page");
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).getAttribute("aria-current")).toBe("page");
     await page.getByRole("main").getByRole("heading", { level: 1, name: "Overview" }).waitFor();
-    await page.getByRole("heading", { level: 2, name: "Manager health" }).waitFor();
-
+    await page.getByTestId("overview-clusters").getByText("east").waitFor();
+    await page.getByTestId("mesh-totals").waitFor();
+    expect(await page.getByTestId("mesh-totals").textContent()).toMatch(/Request rate\d/);
+    await page.getByTestId("recent-changes").getByText("seed").waitFor();
     await page.getByTestId("database-status").filter({ hasText: "Up" }).waitFor({ timeout: 30_000 });
-    await page.getByRole("status", { name: "Manager status" }).filter({ hasText: "Healthy" }).waitFor();
-    expect(await page.getByTestId("health-overall").textContent()).toBe("Healthy");
-    expect(await page.getByTestId("database-kind").textContent()).toBe(EXPECTED_KIND);
-    expect(await page.getByTestId("health-version").textContent()).toMatch(/^\d+\.\d+\.\d+/);
-    expect(await page.getByTestId("database-target").textContent()).toMatch(/^[\w.[\]:-]+:\d+\/\w+$/);
-    expect(await page.getByTestId("database-latency").textContent()).toMatch(/^(<1 ms|\d+(\.\d)? ms|\d+\.\d\d s)$/);
-    expect(await page.getByTestId("health-error").count()).toBe(0);
-
     // The browser reached the API through the dashboard, not the manager's port.
     expect(apiRequests.length).toBeGreaterThan(0);
     for (const url of apiRequests) expect(url.startsWith(`${webOrigin}/trpc/`)).toBe(true);
-
-    await mkdir(join(WEB_DIR, "test-results"), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(pageErrors).toEqual([]);
+    await shot(page, "overview", true);
   });
 
-  it("refreshes on its own every few seconds", async () => {
-    const uptime = page.getByTestId("health-uptime");
-    const before = await uptime.textContent();
-    const requestsBefore = apiRequests.length;
-    await page.waitForFunction(
-      (previous) => document.querySelector('[data-testid="health-uptime"]')?.textContent !== previous,
-      before,
-      { timeout: 15_000 },
+  it("renders the topology from telemetry in cytoscape's model and opens a side panel", async () => {
+    await page.goto(`${webOrigin}/topology`);
+    await page.getByTestId("topology-canvas").waitFor();
+    await page.waitForFunction(() => {
+      const cy = (window as unknown as { __weftTopology?: { edges: () => { length: number } } }).__weftTopology;
+      return cy !== undefined && cy.edges().length >= 4;
+    });
+    const model = await page.evaluate(() => {
+      const cy = (window as unknown as { __weftTopology: { nodes: () => { map: <T>(f: (n: { id: () => string; data: (k: string) => unknown }) => T) => T[] }; edges: () => { map: <T>(f: (n: { id: () => string; data: (k: string) => unknown }) => T) => T[] } } }).__weftTopology;
+      return {
+        nodes: cy.nodes().map((n) => ({ id: n.id(), parent: n.data("parent") ?? null })),
+        edges: cy.edges().map((e) => ({ id: e.id(), label: e.data("label"), health: e.data("health") })),
+      };
+    });
+    expect(model.nodes).toEqual(
+      expect.arrayContaining([
+        { id: "cluster:east", parent: null },
+        { id: "ns:east/shop", parent: "cluster:east" },
+        { id: "svc:east/shop/checkout", parent: "ns:east/shop" },
+        { id: "svc:west/pay/payments", parent: "ns:west/pay" },
+        { id: "ext:unknown", parent: null },
+      ]),
     );
-    expect(apiRequests.length).toBeGreaterThan(requestsBefore);
+    const toCheckout = model.edges.find((e) => e.id === "edge:svc:east/shop/frontend->svc:east/shop/checkout");
+    expect(toCheckout?.label).toMatch(/\/s · [\d.]+% · p99 \d+ms/);
+    // 8 errors of 600 (1.3%) and a slow v2: degraded at the default thresholds.
+    expect(toCheckout?.health).toBe("degraded");
+
+    // A refresh with the same data keeps positions (updates in place).
+    const positions = () => page.evaluate(() => (window as unknown as { __weftTopology: { getElementById: (id: string) => { position: () => { x: number; y: number } } } }).__weftTopology.getElementById("svc:east/shop/checkout").position());
+    const before = await positions();
+    await page.waitForResponse((r) => r.url().includes("telemetry.edges"), { timeout: 20_000 });
+    await delay(500);
+    expect(await positions()).toEqual(before);
+
+    await page.evaluate(() => (window as unknown as { __weftTopology: { getElementById: (id: string) => { emit: (e: string) => void } } }).__weftTopology.getElementById("svc:east/shop/checkout").emit("tap"));
+    await page.getByTestId("side-panel").getByRole("heading", { name: "checkout" }).waitFor();
+    await page.getByTestId("side-panel").getByTestId("edit-policy").waitFor();
+    await shot(page, "topology", true);
   });
 
-  it("shows the error clearly when the manager stops", async () => {
-    await stop(manager);
-    const alert = page.getByTestId("health-error");
-    await alert.waitFor({ timeout: 30_000 });
-    expect(await alert.getAttribute("role")).toBe("alert");
-    expect(await alert.textContent()).toContain("Cannot reach the Weft manager API");
-    expect(await alert.textContent()).toContain("HTTP 500");
-    // The last answer stays visible, marked as old rather than passed off as current.
-    expect(await page.getByTestId("health-report").getAttribute("data-stale")).toBe("true");
-    await page.screenshot({ path: join(WEB_DIR, "test-results", "overview-unreachable.png"), fullPage: true });
+  it("shows a service page with charts, callers and the policies that apply", async () => {
+    await page.goto(`${webOrigin}/services/detail?service=shop/checkout`);
+    await page.getByTestId("chart-rate").waitFor();
+    await page.getByTestId("callers").getByText("shop/frontend").first().waitFor();
+    await page.getByTestId("instances").getByText("v2").waitFor();
+    await page.getByTestId("service-policies").getByText("HTTPRoute shop/checkout").waitFor();
+    await shot(page, "service-page", true);
+  });
+
+  it("edits a route's weights: validation at the field, dry run diff, apply, history, rollback", async () => {
+    await page.goto(`${webOrigin}/policies?service=shop/checkout`);
+    await page.getByTestId("policies-table").getByRole("link", { name: "checkout" }).click();
+    await page.waitForURL(/\/policies\/edit\?/);
+    await page.locator(WEIGHT_1).waitFor();
+    expect(await page.locator(WEIGHT_1).inputValue()).toBe("10");
+
+    // Client-side validation with the mesh-model schema, shown next to the field it names.
+    await page.locator(WEIGHT_1).fill("-5");
+    const fieldError = page.locator('[data-error-path="spec.rules[0].backendRefs[1].weight"]');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toContain("must be between 0 and 1000000");
+    expect(await page.locator(WEIGHT_1).getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByTestId("apply").isDisabled()).toBe(true);
+
+    await page.locator(WEIGHT_0).fill("50");
+    await page.locator(WEIGHT_1).fill("50");
+    await fieldError.waitFor({ state: "detached" });
+
+    // The YAML tab round-trips the form's value.
+    await page.getByRole("tab", { name: "YAML" }).click();
+    const yaml = await page.getByTestId("yaml-editor").inputValue();
+    expect(yaml).toContain("weight: 50");
+    expect(yaml).not.toContain("weight: 90");
+    await page.getByRole("tab", { name: "Form" }).click();
+    expect(await page.locator(WEIGHT_0).inputValue()).toBe("50");
+
+    await page.getByTestId("dry-run").click();
+    const result = page.getByTestId("change-result");
+    await result.and(page.locator('[data-status="dry-run"]')).waitFor();
+    const structured = await page.getByTestId("structured-diff").textContent();
+    expect(structured).toContain("spec.rules[0].backendRefs[0].weight");
+    expect(structured).toContain("spec.rules[0].backendRefs[1].weight");
+    const textDiff = await page.getByTestId("text-diff").textContent();
+    expect(textDiff).toMatch(/-\s+weight: 90/);
+    expect(textDiff).toMatch(/\+\s+weight: 50/);
+    await shot(page, "policy-editor", true);
+
+    await page.getByTestId("change-message").fill("50/50 canary");
+    await page.getByTestId("apply").click();
+    await page.getByTestId("change-status").filter({ hasText: "Applied" }).waitFor();
+    const rev2 = page.locator('[data-testid="history-row"][data-revision="2"]');
+    await rev2.waitFor();
+    expect(await rev2.textContent()).toContain("50/50 canary");
+    expect(await rev2.textContent()).toContain("admin");
+
+    await page.locator('[data-testid="history-row"][data-revision="1"]').getByTestId("rollback").click();
+    await page.locator('[data-testid="history-row"][data-revision="3"]').waitFor();
+    expect(await page.locator('[data-testid="history-row"][data-revision="3"]').textContent()).toContain("Roll back to revision 1");
+    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLInputElement | null)?.value === "10", WEIGHT_1);
+    const stored = await admin.resources.get.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" });
+    expect(stored.revision).toBe(3);
+    expect(JSON.stringify(stored.document)).toContain('"weight":90');
+    await shot(page, "policy-history");
+  });
+
+  it("shows a viewer no edit controls, and the API refuses the viewer anyway", async () => {
+    await admin.users.create.mutate({ username: "vera", password: "viewer-password-1", role: "VIEWER" });
+    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const viewer = await viewerContext.newPage();
+    try {
+      await login(viewer, "vera", "viewer-password-1", "/policies/edit?kind=HTTPRoute&namespace=shop&name=checkout");
+      await viewer.getByTestId("read-only").waitFor();
+      await viewer.locator(WEIGHT_1).waitFor();
+      expect(await viewer.locator(WEIGHT_1).isDisabled()).toBe(true);
+      await viewer.locator('[data-testid="history-row"][data-revision="3"]').waitFor();
+      for (const testId of ["apply", "dry-run", "rollback", "change-message"]) expect(await viewer.getByTestId(testId).count()).toBe(0);
+      expect(await viewer.getByRole("button", { name: /^Add / }).count()).toBe(0);
+      expect(await viewer.getByRole("button", { name: /^Remove/ }).count()).toBe(0);
+
+      await viewer.goto(`${webOrigin}/policies`);
+      await viewer.getByTestId("policies-table").waitFor();
+      expect(await viewer.getByTestId("new-policy").count()).toBe(0);
+      expect(await viewer.getByRole("link", { name: "Audit" }).count()).toBe(0);
+      await viewer.goto(`${webOrigin}/users`);
+      await viewer.getByRole("heading", { name: "Your API tokens" }).waitFor();
+      expect(await viewer.getByTestId("users-table").count()).toBe(0);
+
+      const api = await signIn(apiOrigin, "vera", "viewer-password-1");
+      await expect(api.resources.applyDocuments.mutate({ documents: [ROUTE] })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+
+      // Session expiry: the cookies go, the next page load lands on the login page.
+      await viewerContext.clearCookies();
+      await viewer.goto(`${webOrigin}/services`);
+      await viewer.waitForURL(/\/login\?next=%2Fservices/);
+    } finally {
+      await viewerContext.close();
+    }
+  });
+
+  it("lets an admin filter the audit log", async () => {
+    await page.goto(`${webOrigin}/audit?action=resources.*&range=24h`);
+    const table = page.getByTestId("audit-table");
+    await table.getByText("resources.applyDocuments").first().waitFor();
+    expect(await table.getByText("users.create").count()).toBe(0);
+    await shot(page, "audit");
+    expect(pageErrors).toEqual([]);
   });
 });

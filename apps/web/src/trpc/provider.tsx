@@ -1,19 +1,43 @@
 "use client";
 
-import { QueryClient, QueryClientProvider, isServer } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider, isServer } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink, httpLink, splitLink } from "@trpc/client";
 import type { AppRouter } from "@weft/api";
 import { useState, type ReactNode } from "react";
 import superjson from "superjson";
 import { apiFetch } from "./api-fetch.ts";
+import { isSessionExpired, loginHref } from "./api-errors.ts";
 import { TRPCProvider } from "./context.ts";
+import { csrfHeaders } from "./csrf.ts";
 
 /** Same origin: the dashboard's proxy forwards /trpc to the manager API. */
 export const TRPC_PATH = "/trpc";
 
+/** Session cookies go with every call; only to our own origin. */
+const sameOriginFetch: typeof fetch = (input, init) => apiFetch(input, { ...init, credentials: "same-origin" });
+
+/**
+ * A call refused for want of a session means it expired (or was ended
+ * elsewhere): back to the login page, which returns here afterwards.
+ * auth.me answers null rather than failing, so the login page itself never loops.
+ */
+function onApiError(error: unknown): void {
+  if (isServer || !isSessionExpired(error)) return;
+  if (window.location.pathname.startsWith("/login")) return;
+  window.location.assign(loginHref(`${window.location.pathname}${window.location.search}`, "expired"));
+}
+
 function makeQueryClient(): QueryClient {
   return new QueryClient({
-    defaultOptions: { queries: { staleTime: 2_000, retry: 1 } },
+    defaultOptions: {
+      queries: {
+        staleTime: 2_000,
+        // Refusals will not get better by asking again.
+        retry: (count, error) => count < 1 && !isSessionExpired(error) && !/FORBIDDEN|NOT_FOUND|BAD_REQUEST/.test(String((error as { data?: { code?: string } }).data?.code)),
+      },
+    },
+    queryCache: new QueryCache({ onError: onApiError }),
+    mutationCache: new MutationCache({ onError: onApiError }),
   });
 }
 
@@ -32,7 +56,14 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const queryClient = getQueryClient();
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: TRPC_PATH, transformer: superjson, fetch: apiFetch })],
+      links: [
+        splitLink({
+          condition: (op) => op.type === "mutation",
+          // Mutations one by one, each with the CSRF token read at send time (it changes at sign-in).
+          true: httpLink({ url: TRPC_PATH, transformer: superjson, fetch: sameOriginFetch, headers: () => (isServer ? {} : csrfHeaders(document.cookie)) }),
+          false: httpBatchLink({ url: TRPC_PATH, transformer: superjson, fetch: sameOriginFetch }),
+        }),
+      ],
     }),
   );
   return (

@@ -1,0 +1,194 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useSearchParams } from "next/navigation";
+import { useTRPC } from "../../trpc/context.ts";
+import { describeAgentStatus, describeSync } from "../clusters/cluster-view.ts";
+import { HealthOverview } from "../health/health-overview.tsx";
+import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
+import { hrefWithFilters } from "../shell/view-filters.ts";
+import { formatDateTime, formatMs, formatPercent, formatRate, formatRelative } from "../ui/format.ts";
+import { Empty, Panel, QueryState } from "../ui/states.tsx";
+import { meshTotals } from "./overview-model.ts";
+
+export const LIVE_REFRESH_MS = 10_000;
+
+function ClustersPanel() {
+  const trpc = useTRPC();
+  const { filters } = useViewFilters();
+  const params = useSearchParams();
+  const query = useQuery(trpc.clusters.list.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }));
+  return (
+    <Panel title="Clusters" id="clusters-heading" actions={<Link href={hrefWithFilters("/clusters", params)}>Manage clusters</Link>}>
+      <QueryState
+        query={query}
+        what="clusters"
+        isEmpty={(d) => d.length === 0}
+        empty={
+          <Empty title="No clusters yet">
+            <p>
+              Add a cluster on the <Link href={hrefWithFilters("/clusters", params)}>Clusters</Link> page and run its agent with the join token.
+            </p>
+          </Empty>
+        }
+      >
+        {(clusters) => (
+          <table className="table" data-testid="overview-clusters">
+            <thead>
+              <tr>
+                <th scope="col">Cluster</th>
+                <th scope="col">Agent</th>
+                <th scope="col">Config sync</th>
+                <th scope="col" className="num">Proxies</th>
+                <th scope="col">Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {clusters
+                .filter((c) => !filters.cluster || c.name === filters.cluster)
+                .map((c) => {
+                  const agent = describeAgentStatus(c.status);
+                  const sync = describeSync(c.sync);
+                  return (
+                    <tr key={c.id}>
+                      <th scope="row">
+                        {c.name}
+                        {c.region ? <span className="muted"> · {c.region}</span> : null}
+                      </th>
+                      <td>
+                        <span className="badge" data-tone={agent.tone}>
+                          {agent.label}
+                        </span>{" "}
+                        <span className="muted">{c.agentVersion ?? ""}</span>
+                      </td>
+                      <td>
+                        <span className="badge" data-tone={sync.tone} title={sync.detail}>
+                          {sync.label}
+                        </span>{" "}
+                        <span className="muted">{sync.detail}</span>
+                        {c.lastRejection ? <p className="field-error">Rejected v{String(c.lastRejection.version)}: {c.lastRejection.reason}</p> : null}
+                      </td>
+                      <td className="num">
+                        {c.proxyCounts.applied}/{c.proxyCounts.total}
+                        {c.proxyCounts.rejected > 0 ? <span className="field-error"> ({c.proxyCounts.rejected} rejected)</span> : null}
+                      </td>
+                      <td>{formatRelative(c.lastSeenAt, Date.now())}</td>
+                    </tr>
+                  );
+                })}
+            </tbody>
+          </table>
+        )}
+      </QueryState>
+    </Panel>
+  );
+}
+
+function TrafficPanel() {
+  const trpc = useTRPC();
+  const { filters } = useViewFilters();
+  const window = useTimeWindow(filters);
+  const query = useQuery(
+    trpc.telemetry.edges.queryOptions(
+      { from: window.from, to: window.to, ...(filters.cluster ? { cluster: filters.cluster } : {}), ...(filters.namespace ? { namespace: filters.namespace } : {}) },
+      { refetchInterval: LIVE_REFRESH_MS, placeholderData: (prev) => prev },
+    ),
+  );
+  return (
+    <Panel title="Mesh traffic" id="traffic-heading">
+      <QueryState query={query} what="traffic" isEmpty={(d) => d.edges.length === 0} empty={<Empty title="No traffic in this time range">Agents report request counts once their proxies carry traffic.</Empty>}>
+        {(data) => {
+          const totals = meshTotals(data.edges);
+          return (
+            <dl className="stat-grid" data-testid="mesh-totals">
+              <div className="stat">
+                <dt>Request rate</dt>
+                <dd>{formatRate(totals.rate)}</dd>
+              </div>
+              <div className="stat">
+                <dt>Success rate</dt>
+                <dd>{formatPercent(totals.successPercent)}</dd>
+              </div>
+              <div className="stat">
+                <dt>Latency p50 (weighted)</dt>
+                <dd>{formatMs(totals.p50)}</dd>
+              </div>
+              <div className="stat">
+                <dt>Worst edge p99</dt>
+                <dd>{formatMs(totals.worstP99)}</dd>
+              </div>
+              <div className="stat">
+                <dt>Active edges</dt>
+                <dd>{totals.edges}</dd>
+              </div>
+            </dl>
+          );
+        }}
+      </QueryState>
+    </Panel>
+  );
+}
+
+function RecentChangesPanel() {
+  const trpc = useTRPC();
+  const { filters } = useViewFilters();
+  const params = useSearchParams();
+  const query = useQuery(trpc.resources.meshHistory.queryOptions({ limit: 10, ...(filters.namespace ? { namespace: filters.namespace } : {}) }, { refetchInterval: LIVE_REFRESH_MS }));
+  return (
+    <Panel title="Recent config changes" id="changes-heading">
+      <QueryState query={query} what="changes" isEmpty={(d) => d.revisions.length === 0} empty={<Empty title="No changes yet">Resources you apply show up here with their author.</Empty>}>
+        {({ revisions }) => (
+          <table className="table" data-testid="recent-changes">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Resource</th>
+                <th scope="col">Change</th>
+                <th scope="col">Author</th>
+                <th scope="col">Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {revisions.map((r) => (
+                <tr key={`${r.kind}/${r.namespace}/${r.name}/${r.revision}`}>
+                  <td title={formatDateTime(r.createdAt)}>{formatRelative(r.createdAt, Date.now())}</td>
+                  <td>
+                    <Link href={hrefWithFilters("/policies/edit", params, { kind: r.kind, namespace: r.namespace, name: r.name })}>
+                      {r.kind} {r.namespace ? `${r.namespace}/` : ""}
+                      {r.name}
+                    </Link>
+                  </td>
+                  <td>
+                    {r.action} · rev {r.revision} · v{String(r.configVersion)}
+                  </td>
+                  <td>{r.authorName}</td>
+                  <td>{r.message || <span className="muted">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryState>
+    </Panel>
+  );
+}
+
+/**
+ * The page operators open first: are the clusters connected and in sync, is
+ * traffic healthy, what changed lately. Tickets and certificate panels appear
+ * once the manager has APIs for them (no placeholders until then).
+ */
+export function OverviewPage() {
+  return (
+    <>
+      <h1>Overview</h1>
+      <TrafficPanel />
+      <ClustersPanel />
+      <div className="grid-2">
+        <RecentChangesPanel />
+        <HealthOverview />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,284 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { isKind, KIND_SCHEMAS, validateResource, type Kind } from "@weft/mesh-model";
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useMemo, useState } from "react";
+import { z } from "zod";
+import { toApiFailure } from "../../trpc/api-errors.ts";
+import { useTRPC } from "../../trpc/context.ts";
+import type { ChangeResultView } from "../../trpc/types.ts";
+import { newPolicyFor, SERVICE_POLICY_KINDS, type ServicePolicyKind } from "../policies/policy-catalog.ts";
+import { useSession } from "../shell/session.tsx";
+import { hrefWithFilters } from "../shell/view-filters.ts";
+import { ErrorState, Loading } from "../ui/states.tsx";
+import { ChangeResultPanel } from "./change-result.tsx";
+import { FieldErrorIndex, formatPath, type PathMessage } from "./field-paths.ts";
+import { HistoryPanel } from "./history-panel.tsx";
+import { buildFormModel, shownPaths, type FormNode, type JsonSchema } from "./schema-form-model.ts";
+import { SchemaForm } from "./schema-form.tsx";
+import { fromYaml, toYaml } from "./yaml-codec.ts";
+
+const models = new Map<Kind, FormNode>();
+/** The form model of a kind, from its zod schema (input form: fields with defaults are optional). */
+export function formModelOf(kind: Kind): FormNode {
+  let model = models.get(kind);
+  if (!model) {
+    model = buildFormModel(z.toJSONSchema(KIND_SCHEMAS[kind] as z.ZodType, { io: "input", unrepresentable: "any" }) as JsonSchema, kind);
+    models.set(kind, model);
+  }
+  return model;
+}
+
+function namespaceOfValue(value: unknown): string {
+  const ns = (value as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace;
+  return typeof ns === "string" && ns ? ns : "default";
+}
+
+function nameOfValue(value: unknown): string {
+  const name = (value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  return typeof name === "string" ? name : "";
+}
+
+type Tab = "form" | "yaml";
+
+function Editor({
+  kind,
+  initial,
+  existing,
+  result,
+  setResult,
+}: {
+  kind: Kind;
+  initial: unknown;
+  existing: { namespace: string; name: string } | null;
+  /** Kept by the page: an apply or rollback reloads the editor with the new revision, and its result stays in view. */
+  result: ChangeResultView | null;
+  setResult: (r: ChangeResultView | null) => void;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const session = useSession();
+  const router = useRouter();
+  const params = useSearchParams();
+  const [value, setValue] = useState<unknown>(initial);
+  const [tab, setTab] = useState<Tab>("form");
+  const [yamlText, setYamlText] = useState("");
+  const [yamlError, setYamlError] = useState<{ message: string; line: number | null } | null>(null);
+  const [message, setMessage] = useState("");
+  const model = formModelOf(kind);
+  const namespace = namespaceOfValue(value);
+  const canEdit = session.canEdit(namespace);
+
+  // Client-side validation with the same zod schema the manager uses.
+  const clientIssues = useMemo(() => {
+    const r = validateResource(value);
+    return r.ok ? [] : r.issues;
+  }, [value]);
+
+  const apply = useMutation(
+    trpc.resources.applyDocuments.mutationOptions({
+      onSuccess: async (res) => {
+        setResult(res);
+        if (!res.dryRun && (res.status === "applied" || res.status === "pending-approval")) {
+          await queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() });
+          if (!existing && res.status === "applied") router.replace(hrefWithFilters("/policies/edit", params, { kind, namespace, name: nameOfValue(value) }));
+        }
+      },
+    }),
+  );
+  const failure = apply.error ? toApiFailure(apply.error) : null;
+
+  const errors = useMemo(() => {
+    const list: PathMessage[] = clientIssues.map((i) => ({ path: i.path, message: i.message }));
+    if (failure) for (const f of failure.fieldErrors) list.push({ path: f.path, message: f.message });
+    if (result) {
+      for (const i of result.validation.issues) list.push({ path: i.path, message: i.message });
+      for (const f of result.findings) if (f.path && f.resource.name === nameOfValue(value)) list.push({ path: f.path, message: `${f.code}: ${f.message}`, severity: f.severity });
+    }
+    // The same message twice (client and server agree) is said once.
+    const seen = new Set<string>();
+    return new FieldErrorIndex(list.filter((e) => (seen.has(`${formatPath([e.path])}|${e.message}`) ? false : (seen.add(`${formatPath([e.path])}|${e.message}`), true))));
+  }, [clientIssues, failure, result, value]);
+  const unplaced = errors.unplaced(shownPaths(model, value, [], new Set(), formatPath));
+
+  const onChange = (next: unknown) => {
+    setValue(next);
+    setResult(null);
+    apply.reset();
+  };
+  const switchTab = (next: Tab) => {
+    if (next === tab) return;
+    if (next === "yaml") {
+      setYamlText(toYaml(value));
+      setYamlError(null);
+    } else if (yamlError) return; // stay: the text cannot become a form yet
+    setTab(next);
+  };
+  const onYaml = (text: string) => {
+    setYamlText(text);
+    const parsed = fromYaml(text);
+    if (parsed.ok) {
+      setYamlError(null);
+      onChange(parsed.value);
+    } else setYamlError({ message: parsed.message, line: parsed.line });
+  };
+  const submit = (dryRun: boolean) => apply.mutate({ documents: [value], dryRun, message });
+
+  const tabs: { id: Tab; label: string }[] = [
+    { id: "form", label: "Form" },
+    { id: "yaml", label: "YAML" },
+  ];
+
+  return (
+    <div className="editor-layout">
+      <div className="panel">
+        {!canEdit ? (
+          <p className="notice" data-testid="read-only">
+            Read only: your role ({session.me.user.role.toLowerCase()}) cannot change resources in namespace {namespace}.
+          </p>
+        ) : null}
+        <div role="tablist" aria-label="Editor mode" className="tabs">
+          {tabs.map((t) => (
+            <button
+              key={t.id}
+              type="button"
+              role="tab"
+              id={`tab-${t.id}`}
+              aria-selected={tab === t.id}
+              aria-controls={`tabpanel-${t.id}`}
+              className="tab"
+              tabIndex={tab === t.id ? 0 : -1}
+              onClick={() => switchTab(t.id)}
+              onKeyDown={(e) => {
+                if (e.key === "ArrowRight" || e.key === "ArrowLeft") switchTab(tab === "form" ? "yaml" : "form");
+              }}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+        <div role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
+          {tab === "form" ? (
+            <SchemaForm model={model} value={value} onChange={onChange} errors={errors} readOnly={!canEdit} />
+          ) : (
+            <div className="stack">
+              <label className="field-label" htmlFor="yaml-text">
+                {kind} as YAML
+              </label>
+              <textarea
+                id="yaml-text"
+                className="yaml-editor"
+                spellCheck={false}
+                value={yamlText}
+                readOnly={!canEdit}
+                aria-invalid={yamlError ? true : undefined}
+                aria-describedby={yamlError ? "yaml-error" : undefined}
+                onChange={(e) => onYaml(e.target.value)}
+                data-testid="yaml-editor"
+              />
+              {yamlError ? (
+                <p className="field-error" id="yaml-error" role="alert">
+                  {yamlError.line !== null ? `Line ${yamlError.line}: ` : ""}
+                  {yamlError.message}
+                </p>
+              ) : null}
+              {errors.all.length > 0 && !yamlError ? (
+                <ul className="field-error" aria-label="Problems">
+                  {errors.all.map((e, i) => (
+                    <li key={i}>
+                      <code>{e.path || "(document)"}</code>: {e.message}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+            </div>
+          )}
+        </div>
+        {unplaced.length > 0 && tab === "form" ? (
+          <ul className="field-error" aria-label="Problems not shown at a field" data-testid="unplaced-errors">
+            {unplaced.map((e, i) => (
+              <li key={i}>
+                <code>{e.path || "(document)"}</code>: {e.message}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+
+      <div className="stack">
+        <section className="panel stack" aria-labelledby="apply-heading">
+          <h2 id="apply-heading">Review and apply</h2>
+          <p className="muted" data-testid="client-validation">
+            {clientIssues.length === 0 ? "Valid: the schema accepts this document." : `${clientIssues.length} problem(s) to fix before applying.`}
+          </p>
+          {canEdit ? (
+            <>
+              <label className="field">
+                <span className="field-label">Change message</span>
+                <input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="Why (recorded with the revision)" maxLength={2000} data-testid="change-message" />
+              </label>
+              <div className="row">
+                <button type="button" className="btn" onClick={() => submit(true)} disabled={apply.isPending || Boolean(yamlError)} data-testid="dry-run">
+                  Preview (dry run)
+                </button>
+                <button type="button" className="btn btn-primary" onClick={() => submit(false)} disabled={apply.isPending || clientIssues.length > 0 || Boolean(yamlError)} data-testid="apply">
+                  Apply
+                </button>
+              </div>
+            </>
+          ) : null}
+          {apply.isPending ? <p role="status">Sending to the manager…</p> : null}
+          {failure ? (
+            <div role="alert" className="state state-error" data-testid="apply-error">
+              <p className="state-title">{failure.kind === "forbidden" ? "Refused" : "The manager did not accept the change"}</p>
+              <p className="state-detail">{failure.message}</p>
+            </div>
+          ) : null}
+          {result ? <ChangeResultPanel result={result} /> : null}
+        </section>
+        {existing ? <HistoryPanel resource={{ kind, ...existing }} canEdit={canEdit} onResult={(r) => { setResult(r); }} /> : null}
+      </div>
+    </div>
+  );
+}
+
+/** Loads the resource named in the URL (or a template for a new one) and edits it. */
+export function PolicyEditorPage() {
+  const params = useSearchParams();
+  const trpc = useTRPC();
+  const kindParam = params.get("kind") ?? "";
+  const namespace = params.get("namespace") ?? "default";
+  const name = params.get("name");
+  const service = params.get("service");
+  const kind = isKind(kindParam) ? kindParam : null;
+  const [result, setResult] = useState<ChangeResultView | null>(null);
+  const existing = useQuery(trpc.resources.get.queryOptions({ kind: (kind ?? "HTTPRoute") as "HTTPRoute", namespace, name: name ?? "" }, { enabled: Boolean(kind && name) }));
+
+  if (!kind) return <ErrorState error={new Error(`Unknown kind "${kindParam}". Open the editor from the Policies page.`)} title="Nothing to edit" />;
+  let body;
+  if (name) {
+    if (existing.isPending) body = <Loading what={`${kind} ${namespace}/${name}`} />;
+    else if (existing.isError || !existing.data) body = <ErrorState error={existing.error} title={`Could not load ${kind} ${namespace}/${name}`} onRetry={() => void existing.refetch()} />;
+    else if (!existing.data.document) body = <ErrorState error={new Error("This resource was deleted. Restore it from its history.")} title="Deleted" />;
+    else body = <Editor key={`${kind}/${namespace}/${name}/${existing.data.revision}`} kind={kind} initial={existing.data.document} existing={{ namespace, name }} result={result} setResult={setResult} />;
+  } else {
+    const [svcNs, svcName] = service?.includes("/") ? service.split("/") : [namespace, service ?? "my-service"];
+    const template = (SERVICE_POLICY_KINDS as readonly string[]).includes(kind)
+      ? newPolicyFor(kind as ServicePolicyKind, { namespace: svcNs ?? namespace, name: svcName ?? "my-service" })
+      : { apiVersion: "weft.io/v1alpha1", kind, metadata: { name: "", namespace } };
+    body = <Editor key={`new/${kind}`} kind={kind} initial={template} existing={null} result={result} setResult={setResult} />;
+  }
+  return (
+    <>
+      <div className="page-header">
+        <h1>
+          {name ? `${kind} ${namespace}/${name}` : `New ${kind}`}
+        </h1>
+        <Link href={hrefWithFilters("/policies", params)}>All policies</Link>
+      </div>
+      {body}
+    </>
+  );
+}

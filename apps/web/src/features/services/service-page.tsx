@@ -1,0 +1,130 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useSearchParams } from "next/navigation";
+import { useMemo } from "react";
+import { useTRPC } from "../../trpc/context.ts";
+import { policiesForService } from "../policies/policy-catalog.ts";
+import { useSession } from "../shell/session.tsx";
+import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
+import { hrefWithFilters } from "../shell/view-filters.ts";
+import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
+import { Empty, ErrorState, Panel, QueryState } from "../ui/states.tsx";
+import { ServiceCharts } from "./service-charts.tsx";
+import { neighbours, type Neighbour } from "./service-index.ts";
+
+function NeighbourTable({ rows, testId, params }: { rows: Neighbour[]; testId: string; params: URLSearchParams }) {
+  if (rows.length === 0) return <Empty title="None in this time range" />;
+  return (
+    <table className="table" data-testid={testId}>
+      <thead>
+        <tr>
+          <th scope="col">Service</th>
+          <th scope="col">Cluster</th>
+          <th scope="col">Version</th>
+          <th scope="col" className="num">Rate</th>
+          <th scope="col" className="num">Errors</th>
+          <th scope="col" className="num">p99</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={i}>
+            <td>{r.cluster ? <Link href={hrefWithFilters("/services/detail", params, { service: `${r.namespace}/${r.service}` })}>{`${r.namespace}/${r.service}`}</Link> : "outside the mesh"}</td>
+            <td>{r.cluster || "—"}</td>
+            <td>{r.version || "—"}</td>
+            <td className="num">{formatRate(r.rate)}</td>
+            <td className="num">{formatPercent(r.errorPercent)}</td>
+            <td className="num">{formatMs(r.p99)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** One service: golden signals with config-change markers, instances per cluster, callers/callees, policies. */
+export function ServicePage() {
+  const trpc = useTRPC();
+  const session = useSession();
+  const params = useSearchParams();
+  const { filters } = useViewFilters();
+  const window = useTimeWindow(filters);
+  const [namespace, name] = (params.get("service") ?? "").split("/");
+  const valid = Boolean(namespace && name);
+  const edges = useQuery(trpc.telemetry.edges.queryOptions({ from: window.from, to: window.to, ...(namespace ? { namespace } : {}) }, { enabled: valid, refetchInterval: 15_000, placeholderData: (p) => p }));
+  const resources = useQuery(trpc.resources.list.queryOptions({}, { enabled: valid }));
+  const n = useMemo(() => (valid ? neighbours(edges.data?.edges ?? [], { namespace: namespace!, name: name! }) : null), [edges.data, namespace, name, valid]);
+  const policies = useMemo(() => (valid ? policiesForService(resources.data ?? [], { namespace: namespace!, name: name! }) : []), [resources.data, namespace, name, valid]);
+  if (!valid || !namespace || !name || !n) return <ErrorState error={new Error("Open a service from the Services page.")} title="No service selected" />;
+  const urlParams = new URLSearchParams(params.toString());
+  return (
+    <>
+      <div className="page-header">
+        <h1>
+          Service {namespace}/{name}
+        </h1>
+        <Link className="btn btn-primary" href={hrefWithFilters("/policies", params, { service: `${namespace}/${name}` })} data-testid="edit-policy">
+          {session.canEdit(namespace) ? "Edit policy" : "View policies"}
+        </Link>
+      </div>
+      <Panel title="Golden signals" id="signals-heading">
+        <ServiceCharts namespace={namespace} name={name} />
+        <p className="muted">Dashed purple lines mark config changes to resources that refer to this service.</p>
+      </Panel>
+      <div className="grid-2">
+        <Panel title="Instances by cluster" id="instances-heading">
+          <QueryState query={edges} what="instances" isEmpty={() => n.instances.length === 0} empty={<Empty title="No instance served traffic in this time range" />}>
+            {() => (
+              <table className="table" data-testid="instances">
+                <thead>
+                  <tr>
+                    <th scope="col">Cluster</th>
+                    <th scope="col">Version</th>
+                    <th scope="col" className="num">Rate</th>
+                    <th scope="col" className="num">Errors</th>
+                    <th scope="col" className="num">p99</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {n.instances.map((i) => (
+                    <tr key={`${i.cluster}/${i.version}`}>
+                      <td>{i.cluster}</td>
+                      <td>{i.version || "—"}</td>
+                      <td className="num">{formatRate(i.rate)}</td>
+                      <td className="num">{formatPercent(i.errorPercent)}</td>
+                      <td className="num">{formatMs(i.p99)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </QueryState>
+        </Panel>
+        <Panel title="Policies that apply" id="policies-heading">
+          <QueryState query={resources} what="policies" isEmpty={() => policies.length === 0} empty={<Empty title="No routes or policies refer to this service" />}>
+            {() => (
+              <ul data-testid="service-policies">
+                {policies.map((p) => (
+                  <li key={`${p.kind}/${p.namespace}/${p.name}`}>
+                    <Link href={hrefWithFilters("/policies/edit", params, { kind: p.kind, namespace: p.namespace, name: p.name })}>
+                      {p.kind} {p.namespace}/{p.name}
+                    </Link>{" "}
+                    <span className="muted">({p.roles.join(", ")})</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </QueryState>
+        </Panel>
+        <Panel title="Callers" id="callers-heading">
+          <NeighbourTable rows={n.callers} testId="callers" params={urlParams} />
+        </Panel>
+        <Panel title="Callees" id="callees-heading">
+          <NeighbourTable rows={n.callees} testId="callees" params={urlParams} />
+        </Panel>
+      </div>
+    </>
+  );
+}
