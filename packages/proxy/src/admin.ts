@@ -13,6 +13,7 @@ export interface AdminSource {
   metricsText(): string;
   spans(since: number, limit?: number): unknown;
   collectTelemetry(): unknown;
+  outliers(since: number, limit?: number): unknown;
   applyConfig(input: unknown): Promise<ApplyResult>;
 }
 
@@ -119,6 +120,15 @@ export function handleAdmin(source: AdminSource, req: IncomingMessage, res: Serv
       sendJson(res, 200, source.spans(since, Math.min(limit, 10_000)));
       return;
     }
+    case "/outliers": {
+      const since = Number(new URLSearchParams(query).get("since") ?? "0");
+      if (!Number.isInteger(since) || since < 0) {
+        sendJson(res, 400, { error: "since must be a non-negative integer" });
+        return;
+      }
+      sendJson(res, 200, source.outliers(since));
+      return;
+    }
     case "/telemetry":
       if (!isLoopback(req.socket.remoteAddress)) {
         sendJson(res, 403, { error: "loopback only" });
@@ -127,6 +137,6 @@ export function handleAdmin(source: AdminSource, req: IncomingMessage, res: Serv
       sendJson(res, 200, { edges: source.collectTelemetry() });
       return;
     default:
-      send(res, 404, "text/plain; charset=utf-8", "admin endpoints: /ready /config (GET, PUT) /stats /metrics /spans?since= /telemetry\n");
+      send(res, 404, "text/plain; charset=utf-8", "admin endpoints: /ready /config (GET, PUT) /stats /metrics /spans?since= /outliers?since= /telemetry\n");
   }
 }

@@ -10,14 +10,19 @@ import {
   pickWeighted,
   redirectLocation,
   rewritePath,
+  type FaultInjection,
   type HeaderModifier,
   type InboundListener,
   type OutboundListener,
   type RandomSource,
+  type RequestMirror,
   type RetryPolicy,
 } from "@weft/mesh-model/proxy-config";
 import { injectTraceContext } from "@weft/mesh-model/proxy-config";
 import type { BackendRuntime } from "./backend-runtime.ts";
+import { faultMatches } from "./fault-injection.ts";
+import { sendMirror } from "./mirror.ts";
+import type { RateLimitDecision } from "./rate-limit.ts";
 import { encodeGrpcMessage, formatGrpcTimeout, grpcStatusFor, grpcStatusOf, parseGrpcTimeout } from "./grpc.ts";
 import { stripHopByHop } from "./hop-by-hop.ts";
 import { admit, queryWithout, setIdentityHeaders } from "./inbound-security.ts";
@@ -39,6 +44,8 @@ export interface ForwardEnv {
   now: () => number;
   /** True while the listener drains: responses ask the client to close. */
   draining: () => boolean;
+  /** Rate limits of this listener, when it has any. */
+  rateLimit?: ((req: IncomingMessage, outcome: Outcome) => RateLimitDecision | Promise<RateLimitDecision>) | undefined;
 }
 
 /** One request as it goes through the proxy: what it is and what it turned into (for metrics, logs and spans). */
@@ -242,6 +249,8 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
   let host = target.host;
   let requestModifier: HeaderModifier | undefined;
   let responseModifier: HeaderModifier | undefined;
+  let fault: FaultInjection | undefined;
+  let mirrors: RequestMirror[] | undefined;
   for (const filter of rule.filters) {
     switch (filter.type) {
       case "RequestRedirect": {
@@ -257,6 +266,12 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
         break;
       case "ResponseHeaderModifier":
         responseModifier = filter.responseHeaderModifier;
+        break;
+      case "FaultInjection":
+        fault = filter.faultInjection;
+        break;
+      case "RequestMirror":
+        (mirrors ??= []).push(filter.requestMirror);
         break;
     }
   }
@@ -286,6 +301,8 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
       requestTimeoutMs: requestTimeout(req, outcome, rule.timeouts.requestMs, rule.timeouts.grpcTimeoutOffsetMs),
       perTryTimeoutMs: rule.timeouts.perTryMs,
       responseModifier,
+      fault,
+      mirrors,
     },
   };
 }
@@ -313,6 +330,8 @@ export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: 
       requestTimeoutMs: requestTimeout(req, outcome, listener.timeoutMs, 5),
       perTryTimeoutMs: undefined,
       responseModifier: undefined,
+      fault: undefined,
+      mirrors: undefined,
     },
   };
 }
@@ -324,12 +343,48 @@ export async function handleHttp(env: ForwardEnv, listener: OutboundListener | I
     sendLocal(res, refused.status, outcome.flags, refused.body, refused.extra, env.draining(), outcome);
     return;
   }
+  if (env.rateLimit) {
+    const decision = await env.rateLimit(req, outcome);
+    if (decision.kind === "limited") {
+      outcome.flags.push(decision.flag);
+      sendLocal(res, 429, outcome.flags, decision.flag === ResponseFlag.RateLimited ? "rate limit exceeded\n" : "rate limit service unavailable\n", decision.headers, env.draining(), outcome);
+      return;
+    }
+  }
   const r = listener.kind === "outbound" ? resolveOutbound(env, listener, req, outcome) : resolveInbound(env, listener, req, outcome);
   if (r.kind === "local") {
     sendLocal(res, r.status, outcome.flags, r.body, r.extra, r.close === true || env.draining(), outcome);
     return;
   }
+  if (r.plan.fault && faultMatches(r.plan.fault, req.headers) && (await injectFault(env, res, outcome, r.plan))) return;
   await forward(env, req, res, outcome, r.plan);
+}
+
+/**
+ * Fault injection: the delay first, then the abort, each drawn on its own.
+ * Returns true when the request was answered (aborted).
+ */
+async function injectFault(env: ForwardEnv, res: ServerResponse, outcome: Outcome, plan: ForwardPlan): Promise<boolean> {
+  const fault = plan.fault;
+  if (!fault) return false;
+  const service = plan.backend.spec.service;
+  if (fault.delay && env.random() * 100 < fault.delay.percentage) {
+    outcome.flags.push(ResponseFlag.DelayInjected);
+    env.metrics.faults.inc({ destination_service: service, kind: "delay" });
+    await sleep(fault.delay.fixedDelayMs);
+  }
+  const abort = fault.abort;
+  // An abort with only a gRPC status applies to gRPC calls only.
+  if (!abort || (!outcome.grpc && abort.httpStatus === undefined) || env.random() * 100 >= abort.percentage) return false;
+  outcome.flags.push(ResponseFlag.FaultInjected);
+  env.metrics.faults.inc({ destination_service: service, kind: "abort" });
+  if (outcome.grpc && abort.grpcStatus !== undefined) {
+    sendLocal(res, 500, outcome.flags, "fault injected", { "grpc-status": String(abort.grpcStatus) }, env.draining(), outcome);
+    outcome.grpcStatus = abort.grpcStatus;
+  } else {
+    sendLocal(res, abort.httpStatus ?? 500, outcome.flags, "fault injected\n", {}, env.draining(), outcome);
+  }
+  return true;
 }
 
 /**
@@ -356,6 +411,8 @@ export interface ForwardPlan {
   requestTimeoutMs: number | undefined;
   perTryTimeoutMs: number | undefined;
   responseModifier: HeaderModifier | undefined;
+  fault: FaultInjection | undefined;
+  mirrors: RequestMirror[] | undefined;
 }
 
 const FAILURE_RESPONSE: Record<AttemptFailure, { status: number; flag: ResponseFlagCode; text: string }> = {
@@ -373,26 +430,52 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
   const start = env.now();
   const deadline = plan.requestTimeoutMs === undefined ? undefined : start + plan.requestTimeoutMs;
   const maxAttempts = retry?.maxAttempts ?? 1;
+  const cb = backend.breaker;
+  if (cb.requests >= cb.limits.maxRequests) {
+    overflow(env, res, outcome, backend, "requests");
+    return;
+  }
+  cb.requests++;
   backend.counters.requests++;
   backend.budget.recordRequest();
 
+  let retryHeld = false;
+  const releaseRetry = () => {
+    if (!retryHeld) return;
+    retryHeld = false;
+    cb.retries--;
+  };
   const abort = new Cancel();
   res.once("close", () => {
+    cb.requests--;
+    releaseRetry();
     if (!res.writableFinished && !outcome.respondedTrailersOnly) abort.cancel();
   });
 
+  // Mirrors are drawn before the body is read: a copy needs the whole body in memory.
+  let mirrors: RequestMirror[] | undefined;
+  if (plan.mirrors) for (const m of plan.mirrors) if (env.random() * 100 < m.percent) (mirrors ??= []).push(m);
+
   let body: RequestBody;
   try {
-    // Buffer only when a retry could replay the body; otherwise stream at once.
+    // Buffer only when a retry could replay the body or a mirror copy it; otherwise stream at once.
     body = !hasBody(req)
       ? NO_BODY
-      : maxAttempts > 1
+      : maxAttempts > 1 || mirrors
         ? await readBodyUpTo(req, env.snapshot.config.limits.retryBufferBytes)
         : { kind: "stream", head: [], rest: req };
   } catch {
     outcome.flags.push(ResponseFlag.DownstreamConnectionTermination);
     res.destroy();
     return;
+  }
+  if (mirrors) {
+    for (const m of mirrors) {
+      const shadow = env.snapshot.backends.get(m.backend);
+      if (!shadow) continue;
+      if (body.kind === "stream") env.metrics.mirrors.inc({ destination_service: shadow.spec.service, result: "too_large" });
+      else sendMirror(env, shadow, m, method, plan.path, plan.headers, body);
+    }
   }
   const replayable = body.kind !== "stream";
   const hashKey = backend.hashKey(req.headers, remoteAddress(req));
@@ -407,6 +490,12 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
       if (retry && maxAttempts > 1 && replayable) outcome.flags.push(ResponseFlag.RetryLimitExceeded);
       return false;
     }
+    if (!retryHeld && cb.retries >= cb.limits.maxRetries) {
+      backend.counters.overflowRetries++;
+      env.metrics.breakerOverflow.inc({ destination_service: backend.spec.service, limit: "retries" });
+      outcome.flags.push(ResponseFlag.RetryLimitExceeded);
+      return false;
+    }
     if (!backend.budget.tryRetry()) {
       backend.counters.retryBudgetExhausted++;
       env.metrics.budgetExhausted.inc({ destination_service: backend.spec.service });
@@ -415,6 +504,10 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
     }
     backend.counters.retries++;
     env.metrics.retries.inc({ destination_service: backend.spec.service });
+    if (!retryHeld) {
+      retryHeld = true;
+      cb.retries++;
+    }
     return true;
   };
 
@@ -444,6 +537,17 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
     }
     if (outcome.grpc && remaining !== undefined) plan.headers["grpc-timeout"] = formatGrpcTimeout(remaining);
 
+    if (cb.pending >= cb.limits.maxPendingRequests) {
+      overflow(env, res, outcome, backend, "pending");
+      return;
+    }
+    cb.pending++;
+    let waiting = true;
+    const assigned = () => {
+      if (!waiting) return;
+      waiting = false;
+      cb.pending--;
+    };
     const stats = view.stats;
     stats.inflight++;
     stats.requests++;
@@ -471,9 +575,13 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
         connectTimeoutMs: backend.spec.policy.connectTimeoutMs,
         headersTimeoutMs,
         idleTimeoutMs: backend.spec.policy.idleTimeoutMs,
+        onAssigned: assigned,
       },
       abort,
     );
+    assigned();
+    // The retry (if this was one) is no longer in flight once it has an answer.
+    releaseRetry();
 
     if (r.kind === "failure") {
       finishAttempt();
@@ -486,6 +594,7 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
         attempt--;
         continue;
       }
+      if (r.failure !== "peer-identity") backend.outlier?.record(view, undefined);
       if (r.failure === "connect-failure" || r.failure === "peer-identity") backend.counters.connectFailures++;
       else if (r.failure === "timeout") backend.counters.timeouts++;
       else backend.counters.resets++;
@@ -514,6 +623,7 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
       if (piping) res.destroy();
     });
     const status = upRes.status;
+    backend.outlier?.record(view, status);
     const grpcCode = outcome.grpc ? grpcStatusOf(upRes.headers) : undefined;
     if (retry && (isRetriableStatus(status, retry) || (grpcCode !== undefined && retry.grpcStatusCodes.includes(grpcCode))) && mayRetry()) {
       resBody.resume(); // discard the body so the connection can be reused
@@ -563,4 +673,13 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
     });
     return;
   }
+}
+
+/** A circuit-breaker limit was reached: fail fast with 503 UO. */
+function overflow(env: ForwardEnv, res: ServerResponse, outcome: Outcome, backend: BackendRuntime, limit: "requests" | "pending"): void {
+  if (limit === "requests") backend.counters.overflowRequests++;
+  else backend.counters.overflowPending++;
+  env.metrics.breakerOverflow.inc({ destination_service: backend.spec.service, limit });
+  outcome.flags.push(ResponseFlag.UpstreamOverflow);
+  sendLocal(res, 503, outcome.flags, `upstream overflow (circuit breaker: max ${limit})\n`, {}, env.draining(), outcome);
 }

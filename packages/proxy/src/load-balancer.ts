@@ -14,6 +14,26 @@ export class EndpointStats {
   inflight = 0;
   requests = 0;
   failures = 0;
+  /** Outlier detection: ejected until this time (ms since epoch), 0 when not ejected. */
+  ejectedUntil = 0;
+  /** Times ejected (the ejection-time multiplier; decays while the endpoint behaves). */
+  ejections = 0;
+  ejectionReason: string | undefined;
+  consecutive5xx = 0;
+  consecutiveGatewayErrors = 0;
+  /** Requests and successes in the current outlier-detection interval (success-rate ejection). */
+  intervalRequests = 0;
+  intervalSuccesses = 0;
+  /** Failing an active health check (unhealthy threshold reached, healthy threshold not yet). */
+  checkFailing = false;
+
+  /** @param firstSeenMs when the endpoint first appeared (slow start). */
+  constructor(readonly firstSeenMs = 0) {}
+
+  /** Not ejected and not failing an active check. */
+  get available(): boolean {
+    return this.ejectedUntil === 0 && !this.checkFailing;
+  }
   private ewmaMs = 0;
   private stampMs = 0;
 
@@ -66,7 +86,7 @@ export function eligibleEndpoints(
   localityAware: boolean,
   tried?: ReadonlySet<string>,
 ): EndpointView[] {
-  const healthy = views.filter((v) => v.endpoint.health === "healthy");
+  const healthy = views.filter((v) => v.endpoint.health === "healthy" && v.stats.available);
   if (healthy.length === 0) return [];
   const levels: EndpointView[][] = localityAware ? [[], [], []] : [[]];
   for (const v of healthy) levels[localityAware ? localityLevel(local, v.endpoint.locality) : 0]?.push(v);

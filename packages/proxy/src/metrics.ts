@@ -145,6 +145,37 @@ export class ProxyMetrics {
     new Counter("weft_mtls_connections_refused_total", "Inbound connections refused by mTLS, by listener and reason (plaintext, handshake, or an SVID failure code such as uri-san-count).", ["listener", "reason"]),
   );
 
+  /** weft_circuit_breaker_overflow_total: requests refused (503 UO) or retries not sent, by the limit that was reached (requests, pending, retries). */
+  readonly breakerOverflow = this.add(
+    new Counter("weft_circuit_breaker_overflow_total", "Circuit-breaker overflows, by destination service and limit (requests, pending: answered 503 UO; retries: not retried).", ["destination_service", "limit"]),
+  );
+  /** weft_outlier_ejections_total: endpoints ejected by outlier detection, by reason. */
+  readonly outlierEjections = this.add(
+    new Counter("weft_outlier_ejections_total", "Endpoints ejected by outlier detection, by destination service and reason (consecutive_5xx, consecutive_gateway_errors, success_rate).", ["destination_service", "reason"]),
+  );
+  /** weft_outlier_returns_total: ejected endpoints brought back after their ejection time. */
+  readonly outlierReturns = this.add(new Counter("weft_outlier_returns_total", "Ejected endpoints returned to load balancing.", ["destination_service"]));
+  /** weft_health_checks_total: active health checks run, by result (success, failure). */
+  readonly healthChecks = this.add(new Counter("weft_health_checks_total", "Active health checks, by destination service and result (success, failure).", ["destination_service", "result"]));
+  /** weft_health_check_transitions_total: endpoints marked unhealthy or healthy by active checks. */
+  readonly healthTransitions = this.add(
+    new Counter("weft_health_check_transitions_total", "Endpoints taken out (unhealthy) or put back (healthy) by active health checks.", ["destination_service", "to"]),
+  );
+  /** weft_faults_injected_total: injected delays and aborts. */
+  readonly faults = this.add(new Counter("weft_faults_injected_total", "Faults injected by route rules, by destination service and kind (delay, abort).", ["destination_service", "kind"]));
+  /** weft_mirror_requests_total: mirrored copies by shadow service and result. */
+  readonly mirrors = this.add(
+    new Counter(
+      "weft_mirror_requests_total",
+      "Mirrored request copies, by shadow service and result (completed: the shadow answered; failed; dropped: over maxInFlight; too_large: body above the buffer limit).",
+      ["destination_service", "result"],
+    ),
+  );
+  /** weft_rate_limited_total: requests answered 429 (decision over_limit) or hit by a Redis failure (redis_error_allowed, redis_error_denied). */
+  readonly rateLimited = this.add(
+    new Counter("weft_rate_limited_total", "Rate-limit decisions other than a plain allow, by listener, limit and decision (over_limit, redis_error_allowed, redis_error_denied).", ["listener", "limit", "decision"]),
+  );
+
   add<F extends Family>(family: F): F {
     this.families.push(family);
     return family;

@@ -26,6 +26,8 @@ import { openHttpListener, openTcpListener, peerOf, type InboundMtls, type Liste
 import { Gauge, ProxyMetrics } from "./metrics.ts";
 import { formatFlags, ResponseFlag } from "./response-flags.ts";
 import { backendNames, buildSnapshot, type Snapshot } from "./snapshot.ts";
+import { RateLimitRegistry } from "./rate-limit.ts";
+import { HealthEvents, type HealthEvent } from "./resilience-events.ts";
 import { proxyTcp } from "./tcp-proxy.ts";
 import { Tracer, type FinishedSpan } from "./tracing.ts";
 import { rawReply, tunnelUpgrade } from "./upgrade-tunnel.ts";
@@ -107,6 +109,9 @@ export class WeftProxy {
   private handles = new Map<string, ListenerHandle>();
   private readonly draining = new Set<ListenerHandle>();
   private readonly registry: BackendRegistry;
+  /** Outlier ejections/returns and active health-check transitions (GET /outliers). */
+  readonly healthEvents: HealthEvents;
+  private readonly rateLimits: RateLimitRegistry;
   private readonly random: RandomSource;
   private readonly now: () => number;
   private readonly logger: Logger;
@@ -131,7 +136,12 @@ export class WeftProxy {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
     this.listenerDrainMs = options.listenerDrainMs ?? 5000;
-    this.registry = new BackendRegistry(this.now);
+    this.healthEvents = new HealthEvents(this.now);
+    this.healthEvents.onEvent((e) => this.countHealthEvent(e));
+    this.registry = new BackendRegistry(this.now, this.healthEvents, (service, ok) =>
+      this.metrics.healthChecks.inc({ destination_service: service, result: ok ? "success" : "failure" }),
+    );
+    this.rateLimits = new RateLimitRegistry(this.metrics, this.now);
     this.tracer = new Tracer(this.random);
     this.startedAt = this.now();
     this.identity = new IdentityManager(this.logger, () => new Date(this.now()));
@@ -145,6 +155,17 @@ export class WeftProxy {
       ),
     );
     this.metrics.add(new Gauge("weft_ready", "1 when the proxy is ready to serve.", [], () => [{ labels: {}, value: this.ready() ? 1 : 0 }]));
+    this.metrics.add(
+      new Gauge("weft_endpoints_unavailable", "Endpoints currently ejected by outlier detection or failing active health checks, by backend and reason (ejected, failing_check).", ["backend", "reason"], () => {
+        const out: { labels: Record<string, string>; value: number }[] = [];
+        for (const [name, b] of this.snapshot?.backends ?? []) {
+          if (!b.outlier && b.spec.policy.healthChecks.length === 0) continue;
+          out.push({ labels: { backend: name, reason: "ejected" }, value: b.endpoints.filter((v) => v.stats.ejectedUntil !== 0).length });
+          out.push({ labels: { backend: name, reason: "failing_check" }, value: b.endpoints.filter((v) => v.stats.checkFailing).length });
+        }
+        return out;
+      }),
+    );
     this.metrics.add(
       new Gauge("weft_svid_expiry_timestamp_seconds", "notAfter of the workload SVID in use (Unix seconds).", ["spiffe_id"], () => {
         const m = this.identity.current;
@@ -246,7 +267,7 @@ export class WeftProxy {
       this.applying = false;
     }
     this.jwtKeys.mark();
-    this.snapshot = buildSnapshot(config, this.registry, this.jwtKeys, this.identity.current);
+    this.snapshot = buildSnapshot(config, this.registry, this.jwtKeys, this.identity.current, this.rateLimits);
     this.jwtKeys.sweep();
     const handles = new Map<string, ListenerHandle>();
     for (const [h, l] of keep) {
@@ -272,7 +293,7 @@ export class WeftProxy {
     this.queue = this.queue.then(() => {
       const current = this.snapshot;
       if (!current || this.shuttingDown) return;
-      this.snapshot = buildSnapshot(current.config, this.registry, this.jwtKeys, material);
+      this.snapshot = buildSnapshot(current.config, this.registry, this.jwtKeys, material, this.rateLimits);
     });
   }
 
@@ -506,7 +527,14 @@ export class WeftProxy {
       return;
     }
 
-    const env: ForwardEnv = { snapshot, metrics: this.metrics, random: this.random, now: this.now, draining: () => handle.draining || this.shuttingDown };
+    const env: ForwardEnv = {
+      snapshot,
+      metrics: this.metrics,
+      random: this.random,
+      now: this.now,
+      draining: () => handle.draining || this.shuttingDown,
+      rateLimit: snapshot.rateLimits.get(spec.name),
+    };
     handleHttp(env, spec, req, res, outcome).catch((err: unknown) => {
       this.logger.error("request failed", { error: err instanceof Error ? err.stack : String(err) });
       sendLocal(res, 500, outcome.flags, "internal proxy error\n", {}, true, outcome);
@@ -601,6 +629,39 @@ export class WeftProxy {
     });
   }
 
+  private countHealthEvent(e: HealthEvent): void {
+    const destination_service = e.service;
+    if (e.action === "eject") this.metrics.outlierEjections.inc({ destination_service, reason: e.reason });
+    else if (e.action === "return") this.metrics.outlierReturns.inc({ destination_service });
+    else this.metrics.healthTransitions.inc({ destination_service, to: e.action });
+    this.logger.info(`endpoint ${e.action}`, { backend: e.backend, endpoint: e.endpoint, reason: e.reason, ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}) });
+  }
+
+  /**
+   * GET /outliers: endpoints out of load balancing now (ejected or failing an
+   * active check) and the health events after `since` (the agent passes
+   * `next` back, like /spans).
+   */
+  outliers(since: number, limit?: number) {
+    const now = this.now();
+    const unavailable: Record<string, unknown>[] = [];
+    for (const [name, b] of this.snapshot?.backends ?? []) {
+      b.outlier?.returnDue(now);
+      for (const v of b.endpoints) {
+        if (v.stats.available) continue;
+        unavailable.push({
+          backend: name,
+          service: b.spec.service,
+          endpoint: v.key,
+          ejected: v.stats.ejectedUntil !== 0,
+          ...(v.stats.ejectedUntil !== 0 ? { ejectedUntil: new Date(v.stats.ejectedUntil).toISOString(), reason: v.stats.ejectionReason, ejections: v.stats.ejections } : {}),
+          failingHealthCheck: v.stats.checkFailing,
+        });
+      }
+    }
+    return { unavailable, ...this.healthEvents.since(since, limit) };
+  }
+
   /** Finished spans after `since` (GET /spans). */
   spans(since: number, limit?: number): { next: number; dropped: number; spans: FinishedSpan[] } {
     return this.tracer.since(since, limit);
@@ -627,6 +688,9 @@ export class WeftProxy {
         service: b.spec.service,
         algorithm: b.spec.loadBalancer.algorithm,
         ...shared[name]?.counters,
+        breaker: { ...shared[name]?.breaker, limits: b.breaker.limits },
+        ...(b.outlier ? { ejectionsCapped: shared[name]?.ejectionsCapped ?? 0 } : {}),
+        ...(shared[name]?.healthChecks ? { healthChecks: shared[name]?.healthChecks } : {}),
         endpoints: b.endpoints.map((v) => ({
           address: v.endpoint.address,
           port: v.endpoint.port,
@@ -636,6 +700,10 @@ export class WeftProxy {
           requests: v.stats.requests,
           failures: v.stats.failures,
           ewmaMs: Math.round(v.stats.latencyMs(now) * 1000) / 1000,
+          ejected: v.stats.ejectedUntil !== 0,
+          ...(v.stats.ejectedUntil !== 0 ? { ejectedUntil: new Date(v.stats.ejectedUntil).toISOString(), ejectionReason: v.stats.ejectionReason } : {}),
+          ejections: v.stats.ejections,
+          failingHealthCheck: v.stats.checkFailing,
         })),
       };
     }
@@ -688,6 +756,7 @@ export class WeftProxy {
     await drain(admin, 0);
     this.handles.clear();
     this.registry.destroyAll();
+    this.rateLimits.close();
     this.identity.close();
     this.jwtKeys.close();
     await this.tracer.shutdown();

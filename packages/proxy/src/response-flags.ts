@@ -31,6 +31,16 @@ export const ResponseFlag = {
   Unauthenticated: "JWT",
   /** The upstream's mTLS identity was refused: not a valid X.509-SVID of the bundle, or not a SPIFFE ID the destination may have (503). */
   UpstreamPeerIdentity: "UPE",
+  /** A circuit-breaker limit of the backend was reached (503). */
+  UpstreamOverflow: "UO",
+  /** A fault-injection filter aborted the request. */
+  FaultInjected: "FI",
+  /** A fault-injection filter delayed the request. */
+  DelayInjected: "DI",
+  /** A rate limit was exceeded (429). */
+  RateLimited: "RL",
+  /** The global rate-limit service (Redis) failed and the limit fails closed (429). */
+  RateLimitServiceError: "RLSE",
 } as const;
 
 export type ResponseFlagCode = (typeof ResponseFlag)[keyof typeof ResponseFlag];

@@ -15,6 +15,7 @@ import {
 import type { BackendRegistry, BackendRuntime } from "./backend-runtime.ts";
 import type { ListenerSecurity } from "./inbound-security.ts";
 import { JwtAuthenticator, type JwtKeyRegistry } from "./jwt-authenticator.ts";
+import type { ListenerRateLimiter, RateLimitRegistry } from "./rate-limit.ts";
 import type { IdentityMaterial } from "./workload-identity.ts";
 
 export interface CompiledVirtualHost {
@@ -31,6 +32,8 @@ export interface Snapshot {
   readonly inbound: ReadonlyMap<string, BackendRuntime>;
   /** JWT and authorization checks, only for listeners that have any. */
   readonly security: ReadonlyMap<string, ListenerSecurity>;
+  /** Rate limits, only for listeners that have any. */
+  readonly rateLimits: ReadonlyMap<string, ListenerRateLimiter>;
   /** The workload identity this snapshot's mTLS pools were built with. */
   readonly identity: IdentityMaterial | undefined;
 }
@@ -64,7 +67,7 @@ function buildSecurity(config: ProxyConfig, jwtKeys: JwtKeyRegistry): Map<string
   return security;
 }
 
-export function buildSnapshot(config: ProxyConfig, registry: BackendRegistry, jwtKeys: JwtKeyRegistry, identity?: IdentityMaterial): Snapshot {
+export function buildSnapshot(config: ProxyConfig, registry: BackendRegistry, jwtKeys: JwtKeyRegistry, identity?: IdentityMaterial, rateLimits?: RateLimitRegistry): Snapshot {
   const virtualHosts = new Map<string, CompiledVirtualHost>();
   for (const vh of config.virtualHosts) virtualHosts.set(vh.name, { vh, routes: buildRouteTable(vh.routes) });
   const backends = new Map<string, BackendRuntime>();
@@ -73,7 +76,16 @@ export function buildSnapshot(config: ProxyConfig, registry: BackendRegistry, jw
   for (const l of config.listeners) {
     if (l.kind === "inbound") inbound.set(l.name, registry.runtime(inboundBackend(config, l), config.node));
   }
-  return { config, hosts: buildHostTable(config.virtualHosts), virtualHosts, backends, inbound, security: buildSecurity(config, jwtKeys), identity };
+  return {
+    config,
+    hosts: buildHostTable(config.virtualHosts),
+    virtualHosts,
+    backends,
+    inbound,
+    security: buildSecurity(config, jwtKeys),
+    rateLimits: rateLimits?.build(config) ?? new Map(),
+    identity,
+  };
 }
 
 /** Names of every backend a snapshot uses (for pruning shared state). */

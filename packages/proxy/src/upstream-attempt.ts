@@ -35,6 +35,8 @@ export interface AttemptOptions {
   /** Time allowed for response headers (per-try timeout capped by the request deadline). */
   headersTimeoutMs: number | undefined;
   idleTimeoutMs: number;
+  /** Called once the attempt has a connection (HTTP/1.1: a socket from the pool; HTTP/2: a stream). */
+  onAssigned?: (() => void) | undefined;
 }
 
 /** An upstream response, the same shape for HTTP/1.1 and HTTP/2. */
@@ -148,6 +150,7 @@ function sendH1(opts: AttemptOptions, abort: Cancel): Promise<AttemptResult> {
     else abort.onCancel(onAbort);
 
     req.on("socket", (socket) => {
+      opts.onAssigned?.();
       if (!socket.connecting) {
         connected = true;
         return;
@@ -253,6 +256,8 @@ function sendH2(opts: AttemptOptions, pool: H2SessionPool, abort: Cancel): Promi
       return;
     }
     streamRef.current = s;
+    s.once("close", pool.opened(session, opts.address, opts.port));
+    opts.onAssigned?.();
     s.setTimeout(opts.idleTimeoutMs, () => {
       if (!settled) fail("timeout", `idle for ${opts.idleTimeoutMs} ms`);
       else s.destroy(new Error(`idle for ${opts.idleTimeoutMs} ms`));

@@ -170,6 +170,12 @@ export function config(parts: { version?: string; virtualHosts?: VirtualHostInpu
 export class Stack {
   private readonly closers: (() => Promise<void>)[] = [];
 
+  async controlled(name: string): Promise<Upstream & { control: UpstreamControl }> {
+    const u = await startControlledUpstream(name);
+    this.closers.push(() => u.close());
+    return u;
+  }
+
   async upstream(name: string, handler?: UpstreamHandler): Promise<Upstream> {
     const u = await startUpstream(name, handler);
     this.closers.push(() => u.close());
@@ -208,4 +214,75 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** What a controlled upstream does with the next requests; change it at any time. */
+export interface UpstreamControl {
+  /** Status of normal answers (e.g. 503 to make it fail). */
+  status: number;
+  /** Delay before answering. */
+  delayMs: number;
+  /** Hold requests without answering until `release()`. */
+  stall: boolean;
+  /** What GET /healthz answers: 200 when true, 503 when false. */
+  healthy: boolean;
+  /** Answers every stalled request (200) and stops stalling. */
+  release(): void;
+  /** Requests currently held. */
+  readonly held: number;
+}
+
+/** An upstream that can be told to fail, stall or slow down (and to fail its health check). */
+export async function startControlledUpstream(name: string): Promise<Upstream & { control: UpstreamControl }> {
+  const held: ServerResponse[] = [];
+  const control: UpstreamControl = {
+    status: 200,
+    delayMs: 0,
+    stall: false,
+    healthy: true,
+    release() {
+      control.stall = false;
+      for (const res of held.splice(0)) {
+        res.writeHead(200, { "x-upstream": name });
+        res.end("released");
+      }
+    },
+    get held() {
+      return held.length;
+    },
+  };
+  const up = await startUpstream(name, (req, res) => {
+    if (req.url === "/healthz") {
+      res.writeHead(control.healthy ? 200 : 503);
+      res.end();
+      return;
+    }
+    if (control.stall) {
+      held.push(res);
+      return;
+    }
+    const answer = () => {
+      res.writeHead(control.status, { "x-upstream": name });
+      res.end(control.status < 400 ? "ok" : "failed");
+    };
+    if (control.delayMs > 0) setTimeout(answer, control.delayMs);
+    else answer();
+  });
+  const close = up.close;
+  return Object.assign(up, {
+    control,
+    close: async () => {
+      control.release();
+      await close();
+    },
+  });
+}
+
+/** Polls `predicate` every 10 ms until it holds or `timeoutMs` passes (then throws `message`). */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, message: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -49,16 +49,6 @@ describe("unsupported fields", () => {
   const cases: [string, Resource][] = [
     ["spec.loadBalancer.ringHash.hashOn[type=Cookie]", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, loadBalancer: { algorithm: "RING_HASH", ringHash: { hashOn: { type: "Cookie", cookie: { name: "s" } } } } })],
     ["spec.loadBalancer.locality.failover", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, loadBalancer: { locality: { failover: [{ from: "eu", to: ["us"] }] } } })],
-    ["spec.loadBalancer.slowStart", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, loadBalancer: { slowStart: { window: "10s" } } })],
-    ["spec.circuitBreaker", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, circuitBreaker: {} })],
-    ["spec.outlierDetection", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, outlierDetection: {} })],
-    ["spec.connectionPool.maxRequestsPerConnection", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, connectionPool: { maxRequestsPerConnection: 1 } })],
-    ["spec.connectionPool.idleTimeout", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, connectionPool: { idleTimeout: "1s" } })],
-    ["spec.connectionPool.http2MaxConcurrentStreams", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, connectionPool: { http2MaxConcurrentStreams: 1 } })],
-    ["spec.rateLimits", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, rateLimits: { local: [{ name: "l", key: { type: "Route" }, tokenBucket: { requests: 1, per: "1s" } }] } })],
-    ["spec.healthChecks", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, healthChecks: [{ type: "TCP" }] })],
-    ["spec.rules[].filters[type=RequestMirror]", make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: "reviews" } } }], backendRefs: [{ name: "reviews" }] }] })],
-    ["spec.rules[].filters[type=FaultInjection]", make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ filters: [{ type: "FaultInjection", faultInjection: { delay: { fixedDelay: "1s" } } }], backendRefs: [{ name: "reviews" }] }] })],
     ["spec.tls[mode=MUTUAL]", make("ExternalService", "e", { hosts: ["api.example.com"], ports: [{ number: 80, protocol: "HTTP" }], tls: { mode: "MUTUAL", clientCertificateRef: { name: "c" } } })],
     ["spec.tls.verifyHostname=false", make("ExternalService", "e", { hosts: ["api.example.com"], ports: [{ number: 80, protocol: "HTTP" }], tls: { mode: "SIMPLE", verifyHostname: false } })],
     ["spec.hosts[*.wildcard]", make("ExternalService", "e", { hosts: ["*.example.com"], ports: [{ number: 80, protocol: "HTTP" }] })],
@@ -78,6 +68,12 @@ describe("unsupported fields", () => {
 
   it("finds nothing in a route and policy using only supported fields", () => {
     expect(findUnsupportedFields(make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, loadBalancer: { algorithm: "ROUND_ROBIN" }, timeouts: { connect: "1s" }, retries: { attempts: 2 } }))).toEqual([]);
+    // Issue 8: the resilience fields are supported now.
+    expect(
+      findUnsupportedFields(
+        make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, circuitBreaker: {}, outlierDetection: {}, connectionPool: { maxRequestsPerConnection: 1 }, healthChecks: [{ type: "TCP" }], loadBalancer: { slowStart: { window: "10s" } } }),
+      ),
+    ).toEqual([]);
     expect(findUnsupportedFields(make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ backendRefs: [{ name: "reviews" }] }] }))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
 // gives the same config, byte for byte, and the same version.
 import { type ValidationIssue, issuesFromZod } from "../common/issues.ts";
 import type { ExternalService } from "../external-service/external-service.schema.ts";
-import type { BackendRef as RouteBackendRef, RouteRule as SourceRule } from "../http-route/http-route.schema.ts";
+import { GRPC_STATUS_CODES, type BackendRef as RouteBackendRef, type RouteRule as SourceRule } from "../http-route/http-route.schema.ts";
+import type { TrafficPolicy } from "../traffic-policy/traffic-policy.schema.ts";
 import type { Mesh } from "../mesh/mesh.schema.ts";
 import {
   type Backend,
@@ -13,6 +14,7 @@ import {
   type Listener,
   type ProxyConfig,
   ProxyConfigSchema,
+  type RateLimitKey,
   type RouteFilter,
   type RouteMatch,
   type RouteRule,
@@ -22,7 +24,7 @@ import { type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } f
 import { type CompileInput, type CompileInputRaw, CompileInputSchema, type ResourceEntry } from "./compile-input.ts";
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
 import { type CompileDiagnostic, DiagnosticSink, compareText } from "./diagnostics.ts";
-import { type EffectivePolicy, type MappedRetry, type PolicyEntry, PolicyResolver, mapRetry, pointsPerWeight, proxyMs, sameConfig } from "./policy-mapping.ts";
+import { type EffectivePolicy, type MappedRetry, type Origin, type PolicyEntry, PolicyResolver, mapRetry, pointsPerWeight, proxyMs, sameConfig } from "./policy-mapping.ts";
 import { type MeshService, type ServicePort, endpointPort, indexCatalog, isHttpFamily, serviceKey } from "./service-catalog.ts";
 import { findUnsupportedFields } from "./unsupported-fields.ts";
 
@@ -44,7 +46,7 @@ export class CompileInputError extends Error {
 }
 
 /** Bumped when the compiler's output changes for the same input, so versions change too. */
-export const COMPILER_REVISION = 1;
+export const COMPILER_REVISION = 2;
 
 const EPOCH = "1970-01-01T00:00:00.000Z";
 /** Short names and the Kubernetes DNS forms a service is reached by. */
@@ -66,6 +68,9 @@ export function compileProxyConfig(raw: CompileInputRaw): CompileResult {
   if (!parsed.ok) throw new CompileInputError(parsed.issues);
   return new Compilation(parsed.input).run();
 }
+
+type MirrorSpec = Extract<NonNullable<SourceRule["filters"]>[number], { type: "RequestMirror" }>["requestMirror"];
+type SourceRateLimitKey = NonNullable<NonNullable<TrafficPolicy["spec"]["rateLimits"]>["local"]>[number]["key"];
 
 /** A resource with its key and creation time (ms). */
 interface Indexed<K extends Resource["kind"]> {
@@ -104,6 +109,7 @@ class Compilation {
     for (const es of this.byKind.ExternalService) this.compileExternalService(es);
     const listeners = this.compileListeners();
     this.reportPolicies();
+    const rateLimits = this.compileRateLimits(listeners);
 
     const draft = {
       version: "pending",
@@ -118,6 +124,7 @@ class Compilation {
       backends: [...this.backends.values()].sort((a, b) => compareText(a.name, b.name)),
       ...(this.input.options.limits ? { limits: this.input.options.limits } : {}),
       ...(this.input.options.telemetry ? { telemetry: this.input.options.telemetry } : {}),
+      ...(rateLimits ? { rateLimits } : {}),
     };
     const result = ProxyConfigSchema.safeParse(draft);
     if (!result.success) {
@@ -231,7 +238,9 @@ class Compilation {
     const out: RouteRule = {
       ...(rule.name !== undefined ? { name: rule.name } : {}),
       matches: (rule.matches?.length ?? 0) > 0 ? (rule.matches ?? []).map(mapMatch) : [matchAll()],
-      filters: (rule.filters ?? []).flatMap((f) => mapFilter(f)),
+      filters: (rule.filters ?? []).flatMap((f, i) =>
+        f.type === "RequestMirror" ? this.mapMirror(f.requestMirror, `${path}.filters[${i}].requestMirror`, route, parent, port) : mapFilter(f, { sink: this.sink, resource: route.key, path: `${path}.filters[${i}]` }),
+      ),
       backendRefs: refs.map((r) => r.ref),
       timeouts: { grpcTimeoutOffsetMs: 5 },
     };
@@ -265,6 +274,12 @@ class Compilation {
     const perTry = ruleRetry?.perTryMs ?? backendRequest;
     if (perTry !== undefined) withDefaults.timeouts.perTryMs = perTry;
     return withDefaults;
+  }
+
+  /** A RequestMirror: the shadow backend is resolved like a backendRef (and is created if no rule sends to it). */
+  private mapMirror(m: MirrorSpec, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, port: ServicePort): RouteFilter[] {
+    const { ref } = this.resolveBackendRef({ ...m.backendRef, weight: 1 }, `${path}.backendRef`, route, parent, port);
+    return [{ type: "RequestMirror", requestMirror: { backend: ref.backend, percent: m.percent, maxInFlight: 64, timeoutMs: 10_000 } }];
   }
 
   private resolveBackendRef(
@@ -469,6 +484,82 @@ class Compilation {
     return listeners;
   }
 
+  // -------------------------------------------------------------- rate limits
+
+  /**
+   * TrafficPolicy rate limits are enforced by the destination's own proxies:
+   * the ones that apply to this workload's service go on its inbound listeners.
+   */
+  private compileRateLimits(listeners: readonly Listener[]): ProxyConfig["rateLimits"] | undefined {
+    const { workload } = this.input;
+    const app = workload.appPorts[0];
+    if (!app || !listeners.some((l) => l.kind === "inbound")) return undefined;
+    const policy = this.policies.resolve({ service: workload.service, namespace: workload.namespace, port: app.port, ...(workload.version !== undefined ? { version: workload.version } : {}) });
+    const rl = policy.rateLimits;
+    if (!rl) return undefined;
+    const at = (path: string) => ({ sink: this.sink, resource: rl.key, path: `spec.rateLimits.${path}` });
+    const local: NonNullable<ProxyConfig["rateLimits"]>["local"] = [];
+    (rl.spec.local ?? []).forEach((l, i) => {
+      const key = this.rateLimitKey(l.key, `local[${i}].key`, rl.key);
+      if (!key) return;
+      local.push({ name: l.name, key, tokensPerFill: l.tokenBucket.requests, fillIntervalMs: proxyMs(l.tokenBucket.per, at(`local[${i}].tokenBucket.per`)) ?? 1000, burst: l.tokenBucket.burst ?? l.tokenBucket.requests });
+    });
+    let global: NonNullable<ProxyConfig["rateLimits"]>["global"];
+    const g = rl.spec.global;
+    if (g) {
+      const limits = g.limits.flatMap((l, i) => {
+        const key = this.rateLimitKey(l.key, `global.limits[${i}].key`, rl.key);
+        return key ? [{ name: l.name, key, requests: l.requests, windowMs: UNIT_MS[l.unit] }] : [];
+      });
+      if (limits.length > 0)
+        global = {
+          redis: { address: g.redis.address, tls: g.redis.tls },
+          domain: `${workload.namespace}/${workload.service}`,
+          keyPrefix: "weft:rl:",
+          failOpen: g.failOpen,
+          timeoutMs: proxyMs(g.timeout, at("global.timeout")) ?? 20,
+          limits,
+        };
+    }
+    if (local.length === 0 && !global) return undefined;
+    return { local, ...(global ? { global } : {}) };
+  }
+
+  /** A rate-limit key in proxy terms; a Route key becomes the matches of the routes (rules) it names. */
+  private rateLimitKey(key: SourceRateLimitKey, path: string, resource: string): RateLimitKey | undefined {
+    switch (key.type) {
+      case "Header":
+        return { type: "header", name: key.header };
+      case "SourceIdentity":
+        return { type: "source-identity", ...(key.identities ? { identities: [...key.identities] } : {}) };
+      case "Route": {
+        const { workload } = this.input;
+        const self = this.services.get(serviceKey(workload.service, workload.namespace));
+        const routes = self?.primary ? this.routesFor(self, self.primary).filter((r) => r.namespace === workload.namespace) : [];
+        const rules = routes.flatMap((r) =>
+          key.route && r.resource.metadata.name !== key.route.name
+            ? []
+            : r.resource.spec.rules.flatMap((rule, i) =>
+                key.route?.rule !== undefined && rule.name !== key.route.rule
+                  ? []
+                  : [{ id: `${r.namespace}/${r.resource.metadata.name}/${rule.name ?? `rule-${i}`}`, matches: (rule.matches?.length ?? 0) > 0 ? (rule.matches ?? []).map(mapMatch) : [matchAll()] }],
+              ),
+        );
+        if (rules.length === 0) {
+          this.sink.add({
+            severity: "warning",
+            code: "unknown_route",
+            resource,
+            path: `spec.rateLimits.${path}.route`,
+            message: key.route ? `no HTTPRoute ${key.route.name}${key.route.rule ? ` rule ${key.route.rule}` : ""} is attached to ${workload.namespace}/${workload.service}; the limit is not applied` : `no HTTPRoute is attached to ${workload.namespace}/${workload.service}; the limit is not applied`,
+          });
+          return undefined;
+        }
+        return { type: "route", rules };
+      }
+    }
+  }
+
   // -------------------------------------------------------------- diagnostics
 
   private reportUnsupported(resource: Resource, key: string): void {
@@ -534,8 +625,10 @@ function mapHeaderModifier(m: { set?: { name: string; value: string }[] | undefi
   return { set: m.set ?? [], add: m.add ?? [], remove: m.remove ?? [] };
 }
 
-/** Supported filters map one to one; RequestMirror and FaultInjection are reported as unsupported and left out. */
-function mapFilter(f: NonNullable<SourceRule["filters"]>[number]): RouteFilter[] {
+const UNIT_MS = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+/** Filters map one to one (RequestMirror is resolved by the compilation, it needs the catalog). */
+function mapFilter(f: NonNullable<SourceRule["filters"]>[number], at: Origin): RouteFilter[] {
   switch (f.type) {
     case "RequestHeaderModifier":
       return [{ type: "RequestHeaderModifier", requestHeaderModifier: mapHeaderModifier(f.requestHeaderModifier) }];
@@ -558,8 +651,23 @@ function mapFilter(f: NonNullable<SourceRule["filters"]>[number]): RouteFilter[]
         },
       ];
     }
+    case "FaultInjection": {
+      const fi = f.faultInjection;
+      const delayMs = fi.delay ? proxyMs(fi.delay.fixedDelay, { ...at, path: `${at.path}.faultInjection.delay.fixedDelay` }) : undefined;
+      if (fi.delay && delayMs === undefined)
+        at.sink.add({ severity: "info", code: "no_effect", resource: at.resource, path: `${at.path}.faultInjection.delay.fixedDelay`, message: "a zero delay delays nothing" });
+      const delay = fi.delay && delayMs !== undefined ? { fixedDelayMs: delayMs, percentage: fi.delay.percentage } : undefined;
+      const abort = fi.abort
+        ? {
+            ...(fi.abort.httpStatus !== undefined ? { httpStatus: fi.abort.httpStatus } : {}),
+            ...(fi.abort.grpcStatus !== undefined ? { grpcStatus: GRPC_STATUS_CODES[fi.abort.grpcStatus] } : {}),
+            percentage: fi.abort.percentage,
+          }
+        : undefined;
+      if (!delay && !abort) return [];
+      return [{ type: "FaultInjection", faultInjection: { ...(delay ? { delay } : {}), ...(abort ? { abort } : {}), headers: (fi.headers ?? []).map((h) => ({ type: h.type, name: h.name, value: h.value })) } }];
+    }
     case "RequestMirror":
-    case "FaultInjection":
       return [];
   }
 }
@@ -594,6 +702,11 @@ function backendPolicy(policy: EffectivePolicy): Backend["policy"] {
     idleTimeoutMs: policy.idleTimeoutMs ?? 60_000,
     localityFailover: policy.localityFailover,
     retryBudget: { ratio: policy.retryBudget?.ratio ?? 0.2, minRetriesPerSecond: policy.retryBudget?.minRetriesPerSecond ?? 10, windowMs: 10_000 },
+    healthChecks: policy.healthChecks ?? [],
+    ...(policy.circuitBreaker ? { circuitBreaker: policy.circuitBreaker } : {}),
+    ...(policy.outlierDetection ? { outlierDetection: policy.outlierDetection } : {}),
+    ...(policy.connectionPool ? { connectionPool: policy.connectionPool } : {}),
+    ...(policy.slowStartWindowMs !== undefined ? { slowStartWindowMs: policy.slowStartWindowMs } : {}),
   };
 }
 

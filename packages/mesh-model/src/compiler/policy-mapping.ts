@@ -4,7 +4,7 @@ import { parseDuration } from "../common/duration.ts";
 import type { Retry } from "../common/retry.schema.ts";
 import type { Mesh } from "../mesh/mesh.schema.ts";
 import { MeshDefaultsSchema } from "../mesh/mesh.schema.ts";
-import type { HashOn, LoadBalancer, RetryPolicy } from "../proxy-config/proxy-config.schema.ts";
+import type { BackendPolicy, HashOn, LoadBalancer, RetryPolicy } from "../proxy-config/proxy-config.schema.ts";
 import type { LoadBalancingAlgorithm, TrafficPolicy } from "../traffic-policy/traffic-policy.schema.ts";
 import { canonicalJson } from "./config-hash.ts";
 import { type DiagnosticSink, compareText } from "./diagnostics.ts";
@@ -98,6 +98,13 @@ export interface EffectivePolicy {
   retryBudget?: { ratio: number; minRetriesPerSecond: number };
   requestTimeoutMs?: number;
   retry?: MappedRetry;
+  circuitBreaker?: BackendPolicy["circuitBreaker"];
+  outlierDetection?: BackendPolicy["outlierDetection"];
+  healthChecks?: BackendPolicy["healthChecks"];
+  connectionPool?: BackendPolicy["connectionPool"];
+  slowStartWindowMs?: number;
+  /** Enforced by the destination's own proxies (its inbound listeners), not by callers. */
+  rateLimits?: { spec: NonNullable<TrafficPolicy["spec"]["rateLimits"]>; key: string };
 }
 
 /** A TrafficPolicy with what the compiler needs to order it. */
@@ -200,7 +207,25 @@ export class PolicyResolver {
         into.loadBalancer.minimumRingSize = lb.ringHash.minimumRingSize;
       }
       if (lb.locality) into.localityFailover = lb.locality.enabled;
+      if (lb.slowStart) into.slowStartWindowMs = proxyMs(lb.slowStart.window, at("loadBalancer.slowStart.window")) ?? 1;
+      else delete into.slowStartWindowMs;
     }
+    if (spec.circuitBreaker) into.circuitBreaker = { ...spec.circuitBreaker };
+    if (spec.outlierDetection) into.outlierDetection = mapOutlierDetection(spec.outlierDetection, at("outlierDetection"));
+    if (spec.connectionPool) {
+      const p = spec.connectionPool;
+      const pool: NonNullable<BackendPolicy["connectionPool"]> = {};
+      if (p.maxRequestsPerConnection !== undefined) pool.maxRequestsPerConnection = p.maxRequestsPerConnection;
+      if (p.http2MaxConcurrentStreams !== undefined) pool.http2MaxConcurrentStreams = p.http2MaxConcurrentStreams;
+      if (p.idleTimeout !== undefined) {
+        const ms = proxyMs(p.idleTimeout, at("connectionPool.idleTimeout"));
+        if (ms === undefined) this.sink.add({ severity: "warning", code: "unsupported_value", resource: entry.key, path: "spec.connectionPool.idleTimeout", message: "the proxy cannot keep pooled connections forever; its default free-socket timeout (4s) is kept" });
+        else pool.idleTimeoutMs = ms;
+      }
+      into.connectionPool = pool;
+    }
+    if (spec.healthChecks) into.healthChecks = spec.healthChecks.map((h, i) => mapHealthCheck(h, at(`healthChecks[${i}]`)));
+    if (spec.rateLimits) into.rateLimits = { spec: spec.rateLimits, key: entry.key };
     if (spec.timeouts) {
       const t = spec.timeouts;
       if (t.connect !== undefined) {
@@ -235,4 +260,41 @@ export function pointsPerWeight(minimumRingSize: number, totalWeight: number): n
 /** True when two values are the same configuration. */
 export function sameConfig(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
+}
+
+type SourceOutlier = NonNullable<TrafficPolicy["spec"]["outlierDetection"]>;
+type SourceHealthCheck = NonNullable<TrafficPolicy["spec"]["healthChecks"]>[number];
+
+/** Outlier detection in the proxy's terms (milliseconds). */
+export function mapOutlierDetection(o: SourceOutlier, at: Origin): NonNullable<BackendPolicy["outlierDetection"]> {
+  const base = proxyMs(o.baseEjectionTime, { ...at, path: `${at.path}.baseEjectionTime` }) ?? 1;
+  return {
+    consecutive5xx: Math.min(1000, o.consecutive5xx),
+    ...(o.consecutiveGatewayErrors !== undefined ? { consecutiveGatewayErrors: Math.min(1000, o.consecutiveGatewayErrors) } : {}),
+    intervalMs: proxyMs(o.interval, { ...at, path: `${at.path}.interval` }) ?? 1,
+    baseEjectionTimeMs: base,
+    maxEjectionTimeMs: Math.max(base, proxyMs(o.maxEjectionTime, { ...at, path: `${at.path}.maxEjectionTime` }) ?? base),
+    maxEjectionPercent: o.maxEjectionPercent,
+    alwaysKeepOne: true,
+    ...(o.successRate ? { successRate: { minimumHosts: Math.min(10_000, o.successRate.minimumHosts), requestVolume: Math.min(1_000_000, o.successRate.requestVolume), stdevFactor: Math.min(100, o.successRate.stdevFactor) } } : {}),
+  };
+}
+
+/** An active health check in the proxy's terms. */
+export function mapHealthCheck(h: SourceHealthCheck, at: Origin): BackendPolicy["healthChecks"][number] {
+  const common = {
+    intervalMs: proxyMs(h.interval, { ...at, path: `${at.path}.interval` }) ?? 10_000,
+    timeoutMs: proxyMs(h.timeout, { ...at, path: `${at.path}.timeout` }) ?? 1000,
+    healthyThreshold: h.healthyThreshold,
+    unhealthyThreshold: h.unhealthyThreshold,
+    ...(h.port !== undefined ? { port: h.port } : {}),
+  };
+  switch (h.type) {
+    case "HTTP":
+      return { type: "http", ...common, path: h.http.path, ...(h.http.host !== undefined ? { host: h.http.host } : {}), expectedStatuses: [...h.http.expectedStatuses] };
+    case "TCP":
+      return { type: "tcp", ...common };
+    case "GRPC":
+      return { type: "grpc", ...common, service: h.grpc?.service ?? "" };
+  }
 }

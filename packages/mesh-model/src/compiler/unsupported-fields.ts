@@ -38,67 +38,7 @@ const RULES: readonly AnyRule[] = [
     reason: "ProxyConfig localities have zone and cluster but no region, so region-to-region failover order cannot be expressed; the proxy fails over zone → cluster → rest",
     find: (p) => when((p.spec.loadBalancer?.locality?.failover?.length ?? 0) > 0, "spec.loadBalancer.locality.failover"),
   },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.loadBalancer.slowStart",
-    reason: "ProxyConfig has no slow-start setting on backends or endpoints",
-    find: (p) => when(p.spec.loadBalancer?.slowStart !== undefined, "spec.loadBalancer.slowStart"),
-  },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.circuitBreaker",
-    reason: "ProxyConfig has no circuit breaker (its maxConnectionsPerEndpoint queues per endpoint instead of failing fast per backend); needs BackendPolicy.circuitBreaker (issue 8)",
-    find: (p) => when(p.spec.circuitBreaker !== undefined, "spec.circuitBreaker"),
-  },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.outlierDetection",
-    reason: "ProxyConfig has no passive health checking (ejection); needs BackendPolicy.outlierDetection (issue 8)",
-    find: (p) => when(p.spec.outlierDetection !== undefined, "spec.outlierDetection"),
-  },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.connectionPool.maxRequestsPerConnection",
-    reason: "ProxyConfig has no per-connection request cap",
-    find: (p) => when(p.spec.connectionPool?.maxRequestsPerConnection !== undefined, "spec.connectionPool.maxRequestsPerConnection"),
-  },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.connectionPool.idleTimeout",
-    reason: "ProxyConfig has no idle timeout for pooled connections (idleTimeoutMs is a per-stream inactivity timeout, set by spec.timeouts.idle)",
-    find: (p) => when(p.spec.connectionPool?.idleTimeout !== undefined, "spec.connectionPool.idleTimeout"),
-  },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.connectionPool.http2MaxConcurrentStreams",
-    reason: "ProxyConfig has no HTTP/2 concurrent-stream cap for upstream sessions",
-    find: (p) => when(p.spec.connectionPool?.http2MaxConcurrentStreams !== undefined, "spec.connectionPool.http2MaxConcurrentStreams"),
-  },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.rateLimits",
-    reason: "ProxyConfig has no local or global rate limits (and no Redis client settings); needs route/backend rate-limit fields (issue 8)",
-    find: (p) => when(p.spec.rateLimits !== undefined, "spec.rateLimits"),
-  },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.healthChecks",
-    reason: "ProxyConfig has no active health checks; until the proxy runs them, the agent must run them and report endpoints as not ready in the catalog",
-    find: (p) => when((p.spec.healthChecks?.length ?? 0) > 0, "spec.healthChecks"),
-  },
   // --------------------------------------------------------------- HTTPRoute
-  {
-    kind: "HTTPRoute",
-    field: "spec.rules[].filters[type=RequestMirror]",
-    reason: "ProxyConfig route filters have no RequestMirror (shadow backend, percentage); needs a mirror filter (issue 8)",
-    find: (r) => filterPaths(r, "RequestMirror"),
-  },
-  {
-    kind: "HTTPRoute",
-    field: "spec.rules[].filters[type=FaultInjection]",
-    reason: "ProxyConfig route filters have no FaultInjection (delay, abort); needs a fault filter (issue 8)",
-    find: (r) => filterPaths(r, "FaultInjection"),
-  },
   // --------------------------------------------------------- ExternalService
   {
     kind: "ExternalService",
@@ -145,10 +85,6 @@ const RULES: readonly AnyRule[] = [
     find: () => ["spec"],
   },
 ];
-
-function filterPaths(route: ResourceOfKind<"HTTPRoute">, type: string): string[] {
-  return route.spec.rules.flatMap((rule, r) => (rule.filters ?? []).flatMap((f, i) => when(f.type === type, `spec.rules[${r}].filters[${i}]`)));
-}
 
 /** Every field the compiler cannot express in a ProxyConfig, with the reason. */
 export const UNSUPPORTED_FIELDS: readonly UnsupportedField[] = RULES.map(({ kind, field, reason }) => ({ kind, field, reason }));

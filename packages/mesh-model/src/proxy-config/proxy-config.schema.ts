@@ -270,6 +270,50 @@ export const RedirectStatusSchema = z
   .union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)])
   .describe("Redirect status code.");
 
+const PercentSchema = z.number().min(0).max(100).describe("Percentage of requests (0 to 100).");
+
+export const FaultInjectionSchema = z
+  .object({
+    delay: z
+      .object({
+        fixedDelayMs: DurationMsSchema.describe("Delay before the request is forwarded."),
+        percentage: PercentSchema.default(100),
+      })
+      .optional()
+      .describe("Delay a share of the requests (flag DI)."),
+    abort: z
+      .object({
+        httpStatus: z.number().int().min(200).max(599).optional().describe("Status answered to HTTP requests (and mapped to a gRPC status for gRPC calls when grpcStatus is absent)."),
+        grpcStatus: z.number().int().min(1).max(16).optional().describe("gRPC status answered (trailers-only) to gRPC calls."),
+        percentage: PercentSchema.default(100),
+      })
+      .refine((a) => a.httpStatus !== undefined || a.grpcStatus !== undefined, "set httpStatus, grpcStatus or both")
+      .optional()
+      .describe("Answer a share of the requests with an error instead of forwarding them (flag FI)."),
+    headers: z.array(HeaderMatchSchema).max(16).default([]).describe("Only requests carrying all these headers are faulted; every request when empty."),
+  })
+  .refine((f) => f.delay !== undefined || f.abort !== undefined, "set delay, abort or both")
+  .describe("Fault injection: the delay is applied first, then the abort; each is drawn independently.");
+export type FaultInjection = z.infer<typeof FaultInjectionSchema>;
+
+export const RequestMirrorSchema = z
+  .object({
+    backend: z.string().min(1).describe("Name of an entry in `backends`: the shadow."),
+    percent: PercentSchema.default(100),
+    maxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(64)
+      .describe("Mirrored requests in flight at once; above it copies are dropped (counted), so a slow shadow never holds memory or sockets without bound."),
+    timeoutMs: DurationMsSchema.default(10_000).describe("A copy still unanswered after this long is abandoned."),
+  })
+  .describe(
+    "Mirroring: fire-and-forget copies with `x-weft-mirror: 1` and the Host suffixed `-shadow`; request bodies larger than limits.retryBufferBytes are not mirrored.",
+  );
+export type RequestMirror = z.infer<typeof RequestMirrorSchema>;
+
 export const RouteFilterSchema = z
   .discriminatedUnion("type", [
     z.object({
@@ -300,6 +344,14 @@ export const RouteFilterSchema = z
           statusCode: RedirectStatusSchema.default(302),
         })
         .describe("Redirect settings."),
+    }),
+    z.object({
+      type: z.literal("FaultInjection").describe("Delay and/or abort a share of the requests (resilience testing)."),
+      faultInjection: FaultInjectionSchema,
+    }),
+    z.object({
+      type: z.literal("RequestMirror").describe("Send a copy of a share of the requests to a shadow backend; its responses are discarded."),
+      requestMirror: RequestMirrorSchema,
     }),
   ])
   .describe("A filter applied to requests that match the rule.");
@@ -469,6 +521,79 @@ export const RetryBudgetSchema = z
   .describe("Retry budget that stops retry storms.");
 export type RetryBudget = z.infer<typeof RetryBudgetSchema>;
 
+/** Circuit-breaker thresholds when a backend has none (Envoy's defaults). */
+export const DEFAULT_CIRCUIT_BREAKER = { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 } as const;
+
+export const CircuitBreakerSchema = z
+  .object({
+    maxConnections: z.number().int().min(1).max(1_000_000).default(DEFAULT_CIRCUIT_BREAKER.maxConnections).describe("Connections to all endpoints of the backend at once; requests wait for a free one (pending) above it."),
+    maxPendingRequests: z.number().int().min(1).max(1_000_000).default(DEFAULT_CIRCUIT_BREAKER.maxPendingRequests).describe("Requests waiting for a connection; above it 503 UO."),
+    maxRequests: z.number().int().min(1).max(1_000_000).default(DEFAULT_CIRCUIT_BREAKER.maxRequests).describe("Requests in flight to the backend; above it 503 UO."),
+    maxRetries: z.number().int().min(0).max(1_000_000).default(DEFAULT_CIRCUIT_BREAKER.maxRetries).describe("Retries in flight to the backend; above it the request is not retried (flag URX)."),
+  })
+  .describe("Circuit breaker of one backend, per proxy.");
+export type CircuitBreaker = z.infer<typeof CircuitBreakerSchema>;
+
+export const OutlierDetectionSchema = z
+  .object({
+    consecutive5xx: z.number().int().min(1).max(1000).default(5).describe("Eject after this many consecutive 5xx answers or local failures (connect failure, reset, timeout)."),
+    consecutiveGatewayErrors: z.number().int().min(1).max(1000).optional().describe("Eject after this many consecutive 502/503/504 answers or local failures; off when absent."),
+    intervalMs: DurationMsSchema.default(10_000).describe("How often success rates are judged and ejection multipliers decay."),
+    baseEjectionTimeMs: DurationMsSchema.default(30_000).describe("Ejection time = this × number of ejections of the endpoint (capped)."),
+    maxEjectionTimeMs: DurationMsSchema.default(300_000).describe("Longest ejection."),
+    maxEjectionPercent: z.number().min(0).max(100).default(10).describe("Largest share of the endpoints ejected at once; at least one endpoint may be ejected when above 0."),
+    alwaysKeepOne: z.boolean().default(true).describe("Never eject the last endpoint that is not ejected."),
+    successRate: z
+      .object({
+        minimumHosts: z.number().int().min(1).max(10_000).default(5).describe("Endpoints with requestVolume requests in the interval needed to judge any."),
+        requestVolume: z.number().int().min(1).max(1_000_000).default(100).describe("Requests an endpoint needs in the interval to be judged."),
+        stdevFactor: z.number().positive().max(100).default(1.9).describe("Eject below mean − stdevFactor × standard deviation of the success rates."),
+      })
+      .optional()
+      .describe("Success-rate ejection, judged every interval; off when absent."),
+  })
+  .refine((o) => o.maxEjectionTimeMs >= o.baseEjectionTimeMs, { message: "maxEjectionTimeMs must not be shorter than baseEjectionTimeMs", path: ["maxEjectionTimeMs"] })
+  .describe("Passive health checking: endpoints that keep failing are ejected from load balancing for a while.");
+export type OutlierDetection = z.infer<typeof OutlierDetectionSchema>;
+
+const healthCheckCommon = {
+  intervalMs: DurationMsSchema.default(10_000).describe("Time between checks of one endpoint."),
+  timeoutMs: DurationMsSchema.default(1000).describe("A check not done within this counts as a failure."),
+  healthyThreshold: z.number().int().min(1).max(100).default(2).describe("Consecutive successes before a failing endpoint is used again."),
+  unhealthyThreshold: z.number().int().min(1).max(100).default(3).describe("Consecutive failures before an endpoint is taken out."),
+  port: PortSchema.min(1).optional().describe("Port to check; the endpoint's port when absent."),
+};
+
+export const HealthCheckSchema = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("http").describe("HTTP/1.1 GET; healthy when the status is expected."),
+      ...healthCheckCommon,
+      path: z.string().startsWith("/").max(1024).describe("Path requested."),
+      host: z.string().min(1).max(253).optional().describe("Host header; the backend's service name when absent."),
+      expectedStatuses: z.array(z.number().int().min(100).max(599)).min(1).default([200]).describe("Statuses that count as healthy."),
+    }),
+    z.object({ type: z.literal("tcp").describe("A TCP connect; healthy when it connects."), ...healthCheckCommon }),
+    z.object({
+      type: z.literal("grpc").describe("grpc.health.v1.Health/Check over HTTP/2 (h2c, or h2 with the backend's TLS); healthy when SERVING."),
+      ...healthCheckCommon,
+      service: z.string().max(1024).default("").describe("Service name asked about; empty asks about the whole server."),
+      authority: z.string().min(1).max(253).optional().describe(":authority of the check; the backend's service name when absent."),
+    }),
+  ])
+  .refine((h) => h.timeoutMs <= h.intervalMs, { message: "timeoutMs must not be longer than intervalMs", path: ["timeoutMs"] })
+  .describe("An active health check of each endpoint of a backend, run by the proxy.");
+export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+
+export const ConnectionPoolSchema = z
+  .object({
+    maxRequestsPerConnection: z.number().int().min(1).max(1_000_000).optional().describe("Close a connection (HTTP/1.1) or session (HTTP/2) after this many requests."),
+    idleTimeoutMs: DurationMsSchema.optional().describe("Close a pooled connection idle this long (HTTP/1.1 free sockets, HTTP/2 sessions without streams)."),
+    http2MaxConcurrentStreams: z.number().int().min(1).max(1_000_000).optional().describe("Streams on one HTTP/2 session; above it another session to the endpoint is opened."),
+  })
+  .describe("Connection reuse of a backend's pool.");
+export type ConnectionPool = z.infer<typeof ConnectionPoolSchema>;
+
 export const BackendPolicySchema = z
   .object({
     connectTimeoutMs: DurationMsSchema.default(1000).describe("Time allowed to open a connection; exceeding it is a connect failure (UF)."),
@@ -476,6 +601,11 @@ export const BackendPolicySchema = z
     maxConnectionsPerEndpoint: z.number().int().min(1).max(100_000).optional().describe("Connection cap per endpoint; requests queue above it."),
     localityFailover: z.boolean().default(true).describe("Prefer same zone, then same cluster, then the rest, failing over when a level has no healthy endpoint."),
     retryBudget: RetryBudgetSchema.prefault({}),
+    circuitBreaker: CircuitBreakerSchema.optional().describe(`Fail fast (503, flag UO) above these limits; ${JSON.stringify(DEFAULT_CIRCUIT_BREAKER)} when absent.`),
+    outlierDetection: OutlierDetectionSchema.optional().describe("Passive health checking; off when absent."),
+    healthChecks: z.array(HealthCheckSchema).max(4).default([]).describe("Active health checks run by this proxy; an endpoint receives requests only while every check passes."),
+    connectionPool: ConnectionPoolSchema.optional().describe("Connection reuse settings; Node defaults (and FREE_SOCKET_TIMEOUT) when absent."),
+    slowStartWindowMs: DurationMsSchema.optional().describe("A new endpoint's weight ramps up linearly from 10% to 100% over this window."),
   })
   .describe("Per-backend connection and traffic policy.");
 export type BackendPolicy = z.infer<typeof BackendPolicySchema>;
@@ -541,6 +671,79 @@ export const TelemetrySchema = z
   .describe("Access logs and tracing.");
 export type Telemetry = z.infer<typeof TelemetrySchema>;
 
+// -------------------------------------------------------------- rate limits
+
+export const RateLimitKeySchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("all").describe("One bucket for every request.") }),
+    z.object({
+      type: z.literal("route").describe("One bucket per route rule: the first entry of `rules` whose matches hold names it; other requests are not limited."),
+      rules: z
+        .array(
+          z.object({
+            id: z.string().min(1).max(512).describe("Bucket id, e.g. `shop/reviews/rule-0` (the HTTPRoute and rule it came from)."),
+            matches: z.array(RouteMatchSchema).min(1).max(64).describe("The rule's matches (any one)."),
+          }),
+        )
+        .min(1)
+        .max(256)
+        .describe("Route rules in precedence order."),
+    }),
+    z.object({
+      type: z.literal("source-identity").describe("One bucket per caller SPIFFE ID (`unknown` for callers without mTLS)."),
+      identities: z.array(z.string().min(1).max(2048)).max(64).optional().describe("Only callers matching these patterns (`prefix*`, `*suffix`, exact) are limited; all when absent."),
+    }),
+    z.object({ type: z.literal("header").describe("One bucket per value of a request header; requests without it are not limited."), name: HeaderNameSchema }),
+  ])
+  .describe("What gets its own bucket.");
+export type RateLimitKey = z.infer<typeof RateLimitKeySchema>;
+
+export const LocalRateLimitSchema = z
+  .object({
+    name: z.string().min(1).max(253).describe("Name of the limit (metrics label)."),
+    key: RateLimitKeySchema,
+    tokensPerFill: z.number().int().min(1).max(1_000_000_000).describe("Tokens added every fillIntervalMs (added continuously): the sustained rate."),
+    fillIntervalMs: DurationMsSchema.describe("The refill interval."),
+    burst: z.number().int().min(1).max(1_000_000_000).describe("Bucket size: requests allowed at once after a quiet period."),
+  })
+  .refine((l) => l.burst >= l.tokensPerFill, { message: "burst must be at least tokensPerFill", path: ["burst"] })
+  .describe("A token bucket enforced by this proxy alone.");
+export type LocalRateLimit = z.infer<typeof LocalRateLimitSchema>;
+
+export const GlobalRateLimitSchema = z
+  .object({
+    name: z.string().min(1).max(253).describe("Name of the limit (metrics label and part of the Redis key)."),
+    key: RateLimitKeySchema,
+    requests: z.number().int().min(1).max(1_000_000_000).describe("Requests allowed per window across every proxy sharing `domain`."),
+    windowMs: DurationMsSchema.describe("Fixed window, counted in Redis from the window's first request."),
+  })
+  .describe("A limit shared by every proxy of the destination.");
+export type GlobalRateLimit = z.infer<typeof GlobalRateLimitSchema>;
+
+export const RateLimitsSchema = z
+  .object({
+    listeners: z.array(z.string().min(1)).optional().describe("Listeners (inbound or outbound) that enforce the limits; every inbound listener when absent."),
+    local: z.array(LocalRateLimitSchema).max(16).default([]).describe("Per-proxy token buckets."),
+    global: z
+      .object({
+        redis: z
+          .object({
+            address: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'must be "host:port"').describe('Redis address, "host:port".'),
+            tls: z.boolean().default(false).describe("Connect over TLS."),
+          })
+          .describe("The Redis server holding the counters."),
+        domain: z.string().min(1).max(512).describe("Namespace of the counters: every proxy with the same domain and limit name shares one budget (the compiler uses `<namespace>/<service>`)."),
+        keyPrefix: z.string().max(256).default("weft:rl:").describe("Prefix of every Redis key."),
+        failOpen: z.boolean().default(true).describe("When Redis does not answer within timeoutMs: allow the request (true) or answer 429 with flag RLSE (false)."),
+        timeoutMs: DurationMsSchema.default(20).describe("Longest wait for Redis on the request path."),
+        limits: z.array(GlobalRateLimitSchema).min(1).max(16).describe("The limits."),
+      })
+      .optional()
+      .describe("Limits shared by all proxies of the destination, counted in Redis by an atomic script."),
+  })
+  .describe("Rate limits: 429 with Retry-After and RateLimit-Limit/Remaining/Reset (flag RL). Local limits are checked first; a request must pass all.");
+export type RateLimits = z.infer<typeof RateLimitsSchema>;
+
 // --------------------------------------------------------------------- root
 
 export const ProxyConfigSchema = z
@@ -555,6 +758,7 @@ export const ProxyConfigSchema = z
     identity: WorkloadIdentitySchema.optional().describe("The workload's X.509-SVID and trust bundle; needed by mTLS listeners and backends."),
     authorization: AuthorizationConfigSchema.optional().describe("AuthorizationPolicies of the local service, enforced on inbound listeners."),
     requestAuthentication: RequestAuthenticationConfigSchema.optional().describe("JWT verification on inbound (and named gateway) listeners."),
+    rateLimits: RateLimitsSchema.optional().describe("Rate limits on inbound (and named gateway) listeners."),
   })
   .superRefine((config, ctx) => {
     // Cross-references, each error with its path (Kuma style: collect them all).
@@ -613,6 +817,13 @@ export const ProxyConfigSchema = z
       }
     });
 
+    config.rateLimits?.listeners?.forEach((name, i) => {
+      const kind = listenerKinds.get(name);
+      if (kind !== "inbound" && kind !== "outbound") {
+        ctx.addIssue({ code: "custom", path: ["rateLimits", "listeners", i], message: kind ? `listener '${name}' is ${kind}, not an HTTP listener` : `unknown listener '${name}'` });
+      }
+    });
+
     const backendNames = new Set(config.backends.map((b) => b.name));
     config.listeners.forEach((l, i) => {
       if (l.kind === "tcp" && !backendNames.has(l.backend)) {
@@ -621,17 +832,19 @@ export const ProxyConfigSchema = z
     });
     config.virtualHosts.forEach((vh, v) =>
       vh.routes.forEach((route, r) =>
-        route.rules.forEach((rule, ri) =>
+        route.rules.forEach((rule, ri) => {
+          const at = ["virtualHosts", v, "routes", r, "rules", ri];
+          rule.filters.forEach((f, fi) => {
+            if (f.type === "RequestMirror" && !backendNames.has(f.requestMirror.backend)) {
+              ctx.addIssue({ code: "custom", path: [...at, "filters", fi, "requestMirror", "backend"], message: `unknown backend '${f.requestMirror.backend}'` });
+            }
+          });
           rule.backendRefs.forEach((ref, bi) => {
             if (!backendNames.has(ref.backend)) {
-              ctx.addIssue({
-                code: "custom",
-                path: ["virtualHosts", v, "routes", r, "rules", ri, "backendRefs", bi, "backend"],
-                message: `unknown backend '${ref.backend}'`,
-              });
+              ctx.addIssue({ code: "custom", path: [...at, "backendRefs", bi, "backend"], message: `unknown backend '${ref.backend}'` });
             }
-          }),
-        ),
+          });
+        }),
       ),
     );
   })
