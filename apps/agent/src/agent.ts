@@ -1,10 +1,11 @@
-// Composes the agent: discovery → catalog → reporter, proxy supervision
-// (universal) or the injection webhook (Kubernetes), and the admin endpoint.
+// Composes the agent: joining, discovery → catalog → manager, config sync
+// (stream → compile → push → ack, cached on disk), proxy supervision and
+// telemetry (universal) or the injection webhook (Kubernetes), and the admin
+// endpoint.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { ProxyConfigInput } from "@weft/mesh-model/proxy-config";
 import { AdminServer } from "./admin/admin-server.ts";
 import type { AgentConfig } from "./config.ts";
 import { Catalog } from "./discovery/catalog.ts";
@@ -14,28 +15,42 @@ import { KubernetesProvider } from "./kubernetes/kube-provider.ts";
 import type { Logger } from "./logger.ts";
 import { ProxySupervisor } from "./supervision/proxy-supervisor.ts";
 import type { BackoffPolicy } from "./supervision/restart-backoff.ts";
-import { universalProxyConfig } from "./supervision/universal-proxy-config.ts";
-import { UnreportedDiscovery } from "./sync/in-memory-manager.ts";
-import type { DiscoveryReporter } from "./sync/manager-seams.ts";
-import { localInstances } from "./universal/universal-catalog.ts";
+import { ConfigApplier } from "./sync/config-applier.ts";
+import { ConfigCache } from "./sync/config-cache.ts";
+import { AGENT_VERSION, obtainCredentials } from "./sync/credentials.ts";
+import { checkManagerUrl, createManagerClient } from "./sync/manager-client.ts";
+import type { ConfigSource, DiscoveryReporter } from "./sync/manager-seams.ts";
+import { ConfigSync, TrpcConfigSource } from "./sync/manager-sync.ts";
+import { httpProxyAdmin, type ProxyAdminClient } from "./sync/proxy-admin-client.ts";
+import { TelemetryShipper } from "./sync/telemetry-shipper.ts";
+import { TrpcDiscoveryReporter } from "./sync/trpc-reporter.ts";
 import { UniversalFileProvider } from "./universal/universal-provider.ts";
 import { WebhookServer } from "./webhook/webhook-server.ts";
 
 export interface AgentDeps {
   logger: Logger;
-  /** Where discovery goes; until the manager's sync API exists, nowhere (and the agent says so). */
+  /**
+   * Where discovery goes. Given (tests of discovery and supervision), the
+   * agent runs without a manager: no join, no stream, no telemetry, unless
+   * `configSource` is given too. Omitted, it joins (or reuses its stored
+   * credential) and talks to `config.manager`.
+   */
   reporter?: DiscoveryReporter;
+  configSource?: ConfigSource;
   /** Kubernetes mode: the API to talk to; in-cluster or $KUBECONFIG when omitted. */
   kubeConfig?: KubeConfig;
   backoff?: Partial<BackoffPolicy>;
   /** Debounce of the universal file watcher. */
   fileDebounceMs?: number;
+  proxyAdmin?: ProxyAdminClient;
 }
 
 export interface RunningAgent {
   adminPort: number;
   webhookPort?: number;
   catalog: Catalog;
+  /** The cluster this agent serves. */
+  cluster: string;
   stop(): Promise<void>;
 }
 
@@ -54,38 +69,101 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   };
 
   try {
-    const reporter =
-      deps.reporter ??
-      new UnreportedDiscovery((msg) => logger.warn(msg, { manager: config.manager, hint: "the manager sync API arrives with the manager side of issue 5; discovery is still visible on GET /status" }));
+    // Joining: the stored credential, or a fresh one for the join token.
+    let reporter: DiscoveryReporter;
+    let source: ConfigSource | undefined = deps.configSource;
+    let cluster = config.cluster ?? "local";
+    let manager: ReturnType<typeof createManagerClient> | undefined;
+    if (deps.reporter) {
+      reporter = deps.reporter;
+    } else {
+      const url = checkManagerUrl(config.manager);
+      const credentials = await obtainCredentials({ manager: url, stateDir: config.stateDir, joinToken: config.joinToken, cluster: config.cluster, logger });
+      cluster = credentials.cluster;
+      manager = createManagerClient(url, credentials.credential);
+      reporter = new TrpcDiscoveryReporter(manager);
+      source = new TrpcConfigSource(manager, logger);
+    }
     const sync = new DiscoverySync(catalog, reporter, { fullResyncMs: config.fullResyncSeconds * 1000, retryMs: 5000, logger });
 
     let provider: DiscoveryProvider;
     let supervisor: ProxySupervisor | undefined;
     let webhook: WebhookServer | undefined;
+    let applier: ConfigApplier | undefined;
+    let configSync: ConfigSync | undefined;
+    let telemetry: TelemetryShipper | undefined;
+    const admin = deps.proxyAdmin ?? httpProxyAdmin;
 
     if (config.mode === "universal") {
       const universal = new UniversalFileProvider(config.universalFile, { logger, debounceMs: deps.fileDebounceMs ?? 100 });
       const proxyBin = resolve(config.proxyBin ?? defaultProxyBin());
       supervisor = new ProxySupervisor({ configDir: resolve(config.stateDir, "proxies"), proxyBin, logger, ...(deps.backoff && { backoff: deps.backoff }) });
       const sup = supervisor;
-      universal.onFile((file) => {
-        const desired = new Map<string, ProxyConfigInput>(localInstances(file).map((inst) => [inst.id, universalProxyConfig(inst, file, config.cluster)]));
-        void sup.sync(desired);
-      });
       stops.push(() => sup.stop());
+      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger });
+      applier = app;
+      if (source) {
+        const cs = new ConfigSync({
+          source,
+          applier: app,
+          cache: new ConfigCache(config.stateDir),
+          cluster,
+          logger,
+          ...(manager && { heartbeat: async () => void (await manager.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION })) }),
+        });
+        configSync = cs;
+        // Before the file is read: with a cached config, the proxies start on it rather than on a local-only one.
+        await cs.start();
+        stops.push(() => cs.stop());
+      }
+      universal.onFile((file) => {
+        void app.setFile(file).then((outcome) => configSync?.outcome(outcome));
+      });
       provider = universal;
+      if (manager) {
+        const client = manager;
+        const shipper = new TelemetryShipper({
+          cluster,
+          admin,
+          logger,
+          intervalMs: config.telemetryIntervalSeconds * 1000,
+          sources: () =>
+            app.proxies.map((p) => ({ id: p.id, adminPort: p.instance.proxy.adminPort, service: p.instance.service, namespace: p.instance.namespace, version: p.instance.version })),
+          namespaceOf: (service, callerNamespace) => {
+            const namespaces = new Set([
+              ...(app.file?.services.filter((s) => s.name === service).map((s) => s.namespace) ?? []),
+              ...(app.clusterConfig?.catalog.filter((s) => s.name === service).map((s) => s.namespace) ?? []),
+            ]);
+            return namespaces.has(callerNamespace) ? callerNamespace : namespaces.size === 1 ? [...namespaces][0]! : "";
+          },
+          send: async (edges, seq) => void (await client.agent.reportTelemetry.mutate({ seq, edges })),
+        });
+        telemetry = shipper;
+        shipper.start();
+        // Collected once more on the way out, so the last interval's requests are not lost.
+        stops.push(async () => {
+          await shipper.stop();
+          await shipper.tick().catch(() => undefined);
+        });
+      }
     } else {
       const kubeConfig = deps.kubeConfig ?? new KubeConfig();
       if (!deps.kubeConfig) kubeConfig.loadFromDefault();
       const kube = new KubernetesProvider({ kubeConfig, logger });
       provider = kube;
+      if (manager) {
+        const client = manager;
+        const beat = setInterval(() => void client.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION }).catch(() => undefined), 15_000);
+        stops.push(async () => clearInterval(beat));
+        logger.warn("kubernetes mode: the mesh config is not pushed into sidecars yet (they run their bootstrap config); discovery and heartbeats are reported");
+      }
       if (config.webhookCertFile && config.webhookKeyFile) {
         const [cert, key] = await Promise.all([readFile(config.webhookCertFile), readFile(config.webhookKeyFile)]);
         webhook = await WebhookServer.start({
           cert,
           key,
           port: config.webhookPort,
-          settings: { image: config.proxyImage, ...(config.cluster && { cluster: config.cluster }) },
+          settings: { image: config.proxyImage, cluster },
           isMeshNamespace: (ns) => kube.isMeshNamespace(ns),
           logger,
         });
@@ -105,20 +183,28 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     stops.push(() => sync.stop());
 
     const startedAt = new Date().toISOString();
-    const admin = await AdminServer.start({
+    const adminServer = await AdminServer.start({
       port: config.adminPort,
       ready: () => provider.status().synced,
       status: () => ({
-        agent: { mode: config.mode, cluster: config.cluster ?? null, startedAt, pid: process.pid },
-        manager: { url: config.manager, discoveryReported: deps.reporter !== undefined, sync: sync.status },
+        agent: { mode: config.mode, cluster, version: AGENT_VERSION, startedAt, pid: process.pid },
+        manager: {
+          url: config.manager,
+          discoveryReported: true,
+          sync: sync.status,
+          ...(source instanceof TrpcConfigSource && { stream: { state: source.state, reconnects: source.reconnects, lastError: source.lastError ?? null } }),
+          ...(configSync && { config: configSync.status }),
+          ...(applier && { apply: { ...applier.counters, last: applier.lastOutcome ?? null } }),
+          ...(telemetry && { telemetry: telemetry.status }),
+        },
         discovery: { ...provider.status(), revision: catalog.revision, ...catalog.counts() },
-        proxies: supervisor?.status() ?? [],
+        proxies: (supervisor?.status() ?? []).map((p) => ({ ...p, activeVersion: applier?.proxies.find((q) => q.id === p.id)?.active ?? null })),
         ...(webhook && { webhook: { port: webhook.port } }),
       }),
     });
-    stops.push(() => admin.close());
-    logger.info("agent running", { mode: config.mode, adminPort: admin.port });
-    return { adminPort: admin.port, ...(webhook && { webhookPort: webhook.port }), catalog, stop };
+    stops.push(() => adminServer.close());
+    logger.info("agent running", { mode: config.mode, cluster, adminPort: adminServer.port });
+    return { adminPort: adminServer.port, ...(webhook && { webhookPort: webhook.port }), catalog, cluster, stop };
   } catch (err) {
     await stop();
     throw err;

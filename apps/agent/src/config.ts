@@ -23,6 +23,12 @@ export const AgentConfigSchema = z.object({
     .max(86_400, "must be at most 86400")
     .default(300)
     .describe("Seconds between full discovery snapshots sent to the manager (deltas in between)."),
+  telemetryIntervalSeconds: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .min(0.2, "must be at least 0.2")
+    .max(3600, "must be at most 3600")
+    .default(10)
+    .describe("Seconds between telemetry collections from the local proxies (shipped to the manager as deltas)."),
   proxyBin: z.string().min(1).optional().describe("Universal mode: path of weft-proxy.js (the workspace's @weft/proxy when omitted)."),
   proxyImage: z.string().min(1).default("ghcr.io/weft-mesh/weft-proxy:0.1.0").describe("Kubernetes mode: image of the injected proxy sidecar."),
   webhookPort: z.coerce
@@ -50,6 +56,7 @@ export const SETTINGS: Record<AgentSetting, { flag: string; env: string; secret?
   adminPort: { flag: "admin-port", env: "WEFT_AGENT_ADMIN_PORT" },
   logLevel: { flag: "log-level", env: "WEFT_LOG_LEVEL" },
   fullResyncSeconds: { flag: "full-resync", env: "WEFT_FULL_RESYNC_SECONDS" },
+  telemetryIntervalSeconds: { flag: "telemetry-interval", env: "WEFT_TELEMETRY_INTERVAL_SECONDS" },
   proxyBin: { flag: "proxy-bin", env: "WEFT_PROXY_BIN" },
   proxyImage: { flag: "proxy-image", env: "WEFT_PROXY_IMAGE" },
   webhookPort: { flag: "webhook-port", env: "WEFT_WEBHOOK_PORT" },

@@ -40,6 +40,7 @@ describe("weft-agent configuration", () => {
       stateDir: ".weft/agent",
       logLevel: "info",
       fullResyncSeconds: 300,
+      telemetryIntervalSeconds: 10,
       proxyImage: "ghcr.io/weft-mesh/weft-proxy:0.1.0",
       webhookPort: 9443,
     });

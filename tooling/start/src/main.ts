@@ -3,8 +3,10 @@
 // on ctrl-C or SIGTERM.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { startDemo } from "./demo/demo.ts";
 import { startChild, waitForHttp, type Child } from "./processes.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -17,6 +19,9 @@ const EnvSchema = z.object({
   WEFT_WEB_PORT: port(3000),
   WEFT_HOME: z.string().min(1).default(".weft"),
   WEFT_SKIP_BUILD: z.enum(["0", "1"]).default("0"),
+  WEFT_DEMO: z.enum(["0", "1"]).default("1"),
+  WEFT_DEMO_PORT_BASE: port(17000).refine((p) => p <= 65335, "must leave room for 200 ports"),
+  WEFT_DEMO_RPS: z.coerce.number({ error: "must be a number" }).min(0.1).max(500).default(5),
 });
 
 const parsed = EnvSchema.safeParse(process.env);
@@ -28,8 +33,8 @@ const env = parsed.data;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 if (env.WEFT_SKIP_BUILD === "0") {
-  log("weft: building (generated Prisma client, dashboard); cached after the first run ...");
-  const build = spawnSync(process.execPath, [createRequire(import.meta.url).resolve("turbo/bin/turbo"), "run", "build", "--filter=@weft/web", "--output-logs=errors-only"], {
+  log("weft: building (generated Prisma client, dashboard, bundled proxy); cached after the first run ...");
+  const build = spawnSync(process.execPath, [createRequire(import.meta.url).resolve("turbo/bin/turbo"), "run", "build", "--filter=@weft/web", "--filter=@weft/proxy", "--output-logs=errors-only"], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1" },
@@ -96,11 +101,22 @@ try {
   );
   await waitForHttp(webUrl, web, 120_000);
 
+  const demo =
+    env.WEFT_DEMO === "1"
+      ? await startDemo({ root, home: resolve(root, env.WEFT_HOME), apiUrl, portBase: env.WEFT_DEMO_PORT_BASE, rps: env.WEFT_DEMO_RPS, env: childEnv, log, watch })
+      : undefined;
+
   log("");
   log(`  Weft is running.`);
   log(`  Dashboard:   ${webUrl}`);
   log(`  Manager API: ${apiUrl}  (health: ${apiUrl}/healthz)`);
   log(`  Database:    ${process.env.DATABASE_URL ? "PostgreSQL from DATABASE_URL" : `embedded PostgreSQL, data in ${env.WEFT_HOME}`}`);
+  if (demo) {
+    for (const c of demo.clusters) log(`  Demo:        cluster ${c.name}: ${c.instances.length} instances, agent status http://127.0.0.1:${c.agentAdminPort}/status`);
+    log(`               traffic generator: ${env.WEFT_DEMO_RPS} requests/s per cluster (WEFT_DEMO=0 turns the demo off)`);
+  } else {
+    log(`  Demo:        off (WEFT_DEMO=0)`);
+  }
   log(`  Press ctrl-C to stop.`);
   log("");
 } catch (err) {

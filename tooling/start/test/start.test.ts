@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { ManagerApi } from "../src/demo/manager-api.ts";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 
@@ -28,19 +29,37 @@ function isListening(port: number): Promise<boolean> {
   });
 }
 
+/** Polls until `check` returns something truthy, for up to 90 s. */
+async function poll<T>(check: () => Promise<T | false>, what: string): Promise<T> {
+  const deadline = Date.now() + 90_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
 describe("npm start", () => {
   let home: string | undefined;
   afterAll(async () => {
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  it("runs the manager and the dashboard, prints the URL, and stops everything on SIGTERM", async () => {
+  it("runs the manager, the dashboard and the demo clusters, prints the URL, and stops everything on SIGTERM", { timeout: 240_000 }, async () => {
     home = await mkdtemp(join(tmpdir(), "weft-start-"));
     const [apiPort, webPort] = [await freePort(), await freePort()];
+    // Away from the default demo ports, so a developer's running `npm start` does not collide.
+    const demoBase = 20_000 + Math.floor(Math.random() * 200) * 100;
     // The turbo task graph builds the dashboard before this test runs.
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: packageDir,
-      env: { ...process.env, WEFT_SKIP_BUILD: "1", WEFT_HOME: home, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort) },
+      env: { ...process.env, WEFT_SKIP_BUILD: "1", WEFT_HOME: home, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "10" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -68,6 +87,34 @@ describe("npm start", () => {
       // The dashboard forwards the API, so the browser needs one origin only.
       const health = await fetch(`http://127.0.0.1:${webPort}/healthz`);
       expect(await health.json()).toMatchObject({ status: "ok", database: { status: "up" } });
+
+      // The demo: both clusters joined, discovered, in sync, and their traffic reaches the rollups.
+      const api = await ManagerApi.asFirstAdmin(`http://127.0.0.1:${apiPort}`, home);
+      interface ClusterRow {
+        name: string;
+        status: string;
+        sync: { state: string };
+        counts: { services: number };
+      }
+      const clusters = await poll(async () => {
+        const list = await api.query<ClusterRow[]>("clusters.list");
+        return list.length === 2 && list.every((c) => c.status === "CONNECTED" && c.sync.state === "in-sync" && c.counts.services > 0) && list;
+      }, `both demo clusters in sync (output:\n${output.slice(-3000)})`);
+      expect(clusters.map((c) => [c.name, c.counts.services]).sort()).toEqual([
+        ["east", 4],
+        ["west", 4],
+      ]);
+      interface EdgeRow {
+        source: { service: string; cluster: string };
+        destination: { service: string };
+        requests: number;
+      }
+      const edges = await poll(async () => {
+        const { edges } = await api.query<{ edges: EdgeRow[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
+        const seen = new Set(edges.map((e) => `${e.source.cluster}:${e.source.service}->${e.destination.service}`));
+        return ["east:loadgen->frontend", "east:frontend->catalog", "east:catalog->inventory", "west:loadgen->frontend"].every((k) => seen.has(k)) && edges;
+      }, "demo traffic in telemetry.edges");
+      expect(edges.every((e) => e.requests > 0)).toBe(true);
     } finally {
       child.kill("SIGTERM");
     }

@@ -158,16 +158,18 @@ export class ProxySupervisor {
   }
 
   /**
-   * Makes the running proxies match `desired` (instance id → config): starts
-   * new ones, rewrites changed configs in place, stops the ones gone.
+   * Makes the set of running proxies match `desired` (instance id → config):
+   * starts new ones on their config, stops the ones gone (`undefined`: keep
+   * a running one as it is, start nothing). Running proxies
+   * are reconfigured through their admin listener, then `persist`ed.
    * Serialized: calls apply in order.
    */
-  sync(desired: ReadonlyMap<string, ProxyConfigInput>): Promise<void> {
+  sync(desired: ReadonlyMap<string, ProxyConfigInput | undefined>): Promise<void> {
     this.#queue = this.#queue.then(() => this.#sync(desired)).catch((err: unknown) => this.options.logger.error("proxy supervision failed", { error: errorMessage(err) }));
     return this.#queue;
   }
 
-  async #sync(desired: ReadonlyMap<string, ProxyConfigInput>): Promise<void> {
+  async #sync(desired: ReadonlyMap<string, ProxyConfigInput | undefined>): Promise<void> {
     if (this.#stopped) return;
     await mkdir(this.options.configDir, { recursive: true, mode: 0o700 });
     for (const [id, proxy] of this.#proxies) {
@@ -178,14 +180,27 @@ export class ProxySupervisor {
       this.options.logger.info("proxy removed", { proxy: id });
     }
     for (const [id, config] of desired) {
-      let proxy = this.#proxies.get(id);
-      const isNew = proxy === undefined;
-      proxy ??= new SupervisedProxy(id, this.options, this.#policy);
+      if (this.#proxies.has(id) || config === undefined) continue;
+      const proxy = new SupervisedProxy(id, this.options, this.#policy);
       this.#proxies.set(id, proxy);
-      const changed = await proxy.writeConfig(config);
-      if (isNew) proxy.start();
-      else if (changed) this.options.logger.info("proxy config updated", { proxy: id, version: config.version });
+      await proxy.writeConfig(config);
+      proxy.start();
     }
+  }
+
+  /** Whether a proxy for `id` is supervised (running, starting or in backoff). */
+  has(id: string): boolean {
+    return this.#proxies.has(id);
+  }
+
+  /**
+   * Records `config` as the proxy's config file once the proxy accepted it
+   * (PUT /config): a proxy restarted after a crash comes back on the last
+   * accepted config, never on one it refused.
+   */
+  async persist(id: string, config: ProxyConfigInput): Promise<void> {
+    const proxy = this.#proxies.get(id);
+    if (proxy && (await proxy.writeConfig(config))) this.options.logger.info("proxy config updated", { proxy: id, version: config.version });
   }
 
   status(): ProxyStatus[] {

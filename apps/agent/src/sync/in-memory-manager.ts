@@ -57,9 +57,9 @@ export class InMemoryConfigSource implements ConfigSource {
     for (const l of this.#listeners) l(config);
   }
 
-  subscribe(onConfig: (config: MeshConfigVersion) => void): () => void {
+  subscribe(onConfig: (config: MeshConfigVersion) => void, lastEventId?: string): () => void {
     this.#listeners.add(onConfig);
-    if (this.#latest) onConfig(this.#latest);
+    if (this.#latest && this.#latest.eventId !== lastEventId) onConfig(this.#latest);
     return () => this.#listeners.delete(onConfig);
   }
 

@@ -1,8 +1,7 @@
-// The two seams between the agent and the manager's sync API. The transport
-// (tRPC over HTTPS) arrives with the manager side; until then the agent runs
-// against these interfaces, and tests use the in-memory fakes in
-// `in-memory-manager.ts`.
-import type { ProxyConfigInput } from "@weft/mesh-model/proxy-config";
+// The seams between the agent and the manager's sync API. The real
+// implementations speak tRPC (`trpc-reporter.ts`, `manager-sync.ts`); tests
+// of the agent's own logic use the in-memory fakes in `in-memory-manager.ts`.
+import type { ClusterConfig } from "@weft/mesh-model";
 import type { CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import type { CatalogDelta } from "../discovery/catalog.ts";
 
@@ -27,19 +26,23 @@ export interface DiscoveryReporter {
   report(report: DiscoveryReport): Promise<void>;
 }
 
-/** A versioned mesh config for this cluster, as the manager will deliver it. */
+/** One snapshot of the config stream: the cluster's whole config, with the event id to resume from. */
 export interface MeshConfigVersion {
-  version: string;
-  /** Per-proxy configs keyed by proxy id (`<namespace>/<workload>`); the agent compiles these once the mesh-model compiler exists. */
-  proxies: Record<string, ProxyConfigInput>;
+  eventId: string;
+  config: ClusterConfig;
 }
 
-/** How the agent reports what it did with a config version. */
-export type ConfigAck = { version: string; status: "applied" } | { version: string; status: "rejected"; reason: string };
+/** How the agent reports what it did with a config version (the manager's agent.ackConfig input). */
+export interface ConfigAck {
+  configVersion: string;
+  status: "applied" | "rejected";
+  reason?: string;
+  proxies: { proxy: string; status: "applied" | "rejected"; reason?: string }[];
+}
 
 /** "Receive config": the subscription the agent holds to the manager. */
 export interface ConfigSource {
-  /** Calls `onConfig` with every new version (the latest first); returns the unsubscribe function. */
-  subscribe(onConfig: (config: MeshConfigVersion) => void): () => void;
+  /** Calls `onConfig` with every new snapshot; resumes after `lastEventId` when given. Returns the unsubscribe function. */
+  subscribe(onConfig: (config: MeshConfigVersion) => void, lastEventId?: string): () => void;
   acknowledge(ack: ConfigAck): Promise<void>;
 }

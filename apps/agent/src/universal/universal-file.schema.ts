@@ -12,6 +12,20 @@ export const LocalProxySchema = z
     outboundPort: Port("Loopback port the instance calls other services through."),
     adminPort: Port("Loopback port of the proxy's admin listener (/ready, /metrics)."),
     inboundAddress: z.string().min(1).default("127.0.0.1").describe("Address the inbound listener binds."),
+    localPorts: z
+      .array(
+        z
+          .object({
+            service: DnsLabel.describe("Destination service."),
+            namespace: DnsLabel.optional().describe("Its namespace; the instance's when omitted."),
+            port: Port("The service port."),
+            localPort: Port("Loopback port the application dials instead (TCP services need one)."),
+          })
+          .strict()
+          .describe("A per-upstream loopback port."),
+      )
+      .default([])
+      .describe("Per-upstream loopback ports: an HTTP service gets an outbound listener bound to it, a TCP service a passthrough listener."),
   })
   .strict()
   .describe("Present when the instance runs on this machine: the agent starts and supervises its proxy.");

@@ -1,0 +1,112 @@
+// Adapts what the agent knows into the compiler's input, one per local proxy:
+// the manager's cluster config (resources + the other clusters' catalog) and
+// the local catalog (universal file). Pure.
+import type { ClusterConfig } from "@weft/mesh-model";
+import type { CompileInputRaw, PortProtocol } from "@weft/mesh-model/compiler";
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../discovery/catalog.ts";
+import type { Protocol } from "../discovery/catalog.schema.ts";
+import { localInstances } from "../universal/universal-catalog.ts";
+import type { UniversalFile } from "../universal/universal-file.schema.ts";
+
+type CatalogServiceInput = NonNullable<NonNullable<CompileInputRaw["catalog"]>["services"]>[number];
+
+const PROTOCOL: Record<string, PortProtocol> = { http: "HTTP", http2: "HTTP2", grpc: "GRPC", tcp: "TCP" };
+/** Discovery's protocols (any case) → the compiler's; unknown ones are treated as HTTP, the compiler's default. */
+export const toPortProtocol = (p: Protocol | string | undefined): PortProtocol => PROTOCOL[(p ?? "http").toLowerCase()] ?? "HTTP";
+
+/** This cluster's services as the compiler sees them: instances with a local proxy are reached through its inbound port. */
+export function localCatalog(file: UniversalFile, cluster: string): CatalogServiceInput[] {
+  return file.services.flatMap((s) => {
+    const ports = new Map<number, PortProtocol>();
+    for (const inst of s.instances) if (!ports.has(inst.port)) ports.set(inst.port, toPortProtocol(inst.protocol ?? s.protocol));
+    if (ports.size === 0) return [];
+    return [
+      {
+        name: s.name,
+        namespace: s.namespace,
+        cluster,
+        ports: [...ports].map(([port, protocol]) => ({ port, protocol })),
+        endpoints: s.instances.map((inst) => ({
+          address: inst.address,
+          port: inst.proxy ? inst.proxy.inboundPort : inst.port,
+          cluster,
+          ready: inst.ready,
+          serviceAccount: inst.serviceAccount,
+          ...(inst.version !== undefined && { version: inst.version }),
+          ...(inst.zone !== undefined && { zone: inst.zone }),
+        })),
+      },
+    ];
+  });
+}
+
+/**
+ * The other clusters' services from the manager's federated catalog. Their
+ * instances are reached through their cluster's east-west gateway: one
+ * endpoint per (version, zone) group at the gateway, weighted by its healthy
+ * count. A cluster without a gateway contributes no endpoints.
+ */
+export function remoteCatalog(config: ClusterConfig | undefined): CatalogServiceInput[] {
+  if (!config) return [];
+  return config.catalog.flatMap((s) => {
+    if (s.ports.length === 0) return [];
+    const ports = s.ports.map((p) => ({ ...(p.name !== undefined && { name: p.name }), port: p.port, protocol: toPortProtocol(p.protocol) }));
+    return s.clusters.map((c) => ({
+      name: s.name,
+      namespace: s.namespace,
+      cluster: c.cluster,
+      ports,
+      endpoints: c.gateway
+        ? c.endpoints.map((g) => ({
+            address: c.gateway!.address,
+            port: c.gateway!.port,
+            cluster: c.cluster,
+            ready: g.healthy > 0,
+            weight: Math.max(1, g.healthy),
+            ...(g.version !== null && { version: g.version }),
+            ...(g.zone !== null && { zone: g.zone }),
+          }))
+        : [],
+    }));
+  });
+}
+
+/** One compile input per local proxy, keyed by proxy id (`<namespace>/<instance>`). */
+export function compileInputs(file: UniversalFile, cluster: string, config: ClusterConfig | undefined): Map<string, CompileInputRaw> {
+  const services = [...localCatalog(file, cluster), ...remoteCatalog(config)];
+  // The manager does not send creation times: HTTPRoute precedence ties fall back to namespace/name.
+  const resources = (config?.resources ?? []).map((resource) => ({ resource }));
+  return new Map(
+    localInstances(file).map((inst) => [
+      inst.id,
+      {
+        resources,
+        catalog: { services },
+        workload: {
+          name: inst.name,
+          namespace: inst.namespace,
+          service: inst.service,
+          cluster,
+          serviceAccount: inst.serviceAccount,
+          ...(inst.version !== undefined && { version: inst.version }),
+          ...(inst.zone !== undefined && { zone: inst.zone }),
+          appPorts: [{ port: inst.port, protocol: toPortProtocol(inst.protocol) }],
+        },
+        options: {
+          outboundPort: inst.proxy.outboundPort,
+          inboundPort: inst.proxy.inboundPort,
+          inboundAddress: inst.proxy.inboundAddress,
+          appAddress: inst.address,
+          adminPort: inst.proxy.adminPort,
+          localPorts: inst.proxy.localPorts,
+        },
+      } satisfies CompileInputRaw,
+    ]),
+  );
+}
+
+/** Hash of one proxy's compile input: equal hashes mean the compiled config cannot differ. */
+export function inputHash(input: CompileInputRaw): string {
+  return createHash("sha256").update(canonicalJson(input)).digest("hex");
+}

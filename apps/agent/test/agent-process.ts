@@ -1,0 +1,31 @@
+// weft-agent as a process, the way operators run it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+
+export const AGENT_BIN = join(import.meta.dirname, "../bin/weft-agent.js");
+
+export interface AgentProcess {
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM (the agent stops its proxies), SIGKILL after 15 s. */
+  stop(): Promise<number | null>;
+}
+
+export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+  const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+  let output = "";
+  child.stderr?.setEncoding("utf8").on("data", (c: string) => (output = (output + c).slice(-50_000)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// A real manager for the agent's acceptance tests and the sync benchmark:
+// `weft-manager` spawned as a process (the agent may not load the manager's
+// code), its own WEFT_HOME, the embedded database unless DATABASE_URL is set.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
+import type { AppRouter } from "@weft/api";
+import superjson from "superjson";
+import { freePort } from "./free-port.ts";
+import { waitFor } from "./wait-for.ts";
+
+export const MANAGER_BIN = join(import.meta.dirname, "../../api/bin/weft-manager.js");
+
+export interface ManagerProcess {
+  url: string;
+  home: string;
+  port: number;
+  process: ChildProcess;
+  /** Everything the manager logged, for failure messages. */
+  output: () => string;
+  /** SIGTERM, SIGKILL after 10 s. */
+  stop(): Promise<void>;
+}
+
+/** Starts weft-manager on a free loopback port; `home` reuses a state folder (a restart). */
+export async function startManager(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ManagerProcess> {
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), "weft-manager-")));
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [MANAGER_BIN], {
+    env: { ...process.env, ...options.env, WEFT_HOME: home, WEFT_API_HOST: "127.0.0.1", WEFT_API_PORT: String(port), WEFT_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.setEncoding("utf8").on("data", (c: string) => (output = (output + c).slice(-20_000)));
+  child.stderr?.setEncoding("utf8").on("data", (c: string) => (output = (output + c).slice(-20_000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`manager exited (${child.exitCode}): ${output}`);
+        return (await fetch(`${url}/healthz`)).ok;
+      },
+      "the manager to answer /healthz",
+      90_000,
+      200,
+    );
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  }
+  return {
+    url,
+    home,
+    port,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+export async function removeHome(home: string): Promise<void> {
+  await rm(home, { recursive: true, force: true });
+}
+
+export type AdminClient = TRPCClient<AppRouter>;
+
+/** Signs in as the first admin (password from $WEFT_HOME/initial-admin-password), keeping the session and echoing the CSRF cookie. */
+export async function adminClient(url: string, home: string): Promise<AdminClient> {
+  const password = (await readFile(join(home, "initial-admin-password"), "utf8")).trim();
+  const cookies = new Map<string, string>();
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${url}/trpc`,
+        transformer: superjson,
+        headers: () => ({
+          ...(cookies.size > 0 && { cookie: [...cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") }),
+          ...(cookies.has("weft_csrf") && { "x-weft-csrf": cookies.get("weft_csrf")! }),
+        }),
+        fetch: async (input, init) => {
+          const res = await fetch(input, init);
+          for (const line of res.headers.getSetCookie()) {
+            const [pair = ""] = line.split(";");
+            const eq = pair.indexOf("=");
+            if (eq > 0) cookies.set(pair.slice(0, eq), decodeURIComponent(pair.slice(eq + 1)));
+          }
+          return res;
+        },
+      }),
+    ],
+  });
+  await client.auth.login.mutate({ username: "admin", password });
+  return client;
+}

@@ -1,0 +1,79 @@
+// The demo application: a small shop in two clusters. Pure: ports and the
+// universal files the agents read, from one port base.
+//
+//   loadgen ──▶ frontend ──▶ catalog (v1, v2 in east; v1 in west) ──▶ inventory
+//
+// Every caller runs behind a Weft proxy and calls through its outbound
+// listener, so every edge is seen (and counted) by the caller's proxy.
+
+export interface DemoInstance {
+  cluster: string;
+  service: string;
+  name: string;
+  version: string;
+  port: number;
+  /** Services it calls on every request (through its proxy). */
+  calls: string[];
+  /** Fraction of requests it fails with a 500 (a flaky canary makes the charts worth looking at). */
+  errorRate: number;
+  /** Requests per second it sends (the traffic generator). */
+  rps?: number;
+  proxy?: { inboundPort: number; outboundPort: number; adminPort: number };
+}
+
+export interface DemoCluster {
+  name: string;
+  agentAdminPort: number;
+  instances: DemoInstance[];
+}
+
+export const DEMO_NAMESPACE = "shop";
+
+type Spec = Omit<DemoInstance, "cluster" | "port" | "proxy"> & { proxied: boolean };
+
+const SHOP: Record<string, Spec[]> = {
+  east: [
+    { service: "loadgen", name: "loadgen-1", version: "v1", calls: ["frontend"], errorRate: 0, proxied: true },
+    { service: "frontend", name: "frontend-1", version: "v1", calls: ["catalog"], errorRate: 0, proxied: true },
+    { service: "catalog", name: "catalog-v1", version: "v1", calls: ["inventory"], errorRate: 0, proxied: true },
+    { service: "catalog", name: "catalog-v2", version: "v2", calls: ["inventory"], errorRate: 0.03, proxied: true },
+    { service: "inventory", name: "inventory-1", version: "v1", calls: [], errorRate: 0, proxied: false },
+  ],
+  west: [
+    { service: "loadgen", name: "loadgen-1", version: "v1", calls: ["frontend"], errorRate: 0, proxied: true },
+    { service: "frontend", name: "frontend-1", version: "v1", calls: ["catalog"], errorRate: 0, proxied: true },
+    { service: "catalog", name: "catalog-v1", version: "v1", calls: ["inventory"], errorRate: 0, proxied: true },
+    { service: "inventory", name: "inventory-1", version: "v1", calls: [], errorRate: 0.01, proxied: false },
+  ],
+};
+
+/** Both clusters with fixed ports from `base`: cluster c uses base + 100c … base + 100c + 99. */
+export function demoTopology(base: number, rps: number): DemoCluster[] {
+  return Object.entries(SHOP).map(([name, specs], c) => ({
+    name,
+    agentAdminPort: base + c * 100 + 99,
+    instances: specs.map(({ proxied, ...spec }, i) => {
+      const port = base + c * 100 + i * 10;
+      return {
+        ...spec,
+        cluster: name,
+        port,
+        ...(spec.service === "loadgen" && { rps }),
+        ...(proxied && { proxy: { inboundPort: port + 1, outboundPort: port + 2, adminPort: port + 3 } }),
+      };
+    }),
+  }));
+}
+
+/** The universal file of one cluster (YAML is a superset of JSON). */
+export function universalFile(cluster: DemoCluster): string {
+  const services = [...new Set(cluster.instances.map((i) => i.service))].map((service) => ({
+    name: service,
+    namespace: DEMO_NAMESPACE,
+    protocol: "http",
+    instances: cluster.instances
+      .filter((i) => i.service === service)
+      .map((i) => ({ name: i.name, address: "127.0.0.1", port: i.port, version: i.version, serviceAccount: service, zone: `${cluster.name}-1a`, ...(i.proxy && { proxy: i.proxy }) })),
+  }));
+  return `# Written by npm start for the demo cluster "${cluster.name}"; rewritten on every start.\n${JSON.stringify({ services }, null, 2)}\n`;
+}
