@@ -1,5 +1,5 @@
 import type { Role } from "@weft/db";
-import { DomainError, forbidden, unauthenticated } from "./errors.ts";
+import { forbidden, unauthenticated } from "./errors.ts";
 
 /** Roles from least to most rights. */
 export const ROLES = ["VIEWER", "OPERATOR", "ADMIN"] as const satisfies readonly Role[];
@@ -96,9 +96,4 @@ export function assertRole(principal: Principal | null, required: Role, scopes: 
   }
   for (const scope of scopes)
     if (!roleAtLeast(roleIn(principal, scope), required)) throw forbidden(`requires the ${required.toLowerCase()} role ${describeScope(scope)}`);
-}
-
-/** True when `error` is an access refusal (for the audit outcome). */
-export function isAccessRefusal(error: unknown): boolean {
-  return error instanceof DomainError && (error.code === "FORBIDDEN" || error.code === "UNAUTHENTICATED");
 }

@@ -13,6 +13,13 @@ const port = (fallback: number) =>
 export const EnvSchema = z.object({
   WEFT_API_HOST: z.string().min(1).default("127.0.0.1").describe("Address the manager API listens on."),
   WEFT_API_PORT: port(4000).describe("Port of the manager API."),
+  WEFT_API_MAX_BODY_BYTES: z.coerce
+    .number({ error: "must be a number of bytes" })
+    .int("must be a whole number")
+    .min(1024, "must be at least 1024")
+    .max(64 * 1024 * 1024, "must be at most 67108864 (64 MiB)")
+    .default(1024 * 1024)
+    .describe("Largest request body the API accepts, in bytes (larger ones get 413). Default 1 MiB."),
   DATABASE_URL: z
     .string()
     .trim()

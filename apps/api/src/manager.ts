@@ -1,6 +1,5 @@
 import { openDatabase, type Database } from "@weft/db";
 import type { Env } from "./env.ts";
-import { ensureFirstAdmin } from "./features/auth/first-admin.ts";
 import type { Logger } from "./logger.ts";
 import { startManagerServer, type ManagerServer } from "./server.ts";
 import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from "./services.ts";
@@ -18,7 +17,7 @@ export interface Manager {
  */
 export async function bootstrapManager(services: Services, options: { trustDomain: string; home: string; log: Logger; print?: (text: string) => void }): Promise<string | null> {
   await services.mesh.ensureDefault(options.trustDomain);
-  return ensureFirstAdmin({ users: services.usersRepository, hashPassword: (p) => services.auth.hashPassword(p), home: options.home, log: options.log, ...(options.print ? { print: options.print } : {}) });
+  return services.users.ensureFirstAdmin({ home: options.home, log: options.log, ...(options.print ? { print: options.print } : {}) });
 }
 
 /** The services' settings from the environment. */
@@ -38,7 +37,7 @@ export async function startManager(env: Env, log: Logger, settings: ServiceSetti
   try {
     const services = createServices(db, log, settings);
     await bootstrapManager(services, { trustDomain: env.WEFT_TRUST_DOMAIN, home: env.WEFT_HOME, log });
-    api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services });
+    api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services, maxBodyBytes: env.WEFT_API_MAX_BODY_BYTES });
   } catch (err) {
     await db.close();
     throw err;

@@ -2,6 +2,7 @@ import { agentRouter } from "./features/agent/agent.router.ts";
 import { clustersRouter } from "./features/clusters/clusters.router.ts";
 import { telemetryRouter } from "./features/telemetry/telemetry.router.ts";
 import { auditRouter } from "./features/audit/audit.router.ts";
+import { authorizationRouter } from "./features/authorization/authorization.router.ts";
 import { authRouter } from "./features/auth/auth.router.ts";
 import { changeRequestsRouter, namespacesRouter } from "./features/change-requests/change-requests.router.ts";
 import { healthRouter } from "./features/health/health.router.ts";
@@ -20,6 +21,7 @@ export const appRouter = router({
   audit: auditRouter,
   mesh: meshRouter,
   resources: resourcesRouter,
+  authorization: authorizationRouter,
   changeRequests: changeRequestsRouter,
   namespaces: namespacesRouter,
   clusters: clustersRouter,

@@ -4,6 +4,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { AnyRouter } from "@trpc/server";
 import type { Database } from "@weft/db";
 import { createContextFactory } from "./context.ts";
+import { isMaskedInternalError, redactedError } from "./errors.ts";
 import { handleOidcRequest } from "./features/auth/oidc.http.ts";
 import { checkHealth } from "./features/health/health.service.ts";
 import type { Logger } from "./logger.ts";
@@ -20,7 +21,12 @@ export interface ManagerServerOptions {
   /** The services to serve; built from `db` (with `settings`) when omitted. */
   services?: Services;
   settings?: ServiceSettings;
+  /** Largest request body accepted (bytes); larger ones get 413. Default {@link DEFAULT_MAX_BODY_BYTES}. */
+  maxBodyBytes?: number;
 }
+
+/** 1 MiB: far above any real change (a large mesh's YAML), far below what would stall the manager. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ManagerServer {
   server: Server;
@@ -44,8 +50,11 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
     router: options.router ?? appRouter,
     createContext: createContextFactory({ db: options.db, log: options.log, services, startedAt }),
     basePath: "/trpc/",
+    // Bodies are read only once the caller is authenticated, and never beyond this size (413).
+    maxBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") options.log.error({ err: error, path }, "procedure failed");
+      // Errors masked inside procedures were logged there; these failed outside them (context, transport).
+      if (error.code === "INTERNAL_SERVER_ERROR" && !isMaskedInternalError(error)) options.log.error({ err: redactedError(error.cause ?? error), path }, "request failed");
     },
   });
 

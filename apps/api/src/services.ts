@@ -1,6 +1,7 @@
 import type { Database } from "@weft/db";
 import { AuditRepository } from "./features/audit/audit.repository.ts";
-import { AuditService } from "./features/audit/audit.service.ts";
+import { AuditService, DEFAULT_AUDIT_SETTINGS, type AuditSettings } from "./features/audit/audit.service.ts";
+import { AuthorizationService } from "./features/authorization/authorization.service.ts";
 import { AuthRepository } from "./features/auth/auth.repository.ts";
 import { AuthService, type AuthSettings } from "./features/auth/auth.service.ts";
 import { DEFAULT_LOGIN_POLICY } from "./features/auth/login-limiter.ts";
@@ -41,6 +42,7 @@ export interface ServiceSettings {
     pollIntervalMs: number;
   };
   telemetry?: TelemetrySettings;
+  audit?: AuditSettings;
 }
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
@@ -56,16 +58,15 @@ export interface Services {
   tokens: TokensService;
   mesh: MeshService;
   resources: ResourcesService;
+  authorization: AuthorizationService;
   changeRequests: ChangeRequestsService;
   clusters: ClustersService;
   discovery: DiscoveryService;
   distribution: DistributionService;
   sync: ConfigSyncService;
   telemetry: TelemetryService;
-  /** Stops background work (the config bus's listener and poll). */
+  /** Stops background work (the config bus's listener and poll) and writes pending audit summaries. */
   close(): Promise<void>;
-  /** Needed by the first-start bootstrap. */
-  usersRepository: UsersRepository;
 }
 
 /** Wires repositories and services over one database. */
@@ -73,7 +74,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const prisma = db.prisma;
   const uow = new UnitOfWork(prisma);
   const usersRepository = new UsersRepository(prisma);
-  const audit = new AuditService(new AuditRepository(prisma), log);
+  const audit = new AuditService(new AuditRepository(prisma), log, settings.audit ?? DEFAULT_AUDIT_SETTINGS);
   const auth = new AuthService(new AuthRepository(prisma), usersRepository, audit, settings.auth);
   const meshRepository = new MeshRepository(prisma);
   const mesh = new MeshService(meshRepository);
@@ -82,7 +83,8 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     if (!found) throw new Error("the default mesh is missing; the manager creates it at start");
     return found;
   };
-  const resources = new ResourcesService(uow, new ResourcesRepository(prisma), currentMesh);
+  const resourcesRepository = new ResourcesRepository(prisma);
+  const resources = new ResourcesService(uow, resourcesRepository, currentMesh);
   const clusters = new ClustersService(new ClustersRepository(prisma), currentMesh, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
   auth.agentCredentials = (hash, now) => clusters.agentByCredential(hash, now);
   const distributionRepository = new DistributionRepository(prisma);
@@ -102,13 +104,16 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     tokens: new TokensService(new TokensRepository(prisma)),
     mesh,
     resources,
+    authorization: new AuthorizationService(resourcesRepository, currentMesh),
     changeRequests: new ChangeRequestsService(uow, new ChangeRequestsRepository(prisma), resources),
     clusters,
     discovery: new DiscoveryService(new DiscoveryRepository(prisma)),
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh),
     telemetry: new TelemetryService(new TelemetryRepository(prisma), settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS),
-    close: () => distribution.close(),
-    usersRepository,
+    close: async () => {
+      await distribution.close();
+      await audit.close();
+    },
   };
 }

@@ -119,27 +119,52 @@ export function tokenClient(url: string, token: string): ApiClient {
   return apiClient(url, () => ({ authorization: `Bearer ${token}` }));
 }
 
-/** A browser-like client: signs in, keeps the cookies and echoes the CSRF cookie in its header. */
-export async function sessionClient(url: string, username: string, password: string): Promise<{ client: ApiClient; cookies: Map<string, string> }> {
-  const cookies = new Map<string, string>();
-  const remember = (res: Response) => {
+/**
+ * The cookies a server set, sent back on later requests, with the CSRF cookie
+ * echoed in its header: what a browser and the dashboard do.
+ */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+
+  /** Keeps the cookies of a response's Set-Cookie headers (a cookie set to "" is kept as ""). */
+  remember(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const eq = pair?.indexOf("=") ?? -1;
-      if (pair && eq > 0) cookies.set(pair.slice(0, eq), decodeURIComponent(pair.slice(eq + 1)));
+      const pair = line.split(";")[0] ?? "";
+      const eq = pair.indexOf("=");
+      if (eq > 0) this.cookies.set(pair.slice(0, eq), decodeURIComponent(pair.slice(eq + 1)));
     }
-  };
+  }
+
+  /** The Cookie and CSRF headers for the next request. */
+  headers(): Record<string, string> {
+    const csrf = this.cookies.get(CSRF_COOKIE);
+    return {
+      ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") } : {}),
+      ...(csrf ? { [CSRF_HEADER]: csrf } : {}),
+    };
+  }
+}
+
+/** A browser-like client that is not signed in yet: keeps cookies in a jar; `onResponse` sees every response. */
+export function cookieClient(url: string, onResponse?: (res: Response) => void): { client: ApiClient; cookies: Map<string, string> } {
+  const jar = new CookieJar();
   const client = apiClient(
     url,
-    () => ({
-      ...(cookies.size > 0 ? { cookie: [...cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") } : {}),
-      ...(cookies.get(CSRF_COOKIE) ? { [CSRF_HEADER]: cookies.get(CSRF_COOKIE) as string } : {}),
-    }),
-    remember,
+    () => jar.headers(),
+    (res) => {
+      jar.remember(res);
+      onResponse?.(res);
+    },
   );
-  await client.auth.login.mutate({ username, password });
-  if (!cookies.get(SESSION_COOKIE)) throw new Error("login set no session cookie");
-  return { client, cookies };
+  return { client, cookies: jar.cookies };
+}
+
+/** A browser-like client: signs in, keeps the cookies and echoes the CSRF cookie in its header. */
+export async function sessionClient(url: string, username: string, password: string, onResponse?: (res: Response) => void): Promise<{ client: ApiClient; cookies: Map<string, string> }> {
+  const session = cookieClient(url, onResponse);
+  await session.client.auth.login.mutate({ username, password });
+  if (!session.cookies.get(SESSION_COOKIE)) throw new Error("login set no session cookie");
+  return session;
 }
 
 /**

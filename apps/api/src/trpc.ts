@@ -2,10 +2,10 @@ import { initTRPC } from "@trpc/server";
 import type { Role } from "@weft/db";
 import { ValidationError } from "@weft/mesh-model";
 import superjson from "superjson";
-import { ZodError } from "zod";
+import { ZodError, type z } from "zod";
 import { assertRole, isAgent, type AgentPrincipal, type Principal, type Scope } from "./access.ts";
 import type { Context } from "./context.ts";
-import { DomainError, forbidden, toTRPCError, unauthenticated } from "./errors.ts";
+import { DomainError, forbidden, redactedError, toTRPCError, unauthenticated } from "./errors.ts";
 import { safeEqual } from "./features/auth/secret-tokens.ts";
 import { fromValidationIssues, toFieldErrors, type FieldError } from "./field-errors.ts";
 
@@ -24,8 +24,8 @@ export type AccessRule =
   | {
       kind: "role";
       role: Role;
-      /** The namespaces/clusters the call acts on, read from its raw input; omitted means mesh-wide. Must not throw. */
-      scopes?: (rawInput: unknown, ctx: Context) => Promise<Scope[]> | Scope[];
+      /** The namespaces/clusters the call acts on, read from its validated input; omitted means mesh-wide. */
+      scopes?: (input: unknown, ctx: Context) => Promise<Scope[]> | Scope[];
     };
 
 export interface Meta {
@@ -43,19 +43,25 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     transformer: superjson,
+    // Never send stack traces: they name files, versions and internals (tRPC includes them whenever NODE_ENV is not "production").
+    isDev: false,
     // Subscriptions (agents' config streams) are SSE: pings keep idle streams open through proxies,
     // and clients reconnect (with their last event id) when pings stop arriving.
     sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
     errorFormatter({ shape, error }) {
       const cause = error.cause;
+      // The middleware masks unexpected errors; this is the net under errors raised outside it.
+      const message = error.code === "INTERNAL_SERVER_ERROR" && !/^internal error \(request id /.test(error.message) ? "internal error" : shape.message;
+      const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
       let fieldErrors: FieldError[] | null = null;
       if (cause instanceof ZodError) fieldErrors = toFieldErrors(cause);
       else if (cause instanceof ValidationError) fieldErrors = fromValidationIssues(cause.issues);
       else if (cause instanceof DomainError && cause.path) fieldErrors = [{ path: cause.path, message: cause.message, code: cause.code }];
       return {
         ...shape,
+        message,
         data: {
-          ...shape.data,
+          ...data,
           // Every validation problem with the field it names, e.g. `spec.rules[0].weight`.
           fieldErrors,
           // Domain code of the error (e.g. ANALYSIS_FAILED), when there is one.
@@ -65,11 +71,13 @@ const t = initTRPC
     },
   });
 
-/** Domain errors become tRPC errors here, and only here. */
-const convertErrors = t.middleware(async ({ next }) => {
+/** Domain errors become tRPC errors here, and only here; anything unexpected is logged (redacted) and masked. */
+const convertErrors = t.middleware(async ({ ctx, path, next }) => {
   const result = await next();
-  if (!result.ok) throw toTRPCError(result.error);
-  return result;
+  if (result.ok) return result;
+  const converted = toTRPCError(result.error, ctx.requestId);
+  if (converted !== result.error && converted.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ path, err: redactedError(result.error.cause ?? result.error) }, "procedure failed");
+  throw converted;
 });
 
 /** Every mutation (and refused call to one) is written to the audit log. */
@@ -77,7 +85,7 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, next }) => {
   const result = await next();
   if (type !== "mutation" || meta?.audit === "manual") return result;
   const auth = await ctx.authenticate().catch(() => null);
-  const error = result.ok ? null : toTRPCError(result.error);
+  const error = result.ok ? null : toTRPCError(result.error, ctx.requestId);
   if (error === null && meta?.audit === "refusals") return result;
   const outcome = error === null ? "SUCCESS" : error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED" ? "DENIED" : "FAILURE";
   await ctx.services.audit.record({
@@ -94,13 +102,17 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, next }) => {
 
 /**
  * The access decision every procedure goes through before its input is even
- * parsed. CSRF: a mutation authenticated by the session cookie must carry the
+ * read: a caller is authenticated first (401 before anything else, so an
+ * anonymous request costs no parsing), agents and users are kept apart, and
+ * the role is checked — mesh-wide, or for scoped procedures "held somewhere";
+ * the scopes themselves are checked once the input is valid ({@link enforceScopes}).
+ * CSRF: a mutation authenticated by the session cookie must carry the
  * session's CSRF token in `x-weft-csrf` (a double-submit token: the dashboard
  * reads it from the `weft_csrf` cookie; it is an HMAC of the session secret, so
  * a cookie planted by another site cannot match). Bearer tokens are never sent
  * by browsers on their own, so they need none.
  */
-const enforceAccess = t.middleware(async ({ ctx, type, path, meta, next, getRawInput }) => {
+const enforceAccess = t.middleware(async ({ ctx, type, path, meta, next }) => {
   const rule = meta?.access;
   if (!rule) {
     ctx.log.error({ path }, "procedure declares no access rule; refused");
@@ -117,21 +129,29 @@ const enforceAccess = t.middleware(async ({ ctx, type, path, meta, next, getRawI
   if (agentBearer) throw forbidden(`agent credentials cannot call ${path}`);
   if (rule.kind === "public") return next();
   const auth = await ctx.authenticate();
-  if (isAgent(auth?.principal)) throw forbidden(`agent credentials cannot call ${path}`);
-  if (auth && type === "mutation" && auth.csrfToken !== null && !(ctx.request.csrfToken && safeEqual(ctx.request.csrfToken, auth.csrfToken)))
+  if (!auth) throw unauthenticated();
+  if (isAgent(auth.principal)) throw forbidden(`agent credentials cannot call ${path}`);
+  if (type === "mutation" && auth.csrfToken !== null && !(ctx.request.csrfToken && safeEqual(ctx.request.csrfToken, auth.csrfToken)))
     throw forbidden("missing or wrong CSRF token (send the weft_csrf cookie's value in the x-weft-csrf header)");
   if (rule.kind === "self") {
-    assertRole(userOf(auth?.principal), "VIEWER", []);
+    assertRole(auth.principal, "VIEWER", []);
     return next();
   }
-  const scopes = rule.scopes ? await rule.scopes(await getRawInput(), ctx) : undefined;
-  assertRole(userOf(auth?.principal), rule.role, scopes);
+  // Scoped procedures: the role must be held somewhere now; in every scope of the input once it is valid.
+  assertRole(auth.principal, rule.role, rule.scopes ? [] : undefined);
   return next();
 });
 
-function userOf(caller: Principal | AgentPrincipal | undefined): Principal | null {
-  return caller && !isAgent(caller) ? caller : null;
-}
+/**
+ * For scoped procedures, after their input was validated: the role in every
+ * namespace or cluster the input acts on. Scopes are read from the parsed
+ * input, never the raw one, so the extraction is total and cheap.
+ */
+const enforceScopes = t.middleware(async ({ ctx, meta, input, next }) => {
+  const rule = meta?.access;
+  if (rule?.kind === "role" && rule.scopes) assertRole(await principalOf(ctx), rule.role, await rule.scopes(input, ctx));
+  return next();
+});
 
 /**
  * After a successful mutation, the config bus re-reads the mesh's versions:
@@ -159,9 +179,16 @@ export function roleProcedure(role: Role) {
   return base.meta({ access: { kind: "role", role } });
 }
 
-/** At least `role` in every namespace or cluster the input acts on. */
-export function scopedProcedure(role: Role, scopes: (rawInput: unknown, ctx: Context) => Promise<Scope[]> | Scope[]) {
-  return base.meta({ access: { kind: "role", role, scopes } });
+/**
+ * At least `role` in every namespace or cluster the input acts on: `scopes`
+ * reads them from the input once `schema` has validated it. Callers without
+ * the role anywhere are refused before the input is read.
+ */
+export function scopedProcedure<S extends z.ZodType>(role: Role, schema: S, scopes: (input: z.output<S>, ctx: Context) => Promise<Scope[]> | Scope[]) {
+  return base
+    .meta({ access: { kind: "role", role, scopes: scopes as (input: unknown, ctx: Context) => Promise<Scope[]> | Scope[] } })
+    .input(schema)
+    .use(enforceScopes);
 }
 
 /**

@@ -163,6 +163,91 @@ describe("access to every procedure", () => {
     expect((await fetch(`${m.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${m.url}/trpc/health.status`)).status).toBe(200);
   });
+
+  /** A raw tRPC POST (no superjson client), as an attacker would send it. */
+  async function post(path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; ms: number }> {
+    const began = performance.now();
+    const res = await fetch(`${m.url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const text = await res.text();
+    return { status: res.status, text, ms: performance.now() - began };
+  }
+
+  it("authenticates before reading the input: malformed bodies get 401 anonymously, 400 (never 500) when signed in", async () => {
+    const documents = JSON.stringify({ json: { documents: "abc" } });
+    expect((await post("resources.applyDocuments", documents)).status).toBe(401);
+    const signedIn = await post("resources.applyDocuments", documents, { authorization: `Bearer ${scoped.token}` });
+    expect(signedIn.status).toBe(400);
+    expect(JSON.parse(signedIn.text).error.json.data.fieldErrors).toEqual([expect.objectContaining({ path: "documents" })]);
+
+    const dashes = JSON.stringify({ json: { id: "-".repeat(36) } });
+    expect((await post("changeRequests.approve", dashes)).status).toBe(401);
+    for (const path of ["changeRequests.approve", "changeRequests.reject"]) {
+      const refused = await post(path, dashes, { authorization: `Bearer ${scoped.token}` });
+      expect(refused.status).toBe(400);
+      expect(refused.text).not.toMatch(/prisma|uuid_in|invalid input syntax/i);
+    }
+  });
+
+  it("answers an anonymous multi-megabyte body at once with 401, stays healthy, and caps signed-in bodies with 413", async () => {
+    const big = JSON.stringify({ json: { text: `# padding\n${"#".repeat(4_900_000)}\n` } });
+    const [anonymous, health] = await Promise.all([post("resources.applyDocuments", big), fetch(`${m.url}/healthz`)]);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.ms).toBeLessThan(2_000);
+    expect(health.status).toBe(200);
+
+    const tooLarge = await post("resources.applyDocuments", JSON.stringify({ json: { text: `# ${"#".repeat(2 * 1024 * 1024)}\n` } }), { authorization: `Bearer ${scoped.token}` });
+    expect(tooLarge.status).toBe(413);
+    expect(JSON.parse(tooLarge.text).error.json.data.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  describe("references into other namespaces", () => {
+    const denyLedger = `apiVersion: weft.io/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: deny-ledger, namespace: shop }
+spec:
+  targetRef: { name: ledger, namespace: payments }
+  action: DENY
+`;
+    const routeOnLedger = `apiVersion: weft.io/v1alpha1
+kind: HTTPRoute
+metadata: { name: hijack, namespace: shop }
+spec:
+  parentRefs: [{ name: ledger, namespace: payments }]
+  rules:
+    - backendRefs: [{ name: cart }]
+`;
+    const refusal = (promise: Promise<unknown>) => promise.then(() => "accepted", (e: unknown) => (e as { data?: { code?: string } }).data?.code);
+
+    it("an operator scoped to shop cannot target, attach to or send traffic into payments from shop", async () => {
+      const sam = tokenClient(m.url, scoped.token);
+      expect(await refusal(sam.resources.applyDocuments.mutate({ text: denyLedger }))).toBe("FORBIDDEN");
+      expect(await refusal(sam.resources.applyDocuments.mutate({ text: denyLedger, dryRun: true }))).toBe("FORBIDDEN");
+      expect(await refusal(sam.resources.applyDocuments.mutate({ text: routeOnLedger }))).toBe("FORBIDDEN");
+      expect(await refusal(sam.resources.applyDocuments.mutate({ text: trafficPolicyYaml({ name: "ledger-lb", service: "ledger" }).replace("name: ledger\n", "name: ledger\n    namespace: payments\n") }))).toBe("FORBIDDEN");
+      expect(await admin.resources.list.query({ namespace: "shop", kind: "AuthorizationPolicy" })).toEqual([]);
+    });
+
+    it("nor delete or roll back a stored resource of shop that reaches into payments", async () => {
+      expect((await admin.resources.applyDocuments.mutate({ text: denyLedger })).status).toBe("applied");
+      const sam = tokenClient(m.url, scoped.token);
+      expect(await refusal(sam.resources.delete.mutate({ kind: "AuthorizationPolicy", namespace: "shop", name: "deny-ledger" }))).toBe("FORBIDDEN");
+      expect((await admin.resources.get.query({ kind: "AuthorizationPolicy", namespace: "shop", name: "deny-ledger" })).revision).toBe(1);
+      expect((await admin.resources.delete.mutate({ kind: "AuthorizationPolicy", namespace: "shop", name: "deny-ledger" })).status).toBe("applied");
+      expect(await refusal(sam.resources.rollback.mutate({ kind: "AuthorizationPolicy", namespace: "shop", name: "deny-ledger", toRevision: 1 }))).toBe("FORBIDDEN");
+    });
+
+    it("a change in an unprotected namespace that touches a protected one waits for approval there", async () => {
+      const oscar = tokenClient(m.url, (await userWithToken(admin, m.url, sessionClient, "oscar", "OPERATOR")).token);
+      for (const text of [denyLedger, routeOnLedger]) {
+        const result = await oscar.resources.applyDocuments.mutate({ text });
+        expect(result.status).toBe("pending-approval");
+        expect(result.changeRequest?.namespaces).toEqual(["payments"]);
+        const request = await admin.changeRequests.byId.query({ id: result.changeRequest?.id as string });
+        expect(request.namespaces).toEqual(["payments", "shop"]);
+      }
+      expect((await admin.resources.list.query({ namespace: "shop" })).map((r) => `${r.kind}/${r.name}`)).not.toContain("HTTPRoute/hijack");
+    });
+  });
 });
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sessionClient, startTestManager, tokenClient, type ApiClient, type TestManager } from "../src/testing.ts";
+import { sessionClient, startTestManager, TEST_SERVICE_SETTINGS, tokenClient, type ApiClient, type TestManager } from "../src/testing.ts";
 import { seedDiscovery, trafficPolicyYaml, userWithToken } from "./support.ts";
 
 describe("audit log", () => {
@@ -8,7 +8,7 @@ describe("audit log", () => {
   let startedAt: Date;
 
   beforeAll(async () => {
-    m = await startTestManager();
+    m = await startTestManager({ settings: { ...TEST_SERVICE_SETTINGS, audit: { anonymousRefusalsPerWindow: 3, windowMs: 1_500 } } });
     await seedDiscovery(m.db);
     startedAt = new Date();
     admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
@@ -59,5 +59,35 @@ describe("audit log", () => {
     const second = await admin.audit.list.query({ limit: 3, before: first.nextCursor ?? undefined });
     expect([...first.events, ...second.events].map((e) => e.id)).toEqual(all.slice(0, 6).map((e) => e.id));
     expect(first.events[0]?.id).toBeGreaterThan(first.events[2]?.id ?? 0n);
+  });
+  it("writes at most N anonymous refusals per client address and window, then one summary with the count", async () => {
+    const anonymous = () => fetch(`${m.url}/trpc/namespaces.protect`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ json: { namespace: "ops" } }) });
+    for (let i = 0; i < 12; i++) expect((await anonymous()).status).toBe(401);
+    const deadline = Date.now() + 10_000;
+    let summary: { details: Record<string, unknown> } | undefined;
+    while (!summary && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      summary = (await admin.audit.list.query({ action: "audit.refusalsSuppressed" })).events[0];
+    }
+    expect(summary).toMatchObject({ actorName: "anonymous", outcome: "DENIED", ip: expect.any(String), details: { suppressed: 9, actions: ["namespaces.protect"] } });
+    const written = (await admin.audit.list.query({ action: "namespaces.protect", outcome: "DENIED", limit: 500 })).events.filter((e) => e.actorName === "anonymous");
+    expect(written).toHaveLength(3);
+  });
+
+  it("never stores the raw message of an unexpected error, only the masked one with its request id", async () => {
+    const changeRequests = m.services.changeRequests;
+    const original = changeRequests.protect;
+    changeRequests.protect = async () => {
+      throw Object.assign(new Error('Invalid `prisma.protectedNamespace.upsert()` invocation:\n\nconnection to "10.0.0.5:5432" password "hunter2" failed'), { name: "PrismaClientUnknownRequestError" });
+    };
+    try {
+      const failed = await admin.namespaces.protect.mutate({ namespace: "vault" }).catch((e: unknown) => e as Error);
+      expect((failed as Error).message).toMatch(/^internal error \(request id [\w.-]+\)$/);
+    } finally {
+      changeRequests.protect = original;
+    }
+    const [event] = (await admin.audit.list.query({ action: "namespaces.protect", outcome: "FAILURE" })).events;
+    expect(event?.details.error).toMatch(/^internal error \(request id [\w.-]+\)$/);
+    expect(JSON.stringify({ ...event, id: String(event?.id) })).not.toMatch(/prisma|hunter2|10\.0\.0\.5/i);
   });
 });

@@ -2,10 +2,14 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureFirstAdmin, INITIAL_ADMIN_PASSWORD_FILE } from "../src/features/auth/first-admin.ts";
+import { INITIAL_ADMIN_PASSWORD_FILE } from "../src/features/auth/first-admin.ts";
 import { hashPassword, verifyPassword } from "../src/features/auth/password-hash.ts";
 import { hashSecret } from "../src/features/auth/secret-tokens.ts";
 import { createLogger } from "../src/logger.ts";
+import type { AuditService } from "../src/features/audit/audit.service.ts";
+import type { AuthRepository } from "../src/features/auth/auth.repository.ts";
+import { AuthService, type AuthSettings } from "../src/features/auth/auth.service.ts";
+import type { UsersRepository } from "../src/features/users/users.repository.ts";
 import { DEFAULT_SERVICE_SETTINGS } from "../src/services.ts";
 import { sessionClient, startTestManager, tokenClient, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
 
@@ -36,7 +40,7 @@ describe("first start", () => {
     expect((await readFile(file, "utf8")).trim()).toBe(m.adminPassword);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const printed: string[] = [];
-    const again = await ensureFirstAdmin({ users: m.services.usersRepository, hashPassword: (p) => m.services.auth.hashPassword(p), home: m.home, log: createLogger("silent"), print: (t) => printed.push(t) });
+    const again = await m.services.users.ensureFirstAdmin({ home: m.home, log: createLogger("silent"), print: (t) => printed.push(t) });
     expect(again).toBeNull();
     expect(printed).toEqual([]);
     const { client } = await sessionClient(m.url, "admin", m.adminPassword);
@@ -108,13 +112,100 @@ describe("sessions, tokens and sign-in limits", () => {
     for (const ip of ["10.9.9.1", "10.9.9.2"]) await m.services.auth.login("target", "wrong", { ip, secure: false, setCookie: () => {} }).catch(() => undefined);
     const row = await m.db.prisma.user.findUniqueOrThrow({ where: { username: "target" } });
     expect(row.lockedUntil?.getTime()).toBeGreaterThan(Date.now());
+    // Locked: refused even with the right password, from any address, with the answer an unknown user gets.
     const err = await m.services.auth.login("target", "target-password-1", { ip: "10.9.9.10", secure: false, setCookie: () => {} }).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).toBe("RATE_LIMITED");
+    const unknown = await m.services.auth.login("no-such-user", "target-password-1", { ip: "10.9.9.11", secure: false, setCookie: () => {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "UNAUTHENTICATED", message: "invalid username or password" });
+    expect({ code: (err as { code?: string }).code, message: (err as Error).message }).toEqual({ code: (unknown as { code?: string }).code, message: (unknown as Error).message });
+  });
+
+  it("answers a locked account exactly like an unknown username (no enumeration through the lock), and still rate-limits both", async () => {
+    await admin.users.create.mutate({ username: "locked-one", password: "locked-password-1", role: "VIEWER" });
+    await m.db.prisma.user.update({ where: { username: "locked-one" }, data: { lockedUntil: new Date(Date.now() + 60_000) } });
+    const answer = async (username: string) => {
+      const res = await login(username, "locked-password-1");
+      return { status: res.status, body: JSON.stringify(await res.json()) };
+    };
+    const locked = await answer("locked-one");
+    const unknown = await answer("never-existed");
+    expect(locked.status).toBe(401);
+    expect(locked).toEqual(unknown);
+    // The per-client limit counts both alike: after 3 failures each (the policy here), both answer 429.
+    for (let i = 0; i < 2; i++) expect([await answer("locked-one"), await answer("never-existed")].map((a) => a.status)).toEqual([401, 401]);
+    const [lockedLimited, unknownLimited] = [await answer("locked-one"), await answer("never-existed")];
+    expect(lockedLimited.status).toBe(429);
+    expect(lockedLimited).toEqual(unknownLimited);
+  });
+
+  it("an admin's password reset revokes the user's API tokens and says so; changing one's own password keeps them unless asked", async () => {
+    await admin.users.create.mutate({ username: "rita", password: "rita-password-1", role: "VIEWER" });
+    const rita = (await sessionClient(m.url, "rita", "rita-password-1")).client;
+    const { token } = await rita.tokens.create.mutate({ name: "ci" });
+    const bearer = tokenClient(m.url, token);
+    expect((await bearer.auth.me.query())?.user.username).toBe("rita");
+
+    // Changing one's own password: sessions end, tokens keep working (automation must not break) ...
+    expect(await bearer.auth.changePassword.mutate({ currentPassword: "rita-password-1", newPassword: "rita-password-2" })).toEqual({ ok: true, endedSessions: 1, revokedTokens: 0 });
+    expect(await rita.auth.me.query()).toBeNull();
+    expect((await bearer.auth.me.query())?.user.username).toBe("rita");
+    // ... unless revokeTokens asks for it.
+    const again = (await sessionClient(m.url, "rita", "rita-password-2")).client;
+    const second = tokenClient(m.url, (await again.tokens.create.mutate({ name: "ci-2" })).token);
+    expect(await again.auth.changePassword.mutate({ currentPassword: "rita-password-2", newPassword: "rita-password-3", revokeTokens: true })).toMatchObject({ ok: true, revokedTokens: 2 });
+    expect(await bearer.auth.me.query()).toBeNull();
+    expect(await second.auth.me.query()).toBeNull();
+
+    // An admin's reset (a forgotten or leaked password) revokes every token: whoever knew the old password may have minted some.
+    const fresh = (await sessionClient(m.url, "rita", "rita-password-3")).client;
+    const third = tokenClient(m.url, (await fresh.tokens.create.mutate({ name: "ci-3" })).token);
+    const id = (await admin.users.list.query()).find((u) => u.username === "rita")?.id as string;
+    expect(await admin.users.resetPassword.mutate({ id, password: "rita-password-4" })).toEqual({ ok: true, endedSessions: 1, revokedTokens: 1 });
+    expect(await third.auth.me.query()).toBeNull();
+    expect(codeOf(await third.mesh.status.query().catch((e: unknown) => e))).toBe("UNAUTHORIZED");
+  });
+
+  it("keeps one role binding per user and place, also when granted concurrently", async () => {
+    const bea = await admin.users.create.mutate({ username: "bea", password: "bea-password-1", role: "VIEWER" });
+    await Promise.all((["OPERATOR", "VIEWER", "ADMIN", "OPERATOR", "VIEWER", "OPERATOR"] as const).map((role) => admin.users.addRoleBinding.mutate({ userId: bea.id, role, namespace: "shop" })));
+    await admin.users.addRoleBinding.mutate({ userId: bea.id, role: "OPERATOR", cluster: "east" });
+    const bindings = (await admin.users.list.query()).find((u) => u.username === "bea")?.bindings ?? [];
+    expect(bindings.filter((b) => b.namespace === "shop")).toHaveLength(1);
+    expect(bindings.map(({ namespace, cluster }) => ({ namespace, cluster }))).toEqual(expect.arrayContaining([{ namespace: "shop", cluster: null }, { namespace: null, cluster: "east" }]));
+    // The database holds the key too (it did not while the columns were nullable: NULLs are distinct in a unique index).
+    const duplicate = await m.db.prisma.roleBinding.create({ data: { userId: bea.id, role: "VIEWER", namespace: "shop" } }).then(() => "stored", () => "refused");
+    expect(duplicate).toBe("refused");
+    // Its rights follow the last grant, through a token as through a session.
+    const { client } = await sessionClient(m.url, "bea", "bea-password-1");
+    expect((await client.auth.me.query())?.user.bindings).toHaveLength(2);
   });
 
   it("gives one answer for unknown users and wrong passwords", async () => {
     const unknown = await (await login("nobody", "whatever")).json();
     const wrong = await (await login("lena", "whatever")).json();
     expect(JSON.stringify(unknown)).toBe(JSON.stringify(wrong));
+  });
+});
+
+describe("logout", () => {
+  /** An AuthService over hand-written fakes: logout touches only the session store and the response. */
+  function authService(secureCookies: AuthSettings["secureCookies"]): AuthService {
+    const sessions = { deleteSession: async () => undefined } as unknown as AuthRepository;
+    return new AuthService(sessions, {} as UsersRepository, { record: async () => undefined } as unknown as AuditService, { ...TEST_SERVICE_SETTINGS.auth, secureCookies });
+  }
+  const principal = { via: "session" as const, userId: "u", username: "u", role: "VIEWER" as const, bindings: [], sessionId: "s" };
+
+  it.each([
+    ["always", false, true],
+    ["never", true, false],
+    ["auto", true, true],
+    ["auto", false, false],
+  ] as const)("WEFT_COOKIE_SECURE=%s over %s https: the clearing cookies are Secure = %s, as the session cookies were", async (mode, overHttps, secure) => {
+    const set: string[] = [];
+    await authService(mode).logout(principal, { ip: "127.0.0.1", secure: overHttps, setCookie: (c) => set.push(c) });
+    expect(set.map((c) => c.split("=")[0])).toEqual(["weft_session", "weft_csrf"]);
+    for (const c of set) {
+      expect(c).toMatch(/Max-Age=0/);
+      expect(/; Secure/.test(c)).toBe(secure);
+    }
   });
 });

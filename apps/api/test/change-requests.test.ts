@@ -74,6 +74,40 @@ describe("protected namespaces: four-eyes changes", () => {
     expect((await alice.resources.applyDocuments.mutate({ text: routeYaml({ v1: 60, v2: 40 }) })).status).toBe("applied");
   });
 
+  it("refuses to approve an out-of-date request (CONFLICT) and shows the reviewer the diff against the live revision", async () => {
+    await admin.namespaces.protect.mutate({ namespace: "shop" });
+    const before = await live();
+    const { changeRequest } = await alice.resources.applyDocuments.mutate({ text: routeYaml({ v1: 20, v2: 80 }), message: "shift to v2" });
+    const id = changeRequest?.id as string;
+    const fresh = await bob.changeRequests.byId.query({ id });
+    expect(fresh).toMatchObject({ stale: false, moved: [] });
+    expect(fresh.changes[0]).toMatchObject({ fromRevision: before });
+
+    // Someone changes the route directly while the request waits.
+    expect((await admin.resources.applyDocuments.mutate({ text: routeYaml({ v1: 70, v2: 30 }), message: "hotfix" })).status).toBe("applied");
+    const newer = await live();
+    expect(newer).toBe(before + 1);
+
+    const stale = await bob.changeRequests.byId.query({ id });
+    expect(stale).toMatchObject({ status: "PENDING", stale: true, moved: [{ ref: { kind: "HTTPRoute", namespace: "shop", name: "checkout" }, requestedFrom: before, live: newer }] });
+    // What approving would do now, against the hotfix; and what was asked for, against what it replaced.
+    expect(stale.changes[0]).toMatchObject({ fromRevision: newer });
+    expect(stale.changes[0]?.diff).toContainEqual({ op: "replace", path: "spec.rules[0].backendRefs[0].weight", from: 70, to: 20 });
+    expect(stale.requestedChanges[0]).toMatchObject({ fromRevision: before });
+    expect(stale.requestedChanges[0]?.diff).toContainEqual({ op: "replace", path: "spec.rules[0].backendRefs[0].weight", from: 60, to: 20 });
+
+    const refused = await bob.changeRequests.approve.mutate({ id }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TRPCClientError);
+    expect((refused as TRPCClientError<never>).data).toMatchObject({ code: "CONFLICT" });
+    expect((refused as Error).message).toMatch(/out of date.*HTTPRoute\/shop\/checkout is at revision \d+, the request was made against revision \d+.*re-submit/);
+    // The hotfix stays; the request stays pending (its author re-submits, or someone rejects it).
+    expect(await live()).toBe(newer);
+    const current = await admin.resources.get.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" });
+    expect(JSON.stringify(current.document)).toContain('"weight":70');
+    expect((await bob.changeRequests.byId.query({ id })).status).toBe("PENDING");
+    await alice.changeRequests.reject.mutate({ id, reason: "re-submitting" });
+  });
+
   it("audits the requests and decisions", async () => {
     const page = await admin.audit.list.query({ action: "changeRequests.*" });
     expect(page.events.map((e) => `${e.actorName} ${e.action} ${e.outcome}`)).toEqual(

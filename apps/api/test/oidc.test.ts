@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionClient, startTestManager, TEST_SERVICE_SETTINGS, apiClient, type TestManager } from "../src/testing.ts";
+import { safeReturnTo } from "../src/features/auth/oidc.service.ts";
 import { startFakeProvider, type FakeProvider } from "./oidc-provider.ts";
 
 /** The cookies a response sets, as `name=value` pairs for a Cookie header. */
@@ -87,5 +88,27 @@ describe("OIDC sign-in (authorization code + PKCE)", () => {
     expect(withCookie.headers.get("location")).toBe("/");
     const replay = await fetch(callbackUrl, { redirect: "manual", headers: { cookie: `weft_oidc_state=${state}` } });
     expect(replay.status).toBe(400);
+  });
+});
+
+describe("safeReturnTo: where a finished sign-in may send the browser", () => {
+  it.each([
+    ["/mesh", "/mesh"],
+    ["/", "/"],
+    ["/changes?id=1#top", "/changes?id=1#top"],
+    ["//evil.example/x", "/"],
+    ["/\\evil.example", "/"],
+    ["/\t/evil.example", "/"],
+    ["/\n/evil.example", "/"],
+    ["/\r\n/evil.example", "/"],
+    ["/mesh\\..\\evil", "/"],
+    ["/\u0000/evil.example", "/"],
+    ["/\u007f/evil.example", "/"],
+    ["https://evil.example/", "/"],
+    ["evil.example", "/"],
+    ["", "/"],
+    [null, "/"],
+  ])("%j → %j", (value, expected) => {
+    expect(safeReturnTo(value)).toBe(expected);
   });
 });

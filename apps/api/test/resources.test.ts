@@ -1,6 +1,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../src/router.ts";
+import { StoredDocumentError } from "../src/features/resources/resources.repository.ts";
 import { sessionClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
 import { routeYaml, seedDiscovery, trafficPolicyYaml } from "./support.ts";
 
@@ -150,5 +151,74 @@ describe("resources: apply, dry run, revisions, history and rollback", () => {
     // Version 1 wrote two revisions: one change, one version.
     expect(all.revisions.filter((r) => r.configVersion === 1n)).toHaveLength(2);
     expect(all.nextCursor).toBeNull();
+  });
+  it("rolling back to a deletion of a resource that is already deleted reports unchanged", async () => {
+    await admin.resources.delete.mutate({ kind: "TrafficPolicy", namespace: "shop", name: "cart" });
+    const before = await version();
+    for (const dryRun of [true, false]) {
+      const result = await admin.resources.rollback.mutate({ kind: "TrafficPolicy", namespace: "shop", name: "cart", toRevision: 2, dryRun });
+      expect(result).toMatchObject({ status: "unchanged", configVersion: before });
+      expect(result.changes.map((c) => c.action)).toEqual(["unchanged"]);
+    }
+    expect((await admin.resources.history.query({ kind: "TrafficPolicy", namespace: "shop", name: "cart" })).map((r) => `${r.revision} ${r.action}`)).toEqual(["4 delete", "3 restore", "2 delete", "1 create"]);
+  });
+
+  it("a Mesh resource changes the mesh: its mTLS mode reaches mesh.status in the same change; the trust domain is refused once workloads exist", async () => {
+    const mesh = (trustDomain: string, mode: string, name = "default") => `apiVersion: weft.io/v1alpha1\nkind: Mesh\nmetadata: { name: ${name} }\nspec:\n  trustDomain: ${trustDomain}\n  mtls: { mode: ${mode} }\n`;
+    const applied = await admin.resources.applyDocuments.mutate({ text: mesh("weft.local", "PERMISSIVE") });
+    expect(applied.status).toBe("applied");
+    expect(await admin.mesh.status.query()).toMatchObject({ trustDomain: "weft.local", mtlsMode: "PERMISSIVE", configVersion: applied.configVersion });
+
+    const renamed = await refusal(admin.resources.applyDocuments.mutate({ text: mesh("other.example", "STRICT") }));
+    expect(renamed.code).toBe("CONFLICT");
+    expect(renamed.fieldErrors).toEqual([expect.objectContaining({ path: "spec.trustDomain", message: expect.stringMatching(/while workloads exist.*root-rotation/) })]);
+    expect((await refusal(admin.resources.applyDocuments.mutate({ text: mesh("other.example", "STRICT"), dryRun: true }))).code).toBe("CONFLICT");
+    expect((await refusal(admin.resources.applyDocuments.mutate({ text: mesh("weft.local", "STRICT", "second") }))).fieldErrors).toEqual([expect.objectContaining({ path: "metadata.name" })]);
+    expect(await admin.mesh.status.query()).toMatchObject({ trustDomain: "weft.local", mtlsMode: "PERMISSIVE", configVersion: applied.configVersion });
+
+    // Rolling the Mesh resource back restores the row too.
+    await admin.resources.applyDocuments.mutate({ text: mesh("weft.local", "STRICT") });
+    expect((await admin.mesh.status.query()).mtlsMode).toBe("STRICT");
+    await admin.resources.rollback.mutate({ kind: "Mesh", name: "default", toRevision: 1 });
+    expect((await admin.mesh.status.query()).mtlsMode).toBe("PERMISSIVE");
+  });
+
+  it("authorization.whatIf answers from the live AuthorizationPolicies with the policy and rule that decided", async () => {
+    await admin.resources.applyDocuments.mutate({
+      text: `apiVersion: weft.io/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: no-batch, namespace: shop }
+spec:
+  targetRef: { name: frontend }
+  action: DENY
+  rules:
+    - to: { methods: [DELETE] }
+    - from: { namespaces: [jobs] }
+`,
+    });
+    const ask = (source: { identity?: string; namespace?: string }, method = "GET", service = "frontend") => admin.authorization.whatIf.query({ source, destination: { service, namespace: "shop" }, method, path: "/orders?page=2" });
+    const denied = await ask({ identity: "spiffe://weft.local/ns/jobs/sa/batch" });
+    expect(denied).toMatchObject({ decision: "DENY", decidedBy: { namespace: "shop", name: "no-batch", action: "DENY", rule: 1, matchedRule: { from: { namespaces: ["jobs"] } } }, consideredPolicies: ["shop/no-batch"] });
+    expect(denied.reason).toContain("shop/no-batch");
+    expect(await ask({ identity: "spiffe://weft.local/ns/shop/sa/cart" })).toMatchObject({ decision: "ALLOW", decidedBy: null });
+    expect(await ask({ identity: "spiffe://weft.local/ns/shop/sa/cart" }, "DELETE")).toMatchObject({ decision: "DENY", decidedBy: { rule: 0 } });
+    // Another service: the policy does not apply.
+    expect(await ask({ identity: "spiffe://weft.local/ns/jobs/sa/batch" }, "GET", "cart")).toMatchObject({ decision: "ALLOW", decidedBy: null, consideredPolicies: [] });
+  });
+  it("a stored document that no longer validates is an error, never handed out as valid", async () => {
+    const mesh = await m.db.prisma.mesh.findUniqueOrThrow({ where: { name: "default" } });
+    const corrupt = await m.db.prisma.resource.create({ data: { meshId: mesh.id, kind: "TrafficPolicy", namespace: "legacy", name: "corrupt", revision: 1 } });
+    try {
+      await m.db.prisma.resourceRevision.create({
+        data: { resourceId: corrupt.id, revision: 1, document: { apiVersion: "weft.io/v1alpha1", kind: "TrafficPolicy", metadata: { name: "corrupt", namespace: "legacy" }, spec: { targetRef: { name: 7 } } }, authorName: "legacy", action: "create", diff: [], configVersion: 1n, services: [] },
+      });
+      const err = await m.services.resources.get({ kind: "TrafficPolicy", namespace: "legacy", name: "corrupt" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoredDocumentError);
+      expect((err as Error).message).toBe("stored revision 1 of TrafficPolicy/legacy/corrupt no longer validates: spec.targetRef.name: expected string, received number");
+      const overApi = await refusal(admin.resources.get.query({ kind: "TrafficPolicy", namespace: "legacy", name: "corrupt" }));
+      expect(overApi.code).toBe("INTERNAL_SERVER_ERROR");
+    } finally {
+      await m.db.prisma.resource.delete({ where: { id: corrupt.id } });
+    }
   });
 });

@@ -3,7 +3,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
-import { apiClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
+import { apiClient, cookieClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
 
 describe("secrets stay out of logs and responses", () => {
   let m: TestManager;
@@ -12,26 +12,12 @@ describe("secrets stay out of logs and responses", () => {
   const setCookies: string[] = [];
   const pending: Promise<void>[] = [];
 
-  /** A session client that records every response body. */
+  /** A session client (not signed in yet) that records every response body and Set-Cookie header. */
   function recordingClient(): { client: ApiClient; cookies: Map<string, string> } {
-    const cookies = new Map<string, string>();
-    const client = apiClient(
-      m.url,
-      () => ({
-        ...(cookies.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") } : {}),
-        ...(cookies.get("weft_csrf") ? { "x-weft-csrf": cookies.get("weft_csrf") as string } : {}),
-      }),
-      (res) => {
-        for (const line of res.headers.getSetCookie()) {
-          setCookies.push(line);
-          const [pair] = line.split(";");
-          const eq = pair?.indexOf("=") ?? -1;
-          if (pair && eq > 0) cookies.set(pair.slice(0, eq), decodeURIComponent(pair.slice(eq + 1)));
-        }
-        pending.push(res.clone().text().then((body) => void bodies.push({ path: new URL(res.url).pathname, body })));
-      },
-    );
-    return { client, cookies };
+    return cookieClient(m.url, (res) => {
+      setCookies.push(...res.headers.getSetCookie());
+      pending.push(res.clone().text().then((body) => void bodies.push({ path: new URL(res.url).pathname, body })));
+    });
   }
 
   beforeAll(async () => {

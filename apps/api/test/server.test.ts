@@ -70,16 +70,22 @@ describe("manager API over HTTP", () => {
 });
 
 describe("error formatter", () => {
+  const PRISMA_FAILURE = 'Invalid `prisma.user.create()` invocation in\n/srv/weft/users.repository.ts:61:7\n\n{ data: { username: "uma", passwordHash: "scrypt$15$8$1$c2FsdA$aGFzaA" } }\n\nUnique constraint failed on the fields: (`username`)';
   // A router built with the manager's own tRPC instance, served by the real server.
   const testRouter = router({
     applyRoute: publicProcedure
       .input(z.object({ spec: z.object({ rules: z.array(z.object({ backendRefs: z.array(z.object({ weight: z.number().int().min(0) })) })) }) }))
       .mutation(() => "applied"),
+    crash: publicProcedure.query(() => {
+      throw Object.assign(new Error(PRISMA_FAILURE), { name: "PrismaClientKnownRequestError", code: "P2002" });
+    }),
   });
   let api: ManagerServer;
+  const logLines: string[] = [];
   beforeAll(async () => {
     const noDb = { health: async () => ({ status: "up", kind: "embedded", target: "-" }) } as unknown as Database;
-    api = await startManagerServer({ db: noDb, log: createLogger("silent"), host: "127.0.0.1", port: 0, router: testRouter });
+    const sink = new Writable({ write: (chunk, _e, done) => (logLines.push(String(chunk)), done()) });
+    api = await startManagerServer({ db: noDb, log: createLogger("info", sink), host: "127.0.0.1", port: 0, router: testRouter });
   });
   afterAll(async () => {
     await api?.close();
@@ -95,6 +101,30 @@ describe("error formatter", () => {
     expect(data.code).toBe("BAD_REQUEST");
     expect(data.httpStatus).toBe(400);
     expect(data.fieldErrors.map((e) => e.path)).toEqual(["spec.rules[0].backendRefs[1].weight", "spec.rules[1].backendRefs[0].weight"]);
+  });
+
+  it("never sends a stack trace", async () => {
+    for (const res of [
+      await fetch(`${api.url}/trpc/applyRoute`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ json: { spec: { rules: "x" } } }) }),
+      await fetch(`${api.url}/trpc/crash`),
+      await fetch(`${api.url}/trpc/nothing.here`),
+    ]) {
+      const body = await res.text();
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(body).not.toMatch(/"stack"|\bat .*\.(ts|js):\d+/);
+    }
+  });
+
+  it("masks unexpected errors as 'internal error (request id …)' and logs the detail, redacted", async () => {
+    const res = await fetch(`${api.url}/trpc/crash`, { headers: { "x-request-id": "req-crash-1" } });
+    expect(res.status).toBe(500);
+    const body = await res.text();
+    expect(JSON.parse(body).error.json.message).toBe("internal error (request id req-crash-1)");
+    expect(body).not.toMatch(/prisma|scrypt|Unique constraint|username/i);
+    const logged = logLines.filter((l) => l.includes("req-crash-1"));
+    expect(logged.join("")).toContain("Unique constraint failed on the fields");
+    expect(logged.join("")).toContain("P2002");
+    expect(logLines.join("")).not.toMatch(/scrypt\$|passwordHash/);
   });
 
   it("survives malformed request bodies", async () => {

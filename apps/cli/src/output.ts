@@ -8,10 +8,13 @@ export function table(header: string[], rows: string[][]): string {
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
+/** `document 2, line 27: spec.rules[0]...`: documents and lines both counted from 1, as an editor shows them (the API's `document` is a 0-based index). */
 function where(e: FieldError): string {
-  const parts = [e.document !== undefined ? `document ${e.document}` : "", e.line !== undefined ? `line ${e.line}` : ""].filter(Boolean).join(", ");
+  const parts = [e.document !== undefined ? `document ${e.document + 1}` : "", e.line !== undefined ? `line ${e.line}` : ""].filter(Boolean).join(", ");
   return `${parts ? `${parts}: ` : ""}${e.path || "(document)"}`;
 }
+
+const TITLES: Record<string, string> = { ANALYSIS_FAILED: "the change was refused by the analyzers:", INVALID_RESOURCE: "invalid input:", UNPARSABLE_INPUT: "invalid input:" };
 
 /** An error for the terminal: the message, then every field path with its reason. */
 export function describeError(err: unknown): string {
@@ -20,7 +23,9 @@ export function describeError(err: unknown): string {
     const fields = data?.fieldErrors ?? [];
     const head = data?.code === "UNAUTHORIZED" ? `error: ${err.message} (run weft login)` : `error: ${err.message}`;
     if (fields.length === 0) return `${head}\n`;
-    const title = data?.domainCode === "ANALYSIS_FAILED" ? "the change was refused by the analyzers:" : "invalid input:";
+    const title = (data?.domainCode ? TITLES[data.domainCode] : undefined) ?? (data?.code === "BAD_REQUEST" ? "invalid input:" : undefined);
+    // A missing resource or a conflict is not "invalid input": its message says it all.
+    if (!title) return `${head}\n`;
     return `${title}\n${fields.map((f) => `  ${where(f)}: ${f.message} [${f.code}]`).join("\n")}\n`;
   }
   if (err instanceof Error && /fetch failed|ECONNREFUSED/.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? "")}`)) return `error: cannot reach the manager (${err.message})\n`;

@@ -115,8 +115,22 @@ describe("weft CLI against a running manager", () => {
     await writeFile(bad, `${POLICY}---\n${ROUTE(90, 10).replace("weight: 10", "weight: ten").replace("name: checkout\n  namespace", "name: broken\n  namespace")}`);
     const result = await weft(["apply", "-f", bad]);
     expect(result.code).toBe(1);
-    expect(result.err).toContain("document 1, line 27: spec.rules[0].backendRefs[1].weight: expected number, received string [invalid_type]");
+    // Documents and lines both count from 1: the route is the second document, its weight on line 27 of the file.
+    expect(result.err).toContain("document 2, line 27: spec.rules[0].backendRefs[1].weight: expected number, received string [invalid_type]");
     expect((await weft(["get", "httproute", "broken", "-n", "shop"])).err).toContain("not found");
+  });
+
+  it("names the document of an analyzer error, and does not call a missing resource invalid input", async () => {
+    const ghost = join(dir, "ghost.yaml");
+    await writeFile(ghost, `${POLICY}---\n${ROUTE(90, 10).replace(/name: checkout/g, "name: ghost")}`);
+    const refused = await weft(["apply", "-f", ghost]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("the change was refused by the analyzers:");
+    expect(refused.err).toMatch(/^ {2}document 2: spec\.(parentRefs|rules)\[0\]\S*: HTTPRoute\/shop\/ghost: .*\[WEFT1001\]$/m);
+
+    const missing = await weft(["delete", "httproute", "nope", "-n", "shop"]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toBe("error: HTTPRoute/shop/nope not found\n");
   });
 
   it("diffs, shows history and rolls back", async () => {

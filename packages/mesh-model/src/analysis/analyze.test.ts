@@ -56,4 +56,17 @@ describe("analyze", () => {
     expect((caught as ValidationError).issues).toEqual([{ path: "spec.rules[0].backendRefs[0].name", code: "WEFT1001", message: expect.stringContaining("shop/nowhere") }]);
     expect(() => assertNoBlockingFindings([])).not.toThrow();
   });
+
+  it("names the input document each blocking finding's resource came from", () => {
+    const route = make("HTTPRoute", "r", { parentRefs: [{ name: "checkout" }], rules: [{ backendRefs: [{ name: "nowhere" }] }] });
+    const caught = (() => {
+      try {
+        assertNoBlockingFindings(analyze(baseSnapshot({ resources: [route] })), (ref) => (ref.name === "r" ? 1 : undefined));
+      } catch (error) {
+        return error as ValidationError;
+      }
+    })();
+    expect(caught?.issues).toEqual([expect.objectContaining({ code: "WEFT1001", document: 1 })]);
+    expect(caught?.message).toMatch(/^document 2 spec\.rules\[0\]/);
+  });
 });

@@ -2,7 +2,7 @@ import { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "../
 import { ValidationError, type ValidationIssue } from "../common/issues.ts";
 import { analyzeGatewayHosts } from "../gateway/gateway.analyzers.ts";
 import { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } from "../http-route/http-route.analyzers.ts";
-import { resourceKey } from "../resource/resource.schema.ts";
+import { resourceKey, type ResourceRef } from "../resource/resource.schema.ts";
 import { analyzeTrafficPolicyConflicts } from "../traffic-policy/traffic-policy.analyzers.ts";
 import { ANALYZER_CODES, type AnalyzerCode, type Finding, type Severity } from "./findings.ts";
 import { analyzePolicyTargets } from "./policy-targets.analyzer.ts";
@@ -52,11 +52,18 @@ export function blocksChange(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === "error");
 }
 
-/** Throws a {@link ValidationError} (code ANALYSIS_FAILED) carrying the error findings, if there are any. */
-export function assertNoBlockingFindings(findings: readonly Finding[]): void {
+/**
+ * Throws a {@link ValidationError} (code ANALYSIS_FAILED) carrying the error
+ * findings, if there are any. `documentOf` gives the input document a
+ * finding's resource came from (0-based), so each issue names it.
+ */
+export function assertNoBlockingFindings(findings: readonly Finding[], documentOf?: (resource: ResourceRef) => number | undefined): void {
   const errors = findings.filter((f) => f.severity === "error");
   if (errors.length === 0) return;
-  const issues: ValidationIssue[] = errors.map((f) => ({ path: f.path, message: `${resourceKey(f.resource)}: ${f.message}`, code: f.code }));
+  const issues: ValidationIssue[] = errors.map((f) => {
+    const document = documentOf?.(f.resource);
+    return { path: f.path, message: `${resourceKey(f.resource)}: ${f.message}`, code: f.code, ...(document !== undefined ? { document } : {}) };
+  });
   throw new ValidationError("ANALYSIS_FAILED", issues);
 }
 

@@ -57,3 +57,45 @@ export function servicesReferencedBy(resource: Resource): ServiceReference[] {
   }
   return out;
 }
+
+/**
+ * Every namespace a resource acts in: its own (for namespaced kinds) and the
+ * namespace of everything it references — route parents (services and
+ * gateways), backends and mirrors (services and external services), policy
+ * targets, and certificates. A resource in `shop` that targets
+ * `payments/ledger` changes `payments`, so access checks and protected
+ * namespaces must see both. Sorted, each once; empty for mesh-wide kinds
+ * (they act on the whole mesh).
+ */
+export function namespacesReferencedBy(resource: Resource): string[] {
+  const own = namespaceOf(resource);
+  if (own === undefined) return [];
+  const out = new Set<string>([own]);
+  const add = (ref: { namespace?: string | undefined } | undefined) => {
+    if (ref) out.add(ref.namespace ?? own);
+  };
+  switch (resource.kind) {
+    case "HTTPRoute":
+      for (const parent of resource.spec.parentRefs) add(parent);
+      for (const rule of resource.spec.rules) {
+        for (const backend of rule.backendRefs ?? []) add(backend);
+        for (const filter of rule.filters ?? []) if (filter.type === "RequestMirror") add(filter.requestMirror.backendRef);
+      }
+      break;
+    case "TrafficPolicy":
+    case "AuthorizationPolicy":
+    case "RequestAuthentication":
+      add(resource.spec.targetRef);
+      break;
+    case "Gateway":
+      for (const listener of resource.spec.listeners) for (const cert of listener.tls?.certificateRefs ?? []) add(cert);
+      break;
+    case "ExternalService":
+      add(resource.spec.tls?.caCertificateRef);
+      add(resource.spec.tls?.clientCertificateRef);
+      break;
+    case "Mesh":
+      break;
+  }
+  return [...out].sort();
+}

@@ -11,7 +11,11 @@ export interface ValidationIssue {
   message: string;
   /** Stable machine-readable reason, e.g. `required`, `invalid_type`, `invalid_regex`, `yaml_syntax`. */
   code: string;
-  /** Index of the document in a multi-document input (0-based), when the input had several. */
+  /**
+   * Index of the document in a multi-document input (0-based: a position in
+   * the input, for programs), when the input had several. Messages for
+   * humans count documents from 1, like lines.
+   */
   document?: number;
   /** 1-based line in the source text, when known (YAML input). */
   line?: number;
@@ -40,7 +44,8 @@ export class ValidationError extends Error {
 function summarizeIssues(issues: readonly ValidationIssue[]): string {
   const first = issues[0];
   if (!first) return "invalid input";
-  const where = [first.document !== undefined ? `document ${first.document}` : "", first.path].filter(Boolean).join(" ");
+  // Humans count documents from 1, as they count lines.
+  const where = [first.document !== undefined ? `document ${first.document + 1}` : "", first.path].filter(Boolean).join(" ");
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
   return `${where ? `${where}: ` : ""}${first.message}${more}`;
 }

@@ -127,6 +127,6 @@ describe("validateResource and ValidationError", () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.code).toBe("INVALID_RESOURCE");
     expect(error.issues).toHaveLength(2);
-    expect(error.message).toBe("document 2 spec.rules[0].backendRefs[1].weight: must be between 0 and 1000000 (and 1 more)");
+    expect(error.message).toBe("document 3 spec.rules[0].backendRefs[1].weight: must be between 0 and 1000000 (and 1 more)");
   });
 });

@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@weft/db";
 import type { Principal } from "../../access.ts";
+import { toBinding } from "../users/users.repository.ts";
 
 const userSelect = {
   id: true,
@@ -9,11 +10,11 @@ const userSelect = {
   roleBindings: { select: { role: true, namespace: true, cluster: true } },
 } as const;
 
-type UserRow = { id: string; username: string; role: Principal["role"]; disabled: boolean; roleBindings: Principal["bindings"][number][] };
+type UserRow = { id: string; username: string; role: Principal["role"]; disabled: boolean; roleBindings: { role: Principal["role"]; namespace: string; cluster: string }[] };
 
 function principal(via: Principal["via"], user: UserRow, ids: { sessionId?: string; tokenId?: string }): Principal | null {
   if (user.disabled) return null;
-  return { via, userId: user.id, username: user.username, role: user.role, bindings: user.roleBindings, ...ids };
+  return { via, userId: user.id, username: user.username, role: user.role, bindings: user.roleBindings.map(toBinding), ...ids };
 }
 
 /** Sessions, and resolving credentials to a principal. */

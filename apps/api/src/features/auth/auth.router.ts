@@ -26,11 +26,14 @@ export const authRouter = router({
     const auth = await ctx.authenticate();
     return auth ? ctx.services.auth.me(auth) : null;
   }),
-  /** Changes the caller's own password; ends all of the account's sessions. */
+  /** Changes the caller's own password; ends all of the account's sessions, and with `revokeTokens` its API tokens too. */
   changePassword: authedProcedure
-    .input(z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword: PasswordSchema }))
-    .mutation(async ({ ctx, input }) => {
-      await ctx.services.auth.changePassword(await principalOf(ctx), input.currentPassword, input.newPassword);
-      return { ok: true as const };
-    }),
+    .input(
+      z.strictObject({
+        currentPassword: z.string().min(1).max(1024),
+        newPassword: PasswordSchema,
+        revokeTokens: z.boolean().default(false).describe("Also revoke every API token of the account (e.g. after a suspected leak)."),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => ({ ok: true as const, ...(await ctx.services.auth.changePassword(await principalOf(ctx), input.currentPassword, input.newPassword, { revokeTokens: input.revokeTokens })) })),
 });

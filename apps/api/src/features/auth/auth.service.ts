@@ -2,7 +2,7 @@ import { isAgent, type AgentPrincipal, type Principal } from "../../access.ts";
 import type { Authentication, RequestInfo } from "../../context.ts";
 import { DomainError, invalid, unauthenticated } from "../../errors.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import type { UsersRepository, UserView } from "../users/users.repository.ts";
+import type { PasswordChange, UsersRepository, UserView } from "../users/users.repository.ts";
 import type { AuthRepository } from "./auth.repository.ts";
 import { LoginLimiter, type LoginPolicy } from "./login-limiter.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
@@ -67,8 +67,12 @@ export class AuthService {
     const found = await this.users.credentials(username);
     const now = this.now();
     if (found?.user.lockedUntil && found.user.lockedUntil > now) {
+      // A locked account answers exactly like an unknown one (same status, message, work and per-client count),
+      // so the lock does not tell an attacker which usernames exist.
+      await verifyPassword(password, await this.dummyHash);
+      this.limiter.recordFailure(username, request.ip);
       await fail("locked", found.user.id);
-      throw new DomainError("RATE_LIMITED", "too many failed sign-in attempts; try again later");
+      throw unauthenticated(GENERIC_LOGIN_ERROR);
     }
     const ok = await verifyPassword(password, found?.passwordHash ?? (await this.dummyHash));
     if (!found || !found.passwordHash || !ok || found.user.disabled) {
@@ -115,7 +119,8 @@ export class AuthService {
   /** Ends the caller's browser session and clears its cookies. */
   async logout(principal: Principal, request: RequestInfo): Promise<void> {
     if (principal.sessionId) await this.repo.deleteSession(principal.sessionId);
-    for (const name of [SESSION_COOKIE, CSRF_COOKIE]) request.setCookie(serializeCookie(name, "", { secure: request.secure, maxAge: 0, httpOnly: name === SESSION_COOKIE }));
+    const secure = this.secureCookies(request);
+    for (const name of [SESSION_COOKIE, CSRF_COOKIE]) request.setCookie(serializeCookie(name, "", { secure, maxAge: 0, httpOnly: name === SESSION_COOKIE }));
   }
 
   /**
@@ -148,10 +153,14 @@ export class AuthService {
     return { user, via: auth.principal.via, csrfToken: auth.csrfToken };
   }
 
-  /** Changes the caller's own password; every session of the account ends. */
-  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  /**
+   * Changes the caller's own password; every session of the account ends.
+   * API tokens keep working (automation should not break because someone
+   * rotated a password) unless `revokeTokens` asks for that too.
+   */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string, options: { revokeTokens: boolean }): Promise<PasswordChange> {
     const stored = await this.users.passwordHash(principal.userId);
     if (!stored || !(await verifyPassword(currentPassword, stored))) throw invalid("the current password is wrong", "currentPassword");
-    await this.users.setPassword(principal.userId, await this.hashPassword(newPassword));
+    return this.users.setPassword(principal.userId, await this.hashPassword(newPassword), { revokeTokens: options.revokeTokens, at: this.now() });
   }
 }

@@ -14,7 +14,7 @@ export const INITIAL_ADMIN_PASSWORD_FILE = "initial-admin-password";
  * Returns the password when it created the account.
  */
 export async function ensureFirstAdmin(options: {
-  users: UsersRepository;
+  users: Pick<UsersRepository, "count" | "create">;
   hashPassword(password: string): Promise<string>;
   home: string;
   log: Logger;

@@ -26,9 +26,17 @@ export interface OidcSettings {
 export const OIDC_STATE_COOKIE = "weft_oidc_state";
 const ATTEMPT_TTL_MS = 10 * 60_000;
 
-/** Only same-site paths: never an open redirect. */
+/**
+ * Only same-site paths: never an open redirect. A path must start with one
+ * "/" followed by anything but "/"; backslashes and control characters are
+ * refused anywhere, since browsers read "\\" as "/" and drop tabs and newlines
+ * ("/\t/evil.example" becomes "//evil.example").
+ */
 export function safeReturnTo(value: string | null | undefined): string {
-  return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
+  if (!value || value.length > 2048) return "/";
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return "/";
+  return value === "/" || /^\/[^/]/.test(value) ? value : "/";
 }
 
 function usernameFrom(claims: oidc.IDToken): string {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
 
-const DecisionSchema = z.strictObject({ id: z.string().uuid(), reason: z.string().max(2000).optional().describe("Why; recorded with the decision.") });
+const DecisionSchema = z.strictObject({ id: z.uuid(), reason: z.string().max(2000).optional().describe("Why; recorded with the decision.") });
 
 export const changeRequestsRouter = router({
   list: roleProcedure("VIEWER")
@@ -9,15 +9,11 @@ export const changeRequestsRouter = router({
     .query(({ ctx, input }) => ctx.services.changeRequests.list(input)),
   /** One request with its diff, for the approver to review. */
   byId: roleProcedure("VIEWER")
-    .input(z.strictObject({ id: z.string().uuid() }))
+    .input(z.strictObject({ id: z.uuid() }))
     .query(({ ctx, input }) => ctx.services.changeRequests.get(input.id)),
   /** Applies a pending request. Needs operator rights in its namespaces; its author cannot approve it. */
-  approve: scopedProcedure("OPERATOR", (raw, ctx) => ctx.services.changeRequests.scopesOf(raw))
-    .input(DecisionSchema)
-    .mutation(async ({ ctx, input }) => ctx.services.changeRequests.approve(await principalOf(ctx), input.id, input.reason, ctx.audit)),
-  reject: scopedProcedure("OPERATOR", (raw, ctx) => ctx.services.changeRequests.scopesOf(raw))
-    .input(DecisionSchema)
-    .mutation(async ({ ctx, input }) => ctx.services.changeRequests.reject(await principalOf(ctx), input.id, input.reason, ctx.audit)),
+  approve: scopedProcedure("OPERATOR", DecisionSchema, (input, ctx) => ctx.services.changeRequests.scopesOf(input.id)).mutation(async ({ ctx, input }) => ctx.services.changeRequests.approve(await principalOf(ctx), input.id, input.reason, ctx.audit)),
+  reject: scopedProcedure("OPERATOR", DecisionSchema, (input, ctx) => ctx.services.changeRequests.scopesOf(input.id)).mutation(async ({ ctx, input }) => ctx.services.changeRequests.reject(await principalOf(ctx), input.id, input.reason, ctx.audit)),
 });
 
 const NamespaceSchema = z.strictObject({ namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label") });
@@ -28,17 +24,13 @@ export const namespacesRouter = router({
   protect: roleProcedure("ADMIN")
     .input(NamespaceSchema)
     .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `Namespace/${input.namespace}`;
-      ctx.audit.namespace = input.namespace;
-      await ctx.services.changeRequests.protect(await principalOf(ctx), input.namespace);
+      await ctx.services.changeRequests.protect(await principalOf(ctx), input.namespace, ctx.audit);
       return { ok: true as const };
     }),
   unprotect: roleProcedure("ADMIN")
     .input(NamespaceSchema)
     .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `Namespace/${input.namespace}`;
-      ctx.audit.namespace = input.namespace;
-      await ctx.services.changeRequests.unprotect(input.namespace);
+      await ctx.services.changeRequests.unprotect(input.namespace, ctx.audit);
       return { ok: true as const };
     }),
 });

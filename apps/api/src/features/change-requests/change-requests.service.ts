@@ -1,11 +1,27 @@
-import { validateResource, ValidationError, type Resource } from "@weft/mesh-model";
+import { resourceKey, validateResource, ValidationError, type Finding, type Resource } from "@weft/mesh-model";
 import type { Principal, Scope } from "../../access.ts";
 import type { AuditNote } from "../../context.ts";
 import { conflict, forbidden, invalid, notFound } from "../../errors.ts";
 import type { UnitOfWork } from "../../unit-of-work.ts";
-import type { ChangeOperation, ChangeResult } from "../resources/change-plan.ts";
-import type { ResourcesService } from "../resources/resources.service.ts";
+import type { ChangeOperation, ChangeResult, ResourceChange } from "../resources/change-plan.ts";
+import { scopesOfNamespaces, type MovedResource, type ResourcesService } from "../resources/resources.service.ts";
 import type { ChangeRequestsRepository, ChangeRequestView } from "./change-requests.repository.ts";
+
+/** A change request as its reviewer sees it. */
+export interface ChangeRequestDetail extends ChangeRequestView {
+  /** The diffs as they were when the request was made. */
+  requestedChanges: ResourceChange[];
+  /** A resource moved since the request was made: approval would be refused; re-submit. */
+  stale: boolean;
+  moved: MovedResource[];
+  /** Analyzer findings of applying the request now (pending requests). */
+  findings: Finding[];
+}
+
+/** The revision each resource of a request was at when it was made (`resourceKey` → revision; null: absent). */
+function expectedRevisions(changes: readonly ResourceChange[]): Map<string, number | null> {
+  return new Map(changes.map((c) => [resourceKey(c.ref), c.fromRevision]));
+}
 
 /** Four-eyes changes for protected namespaces, and which namespaces are protected. */
 export class ChangeRequestsService {
@@ -20,18 +36,24 @@ export class ChangeRequestsService {
     return this.repo.list(filter);
   }
 
-  async get(id: string): Promise<ChangeRequestView> {
+  /**
+   * One request for its reviewer. A pending request's `changes` are diffed
+   * against the live config now (what approving would do); `stale` says a
+   * resource moved since the request was made, in which case approval is
+   * refused. `requestedChanges` are the diffs as they were when requested.
+   */
+  async get(id: string): Promise<ChangeRequestDetail> {
     const found = await this.repo.byId(id);
     if (!found) throw notFound("change request", "id");
-    return found;
+    if (found.status !== "PENDING") return { ...found, requestedChanges: found.changes, stale: false, moved: [], findings: [] };
+    const preview = await this.resources.preview(revalidate(found.operations), expectedRevisions(found.changes));
+    return { ...found, changes: preview.changes, requestedChanges: found.changes, stale: preview.moved.length > 0, moved: preview.moved, findings: preview.findings };
   }
 
-  /** The scopes a decision on a request needs rights in: every namespace it touches. */
-  async scopesOf(rawInput: unknown): Promise<Scope[]> {
-    const id = (rawInput as { id?: unknown } | null)?.id;
-    if (typeof id !== "string" || !/^[0-9a-f-]{36}$/i.test(id)) return [];
+  /** The scopes a decision on a request needs rights in: every namespace it touches (unknown requests: none; the decision answers NOT_FOUND). */
+  async scopesOf(id: string): Promise<Scope[]> {
     const found = await this.repo.byId(id);
-    return (found?.namespaces ?? []).map((namespace) => (namespace === "" ? "mesh" : { namespace }));
+    return scopesOfNamespaces(found?.namespaces ?? []);
   }
 
   /** Applies a pending request as its author's change, approved by a second person (never the author). */
@@ -44,7 +66,8 @@ export class ChangeRequestsService {
       if (request.authorId === principal.userId) throw forbidden("you cannot approve your own change request; another user with rights in its namespaces must");
       const operations = revalidate(request.operations);
       const message = [request.message, `(approved by ${principal.username}${reason ? `: ${reason}` : ""})`].filter(Boolean).join(" ");
-      const result = await this.resources.execute(tx, { id: request.authorId, name: request.authorName }, operations, { dryRun: false, message, changeRequestId: id });
+      // Refused (CONFLICT) when a resource moved since the request: approving would silently overwrite the newer change.
+      const result = await this.resources.execute(tx, { id: request.authorId, name: request.authorName }, operations, { dryRun: false, message, changeRequestId: id, expectedRevisions: expectedRevisions(request.changes) });
       const decided = await tx.changeRequests.decide(id, { status: "APPLIED", deciderId: principal.userId, deciderName: principal.username, reason: reason ?? null, configVersion: result.configVersion, at: this.now() });
       if (audit) audit.details = { author: request.authorName, configVersion: result.configVersion.toString() };
       return { request: decided, result };
@@ -66,11 +89,13 @@ export class ChangeRequestsService {
     return this.repo.listProtected();
   }
 
-  async protect(principal: Principal, namespace: string): Promise<void> {
+  async protect(principal: Principal, namespace: string, audit?: AuditNote): Promise<void> {
+    if (audit) Object.assign(audit, { target: `Namespace/${namespace}`, namespace });
     await this.repo.protect(namespace, principal.username);
   }
 
-  async unprotect(namespace: string): Promise<void> {
+  async unprotect(namespace: string, audit?: AuditNote): Promise<void> {
+    if (audit) Object.assign(audit, { target: `Namespace/${namespace}`, namespace });
     if (!(await this.repo.unprotect(namespace))) throw invalid(`namespace "${namespace}" is not protected`, "namespace");
   }
 }

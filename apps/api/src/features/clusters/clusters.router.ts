@@ -17,39 +17,26 @@ export const clustersRouter = router({
   /** Creates a cluster; returns its one-time join token (shown once). */
   create: roleProcedure("ADMIN")
     .input(z.strictObject({ name: ClusterNameSchema, region: z.string().min(1).max(128).optional().describe("Region hint."), joinTokenTtlHours: TtlSchema.optional() }))
-    .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `Cluster/${input.name}`;
-      const created = await ctx.services.clusters.create(input);
-      ctx.audit.details = { joinTokenExpiresAt: created.expiresAt.toISOString() };
-      return created;
-    }),
+    .mutation(({ ctx, input }) => ctx.services.clusters.create(input, ctx.audit)),
   /** A new one-time join token for an existing cluster (replaces an outstanding one). */
   createJoinToken: roleProcedure("ADMIN")
     .input(z.strictObject({ id: z.string().uuid(), joinTokenTtlHours: TtlSchema.optional() }))
-    .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `Cluster/${input.id}`;
-      return ctx.services.clusters.createJoinToken(input.id, input.joinTokenTtlHours);
-    }),
+    .mutation(({ ctx, input }) => ctx.services.clusters.createJoinToken(input.id, input.joinTokenTtlHours, ctx.audit)),
   revokeJoinToken: roleProcedure("ADMIN")
     .input(IdSchema)
     .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `Cluster/${input.id}`;
-      await ctx.services.clusters.revokeJoinToken(input.id);
+      await ctx.services.clusters.revokeJoinToken(input.id, ctx.audit);
       return { ok: true as const };
     }),
   /** Revokes the agent's credentials; it must join again with a new join token. */
   revokeCredentials: roleProcedure("ADMIN")
     .input(IdSchema)
-    .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `Cluster/${input.id}`;
-      return ctx.services.clusters.revokeCredentials(input.id);
-    }),
+    .mutation(({ ctx, input }) => ctx.services.clusters.revokeCredentials(input.id, ctx.audit)),
   /** Deletes the cluster, everything its agent reported, and its credentials. */
   delete: roleProcedure("ADMIN")
     .input(IdSchema)
     .mutation(async ({ ctx, input }) => {
-      const deleted = await ctx.services.clusters.delete(input.id);
-      ctx.audit.target = `Cluster/${deleted.name}`;
+      await ctx.services.clusters.delete(input.id, ctx.audit);
       return { ok: true as const };
     }),
 });

@@ -1,4 +1,5 @@
 import type { AgentPrincipal } from "../../access.ts";
+import type { AuditNote } from "../../context.ts";
 import { conflict, DomainError, notFound } from "../../errors.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
@@ -69,35 +70,41 @@ export class ClustersService {
   }
 
   /** Creates a cluster and its one-time join token (the token is in this response only). */
-  async create(input: { name: string; region?: string | undefined; joinTokenTtlHours?: number | undefined }): Promise<{ cluster: ClusterView } & IssuedJoinToken> {
+  async create(input: { name: string; region?: string | undefined; joinTokenTtlHours?: number | undefined }, audit?: AuditNote): Promise<{ cluster: ClusterView } & IssuedJoinToken> {
+    if (audit) audit.target = `Cluster/${input.name}`;
     const mesh = await this.mesh();
     const token = this.issueToken(input.joinTokenTtlHours ?? DEFAULT_JOIN_TOKEN_TTL_HOURS);
     const id = await this.repo.create({ meshId: mesh.id, name: input.name, region: input.region ?? null, joinTokenHash: token.hash, joinTokenExpiresAt: token.expiresAt });
     if (!id) throw conflict(`cluster "${input.name}" already exists`, "name");
+    if (audit) audit.details = { joinTokenExpiresAt: token.expiresAt.toISOString() };
     return { cluster: await this.byId(id), joinToken: token.joinToken, expiresAt: token.expiresAt };
   }
 
   /** A new join token for an existing cluster (an agent that lost its credentials re-joins); replaces any outstanding one. */
-  async createJoinToken(id: string, ttlHours = DEFAULT_JOIN_TOKEN_TTL_HOURS): Promise<IssuedJoinToken> {
+  async createJoinToken(id: string, ttlHours = DEFAULT_JOIN_TOKEN_TTL_HOURS, audit?: AuditNote): Promise<IssuedJoinToken> {
+    if (audit) audit.target = `Cluster/${id}`;
     const token = this.issueToken(ttlHours);
     if (!(await this.repo.setJoinToken(id, { hash: token.hash, expiresAt: token.expiresAt }))) throw notFound(`cluster ${id}`, "id");
     return { joinToken: token.joinToken, expiresAt: token.expiresAt };
   }
 
-  async revokeJoinToken(id: string): Promise<void> {
+  async revokeJoinToken(id: string, audit?: AuditNote): Promise<void> {
+    if (audit) audit.target = `Cluster/${id}`;
     if (!(await this.repo.setJoinToken(id, null))) throw notFound(`cluster ${id}`, "id");
   }
 
   /** Revokes the agent's credentials: its next call (and its open config stream) is refused. */
-  async revokeCredentials(id: string): Promise<{ revoked: number }> {
+  async revokeCredentials(id: string, audit?: AuditNote): Promise<{ revoked: number }> {
+    if (audit) audit.target = `Cluster/${id}`;
     if (!(await this.repo.byId(id))) throw notFound(`cluster ${id}`, "id");
     return { revoked: await this.repo.revokeCredentials(id, this.now()) };
   }
 
   /** Deletes a cluster, what it reported, and its credentials. */
-  async delete(id: string): Promise<{ name: string }> {
+  async delete(id: string, audit?: AuditNote): Promise<{ name: string }> {
     const deleted = await this.repo.delete(id);
     if (!deleted) throw notFound(`cluster ${id}`, "id");
+    if (audit) audit.target = `Cluster/${deleted.name}`;
     return deleted;
   }
 

@@ -35,6 +35,11 @@ export class MeshRepository {
     return this.get();
   }
 
+  /** Sets the settings a Mesh resource carries (inside the change's transaction). */
+  async updateSettings(id: string, settings: { trustDomain: string; mtlsMode: MtlsMode }): Promise<void> {
+    await this.db.mesh.update({ where: { id }, data: settings });
+  }
+
   /**
    * Bumps the config version; returns the new one. Inside the change's
    * transaction, so the NOTIFY to every manager replica (config-bus.ts) is

@@ -1,3 +1,4 @@
+import { notFound } from "../../errors.ts";
 import type { MeshInfo, MeshRepository } from "./mesh.repository.ts";
 
 export class MeshService {
@@ -10,5 +11,12 @@ export class MeshService {
 
   get(): Promise<MeshInfo | null> {
     return this.repo.get();
+  }
+
+  /** The mesh as `mesh.status` shows it; NOT_FOUND before the manager created it. */
+  async status(): Promise<MeshInfo> {
+    const mesh = await this.repo.get();
+    if (!mesh) throw notFound("the mesh (the manager creates it at start)");
+    return mesh;
   }
 }

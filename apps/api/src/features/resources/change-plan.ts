@@ -4,6 +4,7 @@ import {
   analyze,
   diffDocuments,
   namespaceOf,
+  namespacesReferencedBy,
   refOf,
   resourceKey,
   serializeResource,
@@ -89,7 +90,11 @@ export interface ChangePlan {
   findings: Finding[];
   blocked: boolean;
   affectedWorkloads: AffectedWorkload[];
-  /** Namespaces the effective changes are in ("" for mesh-wide kinds). */
+  /**
+   * Namespaces the effective changes touch: each resource's own and every
+   * namespace its old or new document references (targets, parents,
+   * backends, mirrors, certificates); "" for mesh-wide kinds.
+   */
   namespaces: string[];
 }
 
@@ -132,7 +137,10 @@ export function planChange(state: MeshState, operations: readonly ChangeOperatio
 
   const effective = changes.filter((c) => c.action !== "unchanged");
   const changedKeys = new Set(effective.map((c) => resourceKey(c.ref)));
-  const base = { services: state.discovery.services, workloads: state.discovery.workloads, trustDomain: state.trustDomain };
+  // A Mesh document in the change sets the trust domain the identities are derived with.
+  const meshAfter = [...after.values()].find((r) => r.kind === "Mesh");
+  const trustDomain = meshAfter?.kind === "Mesh" ? meshAfter.spec.trustDomain : state.trustDomain;
+  const base = { services: state.discovery.services, workloads: state.discovery.workloads, trustDomain };
   const beforeFindings = new Set(analyze({ ...base, resources: [...live.values()].map((r) => r.document as Resource) }).map(findingKey));
   // A change answers for its own resources, and for problems it causes elsewhere; not for old problems it leaves alone.
   const findings = analyze({ ...base, resources: [...after.values()] }).filter(
@@ -143,8 +151,18 @@ export function planChange(state: MeshState, operations: readonly ChangeOperatio
     findings,
     blocked: findings.some((f) => f.severity === "error"),
     affectedWorkloads: affectedWorkloads(effective, state.discovery),
-    namespaces: [...new Set(effective.map((c) => storedNamespace(c.ref)))].sort(),
+    namespaces: touchedNamespaces(effective),
   };
+}
+
+/** Every namespace the changes touch (see {@link ChangePlan.namespaces}), sorted. */
+export function touchedNamespaces(changes: readonly { ref: ResourceRef; before: Resource | null; after: Resource | null }[]): string[] {
+  const out = new Set<string>();
+  for (const change of changes) {
+    out.add(storedNamespace(change.ref));
+    for (const doc of [change.before, change.after]) if (doc) for (const ns of namespacesReferencedBy(doc)) out.add(ns);
+  }
+  return [...out].sort();
 }
 
 /** Kinds whose configuration lives in the proxies of the callers (outbound side). */

@@ -1,5 +1,5 @@
 import { Prisma } from "@weft/db";
-import { validateResource, type DiffEntry, type DiscoveredService, type DiscoveredWorkload, type Resource } from "@weft/mesh-model";
+import { validateResource, type DiffEntry, type DiscoveredService, type DiscoveredWorkload, type Resource, type ValidationIssue } from "@weft/mesh-model";
 import type { DbClient } from "../../db-client.ts";
 
 /** A stored resource with its latest document. */
@@ -90,8 +90,25 @@ function toRevisionView(row: RevisionRow): RevisionView {
     diff: (row.diff ?? []) as unknown as DiffEntry[],
     services: row.services,
     changeRequestId: row.changeRequestId,
-    document: toResource(row.document),
+    document: toResource(row.document, `${row.resource.kind}/${row.resource.namespace ? `${row.resource.namespace}/` : ""}${row.resource.name}`, row.revision),
   };
+}
+
+/**
+ * A stored document that no longer validates (a schema tightened without a
+ * data migration). It is never handed out typed as a valid resource: plans
+ * and analyzers over it would be wrong. The manager answers "internal error"
+ * and logs this message, which names the resource, revision and fields.
+ */
+export class StoredDocumentError extends Error {
+  override readonly name = "StoredDocumentError";
+  constructor(
+    readonly resource: string,
+    readonly revision: number,
+    readonly issues: readonly ValidationIssue[],
+  ) {
+    super(`stored revision ${revision} of ${resource} no longer validates: ${issues.map((i) => `${i.path || "(document)"}: ${i.message}`).join("; ")}`);
+  }
 }
 
 /**
@@ -99,11 +116,29 @@ function toRevisionView(row: RevisionRow): RevisionView {
  * order; parsing with the kind's schema restores the documented order (and
  * applies defaults added since it was stored).
  */
-function toResource(json: unknown): Resource | null {
+function toResource(json: unknown, resource: string, revision: number): Resource | null {
   if (json === null || json === undefined) return null;
   const result = validateResource(json);
-  return result.ok ? result.value : (json as Resource);
+  if (!result.ok) throw new StoredDocumentError(resource, revision, result.issues);
+  return result.value;
 }
+
+type ResourceRow = Prisma.ResourceGetPayload<{ include: { revisions: { select: { document: true } } } }>;
+
+function toStoredResource(r: ResourceRow): StoredResource {
+  return {
+    id: r.id,
+    kind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+    revision: r.revision,
+    deleted: r.deletedAt !== null,
+    updatedAt: r.updatedAt,
+    document: toResource(r.revisions[0]?.document ?? null, `${r.kind}/${r.namespace ? `${r.namespace}/` : ""}${r.name}`, r.revision),
+  };
+}
+
+const latestDocument = { revisions: { orderBy: { revision: "desc" }, take: 1, select: { document: true } } } as const;
 
 type PortJson = { port?: unknown; name?: unknown; protocol?: unknown };
 
@@ -114,24 +149,16 @@ export class ResourcesRepository {
   async list(meshId: string, filter: { kind?: string | undefined; namespace?: string | undefined; includeDeleted?: boolean } = {}): Promise<StoredResource[]> {
     const rows = await this.db.resource.findMany({
       where: { meshId, ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}), ...(filter.includeDeleted ? {} : { deletedAt: null }) },
-      include: { revisions: { orderBy: { revision: "desc" }, take: 1, select: { document: true } } },
+      include: latestDocument,
       orderBy: [{ kind: "asc" }, { namespace: "asc" }, { name: "asc" }],
     });
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      namespace: r.namespace,
-      name: r.name,
-      revision: r.revision,
-      deleted: r.deletedAt !== null,
-      updatedAt: r.updatedAt,
-      document: toResource(r.revisions[0]?.document ?? null),
-    }));
+    return rows.map(toStoredResource);
   }
 
+  /** One resource (deleted ones too), by its unique key. */
   async find(meshId: string, kind: string, namespace: string, name: string): Promise<StoredResource | null> {
-    const [found] = await this.list(meshId, { kind, namespace, includeDeleted: true }).then((all) => all.filter((r) => r.name === name));
-    return found ?? null;
+    const row = await this.db.resource.findUnique({ where: { meshId_kind_namespace_name: { meshId, kind, namespace, name } }, include: latestDocument });
+    return row ? toStoredResource(row) : null;
   }
 
   async discovery(): Promise<Discovery> {

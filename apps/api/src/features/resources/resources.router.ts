@@ -1,7 +1,7 @@
 import { isKind, KINDS, type Kind } from "@weft/mesh-model";
 import { z } from "zod";
 import { principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
-import { normalizeRef, scopesOfDocuments, scopesOfRefInput } from "./resources.service.ts";
+import { normalizeRef, parseDocuments, scopesOfDocuments, scopesOfRef } from "./resources.service.ts";
 
 const KindSchema = z.custom<Kind>(isKind, { message: `unknown kind; expected one of ${KINDS.join(", ")}` }).describe("Resource kind.");
 const RefShape = {
@@ -21,7 +21,12 @@ export const ApplyInputSchema = z
     documents: z.array(z.unknown()).max(1000).optional().describe("Documents as parsed objects, instead of text."),
     ...ChangeShape,
   })
-  .refine((i) => (i.text === undefined) !== (i.documents === undefined), { message: "send exactly one of text and documents", path: ["text"] });
+  .refine((i) => (i.text === undefined) !== (i.documents === undefined), { message: "send exactly one of text and documents", path: ["text"] })
+  // Read once, here: the access check (which namespaces) and the change use the same parse.
+  .transform((i) => ({ dryRun: i.dryRun, message: i.message, parsed: parseDocuments(i) }));
+
+const RefChangeSchema = z.strictObject({ ...RefShape, ...ChangeShape });
+const RollbackSchema = z.strictObject({ ...RefShape, toRevision: z.number().int().min(1).describe("The revision to restore."), ...ChangeShape });
 
 const refOf = (input: { kind: Kind; namespace?: string | undefined; name: string }) => normalizeRef(input.kind, input.name, input.namespace);
 
@@ -33,16 +38,12 @@ export const resourcesRouter = router({
     .input(z.strictObject(RefShape))
     .query(({ ctx, input }) => ctx.services.resources.get(refOf(input))),
   /** Create-or-update by kind/namespace/name of every document, in one transaction; or a dry run. */
-  applyDocuments: scopedProcedure("OPERATOR", scopesOfDocuments)
-    .input(ApplyInputSchema)
-    .mutation(async ({ ctx, input }) => ctx.services.resources.applyDocuments(await principalOf(ctx), input, { dryRun: input.dryRun, message: input.message, audit: ctx.audit })),
-  delete: scopedProcedure("OPERATOR", scopesOfRefInput)
-    .input(z.strictObject({ ...RefShape, ...ChangeShape }))
-    .mutation(async ({ ctx, input }) => ctx.services.resources.delete(await principalOf(ctx), refOf(input), { dryRun: input.dryRun, message: input.message, audit: ctx.audit })),
+  applyDocuments: scopedProcedure("OPERATOR", ApplyInputSchema, (input) => scopesOfDocuments(input.parsed)).mutation(async ({ ctx, input }) =>
+    ctx.services.resources.applyDocuments(await principalOf(ctx), input.parsed, { dryRun: input.dryRun, message: input.message, audit: ctx.audit }),
+  ),
+  delete: scopedProcedure("OPERATOR", RefChangeSchema, scopesOfRef).mutation(async ({ ctx, input }) => ctx.services.resources.delete(await principalOf(ctx), refOf(input), { dryRun: input.dryRun, message: input.message, audit: ctx.audit })),
   /** Restores an earlier revision's content as a new revision. */
-  rollback: scopedProcedure("OPERATOR", scopesOfRefInput)
-    .input(z.strictObject({ ...RefShape, toRevision: z.number().int().min(1).describe("The revision to restore."), ...ChangeShape }))
-    .mutation(async ({ ctx, input }) =>
+  rollback: scopedProcedure("OPERATOR", RollbackSchema, scopesOfRef).mutation(async ({ ctx, input }) =>
       ctx.services.resources.rollback(await principalOf(ctx), refOf(input), input.toRevision, { dryRun: input.dryRun, message: input.message, audit: ctx.audit }),
     ),
   /** Every revision of one resource, newest first. */

@@ -1,20 +1,22 @@
 import {
-  isKind,
+  assertNoBlockingFindings,
   isNamespaced,
+  namespacesReferencedBy,
   parseResources,
   refOf,
   resourceKey,
   servicesReferencedBy,
   validateResource,
   ValidationError,
+  type Finding,
   type Kind,
   type Resource,
   type ResourceRef,
   type ValidationIssue,
 } from "@weft/mesh-model";
-import { roleAtLeast, roleIn, type Principal, type Scope } from "../../access.ts";
+import { assertRole, roleAtLeast, roleIn, type Principal, type Scope } from "../../access.ts";
 import type { AuditNote } from "../../context.ts";
-import { notFound } from "../../errors.ts";
+import { conflict, invalid, notFound } from "../../errors.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 import { planChange, storedNamespace, type ChangeOperation, type ChangePlan, type ChangeResult, type ResourceChange } from "./change-plan.ts";
@@ -41,6 +43,14 @@ export interface ChangeOptions {
 interface ExecuteOptions extends ChangeOptions {
   /** Revision action to record for applied documents (`restore` for rollbacks). */
   applyAction?: "restore";
+  /** Deleting what is already gone is "unchanged" rather than NOT_FOUND (rollback to a deletion). */
+  allowMissingDelete?: boolean;
+  /**
+   * The revision each resource must still be at (`resourceKey` → revision,
+   * null for "absent"): approving a change request refuses when anything
+   * moved since the request was made.
+   */
+  expectedRevisions?: ReadonlyMap<string, number | null>;
   /** Set when approving a change request: protection was satisfied. */
   changeRequestId?: string;
   /** The caller, for deciding whether a protected namespace needs approval; absent when approving. */
@@ -55,13 +65,16 @@ export interface HistoryPage {
   nextCursor: bigint | null;
 }
 
-/** Parses and validates submitted documents: every issue at once, each with its document and path. */
-export function parseDocuments(input: DocumentsInput): { ok: true; resources: Resource[] } | { ok: false; issues: ValidationIssue[] } {
+/** Submitted documents once read: every resource, or every issue (with the refusal code for a real change). */
+export type ParsedDocuments = { ok: true; resources: Resource[] } | { ok: false; issues: ValidationIssue[]; code: "UNPARSABLE_INPUT" | "INVALID_RESOURCE" };
+
+/** Parses and validates submitted documents: every issue at once, each with its document and path. Never throws. */
+export function parseDocuments(input: DocumentsInput): ParsedDocuments {
   let resources: Resource[] = [];
   const issues: ValidationIssue[] = [];
   if (input.text !== undefined) {
     const parsed = parseResources(input.text, input.format);
-    if (!parsed.ok) return { ok: false, issues: parsed.issues };
+    if (!parsed.ok) return { ok: false, issues: parsed.issues, code: parsed.issues.some((i) => /_syntax$/.test(i.code)) ? "UNPARSABLE_INPUT" : "INVALID_RESOURCE" };
     resources = parsed.value;
   } else {
     (input.documents ?? []).forEach((doc, document) => {
@@ -75,31 +88,38 @@ export function parseDocuments(input: DocumentsInput): { ok: true; resources: Re
   resources.forEach((r, document) => {
     const key = resourceKey(refOf(r));
     const first = seen.get(key);
-    if (first !== undefined) issues.push({ path: "metadata.name", message: `${key} appears twice (also document ${first})`, code: "duplicate_resource", document });
+    // Humans count documents from 1 (the `document` field is the 0-based index).
+    if (first !== undefined) issues.push({ path: "metadata.name", message: `${key} appears twice (also document ${first + 1})`, code: "duplicate_resource", document });
     else seen.set(key, document);
   });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, resources };
+  return issues.length > 0 ? { ok: false, issues, code: "INVALID_RESOURCE" } : { ok: true, resources };
 }
 
-/** The scopes a set of documents acts on (for access checks); [] when they cannot be read. */
-export function scopesOfDocuments(raw: unknown): Scope[] {
-  if (typeof raw !== "object" || raw === null) return [];
-  const parsed = parseDocuments(raw as DocumentsInput);
+/**
+ * The scopes a set of documents acts on (for access checks): every namespace
+ * each resource is in or references (see `namespacesReferencedBy`), and the
+ * whole mesh for mesh-wide kinds; [] when the documents are invalid (nothing
+ * will be acted on).
+ */
+export function scopesOfDocuments(parsed: ParsedDocuments): Scope[] {
   if (!parsed.ok) return [];
-  return dedupeScopes(parsed.resources.map((r) => scopeOfRef(refOf(r))));
+  return dedupeScopes(parsed.resources.flatMap((r) => scopesOfResource(r)));
 }
 
-/** The scope of one resource reference in raw input (`{ kind, namespace?, name }`). */
-export function scopesOfRefInput(raw: unknown): Scope[] {
-  if (typeof raw !== "object" || raw === null) return [];
-  const { kind, namespace } = raw as { kind?: unknown; namespace?: unknown };
-  if (!isKind(kind)) return [];
-  if (!isNamespaced(kind)) return ["mesh"];
-  return [{ namespace: typeof namespace === "string" && namespace !== "" ? namespace : "default" }];
+/** The scope of one resource reference from validated input (`{ kind, namespace?, name }`). */
+export function scopesOfRef(input: { kind: Kind; namespace?: string | undefined }): Scope[] {
+  if (!isNamespaced(input.kind)) return ["mesh"];
+  return [{ namespace: input.namespace ?? "default" }];
 }
 
-function scopeOfRef(ref: ResourceRef): Scope {
-  return ref.namespace === undefined ? "mesh" : { namespace: ref.namespace };
+function scopesOfResource(resource: Resource): Scope[] {
+  const namespaces = namespacesReferencedBy(resource);
+  return namespaces.length === 0 ? ["mesh"] : namespaces.map((namespace) => ({ namespace }));
+}
+
+/** Stored-form namespaces ("" for mesh-wide) as access scopes. */
+export function scopesOfNamespaces(namespaces: readonly string[]): Scope[] {
+  return dedupeScopes(namespaces.map((namespace) => (namespace === "" ? "mesh" : { namespace })));
 }
 
 function dedupeScopes(scopes: Scope[]): Scope[] {
@@ -136,10 +156,9 @@ export class ResourcesService {
   }
 
   /** Create-or-update of every document, atomically; or a dry run of it. */
-  async applyDocuments(principal: Principal, input: DocumentsInput, options: ChangeOptions & { audit?: AuditNote }): Promise<ChangeResult> {
-    const parsed = parseDocuments(input);
+  async applyDocuments(principal: Principal, parsed: ParsedDocuments, options: ChangeOptions & { audit?: AuditNote }): Promise<ChangeResult> {
     if (!parsed.ok) {
-      if (!options.dryRun) throw new ValidationError(input.text !== undefined && parsed.issues.some((i) => /_syntax$/.test(i.code)) ? "UNPARSABLE_INPUT" : "INVALID_RESOURCE", parsed.issues);
+      if (!options.dryRun) throw new ValidationError(parsed.code, parsed.issues);
       const mesh = await this.mesh();
       return { dryRun: true, status: "invalid", configVersion: mesh.configVersion, changes: [], validation: { valid: false, issues: parsed.issues }, findings: [], affectedWorkloads: [], impact: null, changeRequest: null };
     }
@@ -158,12 +177,16 @@ export class ResourcesService {
     if (!target) throw notFound(`revision ${toRevision} of ${resourceKey(ref)}`, "toRevision");
     const operation: ChangeOperation = target.document ? { op: "apply", resource: target.document } : { op: "delete", ref };
     const message = options.message || `roll back to revision ${toRevision}`;
-    return this.uow.run((tx) => this.execute(tx, { id: principal.userId, name: principal.username }, [operation], { ...options, message, principal, applyAction: "restore" }));
+    return this.uow.run((tx) =>
+      this.execute(tx, { id: principal.userId, name: principal.username }, [operation], { ...options, message, principal, applyAction: "restore", allowMissingDelete: true }),
+    );
   }
 
   /**
    * Plans and (unless a dry run) applies operations inside the caller's
-   * transaction: errors block, warnings pass; a change in a protected
+   * transaction: the caller needs operator rights in every namespace the
+   * change touches (including the namespaces its old and new documents
+   * reference); errors block, warnings pass; a change touching a protected
    * namespace by a non-admin becomes a change request instead.
    */
   async execute(tx: TransactionRepositories, author: Author, operations: ChangeOperation[], options: ExecuteOptions): Promise<ChangeResult> {
@@ -171,8 +194,12 @@ export class ResourcesService {
     if (!mesh) throw new Error("the default mesh is missing; the manager creates it at start");
     const [resources, discovery] = [await tx.resources.list(mesh.id), await tx.resources.discovery()];
     const plan = planChange({ trustDomain: mesh.trustDomain, resources, discovery }, operations);
+    if (options.expectedRevisions) assertNotMoved(plan, options.expectedRevisions);
     const missing = plan.changes.find((c, i) => operations[i]?.op === "delete" && c.fromRevision === null);
-    if (missing) throw notFound(resourceKey(missing.ref), "name");
+    if (missing && !options.allowMissingDelete) throw notFound(resourceKey(missing.ref), "name");
+    // Who may make the change is decided on what it touches, not only on where the documents live.
+    if (options.principal) assertRole(options.principal, "OPERATOR", scopesOfNamespaces(plan.namespaces));
+    const meshChange = meshSettingsOf(plan, mesh, discovery.workloads.length > 0);
     if (options.audit) {
       options.audit.target = plan.changes.map((c) => resourceKey(c.ref)).join(", ");
       options.audit.namespace = plan.namespaces.length === 1 ? plan.namespaces[0] : undefined;
@@ -191,7 +218,7 @@ export class ResourcesService {
     });
     const effective = plan.changes.filter((c) => c.action !== "unchanged");
     if (options.dryRun) return result(plan.blocked ? "blocked" : effective.length === 0 ? "unchanged" : "dry-run", mesh.configVersion);
-    if (plan.blocked) throw blockingError(plan);
+    if (plan.blocked) assertNoBlockingFindings(plan.findings, documentIndex(operations));
     if (effective.length === 0) return result("unchanged", mesh.configVersion);
 
     if (options.principal && !options.changeRequestId) {
@@ -230,8 +257,22 @@ export class ResourcesService {
         changeRequestId: options.changeRequestId ?? null,
       });
     }
+    // The Mesh resource and the mesh row agree: status, distribution and the analyzers read the row.
+    if (meshChange) await tx.mesh.updateSettings(mesh.id, meshChange);
     if (options.audit) options.audit.details = { ...options.audit.details, configVersion: configVersion.toString() };
     return result("applied", configVersion);
+  }
+
+  /**
+   * What `operations` would do against the live config now (no lock, nothing
+   * written): the changes with their diffs against the current revisions,
+   * the findings, and which resources moved away from `expected`.
+   */
+  async preview(operations: ChangeOperation[], expected: ReadonlyMap<string, number | null>): Promise<{ changes: ResourceChange[]; findings: Finding[]; moved: MovedResource[] }> {
+    const mesh = await this.mesh();
+    const [resources, discovery] = [await this.repo.list(mesh.id), await this.repo.discovery()];
+    const plan = planChange({ trustDomain: mesh.trustDomain, resources, discovery }, operations);
+    return { changes: plan.changes.map(publicChange), findings: plan.findings, moved: movedResources(plan, expected) };
   }
 
   async history(ref: ResourceRef): Promise<RevisionView[]> {
@@ -270,11 +311,59 @@ function effectiveOperations(plan: ChangePlan, operations: ChangeOperation[]): C
   return operations.filter((_op, i) => plan.changes[i]?.action !== "unchanged");
 }
 
-function blockingError(plan: ChangePlan): ValidationError {
-  const issues: ValidationIssue[] = plan.findings
-    .filter((f) => f.severity === "error")
-    .map((f) => ({ path: f.path, message: `${resourceKey(f.resource)}: ${f.message}`, code: f.code }));
-  return new ValidationError("ANALYSIS_FAILED", issues);
+/** resourceKey → its document's index among the operations (for naming the document in analyzer errors). */
+function documentIndex(operations: readonly ChangeOperation[]): (ref: ResourceRef) => number | undefined {
+  const index = new Map<string, number>();
+  operations.forEach((op, i) => index.set(resourceKey(op.op === "apply" ? refOf(op.resource) : op.ref), i));
+  return (ref) => index.get(resourceKey(ref));
+}
+
+/** A resource that moved since a change request was made. */
+export interface MovedResource {
+  ref: ResourceRef;
+  /** The revision the request was made against; null when the resource did not exist. */
+  requestedFrom: number | null;
+  /** The live revision now; null when the resource is absent (or deleted). */
+  live: number | null;
+}
+
+/** The resources whose live revision differs from the one expected. */
+export function movedResources(plan: ChangePlan, expected: ReadonlyMap<string, number | null>): MovedResource[] {
+  const moved: MovedResource[] = [];
+  for (const change of plan.changes) {
+    const key = resourceKey(change.ref);
+    if (!expected.has(key)) continue;
+    const requestedFrom = expected.get(key) ?? null;
+    if (requestedFrom !== change.fromRevision) moved.push({ ref: change.ref, requestedFrom, live: change.fromRevision });
+  }
+  return moved;
+}
+
+function assertNotMoved(plan: ChangePlan, expected: ReadonlyMap<string, number | null>): void {
+  const moved = movedResources(plan, expected);
+  if (moved.length === 0) return;
+  const what = moved.map((m) => `${resourceKey(m.ref)} is at ${m.live === null ? "no live revision" : `revision ${m.live}`}, the request was made against ${m.requestedFrom === null ? "no revision" : `revision ${m.requestedFrom}`}`);
+  throw conflict(`the change request is out of date: ${what.join("; ")}. Approving it would overwrite the newer change; re-submit it against the current config`, "id");
+}
+
+/**
+ * The mesh settings a Mesh document in the change sets (null when the change
+ * has none). The Mesh row stays the one place status, distribution and the
+ * analyzers read; deleting the Mesh document leaves the row as it was. The
+ * trust domain is in every workload certificate: once workloads exist it
+ * changes only through a root rotation, never by editing the resource.
+ */
+function meshSettingsOf(plan: ChangePlan, mesh: MeshInfo, hasWorkloads: boolean): { trustDomain: string; mtlsMode: "STRICT" | "PERMISSIVE" } | null {
+  const change = plan.changes.find((c) => c.action !== "unchanged" && c.after?.kind === "Mesh");
+  const doc = change?.after;
+  if (!doc || doc.kind !== "Mesh") return null;
+  if (doc.metadata.name !== mesh.name) throw invalid(`the manager runs one mesh, named "${mesh.name}"; a Mesh resource must have that name`, "metadata.name");
+  if (doc.spec.trustDomain !== mesh.trustDomain && hasWorkloads)
+    throw conflict(
+      `the trust domain cannot change from "${mesh.trustDomain}" to "${doc.spec.trustDomain}" while workloads exist: their certificates carry it. Changing it needs the root-rotation workflow`,
+      "spec.trustDomain",
+    );
+  return { trustDomain: doc.spec.trustDomain, mtlsMode: doc.spec.mtls.mode };
 }
 
 /**

@@ -7,15 +7,9 @@ export const tokensRouter = router({
   /** Creates an API token acting with the caller's rights; the token is in this response only. */
   create: authedProcedure
     .input(z.strictObject({ name: z.string().min(1).max(64).regex(/^[\w. -]+$/, "letters, digits, spaces, '.', '_' and '-'"), expiresInDays: z.number().int().min(1).max(3650).optional() }))
-    .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `ApiToken/${input.name}`;
-      const created = await ctx.services.tokens.create(await principalOf(ctx), input.name, input.expiresInDays);
-      ctx.audit.details = { tokenPrefix: created.info.prefix };
-      return created;
-    }),
-  revoke: authedProcedure.input(z.strictObject({ id: z.string().uuid() })).mutation(async ({ ctx, input }) => {
-    ctx.audit.target = `ApiToken/${input.id}`;
-    await ctx.services.tokens.revoke(await principalOf(ctx), input.id);
+    .mutation(async ({ ctx, input }) => ctx.services.tokens.create(await principalOf(ctx), input.name, input.expiresInDays, ctx.audit)),
+  revoke: authedProcedure.input(z.strictObject({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    await ctx.services.tokens.revoke(await principalOf(ctx), input.id, ctx.audit);
     return { ok: true as const };
   }),
 });

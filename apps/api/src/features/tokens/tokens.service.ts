@@ -1,4 +1,5 @@
 import type { Principal } from "../../access.ts";
+import type { AuditNote } from "../../context.ts";
 import { conflict, notFound } from "../../errors.ts";
 import { hashSecret, newApiToken } from "../auth/secret-tokens.ts";
 import type { ApiTokenView, TokensRepository } from "./tokens.repository.ts";
@@ -15,11 +16,13 @@ export class TokensService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async create(owner: Principal, name: string, expiresInDays: number | undefined): Promise<CreatedApiToken> {
+  async create(owner: Principal, name: string, expiresInDays: number | undefined, audit?: AuditNote): Promise<CreatedApiToken> {
+    if (audit) audit.target = `ApiToken/${name}`;
     const token = newApiToken();
     const expiresAt = expiresInDays !== undefined ? new Date(this.now().getTime() + expiresInDays * 86_400_000) : null;
     const info = await this.repo.create({ userId: owner.userId, name, prefix: token.slice(0, 12), tokenHash: hashSecret(token), expiresAt });
     if (!info) throw conflict(`you already have a token named "${name}"`, "name");
+    if (audit) audit.details = { tokenPrefix: info.prefix };
     return { token, info };
   }
 
@@ -27,7 +30,8 @@ export class TokensService {
     return this.repo.list(owner.userId);
   }
 
-  async revoke(owner: Principal, id: string): Promise<void> {
+  async revoke(owner: Principal, id: string, audit?: AuditNote): Promise<void> {
+    if (audit) audit.target = `ApiToken/${id}`;
     if (!(await this.repo.revoke(owner.userId, id, this.now()))) throw notFound("token", "id");
   }
 }

@@ -19,7 +19,12 @@ export interface UserView {
 export interface Credentials {
   user: UserView;
   passwordHash: string | null;
-  failedLogins: number;
+}
+
+/** What setting a password ended besides the old password. */
+export interface PasswordChange {
+  endedSessions: number;
+  revokedTokens: number;
 }
 
 const select = {
@@ -35,10 +40,16 @@ const select = {
   roleBindings: { select: { id: true, role: true, namespace: true, cluster: true }, orderBy: { createdAt: "asc" } },
 } as const;
 
-type Row = { roleBindings: (Binding & { id: string })[] } & Omit<UserView, "bindings">;
+type BindingRow = { id: string; role: Role; namespace: string; cluster: string };
+type Row = { roleBindings: BindingRow[] } & Omit<UserView, "bindings">;
+
+/** A stored binding in domain form: the empty-string "not set" sentinel (see schema.prisma) becomes null. */
+export function toBinding<T extends { role: Role; namespace: string; cluster: string }>(row: T): Omit<T, "namespace" | "cluster"> & { namespace: string | null; cluster: string | null } {
+  return { ...row, namespace: row.namespace === "" ? null : row.namespace, cluster: row.cluster === "" ? null : row.cluster };
+}
 
 function toView({ roleBindings, ...rest }: Row): UserView {
-  return { ...rest, bindings: roleBindings };
+  return { ...rest, bindings: roleBindings.map(toBinding) };
 }
 
 export class UsersRepository {
@@ -58,10 +69,10 @@ export class UsersRepository {
   }
 
   async credentials(username: string): Promise<Credentials | null> {
-    const row = await this.prisma.user.findUnique({ where: { username }, select: { ...select, passwordHash: true, failedLogins: true } });
+    const row = await this.prisma.user.findUnique({ where: { username }, select: { ...select, passwordHash: true } });
     if (!row) return null;
-    const { passwordHash, failedLogins, ...user } = row;
-    return { user: toView(user), passwordHash, failedLogins };
+    const { passwordHash, ...user } = row;
+    return { user: toView(user), passwordHash };
   }
 
   async passwordHash(id: string): Promise<string | null> {
@@ -81,12 +92,14 @@ export class UsersRepository {
     return toView(await this.prisma.user.update({ where: { id }, data, select }));
   }
 
-  /** Sets a new password hash, clears any lockout and ends every session of the user. */
-  async setPassword(id: string, passwordHash: string): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.user.update({ where: { id }, data: { passwordHash, failedLogins: 0, lockedUntil: null } }),
-      this.prisma.session.deleteMany({ where: { userId: id } }),
-    ]);
+  /** Sets a new password hash, clears any lockout, ends every session of the user and, with `revokeTokens`, revokes their API tokens. */
+  async setPassword(id: string, passwordHash: string, options: { revokeTokens: boolean; at: Date }): Promise<PasswordChange> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.user.update({ where: { id }, data: { passwordHash, failedLogins: 0, lockedUntil: null } });
+      const sessions = await tx.session.deleteMany({ where: { userId: id } });
+      const tokens = options.revokeTokens ? await tx.apiToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: options.at } }) : { count: 0 };
+      return { endedSessions: sessions.count, revokedTokens: tokens.count };
+    });
   }
 
   async recordLoginFailure(id: string, lockoutThreshold: number, lockUntil: Date): Promise<void> {
@@ -98,11 +111,18 @@ export class UsersRepository {
     await this.prisma.user.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: at } });
   }
 
+  /**
+   * Grants a role in one namespace or cluster, replacing an earlier grant
+   * there. One statement (INSERT … ON CONFLICT on the unique key), so two
+   * concurrent grants for the same place leave one binding, never two.
+   */
   async addBinding(userId: string, binding: Binding): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.roleBinding.deleteMany({ where: { userId, namespace: binding.namespace, cluster: binding.cluster } }),
-      this.prisma.roleBinding.create({ data: { userId, ...binding } }),
-    ]);
+    const namespace = binding.namespace ?? "";
+    const cluster = binding.cluster ?? "";
+    await this.prisma.$executeRaw`
+      INSERT INTO "RoleBinding" ("id", "userId", "role", "namespace", "cluster", "createdAt")
+      VALUES (gen_random_uuid(), ${userId}::uuid, ${binding.role}::"Role", ${namespace}, ${cluster}, now())
+      ON CONFLICT ("userId", "namespace", "cluster") DO UPDATE SET "role" = EXCLUDED."role", "createdAt" = EXCLUDED."createdAt"`;
   }
 
   /** Removes a binding; false when it did not exist. */

@@ -14,39 +14,22 @@ export const usersRouter = router({
   list: roleProcedure("ADMIN").query(({ ctx }) => ctx.services.users.list()),
   create: roleProcedure("ADMIN")
     .input(z.strictObject({ username: UsernameSchema, password: PasswordSchema, role: RoleSchema.default("VIEWER"), displayName: z.string().max(200).optional(), email: z.string().email().optional() }))
-    .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `User/${input.username}`;
-      ctx.audit.details = { role: input.role };
-      return ctx.services.users.create(input);
-    }),
+    .mutation(({ ctx, input }) => ctx.services.users.create(input, ctx.audit)),
   update: roleProcedure("ADMIN")
-    .input(z.strictObject({ id: z.string().uuid(), role: RoleSchema.optional(), disabled: z.boolean().optional(), displayName: z.string().max(200).optional(), email: z.string().email().optional() }))
+    .input(z.strictObject({ id: z.uuid(), role: RoleSchema.optional(), disabled: z.boolean().optional(), displayName: z.string().max(200).optional(), email: z.string().email().optional() }))
     .mutation(async ({ ctx, input }) => {
       const { id, ...patch } = input;
-      ctx.audit.target = `User/${id}`;
-      ctx.audit.details = { ...patch };
-      return ctx.services.users.update(await principalOf(ctx), id, patch);
+      return ctx.services.users.update(await principalOf(ctx), id, patch, ctx.audit);
     }),
+  /** Sets a user's password; ends their sessions and revokes their API tokens (the answer counts both). */
   resetPassword: roleProcedure("ADMIN")
-    .input(z.strictObject({ id: z.string().uuid(), password: PasswordSchema }))
-    .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `User/${input.id}`;
-      await ctx.services.users.resetPassword(input.id, input.password);
-      return { ok: true as const };
-    }),
+    .input(z.strictObject({ id: z.uuid(), password: PasswordSchema }))
+    .mutation(async ({ ctx, input }) => ({ ok: true as const, ...(await ctx.services.users.resetPassword(input.id, input.password, ctx.audit)) })),
   /** Grants a role in one namespace or cluster, replacing an earlier grant there. */
   addRoleBinding: roleProcedure("ADMIN")
-    .input(z.strictObject({ userId: z.string().uuid(), role: RoleSchema, namespace: NameSchema.optional(), cluster: NameSchema.optional() }))
-    .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `User/${input.userId}`;
-      ctx.audit.namespace = input.namespace;
-      ctx.audit.details = { role: input.role, namespace: input.namespace, cluster: input.cluster };
-      return ctx.services.users.addBinding(input.userId, { role: input.role, namespace: input.namespace ?? null, cluster: input.cluster ?? null });
-    }),
+    .input(z.strictObject({ userId: z.uuid(), role: RoleSchema, namespace: NameSchema.optional(), cluster: NameSchema.optional() }))
+    .mutation(({ ctx, input }) => ctx.services.users.addBinding(input.userId, { role: input.role, namespace: input.namespace ?? null, cluster: input.cluster ?? null }, ctx.audit)),
   removeRoleBinding: roleProcedure("ADMIN")
-    .input(z.strictObject({ userId: z.string().uuid(), bindingId: z.string().uuid() }))
-    .mutation(async ({ ctx, input }) => {
-      ctx.audit.target = `User/${input.userId}`;
-      return ctx.services.users.removeBinding(input.userId, input.bindingId);
-    }),
+    .input(z.strictObject({ userId: z.uuid(), bindingId: z.uuid() }))
+    .mutation(({ ctx, input }) => ctx.services.users.removeBinding(input.userId, input.bindingId, ctx.audit)),
 });
