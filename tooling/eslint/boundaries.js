@@ -75,13 +75,30 @@ export const boundaries = {
   },
 };
 
-/** ESLint rule settings enforcing the boundaries of one package. */
-export function boundaryRules(packageName) {
+/**
+ * What test files may import on top of their package's code: tests that run
+ * the whole platform need a database of their own, and `@weft/db/testing`
+ * is the one way to get it. (A group entry "@weft/db" would match it as a
+ * folder, which gitignore-style negation cannot undo, so the bare name moves
+ * to `paths`.)
+ */
+function allowTestDatabase(forbidden) {
+  if (!forbidden.group.includes("@weft/db/*")) return { pattern: forbidden };
+  return {
+    pattern: { ...forbidden, group: [...forbidden.group.filter((g) => g !== "@weft/db"), "!@weft/db/testing"] },
+    path: forbidden.group.includes("@weft/db") ? { name: "@weft/db", message: forbidden.message } : undefined,
+  };
+}
+
+/** ESLint rule settings enforcing the boundaries of one package (`forTests`: the rules for its test files). */
+export function boundaryRules(packageName, { forTests = false } = {}) {
   const entry = boundaries[packageName];
   if (!entry) return {};
+  const forbidden = (entry.forbidden ?? []).map((f) => (forTests ? allowTestDatabase(f) : { pattern: f }));
+  const paths = forbidden.flatMap((f) => (f.path ? [f.path] : []));
   const patterns = [
-    ...(entry.forbidden ?? []),
+    ...forbidden.map((f) => f.pattern),
     ...(entry.typeOnly ? [{ group: entry.typeOnly, message: message.typeOnly, allowTypeImports: true }] : []),
   ];
-  return { "@typescript-eslint/no-restricted-imports": ["error", { patterns }] };
+  return { "@typescript-eslint/no-restricted-imports": ["error", paths.length > 0 ? { paths, patterns } : { patterns }] };
 }

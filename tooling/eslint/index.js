@@ -28,6 +28,7 @@ export function weft(dir, ...extra) {
     },
     // Tool configuration files (eslint.config.js, vitest.config.ts, ...) are not the package's code.
     { files: ["**/*.{ts,tsx,js,mjs}"], ignores: ["*.config.{ts,js,mjs}"], rules: boundaryRules(name) },
+    { files: ["test/**/*.{ts,tsx}"], rules: boundaryRules(name, { forTests: true }) },
     ...extra,
   );
 }

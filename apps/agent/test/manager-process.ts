@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
 import type { AppRouter } from "@weft/api";
+import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import superjson from "superjson";
 import { freePort } from "./free-port.ts";
 import { waitFor } from "./wait-for.ts";
@@ -24,12 +25,30 @@ export interface ManagerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * With DATABASE_URL set, each new manager gets a database of its own on that
+ * server (a restart with the same home reuses it): managers sharing one
+ * database would share their first admin, whose password only the first
+ * home holds.
+ */
+const databases = new Map<string, TestDatabase>();
+
 /** Starts weft-manager on a free loopback port; `home` reuses a state folder (a restart). */
 export async function startManager(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ManagerProcess> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), "weft-manager-")));
   const port = options.port ?? (await freePort());
+  if (process.env.DATABASE_URL && !databases.has(home)) databases.set(home, await createTestDatabase());
+  const database = databases.get(home);
   const child = spawn(process.execPath, [MANAGER_BIN], {
-    env: { ...process.env, ...options.env, WEFT_HOME: home, WEFT_API_HOST: "127.0.0.1", WEFT_API_PORT: String(port), WEFT_LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      ...options.env,
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      WEFT_HOME: home,
+      WEFT_API_HOST: "127.0.0.1",
+      WEFT_API_PORT: String(port),
+      WEFT_LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -67,8 +86,11 @@ export async function startManager(options: { home?: string; port?: number; env?
   };
 }
 
+/** Removes a stopped manager's state folder, and its database when it had one of its own. */
 export async function removeHome(home: string): Promise<void> {
   await rm(home, { recursive: true, force: true });
+  await databases.get(home)?.drop();
+  databases.delete(home);
 }
 
 export type AdminClient = TRPCClient<AppRouter>;

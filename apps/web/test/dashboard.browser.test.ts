@@ -14,6 +14,7 @@ import { LatencySketch } from "@weft/mesh-model/proxy-config";
 import { readFile } from "node:fs/promises";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import superjson from "superjson";
+import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const WEB_DIR = resolve(import.meta.dirname, "..");
@@ -149,6 +150,8 @@ const WEIGHT_1 = '[data-path="spec.rules[0].backendRefs[1].weight"]';
 
 describe("the dashboard in Chromium against a real manager", () => {
   let home: string;
+  // With DATABASE_URL set, the manager gets a database of its own on that server, so its first admin is ours.
+  let database: TestDatabase | undefined;
   let webOrigin: string;
   let apiOrigin: string;
   let browser: Browser;
@@ -182,13 +185,22 @@ describe("the dashboard in Chromium against a real manager", () => {
     await mkdir(DOCS_SHOTS, { recursive: true });
 
     home = await mkdtemp(join(tmpdir(), "weft-web-test-"));
+    if (process.env.DATABASE_URL) database = await createTestDatabase();
     const [apiPort, webPort] = [await freePort(), await freePort()];
     webOrigin = `http://${HOST}:${webPort}`;
     apiOrigin = `http://${HOST}:${apiPort}`;
 
     const manager = launch("weft-manager", [join(REPO_DIR, "apps/api/bin/weft-manager.js")], {
       cwd: REPO_DIR,
-      env: { ...process.env, WEFT_HOME: home, WEFT_API_HOST: HOST, WEFT_API_PORT: String(apiPort), WEFT_DB_PORT: "0", WEFT_LOG_LEVEL: "warn" },
+      env: {
+        ...process.env,
+        ...(database ? { DATABASE_URL: database.url } : {}),
+        WEFT_HOME: home,
+        WEFT_API_HOST: HOST,
+        WEFT_API_PORT: String(apiPort),
+        WEFT_DB_PORT: "0",
+        WEFT_LOG_LEVEL: "warn",
+      },
     });
     const dashboard = launch("dashboard", ["--import", "tsx", "scripts/next.ts", "start"], {
       cwd: WEB_DIR,
@@ -247,6 +259,7 @@ describe("the dashboard in Chromium against a real manager", () => {
     await browser?.close().catch(() => undefined);
     await Promise.all(running.map((proc) => stop(proc)));
     if (home) await rm(home, { recursive: true, force: true });
+    await database?.drop();
   });
 
   it("forwards /healthz to the manager on the dashboard's own origin", async () => {

@@ -29,6 +29,20 @@ describe("import boundaries", () => {
     expect(messages.length).toBeGreaterThan(0);
   });
 
+  it("lets test files of web and agent create a test database, and nothing else of @weft/db", async () => {
+    for (const pkg of ["apps/web", "apps/agent"]) {
+      const cwd = join(root, pkg);
+      const eslint = new ESLint({ cwd });
+      const lint = async (code: string) =>
+        ((await eslint.lintText(code, { filePath: join(cwd, "test", "boundary-fixture.test.ts") }))[0]?.messages ?? []).filter(
+          (m) => m.ruleId === "@typescript-eslint/no-restricted-imports",
+        );
+      expect(await lint('import { createTestDatabase } from "@weft/db/testing";\nexport const c = createTestDatabase;')).toEqual([]);
+      expect((await lint('import { openDatabase } from "@weft/db";\nexport const o = openDatabase;')).length).toBeGreaterThan(0);
+      expect((await lintAs(pkg, 'import { createTestDatabase } from "@weft/db/testing";\nexport const c = createTestDatabase;')).length).toBeGreaterThan(0);
+    }
+  });
+
   it.each([
     ["packages/mesh-model", 'import { z } from "zod";\nexport const s = z.string();'],
     ["apps/web", 'import type { AppRouter } from "@weft/api";\nexport type R = AppRouter;'],

@@ -5,6 +5,7 @@ import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { ManagerApi } from "../src/demo/manager-api.ts";
 
@@ -47,19 +48,23 @@ async function poll<T>(check: () => Promise<T | false>, what: string): Promise<T
 
 describe("npm start", () => {
   let home: string | undefined;
+  // With DATABASE_URL set, the platform gets a database of its own on that server, so its first admin is ours.
+  let database: TestDatabase | undefined;
   afterAll(async () => {
     if (home) await rm(home, { recursive: true, force: true });
+    await database?.drop();
   });
 
   it("runs the manager, the dashboard and the demo clusters, prints the URL, and stops everything on SIGTERM", { timeout: 240_000 }, async () => {
     home = await mkdtemp(join(tmpdir(), "weft-start-"));
+    if (process.env.DATABASE_URL) database = await createTestDatabase();
     const [apiPort, webPort] = [await freePort(), await freePort()];
     // Away from the default demo ports, so a developer's running `npm start` does not collide.
     const demoBase = 20_000 + Math.floor(Math.random() * 200) * 100;
     // The turbo task graph builds the dashboard before this test runs.
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: packageDir,
-      env: { ...process.env, WEFT_SKIP_BUILD: "1", WEFT_HOME: home, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "10" },
+      env: { ...process.env, ...(database ? { DATABASE_URL: database.url } : {}), WEFT_SKIP_BUILD: "1", WEFT_HOME: home, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "10" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
