@@ -3,14 +3,16 @@ import type { StylesheetJson } from "cytoscape";
 /** Colours by health; the same palette as the legend. */
 export const HEALTH_COLORS = { healthy: "#1a7f37", degraded: "#d4a72c", failing: "#c62828", idle: "#8c959f" } as const;
 
+// "min-zoomed-font-size": labels under 7 px on screen are unreadable; not drawing them keeps
+// frames of a zoomed-out large mesh cheap (cluster titles stay, for orientation).
 export const TOPOLOGY_STYLE: StylesheetJson = [
   {
     selector: "node",
-    style: { label: "data(label)", "font-size": 11, "text-valign": "bottom", "text-margin-y": 4, color: "#1b1f24", "background-color": "#8c959f", width: 26, height: 26 },
+    style: { label: "data(label)", "font-size": 11, "min-zoomed-font-size": 7, "text-valign": "bottom", "text-margin-y": 4, color: "#1b1f24", "background-color": "#8c959f", width: 26, height: 26 },
   },
   {
     selector: 'node[kind = "cluster"]',
-    style: { "background-color": "#eef2f7", "border-color": "#1e2a3a", "border-width": 2, shape: "round-rectangle", "text-valign": "top", "font-weight": "bold", "font-size": 13, padding: "18px" },
+    style: { "background-color": "#eef2f7", "border-color": "#1e2a3a", "border-width": 2, shape: "round-rectangle", "text-valign": "top", "font-weight": "bold", "font-size": 13, "min-zoomed-font-size": 0, padding: "18px" },
   },
   {
     selector: 'node[kind = "namespace"]',
@@ -26,6 +28,7 @@ export const TOPOLOGY_STYLE: StylesheetJson = [
       "target-arrow-shape": "triangle",
       label: "data(label)",
       "font-size": 9,
+      "min-zoomed-font-size": 7,
       "text-rotation": "autorotate",
       "text-background-color": "#ffffff",
       "text-background-opacity": 0.85,
