@@ -60,7 +60,8 @@ describe("npm start", () => {
     if (process.env.DATABASE_URL) database = await createTestDatabase();
     const [apiPort, webPort] = [await freePort(), await freePort()];
     // Away from the default demo ports, so a developer's running `npm start` does not collide.
-    const demoBase = 20_000 + Math.floor(Math.random() * 200) * 100;
+    // Below Linux's ephemeral range (32768+), where the kernel hands out ports to other sockets at any time.
+    const demoBase = 20_000 + Math.floor(Math.random() * 120) * 100;
     // The turbo task graph builds the dashboard before this test runs.
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: packageDir,
