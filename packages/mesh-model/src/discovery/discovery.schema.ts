@@ -28,6 +28,7 @@ export const DiscoveredPortSchema = z
     protocol: DiscoveryProtocolSchema,
   })
   .describe("One port of a service.");
+export type DiscoveredPort = z.infer<typeof DiscoveredPortSchema>;
 
 export const ReportedServiceSchema = z
   .strictObject({

@@ -1,9 +1,7 @@
 import { type Prisma, type ActorType, type AuditOutcome, type PrismaClient } from "@weft/db";
 
-/** One audit event as the API returns it. */
-export interface AuditEventView {
-  id: bigint;
-  at: Date;
+/** An audit event to record: what happened, who did it, and to what. */
+export interface NewAuditEvent {
   actorType: ActorType;
   actorId: string | null;
   actorName: string;
@@ -16,17 +14,10 @@ export interface AuditEventView {
   ip: string | null;
 }
 
-export interface NewAuditEvent {
-  actorType: ActorType;
-  actorId: string | null;
-  actorName: string;
-  action: string;
-  target: string | null;
-  namespace: string | null;
-  cluster: string | null;
-  outcome: AuditOutcome;
-  details: Record<string, unknown>;
-  ip: string | null;
+/** One audit event as the API returns it: a recorded event with its id and time. */
+export interface AuditEventView extends NewAuditEvent {
+  id: bigint;
+  at: Date;
 }
 
 export interface AuditQuery {

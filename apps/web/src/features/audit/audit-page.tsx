@@ -6,6 +6,7 @@ import { useState } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { useSession } from "../shell/session.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
+import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime } from "../ui/format.ts";
 import { Empty, ErrorState, QueryState } from "../ui/states.tsx";
 import { auditInput, OUTCOMES, parseAuditFilters, type AuditFilters } from "./audit-query.ts";
@@ -77,39 +78,27 @@ export function AuditPage() {
       <QueryState query={query} what="audit events" isEmpty={(d) => d.events.length === 0} empty={<Empty title="No events match">Widen the time range or clear a filter.</Empty>}>
         {(page) => (
           <>
-            <table className="table panel" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Details</th>
+            <DataTable columns={["When", "Actor", "Action", "Target", "Outcome", "Details"]} testId="audit-table" panel>
+              {page.events.map((e) => (
+                <tr key={String(e.id)}>
+                  <td>{formatDateTime(e.at)}</td>
+                  <td>{e.actorName}</td>
+                  <td>
+                    <code>{e.action}</code>
+                  </td>
+                  <td>{e.target ?? "—"}</td>
+                  <td>
+                    <span className="badge" data-tone={TONE[e.outcome]}>
+                      {e.outcome.toLowerCase()}
+                    </span>
+                  </td>
+                  <td>
+                    <code className="muted">{Object.keys(e.details).length ? JSON.stringify(e.details).slice(0, 160) : ""}</code>
+                    {e.ip ? <div className="muted">from {e.ip}</div> : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {page.events.map((e) => (
-                  <tr key={String(e.id)}>
-                    <td>{formatDateTime(e.at)}</td>
-                    <td>{e.actorName}</td>
-                    <td>
-                      <code>{e.action}</code>
-                    </td>
-                    <td>{e.target ?? "—"}</td>
-                    <td>
-                      <span className="badge" data-tone={TONE[e.outcome]}>
-                        {e.outcome.toLowerCase()}
-                      </span>
-                    </td>
-                    <td>
-                      <code className="muted">{Object.keys(e.details).length ? JSON.stringify(e.details).slice(0, 160) : ""}</code>
-                      {e.ip ? <div className="muted">from {e.ip}</div> : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
             <nav className="row" aria-label="Audit pages">
               <button type="button" className="btn" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
                 Newer

@@ -8,6 +8,7 @@ import { useTRPC } from "../../trpc/context.ts";
 import { StructuredDiff, TextDiff } from "../policy-editor/change-result.tsx";
 import type { DiffEntryLike } from "../policy-editor/diff-model.ts";
 import { useSession } from "../shell/session.tsx";
+import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Empty, Panel, QueryState } from "../ui/states.tsx";
 
@@ -134,34 +135,24 @@ export function ChangeRequestsPage() {
         <Panel title="Requests" id="requests-heading">
           <QueryState query={query} what="change requests" isEmpty={(d) => d.length === 0} empty={<Empty title="No change requests">Changes to protected namespaces by non-admins wait here for approval.</Empty>}>
             {(list) => (
-              <table className="table" data-testid="change-requests">
-                <thead>
-                  <tr>
-                    <th scope="col">Status</th>
-                    <th scope="col">Resources</th>
-                    <th scope="col">Author</th>
-                    <th scope="col">When</th>
+              <DataTable columns={["Status", "Resources", "Author", "When"]} testId="change-requests">
+                {list.map((cr) => (
+                  <tr key={cr.id} aria-selected={selected === cr.id}>
+                    <td>
+                      <span className="badge" data-tone={TONE[cr.status]}>
+                        {cr.status.toLowerCase()}
+                      </span>
+                    </td>
+                    <td>
+                      <button type="button" className="btn btn-small" onClick={() => go({ id: cr.id })}>
+                        {cr.changes.map((c) => `${c.ref.kind} ${c.ref.namespace}/${c.ref.name}`).join(", ") || cr.id.slice(0, 8)}
+                      </button>
+                    </td>
+                    <td>{cr.authorName}</td>
+                    <td>{formatRelative(cr.createdAt, Date.now())}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {list.map((cr) => (
-                    <tr key={cr.id} aria-selected={selected === cr.id}>
-                      <td>
-                        <span className="badge" data-tone={TONE[cr.status]}>
-                          {cr.status.toLowerCase()}
-                        </span>
-                      </td>
-                      <td>
-                        <button type="button" className="btn btn-small" onClick={() => go({ id: cr.id })}>
-                          {cr.changes.map((c) => `${c.ref.kind} ${c.ref.namespace}/${c.ref.name}`).join(", ") || cr.id.slice(0, 8)}
-                        </button>
-                      </td>
-                      <td>{cr.authorName}</td>
-                      <td>{formatRelative(cr.createdAt, Date.now())}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </DataTable>
             )}
           </QueryState>
         </Panel>

@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
 import { useSession } from "../shell/session.tsx";
+import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Empty, Panel, QueryState } from "../ui/states.tsx";
 import { describeAgentStatus, describeSync, joinCommand } from "./cluster-view.ts";
@@ -64,65 +65,51 @@ export function ClustersPage() {
       <Panel title="Clusters" id="cluster-list-heading">
         <QueryState query={query} what="clusters" isEmpty={(d) => d.length === 0} empty={<Empty title="No clusters yet">{session.isAdmin ? "Add one above." : "An admin adds clusters."}</Empty>}>
           {(clusters) => (
-            <table className="table" data-testid="clusters-table">
-              <thead>
-                <tr>
-                  <th scope="col">Cluster</th>
-                  <th scope="col">Agent</th>
-                  <th scope="col">Sync</th>
-                  <th scope="col" className="num">Services</th>
-                  <th scope="col" className="num">Workloads</th>
-                  <th scope="col" className="num">Endpoints</th>
-                  <th scope="col">Gateway</th>
-                  <th scope="col">Last seen</th>
-                </tr>
-              </thead>
-              <tbody>
-                {clusters.map((c) => {
-                  const agent = describeAgentStatus(c.status);
-                  const sync = describeSync(c.sync);
-                  return (
-                    <tr key={c.id}>
-                      <th scope="row">
-                        {c.name}
-                        {c.region ? <div className="muted">{c.region}</div> : null}
-                      </th>
-                      <td>
-                        <span className="badge" data-tone={agent.tone}>
-                          {agent.label}
-                        </span>
-                        <div className="muted">{c.agentVersion ?? "no agent yet"}</div>
-                        {c.joinTokenPending ? <div className="muted">join token pending</div> : null}
-                      </td>
-                      <td>
-                        <span className="badge" data-tone={sync.tone}>
-                          {sync.label}
-                        </span>
-                        <div className="muted">{sync.detail}</div>
-                        {c.lastRejection ? (
-                          <details>
-                            <summary className="field-error">Last rejection (v{String(c.lastRejection.version)})</summary>
-                            <p>{c.lastRejection.reason}</p>
-                            <ul>
-                              {c.lastRejection.proxies.map((p) => (
-                                <li key={p.proxy}>
-                                  {p.proxy}: {p.reason}
-                                </li>
-                              ))}
-                            </ul>
-                          </details>
-                        ) : null}
-                      </td>
-                      <td className="num">{c.counts.services}</td>
-                      <td className="num">{c.counts.workloads}</td>
-                      <td className="num">{c.counts.endpoints}</td>
-                      <td>{c.gateway ? `${c.gateway.address}:${c.gateway.port}` : <span className="muted">none</span>}</td>
-                      <td title={formatDateTime(c.lastSeenAt)}>{formatRelative(c.lastSeenAt, Date.now())}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <DataTable columns={["Cluster", "Agent", "Sync", { label: "Services", numeric: true }, { label: "Workloads", numeric: true }, { label: "Endpoints", numeric: true }, "Gateway", "Last seen"]} testId="clusters-table">
+              {clusters.map((c) => {
+                const agent = describeAgentStatus(c.status);
+                const sync = describeSync(c.sync);
+                return (
+                  <tr key={c.id}>
+                    <th scope="row">
+                      {c.name}
+                      {c.region ? <div className="muted">{c.region}</div> : null}
+                    </th>
+                    <td>
+                      <span className="badge" data-tone={agent.tone}>
+                        {agent.label}
+                      </span>
+                      <div className="muted">{c.agentVersion ?? "no agent yet"}</div>
+                      {c.joinTokenPending ? <div className="muted">join token pending</div> : null}
+                    </td>
+                    <td>
+                      <span className="badge" data-tone={sync.tone}>
+                        {sync.label}
+                      </span>
+                      <div className="muted">{sync.detail}</div>
+                      {c.lastRejection ? (
+                        <details>
+                          <summary className="field-error">Last rejection (v{String(c.lastRejection.version)})</summary>
+                          <p>{c.lastRejection.reason}</p>
+                          <ul>
+                            {c.lastRejection.proxies.map((p) => (
+                              <li key={p.proxy}>
+                                {p.proxy}: {p.reason}
+                              </li>
+                            ))}
+                          </ul>
+                        </details>
+                      ) : null}
+                    </td>
+                    <td className="num">{c.counts.services}</td>
+                    <td className="num">{c.counts.workloads}</td>
+                    <td className="num">{c.counts.endpoints}</td>
+                    <td>{c.gateway ? `${c.gateway.address}:${c.gateway.port}` : <span className="muted">none</span>}</td>
+                    <td title={formatDateTime(c.lastSeenAt)}>{formatRelative(c.lastSeenAt, Date.now())}</td>
+                  </tr>
+                );
+              })}
+            </DataTable>
           )}
         </QueryState>
       </Panel>

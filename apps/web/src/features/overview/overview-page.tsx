@@ -8,6 +8,7 @@ import { describeAgentStatus, describeSync } from "../clusters/cluster-view.ts";
 import { HealthOverview } from "../health/health-overview.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { hrefWithFilters } from "../shell/view-filters.ts";
+import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime, formatMs, formatPercent, formatRate, formatRelative } from "../ui/format.ts";
 import { Empty, Panel, QueryState } from "../ui/states.tsx";
 import { meshTotals } from "./overview-model.ts";
@@ -34,51 +35,40 @@ function ClustersPanel() {
         }
       >
         {(clusters) => (
-          <table className="table" data-testid="overview-clusters">
-            <thead>
-              <tr>
-                <th scope="col">Cluster</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Config sync</th>
-                <th scope="col" className="num">Proxies</th>
-                <th scope="col">Last seen</th>
-              </tr>
-            </thead>
-            <tbody>
-              {clusters
-                .filter((c) => !filters.cluster || c.name === filters.cluster)
-                .map((c) => {
-                  const agent = describeAgentStatus(c.status);
-                  const sync = describeSync(c.sync);
-                  return (
-                    <tr key={c.id}>
-                      <th scope="row">
-                        {c.name}
-                        {c.region ? <span className="muted"> · {c.region}</span> : null}
-                      </th>
-                      <td>
-                        <span className="badge" data-tone={agent.tone}>
-                          {agent.label}
-                        </span>{" "}
-                        <span className="muted">{c.agentVersion ?? ""}</span>
-                      </td>
-                      <td>
-                        <span className="badge" data-tone={sync.tone} title={sync.detail}>
-                          {sync.label}
-                        </span>{" "}
-                        <span className="muted">{sync.detail}</span>
-                        {c.lastRejection ? <p className="field-error">Rejected v{String(c.lastRejection.version)}: {c.lastRejection.reason}</p> : null}
-                      </td>
-                      <td className="num">
-                        {c.proxyCounts.applied}/{c.proxyCounts.total}
-                        {c.proxyCounts.rejected > 0 ? <span className="field-error"> ({c.proxyCounts.rejected} rejected)</span> : null}
-                      </td>
-                      <td>{formatRelative(c.lastSeenAt, Date.now())}</td>
-                    </tr>
-                  );
-                })}
-            </tbody>
-          </table>
+          <DataTable columns={["Cluster", "Agent", "Config sync", { label: "Proxies", numeric: true }, "Last seen"]} testId="overview-clusters">
+            {clusters
+              .filter((c) => !filters.cluster || c.name === filters.cluster)
+              .map((c) => {
+                const agent = describeAgentStatus(c.status);
+                const sync = describeSync(c.sync);
+                return (
+                  <tr key={c.id}>
+                    <th scope="row">
+                      {c.name}
+                      {c.region ? <span className="muted"> · {c.region}</span> : null}
+                    </th>
+                    <td>
+                      <span className="badge" data-tone={agent.tone}>
+                        {agent.label}
+                      </span>{" "}
+                      <span className="muted">{c.agentVersion ?? ""}</span>
+                    </td>
+                    <td>
+                      <span className="badge" data-tone={sync.tone} title={sync.detail}>
+                        {sync.label}
+                      </span>{" "}
+                      <span className="muted">{sync.detail}</span>
+                      {c.lastRejection ? <p className="field-error">Rejected v{String(c.lastRejection.version)}: {c.lastRejection.reason}</p> : null}
+                    </td>
+                    <td className="num">
+                      {c.proxyCounts.applied}/{c.proxyCounts.total}
+                      {c.proxyCounts.rejected > 0 ? <span className="field-error"> ({c.proxyCounts.rejected} rejected)</span> : null}
+                    </td>
+                    <td>{formatRelative(c.lastSeenAt, Date.now())}</td>
+                  </tr>
+                );
+              })}
+          </DataTable>
         )}
       </QueryState>
     </Panel>
@@ -139,35 +129,24 @@ function RecentChangesPanel() {
     <Panel title="Recent config changes" id="changes-heading">
       <QueryState query={query} what="changes" isEmpty={(d) => d.revisions.length === 0} empty={<Empty title="No changes yet">Resources you apply show up here with their author.</Empty>}>
         {({ revisions }) => (
-          <table className="table" data-testid="recent-changes">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Resource</th>
-                <th scope="col">Change</th>
-                <th scope="col">Author</th>
-                <th scope="col">Message</th>
+          <DataTable columns={["When", "Resource", "Change", "Author", "Message"]} testId="recent-changes">
+            {revisions.map((r) => (
+              <tr key={`${r.kind}/${r.namespace}/${r.name}/${r.revision}`}>
+                <td title={formatDateTime(r.createdAt)}>{formatRelative(r.createdAt, Date.now())}</td>
+                <td>
+                  <Link href={hrefWithFilters("/policies/edit", params, { kind: r.kind, namespace: r.namespace, name: r.name })}>
+                    {r.kind} {r.namespace ? `${r.namespace}/` : ""}
+                    {r.name}
+                  </Link>
+                </td>
+                <td>
+                  {r.action} · rev {r.revision} · v{String(r.configVersion)}
+                </td>
+                <td>{r.authorName}</td>
+                <td>{r.message || <span className="muted">—</span>}</td>
               </tr>
-            </thead>
-            <tbody>
-              {revisions.map((r) => (
-                <tr key={`${r.kind}/${r.namespace}/${r.name}/${r.revision}`}>
-                  <td title={formatDateTime(r.createdAt)}>{formatRelative(r.createdAt, Date.now())}</td>
-                  <td>
-                    <Link href={hrefWithFilters("/policies/edit", params, { kind: r.kind, namespace: r.namespace, name: r.name })}>
-                      {r.kind} {r.namespace ? `${r.namespace}/` : ""}
-                      {r.name}
-                    </Link>
-                  </td>
-                  <td>
-                    {r.action} · rev {r.revision} · v{String(r.configVersion)}
-                  </td>
-                  <td>{r.authorName}</td>
-                  <td>{r.message || <span className="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </QueryState>
     </Panel>

@@ -9,6 +9,7 @@ import { useTRPC } from "../../trpc/context.ts";
 import { useSession } from "../shell/session.tsx";
 import { useViewFilters } from "../shell/use-view-filters.ts";
 import { hrefWithFilters } from "../shell/view-filters.ts";
+import { DataTable } from "../ui/data-table.tsx";
 import { formatRelative } from "../ui/format.ts";
 import { Empty, QueryState } from "../ui/states.tsx";
 import { filterResources, policiesForService, SERVICE_POLICY_KINDS } from "./policy-catalog.ts";
@@ -84,34 +85,24 @@ export function PoliciesPage() {
         empty={<Empty title={service ? `No policies apply to ${service}` : "No resources match"}>{canCreate ? "Create one with the buttons above." : null}</Empty>}
       >
         {() => (
-          <table className="table panel" data-testid="policies-table">
-            <thead>
-              <tr>
-                <th scope="col">Kind</th>
-                <th scope="col">Namespace</th>
-                <th scope="col">Name</th>
-                {service ? <th scope="col">Refers to the service as</th> : null}
-                <th scope="col" className="num">
-                  Revision
-                </th>
-                <th scope="col">Updated</th>
+          <DataTable
+            columns={["Kind", "Namespace", "Name", ...(service ? ["Refers to the service as"] : []), { label: "Revision", numeric: true }, "Updated"]}
+            testId="policies-table"
+            panel
+          >
+            {rows.map((r) => (
+              <tr key={`${r.kind}/${r.namespace}/${r.name}`}>
+                <td>{r.kind}</td>
+                <td>{r.namespace || <span className="muted">mesh-wide</span>}</td>
+                <td>
+                  <Link href={hrefWithFilters("/policies/edit", params, { kind: r.kind, namespace: r.namespace, name: r.name })}>{r.name}</Link>
+                </td>
+                {service ? <td>{r.roles.join(", ")}</td> : null}
+                <td className="num">{r.revision}</td>
+                <td>{formatRelative(r.updatedAt, Date.now())}</td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={`${r.kind}/${r.namespace}/${r.name}`}>
-                  <td>{r.kind}</td>
-                  <td>{r.namespace || <span className="muted">mesh-wide</span>}</td>
-                  <td>
-                    <Link href={hrefWithFilters("/policies/edit", params, { kind: r.kind, namespace: r.namespace, name: r.name })}>{r.name}</Link>
-                  </td>
-                  {service ? <td>{r.roles.join(", ")}</td> : null}
-                  <td className="num">{r.revision}</td>
-                  <td>{formatRelative(r.updatedAt, Date.now())}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </QueryState>
     </>

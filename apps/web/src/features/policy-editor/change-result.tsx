@@ -1,6 +1,7 @@
 "use client";
 
 import type { ChangeResultView } from "../../trpc/types.ts";
+import { DataTable } from "../ui/data-table.tsx";
 import { formatPercent } from "../ui/format.ts";
 import { diffStats, parseUnifiedDiff, structuredRows, type DiffEntryLike } from "./diff-model.ts";
 
@@ -20,36 +21,26 @@ export function StructuredDiff({ entries }: { entries: readonly DiffEntryLike[] 
   const rows = structuredRows(entries);
   if (rows.length === 0) return <p className="muted">No field changes.</p>;
   return (
-    <table className="table" data-testid="structured-diff">
-      <thead>
-        <tr>
-          <th scope="col">Change</th>
-          <th scope="col">Field</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
+    <DataTable columns={["Change", "Field", "Before", "After"]} testId="structured-diff">
+      {rows.map((r, i) => (
+        <tr key={i}>
+          <td>
+            <span className="diff-op" data-op={r.op}>
+              {r.op}
+            </span>
+          </td>
+          <td>
+            <code>{r.path}</code>
+          </td>
+          <td>
+            <code>{r.before}</code>
+          </td>
+          <td>
+            <code>{r.after}</code>
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {rows.map((r, i) => (
-          <tr key={i}>
-            <td>
-              <span className="diff-op" data-op={r.op}>
-                {r.op}
-              </span>
-            </td>
-            <td>
-              <code>{r.path}</code>
-            </td>
-            <td>
-              <code>{r.before}</code>
-            </td>
-            <td>
-              <code>{r.after}</code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 
@@ -138,26 +129,17 @@ export function ChangeResultPanel({ result }: { result: ChangeResultView }) {
         {result.affectedWorkloads.length === 0 ? (
           <p className="muted">No running workload's proxy configuration changes.</p>
         ) : (
-          <table className="table" data-testid="affected-workloads">
-            <thead>
-              <tr>
-                <th scope="col">Cluster</th>
-                <th scope="col">Workload</th>
-                <th scope="col">Why</th>
+          <DataTable columns={["Cluster", "Workload", "Why"]} testId="affected-workloads">
+            {result.affectedWorkloads.map((w) => (
+              <tr key={`${w.cluster}/${w.namespace}/${w.name}`}>
+                <td>{w.cluster}</td>
+                <td>
+                  {w.namespace}/{w.name}
+                </td>
+                <td>{w.reasons.join("; ")}</td>
               </tr>
-            </thead>
-            <tbody>
-              {result.affectedWorkloads.map((w) => (
-                <tr key={`${w.cluster}/${w.namespace}/${w.name}`}>
-                  <td>{w.cluster}</td>
-                  <td>
-                    {w.namespace}/{w.name}
-                  </td>
-                  <td>{w.reasons.join("; ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </div>
       {result.impact ? (

@@ -5,6 +5,7 @@ import { Fragment, useState } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
 import type { ChangeResultView } from "../../trpc/types.ts";
+import { DataTable, DetailRow } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Panel, QueryState } from "../ui/states.tsx";
 import { StructuredDiff } from "./change-result.tsx";
@@ -37,59 +38,43 @@ export function HistoryPanel({ resource, canEdit, onResult }: { resource: Ref; c
       ) : null}
       <QueryState query={history} what="history" isEmpty={(d) => d.length === 0}>
         {(revisions) => (
-          <table className="table" data-testid="history">
-            <thead>
-              <tr>
-                <th scope="col">Rev</th>
-                <th scope="col">Change</th>
-                <th scope="col">Author</th>
-                <th scope="col">When</th>
-                <th scope="col">Message</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {revisions.map((r) => (
-                <Fragment key={r.revision}>
-                  <tr data-testid="history-row" data-revision={r.revision}>
-                    <td>{r.revision}</td>
-                    <td>
-                      {r.action}
-                      {r.changeRequestId ? <span className="muted"> (approved request)</span> : null}
-                    </td>
-                    <td>{r.authorName}</td>
-                    <td title={formatDateTime(r.createdAt)}>{formatRelative(r.createdAt, Date.now())}</td>
-                    <td>{r.message || <span className="muted">—</span>}</td>
-                    <td className="row">
-                      <button type="button" className="btn btn-small" aria-expanded={open === r.revision} onClick={() => setOpen(open === r.revision ? null : r.revision)}>
-                        {open === r.revision ? "Hide diff" : "Diff"}
+          <DataTable columns={["Rev", "Change", "Author", "When", "Message", { label: "Actions", hidden: true }]} testId="history">
+            {revisions.map((r) => (
+              <Fragment key={r.revision}>
+                <tr data-testid="history-row" data-revision={r.revision}>
+                  <td>{r.revision}</td>
+                  <td>
+                    {r.action}
+                    {r.changeRequestId ? <span className="muted"> (approved request)</span> : null}
+                  </td>
+                  <td>{r.authorName}</td>
+                  <td title={formatDateTime(r.createdAt)}>{formatRelative(r.createdAt, Date.now())}</td>
+                  <td>{r.message || <span className="muted">—</span>}</td>
+                  <td className="row">
+                    <button type="button" className="btn btn-small" aria-expanded={open === r.revision} onClick={() => setOpen(open === r.revision ? null : r.revision)}>
+                      {open === r.revision ? "Hide diff" : "Diff"}
+                    </button>
+                    {canEdit && r.revision !== latest && r.document ? (
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        disabled={rollback.isPending}
+                        data-testid="rollback"
+                        onClick={() => rollback.mutate({ ...ref, toRevision: r.revision, message: `Roll back to revision ${r.revision}` })}
+                      >
+                        Roll back to rev {r.revision}
                       </button>
-                      {canEdit && r.revision !== latest && r.document ? (
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          disabled={rollback.isPending}
-                          data-testid="rollback"
-                          onClick={() => rollback.mutate({ ...ref, toRevision: r.revision, message: `Roll back to revision ${r.revision}` })}
-                        >
-                          Roll back to rev {r.revision}
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                  {open === r.revision ? (
-                    <tr>
-                      <td colSpan={6}>
-                        <StructuredDiff entries={r.diff as DiffEntryLike[]} />
-                      </td>
-                    </tr>
-                  ) : null}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
+                    ) : null}
+                  </td>
+                </tr>
+                {open === r.revision ? (
+                  <DetailRow span={6}>
+                    <StructuredDiff entries={r.diff as DiffEntryLike[]} />
+                  </DetailRow>
+                ) : null}
+              </Fragment>
+            ))}
+          </DataTable>
         )}
       </QueryState>
     </Panel>

@@ -9,38 +9,34 @@ import { policiesForService } from "../policies/policy-catalog.ts";
 import { useSession } from "../shell/session.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { hrefWithFilters } from "../shell/view-filters.ts";
+import { DataTable, type DataColumn } from "../ui/data-table.tsx";
 import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
 import { Empty, ErrorState, Panel, QueryState } from "../ui/states.tsx";
 import { ServiceCharts } from "./service-charts.tsx";
 import { neighbours, type Neighbour } from "./service-index.ts";
 
+/** Rate, error share and p99 latency: the traffic figures every table of this page ends with. */
+const TRAFFIC_COLUMNS: DataColumn[] = [
+  { label: "Rate", numeric: true },
+  { label: "Errors", numeric: true },
+  { label: "p99", numeric: true },
+];
+
 function NeighbourTable({ rows, testId, params }: { rows: Neighbour[]; testId: string; params: URLSearchParams }) {
   if (rows.length === 0) return <Empty title="None in this time range" />;
   return (
-    <table className="table" data-testid={testId}>
-      <thead>
-        <tr>
-          <th scope="col">Service</th>
-          <th scope="col">Cluster</th>
-          <th scope="col">Version</th>
-          <th scope="col" className="num">Rate</th>
-          <th scope="col" className="num">Errors</th>
-          <th scope="col" className="num">p99</th>
+    <DataTable columns={["Service", "Cluster", "Version", ...TRAFFIC_COLUMNS]} testId={testId}>
+      {rows.map((r, i) => (
+        <tr key={i}>
+          <td>{r.cluster ? <Link href={hrefWithFilters("/services/detail", params, { service: `${r.namespace}/${r.service}` })}>{`${r.namespace}/${r.service}`}</Link> : "outside the mesh"}</td>
+          <td>{r.cluster || "—"}</td>
+          <td>{r.version || "—"}</td>
+          <td className="num">{formatRate(r.rate)}</td>
+          <td className="num">{formatPercent(r.errorPercent)}</td>
+          <td className="num">{formatMs(r.p99)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {rows.map((r, i) => (
-          <tr key={i}>
-            <td>{r.cluster ? <Link href={hrefWithFilters("/services/detail", params, { service: `${r.namespace}/${r.service}` })}>{`${r.namespace}/${r.service}`}</Link> : "outside the mesh"}</td>
-            <td>{r.cluster || "—"}</td>
-            <td>{r.version || "—"}</td>
-            <td className="num">{formatRate(r.rate)}</td>
-            <td className="num">{formatPercent(r.errorPercent)}</td>
-            <td className="num">{formatMs(r.p99)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 
@@ -77,28 +73,17 @@ export function ServicePage() {
         <Panel title="Instances by cluster" id="instances-heading">
           <QueryState query={edges} what="instances" isEmpty={() => n.instances.length === 0} empty={<Empty title="No instance served traffic in this time range" />}>
             {() => (
-              <table className="table" data-testid="instances">
-                <thead>
-                  <tr>
-                    <th scope="col">Cluster</th>
-                    <th scope="col">Version</th>
-                    <th scope="col" className="num">Rate</th>
-                    <th scope="col" className="num">Errors</th>
-                    <th scope="col" className="num">p99</th>
+              <DataTable columns={["Cluster", "Version", ...TRAFFIC_COLUMNS]} testId="instances">
+                {n.instances.map((i) => (
+                  <tr key={`${i.cluster}/${i.version}`}>
+                    <td>{i.cluster}</td>
+                    <td>{i.version || "—"}</td>
+                    <td className="num">{formatRate(i.rate)}</td>
+                    <td className="num">{formatPercent(i.errorPercent)}</td>
+                    <td className="num">{formatMs(i.p99)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {n.instances.map((i) => (
-                    <tr key={`${i.cluster}/${i.version}`}>
-                      <td>{i.cluster}</td>
-                      <td>{i.version || "—"}</td>
-                      <td className="num">{formatRate(i.rate)}</td>
-                      <td className="num">{formatPercent(i.errorPercent)}</td>
-                      <td className="num">{formatMs(i.p99)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </DataTable>
             )}
           </QueryState>
         </Panel>

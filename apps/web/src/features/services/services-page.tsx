@@ -8,6 +8,7 @@ import { useMemo, useState } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { hrefWithFilters } from "../shell/view-filters.ts";
+import { DataTable } from "../ui/data-table.tsx";
 import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
 import { Empty, QueryState } from "../ui/states.tsx";
 import { indexServices } from "./service-index.ts";
@@ -44,38 +45,24 @@ export function ServicesPage() {
       </div>
       <QueryState query={edges} what="services" isEmpty={() => services.length === 0} empty={<Empty title="No services yet">Services appear once agents report traffic or a resource names them.</Empty>}>
         {() => (
-          <table className="table panel" data-testid="services-table">
-            <thead>
-              <tr>
-                <th scope="col">Service</th>
-                <th scope="col">Clusters</th>
-                <th scope="col">Versions</th>
-                <th scope="col" className="num">Requests</th>
-                <th scope="col" className="num">Errors</th>
-                <th scope="col" className="num">p99</th>
-                <th scope="col" className="num">Callers</th>
-                <th scope="col" className="num">Callees</th>
+          <DataTable columns={["Service", "Clusters", "Versions", { label: "Requests", numeric: true }, { label: "Errors", numeric: true }, { label: "p99", numeric: true }, { label: "Callers", numeric: true }, { label: "Callees", numeric: true }]} testId="services-table" panel>
+            {services.map((s) => (
+              <tr key={`${s.namespace}/${s.name}`}>
+                <th scope="row">
+                  <Link href={hrefWithFilters("/services/detail", params, { service: `${s.namespace}/${s.name}` })}>
+                    {s.namespace}/{s.name}
+                  </Link>
+                </th>
+                <td>{s.clusters.join(", ") || <span className="muted">no traffic</span>}</td>
+                <td>{s.versions.join(", ") || "—"}</td>
+                <td className="num">{formatRate(s.rate)}</td>
+                <td className="num">{s.requests > 0 ? formatPercent(s.errorPercent) : "—"}</td>
+                <td className="num">{formatMs(s.p99)}</td>
+                <td className="num">{s.callers}</td>
+                <td className="num">{s.callees}</td>
               </tr>
-            </thead>
-            <tbody>
-              {services.map((s) => (
-                <tr key={`${s.namespace}/${s.name}`}>
-                  <th scope="row">
-                    <Link href={hrefWithFilters("/services/detail", params, { service: `${s.namespace}/${s.name}` })}>
-                      {s.namespace}/{s.name}
-                    </Link>
-                  </th>
-                  <td>{s.clusters.join(", ") || <span className="muted">no traffic</span>}</td>
-                  <td>{s.versions.join(", ") || "—"}</td>
-                  <td className="num">{formatRate(s.rate)}</td>
-                  <td className="num">{s.requests > 0 ? formatPercent(s.errorPercent) : "—"}</td>
-                  <td className="num">{formatMs(s.p99)}</td>
-                  <td className="num">{s.callers}</td>
-                  <td className="num">{s.callees}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </QueryState>
     </>

@@ -7,6 +7,7 @@ import { useTRPC } from "../../trpc/context.ts";
 import type { RouterOutputs } from "../../trpc/types.ts";
 import type { Role } from "../shell/permissions.ts";
 import { useSession } from "../shell/session.tsx";
+import { DataTable, DetailRow } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Empty, Panel, QueryState } from "../ui/states.tsx";
 
@@ -155,63 +156,48 @@ function UsersAdmin() {
       <MutationError error={update.error} />
       <QueryState query={query} what="users" isEmpty={(d) => d.length === 0}>
         {(users) => (
-          <table className="table" data-testid="users-table">
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last sign-in</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((u) => (
-                <Fragment key={u.id}>
-                  <tr>
-                    <th scope="row">
-                      {u.username}
-                      {u.displayName ? <div className="muted">{u.displayName}</div> : null}
-                    </th>
-                    <td>
-                      <label className="visually-hidden" htmlFor={`role-${u.id}`}>
-                        Role of {u.username}
-                      </label>
-                      <select id={`role-${u.id}`} value={u.role} disabled={u.id === session.me.user.id} onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}>
-                        {ROLES.map((r) => (
-                          <option key={r}>{r}</option>
-                        ))}
-                      </select>
-                    </td>
-                    <td>
-                      {u.disabled ? <span className="badge" data-tone="critical">disabled</span> : <span className="badge" data-tone="ok">active</span>}
-                      {u.lockedUntil && u.lockedUntil.getTime() > Date.now() ? <span className="badge" data-tone="warning">locked</span> : null}
-                    </td>
-                    <td title={formatDateTime(u.lastLoginAt)}>{formatRelative(u.lastLoginAt, Date.now())}</td>
-                    <td className="row">
-                      <button type="button" className="btn btn-small" aria-expanded={open === u.id} onClick={() => setOpen(open === u.id ? null : u.id)}>
-                        Bindings &amp; password
+          <DataTable columns={["User", "Role", "Status", "Last sign-in", { label: "Actions", hidden: true }]} testId="users-table">
+            {users.map((u) => (
+              <Fragment key={u.id}>
+                <tr>
+                  <th scope="row">
+                    {u.username}
+                    {u.displayName ? <div className="muted">{u.displayName}</div> : null}
+                  </th>
+                  <td>
+                    <label className="visually-hidden" htmlFor={`role-${u.id}`}>
+                      Role of {u.username}
+                    </label>
+                    <select id={`role-${u.id}`} value={u.role} disabled={u.id === session.me.user.id} onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}>
+                      {ROLES.map((r) => (
+                        <option key={r}>{r}</option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>
+                    {u.disabled ? <span className="badge" data-tone="critical">disabled</span> : <span className="badge" data-tone="ok">active</span>}
+                    {u.lockedUntil && u.lockedUntil.getTime() > Date.now() ? <span className="badge" data-tone="warning">locked</span> : null}
+                  </td>
+                  <td title={formatDateTime(u.lastLoginAt)}>{formatRelative(u.lastLoginAt, Date.now())}</td>
+                  <td className="row">
+                    <button type="button" className="btn btn-small" aria-expanded={open === u.id} onClick={() => setOpen(open === u.id ? null : u.id)}>
+                      Bindings &amp; password
+                    </button>
+                    {u.id !== session.me.user.id ? (
+                      <button type="button" className="btn btn-small" onClick={() => update.mutate({ id: u.id, disabled: !u.disabled })}>
+                        {u.disabled ? "Enable" : "Disable"}
                       </button>
-                      {u.id !== session.me.user.id ? (
-                        <button type="button" className="btn btn-small" onClick={() => update.mutate({ id: u.id, disabled: !u.disabled })}>
-                          {u.disabled ? "Enable" : "Disable"}
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                  {open === u.id ? (
-                    <tr>
-                      <td colSpan={5}>
-                        <UserDetails user={u} />
-                      </td>
-                    </tr>
-                  ) : null}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
+                    ) : null}
+                  </td>
+                </tr>
+                {open === u.id ? (
+                  <DetailRow span={5}>
+                    <UserDetails user={u} />
+                  </DetailRow>
+                ) : null}
+              </Fragment>
+            ))}
+          </DataTable>
         )}
       </QueryState>
     </Panel>
@@ -258,42 +244,28 @@ function TokensPanel() {
       ) : null}
       <QueryState query={query} what="tokens" isEmpty={(d) => d.length === 0} empty={<Empty title="No API tokens">Tokens let the CLI and scripts act as you.</Empty>}>
         {(tokens) => (
-          <table className="table" data-testid="tokens-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+          <DataTable columns={["Name", "Prefix", "Created", "Expires", "Last used", { label: "Actions", hidden: true }]} testId="tokens-table">
+            {tokens.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>
+                  <code>{t.prefix}…</code>
+                </td>
+                <td>{formatDateTime(t.createdAt)}</td>
+                <td>{t.expiresAt ? formatDateTime(t.expiresAt) : "never"}</td>
+                <td>{formatRelative(t.lastUsedAt, Date.now())}</td>
+                <td>
+                  {t.revokedAt ? (
+                    <span className="badge">revoked</span>
+                  ) : (
+                    <button type="button" className="btn btn-small btn-danger" onClick={() => revoke.mutate({ id: t.id })} aria-label={`Revoke token ${t.name}`}>
+                      Revoke
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>
-                    <code>{t.prefix}…</code>
-                  </td>
-                  <td>{formatDateTime(t.createdAt)}</td>
-                  <td>{t.expiresAt ? formatDateTime(t.expiresAt) : "never"}</td>
-                  <td>{formatRelative(t.lastUsedAt, Date.now())}</td>
-                  <td>
-                    {t.revokedAt ? (
-                      <span className="badge">revoked</span>
-                    ) : (
-                      <button type="button" className="btn btn-small btn-danger" onClick={() => revoke.mutate({ id: t.id })} aria-label={`Revoke token ${t.name}`}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </QueryState>
     </Panel>
