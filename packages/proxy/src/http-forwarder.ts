@@ -123,6 +123,11 @@ export function parseTarget(url: string, hostHeader: string | undefined): Reques
 }
 
 /** The authority of a request: Host (HTTP/1.1) or :authority (HTTP/2). */
+/** The request's target, parsed once per request and shared by security checks and routing. */
+export function requestTarget(req: IncomingMessage): RequestTarget | undefined {
+  return parseTarget(req.url ?? "", requestAuthority(req));
+}
+
 export function requestAuthority(req: IncomingMessage): string | undefined {
   return req.headers.host ?? (req.headers[":authority"] as string | undefined);
 }
@@ -222,9 +227,8 @@ export type Resolution =
   | { kind: "forward"; plan: ForwardPlan };
 
 /** Routes an outbound request (the local app calling another service). */
-export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req: IncomingMessage, outcome: Outcome): Resolution {
+export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req: IncomingMessage, outcome: Outcome, target = requestTarget(req)): Resolution {
   const { snapshot } = env;
-  const target = parseTarget(req.url ?? "", requestAuthority(req));
   if (!target) {
     outcome.flags.push(ResponseFlag.DownstreamProtocolError);
     return { kind: "local", status: 400, body: "bad request target\n", close: true };
@@ -308,9 +312,8 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
 }
 
 /** Routes an inbound request (another proxy calling the local app). mTLS terminates in front of this (listener-server.ts); identity headers are the proxy's own. */
-export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: IncomingMessage, outcome: Outcome): Resolution {
+export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: IncomingMessage, outcome: Outcome, target = requestTarget(req)): Resolution {
   const backend = env.snapshot.inbound.get(listener.name);
-  const target = parseTarget(req.url ?? "", requestAuthority(req));
   if (!target || !backend) {
     outcome.flags.push(ResponseFlag.DownstreamProtocolError);
     return { kind: "local", status: 400, body: "bad request target\n", close: true };
@@ -338,7 +341,8 @@ export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: 
 
 /** Handles a request on an outbound or inbound listener. */
 export async function handleHttp(env: ForwardEnv, listener: OutboundListener | InboundListener, req: IncomingMessage, res: ServerResponse, outcome: Outcome): Promise<void> {
-  const refused = await checkSecurity(env, listener, req, outcome);
+  const target = requestTarget(req);
+  const refused = await checkSecurity(env, listener, req, outcome, target);
   if (refused) {
     sendLocal(res, refused.status, outcome.flags, refused.body, refused.extra, env.draining(), outcome);
     return;
@@ -351,7 +355,7 @@ export async function handleHttp(env: ForwardEnv, listener: OutboundListener | I
       return;
     }
   }
-  const r = listener.kind === "outbound" ? resolveOutbound(env, listener, req, outcome) : resolveInbound(env, listener, req, outcome);
+  const r = listener.kind === "outbound" ? resolveOutbound(env, listener, req, outcome, target) : resolveInbound(env, listener, req, outcome, target);
   if (r.kind === "local") {
     sendLocal(res, r.status, outcome.flags, r.body, r.extra, r.close === true || env.draining(), outcome);
     return;
@@ -392,10 +396,9 @@ async function injectFault(env: ForwardEnv, res: ServerResponse, outcome: Outcom
  * listener without either costs one map lookup). Returns the answer to
  * send when the request is refused; its flag is already on the outcome.
  */
-export async function checkSecurity(env: ForwardEnv, listener: OutboundListener | InboundListener, req: IncomingMessage, outcome: Outcome) {
+export async function checkSecurity(env: ForwardEnv, listener: OutboundListener | InboundListener, req: IncomingMessage, outcome: Outcome, target = requestTarget(req)) {
   const security = env.snapshot.security.get(listener.name);
   if (!security) return undefined;
-  const target = parseTarget(req.url ?? "", requestAuthority(req));
   // An unparseable target is refused by routing; there is nothing to authorize yet.
   if (!target) return undefined;
   const refusal = await admit(security, listener.name, req, target.path, target.query, outcome, env.metrics);

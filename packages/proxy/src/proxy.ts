@@ -20,7 +20,18 @@ import { handleAdmin } from "./admin.ts";
 import { BackendRegistry } from "./backend-runtime.ts";
 import { EdgeTelemetry, type EdgeReport } from "./edge-telemetry.ts";
 import { isGrpc } from "./grpc.ts";
-import { checkSecurity, handleHttp, requestAuthority, resolveInbound, resolveOutbound, sendLocal, type ForwardEnv, type Outcome } from "./http-forwarder.ts";
+import {
+  checkSecurity,
+  handleHttp,
+  requestAuthority,
+  requestTarget,
+  resolveInbound,
+  resolveOutbound,
+  sendLocal,
+  type ForwardEnv,
+  type Outcome,
+  type RequestTarget,
+} from "./http-forwarder.ts";
 import { JwtKeyRegistry } from "./jwt-authenticator.ts";
 import { openHttpListener, openTcpListener, peerOf, type InboundMtls, type ListenerRuntime } from "./listener-server.ts";
 import { Gauge, ProxyMetrics } from "./metrics.ts";
@@ -565,13 +576,14 @@ export class WeftProxy {
     };
     const env: ForwardEnv = { snapshot, metrics: this.metrics, random: this.random, now: this.now, draining: () => true };
     const listener = spec as OutboundListener | InboundListener;
+    const target = requestTarget(req);
     if (!snapshot.security.has(spec.name)) {
-      this.upgrade(env, listener, req, socket, head, outcome, done);
+      this.upgrade(env, listener, req, socket, head, outcome, done, target);
       return;
     }
-    checkSecurity(env, listener, req, outcome).then(
+    checkSecurity(env, listener, req, outcome, target).then(
       (refused) => {
-        if (!refused) this.upgrade(env, listener, req, socket, head, outcome, done);
+        if (!refused) this.upgrade(env, listener, req, socket, head, outcome, done, target);
         else {
           const extra = Object.entries(refused.extra).map(([k, v]) => `${k}: ${String(v)}\r\n`).join("");
           rawReply(socket, refused.status, outcome.flags, refused.body, extra);
@@ -585,8 +597,17 @@ export class WeftProxy {
     );
   }
 
-  private upgrade(env: ForwardEnv, spec: OutboundListener | InboundListener, req: IncomingMessage, socket: Duplex, head: Buffer, outcome: Outcome, done: (status: number) => void): void {
-    const r = spec.kind === "outbound" ? resolveOutbound(env, spec as OutboundListener, req, outcome) : resolveInbound(env, spec as InboundListener, req, outcome);
+  private upgrade(
+    env: ForwardEnv,
+    spec: OutboundListener | InboundListener,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    outcome: Outcome,
+    done: (status: number) => void,
+    target: RequestTarget | undefined,
+  ): void {
+    const r = spec.kind === "outbound" ? resolveOutbound(env, spec as OutboundListener, req, outcome, target) : resolveInbound(env, spec as InboundListener, req, outcome, target);
     if (r.kind === "local") {
       rawReply(socket, r.status, outcome.flags, r.body, r.extra?.location ? `Location: ${String(r.extra.location)}\r\n` : "");
       done(r.status);
