@@ -35,6 +35,7 @@ function input(overrides: Partial<ClusterConfigInput> = {}): ClusterConfigInput 
   return {
     cluster: "central",
     mesh: { trustDomain: "weft.local", mtlsMode: "STRICT" },
+    trust: null,
     configVersion: 7n,
     catalogVersion: 3n,
     resources: [],

@@ -26,10 +26,27 @@ export interface ClusterCatalogInput {
   }[];
 }
 
+/**
+ * What every proxy of a cluster must trust, and under which root new cluster
+ * intermediates are issued. The same for every cluster of the mesh.
+ */
+export interface ClusterTrust {
+  /** Mesh.trustBundleVersion (decimal string): agents acknowledge it once every local proxy runs this bundle. */
+  bundleVersion: string;
+  /** Root certificates (PEM) peers must chain to; two during a staged root rotation. Sorted by fingerprint. */
+  rootsPem: string[];
+  /** SHA-256 (lowercase hex) of the root the manager signs cluster intermediates under now; an agent whose intermediate chains elsewhere asks for a new one. */
+  issuingRootFingerprint: string;
+  /** SHA-256 (lowercase hex) of revoked cluster intermediates: peers whose chain holds one are refused. Sorted. */
+  revokedFingerprints: string[];
+}
+
 export interface ClusterConfigInput {
   /** The cluster the config is for. */
   cluster: string;
   mesh: { trustDomain: string; mtlsMode: MtlsMode };
+  /** The mesh's trust; null while the mesh has no CA yet (proxies then run without mTLS). */
+  trust: ClusterTrust | null;
   /** Mesh.configVersion the resources belong to. */
   configVersion: bigint;
   /** Mesh.catalogVersion the catalog belongs to. */
@@ -76,6 +93,8 @@ export interface ClusterConfig {
   /** Mesh.catalogVersion, as a decimal string. */
   catalogVersion: string;
   mesh: { trustDomain: string; mtlsMode: MtlsMode };
+  /** What the cluster's proxies trust; null while the mesh has no CA. */
+  trust: ClusterTrust | null;
   /** Live resources, sorted by kind, namespace and name. */
   resources: Resource[];
   /** Services of the other clusters, sorted by namespace and name. */
@@ -115,6 +134,12 @@ export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
     configVersion: input.configVersion.toString(),
     catalogVersion: input.catalogVersion.toString(),
     mesh: { trustDomain: input.mesh.trustDomain, mtlsMode: input.mesh.mtlsMode },
+    trust: input.trust && {
+      bundleVersion: input.trust.bundleVersion,
+      rootsPem: [...input.trust.rootsPem],
+      issuingRootFingerprint: input.trust.issuingRootFingerprint,
+      revokedFingerprints: [...input.trust.revokedFingerprints].sort(compare),
+    },
     resources,
     catalog,
   };

@@ -83,6 +83,8 @@ export class DistributionService {
     const config = buildClusterConfig({
       cluster: agent.cluster,
       mesh: { trustDomain: head.trustDomain, mtlsMode: head.mtlsMode },
+      // The identity feature fills this in (ClusterTrust from the mesh's authorities).
+      trust: null,
       configVersion: this.resources?.version ?? head.configVersion,
       catalogVersion: this.catalog?.version ?? head.catalogVersion,
       resources: this.resources?.value ?? [],
