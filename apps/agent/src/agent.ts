@@ -11,6 +11,10 @@ import type { AgentConfig } from "./config.ts";
 import { Catalog } from "./discovery/catalog.ts";
 import { DiscoverySync } from "./discovery/discovery-sync.ts";
 import type { DiscoveryProvider } from "./discovery/provider.ts";
+import { httpIdentityProbe } from "./identity/http-identity-probe.ts";
+import { IdentityController, type ManagerIdentityApi } from "./identity/identity-controller.ts";
+import { IdentityFiles } from "./identity/identity-files.ts";
+import { trpcIdentityApi } from "./identity/trpc-identity-api.ts";
 import { KubernetesProvider } from "./kubernetes/kube-provider.ts";
 import type { Logger } from "./logger.ts";
 import { ProxySupervisor } from "./supervision/proxy-supervisor.ts";
@@ -22,6 +26,7 @@ import { checkManagerUrl, createManagerClient } from "./sync/manager-client.ts";
 import type { ConfigSource, DiscoveryReporter } from "./sync/manager-seams.ts";
 import { ConfigSync, TrpcConfigSource } from "./sync/manager-sync.ts";
 import { httpProxyAdmin, type ProxyAdminClient } from "./sync/proxy-admin-client.ts";
+import { SpanCollector } from "./sync/span-collector.ts";
 import { TelemetryShipper } from "./sync/telemetry-shipper.ts";
 import { TrpcDiscoveryReporter } from "./sync/trpc-reporter.ts";
 import { UniversalFileProvider } from "./universal/universal-provider.ts";
@@ -43,6 +48,8 @@ export interface AgentDeps {
   /** Debounce of the universal file watcher. */
   fileDebounceMs?: number;
   proxyAdmin?: ProxyAdminClient;
+  /** The manager's identity procedures; the joined manager's (tRPC) when omitted. */
+  identityManager?: ManagerIdentityApi;
 }
 
 export interface RunningAgent {
@@ -92,6 +99,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     let applier: ConfigApplier | undefined;
     let configSync: ConfigSync | undefined;
     let telemetry: TelemetryShipper | undefined;
+    let identity: IdentityController | undefined;
     const admin = deps.proxyAdmin ?? httpProxyAdmin;
 
     if (config.mode === "universal") {
@@ -100,7 +108,21 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       supervisor = new ProxySupervisor({ configDir: resolve(config.stateDir, "proxies"), proxyBin, logger, ...(deps.backoff && { backoff: deps.backoff }) });
       const sup = supervisor;
       stops.push(() => sup.stop());
-      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger });
+      // Workload identities: the cluster intermediate and the SVIDs, handed to the proxies as files they watch.
+      const ids = new IdentityController({
+        cluster,
+        files: new IdentityFiles(config.stateDir),
+        manager: deps.identityManager ?? (manager && trpcIdentityApi(manager)),
+        probe: httpIdentityProbe,
+        logger,
+        svidTtlMs: (config.svidTtlSeconds ?? 86_400) * 1000,
+        // Proxies start naming their SVID files once those exist (and stop when the mesh has no CA).
+        onReadyChange: () => void app.reconcile().then((outcome) => configSync?.outcome(outcome)),
+      });
+      identity = ids;
+      await ids.start();
+      stops.push(async () => ids.stop());
+      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger, identity: ids });
       applier = app;
       if (source) {
         const cs = new ConfigSync({
@@ -122,6 +144,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       provider = universal;
       if (manager) {
         const client = manager;
+        const namespaceOf = (service: string, callerNamespace: string): string => {
+          const namespaces = new Set([
+            ...(app.file?.services.filter((s) => s.name === service).map((s) => s.namespace) ?? []),
+            ...(app.clusterConfig?.catalog.filter((s) => s.name === service).map((s) => s.namespace) ?? []),
+          ]);
+          return namespaces.has(callerNamespace) ? callerNamespace : namespaces.size === 1 ? [...namespaces][0]! : "";
+        };
         const shipper = new TelemetryShipper({
           cluster,
           admin,
@@ -129,14 +158,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           intervalMs: config.telemetryIntervalSeconds * 1000,
           sources: () =>
             app.proxies.map((p) => ({ id: p.id, adminPort: p.instance.proxy.adminPort, service: p.instance.service, namespace: p.instance.namespace, version: p.instance.version })),
-          namespaceOf: (service, callerNamespace) => {
-            const namespaces = new Set([
-              ...(app.file?.services.filter((s) => s.name === service).map((s) => s.namespace) ?? []),
-              ...(app.clusterConfig?.catalog.filter((s) => s.name === service).map((s) => s.namespace) ?? []),
-            ]);
-            return namespaces.has(callerNamespace) ? callerNamespace : namespaces.size === 1 ? [...namespaces][0]! : "";
-          },
+          namespaceOf,
           send: async (edges, seq) => void (await client.agent.reportTelemetry.mutate({ seq, edges })),
+          spans: new SpanCollector({ admin, logger, namespaceOf, send: (report) => client.agent.reportSpans.mutate(report) }),
         });
         telemetry = shipper;
         shipper.start();
@@ -199,6 +223,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         },
         discovery: { ...provider.status(), revision: catalog.revision, ...catalog.counts() },
         proxies: (supervisor?.status() ?? []).map((p) => ({ ...p, activeVersion: applier?.proxies.find((q) => q.id === p.id)?.active ?? null })),
+        ...(identity && { identity: identity.status }),
         ...(webhook && { webhook: { port: webhook.port } }),
       }),
     });

@@ -29,6 +29,14 @@ export const AgentConfigSchema = z.object({
     .max(3600, "must be at most 3600")
     .default(10)
     .describe("Seconds between telemetry collections from the local proxies (shipped to the manager as deltas)."),
+  svidTtlSeconds: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .int("must be a whole number")
+    .min(10, "must be at least 10")
+    .max(30 * 86_400, "must be at most 2592000 (30 days)")
+    // Optional rather than defaulted, so configs built in code (tests, embedders) need not name it.
+    .optional()
+    .describe("Seconds a workload X.509-SVID is valid (default 86400: 24 h); renewed at about half of it, never beyond the cluster intermediate's expiry."),
   proxyBin: z.string().min(1).optional().describe("Universal mode: path of weft-proxy.js (the workspace's @weft/proxy when omitted)."),
   proxyImage: z.string().min(1).default("ghcr.io/weft-mesh/weft-proxy:0.1.0").describe("Kubernetes mode: image of the injected proxy sidecar."),
   webhookPort: z.coerce
@@ -57,6 +65,7 @@ export const SETTINGS: Record<AgentSetting, { flag: string; env: string; secret?
   logLevel: { flag: "log-level", env: "WEFT_LOG_LEVEL" },
   fullResyncSeconds: { flag: "full-resync", env: "WEFT_FULL_RESYNC_SECONDS" },
   telemetryIntervalSeconds: { flag: "telemetry-interval", env: "WEFT_TELEMETRY_INTERVAL_SECONDS" },
+  svidTtlSeconds: { flag: "svid-ttl", env: "WEFT_SVID_TTL_SECONDS" },
   proxyBin: { flag: "proxy-bin", env: "WEFT_PROXY_BIN" },
   proxyImage: { flag: "proxy-image", env: "WEFT_PROXY_IMAGE" },
   webhookPort: { flag: "webhook-port", env: "WEFT_WEBHOOK_PORT" },

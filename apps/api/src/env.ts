@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
+import { boundedDuration } from "@weft/mesh-model";
 import { z } from "zod";
 
 const port = (fallback: number) =>
@@ -8,6 +9,13 @@ const port = (fallback: number) =>
     .min(0, "must be between 0 and 65535")
     .max(65535, "must be between 0 and 65535")
     .default(fallback);
+
+const CA_KEY_MESSAGE = "must be base64 of at least 32 random bytes (generate one with `openssl rand -base64 32`)";
+
+/** True for base64 text that decodes to at least 32 bytes: the CA key's only accepted form. */
+export function isCaKeyText(text: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(text) && text.length % 4 === 0 && Buffer.from(text, "base64").length >= 32;
+}
 
 /** The manager's environment, parsed once at start. */
 export const EnvSchema = z.object({
@@ -43,6 +51,16 @@ export const EnvSchema = z.object({
   WEFT_OIDC_REDIRECT_URL: z.url({ message: "must be a URL" }).optional().describe("The manager's /auth/oidc/callback as browsers reach it, registered at the provider."),
   WEFT_OIDC_DEFAULT_ROLE: z.enum(["VIEWER", "OPERATOR", "ADMIN"]).default("VIEWER").describe("Mesh-wide role of users created by their first OIDC sign-in."),
   WEFT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("Log level."),
+  WEFT_SPAN_RETENTION: boundedDuration({ minMs: 60_000, maxMs: 7 * 86_400_000 })
+    .default("1h")
+    .describe('How long the manager keeps proxies\' spans for trace views, e.g. "30m", "1h", "24h" (default 1h).'),
+  WEFT_CA_KEY: z
+    .string()
+    .trim()
+    .refine(isCaKeyText, CA_KEY_MESSAGE)
+    .optional()
+    .describe("Key that seals the mesh CA's private key at rest: base64 of 32 random bytes (`openssl rand -base64 32`). Never logged."),
+  WEFT_CA_KEY_FILE: z.string().min(1).optional().describe("File holding WEFT_CA_KEY's value instead (read at start). With neither set, the embedded default creates WEFT_HOME/ca.key."),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { WEFT_HOME: string };
@@ -79,13 +97,19 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.
       result.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? "environment");
         const got = source[variable];
-        const shown = variable === "DATABASE_URL" || variable === "WEFT_OIDC_CLIENT_SECRET" || got === undefined ? "" : ` (got "${got}")`;
+        const secret = variable === "DATABASE_URL" || variable === "WEFT_OIDC_CLIENT_SECRET" || variable === "WEFT_CA_KEY";
+        const shown = secret || got === undefined ? "" : ` (got "${got}")`;
         return { variable, message: `${issue.message}${shown}` };
       }),
     );
   }
   const env = result.data as Env;
   const problems = oidcProblems(env);
+  if (env.WEFT_CA_KEY && env.WEFT_CA_KEY_FILE) problems.push({ variable: "WEFT_CA_KEY_FILE", message: "set WEFT_CA_KEY or WEFT_CA_KEY_FILE, not both" });
   if (problems.length > 0) throw new EnvError(problems);
-  return { ...env, WEFT_HOME: isAbsolute(env.WEFT_HOME) ? env.WEFT_HOME : resolve(cwd, env.WEFT_HOME) };
+  return {
+    ...env,
+    WEFT_HOME: isAbsolute(env.WEFT_HOME) ? env.WEFT_HOME : resolve(cwd, env.WEFT_HOME),
+    ...(env.WEFT_CA_KEY_FILE ? { WEFT_CA_KEY_FILE: resolve(cwd, env.WEFT_CA_KEY_FILE) } : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { ValidationError } from "@weft/mesh-model";
 
 /** Machine-readable reasons a domain operation was refused. */
-export type DomainErrorCode = "NOT_FOUND" | "CONFLICT" | "FORBIDDEN" | "UNAUTHENTICATED" | "RATE_LIMITED" | "INVALID";
+export type DomainErrorCode = "NOT_FOUND" | "CONFLICT" | "FORBIDDEN" | "UNAUTHENTICATED" | "RATE_LIMITED" | "INVALID" | "PRECONDITION_FAILED";
 
 /**
  * An error the domain throws on purpose: a code, a message for a human and,
@@ -26,6 +26,8 @@ export const conflict = (message: string, path = "") => new DomainError("CONFLIC
 export const forbidden = (message: string) => new DomainError("FORBIDDEN", message);
 export const unauthenticated = (message = "sign in first") => new DomainError("UNAUTHENTICATED", message);
 export const invalid = (message: string, path = "") => new DomainError("INVALID", message, path);
+/** The request is fine but the system is not ready for it (e.g. the mesh has no CA key yet). */
+export const preconditionFailed = (message: string, path = "") => new DomainError("PRECONDITION_FAILED", message, path);
 
 const TRPC_CODES = {
   NOT_FOUND: "NOT_FOUND",
@@ -34,6 +36,7 @@ const TRPC_CODES = {
   UNAUTHENTICATED: "UNAUTHORIZED",
   RATE_LIMITED: "TOO_MANY_REQUESTS",
   INVALID: "BAD_REQUEST",
+  PRECONDITION_FAILED: "PRECONDITION_FAILED",
 } as const satisfies Record<DomainErrorCode, TRPCError["code"]>;
 
 const masked = new WeakSet<TRPCError>();

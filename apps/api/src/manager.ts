@@ -1,5 +1,8 @@
 import { openDatabase, type Database } from "@weft/db";
+import { durationMs } from "@weft/mesh-model";
 import type { Env } from "./env.ts";
+import { loadCaKey } from "./features/identity/ca-key.ts";
+import { DEFAULT_SPAN_SETTINGS } from "./features/telemetry/spans.service.ts";
 import type { Logger } from "./logger.ts";
 import { startManagerServer, type ManagerServer } from "./server.ts";
 import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from "./services.ts";
@@ -12,11 +15,12 @@ export interface Manager {
 
 /**
  * What the manager needs in the database before serving: the default mesh,
- * and on the very first start the `admin` account. Returns the generated
- * admin password when it created the account.
+ * its root CA (when a CA key is configured), and on the very first start the
+ * `admin` account. Returns the generated admin password when it created the account.
  */
 export async function bootstrapManager(services: Services, options: { trustDomain: string; home: string; log: Logger; print?: (text: string) => void }): Promise<string | null> {
   await services.mesh.ensureDefault(options.trustDomain);
+  await services.identity.ensureAuthority();
   return services.users.ensureFirstAdmin({ home: options.home, log: options.log, ...(options.print ? { print: options.print } : {}) });
 }
 
@@ -25,12 +29,17 @@ export function settingsFromEnv(env: Env): ServiceSettings {
   const { WEFT_OIDC_ISSUER: issuer, WEFT_OIDC_CLIENT_ID: clientId, WEFT_OIDC_CLIENT_SECRET: clientSecret, WEFT_OIDC_REDIRECT_URL: redirectUrl } = env;
   return {
     auth: { ...DEFAULT_SERVICE_SETTINGS.auth, secureCookies: env.WEFT_COOKIE_SECURE },
+    spans: { ...DEFAULT_SPAN_SETTINGS, retentionMs: durationMs(env.WEFT_SPAN_RETENTION) },
     ...(issuer && clientId && clientSecret && redirectUrl ? { oidc: { issuer, clientId, clientSecret, redirectUrl, defaultRole: env.WEFT_OIDC_DEFAULT_ROLE } } : {}),
   };
 }
 
 /** Opens (and migrates) the database, bootstraps it, then serves the API. */
-export async function startManager(env: Env, log: Logger, settings: ServiceSettings = settingsFromEnv(env)): Promise<Manager> {
+export async function startManager(env: Env, log: Logger, given: ServiceSettings = settingsFromEnv(env)): Promise<Manager> {
+  // Read (or, on the embedded default, created) before the database opens: a bad key file stops the start at once.
+  const caKey = given.identity ? null : await loadCaKey(env);
+  if (!given.identity) log.info({ caKey: caKey ? caKey.source : "not configured" }, caKey ? "mesh CA key loaded" : "no mesh CA key (WEFT_CA_KEY): identity calls will be refused");
+  const settings: ServiceSettings = { ...given, identity: given.identity ?? { caKey: caKey?.key ?? null } };
   const db = await openDatabase({ databaseUrl: env.DATABASE_URL, home: env.WEFT_HOME, migrate: true, embeddedPort: env.WEFT_DB_PORT });
   log.info({ database: db.kind, migrationsApplied: db.appliedMigrations }, db.kind === "embedded" ? `embedded PostgreSQL in ${env.WEFT_HOME}` : "connected to PostgreSQL");
   let api: ManagerServer;
@@ -38,6 +47,8 @@ export async function startManager(env: Env, log: Logger, settings: ServiceSetti
     const services = createServices(db, log, settings);
     await bootstrapManager(services, { trustDomain: env.WEFT_TRUST_DOMAIN, home: env.WEFT_HOME, log });
     api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services, maxBodyBytes: env.WEFT_API_MAX_BODY_BYTES });
+    // Leader-elected per tick (advisory lock): every replica runs the loop, one advances a rotation at a time.
+    services.rotation.startLoop(settings.identity?.rotationTickMs);
   } catch (err) {
     await db.close();
     throw err;

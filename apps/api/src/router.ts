@@ -6,6 +6,7 @@ import { authorizationRouter } from "./features/authorization/authorization.rout
 import { authRouter } from "./features/auth/auth.router.ts";
 import { changeRequestsRouter, namespacesRouter } from "./features/change-requests/change-requests.router.ts";
 import { healthRouter } from "./features/health/health.router.ts";
+import { identityRouter } from "./features/identity/identity.router.ts";
 import { meshRouter } from "./features/mesh/mesh.router.ts";
 import { resourcesRouter } from "./features/resources/resources.router.ts";
 import { tokensRouter } from "./features/tokens/tokens.router.ts";
@@ -27,6 +28,7 @@ export const appRouter = router({
   clusters: clustersRouter,
   agent: agentRouter,
   telemetry: telemetryRouter,
+  identity: identityRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import type { Database } from "@weft/db";
 import { AuditRepository } from "./features/audit/audit.repository.ts";
 import { AuditService, DEFAULT_AUDIT_SETTINGS, type AuditSettings } from "./features/audit/audit.service.ts";
 import { AuthorizationService } from "./features/authorization/authorization.service.ts";
+import { CallerObservationsRepository } from "./features/authorization/caller-observations.repository.ts";
 import { AuthRepository } from "./features/auth/auth.repository.ts";
 import { AuthService, type AuthSettings } from "./features/auth/auth.service.ts";
 import { DEFAULT_LOGIN_POLICY } from "./features/auth/login-limiter.ts";
@@ -16,8 +17,12 @@ import { DiscoveryService } from "./features/discovery/discovery.service.ts";
 import { ConfigBus } from "./features/distribution/config-bus.ts";
 import { DistributionRepository } from "./features/distribution/distribution.repository.ts";
 import { DEFAULT_DISTRIBUTION_SETTINGS, DistributionService, type DistributionSettings } from "./features/distribution/distribution.service.ts";
+import { IdentityService, type IdentitySettings } from "./features/identity/identity.service.ts";
+import { RotationService } from "./features/identity/rotation.service.ts";
 import { TelemetryRepository } from "./features/telemetry/telemetry.repository.ts";
 import { DEFAULT_TELEMETRY_SETTINGS, TelemetryService, type TelemetrySettings } from "./features/telemetry/telemetry.service.ts";
+import { SpansRepository } from "./features/telemetry/spans.repository.ts";
+import { DEFAULT_SPAN_SETTINGS, SpansService, type SpanSettings } from "./features/telemetry/spans.service.ts";
 import { ChangeRequestsRepository } from "./features/change-requests/change-requests.repository.ts";
 import { ChangeRequestsService } from "./features/change-requests/change-requests.service.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
@@ -42,7 +47,10 @@ export interface ServiceSettings {
     pollIntervalMs: number;
   };
   telemetry?: TelemetrySettings;
+  spans?: SpanSettings;
   audit?: AuditSettings;
+  /** The mesh CA; absent: no CA key (identity calls answer PRECONDITION_FAILED). */
+  identity?: IdentitySettings;
 }
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
@@ -65,6 +73,11 @@ export interface Services {
   distribution: DistributionService;
   sync: ConfigSyncService;
   telemetry: TelemetryService;
+  identity: IdentityService;
+  /** Staged root rotations and their controller (`tick`; the manager runs `startLoop`). */
+  rotation: RotationService;
+  /** Recent spans for trace views; prunes on a timer. */
+  spans: SpansService;
   /** Stops background work (the config bus's listener and poll) and writes pending audit summaries. */
   close(): Promise<void>;
 }
@@ -95,7 +108,14 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     pollIntervalMs: settings.distribution?.pollIntervalMs ?? 10_000,
     log,
   });
+  const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
+  spans.start();
   const distribution = new DistributionService(distributionRepository, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
+  const identitySettings = settings.identity ?? { caKey: null };
+  const identity = new IdentityService(prisma, audit, log, identitySettings, () => distribution.poke());
+  const rotation = new RotationService(prisma, audit, log, identitySettings.caKey, () => distribution.poke());
+  // A cluster whose credentials are revoked, or that is deleted, loses its intermediates.
+  clusters.revokeIdentity = (clusterId, reason, db) => identity.revokeIntermediatesOf(clusterId, reason, db);
   return {
     audit,
     auth,
@@ -104,14 +124,19 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     tokens: new TokensService(new TokensRepository(prisma)),
     mesh,
     resources,
-    authorization: new AuthorizationService(resourcesRepository, currentMesh),
+    authorization: new AuthorizationService(resourcesRepository, currentMesh, new CallerObservationsRepository(prisma)),
     changeRequests: new ChangeRequestsService(uow, new ChangeRequestsRepository(prisma), resources),
     clusters,
     discovery: new DiscoveryService(new DiscoveryRepository(prisma)),
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh),
     telemetry: new TelemetryService(new TelemetryRepository(prisma), settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS),
+    identity,
+    rotation,
+    spans,
     close: async () => {
+      await rotation.stop();
+      spans.stop();
       await distribution.close();
       await audit.close();
     },

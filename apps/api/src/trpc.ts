@@ -1,13 +1,13 @@
 import { initTRPC } from "@trpc/server";
 import type { Role } from "@weft/db";
 import { ValidationError } from "@weft/mesh-model";
-import superjson from "superjson";
 import { ZodError, type z } from "zod";
 import { assertRole, isAgent, type AgentPrincipal, type Principal, type Scope } from "./access.ts";
 import type { Context } from "./context.ts";
 import { DomainError, forbidden, redactedError, toTRPCError, unauthenticated } from "./errors.ts";
 import { safeEqual } from "./features/auth/secret-tokens.ts";
 import { fromValidationIssues, toFieldErrors, type FieldError } from "./field-errors.ts";
+import { wireTransformer } from "./transport/wire-transformer.ts";
 
 /**
  * Who may call a procedure. Every procedure declares one; a procedure
@@ -42,7 +42,7 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    transformer: wireTransformer,
     // Never send stack traces: they name files, versions and internals (tRPC includes them whenever NODE_ENV is not "production").
     isDev: false,
     // Subscriptions (agents' config streams) are SSE: pings keep idle streams open through proxies,

@@ -1,12 +1,14 @@
 // Every mutation of the app router refuses callers without the rights it
 // declares. Procedures are enumerated from the router itself, so a new one is
 // covered the day it is added; one that declares no access rule fails here.
+import { createIntermediateCsr } from "@weft/identity";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessRule, Meta } from "../src/trpc.ts";
 import { appRouter } from "../src/router.ts";
 import { agentClient, apiClient, joinedAgent, sessionClient, startTestManager, tokenClient, type ApiClient, type TestManager } from "../src/testing.ts";
 import { discoverySnapshot, openConfigStream } from "./agent-support.ts";
+import { identitySettings, SimulatedAgent } from "./identity-support.ts";
 import { seedDiscovery, trafficPolicyYaml, userWithToken } from "./support.ts";
 
 interface ProcedureInfo {
@@ -272,15 +274,18 @@ describe("cluster isolation of agent credentials", () => {
   /** Everything of west, serialised: compared before and after each sample. */
   async function westState(): Promise<string> {
     const prisma = m.db.prisma;
-    const [cluster, services, workloads, endpoints, credentials, edges] = await Promise.all([
+    const [cluster, services, workloads, endpoints, credentials, edges, spans, intermediates, certificates] = await Promise.all([
       prisma.cluster.findUniqueOrThrow({ where: { id: westClusterId } }),
       prisma.service.findMany({ where: { clusterId: westClusterId }, orderBy: { name: "asc" } }),
       prisma.workload.findMany({ where: { clusterId: westClusterId }, orderBy: { name: "asc" } }),
       prisma.endpoint.findMany({ where: { service: { clusterId: westClusterId } }, orderBy: { address: "asc" } }),
       prisma.agentCredential.findMany({ where: { clusterId: westClusterId }, orderBy: { createdAt: "asc" } }),
       prisma.edgeMinute.findMany({ where: { OR: [{ sourceCluster: "west" }, { destCluster: "west", sourceCluster: "" }] }, orderBy: { id: "asc" } }),
+      prisma.span.findMany({ where: { cluster: "west" }, orderBy: { id: "asc" } }),
+      prisma.clusterIntermediate.findMany({ where: { clusterId: westClusterId }, orderBy: { createdAt: "asc" } }),
+      prisma.workloadCertificate.findMany({ where: { clusterId: westClusterId }, orderBy: { serial: "asc" } }),
     ]);
-    return JSON.stringify({ cluster, services, workloads, endpoints, credentials, edges }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    return JSON.stringify({ cluster, services, workloads, endpoints, credentials, edges, spans, intermediates, certificates }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
   }
 
   const minute = () => Math.floor(Date.now() / 60_000) * 60_000;
@@ -335,10 +340,41 @@ describe("cluster isolation of agent credentials", () => {
       // East's own outbound traffic to west is east's to report.
       return [refused, inbound, await east.agent.reportTelemetry.mutate({ edges: [edge("east", "west")] })];
     },
+    "agent.reportSpans": async () => {
+      const span = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", namespace: "shop", service: "web", kind: "CLIENT" as const, name: "GET api", startTime: Date.now(), durationMs: 1 };
+      // A span naming west is refused outright; east's own span is stored as east's.
+      const named = await call(m.url, "agent.reportSpans", { spans: [{ ...span, cluster: "west" }] }, { authorization: `Bearer ${eastCredential}` });
+      const own = await east.agent.reportSpans.mutate({ spans: [span] });
+      expect((await m.db.prisma.span.findMany({ where: { traceId: span.traceId } })).map((s) => s.cluster)).toEqual(["east"]);
+      return [named, own];
+    },
+    "agent.signIntermediate": async () => {
+      // A CSR naming west, sent with east's credential, is refused and stores nothing; east's own is signed for east.
+      const forWest = await createIntermediateCsr({ cluster: "west", trustDomain: "weft.local" });
+      const refused = await call(m.url, "agent.signIntermediate", { csrPem: forWest.csrPem }, { authorization: `Bearer ${eastCredential}` });
+      expect(refused).toEqual({ status: 403, code: "FORBIDDEN" });
+      const named = await call(m.url, "agent.signIntermediate", { csrPem: forWest.csrPem, cluster: "west" }, { authorization: `Bearer ${eastCredential}` });
+      const own = await new SimulatedAgent("east", east).renewIntermediate();
+      return [refused, named, own];
+    },
+    "agent.reportCertificates": async () => {
+      const agent = new SimulatedAgent("east", east);
+      await agent.renewIntermediate();
+      await agent.reissue(1);
+      const named = await call(m.url, "agent.reportCertificates", { certificates: [], cluster: "west" }, { authorization: `Bearer ${eastCredential}` });
+      // East's report (even one naming west's workload) replaces east's inventory only.
+      return [named, await agent.report()];
+    },
+    "agent.ackTrustBundle": async () => {
+      const trust = await m.services.identity.trustBundle();
+      const named = await call(m.url, "agent.ackTrustBundle", { bundleVersion: trust?.bundleVersion, proxies: { total: 1, current: 1 }, cluster: "west" }, { authorization: `Bearer ${eastCredential}` });
+      return [named, await east.agent.ackTrustBundle.mutate({ bundleVersion: trust?.bundleVersion as string, proxies: { total: 1, current: 1 } })];
+    },
   };
 
   beforeAll(async () => {
-    m = await startTestManager();
+    // With a mesh CA, so the identity procedures act for real.
+    m = await startTestManager({ settings: identitySettings() });
     const admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
     const eastAgent = await joinedAgent(admin, m.url, "east");
     east = eastAgent.client;
@@ -351,6 +387,9 @@ describe("cluster isolation of agent credentials", () => {
     await east.agent.resyncDiscovery.mutate(discoverySnapshot(1, [{ name: "cart", versions: ["v1"] }]));
     await west.agent.ackConfig.mutate({ configVersion: "0", status: "rejected", reason: WEST_SECRET });
     await west.agent.reportTelemetry.mutate({ edges: [{ minute: minute(), source: { cluster: "west", namespace: "shop", service: "checkout" }, destination: { cluster: "west", namespace: "shop", service: "cart" }, codeClass: "2xx", requests: 3, errors: 0, latency: { ...sketch, counts: [3], count: 3, sum: 8.1 } }] });
+    // West's identity: an intermediate, its workload certificates and its acknowledged bundle.
+    const westIdentity = new SimulatedAgent("west", west);
+    await westIdentity.sync((await m.services.identity.trustBundle()) as NonNullable<Awaited<ReturnType<typeof m.services.identity.trustBundle>>>);
   });
   afterAll(async () => {
     await m?.stop();

@@ -19,6 +19,7 @@ export * from "./traffic-policy/traffic-policy.schema.ts";
 export * from "./authorization-policy/authorization-policy.schema.ts";
 export * from "./authorization-policy/authorization-evaluation.ts";
 export * from "./request-authentication/request-authentication.schema.ts";
+export * from "./peer-authentication/peer-authentication.schema.ts";
 export * from "./gateway/gateway.schema.ts";
 export * from "./external-service/external-service.schema.ts";
 
@@ -36,6 +37,7 @@ export { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } f
 export { analyzeTrafficPolicyConflicts } from "./traffic-policy/traffic-policy.analyzers.ts";
 export { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "./authorization-policy/authorization-policy.analyzers.ts";
 export { analyzeGatewayHosts } from "./gateway/gateway.analyzers.ts";
+export { analyzePeerAuthenticationConflicts } from "./peer-authentication/peer-authentication.analyzers.ts";
 export { analyzePolicyTargets } from "./analysis/policy-targets.analyzer.ts";
 export { analyzeResourceIdentity } from "./analysis/resource-identity.analyzer.ts";
 
@@ -44,3 +46,4 @@ export * from "./discovery/discovery.schema.ts";
 export * from "./distribution/cluster-config.ts";
 export * from "./telemetry/telemetry.schema.ts";
 export * from "./telemetry/edge-stats.ts";
+export * from "./telemetry/span.schema.ts";

@@ -56,8 +56,11 @@ export function tlsClientOptions(tls: UpstreamTls, address: string, alpn: string
   };
 }
 
-/** TLS client options for one endpoint of a backend (per address: SNI), or undefined for plain TCP. */
-export type TlsFor = (address: string, alpn: string[]) => ConnectionOptions;
+/**
+ * TLS client options for one endpoint of a backend (per address and the
+ * endpoint's `sni`, which an east-west gateway routes on), or undefined for plain TCP.
+ */
+export type TlsFor = (address: string, alpn: string[], sni?: string) => ConnectionOptions;
 
 /**
  * mTLS origination: present the workload's SVID, trust the bundle's roots
@@ -73,13 +76,18 @@ export function mtlsClientOptions(backend: Backend, identity: IdentityMaterial):
     ca: identity.caPem,
     rejectUnauthorized: true,
     minVersion: "TLSv1.2",
-    checkServerIdentity: spiffeServerIdentityCheck({ bundle: identity.bundle, expect: (id) => expected.some((p) => matchesIdentityPattern(p, id)) }),
+    checkServerIdentity: spiffeServerIdentityCheck({ bundle: identity.bundle, revoked: identity.revoked, expect: (id) => expected.some((p) => matchesIdentityPattern(p, id)) }),
   };
   const byAlpn = new Map<string, ConnectionOptions>();
-  return (_address, alpn) => {
-    const key = alpn.join(",");
+  return (_address, alpn, sni) => {
+    // The server name is part of the https.Agent's pool key: connections to one gateway for different services never mix.
+    const key = sni === undefined ? alpn.join(",") : `${alpn.join(",")}|${sni}`;
     let options = byAlpn.get(key);
-    if (!options) byAlpn.set(key, (options = { ...base, ALPNProtocols: alpn }));
+    if (!options) {
+      // Bounded by the backend's (alpn, sni) pairs: a config lists its endpoints.
+      options = { ...base, ALPNProtocols: alpn, ...(sni !== undefined ? { servername: sni } : {}) };
+      byAlpn.set(key, options);
+    }
     return options;
   };
 }
@@ -110,7 +118,8 @@ export class PooledAgent {
     this.tlsFor = tlsForBackend(backend, identity);
     this.verifiesPeer = backend.mtls !== undefined;
     this.agent = this.tlsFor
-      ? new HttpsAgent({ ...options, ...this.tlsFor("", ["http/1.1"]), servername: tls?.serverName })
+      ? // Agent options override request options: a `servername: undefined` here would hide each endpoint's `sni`.
+        new HttpsAgent({ ...options, ...this.tlsFor("", ["http/1.1"]), ...(tls?.serverName !== undefined ? { servername: tls.serverName } : {}) })
       : new Agent(options);
     const pool = backend.policy.connectionPool;
     this.h2 =
@@ -216,7 +225,8 @@ export class BackendRegistry {
       state.budgetSignature = budgetSig;
     }
     const views: EndpointView[] = backend.endpoints.map((endpoint) => {
-      const key = `${endpoint.address}:${endpoint.port}`;
+      // Behind one gateway address, each server name is a different destination with its own stats.
+      const key = endpoint.sni === undefined ? `${endpoint.address}:${endpoint.port}` : `${endpoint.address}:${endpoint.port}#${endpoint.sni}`;
       let stats = state.stats.get(key);
       if (!stats) {
         stats = new EndpointStats(joinedAt);

@@ -25,9 +25,9 @@ export class H2SessionPool {
     private readonly maxRequestsPerSession: number | undefined = undefined,
   ) {}
 
-  /** A live session to `address:port` with room for a stream, connecting when there is none. */
-  session(address: string, port: number): { session: ClientHttp2Session; reused: boolean } {
-    const key = `${address}:${port}`;
+  /** A live session to `address:port` (with TLS server name `sni`) with room for a stream, connecting when there is none. */
+  session(address: string, port: number, sni?: string): { session: ClientHttp2Session; reused: boolean } {
+    const key = sni === undefined ? `${address}:${port}` : `${address}:${port}#${sni}`;
     const list = this.sessions.get(key);
     if (list) {
       for (const t of list) {
@@ -36,7 +36,7 @@ export class H2SessionPool {
       }
     }
     const host = address.includes(":") ? `[${address}]` : address;
-    const session = this.tlsFor ? connect(`https://${host}:${port}`, this.tlsFor(address, ["h2"])) : connect(`http://${host}:${port}`);
+    const session = this.tlsFor ? connect(`https://${host}:${port}`, this.tlsFor(address, ["h2"], sni)) : connect(`http://${host}:${port}`);
     const tracked: Tracked = { session, active: 0, served: 0 };
     const drop = () => this.remove(key, tracked);
     session.on("error", drop);
@@ -52,14 +52,14 @@ export class H2SessionPool {
   }
 
   /** Counts a stream opened on `session`; call the returned function when it closes. */
-  opened(session: ClientHttp2Session, address: string, port: number): () => void {
+  opened(session: ClientHttp2Session, address: string, port: number, sni?: string): () => void {
     const t = this.bySession.get(session);
     if (!t) return () => undefined;
     t.active++;
     t.served++;
     if (this.maxRequestsPerSession !== undefined && t.served >= this.maxRequestsPerSession) {
       // Served its quota: no new streams; open ones finish, then it closes.
-      this.remove(`${address}:${port}`, t);
+      this.remove(sni === undefined ? `${address}:${port}` : `${address}:${port}#${sni}`, t);
       session.close();
     }
     return () => {

@@ -78,6 +78,8 @@ export interface CheckTarget {
   /** Host header / :authority. */
   authority: string;
   tlsFor: TlsFor | undefined;
+  /** TLS server name of the endpoint (a service behind an east-west gateway). */
+  sni?: string | undefined;
 }
 
 /** Runs one check; resolves true when healthy. Never rejects. */
@@ -96,7 +98,7 @@ export function runCheck(check: HealthCheck, target: CheckTarget): Promise<boole
     const port = check.port ?? target.port;
     switch (check.type) {
       case "tcp": {
-        const tls = target.tlsFor?.(target.address, ["http/1.1"]);
+        const tls = target.tlsFor?.(target.address, ["http/1.1"], target.sni);
         const socket = tls ? tlsConnect({ host: target.address, port, ...tls }) : netConnect({ host: target.address, port });
         socket.once(tls ? "secureConnect" : "connect", () => finish(true));
         socket.once("error", () => finish(false));
@@ -105,7 +107,7 @@ export function runCheck(check: HealthCheck, target: CheckTarget): Promise<boole
       }
       case "http": {
         const options = { host: target.address, port, path: check.path, method: "GET", headers: { host: check.host ?? target.authority, "user-agent": "weft-health-check" }, agent: false as const };
-        const tls = target.tlsFor?.(target.address, ["http/1.1"]);
+        const tls = target.tlsFor?.(target.address, ["http/1.1"], target.sni);
         const req = tls ? httpsRequest({ ...options, ...tls }) : httpRequest(options);
         req.once("response", (res) => {
           res.resume();
@@ -118,7 +120,7 @@ export function runCheck(check: HealthCheck, target: CheckTarget): Promise<boole
       }
       case "grpc": {
         const host = target.address.includes(":") ? `[${target.address}]` : target.address;
-        const tls = target.tlsFor?.(target.address, ["h2"]);
+        const tls = target.tlsFor?.(target.address, ["h2"], target.sni);
         const session = tls ? h2connect(`https://${host}:${port}`, tls) : h2connect(`http://${host}:${port}`);
         cleanups.push(() => session.destroy());
         session.once("error", () => finish(false));
@@ -233,7 +235,7 @@ export class HealthChecker {
       const st = this.stateOf(view.key)[index];
       if (!st || st.running) continue;
       st.running = true;
-      void runCheck(check, { address: view.endpoint.address, port: view.endpoint.port, authority: this.service, tlsFor: this.tlsFor }).then((ok) => {
+      void runCheck(check, { address: view.endpoint.address, port: view.endpoint.port, authority: this.service, tlsFor: this.tlsFor, sni: view.endpoint.sni }).then((ok) => {
         st.running = false;
         if (this.stopped || this.checks[index] !== check) return;
         this.onResult(this.service, ok);

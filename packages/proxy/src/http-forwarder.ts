@@ -567,9 +567,10 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
       {
         address: view.endpoint.address,
         port: view.endpoint.port,
+        sni: view.endpoint.sni,
         agent: backend.pool.agent,
         h2: backend.pool.h2,
-        tls: backend.pool.tlsFor?.(view.endpoint.address, backend.pool.h2 ? ["h2"] : ["http/1.1"]),
+        tls: backend.pool.tlsFor?.(view.endpoint.address, backend.pool.h2 ? ["h2"] : ["http/1.1"], view.endpoint.sni),
         verifiesPeer: backend.pool.verifiesPeer,
         method,
         path: plan.path,

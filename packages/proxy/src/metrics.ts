@@ -129,6 +129,14 @@ export class ProxyMetrics {
   );
   /** weft_tcp_bytes_total: bytes piped by TCP passthrough, by direction (`received` from the client, `sent` to it). */
   readonly tcpBytes = this.add(new Counter("weft_tcp_bytes_total", "Bytes piped by TCP passthrough.", ["listener", "direction"]));
+  /** weft_gateway_connections_refused_total: east-west gateway connections closed before routing (malformed, no_sni, unknown_sni, timeout, closed). */
+  readonly gatewayRefused = this.add(
+    new Counter(
+      "weft_gateway_connections_refused_total",
+      "East-west gateway connections closed without being routed, by listener and reason (malformed ClientHello, no_sni, unknown_sni, timeout, closed before the ClientHello was complete).",
+      ["listener", "reason"],
+    ),
+  );
   /** weft_upgrades_total: HTTP Upgrade (WebSocket) tunnels by destination and result code. */
   readonly upgrades = this.add(new Counter("weft_upgrades_total", "HTTP Upgrade (WebSocket) requests, by destination service and response code.", ["destination_service", "response_code"]));
 

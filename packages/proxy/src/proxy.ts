@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { peerChain, validateSvidChain } from "@weft/identity";
+import { bundleFingerprint, parseCertificate, peerChain, splitPemCertificates, validateSvidChain } from "@weft/identity";
 import {
   describeIssues,
   validateProxyConfig,
@@ -40,6 +40,7 @@ import { backendNames, buildSnapshot, type Snapshot } from "./snapshot.ts";
 import { RateLimitRegistry } from "./rate-limit.ts";
 import { HealthEvents, type HealthEvent } from "./resilience-events.ts";
 import { proxyTcp } from "./tcp-proxy.ts";
+import { gatewayBackend, peekServerName } from "./gateway-listener.ts";
 import { Tracer, type FinishedSpan } from "./tracing.ts";
 import { rawReply, tunnelUpgrade } from "./upgrade-tunnel.ts";
 import { IdentityLoadError, IdentityManager, peerCluster, type IdentityMaterial, type PeerIdentity } from "./workload-identity.ts";
@@ -336,7 +337,7 @@ export class WeftProxy {
       if (this.chainByLeaf.size >= 1024) this.chainByLeaf.clear();
       this.chainByLeaf.set(leafKey, chain.intermediates);
     }
-    const verdict = validateSvidChain(chain.leaf, chain.intermediates, material.bundle, new Date(this.now()), { purpose: "client" });
+    const verdict = validateSvidChain(chain.leaf, chain.intermediates, material.bundle, new Date(this.now()), { purpose: "client", revoked: material.revoked });
     if (!verdict.ok) {
       this.metrics.mtlsRefused.inc({ listener, reason: verdict.code });
       this.logger.warn("mTLS client refused", { listener, code: verdict.code, reason: verdict.reason });
@@ -362,6 +363,8 @@ export class WeftProxy {
     let runtime: ListenerRuntime;
     if (spec.kind === "tcp") {
       runtime = await openTcpListener((socket) => this.dispatchTcp(handle, socket), spec.port, spec.address);
+    } else if (spec.kind === "gateway") {
+      runtime = await openTcpListener((socket) => this.dispatchGateway(handle, socket), spec.port, spec.address);
     } else {
       runtime = await openHttpListener(
         {
@@ -508,7 +511,7 @@ export class WeftProxy {
       handleAdmin(this, req, res);
       return;
     }
-    if (spec.kind === "tcp") return;
+    if (spec.kind === "tcp" || spec.kind === "gateway") return;
 
     const started = this.now();
     this.activeRequests++;
@@ -616,12 +619,37 @@ export class WeftProxy {
     tunnelUpgrade(req, socket, head, r.plan, { random: this.random, now: this.now }, outcome, done);
   }
 
-  /** A connection on a TCP passthrough listener. */
-  private dispatchTcp(handle: ListenerHandle, socket: Socket): void {
+  /**
+   * A connection on an east-west gateway listener: routed by the server name
+   * of its ClientHello and piped on still encrypted, so the destination's
+   * proxy terminates the caller's mTLS and sees its SPIFFE ID.
+   */
+  private dispatchGateway(handle: ListenerHandle, socket: Socket): void {
+    socket.on("error", () => socket.destroy());
+    const timeoutMs = handle.spec.kind === "gateway" ? handle.spec.clientHelloTimeoutMs : 10_000;
+    peekServerName(socket, timeoutMs, (result) => {
+      // The routes of the config current now, not when the connection was accepted.
+      const spec = handle.spec;
+      const refuse = (reason: string) => {
+        this.metrics.gatewayRefused.inc({ listener: spec.name, reason });
+        socket.destroy();
+      };
+      if (!result.ok) return refuse(result.reason);
+      if (result.serverName === undefined) return refuse("no_sni");
+      const backend = spec.kind === "gateway" ? gatewayBackend(spec, result.serverName) : undefined;
+      if (backend === undefined) return refuse("unknown_sni");
+      socket.unshift(result.head);
+      this.dispatchTcp(handle, socket, backend, result.serverName);
+    });
+  }
+
+  /** A connection on a TCP passthrough listener, or a routed one from a gateway listener (`routed`). */
+  private dispatchTcp(handle: ListenerHandle, socket: Socket, routed?: string, serverName?: string): void {
     const snapshot = this.snapshot;
     const spec = handle.spec;
     socket.on("error", () => socket.destroy());
-    const backend = spec.kind === "tcp" ? snapshot?.backends.get(spec.backend) : undefined;
+    const name = spec.kind === "tcp" ? spec.backend : routed;
+    const backend = name !== undefined ? snapshot?.backends.get(name) : undefined;
     if (!snapshot || !backend) {
       socket.destroy();
       return;
@@ -645,6 +673,7 @@ export class WeftProxy {
           bytes_received: o.bytesReceived,
           bytes_sent: o.bytesSent,
           destination_service: backend.spec.service,
+          ...(serverName !== undefined ? { server_name: serverName } : {}),
         });
       }
     });
@@ -737,7 +766,14 @@ export class WeftProxy {
       listeners: [...this.handles.values()].map((h) => ({ name: h.spec.name, kind: h.spec.kind, ...h.bound })),
       drainingListeners: this.draining.size,
       identity: this.identity.current
-        ? { spiffeId: this.identity.current.spiffeId, notAfter: this.identity.current.notAfter.toISOString(), trustBundleRoots: this.identity.current.bundle.roots.length }
+        ? {
+            spiffeId: this.identity.current.spiffeId,
+            notAfter: this.identity.current.notAfter.toISOString(),
+            trustBundleRoots: this.identity.current.bundle.roots.length,
+            // Which material the proxy runs, so the agent can tell when a new bundle or SVID has been picked up.
+            trustBundleFingerprint: bundleFingerprint(this.identity.current.bundle),
+            serial: parseCertificate(splitPemCertificates(this.identity.current.certChainPem)[0] ?? "").serial,
+          }
         : null,
       backends,
     };

@@ -67,6 +67,12 @@ const EXPORT_INTERVAL_MS = 1000;
 export class Tracer {
   private ring: (FinishedSpan | undefined)[];
   private seq = 0;
+  /**
+   * Names this process's sequence: a restarted proxy counts from 1 again, and
+   * a reader holding an old cursor would otherwise wait for the new count to
+   * pass it (missing every span until then).
+   */
+  private readonly epoch = randomHex(8);
   private sampleRate = 0;
   private exporter: Promise<OTLPTraceExporter> | undefined;
   private endpoint: string | undefined;
@@ -154,8 +160,11 @@ export class Tracer {
     else this.timer ??= setTimeout(() => void this.flush(), EXPORT_INTERVAL_MS).unref();
   }
 
-  /** Spans with a sequence number above `since`, oldest first, at most `limit`; `next` is the cursor for the next call. */
-  since(since: number, limit = 1000): { next: number; dropped: number; spans: FinishedSpan[] } {
+  /**
+   * Spans with a sequence number above `since`, oldest first, at most `limit`;
+   * `next` is the cursor for the next call, valid while `epoch` is unchanged.
+   */
+  since(since: number, limit = 1000): { epoch: string; next: number; dropped: number; spans: FinishedSpan[] } {
     const oldest = Math.max(1, this.seq - this.ring.length + 1);
     const from = Math.max(since + 1, oldest);
     const spans: FinishedSpan[] = [];
@@ -164,7 +173,7 @@ export class Tracer {
       if (span?.seq === s) spans.push(span);
     }
     const next = spans.length > 0 ? (spans.at(-1)?.seq ?? since) : Math.max(since, Math.min(this.seq, since));
-    return { next, dropped: Math.max(0, oldest - since - 1), spans };
+    return { epoch: this.epoch, next, dropped: Math.max(0, oldest - since - 1), spans };
   }
 
   /** Exports what is queued (no-op without an exporter). */

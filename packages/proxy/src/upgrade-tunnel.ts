@@ -56,7 +56,7 @@ export function tunnelUpgrade(
   const headers: OutgoingHttpHeaders = { ...plan.headers, connection: "Upgrade", upgrade: req.headers.upgrade };
   const options = { host: view.endpoint.address, port: view.endpoint.port, method: req.method, path: plan.path, headers, agent: false as const, setHost: false };
   const tlsFor = backend.pool.tlsFor;
-  const upReq = tlsFor ? httpsRequest({ ...options, ...tlsFor(view.endpoint.address, ["http/1.1"]) }) : httpRequest(options);
+  const upReq = tlsFor ? httpsRequest({ ...options, ...tlsFor(view.endpoint.address, ["http/1.1"], view.endpoint.sni) }) : httpRequest(options);
   const connectTimer = setTimeout(() => upReq.destroy(new Error("connect timeout")), backend.spec.policy.connectTimeoutMs);
   upReq.on("socket", (s) => s.once("connect", () => clearTimeout(connectTimer)));
   view.stats.inflight++;

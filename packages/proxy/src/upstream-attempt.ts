@@ -18,6 +18,8 @@ export type RequestBody =
 export interface AttemptOptions {
   address: string;
   port: number;
+  /** TLS server name of the endpoint (east-west gateways route on it); part of the HTTP/2 session key. */
+  sni?: string | undefined;
   /** HTTP/1.1 pool (used when `h2` is undefined). */
   agent: Agent;
   /** HTTP/2 sessions, for backends with protocol http2. */
@@ -198,7 +200,7 @@ function sendH1(opts: AttemptOptions, abort: Cancel): Promise<AttemptResult> {
 }
 
 function sendH2(opts: AttemptOptions, pool: H2SessionPool, abort: Cancel): Promise<AttemptResult> {
-  const { session, reused } = pool.session(opts.address, opts.port);
+  const { session, reused } = pool.session(opts.address, opts.port, opts.sni);
   const headers: OutgoingHttpHeaders = { ...opts.headers };
   const authority = headers.host;
   delete headers.host;
@@ -256,7 +258,7 @@ function sendH2(opts: AttemptOptions, pool: H2SessionPool, abort: Cancel): Promi
       return;
     }
     streamRef.current = s;
-    s.once("close", pool.opened(session, opts.address, opts.port));
+    s.once("close", pool.opened(session, opts.address, opts.port, opts.sni));
     opts.onAssigned?.();
     s.setTimeout(opts.idleTimeoutMs, () => {
       if (!settled) fail("timeout", `idle for ${opts.idleTimeoutMs} ms`);

@@ -32,6 +32,8 @@ export interface IdentityMaterial {
   /** Changes whenever the material does (part of pool signatures). */
   readonly generation: number;
   readonly fingerprint: string;
+  /** SHA-256 fingerprints of revoked certificates: a peer chain holding one is refused. */
+  readonly revoked: ReadonlySet<string>;
 }
 
 /** Thrown when identity material is unusable; the message never quotes key material. */
@@ -43,6 +45,7 @@ interface RawMaterial {
   certChainPem: string;
   keyPem: string;
   rootsPem: string[];
+  revoked: readonly string[];
 }
 
 async function readRaw(spec: WorkloadIdentity): Promise<RawMaterial> {
@@ -58,12 +61,13 @@ async function readRaw(spec: WorkloadIdentity): Promise<RawMaterial> {
     svid.source === "inline" ? [svid.certChainPem, svid.keyPem] : await Promise.all([read(svid.certChainPath, "SVID certificate"), read(svid.keyPath, "SVID key")]);
   const bundle = spec.trustBundle;
   const rootsPem = bundle.source === "inline" ? bundle.rootsPem : [await read(bundle.path, "trust bundle")];
-  return { certChainPem, keyPem, rootsPem };
+  return { certChainPem, keyPem, rootsPem, revoked: [...new Set(spec.revokedFingerprints ?? [])].sort() };
 }
 
 function fingerprintOf(raw: RawMaterial, trustDomain: string): string {
   const h = createHash("sha256");
-  for (const part of [trustDomain, raw.certChainPem, raw.keyPem, ...raw.rootsPem]) h.update(part).update("\0");
+  // The revocation list is part of the material: a new list means new pools, and resumed sessions are judged again.
+  for (const part of [trustDomain, raw.certChainPem, raw.keyPem, ...raw.rootsPem, "revoked", ...raw.revoked]) h.update(part).update("\0");
   return h.digest("hex");
 }
 
@@ -96,6 +100,7 @@ function build(raw: RawMaterial, trustDomain: string, fingerprint: string, gener
     notAfter: parseCertificate(leaf).notAfter,
     generation,
     fingerprint,
+    revoked: new Set(raw.revoked),
   };
 }
 

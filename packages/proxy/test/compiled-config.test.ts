@@ -1,9 +1,13 @@
 // The compiler and the proxy together: resources + catalog → ProxyConfig →
 // a real WeftProxy in front of real upstreams on loopback.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CompileInputRaw, compileProxyConfig } from "@weft/mesh-model/compiler";
 import { ProxyConfigSchema } from "@weft/mesh-model/proxy-config";
 import { port, send, sendMany, Stack, type Upstream } from "./harness.ts";
+import { createPki, id, issue, svidTlsCredentials, TRUST_DOMAIN, type Pki } from "./pki.ts";
 
 const stack = new Stack();
 afterEach(() => stack.close());
@@ -94,5 +98,68 @@ describe("a compiled config on a real proxy", () => {
     expect(new Set(after.map((r) => r.headers["x-upstream"]))).toEqual(new Set(["v2"]));
     const active = await send({ port: port(proxy, "admin"), path: "/config" });
     expect(active.body).toContain(promoted.version);
+  });
+});
+
+describe("a compiled STRICT config with real certificates", () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  /** The identity the agent hands the compiler: file sources, written here as the agent would. */
+  async function identityFiles(pki: Pki, spiffeId: string) {
+    const dir = await mkdtemp(join(tmpdir(), "weft-compiled-mtls-"));
+    dirs.push(dir);
+    const { cert, key } = svidTlsCredentials(await issue(pki, spiffeId));
+    const paths = { certChainPath: join(dir, "svid.pem"), keyPath: join(dir, "key.pem"), bundle: join(dir, "bundle.pem") };
+    await Promise.all([writeFile(paths.certChainPath, cert), writeFile(paths.keyPath, key, { mode: 0o600 }), writeFile(paths.bundle, pki.root.certificatePem)]);
+    return { trustDomain: TRUST_DOMAIN, svid: { source: "file" as const, certChainPath: paths.certChainPath, keyPath: paths.keyPath }, trustBundle: { source: "file" as const, path: paths.bundle } };
+  }
+
+  it("refuses plaintext, serves a meshed caller over mTLS and enforces the compiled DENY policy", async () => {
+    const pki = await createPki("east");
+    const app = await stack.upstream("api-app");
+    const deny = {
+      resource: {
+        apiVersion: "weft.io/v1alpha1" as const,
+        kind: "AuthorizationPolicy" as const,
+        metadata: { name: "no-admin", namespace: "shop" },
+        spec: { targetRef: { name: "api" }, action: "DENY" as const, rules: [{ to: { paths: ["/admin*"] } }] },
+      },
+    };
+    const apiService = (inboundPort: number) => ({
+      name: "api",
+      namespace: "shop",
+      cluster: "east",
+      ports: [{ port: 8080, protocol: "HTTP" as const }],
+      endpoints: [{ address: "127.0.0.1", port: inboundPort, cluster: "east", ready: true, serviceAccount: "api" }],
+    });
+    const api = compileProxyConfig({
+      resources: [deny],
+      catalog: { services: [apiService(8080)] },
+      workload: { name: "api-1", namespace: "shop", service: "api", cluster: "east", serviceAccount: "api", appPorts: [{ port: app.port }] },
+      options: { outboundPort: 0, inboundPort: 0, adminPort: 0, identity: await identityFiles(pki, id("shop", "api")) },
+    });
+    expect(api.diagnostics).toEqual([]);
+    expect(api.config.listeners.find((l) => l.kind === "inbound")).toMatchObject({ mtlsMode: "STRICT" });
+    const apiProxy = await stack.proxy(api.config);
+    const inbound = port(apiProxy, "inbound");
+
+    await expect(send({ port: inbound, path: "/" })).rejects.toThrow();
+
+    const web = compileProxyConfig({
+      catalog: { services: [apiService(inbound)] },
+      workload: { name: "web-1", namespace: "shop", service: "web", cluster: "east", serviceAccount: "web" },
+      options: { outboundPort: 0, inboundPort: 0, adminPort: 0, identity: await identityFiles(pki, id("shop", "web")) },
+    });
+    expect(web.config.backends.find((b) => b.name === "api.shop:8080")?.mtls).toEqual({ expectedIdentities: [id("shop", "api")] });
+    const webProxy = await stack.proxy(web.config);
+    const ok = await send({ port: port(webProxy), host: "api", path: "/items" });
+    expect(ok.status).toBe(200);
+    expect(app.seen.map((r) => r.headers["x-weft-peer-identity"])).toEqual([id("shop", "web")]);
+    const denied = await send({ port: port(webProxy), host: "api", path: "/admin/users" });
+    expect(denied.status).toBe(403);
+    expect(app.seen).toHaveLength(1);
   });
 });

@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evaluateAuthorization, CompiledAuthorizationPolicySchema, type CompiledAuthorizationPolicyInput } from "@weft/mesh-model/authorization";
 import type { ProxyConfigInput } from "@weft/mesh-model/proxy-config";
-import type { WorkloadSvid } from "@weft/identity";
+import { parseCertificate, type WorkloadSvid } from "@weft/identity";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { WeftProxy } from "../src/index.ts";
 import { backend, port, send, Stack, vhost, type ClientResponse, type Upstream } from "./harness.ts";
-import { createPki, forgeTwoUriLeaf, id, inlineIdentity, issue, issueExpired, svidTlsCredentials, type Pki } from "./pki.ts";
+import { addCluster, createPki, forgeTwoUriLeaf, id, inlineIdentity, issue, issueExpired, svidTlsCredentials, type Pki } from "./pki.ts";
 
 const API = id("shop", "api");
 const WEB = id("shop", "web");
@@ -337,5 +337,38 @@ describe("certificate rotation", () => {
     const foreignChain = await api.proxy.applyConfig(serverConfig(app, inlineIdentity(await issue(foreign, API), [pki]), "STRICT", {}, "v3"));
     expect(foreignChain).toMatchObject({ ok: false, kind: "invalid", reason: expect.stringContaining("untrusted") });
     expect(api.proxy.version).toBe("v1");
+  });
+});
+
+describe("revoked cluster intermediates", () => {
+  it("refuses clients and servers whose chain holds a revoked intermediate, and keeps serving the others", async () => {
+    const removed = await addCluster(pki, "eu-2");
+    const revokedFingerprints = [parseCertificate(removed.intermediate.certificatePem).fingerprintSha256];
+    const withRevocations = (svid: WorkloadSvid) => ({ ...inlineIdentity(svid, [pki]), revokedFingerprints });
+    const ca = pki.root.certificatePem;
+
+    // Inbound: a client SVID issued by the removed cluster's intermediate is refused; one of eu-1 still passes.
+    const app = await stack.upstream("api-app");
+    const api = await stack.proxy(serverConfig(app, withRevocations(svids[API] as WorkloadSvid), "STRICT"));
+    const apiPort = port(api, "inbound");
+    expect(await tlsGet(apiPort, svidTlsCredentials(svids[WEB] as WorkloadSvid), ca)).toEqual({ status: 200 });
+    expect(await tlsGet(apiPort, svidTlsCredentials(await issue(removed, WEB)), ca)).toHaveProperty("error");
+    expect(app.seen).toHaveLength(1);
+    expect(refused(api, "revoked")).toBe(1);
+
+    // Outbound: a server whose SVID comes from the removed cluster is refused (503 UPE); the eu-1 server answers.
+    const impostorApp = await stack.upstream("impostor-app");
+    const impostor = await stack.proxy(serverConfig(impostorApp, inlineIdentity(await issue(removed, API), [pki]), "STRICT"));
+    for (const [target, expected] of [
+      [port(impostor, "inbound"), [503, "UPE"]],
+      [apiPort, [200, undefined]],
+    ] as const) {
+      const input = clientConfig(svids[WEB] as WorkloadSvid, target);
+      const web = await stack.proxy({ ...input, identity: withRevocations(svids[WEB] as WorkloadSvid) });
+      const res = await send({ port: port(web, "outbound"), host: "api", path: "/" });
+      expect([res.status, res.headers["x-weft-flags"]]).toEqual(expected);
+    }
+    expect(impostorApp.seen).toHaveLength(0);
+    expect(app.seen).toHaveLength(2);
   });
 });

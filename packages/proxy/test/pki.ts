@@ -39,6 +39,13 @@ export async function createPki(cluster = "eu-1"): Promise<Pki> {
   return { root, intermediate, bundle: createTrustBundle(TRUST_DOMAIN, root.certificatePem) };
 }
 
+/** A second cluster under the same root: a new intermediate, the same trust bundle. */
+export async function addCluster(pki: Pki, cluster: string): Promise<Pki> {
+  const csr = await createIntermediateCsr({ cluster, trustDomain: TRUST_DOMAIN });
+  const issued = await signIntermediate(csr.csrPem, { root: pki.root, cluster, trustDomain: TRUST_DOMAIN });
+  return { ...pki, intermediate: clusterAuthority({ issued, key: csr.key, trustDomain: TRUST_DOMAIN }) };
+}
+
 export function issue(pki: Pki, spiffeId: string, options: { ttl?: number; now?: Date } = {}): Promise<WorkloadSvid> {
   return issueWorkloadSvid({ intermediate: pki.intermediate, spiffeId, ...options });
 }

@@ -2,11 +2,11 @@
 // the manager's cluster config (resources + the other clusters' catalog) and
 // the local catalog (universal file). Pure.
 import type { ClusterConfig } from "@weft/mesh-model";
-import type { CompileInputRaw, PortProtocol } from "@weft/mesh-model/compiler";
+import type { CompileInputRaw, CompileOptions, PortProtocol } from "@weft/mesh-model/compiler";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../discovery/catalog.ts";
 import type { Protocol } from "../discovery/catalog.schema.ts";
-import { localInstances } from "../universal/universal-catalog.ts";
+import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 
 type CatalogServiceInput = NonNullable<NonNullable<CompileInputRaw["catalog"]>["services"]>[number];
@@ -72,8 +72,44 @@ export function remoteCatalog(config: ClusterConfig | undefined): CatalogService
   });
 }
 
-/** One compile input per local proxy, keyed by proxy id (`<namespace>/<instance>`). */
-export function compileInputs(file: UniversalFile, cluster: string, config: ClusterConfig | undefined): Map<string, CompileInputRaw> {
+/** Where a proxy reads its SVID and trust bundle (absolute paths, written by the agent's identity loop). */
+export interface IdentityFilePaths {
+  certChainPath: string;
+  keyPath: string;
+  bundlePath: string;
+  fileCheckIntervalMs: number;
+}
+
+/**
+ * The identity options of one proxy: its file-sourced SVID and bundle, the
+ * revoked intermediates and the mesh's mTLS mode, once the mesh has a CA and
+ * the proxy's SVID is on disk. Before that, none: the proxy speaks plaintext.
+ */
+export function identityOptions(config: ClusterConfig | undefined, files: IdentityFilePaths | undefined): Pick<CompileOptions, "identity" | "mtlsMode"> {
+  // A config cached by an older agent has no `trust`: no CA as far as we know.
+  if (!config?.trust || !files) return {};
+  return {
+    identity: {
+      trustDomain: config.mesh.trustDomain,
+      svid: { source: "file", certChainPath: files.certChainPath, keyPath: files.keyPath },
+      trustBundle: { source: "file", path: files.bundlePath },
+      fileCheckIntervalMs: files.fileCheckIntervalMs,
+      ...(config.trust.revokedFingerprints.length > 0 && { revokedFingerprints: config.trust.revokedFingerprints }),
+    },
+    mtlsMode: config.mesh.mtlsMode,
+  };
+}
+
+/**
+ * One compile input per local proxy, keyed by proxy id (`<namespace>/<instance>`).
+ * `identityFiles` names each proxy's identity files once they exist.
+ */
+export function compileInputs(
+  file: UniversalFile,
+  cluster: string,
+  config: ClusterConfig | undefined,
+  identityFiles?: (instance: LocalInstance) => IdentityFilePaths | undefined,
+): Map<string, CompileInputRaw> {
   const services = [...localCatalog(file, cluster), ...remoteCatalog(config)];
   // The manager does not send creation times: HTTPRoute precedence ties fall back to namespace/name.
   const resources = (config?.resources ?? []).map((resource) => ({ resource }));
@@ -100,6 +136,7 @@ export function compileInputs(file: UniversalFile, cluster: string, config: Clus
           appAddress: inst.address,
           adminPort: inst.proxy.adminPort,
           localPorts: inst.proxy.localPorts,
+          ...identityOptions(config, identityFiles?.(inst)),
         },
       } satisfies CompileInputRaw,
     ]),

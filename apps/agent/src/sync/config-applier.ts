@@ -11,7 +11,7 @@ import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
-import { compileInputs, inputHash } from "./compile-inputs.ts";
+import { compileInputs, inputHash, type IdentityFilePaths } from "./compile-inputs.ts";
 import type { ProxyAdminClient } from "./proxy-admin-client.ts";
 
 /** What one proxy did with its config for the current inputs. */
@@ -48,6 +48,14 @@ export interface ConfigApplierOptions {
   /** How long a newly started proxy may take to come up on its config. */
   startTimeoutMs?: number;
   compile?: typeof compileProxyConfig;
+  /** The agent's identity loop: told the inputs on every reconcile, asked where each proxy's SVID files are. */
+  identity?: ProxyIdentitySource;
+}
+
+/** What the applier needs from the identity loop (apps/agent/src/identity). */
+export interface ProxyIdentitySource {
+  inputs(file: UniversalFile, config: ClusterConfig | undefined): void;
+  filesFor(instance: LocalInstance): IdentityFilePaths | undefined;
 }
 
 export class ConfigApplier {
@@ -98,7 +106,9 @@ export class ConfigApplier {
     if (!file) return undefined;
     const { cluster, supervisor, logger } = this.options;
     const config = this.#config;
-    const inputs = compileInputs(file, cluster, config);
+    const identity = this.options.identity;
+    identity?.inputs(file, config);
+    const inputs = compileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
     const instances = new Map(localInstances(file).map((i) => [i.id, i]));
     for (const id of this.#proxies.keys()) if (!inputs.has(id)) this.#proxies.delete(id);
 

@@ -13,7 +13,17 @@ export interface ProxyAdminClient {
   put(adminPort: number, config: ProxyConfig, ifMatch: string | undefined): Promise<PushResult>;
   activeVersion(adminPort: number): Promise<string | undefined>;
   telemetry(adminPort: number): Promise<{ edges: ProxyEdgeReport[] }>;
-  spans(adminPort: number, since: number): Promise<{ next: number; dropped: number; spans: unknown[] }>;
+  /** Finished spans after cursor `since` (GET /spans); `epoch` changes when the proxy restarts and counts anew. */
+  spans(adminPort: number, since: number): Promise<ProxySpanPage>;
+}
+
+/** One page of GET /spans. */
+export interface ProxySpanPage {
+  /** Absent from proxies older than the field. */
+  epoch?: string;
+  next: number;
+  dropped: number;
+  spans: unknown[];
 }
 
 /** One edge of GET /telemetry (the proxy's EdgeReport). */
@@ -62,6 +72,6 @@ export const httpProxyAdmin: ProxyAdminClient = {
   async spans(adminPort, since) {
     const res = await fetch(`${base(adminPort)}/spans?since=${since}&limit=1000`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (!res.ok) throw new Error(`GET /spans answered ${res.status}`);
-    return (await res.json()) as { next: number; dropped: number; spans: unknown[] };
+    return (await res.json()) as ProxySpanPage;
   },
 };

@@ -3,10 +3,12 @@
 // (agent.reportTelemetry). What could not be shipped stays buffered, merged
 // per minute and edge, and is retried on the next ticks; past `maxAgeMs`
 // (or `maxEntries`) the oldest is dropped and counted, never silently.
+// Spans ride the same tick (span-collector.ts).
 import { edgeKey, type CodeClass, type EdgeDelta } from "@weft/mesh-model";
 import { LatencySketch, type LatencySketchData } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxyAdminClient, ProxyEdgeReport } from "./proxy-admin-client.ts";
+import type { SpanCollector, SpanStatus } from "./span-collector.ts";
 
 /** A local proxy as telemetry sees it. */
 export interface TelemetrySource {
@@ -30,6 +32,8 @@ export interface TelemetryShipperOptions {
   maxAgeMs?: number;
   maxEntries?: number;
   now?: () => number;
+  /** Collects and ships the proxies' spans on the same tick; omitted, spans stay in the proxies. */
+  spans?: SpanCollector;
 }
 
 export interface TelemetryStatus {
@@ -40,7 +44,7 @@ export interface TelemetryStatus {
   bufferedEdges: number;
   droppedRequests: number;
   collectErrors: number;
-  spansKept: number;
+  spans?: SpanStatus;
 }
 
 /** Response class of an HTTP status as the proxy labels it (`0`: no response). */
@@ -75,12 +79,11 @@ export class TelemetryShipper {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
   #seq = 0;
-  #spanCursor = new Map<string, number>();
-  /** The most recent spans of every local proxy (the manager has no span ingestion yet). */
-  readonly spans: unknown[] = [];
-  readonly status: TelemetryStatus = { shippedRequests: 0, bufferedEdges: 0, droppedRequests: 0, collectErrors: 0, spansKept: 0 };
+  readonly status: TelemetryStatus;
 
-  constructor(private readonly options: TelemetryShipperOptions) {}
+  constructor(private readonly options: TelemetryShipperOptions) {
+    this.status = { shippedRequests: 0, bufferedEdges: 0, droppedRequests: 0, collectErrors: 0, ...(options.spans && { spans: options.spans.status }) };
+  }
 
   start(): void {
     this.#timer = setInterval(() => void this.tick(), this.options.intervalMs);
@@ -96,6 +99,7 @@ export class TelemetryShipper {
     this.#running = this.#running.then(async () => {
       await this.collect();
       await this.ship();
+      await this.options.spans?.ship();
     });
     return this.#running;
   }
@@ -138,9 +142,10 @@ export class TelemetryShipper {
           };
           this.#add(delta);
         }
-        await this.#collectSpans(source).catch(() => undefined);
+        await this.options.spans?.collect(source).catch((err: unknown) => logger.debug("span collect failed", { proxy: source.id, error: errorMessage(err) }));
       }),
     );
+    this.options.spans?.retain(new Set(this.options.sources().map((s) => s.id)));
     this.status.lastCollectAt = new Date(now).toISOString();
     this.#expire(now);
   }
@@ -195,14 +200,5 @@ export class TelemetryShipper {
     this.status.bufferedEdges = this.#buffer.size;
     this.status.lastShipAt = new Date().toISOString();
     this.status.lastError = undefined;
-  }
-
-  async #collectSpans(source: TelemetrySource): Promise<void> {
-    const since = this.#spanCursor.get(source.id) ?? 0;
-    const page = await this.options.admin.spans(source.adminPort, since);
-    this.#spanCursor.set(source.id, page.next);
-    this.spans.push(...page.spans);
-    this.spans.splice(0, Math.max(0, this.spans.length - 1000));
-    this.status.spansKept = this.spans.length;
   }
 }

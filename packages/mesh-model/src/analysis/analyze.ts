@@ -2,6 +2,7 @@ import { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "../
 import { ValidationError, type ValidationIssue } from "../common/issues.ts";
 import { analyzeGatewayHosts } from "../gateway/gateway.analyzers.ts";
 import { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } from "../http-route/http-route.analyzers.ts";
+import { analyzePeerAuthenticationConflicts } from "../peer-authentication/peer-authentication.analyzers.ts";
 import { resourceKey, type ResourceRef } from "../resource/resource.schema.ts";
 import { analyzeTrafficPolicyConflicts } from "../traffic-policy/traffic-policy.analyzers.ts";
 import { ANALYZER_CODES, type AnalyzerCode, type Finding, type Severity } from "./findings.ts";
@@ -27,6 +28,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: "traffic-policy-conflicts", codes: ["WEFT2001"], run: analyzeTrafficPolicyConflicts },
   { name: "authorization-identities", codes: ["WEFT3001"], run: analyzeAuthorizationIdentities },
   { name: "authorization-callers", codes: ["WEFT3002", "WEFT3003"], run: analyzeAuthorizationCallers },
+  { name: "peer-authentication-conflicts", codes: ["WEFT3101"], run: analyzePeerAuthenticationConflicts },
   { name: "gateway-hosts", codes: ["WEFT4001"], run: analyzeGatewayHosts },
 ];
 

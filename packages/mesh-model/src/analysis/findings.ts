@@ -22,7 +22,7 @@ export const ANALYZER_CODES = {
   WEFT1002: { severity: "error", title: "unknown-version", doc: "An HTTPRoute backend or mirror names a version subset no workload of the service has." },
   WEFT1003: { severity: "error", title: "unknown-port", doc: "An HTTPRoute parent, backend or mirror names a port the service does not expose." },
   WEFT1004: { severity: "error", title: "unknown-gateway", doc: "An HTTPRoute is attached to a Gateway, or a Gateway listener, that does not exist." },
-  WEFT1005: { severity: "warning", title: "unknown-policy-target", doc: "A TrafficPolicy, AuthorizationPolicy or RequestAuthentication targets a service, version or port that discovery does not know (yet)." },
+  WEFT1005: { severity: "warning", title: "unknown-policy-target", doc: "A TrafficPolicy, AuthorizationPolicy, RequestAuthentication or PeerAuthentication targets a service, version or port that discovery does not know (yet)." },
   WEFT1101: { severity: "error", title: "rule-without-backends", doc: "A route rule has no backends and neither redirects nor aborts every request: every matching request gets a 500." },
   WEFT1102: { severity: "error", title: "all-weights-zero", doc: "Every backend of a route rule has weight 0: every matching request gets a 500." },
   WEFT1201: { severity: "warning", title: "duplicate-match", doc: "A route match is identical to an earlier match of the same route." },
@@ -32,6 +32,7 @@ export const ANALYZER_CODES = {
   WEFT3001: { severity: "warning", title: "unknown-identity", doc: "An AuthorizationPolicy names a source identity (or pattern) that no workload has." },
   WEFT3002: { severity: "error", title: "all-callers-cut-off", doc: "The AuthorizationPolicies of a service would refuse every caller observed calling it recently." },
   WEFT3003: { severity: "warning", title: "callers-cut-off", doc: "The AuthorizationPolicies of a service would refuse some callers observed calling it recently." },
+  WEFT3101: { severity: "error", title: "conflicting-peer-authentications", doc: "Two PeerAuthentications set the mTLS mode of the same namespace, or of the same service; which one applies would be arbitrary." },
   WEFT4001: { severity: "error", title: "gateway-host-conflict", doc: "A host on a port is claimed by listeners of two Gateways of the same mode in the same cluster." },
 } as const satisfies Record<string, AnalyzerCodeInfo>;
 

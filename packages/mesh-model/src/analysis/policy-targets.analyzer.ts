@@ -22,7 +22,7 @@ function check(index: SnapshotIndex, resource: Resource, target: Target): Findin
   return out;
 }
 
-/** WEFT1005: policies whose target service, version or port is unknown to discovery. */
+/** WEFT1005: policies (and PeerAuthentications) whose target service, version or port is unknown to discovery. */
 export function analyzePolicyTargets(index: SnapshotIndex): Finding[] {
   const out: Finding[] = [];
   for (const p of index.ofKind("TrafficPolicy")) {
@@ -31,5 +31,7 @@ export function analyzePolicyTargets(index: SnapshotIndex): Finding[] {
   }
   for (const p of index.ofKind("AuthorizationPolicy")) out.push(...check(index, p, { ...p.spec.targetRef, ports: p.spec.targetRef.ports ?? [] }));
   for (const p of index.ofKind("RequestAuthentication")) if (p.spec.targetRef) out.push(...check(index, p, { ...p.spec.targetRef, ports: [] }));
+  // PeerAuthentication targets are always in the resource's own namespace.
+  for (const p of index.ofKind("PeerAuthentication")) if (p.spec.targetRef) out.push(...check(index, p, { name: p.spec.targetRef.name, ports: [] }));
   return out;
 }

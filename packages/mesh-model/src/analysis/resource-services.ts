@@ -50,6 +50,9 @@ export function servicesReferencedBy(resource: Resource): ServiceReference[] {
       if (resource.spec.targetRef) add(resource.spec.targetRef.name, resource.spec.targetRef.namespace, "target");
       else add("*", undefined, "target");
       break;
+    case "PeerAuthentication":
+      add(resource.spec.targetRef?.name ?? "*", undefined, "target");
+      break;
     case "Mesh":
     case "Gateway":
     case "ExternalService":
@@ -94,6 +97,7 @@ export function namespacesReferencedBy(resource: Resource): string[] {
       add(resource.spec.tls?.caCertificateRef);
       add(resource.spec.tls?.clientCertificateRef);
       break;
+    case "PeerAuthentication":
     case "Mesh":
       break;
   }

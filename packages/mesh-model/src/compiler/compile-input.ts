@@ -4,7 +4,9 @@
 // tests (which read it from YAML).
 import { z } from "zod";
 import { ResourceSchema } from "../resource/resource.schema.ts";
+import { MtlsModeSchema } from "../mesh/mesh.schema.ts";
 import { LimitsSchema, TelemetrySchema } from "../proxy-config/proxy-config.schema.ts";
+import { WorkloadIdentitySchema } from "../proxy-config/proxy-security.schema.ts";
 
 const PortNumber = z.number().int().min(1).max(65535);
 /** 0 lets the operating system pick (tests, local runs). */
@@ -44,6 +46,12 @@ export const CatalogEndpointSchema = z
     ready: z.boolean().describe("Ready to serve (readiness probe, active health checks run by the agent). Endpoints that are not ready are kept as unhealthy, so they get no traffic."),
     weight: z.number().int().min(1).optional().describe("Relative load-balancing weight (1 when omitted; clamped to 1000)."),
     serviceAccount: z.string().min(1).optional().describe("Service account of the workload (its identity; used once upstream mTLS is verified)."),
+    viaGateway: z
+      .boolean()
+      .optional()
+      .describe(
+        "The endpoint is another cluster's east-west gateway (address:port) standing for the instances of `version` there: every service port is reached at that one port, with mTLS and the east-west server name of the port and version. Needs options.identity.",
+      ),
   })
   .describe("One instance of a service.");
 export type CatalogEndpoint = z.infer<typeof CatalogEndpointSchema>;
@@ -129,6 +137,10 @@ export const CompileOptionsSchema = z
       .describe("Certificate secrets resolved by the agent, keyed by `<namespace>/<name>` (ExternalService caCertificateRef)."),
     limits: LimitsSchema.optional().describe("Parsing and buffering limits; the proxy defaults when omitted."),
     telemetry: TelemetrySchema.optional().describe("Access log and tracing; the proxy defaults when omitted."),
+    identity: WorkloadIdentitySchema.optional().describe(
+      "The workload's identity as the proxy loads it (file sources keep the config unchanged across certificate rotations) and the revoked intermediates. Without it the proxy speaks plaintext only: no inbound mTLS, no mTLS origination.",
+    ),
+    mtlsMode: MtlsModeSchema.optional().describe("The mesh-wide mTLS mode the manager sends (ClusterConfig.mesh.mtlsMode); a Mesh resource and PeerAuthentication overrides take precedence; STRICT when nothing says."),
   })
   .describe("What the agent decides per proxy: ports and local settings.");
 export type CompileOptions = z.infer<typeof CompileOptionsSchema>;

@@ -53,9 +53,7 @@ describe("unsupported fields", () => {
     ["spec.tls.verifyHostname=false", make("ExternalService", "e", { hosts: ["api.example.com"], ports: [{ number: 80, protocol: "HTTP" }], tls: { mode: "SIMPLE", verifyHostname: false } })],
     ["spec.hosts[*.wildcard]", make("ExternalService", "e", { hosts: ["*.example.com"], ports: [{ number: 80, protocol: "HTTP" }] })],
     ["spec.ports[protocol=HTTPS|TLS|TCP]", make("ExternalService", "e", { hosts: ["api.example.com"], ports: [{ number: 443, protocol: "HTTPS" }] })],
-    ["spec.mtls.mode", make("Mesh", "default", { trustDomain: "weft.local" })],
-    ["spec", make("AuthorizationPolicy", "a", { targetRef: { name: "frontend" }, action: "DENY", rules: [{}] })],
-    ["spec", make("RequestAuthentication", "ra", { jwtRules: [{ issuer: "https://issuer.example", jwks: { type: "File", path: "/etc/jwks.json" } }] })],
+    ["spec.jwtRules[].claimsToHeaders", make("RequestAuthentication", "ra", { jwtRules: [{ issuer: "https://issuer.example", jwks: { type: "File", path: "/etc/jwks.json" }, claimsToHeaders: [{ claim: "sub", header: "x-user" }] }] })],
   ];
 
   it("has a case for every entry", () => {
@@ -135,5 +133,111 @@ describe("compileProxyConfig", () => {
     const result = compileProxyConfig(input([{ resource: es }]));
     expect(backend(result, "external.shop.pay:443/pay.example.com")?.endpoints).toEqual([]);
     expect(lines(result)).toContain("unresolved_certificate ExternalService/shop/pay spec.tls.caCertificateRef");
+  });
+});
+
+describe("security (issue 6)", () => {
+  const IDENTITY = {
+    trustDomain: "mesh.test",
+    svid: { source: "file", certChainPath: "/run/weft/svid.pem", keyPath: "/run/weft/key.pem" },
+    trustBundle: { source: "file", path: "/run/weft/bundle.pem" },
+  } as const;
+  const FP = (c: string) => c.repeat(64);
+
+  /** The reviews workload (the destination), with or without an identity. */
+  function secured(resources: Resource[], options: Partial<CompileInputRaw["options"]> = { identity: IDENTITY }): CompileInputRaw {
+    const base = input(resources.map((resource) => ({ resource })));
+    const reviews = base.catalog?.services?.[0];
+    if (reviews?.endpoints?.[0]) reviews.endpoints[0].serviceAccount = "reviews";
+    return {
+      ...base,
+      catalog: {
+        services: [
+          ...(base.catalog?.services ?? []),
+          { name: "ratings", namespace: "shop", cluster: "west", ports: [{ port: 8080, protocol: "HTTP" }], endpoints: [{ address: "10.1.0.1", port: 15006, cluster: "west", ready: true }] },
+        ],
+      },
+      workload: { name: "r", namespace: "shop", service: "reviews", cluster: "east", serviceAccount: "reviews", appPorts: [{ port: 9080 }] },
+      options: { outboundPort: 15001, inboundPort: 15006, adminPort: 15000, ...options },
+    };
+  }
+  const inboundMode = (result: ReturnType<typeof compileProxyConfig>) => {
+    const l = result.config.listeners.find((x) => x.kind === "inbound");
+    return l?.kind === "inbound" ? l.mtlsMode : "no listener";
+  };
+  const pa = (name: string, mode: "STRICT" | "PERMISSIVE", target?: string, namespace = "shop") => make("PeerAuthentication", name, { ...(target ? { targetRef: { name: target } } : {}), mtls: { mode } }, namespace);
+  const mesh = (mode: "STRICT" | "PERMISSIVE") => make("Mesh", "default", { trustDomain: "mesh.test", mtls: { mode } });
+
+  it.each<[string, Resource[], "STRICT" | "PERMISSIVE" | undefined, string]>([
+    ["nothing says: STRICT", [], undefined, "STRICT"],
+    ["the manager's mesh-wide mode", [], "PERMISSIVE", "PERMISSIVE"],
+    ["the Mesh resource over the manager's mode", [mesh("STRICT")], "PERMISSIVE", "STRICT"],
+    ["a namespace override over the Mesh", [mesh("STRICT"), pa("ns", "PERMISSIVE")], undefined, "PERMISSIVE"],
+    ["a service override over the namespace's", [mesh("PERMISSIVE"), pa("ns", "PERMISSIVE"), pa("reviews", "STRICT", "reviews")], undefined, "STRICT"],
+    ["another service's override does not apply", [pa("ratings", "PERMISSIVE", "ratings")], undefined, "STRICT"],
+    ["another namespace's override does not apply", [pa("ns", "PERMISSIVE", undefined, "jobs")], undefined, "STRICT"],
+  ])("inbound mode: %s", (_name, resources, mtlsMode, expected) => {
+    expect(inboundMode(compileProxyConfig(secured(resources, { identity: IDENTITY, ...(mtlsMode ? { mtlsMode } : {}) })))).toBe(expected);
+  });
+
+  it("stays plaintext without an identity and warns when that leaves a STRICT workload open", () => {
+    const strict = compileProxyConfig(secured([], {}));
+    expect(inboundMode(strict)).toBeUndefined();
+    expect(strict.config.identity).toBeUndefined();
+    expect(strict.config.backends.every((b) => b.mtls === undefined)).toBe(true);
+    expect(lines(strict)).toContain("no_identity - options.identity");
+    expect(lines(compileProxyConfig(secured([], { mtlsMode: "PERMISSIVE" })))).not.toContain("no_identity - options.identity");
+  });
+
+  it("expects the SPIFFE IDs of the destination's service accounts, and the namespace where one is unknown", () => {
+    const result = compileProxyConfig(secured([make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ backendRefs: [{ name: "reviews", version: "v1" }, { name: "reviews", version: "v2" }] }] })]));
+    expect(backend(result, "reviews.shop:9080/v1")?.mtls).toEqual({ expectedIdentities: ["spiffe://mesh.test/ns/shop/sa/reviews"] });
+    // v2's endpoint reports no service account (e.g. behind a gateway): any workload of shop.
+    expect(backend(result, "reviews.shop:9080/v2")?.mtls).toEqual({ expectedIdentities: ["spiffe://mesh.test/ns/shop/*"] });
+    expect(backend(result, "ratings.shop:8080")?.mtls).toEqual({ expectedIdentities: ["spiffe://mesh.test/ns/shop/*"] });
+  });
+
+  it("leaves ExternalServices to their own TLS settings", () => {
+    const es = make("ExternalService", "pay", { hosts: ["pay.example.com"], ports: [{ number: 443, protocol: "HTTP" }], tls: { mode: "SIMPLE" } });
+    const result = compileProxyConfig(secured([es]));
+    expect(backend(result, "external.shop.pay:443/pay.example.com")).toMatchObject({ tls: { serverName: "pay.example.com" } });
+    expect(backend(result, "external.shop.pay:443/pay.example.com")?.mtls).toBeUndefined();
+  });
+
+  it("keeps the version when only rotated files or the order of revocations differ", () => {
+    const a = compileProxyConfig(secured([], { identity: { ...IDENTITY, revokedFingerprints: [FP("a"), FP("b"), FP("a")] } }));
+    const b = compileProxyConfig(secured([], { identity: { ...IDENTITY, revokedFingerprints: [FP("b"), FP("a")] } }));
+    expect(a.config.identity?.revokedFingerprints).toEqual([FP("a"), FP("b")]);
+    expect(b.config.version).toBe(a.config.version);
+    expect(compileProxyConfig(secured([])).config.version).not.toBe(a.config.version);
+  });
+
+  it("compiles the AuthorizationPolicies of the workload's service, service ports as workload ports", () => {
+    const allow = make("AuthorizationPolicy", "allow", { targetRef: { name: "reviews", ports: [9080] }, action: "ALLOW", rules: [{ from: { namespaces: ["shop"] }, to: { methods: ["GET"] } }] });
+    const deny = make("AuthorizationPolicy", "deny", { targetRef: { name: "reviews" }, action: "DENY", rules: [{ from: { identities: ["*/sa/batch"] } }] });
+    const elsewhere = make("AuthorizationPolicy", "other", { targetRef: { name: "ratings" }, action: "DENY", rules: [{}] });
+    const gone = make("AuthorizationPolicy", "gone", { targetRef: { name: "reviews", ports: [7777] }, action: "DENY", rules: [{}] });
+    const result = compileProxyConfig(secured([allow, deny, elsewhere, gone]));
+    expect(result.config.authorization?.policies).toEqual([
+      { name: "allow", namespace: "shop", action: "ALLOW", ports: [9080], rules: [{ from: { namespaces: ["shop"] }, to: { methods: ["GET"] } }] },
+      { name: "deny", namespace: "shop", action: "DENY", rules: [{ from: { identities: ["*/sa/batch"] } }] },
+    ]);
+    expect(lines(result)).toContain("unknown_port AuthorizationPolicy/shop/gone spec.targetRef.ports[0]");
+  });
+
+  it("merges the RequestAuthentications of the service and its namespace; the service's rule of an issuer wins", () => {
+    const rule = (issuer: string, path: string) => ({ issuer, jwks: { type: "File" as const, path } });
+    const own = make("RequestAuthentication", "own", { targetRef: { name: "reviews" }, jwtRules: [rule("https://idp", "/own.json")] });
+    const wide = make("RequestAuthentication", "wide", { jwtRules: [rule("https://idp", "/wide.json"), rule("https://other", "/other.json")] });
+    const result = compileProxyConfig(secured([wide, own]));
+    expect(result.config.requestAuthentication).toMatchObject({
+      issuers: [
+        { issuer: "https://idp", jwks: { source: "file", path: "/own.json" } },
+        { issuer: "https://other", jwks: { source: "file", path: "/other.json" } },
+      ],
+      clockSkewSeconds: 60,
+      listeners: ["inbound"],
+    });
+    expect(lines(result)).toContain("conflicting_policies RequestAuthentication/shop/wide spec.jwtRules[0].issuer");
   });
 });

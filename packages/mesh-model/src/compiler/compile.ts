@@ -21,11 +21,13 @@ import {
   type VirtualHost,
 } from "../proxy-config/proxy-config.schema.ts";
 import { type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
-import { type CompileInput, type CompileInputRaw, CompileInputSchema, type ResourceEntry } from "./compile-input.ts";
+import { type CatalogEndpoint, type CompileInput, type CompileInputRaw, CompileInputSchema, type ResourceEntry } from "./compile-input.ts";
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
 import { type CompileDiagnostic, DiagnosticSink, compareText } from "./diagnostics.ts";
 import { type EffectivePolicy, type MappedRetry, type Origin, type PolicyEntry, PolicyResolver, mapRetry, pointsPerWeight, proxyMs, sameConfig } from "./policy-mapping.ts";
 import { type MeshService, type ServicePort, endpointPort, indexCatalog, isHttpFamily, serviceKey } from "./service-catalog.ts";
+import { formatEastWestSni } from "../proxy-config/east-west-sni.ts";
+import { type SecurityInput, backendMtls, compileAuthorization, compileIdentity, compileRequestAuthentication, inboundMtlsMode } from "./security-mapping.ts";
 import { findUnsupportedFields } from "./unsupported-fields.ts";
 
 /** The outcome of a compilation: a valid config and everything worth telling the operator. */
@@ -46,7 +48,7 @@ export class CompileInputError extends Error {
 }
 
 /** Bumped when the compiler's output changes for the same input, so versions change too. */
-export const COMPILER_REVISION = 2;
+export const COMPILER_REVISION = 3;
 
 const EPOCH = "1970-01-01T00:00:00.000Z";
 /** Short names and the Kubernetes DNS forms a service is reached by. */
@@ -89,6 +91,7 @@ class Compilation {
   private readonly backends = new Map<string, Backend>();
   private readonly virtualHosts: VirtualHost[] = [];
   private readonly claimedDomains = new Map<string, string>();
+  private readonly security: SecurityInput;
 
   constructor(private readonly input: CompileInput) {
     this.services = indexCatalog(input.catalog, this.sink);
@@ -99,6 +102,15 @@ class Compilation {
     const mesh = meshes[0];
     const policies: PolicyEntry[] = this.byKind.TrafficPolicy.map((p) => ({ policy: p.resource, key: p.key, createdAt: p.createdAt }));
     this.policies = new PolicyResolver(policies, mesh ? { resource: mesh.resource as Mesh, key: mesh.key } : undefined, this.sink);
+    this.security = {
+      input,
+      sink: this.sink,
+      mesh: mesh ? { resource: mesh.resource as Mesh, key: mesh.key, namespace: "" } : undefined,
+      peerAuthentications: this.byKind.PeerAuthentication,
+      authorizationPolicies: this.byKind.AuthorizationPolicy,
+      requestAuthentications: this.byKind.RequestAuthentication,
+      ownService: this.services.get(serviceKey(input.workload.service, input.workload.namespace)),
+    };
   }
 
   run(): CompileResult {
@@ -107,9 +119,14 @@ class Compilation {
       this.compileServiceHost(service);
     }
     for (const es of this.byKind.ExternalService) this.compileExternalService(es);
-    const listeners = this.compileListeners();
+    const plain = this.compileListeners();
+    const mtlsMode = inboundMtlsMode(this.security, plain);
+    const listeners = plain.map((l) => (l.kind === "inbound" && mtlsMode ? { ...l, mtlsMode } : l));
     this.reportPolicies();
     const rateLimits = this.compileRateLimits(listeners);
+    const identity = compileIdentity(this.security);
+    const authorization = compileAuthorization(this.security, listeners);
+    const requestAuthentication = compileRequestAuthentication(this.security, listeners);
 
     const draft = {
       version: "pending",
@@ -124,6 +141,9 @@ class Compilation {
       backends: [...this.backends.values()].sort((a, b) => compareText(a.name, b.name)),
       ...(this.input.options.limits ? { limits: this.input.options.limits } : {}),
       ...(this.input.options.telemetry ? { telemetry: this.input.options.telemetry } : {}),
+      ...(identity ? { identity } : {}),
+      ...(authorization ? { authorization } : {}),
+      ...(requestAuthentication ? { requestAuthentication } : {}),
       ...(rateLimits ? { rateLimits } : {}),
     };
     const result = ProxyConfigSchema.safeParse(draft);
@@ -320,13 +340,21 @@ class Compilation {
     const name = `${service.name}.${service.namespace}:${port.port}${version !== undefined ? `/${version}` : ""}`;
     if (this.backends.has(name)) return name;
     const endpoints: Endpoint[] = [];
+    const included: CatalogEndpoint[] = [];
     for (const e of service.endpoints) {
       if (version !== undefined && e.version !== version) continue;
-      const target = endpointPort(service, e, port);
+      let sni: string | undefined;
+      if (e.viaGateway) {
+        sni = this.eastWestSni(service, port, e);
+        if (sni === undefined) continue;
+      }
+      // A gateway serves every port of every service on its one port; the server name says which.
+      const target = e.viaGateway ? e.port : endpointPort(service, e, port);
       if (target === undefined) {
         this.sink.add({ severity: "warning", code: "unknown_endpoint_port", path: "catalog", message: `endpoint ${e.address} of ${serviceKey(service.name, service.namespace)} does not say which port serves port ${port.port} (endpoint.ports); it is left out` });
         continue;
       }
+      included.push(e);
       endpoints.push({
         address: e.address,
         port: target,
@@ -334,9 +362,12 @@ class Compilation {
         locality: { ...(e.zone !== undefined ? { zone: e.zone } : {}), cluster: e.cluster },
         weight: Math.min(1000, e.weight ?? 1),
         ...(e.version !== undefined ? { version: e.version } : {}),
+        ...(sni !== undefined ? { sni } : {}),
       });
     }
     const policy = this.policies.resolve({ service: service.name, namespace: service.namespace, port: port.port, ...(version !== undefined ? { version } : {}) });
+    // The TCP passthrough has no TLS: TCP ports of mesh services stay plaintext (their inbound side is a TCP listener too).
+    const mtls = isHttpFamily(port.protocol) ? backendMtls(this.security, service, included) : undefined;
     this.backends.set(name, {
       name,
       service: service.name,
@@ -344,10 +375,33 @@ class Compilation {
       ...(version !== undefined ? { version } : {}),
       endpoints,
       protocol: port.protocol === "HTTP" ? "http1" : port.protocol === "TCP" ? "http1" : "http2",
+      ...(mtls ? { mtls } : {}),
       loadBalancer: loadBalancerFor(policy, endpoints),
       policy: backendPolicy(policy),
     });
     return name;
+  }
+
+  /**
+   * The server name of a service port (and the endpoint's version subset)
+   * behind another cluster's east-west gateway; undefined, with a diagnostic,
+   * when the endpoint cannot be used: the gateway only routes TLS this proxy
+   * originates, so it needs an identity and an HTTP-family port.
+   */
+  private eastWestSni(service: MeshService, port: ServicePort, e: CatalogEndpoint): string | undefined {
+    const key = serviceKey(service.name, service.namespace);
+    if (!this.input.options.identity) {
+      this.sink.add({ severity: "warning", code: "gateway_needs_mtls", path: "options.identity", message: `${key} in cluster ${e.cluster} is reached through its east-west gateway, which needs mTLS: without an identity those endpoints are left out` });
+      return undefined;
+    }
+    if (!isHttpFamily(port.protocol)) {
+      this.sink.add({ severity: "info", code: "unsupported_port", path: "catalog", message: `${key} port ${port.port} is TCP: the TCP passthrough does not originate mTLS, so cluster ${e.cluster}'s endpoints behind its gateway are left out` });
+      return undefined;
+    }
+    const sni = formatEastWestSni({ service: service.name, namespace: service.namespace, port: port.port, version: e.version });
+    if (sni === undefined)
+      this.sink.add({ severity: "warning", code: "unnamed_east_west_target", path: "catalog", message: `${key} port ${port.port}${e.version !== undefined ? ` version ${e.version}` : ""} has no east-west server name (a name too long to encode); cluster ${e.cluster}'s endpoints are left out` });
+    return sni;
   }
 
   private emptyBackend(name: string, service: string, namespace: string, version?: string): string {
@@ -591,7 +645,7 @@ class Compilation {
 // ------------------------------------------------------------------ helpers
 
 function indexResources(entries: readonly ResourceEntry[]): { [K in Resource["kind"]]: Indexed<K>[] } {
-  const out = { Mesh: [], HTTPRoute: [], TrafficPolicy: [], AuthorizationPolicy: [], RequestAuthentication: [], Gateway: [], ExternalService: [] } as { [K in Resource["kind"]]: Indexed<K>[] };
+  const out = { Mesh: [], HTTPRoute: [], TrafficPolicy: [], AuthorizationPolicy: [], RequestAuthentication: [], PeerAuthentication: [], Gateway: [], ExternalService: [] } as { [K in Resource["kind"]]: Indexed<K>[] };
   for (const entry of entries) {
     const createdAtText = entry.createdAt !== undefined ? new Date(Date.parse(entry.createdAt)).toISOString() : EPOCH;
     const indexed = {

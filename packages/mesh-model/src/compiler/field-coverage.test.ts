@@ -1,6 +1,8 @@
 // Issue 8: "no field may be stored and then ignored". This test walks every
-// field of the TrafficPolicy and HTTPRoute spec schemas (the zod shapes,
-// recursively) and requires an entry in COVERAGE for each: two specs that
+// field of the TrafficPolicy and HTTPRoute spec schemas and (issue 6) of the
+// security kinds — AuthorizationPolicy, RequestAuthentication,
+// PeerAuthentication and the Mesh's trust domain and mTLS mode — (the zod
+// shapes, recursively) and requires an entry in COVERAGE or SECURITY_COVERAGE for each: two specs that
 // differ only in that field must compile to different ProxyConfigs (the
 // proxy's behaviour for each ProxyConfig field is covered by the proxy's
 // integration tests), or the field is diagnosed (a compile diagnostic at its
@@ -8,13 +10,17 @@
 // without an entry fails the walker.
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { AuthorizationPolicySpecSchema } from "../authorization-policy/authorization-policy.schema.ts";
 import { HTTPRouteSpecSchema } from "../http-route/http-route.schema.ts";
+import { MeshSpecSchema } from "../mesh/mesh.schema.ts";
+import { PeerAuthenticationSpecSchema } from "../peer-authentication/peer-authentication.schema.ts";
+import { RequestAuthenticationSpecSchema } from "../request-authentication/request-authentication.schema.ts";
 import { validateResource } from "../resource/resource-codec.ts";
 import type { Resource } from "../resource/resource.schema.ts";
 import { make } from "../testing/fixtures.ts";
 import { TrafficPolicySpecSchema } from "../traffic-policy/traffic-policy.schema.ts";
 import { canonicalJson } from "./config-hash.ts";
-import { type CompileInputRaw, compileProxyConfig } from "./index.ts";
+import { CompileOptionsSchema, type CompileInputRaw, compileProxyConfig } from "./index.ts";
 
 /** Leaf field paths of a zod schema: objects by key, arrays as `[]`, union variants merged. */
 export function fieldPaths(schema: z.ZodType, path: string, out: string[] = []): string[] {
@@ -46,13 +52,14 @@ export function fieldPaths(schema: z.ZodType, path: string, out: string[] = []):
 }
 
 type Spec = Record<string, unknown>;
+type CoveredKind = "TrafficPolicy" | "HTTPRoute" | "AuthorizationPolicy" | "RequestAuthentication" | "PeerAuthentication" | "Mesh";
 type Check =
   /** Two resources (the field differs) compile to different configs; `as`: which workload's config. */
-  | { kind: "effect"; resource: "TrafficPolicy" | "HTTPRoute"; a: Spec; b: Spec; as?: "caller" | "destination" }
+  | { kind: "effect"; resource: CoveredKind; a: Spec; b: Spec; as?: "caller" | "destination" }
   /** The field is reported by a compile diagnostic at its path. */
-  | { kind: "diagnosed"; resource: "TrafficPolicy" | "HTTPRoute"; spec: Spec; code: string; as?: "caller" | "destination" }
+  | { kind: "diagnosed"; resource: CoveredKind; spec: Spec; code: string; as?: "caller" | "destination" }
   /** The field (in this combination) is refused by validation with this message. */
-  | { kind: "rejected"; resource: "TrafficPolicy" | "HTTPRoute"; spec: Spec; message: string };
+  | { kind: "rejected"; resource: CoveredKind; spec: Spec; message: string };
 
 const target = { name: "reviews" };
 /** TrafficPolicy pair: specs differing in one field (targetRef defaults to reviews). */
@@ -229,6 +236,66 @@ const COVERAGE: Record<string, Check> = {
   "spec.rules[].retry.backoff.maxInterval": RR({ backoff: { baseInterval: "10ms", maxInterval: "100ms" } }, { backoff: { baseInterval: "10ms", maxInterval: "200ms" } }),
 };
 
+// Issue 6: the security kinds are compiled for a reviews workload (the destination their policies protect) that has an identity.
+const secure = (resource: CoveredKind) => (a: Spec, b: Spec): Check => ({ kind: "effect", resource, a, b, as: "destination" });
+const AZ = (a: Spec, b: Spec): Check => secure("AuthorizationPolicy")({ targetRef: target, action: "ALLOW", ...a }, { targetRef: target, action: "ALLOW", ...b });
+const AZR = (a: Spec, b: Spec): Check => AZ({ rules: [a] }, { rules: [b] });
+const jwt = (rule: Spec) => ({ targetRef: target, jwtRules: [{ issuer: "https://idp.example", jwks: { type: "File", path: "/etc/jwks.json" }, ...rule }] });
+const RA = (a: Spec, b: Spec): Check => secure("RequestAuthentication")(jwt(a), jwt(b));
+const PA = secure("PeerAuthentication");
+const MESH = secure("Mesh");
+const JWKS = '{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}';
+
+/** Every security field path (`<Kind> <path>`) → how it shows. */
+const SECURITY_COVERAGE: Record<string, Check> = {
+  // ------------------------------------------------------ AuthorizationPolicy
+  "AuthorizationPolicy spec.targetRef.name": AZ({}, { targetRef: { name: "ratings" } }),
+  "AuthorizationPolicy spec.targetRef.namespace": AZ({}, { targetRef: { name: "reviews", namespace: "other" } }),
+  "AuthorizationPolicy spec.targetRef.ports[]": AZ({ targetRef: { name: "reviews", ports: [9080] } }, {}),
+  "AuthorizationPolicy spec.action": AZ({ action: "ALLOW" }, { action: "DENY" }),
+  "AuthorizationPolicy spec.rules[].from.identities[]": AZR({ from: { identities: ["spiffe://mesh.test/ns/shop/sa/a"] } }, { from: { identities: ["spiffe://mesh.test/ns/shop/sa/b"] } }),
+  "AuthorizationPolicy spec.rules[].from.namespaces[]": AZR({ from: { namespaces: ["shop"] } }, { from: { namespaces: ["jobs"] } }),
+  "AuthorizationPolicy spec.rules[].from.clusters[]": AZR({ from: { clusters: ["east"] } }, { from: { clusters: ["west"] } }),
+  "AuthorizationPolicy spec.rules[].to.methods[]": AZR({ to: { methods: ["GET"] } }, { to: { methods: ["POST"] } }),
+  "AuthorizationPolicy spec.rules[].to.paths[]": AZR({ to: { paths: ["/a"] } }, { to: { paths: ["/b*"] } }),
+  "AuthorizationPolicy spec.rules[].to.headers[].name": AZR({ to: { headers: [{ name: "x-a", values: ["1"] }] } }, { to: { headers: [{ name: "x-b", values: ["1"] }] } }),
+  "AuthorizationPolicy spec.rules[].to.headers[].values[]": AZR({ to: { headers: [{ name: "x-a", values: ["1"] }] } }, { to: { headers: [{ name: "x-a", values: ["2"] }] } }),
+  // ---------------------------------------------------- RequestAuthentication
+  "RequestAuthentication spec.targetRef.name": secure("RequestAuthentication")(jwt({}), { ...jwt({}), targetRef: { name: "ratings" } }),
+  "RequestAuthentication spec.targetRef.namespace": secure("RequestAuthentication")(jwt({}), { ...jwt({}), targetRef: { name: "reviews", namespace: "other" } }),
+  "RequestAuthentication spec.jwtRules[].issuer": RA({ issuer: "https://a.example" }, { issuer: "https://b.example" }),
+  "RequestAuthentication spec.jwtRules[].audiences[]": RA({ audiences: ["a"] }, { audiences: ["b"] }),
+  "RequestAuthentication spec.jwtRules[].jwks.type": RA({ jwks: { type: "File", path: "/etc/jwks.json" } }, { jwks: { type: "Remote", uri: "https://idp.example/jwks" } }),
+  "RequestAuthentication spec.jwtRules[].jwks.inline": RA({ jwks: { type: "Inline", inline: JWKS } }, { jwks: { type: "Inline", inline: JWKS.replace("c2VjcmV0", "b3RoZXI") } }),
+  "RequestAuthentication spec.jwtRules[].jwks.path": RA({ jwks: { type: "File", path: "/etc/a.json" } }, { jwks: { type: "File", path: "/etc/b.json" } }),
+  "RequestAuthentication spec.jwtRules[].jwks.uri": RA({ jwks: { type: "Remote", uri: "https://a.example/jwks" } }, { jwks: { type: "Remote", uri: "https://b.example/jwks" } }),
+  "RequestAuthentication spec.jwtRules[].jwks.cacheDuration": RA({ jwks: { type: "Remote", uri: "https://a.example/jwks", cacheDuration: "1m" } }, { jwks: { type: "Remote", uri: "https://a.example/jwks", cacheDuration: "2m" } }),
+  "RequestAuthentication spec.jwtRules[].jwks.timeout": RA({ jwks: { type: "Remote", uri: "https://a.example/jwks", timeout: "1s" } }, { jwks: { type: "Remote", uri: "https://a.example/jwks", timeout: "2s" } }),
+  "RequestAuthentication spec.jwtRules[].fromHeaders[].name": RA({ fromHeaders: [{ name: "x-a" }] }, { fromHeaders: [{ name: "x-b" }] }),
+  "RequestAuthentication spec.jwtRules[].fromHeaders[].prefix": RA({ fromHeaders: [{ name: "x-a" }] }, { fromHeaders: [{ name: "x-a", prefix: "Token " }] }),
+  "RequestAuthentication spec.jwtRules[].fromParams[]": RA({ fromParams: ["a"] }, { fromParams: ["b"] }),
+  "RequestAuthentication spec.jwtRules[].forwardOriginalToken": RA({ forwardOriginalToken: false }, { forwardOriginalToken: true }),
+  "RequestAuthentication spec.jwtRules[].claimsToHeaders[].claim": { kind: "diagnosed", resource: "RequestAuthentication", spec: jwt({ claimsToHeaders: [{ claim: "sub", header: "x-user" }] }), code: "unsupported_field", as: "destination" },
+  "RequestAuthentication spec.jwtRules[].claimsToHeaders[].header": { kind: "diagnosed", resource: "RequestAuthentication", spec: jwt({ claimsToHeaders: [{ claim: "sub", header: "x-user" }] }), code: "unsupported_field", as: "destination" },
+  // ------------------------------------------------------- PeerAuthentication
+  "PeerAuthentication spec.targetRef.kind": { kind: "rejected", resource: "PeerAuthentication", spec: { targetRef: { kind: "Gateway", name: "reviews" }, mtls: { mode: "STRICT" } }, message: '"Service"' },
+  "PeerAuthentication spec.targetRef.name": PA({ targetRef: { name: "reviews" }, mtls: { mode: "PERMISSIVE" } }, { targetRef: { name: "ratings" }, mtls: { mode: "PERMISSIVE" } }),
+  "PeerAuthentication spec.mtls.mode": PA({ mtls: { mode: "STRICT" } }, { mtls: { mode: "PERMISSIVE" } }),
+  // --------------------------------------------------------------------- Mesh
+  "Mesh spec.trustDomain": { kind: "diagnosed", resource: "Mesh", spec: { trustDomain: "other.example" }, code: "trust_domain_mismatch", as: "destination" },
+  "Mesh spec.mtls.mode": MESH({ trustDomain: "mesh.test", mtls: { mode: "STRICT" } }, { trustDomain: "mesh.test", mtls: { mode: "PERMISSIVE" } }),
+};
+
+/** Every covered field as `[path, check]`. */
+const ENTRIES: [string, Check][] = [...Object.entries(COVERAGE), ...Object.entries(SECURITY_COVERAGE).map(([key, check]): [string, Check] => [key.slice(key.indexOf(" ") + 1), check])];
+
+/** The identity the agent passes (file sources: rotation changes files, not the config). */
+const IDENTITY = {
+  trustDomain: "mesh.test",
+  svid: { source: "file", certChainPath: "/var/run/weft/svid.pem", keyPath: "/var/run/weft/svid-key.pem" },
+  trustBundle: { source: "file", path: "/var/run/weft/bundle.pem" },
+} as const;
+
 const endpoints = (versions: string[]) => versions.map((v, i) => ({ address: `10.0.0.${i + 1}`, port: 15006, version: v, cluster: "east", ready: true }));
 /** A route on reviews with named rules, for Route rate-limit keys. */
 const reviewsRoute = make("HTTPRoute", "reviews", {
@@ -240,7 +307,7 @@ const reviewsRoute = make("HTTPRoute", "reviews", {
 }, "shop");
 const externalApi = make("ExternalService", "api", { hosts: ["api.example.com"], ports: [{ number: 80, protocol: "HTTP" }] }, "shop");
 
-function compile(resource: Resource, as: "caller" | "destination" = "caller") {
+function compile(resource: Resource, as: "caller" | "destination" = "caller", options: Partial<CompileInputRaw["options"]> = {}) {
   const input: CompileInputRaw = {
     resources: [{ resource }, { resource: externalApi }, ...(resource.kind === "TrafficPolicy" ? [{ resource: reviewsRoute }] : [])],
     catalog: {
@@ -255,19 +322,30 @@ function compile(resource: Resource, as: "caller" | "destination" = "caller") {
       as === "caller"
         ? { name: "w", namespace: "shop", service: "frontend", cluster: "east", serviceAccount: "frontend", appPorts: [{ port: 8080 }] }
         : { name: "r", namespace: "shop", service: "reviews", cluster: "east", serviceAccount: "reviews", appPorts: [{ port: 9080 }] },
-    options: { outboundPort: 15001, inboundPort: 15006, adminPort: 15000 },
+    options: { outboundPort: 15001, inboundPort: 15006, adminPort: 15000, ...(SECURITY_KINDS.has(resource.kind) ? { identity: IDENTITY } : {}), ...options },
   };
   return compileProxyConfig(input);
 }
 
-const resourceOf = (kind: "TrafficPolicy" | "HTTPRoute", spec: Spec): Resource => make(kind, kind === "TrafficPolicy" ? "p" : "r", spec as never, "shop");
+const SECURITY_KINDS: ReadonlySet<string> = new Set(["AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication", "Mesh"]);
+const resourceOf = (kind: CoveredKind, spec: Spec): Resource => make(kind, kind === "TrafficPolicy" ? "p" : "r", spec as never, "shop");
 const content = (r: ReturnType<typeof compile>) => {
   const { version: _v, ...rest } = r.config;
   return canonicalJson(rest);
 };
 
-describe("every TrafficPolicy and HTTPRoute field has an effect or is diagnosed", () => {
-  const walked = [...fieldPaths(TrafficPolicySpecSchema, "spec").map((p) => `TrafficPolicy ${p}`), ...fieldPaths(HTTPRouteSpecSchema, "spec").map((p) => `HTTPRoute ${p}`)];
+describe("every TrafficPolicy, HTTPRoute and security field has an effect or is diagnosed", () => {
+  const walked = [
+    ...fieldPaths(TrafficPolicySpecSchema, "spec").map((p) => `TrafficPolicy ${p}`),
+    ...fieldPaths(HTTPRouteSpecSchema, "spec").map((p) => `HTTPRoute ${p}`),
+    ...fieldPaths(AuthorizationPolicySpecSchema, "spec").map((p) => `AuthorizationPolicy ${p}`),
+    ...fieldPaths(RequestAuthenticationSpecSchema, "spec").map((p) => `RequestAuthentication ${p}`),
+    ...fieldPaths(PeerAuthenticationSpecSchema, "spec").map((p) => `PeerAuthentication ${p}`),
+    // The Mesh's security fields; its defaults (connect timeout, retries, ...) are outside issue 6.
+    ...fieldPaths(MeshSpecSchema, "spec")
+      .filter((p) => !p.startsWith("spec.defaults"))
+      .map((p) => `Mesh ${p}`),
+  ];
 
   it("walks the schemas (sanity: the walker finds nested union and array fields)", () => {
     expect(walked).toContain("TrafficPolicy spec.rateLimits.global.limits[].key.route.rule");
@@ -276,12 +354,12 @@ describe("every TrafficPolicy and HTTPRoute field has an effect or is diagnosed"
   });
 
   it("has a check for every field, and none for a field that no longer exists", () => {
-    const covered = Object.entries(COVERAGE).map(([path, c]) => `${c.resource} ${path}`);
+    const covered = ENTRIES.map(([path, c]) => `${c.resource} ${path}`);
     expect(walked.filter((w) => !covered.includes(w)), "fields without a COVERAGE entry: add one that shows their effect").toEqual([]);
     expect(covered.filter((c) => !walked.includes(c)), "COVERAGE entries for fields the schemas do not have").toEqual([]);
   });
 
-  it.each(Object.entries(COVERAGE))("%s", (path, check) => {
+  it.each(ENTRIES.map(([path, check]) => [`${check.resource} ${path}`, path, check] as const))("%s", (_label, path, check) => {
     if (check.kind === "rejected") {
       const result = validateResource({ apiVersion: "weft.io/v1alpha1", kind: check.resource, metadata: { name: "x", namespace: "shop" }, spec: check.spec });
       expect(result.ok).toBe(false);
@@ -298,5 +376,37 @@ describe("every TrafficPolicy and HTTPRoute field has an effect or is diagnosed"
     const b = compile(resourceOf(check.resource, check.b), check.as);
     // Both sides are valid, compiled without errors about the field itself.
     expect(content(a), `${path}: the two values compile to the same ProxyConfig`).not.toBe(content(b));
+  });
+});
+
+describe("every security compile option has an effect", () => {
+  const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+  const inline = { trustDomain: "mesh.test", svid: { source: "inline", certChainPem: CERT, keyPem: KEY }, trustBundle: { source: "inline", rootsPem: [CERT] } };
+  type Options = Partial<CompileInputRaw["options"]>;
+  const withIdentity = (over: Record<string, unknown>): Options => ({ identity: { ...IDENTITY, ...over } as never });
+  const OPTIONS: Record<string, [Options, Options]> = {
+    "options.identity.trustDomain": [withIdentity({}), withIdentity({ trustDomain: "other.test" })],
+    "options.identity.svid.source": [withIdentity({}), withIdentity({ svid: inline.svid })],
+    "options.identity.svid.certChainPem": [withIdentity({ svid: inline.svid }), withIdentity({ svid: { ...inline.svid, certChainPem: `${CERT}${CERT}` } })],
+    "options.identity.svid.keyPem": [withIdentity({ svid: inline.svid }), withIdentity({ svid: { ...inline.svid, keyPem: KEY.replace("MIIE", "MIIF") } })],
+    "options.identity.svid.certChainPath": [withIdentity({}), withIdentity({ svid: { ...IDENTITY.svid, certChainPath: "/other/svid.pem" } })],
+    "options.identity.svid.keyPath": [withIdentity({}), withIdentity({ svid: { ...IDENTITY.svid, keyPath: "/other/key.pem" } })],
+    "options.identity.trustBundle.source": [withIdentity({}), withIdentity({ trustBundle: inline.trustBundle })],
+    "options.identity.trustBundle.rootsPem[]": [withIdentity({ trustBundle: inline.trustBundle }), withIdentity({ trustBundle: { source: "inline", rootsPem: [CERT, CERT] } })],
+    "options.identity.trustBundle.path": [withIdentity({}), withIdentity({ trustBundle: { source: "file", path: "/other/bundle.pem" } })],
+    "options.identity.fileCheckIntervalMs": [withIdentity({}), withIdentity({ fileCheckIntervalMs: 5000 })],
+    "options.identity.revokedFingerprints[]": [withIdentity({}), withIdentity({ revokedFingerprints: ["ab".repeat(32)] })],
+    "options.mtlsMode": [{ identity: IDENTITY, mtlsMode: "STRICT" }, { identity: IDENTITY, mtlsMode: "PERMISSIVE" }],
+  };
+  const walked = [...fieldPaths(CompileOptionsSchema.shape.identity, "options.identity"), ...fieldPaths(CompileOptionsSchema.shape.mtlsMode, "options.mtlsMode")];
+
+  it("has a case for every field of options.identity and options.mtlsMode", () => {
+    expect(Object.keys(OPTIONS).sort()).toEqual([...walked].sort());
+  });
+
+  it.each(Object.entries(OPTIONS))("%s", (_path, [a, b]) => {
+    const policy = make("TrafficPolicy", "p", { targetRef: target, circuitBreaker: {} }, "shop");
+    expect(content(compile(policy, "destination", a))).not.toBe(content(compile(policy, "destination", b)));
   });
 });

@@ -5,3 +5,4 @@ export * from "./compile.ts";
 export * from "./diagnostics.ts";
 export * from "./config-hash.ts";
 export * from "./unsupported-fields.ts";
+export * from "./compile-gateway.ts";

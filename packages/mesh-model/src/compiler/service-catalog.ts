@@ -16,7 +16,7 @@ export interface MeshService {
   ports: ServicePort[];
   /** The port host-name routing serves: the first HTTP, HTTP2 or GRPC port declared. */
   primary?: ServicePort;
-  /** Every cluster's endpoints, ordered by cluster, zone, address, port. */
+  /** Every cluster's endpoints, ordered by cluster, zone, address, port, version. */
   endpoints: CatalogEndpoint[];
 }
 
@@ -61,7 +61,8 @@ export function indexCatalog(catalog: Catalog, sink: DiagnosticSink): Map<string
     const primary = service.ports.find((p) => isHttpFamily(p.protocol));
     if (primary) service.primary = primary;
     service.endpoints.sort(
-      (a, b) => compareText(a.cluster, b.cluster) || compareText(a.zone ?? "", b.zone ?? "") || compareText(a.address, b.address) || a.port - b.port,
+      // Version last: one gateway address:port stands for several version groups of a remote cluster.
+      (a, b) => compareText(a.cluster, b.cluster) || compareText(a.zone ?? "", b.zone ?? "") || compareText(a.address, b.address) || a.port - b.port || compareText(a.version ?? "", b.version ?? ""),
     );
   }
   return out;

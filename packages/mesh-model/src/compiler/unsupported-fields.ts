@@ -64,25 +64,12 @@ const RULES: readonly AnyRule[] = [
     reason: "the outbound listener routes plaintext HTTP only; ProxyConfig has no SNI passthrough or per-host TCP listener for external services",
     find: (e) => e.spec.ports.flatMap((p, i) => when(p.protocol === "HTTPS" || p.protocol === "TLS" || p.protocol === "TCP", `spec.ports[${i}].protocol`)),
   },
-  // -------------------------------------------------------------------- Mesh
-  {
-    kind: "Mesh",
-    field: "spec.mtls.mode",
-    reason: "ProxyConfig listeners and backends have no mesh mTLS yet (identity issue): inbound listeners accept plaintext whatever the mode",
-    find: () => ["spec.mtls.mode"],
-  },
-  // --------------------------------------------------- policies on the inbound side
-  {
-    kind: "AuthorizationPolicy",
-    field: "spec",
-    reason: "ProxyConfig inbound listeners have no authorization rules (needs peer identities from mTLS); the policy is not enforced by the proxy",
-    find: () => ["spec"],
-  },
+  // ------------------------------------------------------- RequestAuthentication
   {
     kind: "RequestAuthentication",
-    field: "spec",
-    reason: "ProxyConfig inbound listeners have no JWT validation; the policy is not enforced by the proxy",
-    find: () => ["spec"],
+    field: "spec.jwtRules[].claimsToHeaders",
+    reason: "ProxyConfig JWT issuers cannot copy claims into request headers; the app sees x-weft-request-principal (and the token, with forwardOriginalToken) only",
+    find: (r) => r.spec.jwtRules.flatMap((rule, i) => when((rule.claimsToHeaders?.length ?? 0) > 0, `spec.jwtRules[${i}].claimsToHeaders`)),
   },
 ];
 

@@ -8,3 +8,4 @@ export * from "./route-filters.ts";
 export * from "./weighted-pick.ts";
 export * from "./latency-sketch.ts";
 export * from "./trace-context.ts";
+export * from "./east-west-sni.ts";

@@ -124,3 +124,43 @@ describe("parseProxyConfigDocument", () => {
     expect(() => parseProxyConfigDocument("a: [1, 2")).toThrow(ProxyConfigParseError);
   });
 });
+
+describe("gateway listeners", () => {
+  const gateway = (routes: { sni: string; backend: string }[], backends: ProxyConfigInput["backends"] = []): ProxyConfigInput => ({
+    version: "1",
+    node: { service: "east-west-gateway", namespace: "weft-system" },
+    listeners: [{ kind: "gateway", name: "gateway", port: 15443, routes }],
+    backends,
+  });
+  const plain = { name: "reviews", service: "reviews", namespace: "shop", endpoints: [{ address: "127.0.0.1", port: 9080 }] };
+
+  it("accepts routes to plain backends, with defaults", () => {
+    const result = validateProxyConfig(gateway([{ sni: "9080.any.reviews.shop.weft.internal", backend: "reviews" }], [plain]));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.config.listeners[0]).toMatchObject({ kind: "gateway", address: "127.0.0.1", clientHelloTimeoutMs: 10_000 });
+  });
+
+  it("names every broken route by its path", () => {
+    const result = validateProxyConfig(
+      gateway(
+        [
+          { sni: "a.weft.internal", backend: "missing" },
+          { sni: "a.weft.internal", backend: "reviews" },
+          { sni: "b.weft.internal", backend: "tls" },
+          { sni: "10.0.0.1", backend: "reviews" },
+        ],
+        [plain, { ...plain, name: "tls", tls: { serverName: "x" } }],
+      ),
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues.map((i) => i.path).sort()).toEqual(["listeners[0].routes[0].backend", "listeners[0].routes[1].sni", "listeners[0].routes[2].backend", "listeners[0].routes[3].sni"]);
+  });
+
+  it("accepts an endpoint sni and refuses a malformed one", () => {
+    const withSni = (sni: string) => validateProxyConfig(gateway([], [{ ...plain, endpoints: [{ address: "127.0.0.1", port: 15443, sni }] }]));
+    expect(withSni("9080.v2.reviews.shop.weft.internal").ok).toBe(true);
+    expect(withSni("Upper.Case").ok).toBe(false);
+    expect(withSni("trailing.dot.").ok).toBe(false);
+  });
+});

@@ -158,14 +158,42 @@ export const TcpListenerSchema = z
   })
   .describe("Plain TCP passthrough listener.");
 
+/** A TLS server name as a ClientHello carries it: an ASCII host name (RFC 6066), no IP literal, no trailing dot. */
+export const SniSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a lowercase DNS host name")
+  .describe("TLS server name (SNI), lowercase.");
+
+export const GatewayRouteSchema = z
+  .object({
+    sni: SniSchema.describe("Server name to match exactly (compared in lower case)."),
+    backend: z.string().min(1).describe("Name of an entry in `backends` (without `tls`/`mtls`: the bytes are piped as they are)."),
+  })
+  .describe("One server name and where its connections go.");
+export type GatewayRoute = z.infer<typeof GatewayRouteSchema>;
+
+export const GatewayListenerSchema = z
+  .object({
+    kind: z
+      .literal("gateway")
+      .describe("East-west gateway (AUTO_PASSTHROUGH): reads the server name of each TLS ClientHello and pipes the connection, still encrypted, to an endpoint of the matching backend."),
+    ...listenerBase,
+    routes: z.array(GatewayRouteSchema).max(10_000).default([]).describe("Routes by server name; a connection with none, an unknown one or a malformed ClientHello is closed and counted."),
+    clientHelloTimeoutMs: DurationMsSchema.default(10_000).describe("Time allowed for the whole ClientHello to arrive."),
+  })
+  .describe("SNI-routing TLS passthrough listener: the destination's own proxy terminates mTLS, so it sees the caller's SPIFFE ID.");
+
 export const ListenerSchema = z
-  .discriminatedUnion("kind", [OutboundListenerSchema, InboundListenerSchema, AdminListenerSchema, TcpListenerSchema])
+  .discriminatedUnion("kind", [OutboundListenerSchema, InboundListenerSchema, AdminListenerSchema, TcpListenerSchema, GatewayListenerSchema])
   .describe("A listener the proxy binds.");
 export type Listener = z.infer<typeof ListenerSchema>;
 export type OutboundListener = z.infer<typeof OutboundListenerSchema>;
 export type InboundListener = z.infer<typeof InboundListenerSchema>;
 export type AdminListener = z.infer<typeof AdminListenerSchema>;
 export type TcpListener = z.infer<typeof TcpListenerSchema>;
+export type GatewayListener = z.infer<typeof GatewayListenerSchema>;
 
 // ------------------------------------------------------------------ matches
 
@@ -478,6 +506,9 @@ export const EndpointSchema = z
     locality: LocalitySchema.prefault({}),
     weight: z.number().int().min(1).max(1000).default(1).describe("Relative load-balancing weight."),
     version: z.string().min(1).optional().describe("Version label (the `destination_version` metric label)."),
+    sni: SniSchema.optional().describe(
+      "TLS server name sent to this endpoint when the backend originates mTLS: an east-west gateway routes on it without terminating TLS. Part of the connection pool key.",
+    ),
   })
   .describe("One instance of a backend.");
 export type Endpoint = z.infer<typeof EndpointSchema>;
@@ -829,6 +860,20 @@ export const ProxyConfigSchema = z
       if (l.kind === "tcp" && !backendNames.has(l.backend)) {
         ctx.addIssue({ code: "custom", path: ["listeners", i, "backend"], message: `unknown backend '${l.backend}'` });
       }
+    });
+    const backendByName = new Map(config.backends.map((b) => [b.name, b]));
+    config.listeners.forEach((l, i) => {
+      if (l.kind !== "gateway") return;
+      const snis = new Map<string, number>();
+      l.routes.forEach((route, r) => {
+        const at = ["listeners", i, "routes", r];
+        const other = snis.get(route.sni);
+        if (other !== undefined) ctx.addIssue({ code: "custom", path: [...at, "sni"], message: `server name '${route.sni}' is also routed by routes[${other}]` });
+        else snis.set(route.sni, r);
+        const b = backendByName.get(route.backend);
+        if (!b) ctx.addIssue({ code: "custom", path: [...at, "backend"], message: `unknown backend '${route.backend}'` });
+        else if (b.tls || b.mtls) ctx.addIssue({ code: "custom", path: [...at, "backend"], message: `backend '${route.backend}' has tls/mtls, but a gateway pipes the caller's TLS through untouched` });
+      });
     });
     config.virtualHosts.forEach((vh, v) =>
       vh.routes.forEach((route, r) =>

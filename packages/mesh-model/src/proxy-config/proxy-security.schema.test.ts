@@ -28,8 +28,15 @@ describe("ProxyConfig security section", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.config.identity?.fileCheckIntervalMs).toBe(1000);
+    expect(result.config.identity?.revokedFingerprints).toBeUndefined();
     expect(result.config.requestAuthentication?.clockSkewSeconds).toBe(60);
     expect(result.config.requestAuthentication?.issuers[0]?.jwks).toMatchObject({ cacheMs: 300_000, minRefreshIntervalMs: 10_000 });
+  });
+
+  it("carries the fingerprints of revoked intermediates", () => {
+    const fingerprint = "0123456789abcdef".repeat(4);
+    const result = validateProxyConfig(config({ identity: { ...identity, revokedFingerprints: [fingerprint] } }));
+    expect(result.ok && result.config.identity?.revokedFingerprints).toEqual([fingerprint]);
   });
 
   it.each([
@@ -45,6 +52,7 @@ describe("ProxyConfig security section", () => {
     ["a bad expected identity", config({ backends: [{ name: "db", service: "db", namespace: "shop", mtls: { expectedIdentities: ["db.shop"] } }] }), "backends[0].mtls.expectedIdentities[0]", "SPIFFE ID"],
     ["JWT on an unknown listener", config({ requestAuthentication: { issuers: [{ issuer: "i", jwks: { source: "file", path: "/k" } }], listeners: ["nope"] } }), "requestAuthentication.listeners[0]", "unknown listener"],
     ["an invalid inline JWKS", config({ requestAuthentication: { issuers: [{ issuer: "i", jwks: { source: "inline", jwks: '{"keys":[]}' } }] } }), "requestAuthentication.issuers[0].jwks.jwks", "at least one key"],
+    ["a revoked fingerprint that is not SHA-256 hex", config({ identity: { ...identity, revokedFingerprints: ["AB:CD"] } }), "identity.revokedFingerprints[0]", "SHA-256"],
     ["a claim condition on a header", config({ authorization: { policies: [{ name: "p", action: "ALLOW", rules: [{ when: [{ key: "request.headers[x]", values: ["1"] }] }] }] } }), "authorization.policies[0].rules[0].when[0].key", "request.auth"],
   ])("refuses %s, naming the path and never the key", (_name, input, path, message) => {
     const result = validateProxyConfig(input);

@@ -70,6 +70,11 @@ export const WorkloadIdentitySchema = z
       .max(60_000)
       .default(1000)
       .describe("How often files of `file` sources are checked for changes."),
+    revokedFingerprints: z
+      .array(z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 fingerprint: 64 lowercase hex digits").describe("SHA-256 fingerprint (lowercase hex) of a DER certificate."))
+      .max(1024)
+      .optional()
+      .describe("Revoked certificates, typically the intermediates of removed clusters: a peer (inbound client or outbound server) whose chain holds one is refused."),
   })
   .describe("The workload's identity: its X.509-SVID (presented on mTLS) and the trust bundle peers must chain to.");
 export type WorkloadIdentity = z.infer<typeof WorkloadIdentitySchema>;

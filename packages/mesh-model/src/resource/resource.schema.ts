@@ -5,6 +5,7 @@ import { ExternalServiceSchema } from "../external-service/external-service.sche
 import { GatewaySchema } from "../gateway/gateway.schema.ts";
 import { HTTPRouteSchema } from "../http-route/http-route.schema.ts";
 import { MeshSchema } from "../mesh/mesh.schema.ts";
+import { PeerAuthenticationSchema } from "../peer-authentication/peer-authentication.schema.ts";
 import { RequestAuthenticationSchema } from "../request-authentication/request-authentication.schema.ts";
 import { TrafficPolicySchema } from "../traffic-policy/traffic-policy.schema.ts";
 
@@ -16,6 +17,7 @@ const KIND_SCHEMA_LIST = [
   TrafficPolicySchema,
   AuthorizationPolicySchema,
   RequestAuthenticationSchema,
+  PeerAuthenticationSchema,
   GatewaySchema,
   ExternalServiceSchema,
 ] as const;

@@ -1,9 +1,10 @@
 // The agent API: every procedure but `join` authenticates a cluster's agent
 // by its credential, and takes the cluster from that credential, never from
 // its input. test/access.test.ts proves it for every procedure here.
-import { DiscoveryDeltaSchema, DiscoverySnapshotSchema, TelemetryReportSchema } from "@weft/mesh-model";
+import { DiscoveryDeltaSchema, DiscoverySnapshotSchema, SpanReportSchema, TelemetryReportSchema } from "@weft/mesh-model";
 import { z } from "zod";
 import { agentOf, agentProcedure, publicProcedure, router } from "../../trpc.ts";
+import { AckTrustBundleInputSchema, ReportCertificatesInputSchema, SignedIntermediateSchema, SignIntermediateInputSchema } from "../identity/identity.schema.ts";
 
 const AgentVersionSchema = z.string().min(1).max(64).describe("Version of the agent binary.");
 
@@ -75,4 +76,25 @@ export const agentRouter = router({
   }),
   /** Per-edge traffic deltas with latency sketches, merged into per-minute rollups. */
   reportTelemetry: agentProcedure.input(TelemetryReportSchema).mutation(async ({ ctx, input }) => ctx.services.telemetry.report(await agentOf(ctx), input.edges)),
+  /** Finished spans of the cluster's proxies, stored under the credential's cluster for trace views; a retried report stores nothing twice. */
+  reportSpans: agentProcedure.input(SpanReportSchema).mutation(async ({ ctx, input }) => ctx.services.spans.report(await agentOf(ctx), input)),
+  /**
+   * Signs the cluster's intermediate from its CSR under the mesh's ACTIVE CA.
+   * The CSR must name this credential's cluster (FORBIDDEN, `csr.subject.CN`,
+   * otherwise); PRECONDITION_FAILED while the mesh has no CA or no CA key.
+   */
+  signIntermediate: agentProcedure
+    .input(SignIntermediateInputSchema)
+    .output(SignedIntermediateSchema)
+    .mutation(async ({ ctx, input }) => ctx.services.identity.signIntermediate(await agentOf(ctx), input.csrPem)),
+  /** The cluster's workload certificates now: replaces its inventory (expiry warnings, rotation progress). */
+  reportCertificates: agentProcedure
+    .input(ReportCertificatesInputSchema)
+    .output(z.object({ stored: z.number().int() }))
+    .mutation(async ({ ctx, input }) => ctx.services.identity.reportCertificates(await agentOf(ctx), input.certificates)),
+  /** How far ClusterConfig.trust.bundleVersion has spread; recorded once every proxy runs it (what a root rotation waits for). */
+  ackTrustBundle: agentProcedure
+    .input(AckTrustBundleInputSchema)
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => ctx.services.identity.ackTrustBundle(await agentOf(ctx), input)),
 });

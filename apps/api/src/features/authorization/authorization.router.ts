@@ -33,4 +33,18 @@ export const authorizationRouter = router({
   whatIf: roleProcedure("VIEWER")
     .input(WhatIfInputSchema)
     .query(({ ctx, input }) => ctx.services.authorization.whatIf(input)),
+  /**
+   * Proposes an ALLOW AuthorizationPolicy for a service from the identities
+   * observed calling it (mTLS peers in spans, callers' service accounts from
+   * the rollups). Nothing is stored: apply the returned policy like any other.
+   */
+  propose: roleProcedure("VIEWER")
+    .input(
+      z.strictObject({
+        namespace: Label.describe("Namespace of the service."),
+        service: Label.describe("The service to protect."),
+        sinceMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60).describe("How far back to look at traffic (minutes; default 60)."),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.authorization.propose(input)),
 });

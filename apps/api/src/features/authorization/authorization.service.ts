@@ -2,6 +2,8 @@ import { evaluateAuthorization, type AuditMatch, type AuthorizationRequest } fro
 import type { AuthorizationPolicy } from "@weft/mesh-model";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 import type { ResourcesRepository } from "../resources/resources.repository.ts";
+import type { CallerObservationsRepository } from "./caller-observations.repository.ts";
+import { proposePolicy, type PolicyProposal } from "./policy-proposal.ts";
 
 /** The policy that decided a what-if request, with the rule that matched. */
 export interface DecidingPolicy {
@@ -38,7 +40,26 @@ export class AuthorizationService {
   constructor(
     private readonly resources: ResourcesRepository,
     private readonly mesh: () => Promise<MeshInfo>,
+    private readonly observations: CallerObservationsRepository,
+    private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** An ALLOW policy for a service from the callers observed in the last `sinceMinutes` (spans and rollups). */
+  async propose(input: { namespace: string; service: string; sinceMinutes: number }): Promise<PolicyProposal & { since: Date }> {
+    const mesh = await this.mesh();
+    const since = new Date(this.now().getTime() - input.sinceMinutes * 60_000);
+    const [spanCallers, rolledUp, stored] = await Promise.all([
+      this.observations.spanCallers(input.namespace, input.service, since),
+      this.observations.rolledUpCallers(input.namespace, input.service, since),
+      this.resources.list(mesh.id, { kind: "AuthorizationPolicy" }),
+    ]);
+    const existing = stored.flatMap((r) =>
+      r.document?.kind === "AuthorizationPolicy" && r.document.spec.targetRef.name === input.service && (r.document.spec.targetRef.namespace ?? r.document.metadata.namespace) === input.namespace
+        ? [idOf(r.document)]
+        : [],
+    );
+    return { since, ...proposePolicy({ trustDomain: mesh.trustDomain, namespace: input.namespace, service: input.service, spanCallers, rolledUp, existing: existing.sort() }) };
+  }
 
   async whatIf(request: AuthorizationRequest & { destination: { service: string; namespace: string; port?: number | undefined } }): Promise<WhatIfAnswer> {
     const stored = await this.resources.list((await this.mesh()).id, { kind: "AuthorizationPolicy" });

@@ -150,11 +150,12 @@ export class ClustersRepository {
     return count;
   }
 
-  /** Deletes the cluster with everything it reported and its credentials (cascade). */
-  async delete(id: string): Promise<{ name: string } | null> {
+  /** Deletes the cluster with everything it reported and its credentials (cascade); `before` runs first in the same transaction. */
+  async delete(id: string, before?: (tx: Prisma.TransactionClient) => Promise<void>): Promise<{ name: string } | null> {
     const rows = await this.prisma.cluster.findUnique({ where: { id }, select: { name: true } });
     if (!rows) return null;
     await this.prisma.$transaction(async (tx) => {
+      await before?.(tx);
       await tx.cluster.delete({ where: { id } });
       // Other clusters' catalogs lose this cluster's services.
       await tx.$executeRaw`UPDATE "Mesh" SET "catalogVersion" = "catalogVersion" + 1`;

@@ -1,5 +1,6 @@
 import type { AgentPrincipal } from "../../access.ts";
 import type { AuditNote } from "../../context.ts";
+import type { DbClient } from "../../db-client.ts";
 import { conflict, DomainError, notFound } from "../../errors.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
@@ -34,6 +35,12 @@ export const DEFAULT_CLUSTERS_SETTINGS: ClustersSettings = { joinAttempts: { max
 /** Clusters: creating them with a join token, agents joining, credentials and the agents' state. */
 export class ClustersService {
   private readonly joinLimiter: LoginLimiter;
+  /**
+   * Revokes the cluster's intermediates (set by the identity feature): a
+   * cluster that lost its credentials or is deleted must not keep a CA other
+   * clusters trust. `db` is the deletion's transaction, when there is one.
+   */
+  revokeIdentity: (clusterId: string, reason: string, db?: DbClient) => Promise<void> = async () => {};
 
   constructor(
     private readonly repo: ClustersRepository,
@@ -97,12 +104,15 @@ export class ClustersService {
   async revokeCredentials(id: string, audit?: AuditNote): Promise<{ revoked: number }> {
     if (audit) audit.target = `Cluster/${id}`;
     if (!(await this.repo.byId(id))) throw notFound(`cluster ${id}`, "id");
-    return { revoked: await this.repo.revokeCredentials(id, this.now()) };
+    const revoked = await this.repo.revokeCredentials(id, this.now());
+    await this.revokeIdentity(id, "clusters.revokeCredentials");
+    return { revoked };
   }
 
   /** Deletes a cluster, what it reported, and its credentials. */
   async delete(id: string, audit?: AuditNote): Promise<{ name: string }> {
-    const deleted = await this.repo.delete(id);
+    // Inside the deletion's transaction: the cascade removes the intermediates' rows, the revocation record stays.
+    const deleted = await this.repo.delete(id, (tx) => this.revokeIdentity(id, "clusters.delete", tx));
     if (!deleted) throw notFound(`cluster ${id}`, "id");
     if (audit) audit.target = `Cluster/${deleted.name}`;
     return deleted;

@@ -2,10 +2,12 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import type { Logger } from "../../logger.ts";
 
-/** The two counters whose change means "agents need a new config". */
+/** The counters whose change means "agents need a new config". */
 export interface MeshVersions {
   configVersion: bigint;
   catalogVersion: bigint;
+  /** Mesh.trustBundleVersion: roots added or removed, the issuing root changed, an intermediate revoked. */
+  trustBundleVersion: bigint;
 }
 
 /** Channel every transaction that bumps a version notifies (committed together with the bump). */
@@ -25,7 +27,8 @@ export interface ConfigBusOptions {
   log: Logger;
 }
 
-const same = (a: MeshVersions | null, b: MeshVersions) => a !== null && a.configVersion === b.configVersion && a.catalogVersion === b.catalogVersion;
+const same = (a: MeshVersions | null, b: MeshVersions) =>
+  a !== null && a.configVersion === b.configVersion && a.catalogVersion === b.catalogVersion && a.trustBundleVersion === b.trustBundleVersion;
 
 /**
  * Tells this replica's config streams when the mesh's versions change.
@@ -154,7 +157,7 @@ export class ConfigBus {
     this.closed = true;
     clearInterval(this.timer);
     clearTimeout(this.reconnect);
-    this.events.emit("change", { configVersion: -1n, catalogVersion: -1n });
+    this.events.emit("change", { configVersion: -1n, catalogVersion: -1n, trustBundleVersion: -1n });
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => undefined);

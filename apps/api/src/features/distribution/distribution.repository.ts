@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@weft/db";
-import type { ClusterCatalogInput, Resource } from "@weft/mesh-model";
+import type { ClusterCatalogInput, ClusterTrust, Resource } from "@weft/mesh-model";
 import type { MtlsMode } from "@weft/mesh-model";
+import { IdentityRepository } from "../identity/identity.repository.ts";
 import { ResourcesRepository } from "../resources/resources.repository.ts";
 import type { MeshVersions } from "./config-bus.ts";
 
@@ -18,7 +19,7 @@ export class DistributionRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async versions(): Promise<MeshVersions> {
-    const mesh = await this.prisma.mesh.findFirstOrThrow({ where: { name: "default" }, select: { configVersion: true, catalogVersion: true } });
+    const mesh = await this.prisma.mesh.findFirstOrThrow({ where: { name: "default" }, select: { configVersion: true, catalogVersion: true, trustBundleVersion: true } });
     return mesh;
   }
 
@@ -27,10 +28,14 @@ export class DistributionRepository {
    * their version differs from what the caller already holds, the live
    * resources and the catalog: the versions always describe the content.
    */
-  async read(have: { configVersion: bigint | null; catalogVersion: bigint | null }): Promise<{ mesh: MeshHead; resources: Resource[] | null; catalog: ClusterCatalogInput[] | null }> {
+  async read(have: {
+    configVersion: bigint | null;
+    catalogVersion: bigint | null;
+    trustBundleVersion: bigint | null;
+  }): Promise<{ mesh: MeshHead; resources: Resource[] | null; catalog: ClusterCatalogInput[] | null; trust: { value: ClusterTrust | null } | null }> {
     return this.prisma.$transaction(
       async (tx) => {
-        const mesh = await tx.mesh.findFirstOrThrow({ where: { name: "default" }, select: { id: true, trustDomain: true, mtlsMode: true, configVersion: true, catalogVersion: true } });
+        const mesh = await tx.mesh.findFirstOrThrow({ where: { name: "default" }, select: { id: true, trustDomain: true, mtlsMode: true, configVersion: true, catalogVersion: true, trustBundleVersion: true } });
         const resources =
           have.configVersion === mesh.configVersion
             ? null
@@ -61,7 +66,9 @@ export class DistributionRepository {
             })),
           }));
         }
-        return { mesh, resources, catalog };
+        // The mesh's trust (roots, issuing root, revocations) changes only with trustBundleVersion.
+        const trust = have.trustBundleVersion === mesh.trustBundleVersion ? null : { value: await new IdentityRepository(tx).trust(new Date()) };
+        return { mesh, resources, catalog, trust };
       },
       { isolationLevel: "RepeatableRead", maxWait: 30_000, timeout: 60_000 },
     );

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { tracked, type TrackedEnvelope } from "@trpc/server";
-import { buildClusterConfig, type ClusterCatalogInput, type ClusterConfig, type Resource } from "@weft/mesh-model";
+import { buildClusterConfig, type ClusterCatalogInput, type ClusterConfig, type ClusterTrust, type Resource } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { unauthenticated } from "../../errors.ts";
+import { plainJson } from "../../transport/wire-transformer.ts";
 import type { Logger } from "../../logger.ts";
 import type { ClustersService } from "../clusters/clusters.service.ts";
 import type { ConfigBus, MeshVersions } from "./config-bus.ts";
@@ -40,6 +41,7 @@ function hashOfEventId(id: string | null | undefined): string | null {
 export class DistributionService {
   private resources: { version: bigint; value: Resource[] } | null = null;
   private catalog: { version: bigint; value: ClusterCatalogInput[] } | null = null;
+  private trust: { version: bigint; value: ClusterTrust | null } | null = null;
   private head: MeshHead | null = null;
   private loading: Promise<void> | null = null;
   /** Open streams per cluster on this replica: the cluster is marked disconnected when its last one closes. */
@@ -60,13 +62,15 @@ export class DistributionService {
 
   /** Brings the shared resources/catalog up to at least `want` (one read at a time, shared by every stream). */
   private async refresh(want: MeshVersions): Promise<void> {
-    const fresh = () => this.head !== null && this.head.configVersion >= want.configVersion && this.head.catalogVersion >= want.catalogVersion;
+    const fresh = () =>
+      this.head !== null && this.head.configVersion >= want.configVersion && this.head.catalogVersion >= want.catalogVersion && this.head.trustBundleVersion >= want.trustBundleVersion;
     for (let attempt = 0; attempt < 3 && !fresh(); attempt++) {
       this.loading ??= (async () => {
         try {
-          const read = await this.repo.read({ configVersion: this.resources?.version ?? null, catalogVersion: this.catalog?.version ?? null });
+          const read = await this.repo.read({ configVersion: this.resources?.version ?? null, catalogVersion: this.catalog?.version ?? null, trustBundleVersion: this.trust?.version ?? null });
           if (read.resources) this.resources = { version: read.mesh.configVersion, value: read.resources };
           if (read.catalog) this.catalog = { version: read.mesh.catalogVersion, value: read.catalog };
+          if (read.trust) this.trust = { version: read.mesh.trustBundleVersion, value: read.trust.value };
           this.head = read.mesh;
         } finally {
           this.loading = null;
@@ -83,8 +87,8 @@ export class DistributionService {
     const config = buildClusterConfig({
       cluster: agent.cluster,
       mesh: { trustDomain: head.trustDomain, mtlsMode: head.mtlsMode },
-      // The identity feature fills this in (ClusterTrust from the mesh's authorities).
-      trust: null,
+      // The same for every cluster: roots, the issuing root and revoked intermediates (identity feature).
+      trust: this.trust?.value ?? null,
       configVersion: this.resources?.version ?? head.configVersion,
       catalogVersion: this.catalog?.version ?? head.catalogVersion,
       resources: this.resources?.value ?? [],
@@ -116,7 +120,8 @@ export class DistributionService {
         const event = await this.snapshotFor(agent);
         if (event.hash !== sentHash) {
           sentHash = event.hash;
-          yield tracked(event.id, event.config);
+          // Built from JSON data only: the transformer sends it without superjson's walk.
+          yield tracked(event.id, plainJson(event.config));
         }
         await this.bus.waitForChange(versions, signal, this.settings.streamKeepaliveMs);
         if (signal?.aborted) break;

@@ -28,4 +28,21 @@ export const telemetryRouter = router({
       }),
     )
     .query(({ ctx, input }) => ctx.services.telemetry.serviceSeries({ namespace: input.service.namespace, service: input.service.name, from: input.from, to: input.to, stepSeconds: input.step, cluster: input.cluster })),
+  /** The most recent traces touching a service (its proxies recorded a span, or a caller's proxy called it), newest first. */
+  traces: roleProcedure("VIEWER")
+    .input(
+      z.strictObject({
+        namespace: z.string().min(1).max(253).describe("Namespace of the service."),
+        service: z.string().min(1).max(253).describe("Name of the service."),
+        from: z.date().describe("Start of the window: traces with a span of the service starting at or after it."),
+        to: z.date().describe("End of the window, exclusive."),
+        limit: z.number().int().min(1).max(200).default(50).describe("Most traces returned."),
+        errorsOnly: z.boolean().default(false).describe("Only traces with a failed span (no response, 5xx, non-zero gRPC status)."),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.spans.traces(input)),
+  /** Every recorded span of one trace, earliest first, with parent links. */
+  trace: roleProcedure("VIEWER")
+    .input(z.strictObject({ traceId: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex digits").describe("W3C trace id.") }))
+    .query(({ ctx, input }) => ctx.services.spans.trace(input.traceId)),
 });

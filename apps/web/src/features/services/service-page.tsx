@@ -12,6 +12,7 @@ import { hrefWithFilters } from "../shell/view-filters.ts";
 import { DataTable, type DataColumn } from "../ui/data-table.tsx";
 import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
 import { Empty, ErrorState, Panel, QueryState } from "../ui/states.tsx";
+import { RecentTraces } from "../traces/recent-traces.tsx";
 import { ServiceCharts } from "./service-charts.tsx";
 import { neighbours, type Neighbour } from "./service-index.ts";
 
@@ -110,6 +111,9 @@ export function ServicePage() {
           <NeighbourTable rows={n.callees} testId="callees" params={urlParams} />
         </Panel>
       </div>
+      <Panel title="Recent traces" id="traces-heading">
+        <RecentTraces namespace={namespace} name={name} />
+      </Panel>
     </>
   );
 }

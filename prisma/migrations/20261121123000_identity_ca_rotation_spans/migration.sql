@@ -5,7 +5,8 @@ CREATE TYPE "AuthorityState" AS ENUM ('ACTIVE', 'STAGED', 'DRAINING', 'RETIRED')
 CREATE TYPE "RotationStep" AS ENUM ('ADD_ROOT', 'ISSUE_INTERMEDIATES', 'MIGRATE_WORKLOADS', 'REMOVE_OLD_ROOT', 'COMPLETED', 'REVERSED');
 
 -- AlterTable
-ALTER TABLE "Cluster" ADD COLUMN     "trustBundleAckAt" TIMESTAMP(3),
+ALTER TABLE "Cluster" ADD COLUMN     "telemetrySeq" BIGINT,
+ADD COLUMN     "trustBundleAckAt" TIMESTAMP(3),
 ADD COLUMN     "trustBundleVersion" BIGINT;
 
 -- AlterTable
@@ -35,7 +36,8 @@ CREATE TABLE "MeshAuthority" (
 -- CreateTable
 CREATE TABLE "ClusterIntermediate" (
     "id" UUID NOT NULL,
-    "clusterId" UUID NOT NULL,
+    "clusterId" UUID,
+    "clusterName" TEXT NOT NULL,
     "authorityId" UUID NOT NULL,
     "certificatePem" TEXT NOT NULL,
     "subject" TEXT NOT NULL,
@@ -80,6 +82,7 @@ CREATE TABLE "RootRotation" (
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
     "completedAt" TIMESTAMP(3),
+    "reversedAt" TIMESTAMP(3),
 
     CONSTRAINT "RootRotation_pkey" PRIMARY KEY ("id")
 );
@@ -138,7 +141,7 @@ CREATE UNIQUE INDEX "Span_traceId_spanId_key" ON "Span"("traceId", "spanId");
 ALTER TABLE "MeshAuthority" ADD CONSTRAINT "MeshAuthority_meshId_fkey" FOREIGN KEY ("meshId") REFERENCES "Mesh"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
-ALTER TABLE "ClusterIntermediate" ADD CONSTRAINT "ClusterIntermediate_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "ClusterIntermediate" ADD CONSTRAINT "ClusterIntermediate_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "ClusterIntermediate" ADD CONSTRAINT "ClusterIntermediate_authorityId_fkey" FOREIGN KEY ("authorityId") REFERENCES "MeshAuthority"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { parseEastWestSni } from "../proxy-config/east-west-sni.ts";
+import { type CompileInputRaw, type GatewayCompileInputRaw, compileGatewayConfig, compileProxyConfig } from "./index.ts";
+
+const IDENTITY = {
+  trustDomain: "mesh.test",
+  svid: { source: "file" as const, certChainPath: "/run/weft/svid.pem", keyPath: "/run/weft/key.pem" },
+  trustBundle: { source: "file" as const, path: "/run/weft/bundle.pem" },
+};
+
+const gatewayInput = (): GatewayCompileInputRaw => ({
+  cluster: "west",
+  gateway: { port: 15443, adminPort: 15444, zone: "w1" },
+  catalog: {
+    services: [
+      {
+        name: "reviews",
+        namespace: "shop",
+        cluster: "west",
+        ports: [{ port: 9080, protocol: "HTTP" }],
+        endpoints: [
+          { address: "10.1.0.2", port: 15006, version: "v2", zone: "w1", cluster: "west", ready: true },
+          { address: "10.1.0.1", port: 15006, version: "v1", zone: "w1", cluster: "west", ready: true },
+          { address: "10.1.0.3", port: 15006, version: "v1", zone: "w2", cluster: "west", ready: false },
+        ],
+      },
+      { name: "cache", namespace: "shop", cluster: "west", ports: [{ port: 6379, protocol: "TCP" }], endpoints: [{ address: "10.1.0.9", port: 6379, cluster: "west", ready: true }] },
+      // Another cluster's entry in the same catalog is never routed by this gateway.
+      { name: "ratings", namespace: "shop", cluster: "east", ports: [{ port: 8080, protocol: "HTTP" }], endpoints: [{ address: "10.0.0.5", port: 15006, cluster: "east", ready: true }] },
+    ],
+  },
+});
+
+describe("compileGatewayConfig", () => {
+  it("routes every local service port, per version and for any version, to the inbound proxies", () => {
+    const { config, diagnostics } = compileGatewayConfig(gatewayInput());
+    const gateway = config.listeners.find((l) => l.kind === "gateway");
+    expect(gateway).toMatchObject({ name: "gateway", address: "0.0.0.0", port: 15443 });
+    expect(gateway?.kind === "gateway" && gateway.routes).toEqual([
+      { sni: "9080.any.reviews.shop.weft.internal", backend: "reviews.shop:9080" },
+      { sni: "9080.v1.reviews.shop.weft.internal", backend: "reviews.shop:9080/v1" },
+      { sni: "9080.v2.reviews.shop.weft.internal", backend: "reviews.shop:9080/v2" },
+    ]);
+    const endpoints = (name: string) => config.backends.find((b) => b.name === name)?.endpoints.map((e) => `${e.address}:${e.port} ${e.health}`);
+    expect(endpoints("reviews.shop:9080")).toEqual(["10.1.0.1:15006 healthy", "10.1.0.2:15006 healthy", "10.1.0.3:15006 unhealthy"]);
+    expect(endpoints("reviews.shop:9080/v1")).toEqual(["10.1.0.1:15006 healthy", "10.1.0.3:15006 unhealthy"]);
+    expect(endpoints("reviews.shop:9080/v2")).toEqual(["10.1.0.2:15006 healthy"]);
+    // The gateway never terminates TLS: no identity, no mTLS on its backends, no HTTP routing.
+    expect(config.identity).toBeUndefined();
+    expect(config.backends.every((b) => !b.mtls && !b.tls)).toBe(true);
+    expect(config.virtualHosts).toEqual([]);
+    expect(config.node).toMatchObject({ service: "east-west-gateway", namespace: "weft-system", locality: { cluster: "west", zone: "w1" } });
+    expect(diagnostics.map((d) => d.code)).toEqual(["unsupported_port"]);
+  });
+
+  it("is deterministic: input order does not change the config or its version", () => {
+    const a = compileGatewayConfig(gatewayInput());
+    const reversed = gatewayInput();
+    reversed.catalog!.services = [...reversed.catalog!.services!].reverse().map((s) => ({ ...s, endpoints: [...(s.endpoints ?? [])].reverse() }));
+    const b = compileGatewayConfig(reversed);
+    expect(b.config).toEqual(a.config);
+    expect(a.config.version).toMatch(/^g\d+-[0-9a-f]{16}$/);
+  });
+
+  it("encodes versions that are not DNS labels and leaves out ones too long to name", () => {
+    const input = gatewayInput();
+    input.catalog!.services = [
+      {
+        name: "api",
+        namespace: "shop",
+        cluster: "west",
+        ports: [{ port: 80, protocol: "HTTP" }],
+        endpoints: [
+          { address: "10.1.0.1", port: 15006, version: "1.2.0", cluster: "west", ready: true },
+          { address: "10.1.0.2", port: 15006, version: "V".repeat(60), cluster: "west", ready: true },
+        ],
+      },
+    ];
+    const { config, diagnostics } = compileGatewayConfig(input);
+    const routes = config.listeners.flatMap((l) => (l.kind === "gateway" ? l.routes : []));
+    expect(routes.map((r) => parseEastWestSni(r.sni)?.version ?? "(any)")).toEqual(["(any)", "1.2.0"]);
+    expect(diagnostics.map((d) => d.code)).toEqual(["unnamed_east_west_target"]);
+  });
+
+  it("refuses a malformed input with the path", () => {
+    expect(() => compileGatewayConfig({ cluster: "", gateway: { port: 70000, adminPort: 1 } })).toThrow(/cluster|gateway\.port/);
+  });
+});
+
+describe("callers of a service behind another cluster's gateway", () => {
+  const callerInput = (identity: boolean): CompileInputRaw => ({
+    catalog: {
+      services: [
+        {
+          name: "reviews",
+          namespace: "shop",
+          cluster: "east",
+          ports: [{ port: 9080, protocol: "HTTP" }],
+          endpoints: [{ address: "10.0.0.1", port: 15006, version: "v1", cluster: "east", ready: true, serviceAccount: "reviews" }],
+        },
+        {
+          name: "reviews",
+          namespace: "shop",
+          cluster: "west",
+          ports: [{ port: 9080, protocol: "HTTP" }],
+          endpoints: [
+            { address: "203.0.113.7", port: 15443, version: "v2", cluster: "west", ready: true, weight: 3, viaGateway: true },
+            { address: "203.0.113.7", port: 15443, cluster: "west", ready: true, viaGateway: true },
+          ],
+        },
+      ],
+    },
+    workload: { name: "web-0", namespace: "shop", service: "web", cluster: "east", serviceAccount: "web" },
+    options: { outboundPort: 15001, inboundPort: 15006, adminPort: 15000, ...(identity ? { identity: IDENTITY } : {}) },
+  });
+
+  it("send the east-west server name of the port and version, with mTLS expecting the namespace", () => {
+    const { config } = compileProxyConfig(callerInput(true));
+    const reviews = config.backends.find((b) => b.name === "reviews.shop:9080");
+    expect(reviews?.endpoints.map((e) => [e.address, e.port, e.sni ?? null, e.locality.cluster])).toEqual([
+      ["10.0.0.1", 15006, null, "east"],
+      ["203.0.113.7", 15443, "9080.any.reviews.shop.weft.internal", "west"],
+      ["203.0.113.7", 15443, "9080.v2.reviews.shop.weft.internal", "west"],
+    ]);
+    // The far proxy's service account is not known here: any identity of the namespace.
+    expect(reviews?.mtls?.expectedIdentities).toEqual(["spiffe://mesh.test/ns/shop/*"]);
+  });
+
+  it("leave gateway endpoints out, with a warning, when the proxy has no identity", () => {
+    const { config, diagnostics } = compileProxyConfig(callerInput(false));
+    expect(config.backends.find((b) => b.name === "reviews.shop:9080")?.endpoints.map((e) => e.address)).toEqual(["10.0.0.1"]);
+    expect(diagnostics.map((d) => d.code)).toContain("gateway_needs_mtls");
+  });
+});
