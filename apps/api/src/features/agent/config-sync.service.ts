@@ -23,7 +23,7 @@ export class ConfigSyncService {
     const rejections = ack.proxies.filter((p) => p.status === "rejected").map((p) => ({ proxy: p.proxy, reason: p.reason ?? ack.reason ?? "" }));
     const proxies = { total: ack.proxies.length, applied: ack.proxies.length - rejections.length, rejected: rejections.length };
     const applied = ack.status === "applied";
-    await this.clusters.recordAck(agent, { version, applied, reason: ack.reason ?? null, proxies, rejections: rejections.slice(0, 100) });
+    const syncState = await this.clusters.recordAck(agent, { version, applied, reason: ack.reason ?? null, proxies, rejections: rejections.slice(0, 100) }, mesh.configVersion);
     if (!applied)
       await this.audit.record({
         actor: agent,
@@ -33,6 +33,6 @@ export class ConfigSyncService {
         cluster: agent.cluster,
         details: { configVersion: ack.configVersion, reason: ack.reason, rejectedProxies: proxies.rejected, proxies: rejections.slice(0, 20) },
       });
-    return { recorded: true, syncState: (await this.clusters.ofAgent(agent)).sync.state };
+    return { recorded: true, syncState };
   }
 }

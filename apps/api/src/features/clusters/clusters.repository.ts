@@ -193,9 +193,11 @@ export class ClustersRepository {
   async recordAck(
     clusterId: string,
     ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[]; at: Date },
-  ): Promise<void> {
-    await this.prisma.cluster.updateMany({
+  ): Promise<{ appliedConfigVersion: bigint | null; lastRejectedVersion: bigint | null } | null> {
+    // updateMany + one read would be two round trips; update with a select is one (and null when the cluster is gone).
+    const rows = await this.prisma.cluster.updateManyAndReturn({
       where: { id: clusterId },
+      select: { appliedConfigVersion: true, lastRejectedVersion: true },
       data: {
         lastAckAt: ack.at,
         lastSeenAt: ack.at,
@@ -206,5 +208,6 @@ export class ClustersRepository {
           : { lastRejectedVersion: ack.version, lastRejectionReason: ack.reason ?? "", lastRejectedAt: ack.at, lastRejectionDetail: ack.rejections as unknown as Prisma.InputJsonArray }),
       },
     });
+    return rows[0] ?? null;
   }
 }

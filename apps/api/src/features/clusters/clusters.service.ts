@@ -54,8 +54,7 @@ export class ClustersService {
   private view(record: ClusterRecord, mesh: MeshInfo): ClusterView {
     const { meshId: _meshId, ...rest } = record;
     const applied = record.appliedConfigVersion;
-    const rejected = record.lastRejection && (applied === null || record.lastRejection.version > applied);
-    const state: SyncState = rejected ? "rejected" : applied === null ? "never" : applied >= mesh.configVersion ? "in-sync" : "behind";
+    const state = syncStateOf(applied, record.lastRejection?.version ?? null, mesh.configVersion);
     const stale = record.status === "CONNECTED" && (!record.lastSeenAt || this.now().getTime() - record.lastSeenAt.getTime() > AGENT_STALE_AFTER_MS);
     return { ...rest, status: stale ? "DISCONNECTED" : record.status, sync: { state, meshConfigVersion: mesh.configVersion, appliedConfigVersion: applied } };
   }
@@ -162,7 +161,21 @@ export class ClustersService {
     await this.repo.markDisconnected(agent.clusterId);
   }
 
-  async recordAck(agent: AgentPrincipal, ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[] }): Promise<void> {
-    await this.repo.recordAck(agent.clusterId, { ...ack, at: this.now() });
+  /** Records an acknowledgement; the cluster's sync state against `meshConfigVersion` afterwards. */
+  async recordAck(
+    agent: AgentPrincipal,
+    ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[] },
+    meshConfigVersion: bigint,
+  ): Promise<SyncState> {
+    const after = await this.repo.recordAck(agent.clusterId, { ...ack, at: this.now() });
+    if (!after) throw notFound(`cluster ${agent.cluster}`, "cluster");
+    return syncStateOf(after.appliedConfigVersion, after.lastRejectedVersion, meshConfigVersion);
   }
+}
+
+/** Where a cluster's agent stands against the mesh's config version: a rejection newer than what it applied wins. */
+export function syncStateOf(applied: bigint | null, lastRejectedVersion: bigint | null, meshConfigVersion: bigint): SyncState {
+  if (lastRejectedVersion !== null && (applied === null || lastRejectedVersion > applied)) return "rejected";
+  if (applied === null) return "never";
+  return applied >= meshConfigVersion ? "in-sync" : "behind";
 }

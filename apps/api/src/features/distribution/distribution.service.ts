@@ -46,6 +46,8 @@ export class DistributionService {
   private loading: Promise<void> | null = null;
   /** Open streams per cluster on this replica: the cluster is marked disconnected when its last one closes. */
   private readonly open = new Map<string, number>();
+  /** The last config built per cluster and the inputs it was built from. */
+  private readonly built = new Map<string, { key: string; event: ClusterConfigEvent }>();
 
   constructor(
     private readonly repo: DistributionRepository,
@@ -84,8 +86,18 @@ export class DistributionService {
   async snapshotFor(agent: AgentPrincipal): Promise<ClusterConfigEvent> {
     await this.refresh(await this.bus.current());
     const head = this.head as MeshHead;
+    // Streams wake for every version change and every poll; a cluster's view is built (and hashed) once per input.
+    const key = [head.trustDomain, head.mtlsMode, this.resources?.version, this.catalog?.version, this.trust?.version].join("|");
+    const cached = this.built.get(agent.cluster);
+    if (cached?.key === key) return cached.event;
+    const event = this.build(agent.cluster, head);
+    this.built.set(agent.cluster, { key, event });
+    return event;
+  }
+
+  private build(cluster: string, head: MeshHead): ClusterConfigEvent {
     const config = buildClusterConfig({
-      cluster: agent.cluster,
+      cluster,
       mesh: { trustDomain: head.trustDomain, mtlsMode: head.mtlsMode },
       // The same for every cluster: roots, the issuing root and revoked intermediates (identity feature).
       trust: this.trust?.value ?? null,
