@@ -98,6 +98,19 @@ describe("telemetry rollups", () => {
     expect(await m.db.prisma.edgeMinute.count()).toBe(3 + sent.filter((s) => s.failed.length > 0).length);
   });
 
+  it("counts a retried report once: a seq not above the last applied one changes nothing", async () => {
+    const minute = base - 2 * MINUTE;
+    const requestsAt = async () => (await admin.telemetry.edges.query({ from: new Date(minute), to: new Date(minute + MINUTE), cluster: "east" })).edges[0]?.requests ?? 0;
+    const report = (seq: number, n: number) => east.agent.reportTelemetry.mutate({ seq, edges: [delta(minute, latencies(n, seq), "2xx")] });
+    expect(await report(1_000_005, 10)).toEqual({ rows: 1, duplicate: false });
+    // The agent did not see that answer and sends the same report again.
+    expect(await report(1_000_005, 10)).toEqual({ rows: 0, duplicate: true });
+    expect(await report(1_000_004, 7)).toEqual({ rows: 0, duplicate: true });
+    expect(await requestsAt()).toBe(10);
+    expect(await report(1_000_006, 4)).toEqual({ rows: 1, duplicate: false });
+    expect(await requestsAt()).toBe(14);
+  });
+
   it("refuses malformed deltas with the field's path, writing nothing", async () => {
     const before = await m.db.prisma.edgeMinute.count();
     const bad = { ...delta(base, [1, 2], "2xx"), errors: 3 };

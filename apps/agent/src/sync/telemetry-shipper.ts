@@ -78,7 +78,14 @@ export class TelemetryShipper {
   #buffer = new Map<string, EdgeDelta & { latency: LatencySketchData }>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
-  #seq = 0;
+  /**
+   * Report numbers increase per cluster across restarts too (the manager
+   * applies a report only if its seq is above the last one applied): they
+   * start from the start time in microseconds-ish units.
+   */
+  #seq = Date.now() * 1000;
+  /** The batch being sent, with its seq: resent as is (same seq) until the manager has it, so a lost answer never double counts. */
+  #inFlight: { seq: number; entries: [string, EdgeDelta & { latency: LatencySketchData }][] } | undefined;
   readonly status: TelemetryStatus;
 
   constructor(private readonly options: TelemetryShipperOptions) {
@@ -164,6 +171,17 @@ export class TelemetryShipper {
     existing.errors += delta.errors;
   }
 
+  /** Drops an unsendable batch once its oldest minute is past the buffer's age limit. */
+  #expireInFlight(): void {
+    const batch = this.#inFlight;
+    if (!batch) return;
+    const maxAge = this.options.maxAgeMs ?? 10 * 60_000;
+    const now = (this.options.now ?? Date.now)();
+    if (batch.entries.some(([, e]) => e.minute >= now - maxAge)) return;
+    for (const [, e] of batch.entries) this.status.droppedRequests += e.requests;
+    this.#inFlight = undefined;
+  }
+
   #expire(now: number): void {
     const maxAge = this.options.maxAgeMs ?? 10 * 60_000;
     const maxEntries = this.options.maxEntries ?? 20_000;
@@ -178,27 +196,36 @@ export class TelemetryShipper {
     this.status.bufferedEdges = this.#buffer.size;
   }
 
+  /** Ships the pending batch (a retry first), then what is buffered, until done or the manager fails. */
   async ship(): Promise<void> {
+    while (this.#inFlight || this.#buffer.size > 0) if (!(await this.#shipBatch())) break;
     this.status.bufferedEdges = this.#buffer.size;
-    if (this.#buffer.size === 0) return;
-    const batch = [...this.#buffer].slice(0, 20_000);
+  }
+
+  async #shipBatch(): Promise<boolean> {
+    if (!this.#inFlight) {
+      // Taken out of the buffer: what is collected meanwhile goes into the next report, never into this one.
+      const entries = [...this.#buffer].slice(0, 20_000);
+      for (const [key] of entries) this.#buffer.delete(key);
+      this.#inFlight = { seq: ++this.#seq, entries };
+    }
+    const batch = this.#inFlight;
     try {
       await this.options.send(
-        batch.map(([, e]) => e),
-        ++this.#seq,
+        batch.entries.map(([, e]) => e),
+        batch.seq,
       );
     } catch (err) {
-      // Kept for the next tick; #expire bounds how long.
+      // Resent with the same seq next tick; a batch that is too old is dropped (counted) by #expireInFlight.
       this.status.lastError = errorMessage(err);
-      this.options.logger.warn("telemetry not shipped; kept for the next attempt", { edges: batch.length, error: this.status.lastError });
-      return;
+      this.options.logger.warn("telemetry not shipped; kept for the next attempt", { edges: batch.entries.length, error: this.status.lastError });
+      this.#expireInFlight();
+      return false;
     }
-    for (const [key, e] of batch) {
-      this.#buffer.delete(key);
-      this.status.shippedRequests += e.requests;
-    }
-    this.status.bufferedEdges = this.#buffer.size;
+    this.#inFlight = undefined;
+    for (const [, e] of batch.entries) this.status.shippedRequests += e.requests;
     this.status.lastShipAt = new Date().toISOString();
     this.status.lastError = undefined;
+    return true;
   }
 }

@@ -64,7 +64,13 @@ export type ParsedEdgeDelta = z.output<typeof EdgeDeltaSchema>;
 
 export const TelemetryReportSchema = z
   .strictObject({
-    seq: z.number().int().min(0).optional().describe("Report number, for the agent's own bookkeeping and logs."),
+    seq: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .describe("Report number, increasing per cluster (across agent restarts too); a report whose seq is not above the last applied one is a retry and is not counted again. Without it, every report is counted."),
     edges: z.array(EdgeDeltaSchema).max(20_000).describe("Edge deltas. An agent reports the edges its proxies called out on (source in its cluster), and callers from outside the mesh (source cluster empty) of its own services."),
   })
   .describe("A telemetry report: deltas since the previous one.");

@@ -75,7 +75,7 @@ export const agentRouter = router({
     return ctx.services.sync.acknowledge(agent, input);
   }),
   /** Per-edge traffic deltas with latency sketches, merged into per-minute rollups. */
-  reportTelemetry: agentProcedure.input(TelemetryReportSchema).mutation(async ({ ctx, input }) => ctx.services.telemetry.report(await agentOf(ctx), input.edges)),
+  reportTelemetry: agentProcedure.input(TelemetryReportSchema).mutation(async ({ ctx, input }) => ctx.services.telemetry.report(await agentOf(ctx), input.edges, input.seq)),
   /** Finished spans of the cluster's proxies, stored under the credential's cluster for trace views; a retried report stores nothing twice. */
   reportSpans: agentProcedure.input(SpanReportSchema).mutation(async ({ ctx, input }) => ctx.services.spans.report(await agentOf(ctx), input)),
   /**

@@ -47,11 +47,26 @@ export class TelemetryRepository {
    * inserter), then every row is locked in key order, merged in memory by
    * `merge`, and written back, all in one transaction.
    */
-  async mergeDeltas(deltas: readonly EdgeMinuteDelta[], merge: (stored: LatencySketchDataInput, delta: LatencySketchDataInput) => LatencySketchDataInput): Promise<number> {
-    if (deltas.length === 0) return 0;
+  /**
+   * Merges deltas into their minute rows. With `report` (the cluster and the
+   * report's sequence number), a report the cluster already sent — a retry
+   * whose first answer was lost — changes nothing and returns null: the
+   * sequence check and the merge commit together.
+   */
+  async mergeDeltas(
+    deltas: readonly EdgeMinuteDelta[],
+    merge: (stored: LatencySketchDataInput, delta: LatencySketchDataInput) => LatencySketchDataInput,
+    report?: { clusterId: string; seq: number },
+  ): Promise<number | null> {
     const sorted = [...deltas].sort((a, b) => a.minute.getTime() - b.minute.getTime() || (a.edgeKey < b.edgeKey ? -1 : a.edgeKey > b.edgeKey ? 1 : 0));
     return this.prisma.$transaction(
       async (tx) => {
+        if (report) {
+          const seq = BigInt(report.seq);
+          const claimed = await tx.$executeRaw`UPDATE "Cluster" SET "telemetrySeq" = ${seq} WHERE id = ${report.clusterId}::uuid AND ("telemetrySeq" IS NULL OR "telemetrySeq" < ${seq})`;
+          if (claimed === 0) return null;
+        }
+        if (sorted.length === 0) return 0;
         await tx.edgeMinute.createMany({
           data: sorted.map((d) => ({
             minute: d.minute,

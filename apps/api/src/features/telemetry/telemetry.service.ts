@@ -57,7 +57,12 @@ export class TelemetryService {
    * destination in its cluster): anything naming another cluster as its
    * own side is refused, and nothing of the report is written.
    */
-  async report(agent: AgentPrincipal, edges: readonly ParsedEdgeDelta[]): Promise<{ rows: number }> {
+  /**
+   * Merges an agent's report. Reports carrying `seq` are applied at most
+   * once per cluster: a seq not above the last applied one is a retry of a
+   * report already counted (`duplicate: true`, nothing changes).
+   */
+  async report(agent: AgentPrincipal, edges: readonly ParsedEdgeDelta[], seq?: number): Promise<{ rows: number; duplicate: boolean }> {
     const now = this.now().getTime();
     const oldest = now - this.settings.retentionDays * 86_400_000;
     edges.forEach((e, i) => {
@@ -79,14 +84,21 @@ export class TelemetryService {
       existing.errors += e.errors;
       existing.latency = this.safeMerge(existing.latency, e.latency, `edges[${i}].latency.relativeAccuracy`);
     });
-    const run = this.queue.then(() => this.repo.mergeDeltas([...merged.values()], (a, b) => this.safeMerge(a, b, "edges.latency.relativeAccuracy")));
+    const run = this.queue.then(() =>
+      this.repo.mergeDeltas(
+        [...merged.values()],
+        (a, b) => this.safeMerge(a, b, "edges.latency.relativeAccuracy"),
+        seq === undefined ? undefined : { clusterId: agent.clusterId, seq },
+      ),
+    );
     this.queue = run.catch(() => undefined);
     const rows = await run;
+    if (rows === null) return { rows: 0, duplicate: true };
     if (now - this.lastPrune > 10 * MINUTE) {
       this.lastPrune = now;
       await this.repo.prune(new Date(oldest));
     }
-    return { rows };
+    return { rows, duplicate: false };
   }
 
   private safeMerge(a: LatencySketchDataInput, b: LatencySketchDataInput, path: string): LatencySketchDataInput {
