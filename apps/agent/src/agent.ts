@@ -10,6 +10,8 @@ import { AdminServer } from "./admin/admin-server.ts";
 import type { AgentConfig } from "./config.ts";
 import { Catalog } from "./discovery/catalog.ts";
 import { DiscoverySync } from "./discovery/discovery-sync.ts";
+import { GatewayApplier } from "./gateway/gateway-applier.ts";
+import { reportedGateway } from "./gateway/gateway-inputs.ts";
 import type { DiscoveryProvider } from "./discovery/provider.ts";
 import { httpIdentityProbe } from "./identity/http-identity-probe.ts";
 import { IdentityController, type ManagerIdentityApi } from "./identity/identity-controller.ts";
@@ -30,6 +32,7 @@ import { SpanCollector } from "./sync/span-collector.ts";
 import { TelemetryShipper } from "./sync/telemetry-shipper.ts";
 import { TrpcDiscoveryReporter } from "./sync/trpc-reporter.ts";
 import { UniversalFileProvider } from "./universal/universal-provider.ts";
+import type { UniversalFile } from "./universal/universal-file.schema.ts";
 import { WebhookServer } from "./webhook/webhook-server.ts";
 
 export interface AgentDeps {
@@ -81,6 +84,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     let source: ConfigSource | undefined = deps.configSource;
     let cluster = config.cluster ?? "local";
     let manager: ReturnType<typeof createManagerClient> | undefined;
+    // The latest universal file: discovery reports name its east-west gateway.
+    let latestFile: UniversalFile | undefined;
     if (deps.reporter) {
       reporter = deps.reporter;
     } else {
@@ -88,7 +93,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       const credentials = await obtainCredentials({ manager: url, stateDir: config.stateDir, joinToken: config.joinToken, cluster: config.cluster, logger });
       cluster = credentials.cluster;
       manager = createManagerClient(url, credentials.credential);
-      reporter = new TrpcDiscoveryReporter(manager);
+      reporter = new TrpcDiscoveryReporter(manager, () => reportedGateway(latestFile));
       source = new TrpcConfigSource(manager, logger);
     }
     const sync = new DiscoverySync(catalog, reporter, { fullResyncMs: config.fullResyncSeconds * 1000, retryMs: 5000, logger });
@@ -100,6 +105,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     let configSync: ConfigSync | undefined;
     let telemetry: TelemetryShipper | undefined;
     let identity: IdentityController | undefined;
+    let gateway: GatewayApplier | undefined;
     const admin = deps.proxyAdmin ?? httpProxyAdmin;
 
     if (config.mode === "universal") {
@@ -138,8 +144,23 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         await cs.start();
         stops.push(() => cs.stop());
       }
+      // The east-west gateway has a supervisor of its own (the instances' one stops whatever is not an instance).
+      const gw = new GatewayApplier({
+        cluster,
+        supervisor: new ProxySupervisor({ configDir: resolve(config.stateDir, "gateway"), proxyBin, logger, ...(deps.backoff && { backoff: deps.backoff }) }),
+        admin,
+        logger,
+      });
+      gateway = gw;
+      stops.push(() => gw.stop());
       universal.onFile((file) => {
+        const gatewayMoved = JSON.stringify(reportedGateway(latestFile)) !== JSON.stringify(reportedGateway(file));
+        const first = latestFile === undefined;
+        latestFile = file;
+        // A gateway change alone changes no service: tell the manager with a full report.
+        if (gatewayMoved && !first) void sync.resync().catch(() => undefined);
         void app.setFile(file).then((outcome) => configSync?.outcome(outcome));
+        void gw.setFile(file);
       });
       provider = universal;
       if (manager) {
@@ -224,6 +245,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         discovery: { ...provider.status(), revision: catalog.revision, ...catalog.counts() },
         proxies: (supervisor?.status() ?? []).map((p) => ({ ...p, activeVersion: applier?.proxies.find((q) => q.id === p.id)?.active ?? null })),
         ...(identity && { identity: identity.status }),
+        ...(gateway && { gateway: gateway.status }),
         ...(webhook && { webhook: { port: webhook.port } }),
       }),
     });

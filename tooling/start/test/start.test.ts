@@ -108,7 +108,7 @@ describe("npm start", () => {
       }, `both demo clusters in sync (output:\n${output.slice(-3000)})`);
       expect(clusters.map((c) => [c.name, c.counts.services]).sort()).toEqual([
         ["east", 4],
-        ["west", 4],
+        ["west", 5],
       ]);
       interface EdgeRow {
         source: { service: string; cluster: string };
@@ -121,6 +121,18 @@ describe("npm start", () => {
         return ["east:loadgen->frontend", "east:frontend->catalog", "east:catalog->inventory", "west:loadgen->frontend"].every((k) => seen.has(k)) && edges;
       }, "demo traffic in telemetry.edges");
       expect(edges.every((e) => e.requests > 0)).toBe(true);
+
+      // reviews runs only in west: east's frontend reaches it through west's east-west gateway, with mTLS end to end.
+      interface CrossEdge {
+        source: { service: string; cluster: string };
+        destination: { service: string; cluster: string };
+        byClass: Record<string, number>;
+      }
+      const cross = await poll(async () => {
+        const { edges: all } = await api.query<{ edges: CrossEdge[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
+        return all.find((e) => e.source.cluster === "east" && e.source.service === "frontend" && e.destination.service === "reviews" && e.destination.cluster === "west" && (e.byClass["2xx"] ?? 0) > 0) ?? false;
+      }, "east frontend → reviews (west) answered 2xx through the gateway");
+      expect(cross.byClass["2xx"]).toBeGreaterThan(0);
     } finally {
       child.kill("SIGTERM");
     }

@@ -1,7 +1,7 @@
 // Adapts what the agent knows into the compiler's input, one per local proxy:
 // the manager's cluster config (resources + the other clusters' catalog) and
 // the local catalog (universal file). Pure.
-import type { ClusterConfig } from "@weft/mesh-model";
+import { refOf, resourceKey, type ClusterConfig } from "@weft/mesh-model";
 import type { CompileInputRaw, CompileOptions, PortProtocol } from "@weft/mesh-model/compiler";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../discovery/catalog.ts";
@@ -64,6 +64,8 @@ export function remoteCatalog(config: ClusterConfig | undefined): CatalogService
             cluster: c.cluster,
             ready: g.healthy > 0,
             weight: Math.max(1, g.healthy),
+            // The compiler gives it the east-west server name of the service port and version, and originates mTLS.
+            viaGateway: true,
             ...(g.version !== null && { version: g.version }),
             ...(g.zone !== null && { zone: g.zone }),
           }))
@@ -111,8 +113,12 @@ export function compileInputs(
   identityFiles?: (instance: LocalInstance) => IdentityFilePaths | undefined,
 ): Map<string, CompileInputRaw> {
   const services = [...localCatalog(file, cluster), ...remoteCatalog(config)];
-  // The manager does not send creation times: HTTPRoute precedence ties fall back to namespace/name.
-  const resources = (config?.resources ?? []).map((resource) => ({ resource }));
+  // Creation times decide HTTPRoute precedence ties; a config from an older manager has none (namespace/name decides).
+  const createdAt = config?.resourceCreatedAt ?? {};
+  const resources = (config?.resources ?? []).map((resource) => {
+    const at = createdAt[resourceKey(refOf(resource))];
+    return at ? { resource, createdAt: at } : { resource };
+  });
   return new Map(
     localInstances(file).map((inst) => [
       inst.id,

@@ -2,7 +2,7 @@
 // `agent.resyncDiscovery`, deltas to `agent.reportDiscovery`; a CONFLICT (the
 // manager did not apply the delta's base) becomes ResyncRequiredError, which
 // makes DiscoverySync send a full snapshot next.
-import type { DiscoveryDelta, DiscoverySnapshot } from "@weft/mesh-model";
+import type { DiscoveryDelta, DiscoverySnapshot, EastWestGateway } from "@weft/mesh-model";
 import type { CatalogEndpoint, CatalogService, CatalogSnapshot, CatalogWorkload } from "../discovery/catalog.schema.ts";
 import type { CatalogDelta } from "../discovery/catalog.ts";
 import { trpcCode, type ManagerClient } from "./manager-client.ts";
@@ -30,8 +30,8 @@ const endpoint = (e: CatalogEndpoint) => ({
 });
 
 /** The wire form of a full report. Pure. */
-export function toDiscoverySnapshot(seq: number, snapshot: CatalogSnapshot): DiscoverySnapshot {
-  return { seq, services: snapshot.services.map(service), workloads: snapshot.workloads.map(workload), endpoints: snapshot.endpoints.map(endpoint), gateway: null };
+export function toDiscoverySnapshot(seq: number, snapshot: CatalogSnapshot, gateway: EastWestGateway | null = null): DiscoverySnapshot {
+  return { seq, services: snapshot.services.map(service), workloads: snapshot.workloads.map(workload), endpoints: snapshot.endpoints.map(endpoint), gateway };
 }
 
 /** The wire form of a delta: removals by identity only. Pure. */
@@ -49,16 +49,29 @@ export function toDiscoveryDelta(seq: number, baseSeq: number, delta: CatalogDel
   };
 }
 
+const sameGateway = (a: EastWestGateway | null, b: EastWestGateway | null) => a?.address === b?.address && a?.port === b?.port;
+
 export class TrpcDiscoveryReporter implements DiscoveryReporter {
-  constructor(private readonly client: ManagerClient) {}
+  /** The gateway the manager was last told about (undefined: not told yet). */
+  #reportedGateway: EastWestGateway | null | undefined;
+
+  /** `gateway`: this cluster's east-west gateway as it is now (universal file), reported with every full snapshot and with deltas when it changed. */
+  constructor(
+    private readonly client: ManagerClient,
+    private readonly gateway: () => EastWestGateway | null = () => null,
+  ) {}
 
   async report(report: DiscoveryReport): Promise<void> {
+    const gateway = this.gateway();
     if (report.kind === "full") {
-      await this.client.agent.resyncDiscovery.mutate(toDiscoverySnapshot(report.seq, report.snapshot));
+      await this.client.agent.resyncDiscovery.mutate(toDiscoverySnapshot(report.seq, report.snapshot, gateway));
+      this.#reportedGateway = gateway;
       return;
     }
+    const changed = this.#reportedGateway === undefined || !sameGateway(this.#reportedGateway, gateway);
     try {
-      await this.client.agent.reportDiscovery.mutate(toDiscoveryDelta(report.seq, report.baseSeq, report.delta));
+      await this.client.agent.reportDiscovery.mutate({ ...toDiscoveryDelta(report.seq, report.baseSeq, report.delta), ...(changed && { gateway }) });
+      this.#reportedGateway = gateway;
     } catch (err) {
       if (trpcCode(err) === "CONFLICT") throw new ResyncRequiredError(`the manager needs a full resync: ${(err as Error).message}`);
       throw err;

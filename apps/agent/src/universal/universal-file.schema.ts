@@ -60,9 +60,22 @@ export const UniversalServiceSchema = z
   .describe("A service and its instances.");
 export type UniversalService = z.infer<typeof UniversalServiceSchema>;
 
+export const UniversalGatewaySchema = z
+  .object({
+    address: z.string().min(1, "must not be empty").max(253).describe("Address other clusters reach the east-west gateway at (reported to the manager)."),
+    port: Port("Port of the gateway listener: the port other clusters dial (mTLS, routed by server name)."),
+    adminPort: Port("Loopback port of the gateway proxy's admin listener."),
+    bindAddress: z.string().min(1).default("0.0.0.0").describe("Address the gateway listener binds."),
+    zone: z.string().min(1).optional().describe("Zone of the gateway: it prefers instances of its own zone."),
+  })
+  .strict()
+  .describe("This cluster's east-west gateway: the agent runs it, routing other clusters' mTLS connections to the local instances' proxies without terminating TLS.");
+export type UniversalGateway = z.infer<typeof UniversalGatewaySchema>;
+
 export const UniversalFileSchema = z
   .object({
     services: z.array(UniversalServiceSchema).default([]).describe("Every service of this cluster."),
+    gateway: UniversalGatewaySchema.optional(),
   })
   .strict()
   .superRefine((file, ctx) => {
@@ -70,6 +83,11 @@ export const UniversalFileSchema = z
     const services = new Map<string, number>();
     const instances = new Map<string, string>();
     const ports = new Map<number, string>();
+    if (file.gateway) {
+      ports.set(file.gateway.port, "gateway.port");
+      if (file.gateway.adminPort === file.gateway.port) ctx.addIssue({ code: "custom", path: ["gateway", "adminPort"], message: `port ${file.gateway.port} is also used by gateway.port` });
+      else ports.set(file.gateway.adminPort, "gateway.adminPort");
+    }
     file.services.forEach((s, si) => {
       const key = `${s.namespace}/${s.name}`;
       if (services.has(key)) ctx.addIssue({ code: "custom", path: ["services", si, "name"], message: `duplicate service ${key} (also services[${services.get(key)}])` });

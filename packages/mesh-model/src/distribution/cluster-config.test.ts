@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { make } from "../testing/fixtures.ts";
+import { refOf, resourceKey } from "../resource/resource.schema.ts";
 import { buildClusterConfig, type ClusterCatalogInput, type ClusterConfigInput } from "./cluster-config.ts";
 
 const east: ClusterCatalogInput = {
@@ -86,6 +87,18 @@ describe("buildClusterConfig", () => {
     expect(config.configVersion).toBe("12345678901234567890");
     expect(config.catalogVersion).toBe("3");
     expect(config.mesh).toEqual({ trustDomain: "weft.local", mtlsMode: "STRICT" });
+  });
+
+  it("carries each resource's creation time, so agents order HTTPRoute ties as the manager does", () => {
+    const older = make("HTTPRoute", "a-route", { parentRefs: [{ name: "checkout" }], rules: [{ backendRefs: [{ name: "checkout" }] }] });
+    const newer = make("HTTPRoute", "b-route", { parentRefs: [{ name: "checkout" }], rules: [{ backendRefs: [{ name: "checkout" }] }] });
+    const createdAt = new Map([
+      [resourceKey(refOf(older)), new Date("2026-01-01T00:00:00Z")],
+      [resourceKey(refOf(newer)), new Date("2026-02-01T00:00:00Z")],
+    ]);
+    const config = buildClusterConfig(input({ resources: [newer, older], createdAt }));
+    expect(config.resourceCreatedAt).toEqual({ [resourceKey(refOf(older))]: "2026-01-01T00:00:00.000Z", [resourceKey(refOf(newer))]: "2026-02-01T00:00:00.000Z" });
+    expect(buildClusterConfig(input({ resources: [older] })).resourceCreatedAt).toBeUndefined();
   });
 
   it("is deterministic whatever the order of its inputs", () => {

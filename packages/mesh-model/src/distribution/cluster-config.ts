@@ -53,6 +53,8 @@ export interface ClusterConfigInput {
   catalogVersion: bigint;
   /** Every live resource of the mesh. */
   resources: readonly Resource[];
+  /** When each resource was first created, by `resourceKey(refOf(resource))`; HTTPRoute precedence ties go to the oldest. */
+  createdAt?: ReadonlyMap<string, Date>;
   /** Every cluster's catalog, the target cluster's included (it is left out here). */
   clusters: readonly ClusterCatalogInput[];
 }
@@ -97,6 +99,8 @@ export interface ClusterConfig {
   trust: ClusterTrust | null;
   /** Live resources, sorted by kind, namespace and name. */
   resources: Resource[];
+  /** Creation time (ISO 8601) of each resource, by `resourceKey(refOf(resource))`; absent from older managers' configs. */
+  resourceCreatedAt?: Record<string, string>;
   /** Services of the other clusters, sorted by namespace and name. */
   catalog: FederatedService[];
 }
@@ -108,6 +112,14 @@ export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
   // Every resource applies to every cluster: a route for a service that runs
   // only elsewhere still governs this cluster's callers of it.
   const resources = [...input.resources].sort((a, b) => compare(resourceKey(refOf(a)), resourceKey(refOf(b))));
+  const createdAt = input.createdAt;
+  const resourceCreatedAt = createdAt
+    ? Object.fromEntries(resources.flatMap((r) => {
+        const key = resourceKey(refOf(r));
+        const at = createdAt.get(key);
+        return at ? [[key, at.toISOString()]] : [];
+      }))
+    : undefined;
   const services = new Map<string, FederatedService>();
   // Clusters in name order, so the first report of a port (its name, protocol) wins the same way every time.
   for (const cluster of [...input.clusters].sort((a, b) => compare(a.name, b.name))) {
@@ -141,6 +153,7 @@ export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
       revokedFingerprints: [...input.trust.revokedFingerprints].sort(compare),
     },
     resources,
+    ...(resourceCreatedAt && { resourceCreatedAt }),
     catalog,
   };
 }

@@ -2,9 +2,13 @@
 // universal files the agents read, from one port base.
 //
 //   loadgen ──▶ frontend ──▶ catalog (v1, v2 in east; v1 in west) ──▶ inventory
+//                  └──────▶ reviews (west only)
 //
 // Every caller runs behind a Weft proxy and calls through its outbound
 // listener, so every edge is seen (and counted) by the caller's proxy.
+// reviews runs only in west: east's frontend reaches it through west's
+// east-west gateway, with mTLS from east's proxy to west's (the gateway only
+// routes on the TLS server name), so the topology has a cross-cluster edge.
 
 export interface DemoInstance {
   cluster: string;
@@ -24,6 +28,8 @@ export interface DemoInstance {
 export interface DemoCluster {
   name: string;
   agentAdminPort: number;
+  /** The cluster's east-west gateway (run by its agent), on loopback. */
+  gateway: { port: number; adminPort: number };
   instances: DemoInstance[];
 }
 
@@ -34,24 +40,26 @@ type Spec = Omit<DemoInstance, "cluster" | "port" | "proxy"> & { proxied: boolea
 const SHOP: Record<string, Spec[]> = {
   east: [
     { service: "loadgen", name: "loadgen-1", version: "v1", calls: ["frontend"], errorRate: 0, proxied: true },
-    { service: "frontend", name: "frontend-1", version: "v1", calls: ["catalog"], errorRate: 0, proxied: true },
+    { service: "frontend", name: "frontend-1", version: "v1", calls: ["catalog", "reviews"], errorRate: 0, proxied: true },
     { service: "catalog", name: "catalog-v1", version: "v1", calls: ["inventory"], errorRate: 0, proxied: true },
     { service: "catalog", name: "catalog-v2", version: "v2", calls: ["inventory"], errorRate: 0.03, proxied: true },
     { service: "inventory", name: "inventory-1", version: "v1", calls: [], errorRate: 0, proxied: false },
   ],
   west: [
     { service: "loadgen", name: "loadgen-1", version: "v1", calls: ["frontend"], errorRate: 0, proxied: true },
-    { service: "frontend", name: "frontend-1", version: "v1", calls: ["catalog"], errorRate: 0, proxied: true },
+    { service: "frontend", name: "frontend-1", version: "v1", calls: ["catalog", "reviews"], errorRate: 0, proxied: true },
     { service: "catalog", name: "catalog-v1", version: "v1", calls: ["inventory"], errorRate: 0, proxied: true },
     { service: "inventory", name: "inventory-1", version: "v1", calls: [], errorRate: 0.01, proxied: false },
+    { service: "reviews", name: "reviews-1", version: "v1", calls: [], errorRate: 0, proxied: true },
   ],
 };
 
-/** Both clusters with fixed ports from `base`: cluster c uses base + 100c … base + 100c + 99. */
+/** Both clusters with fixed ports from `base`: cluster c uses base + 100c … base + 100c + 99 (instances from +0, the gateway +90/+91, the agent +99). */
 export function demoTopology(base: number, rps: number): DemoCluster[] {
   return Object.entries(SHOP).map(([name, specs], c) => ({
     name,
     agentAdminPort: base + c * 100 + 99,
+    gateway: { port: base + c * 100 + 90, adminPort: base + c * 100 + 91 },
     instances: specs.map(({ proxied, ...spec }, i) => {
       const port = base + c * 100 + i * 10;
       return {
@@ -75,5 +83,7 @@ export function universalFile(cluster: DemoCluster): string {
       .filter((i) => i.service === service)
       .map((i) => ({ name: i.name, address: "127.0.0.1", port: i.port, version: i.version, serviceAccount: service, zone: `${cluster.name}-1a`, ...(i.proxy && { proxy: i.proxy }) })),
   }));
-  return `# Written by npm start for the demo cluster "${cluster.name}"; rewritten on every start.\n${JSON.stringify({ services }, null, 2)}\n`;
+  // The gateway is reached and bound on loopback: the demo never leaves this machine.
+  const gateway = { address: "127.0.0.1", bindAddress: "127.0.0.1", port: cluster.gateway.port, adminPort: cluster.gateway.adminPort, zone: `${cluster.name}-1a` };
+  return `# Written by npm start for the demo cluster "${cluster.name}"; rewritten on every start.\n${JSON.stringify({ services, gateway }, null, 2)}\n`;
 }

@@ -1,5 +1,11 @@
 import type { PrismaClient } from "@weft/db";
 import type { ClusterCatalogInput, ClusterTrust, Resource } from "@weft/mesh-model";
+
+/** A live resource and when it was first created. */
+export interface ClusterResource {
+  resource: Resource;
+  createdAt: Date;
+}
 import type { MtlsMode } from "@weft/mesh-model";
 import { IdentityRepository } from "../identity/identity.repository.ts";
 import { ResourcesRepository } from "../resources/resources.repository.ts";
@@ -32,14 +38,14 @@ export class DistributionRepository {
     configVersion: bigint | null;
     catalogVersion: bigint | null;
     trustBundleVersion: bigint | null;
-  }): Promise<{ mesh: MeshHead; resources: Resource[] | null; catalog: ClusterCatalogInput[] | null; trust: { value: ClusterTrust | null } | null }> {
+  }): Promise<{ mesh: MeshHead; resources: ClusterResource[] | null; catalog: ClusterCatalogInput[] | null; trust: { value: ClusterTrust | null } | null }> {
     return this.prisma.$transaction(
       async (tx) => {
         const mesh = await tx.mesh.findFirstOrThrow({ where: { name: "default" }, select: { id: true, trustDomain: true, mtlsMode: true, configVersion: true, catalogVersion: true, trustBundleVersion: true } });
         const resources =
           have.configVersion === mesh.configVersion
             ? null
-            : (await new ResourcesRepository(tx).list(mesh.id)).map((r) => r.document).filter((d): d is Resource => d !== null);
+            : (await new ResourcesRepository(tx).list(mesh.id)).flatMap((r) => (r.document ? [{ resource: r.document, createdAt: r.createdAt }] : []));
         let catalog: ClusterCatalogInput[] | null = null;
         if (have.catalogVersion !== mesh.catalogVersion) {
           const clusters = await tx.cluster.findMany({

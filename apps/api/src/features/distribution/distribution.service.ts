@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { tracked, type TrackedEnvelope } from "@trpc/server";
-import { buildClusterConfig, type ClusterCatalogInput, type ClusterConfig, type ClusterTrust, type Resource } from "@weft/mesh-model";
+import { buildClusterConfig, refOf, resourceKey, type ClusterCatalogInput, type ClusterConfig, type ClusterTrust, type Resource } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { unauthenticated } from "../../errors.ts";
 import { plainJson } from "../../transport/wire-transformer.ts";
@@ -39,7 +39,7 @@ function hashOfEventId(id: string | null | undefined): string | null {
  * `buildClusterConfig`.
  */
 export class DistributionService {
-  private resources: { version: bigint; value: Resource[] } | null = null;
+  private resources: { version: bigint; value: Resource[]; createdAt: Map<string, Date> } | null = null;
   private catalog: { version: bigint; value: ClusterCatalogInput[] } | null = null;
   private trust: { version: bigint; value: ClusterTrust | null } | null = null;
   private head: MeshHead | null = null;
@@ -70,7 +70,12 @@ export class DistributionService {
       this.loading ??= (async () => {
         try {
           const read = await this.repo.read({ configVersion: this.resources?.version ?? null, catalogVersion: this.catalog?.version ?? null, trustBundleVersion: this.trust?.version ?? null });
-          if (read.resources) this.resources = { version: read.mesh.configVersion, value: read.resources };
+          if (read.resources)
+            this.resources = {
+              version: read.mesh.configVersion,
+              value: read.resources.map((r) => r.resource),
+              createdAt: new Map(read.resources.map((r) => [resourceKey(refOf(r.resource)), r.createdAt])),
+            };
           if (read.catalog) this.catalog = { version: read.mesh.catalogVersion, value: read.catalog };
           if (read.trust) this.trust = { version: read.mesh.trustBundleVersion, value: read.trust.value };
           this.head = read.mesh;
@@ -104,6 +109,7 @@ export class DistributionService {
       configVersion: this.resources?.version ?? head.configVersion,
       catalogVersion: this.catalog?.version ?? head.catalogVersion,
       resources: this.resources?.value ?? [],
+      ...(this.resources && { createdAt: this.resources.createdAt }),
       clusters: this.catalog?.value ?? [],
     });
     // The hash covers content only: a catalog change elsewhere that leaves this cluster's view as it was sends nothing.

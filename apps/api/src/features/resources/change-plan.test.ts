@@ -31,6 +31,7 @@ const stored = (resource: Resource, revision = 1): StoredResource => ({
   name: resource.metadata.name,
   revision,
   deleted: false,
+  createdAt: new Date(0),
   updatedAt: new Date(0),
   document: resource,
 });

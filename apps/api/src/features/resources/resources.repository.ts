@@ -11,6 +11,8 @@ export interface StoredResource {
   name: string;
   revision: number;
   deleted: boolean;
+  /** When the resource was first created (HTTPRoute precedence ties go to the oldest). */
+  createdAt: Date;
   updatedAt: Date;
   /** The latest document; null when the latest revision is a deletion. */
   document: Resource | null;
@@ -133,6 +135,7 @@ function toStoredResource(r: ResourceRow): StoredResource {
     name: r.name,
     revision: r.revision,
     deleted: r.deletedAt !== null,
+    createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     document: toResource(r.revisions[0]?.document ?? null, `${r.kind}/${r.namespace ? `${r.namespace}/` : ""}${r.name}`, r.revision),
   };

@@ -1,0 +1,120 @@
+// Runs this cluster's east-west gateway (universal mode): compiles its config
+// from the local catalog, starts it under its own supervisor, and pushes a new
+// config over its admin port whenever the routes change. The gateway needs
+// neither the manager's config nor an identity (it never terminates TLS), so
+// it keeps routing when the manager is away.
+import { createHash } from "node:crypto";
+import { compileGatewayConfig } from "@weft/mesh-model/compiler";
+import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
+import { errorMessage, type Logger } from "../logger.ts";
+import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
+import { canonicalJson } from "../discovery/catalog.ts";
+import type { ProxyAdminClient } from "../sync/proxy-admin-client.ts";
+import type { UniversalFile } from "../universal/universal-file.schema.ts";
+import { GATEWAY_PROXY_ID, gatewayCompileInput } from "./gateway-inputs.ts";
+
+export interface GatewayApplierOptions {
+  cluster: string;
+  /** A supervisor of its own: the instance proxies' supervisor stops whatever its desired set does not name. */
+  supervisor: ProxySupervisor;
+  admin: ProxyAdminClient;
+  logger: Logger;
+  /** How long a newly started gateway may take to come up on its config. */
+  startTimeoutMs?: number;
+}
+
+/** What the gateway runs, for /status. */
+export interface GatewayStatus {
+  state: "absent" | "applied" | "rejected";
+  version?: string;
+  reason?: string;
+  routes?: number;
+}
+
+export class GatewayApplier {
+  #queue: Promise<unknown> = Promise.resolve();
+  #hash: string | undefined;
+  #active: string | undefined;
+  #adminPort: number | undefined;
+  status: GatewayStatus = { state: "absent" };
+
+  constructor(private readonly options: GatewayApplierOptions) {}
+
+  /** A new universal file. Serialized: each run works on the latest file handed in. */
+  setFile(file: UniversalFile): Promise<GatewayStatus> {
+    const run = this.#queue.then(() => this.#apply(file));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #apply(file: UniversalFile): Promise<GatewayStatus> {
+    const { cluster, supervisor, logger } = this.options;
+    const input = gatewayCompileInput(file, cluster);
+    if (!input) {
+      if (supervisor.has(GATEWAY_PROXY_ID)) logger.info("east-west gateway removed from the universal file; stopping it");
+      await supervisor.sync(new Map());
+      this.#hash = this.#active = this.#adminPort = undefined;
+      return (this.status = { state: "absent" });
+    }
+    const hash = createHash("sha256").update(canonicalJson(input)).digest("hex");
+    if (hash === this.#hash && this.status.state === "applied") return this.status;
+    let config: ProxyConfig;
+    try {
+      const compiled = compileGatewayConfig(input);
+      config = compiled.config;
+      for (const d of compiled.diagnostics.filter((x) => x.severity !== "info")) logger.warn("gateway compile diagnostic", { code: d.code, message: d.message });
+    } catch (err) {
+      return (this.status = { state: "rejected", reason: `cannot compile: ${errorMessage(err)}` });
+    }
+    const routes = config.listeners.reduce((n, l) => n + (l.kind === "gateway" ? l.routes.length : 0), 0);
+    const adminPort = input.gateway.adminPort;
+    // A new admin port means a new process: the old one cannot be told where to listen for its own admin.
+    if (this.#adminPort !== undefined && this.#adminPort !== adminPort) {
+      await supervisor.sync(new Map());
+      this.#active = undefined;
+    }
+    this.#adminPort = adminPort;
+    const outcome = supervisor.has(GATEWAY_PROXY_ID) ? await this.#push(adminPort, config) : await this.#start(adminPort, config);
+    if (outcome.ok) this.#hash = hash;
+    this.status = outcome.ok ? { state: "applied", version: config.version, routes } : { state: "rejected", version: config.version, reason: outcome.reason };
+    if (outcome.ok) logger.info("east-west gateway config applied", { version: config.version, routes });
+    else logger.warn("east-west gateway config rejected", { version: config.version, reason: outcome.reason });
+    return this.status;
+  }
+
+  async #start(adminPort: number, config: ProxyConfig): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const { supervisor, admin } = this.options;
+    await supervisor.sync(new Map([[GATEWAY_PROXY_ID, config]]));
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000);
+    while (Date.now() < deadline) {
+      if ((await admin.activeVersion(adminPort).catch(() => undefined)) === config.version) {
+        this.#active = config.version;
+        return { ok: true };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const log = supervisor.status().find((p) => p.id === GATEWAY_PROXY_ID)?.recentLogs.at(-1);
+    return { ok: false, reason: `the gateway did not come up on ${config.version}${log ? `: ${log}` : ""}` };
+  }
+
+  async #push(adminPort: number, config: ProxyConfig): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const { supervisor, admin } = this.options;
+    if (this.#active === config.version) return { ok: true };
+    let result = await admin.put(adminPort, config, this.#active);
+    // Restarting after a crash: unreachable for a moment; restarted: it runs its file's version, not ours.
+    for (let i = 0; !result.ok && result.status === 0 && i < 25; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      result = await admin.put(adminPort, config, this.#active);
+    }
+    if (!result.ok && result.precondition) result = await admin.put(adminPort, config, result.activeVersion ?? undefined);
+    if (!result.ok) return { ok: false, reason: result.reason };
+    this.#active = result.version;
+    await supervisor.persist(GATEWAY_PROXY_ID, config);
+    return { ok: true };
+  }
+
+  /** Stops the gateway (agent shutdown). */
+  stop(): Promise<void> {
+    return this.options.supervisor.stop();
+  }
+}
