@@ -150,6 +150,8 @@ try {
     const mid = Math.floor(s.length / 2);
     return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   };
+  // Nearest-rank p90: with 10 runs, the second slowest.
+  const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length * 0.9) - 1)]!;
   const cpu = cpus()[0]?.model ?? "?";
   let loadAverage = "?";
   try {
@@ -176,6 +178,15 @@ try {
   log(`| layout | ${cols.map(([c]) => `${c} (ms)`).join(" | ")} |`);
   log(`|---|${cols.map(() => "---:").join("|")}|`);
   for (const [layout, rs] of results) log(`| ${layout} | ${cols.map(([, k]) => median(rs.map((r) => r[k] as number)).toFixed(0)).join(" | ")} |`);
+  // The target is about what an operator waits for, so the slow tail matters as much as the middle.
+  log("");
+  log(`| layout | first render median (ms) | first render p90 (ms) | interactive median (ms) | interactive p90 (ms) |`);
+  log(`|---|---:|---:|---:|---:|`);
+  for (const [layout, rs] of results) {
+    const first = rs.map((r) => r.firstRenderMs);
+    const interactive = rs.map((r) => r.interactiveMs);
+    log(`| ${layout} | ${median(first).toFixed(0)} | ${p90(first).toFixed(0)} | ${median(interactive).toFixed(0)} | ${p90(interactive).toFixed(0)} |`);
+  }
   if (SHOTS) log(`\nscreenshots in ${SHOTS}`);
 } finally {
   await rm(out, { recursive: true, force: true });

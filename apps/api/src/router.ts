@@ -1,5 +1,6 @@
 import { agentRouter } from "./features/agent/agent.router.ts";
 import { clustersRouter } from "./features/clusters/clusters.router.ts";
+import { discoveryRouter } from "./features/discovery/discovery.router.ts";
 import { telemetryRouter } from "./features/telemetry/telemetry.router.ts";
 import { auditRouter } from "./features/audit/audit.router.ts";
 import { authorizationRouter } from "./features/authorization/authorization.router.ts";
@@ -26,6 +27,7 @@ export const appRouter = router({
   changeRequests: changeRequestsRouter,
   namespaces: namespacesRouter,
   clusters: clustersRouter,
+  discovery: discoveryRouter,
   agent: agentRouter,
   telemetry: telemetryRouter,
   identity: identityRouter,

@@ -127,7 +127,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     authorization: new AuthorizationService(resourcesRepository, currentMesh, new CallerObservationsRepository(prisma)),
     changeRequests: new ChangeRequestsService(uow, new ChangeRequestsRepository(prisma), resources),
     clusters,
-    discovery: new DiscoveryService(new DiscoveryRepository(prisma)),
+    discovery: new DiscoveryService(new DiscoveryRepository(prisma), currentMesh),
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh),
     telemetry: new TelemetryService(new TelemetryRepository(prisma), settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS),

@@ -111,6 +111,17 @@ describe("telemetry rollups", () => {
     expect(await requestsAt()).toBe(14);
   });
 
+  it("tells mTLS edges from plaintext ones, for the topology", async () => {
+    const minute = base - 4 * MINUTE;
+    const to = (service: string, requests: number, mtlsRequests: number) => ({ ...delta(minute, latencies(requests, requests), "2xx"), destination: { cluster: "east", namespace: "shop", service, version: "" }, mtlsRequests });
+    await east.agent.reportTelemetry.mutate({ edges: [to("ledger", 20, 20), to("legacy", 10, 4), to("batch", 5, 0)] });
+    const { edges } = await admin.telemetry.edges.query({ from: new Date(minute), to: new Date(minute + MINUTE), cluster: "east" });
+    const byService = Object.fromEntries(edges.map((e) => [e.destination.service, [e.mtls, e.mtlsPercent]]));
+    expect(byService).toEqual({ ledger: [true, 100], legacy: [false, 40], batch: [false, 0] });
+    const err = (await east.agent.reportTelemetry.mutate({ edges: [to("ledger", 2, 3)] }).catch((e: unknown) => e)) as { data?: { fieldErrors?: { path: string }[] } };
+    expect(err.data?.fieldErrors?.map((f) => f.path)).toEqual(["edges[0].mtlsRequests"]);
+  });
+
   it("refuses malformed deltas with the field's path, writing nothing", async () => {
     const before = await m.db.prisma.edgeMinute.count();
     const bad = { ...delta(base, [1, 2], "2xx"), errors: 3 };

@@ -145,6 +145,7 @@ export class TelemetryShipper {
             codeClass,
             requests: e.count,
             errors: codeClass === "5xx" || codeClass === "other" ? e.count : 0,
+            mtlsRequests: l.mtls === "true" ? e.count : 0,
             latency: sketchSecondsToMs(e.sketch),
           };
           this.#add(delta);
@@ -169,6 +170,7 @@ export class TelemetryShipper {
     existing.latency = merged.toJSON();
     existing.requests += delta.requests;
     existing.errors += delta.errors;
+    existing.mtlsRequests = (existing.mtlsRequests ?? 0) + (delta.mtlsRequests ?? 0);
   }
 
   /** Drops an unsendable batch once its oldest minute is past the buffer's age limit. */

@@ -54,9 +54,11 @@ export const EdgeDeltaSchema = z
     codeClass: CodeClassSchema,
     requests: z.number().int().min(0).max(1e12).describe("Requests completed since the previous report."),
     errors: z.number().int().min(0).max(1e12).describe("Of those, failed requests (5xx, and every `other`)."),
+    mtlsRequests: z.number().int().min(0).max(1e12).default(0).describe("Of those, requests whose hop was mutual TLS (the caller's proxy originated it); the topology shows which edges are mTLS."),
     latency: LatencySketchDataSchema.describe("Latencies of those requests, in milliseconds."),
   })
   .refine((e) => e.errors <= e.requests, { message: "cannot exceed requests", path: ["errors"] })
+  .refine((e) => e.mtlsRequests <= e.requests, { message: "cannot exceed requests", path: ["mtlsRequests"] })
   .refine((e) => e.latency.count <= e.requests, { message: "the sketch holds more values than requests", path: ["latency", "count"] })
   .describe("Traffic of one edge and response class in one minute since the previous report: a delta, added to the minute's rollup.");
 export type EdgeDelta = z.input<typeof EdgeDeltaSchema>;

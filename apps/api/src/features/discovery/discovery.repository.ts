@@ -31,6 +31,20 @@ export interface EndpointState {
   zone: string | null;
 }
 
+/** One endpoint of a service as the dashboard reads it: where it runs and whether it is ready. */
+export interface ServiceEndpoint {
+  cluster: string;
+  address: string;
+  port: number;
+  protocol: Protocol;
+  healthy: boolean;
+  workload: string | null;
+  version: string | null;
+  zone: string | null;
+  /** When the agent last reported a change to it. */
+  updatedAt: Date;
+}
+
 /** Everything one cluster reported, keyed by identity (see `discoveryKey`). */
 export interface ClusterDiscovery {
   services: Map<string, ServiceState>;
@@ -69,6 +83,33 @@ export class DiscoveryRepository {
       },
       { maxWait: 30_000, timeout: 120_000 },
     );
+  }
+
+  /** The clusters of `meshId` that report the service `namespace/name`, with its endpoints there. */
+  async serviceEndpoints(meshId: string, namespace: string, name: string): Promise<{ clusters: string[]; endpoints: ServiceEndpoint[] }> {
+    const services = await this.prisma.service.findMany({
+      where: { namespace, name, cluster: { meshId } },
+      select: {
+        cluster: { select: { name: true } },
+        endpoints: { select: { address: true, port: true, protocol: true, healthy: true, version: true, zone: true, updatedAt: true, workload: { select: { name: true, version: true, zone: true } } } },
+      },
+    });
+    return {
+      clusters: services.map((s) => s.cluster.name).sort(),
+      endpoints: services.flatMap((s) =>
+        s.endpoints.map((e) => ({
+          cluster: s.cluster.name,
+          address: e.address,
+          port: e.port,
+          protocol: e.protocol,
+          healthy: e.healthy,
+          workload: e.workload?.name ?? null,
+          version: e.version ?? e.workload?.version ?? null,
+          zone: e.zone ?? e.workload?.zone ?? null,
+          updatedAt: e.updatedAt,
+        })),
+      ),
+    };
   }
 
   private async load(tx: Tx, clusterId: string): Promise<ClusterDiscovery> {

@@ -11,7 +11,7 @@ import {
 } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { DomainError } from "../../errors.ts";
-import type { ClusterDiscovery, DiscoveryRepository, EndpointState, ServiceState, WorkloadState } from "./discovery.repository.ts";
+import type { ClusterDiscovery, DiscoveryRepository, EndpointState, ServiceEndpoint, ServiceState, WorkloadState } from "./discovery.repository.ts";
 
 /** What a discovery report did. */
 export interface DiscoveryResult {
@@ -76,7 +76,21 @@ function duplicateIssues<T>(items: readonly T[], key: (t: T) => string, path: st
  * always comes from the agent's credential; a report cannot name another.
  */
 export class DiscoveryService {
-  constructor(private readonly repo: DiscoveryRepository) {}
+  constructor(
+    private readonly repo: DiscoveryRepository,
+    private readonly mesh: () => Promise<{ id: string }>,
+  ) {}
+
+  /**
+   * Where a service runs: every cluster that reports it, with its endpoints
+   * there and whether each is ready (as its agent last reported), sorted by
+   * cluster then address so the dashboard's table does not reshuffle.
+   */
+  async serviceEndpoints(namespace: string, name: string): Promise<{ clusters: string[]; endpoints: ServiceEndpoint[] }> {
+    const found = await this.repo.serviceEndpoints((await this.mesh()).id, namespace, name);
+    const endpoints = [...found.endpoints].sort((a, b) => a.cluster.localeCompare(b.cluster) || a.address.localeCompare(b.address) || a.port - b.port);
+    return { clusters: found.clusters, endpoints };
+  }
 
   /** A full snapshot: the cluster's rows become exactly the snapshot. */
   async resync(agent: AgentPrincipal, snapshot: ParsedDiscoverySnapshot): Promise<DiscoveryResult> {

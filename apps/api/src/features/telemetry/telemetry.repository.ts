@@ -10,6 +10,7 @@ export interface EdgeMinuteDelta {
   codeClass: string;
   requests: number;
   errors: number;
+  mtlsRequests: number;
   latency: LatencySketchDataInput;
 }
 
@@ -21,6 +22,7 @@ export interface EdgeMinuteRow {
   codeClass: string;
   requests: number;
   errors: number;
+  mtlsRequests: number;
   latency: LatencySketchDataInput;
 }
 
@@ -87,8 +89,8 @@ export class TelemetryRepository {
         const first = (sorted[0] as EdgeMinuteDelta).minute;
         const last = (sorted[sorted.length - 1] as EdgeMinuteDelta).minute;
         const keys = [...new Set(sorted.map((d) => d.edgeKey))];
-        const rows = await tx.$queryRaw<{ id: bigint; minute: Date; edgeKey: string; requests: bigint; errors: bigint; latency: LatencySketchDataInput }[]>`
-          SELECT id, minute, "edgeKey", requests, errors, latency FROM "EdgeMinute"
+        const rows = await tx.$queryRaw<{ id: bigint; minute: Date; edgeKey: string; requests: bigint; errors: bigint; mtlsRequests: bigint; latency: LatencySketchDataInput }[]>`
+          SELECT id, minute, "edgeKey", requests, errors, "mtlsRequests", latency FROM "EdgeMinute"
           WHERE minute >= ${first} AND minute <= ${last} AND "edgeKey" = ANY(${keys}::text[])
           ORDER BY minute, "edgeKey" FOR UPDATE`;
         const byKey = new Map(rows.map((r) => [`${r.minute.getTime()}|${r.edgeKey}`, r]));
@@ -97,10 +99,11 @@ export class TelemetryRepository {
           if (!row) throw new Error(`rollup row ${d.edgeKey} at ${d.minute.toISOString()} vanished inside its transaction`);
           row.requests += BigInt(d.requests);
           row.errors += BigInt(d.errors);
+          row.mtlsRequests += BigInt(d.mtlsRequests);
           row.latency = merge(row.latency, d.latency);
         }
         for (const row of new Set(byKey.values()))
-          await tx.edgeMinute.update({ where: { id: row.id }, data: { requests: row.requests, errors: row.errors, latency: row.latency as unknown as Prisma.InputJsonObject } });
+          await tx.edgeMinute.update({ where: { id: row.id }, data: { requests: row.requests, errors: row.errors, mtlsRequests: row.mtlsRequests, latency: row.latency as unknown as Prisma.InputJsonObject } });
         return byKey.size;
       },
       { maxWait: 30_000, timeout: 60_000 },
@@ -124,6 +127,7 @@ export class TelemetryRepository {
       codeClass: r.codeClass,
       requests: Number(r.requests),
       errors: Number(r.errors),
+      mtlsRequests: Number(r.mtlsRequests),
       latency: r.latency as unknown as LatencySketchDataInput,
     }));
   }

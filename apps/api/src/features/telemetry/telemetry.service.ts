@@ -20,6 +20,10 @@ export interface EdgeStats extends TrafficStats {
   destination: EdgeEnd;
   /** Requests per response class. */
   byClass: Record<string, number>;
+  /** Every request of the window went over mutual TLS (true), some did not (false); null without requests. */
+  mtls: boolean | null;
+  /** Share of the window's requests that were mTLS, 0–100; null without requests. */
+  mtlsPercent: number | null;
 }
 
 const MINUTE = 60_000;
@@ -77,11 +81,12 @@ export class TelemetryService {
       const id = `${e.minute}|${key}`;
       const existing = merged.get(id);
       if (!existing) {
-        merged.set(id, { minute: new Date(e.minute), edgeKey: key, source: e.source, destination: e.destination, codeClass: e.codeClass, requests: e.requests, errors: e.errors, latency: e.latency });
+        merged.set(id, { minute: new Date(e.minute), edgeKey: key, source: e.source, destination: e.destination, codeClass: e.codeClass, requests: e.requests, errors: e.errors, mtlsRequests: e.mtlsRequests, latency: e.latency });
         return;
       }
       existing.requests += e.requests;
       existing.errors += e.errors;
+      existing.mtlsRequests += e.mtlsRequests;
       existing.latency = this.safeMerge(existing.latency, e.latency, `edges[${i}].latency.relativeAccuracy`);
     });
     const run = this.queue.then(() =>
@@ -126,7 +131,11 @@ export class TelemetryService {
       const first = group[0] as EdgeMinuteRow;
       const byClass: Record<string, number> = {};
       for (const r of group) byClass[r.codeClass] = (byClass[r.codeClass] ?? 0) + r.requests;
-      return { source: first.source, destination: first.destination, ...summarizeTraffic(group.map(toRollup), seconds), byClass };
+      const stats = summarizeTraffic(group.map(toRollup), seconds);
+      const mtlsRequests = group.reduce((n, r) => n + r.mtlsRequests, 0);
+      // true: every request of the window was mTLS; false: some were plaintext; null: no requests.
+      const mtls = stats.requests === 0 ? null : mtlsRequests === stats.requests;
+      return { source: first.source, destination: first.destination, ...stats, byClass, mtls, mtlsPercent: stats.requests === 0 ? null : (mtlsRequests / stats.requests) * 100 };
     });
     return { from, to, edges: edges.sort((a, b) => b.requests - a.requests) };
   }

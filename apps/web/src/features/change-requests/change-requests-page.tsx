@@ -11,6 +11,7 @@ import { useSession } from "../shell/session.tsx";
 import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Empty, Panel, QueryState } from "../ui/states.tsx";
+import { ProtectedNamespaces } from "./protected-namespaces.tsx";
 
 const STATUSES = ["PENDING", "APPLIED", "REJECTED"] as const;
 type Status = (typeof STATUSES)[number];
@@ -158,6 +159,7 @@ export function ChangeRequestsPage() {
         </Panel>
         {selected ? <Review id={selected} /> : <Empty title="Select a request to review its diff" />}
       </div>
+      <ProtectedNamespaces />
     </>
   );
 }

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useTRPC } from "../../trpc/context.ts";
+import { ExpiryWarningsPanel } from "../certificates/expiry-warnings-panel.tsx";
 import { describeAgentStatus, describeSync } from "../clusters/cluster-view.ts";
 import { HealthOverview } from "../health/health-overview.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
@@ -155,8 +156,8 @@ function RecentChangesPanel() {
 
 /**
  * The page operators open first: are the clusters connected and in sync, is
- * traffic healthy, what changed lately. Tickets and certificate panels appear
- * once the manager has APIs for them (no placeholders until then).
+ * traffic healthy, what changed lately, which certificates are overdue for
+ * renewal. Tickets appear once the manager has an API for them (no placeholders until then).
  */
 export function OverviewPage() {
   return (
@@ -164,6 +165,7 @@ export function OverviewPage() {
       <h1>Overview</h1>
       <TrafficPanel />
       <ClustersPanel />
+      <ExpiryWarningsPanel refetchInterval={LIVE_REFRESH_MS} />
       <div className="grid-2">
         <RecentChangesPanel />
         <HealthOverview />

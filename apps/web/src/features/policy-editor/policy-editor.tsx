@@ -10,6 +10,7 @@ import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
 import type { ChangeResultView } from "../../trpc/types.ts";
 import { newPolicyFor, SERVICE_POLICY_KINDS, type ServicePolicyKind } from "../policies/policy-catalog.ts";
+import { readDraft } from "../policy-proposal/policy-draft.ts";
 import { useSession } from "../shell/session.tsx";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { ErrorState, Loading } from "../ui/states.tsx";
@@ -254,6 +255,9 @@ export function PolicyEditorPage() {
   const service = params.get("service");
   const kind = isKind(kindParam) ? kindParam : null;
   const [result, setResult] = useState<ChangeResultView | null>(null);
+  // A document handed over in this tab (a policy proposed from traffic): edited as a new one.
+  const draftId = params.get("draft");
+  const [draft] = useState(() => (draftId && typeof window !== "undefined" ? readDraft(window.sessionStorage, draftId) : null));
   const existing = useQuery(trpc.resources.get.queryOptions({ kind: (kind ?? "HTTPRoute") as "HTTPRoute", namespace, name: name ?? "" }, { enabled: Boolean(kind && name) }));
 
   if (!kind) return <ErrorState error={new Error(`Unknown kind "${kindParam}". Open the editor from the Policies page.`)} title="Nothing to edit" />;
@@ -263,6 +267,9 @@ export function PolicyEditorPage() {
     else if (existing.isError || !existing.data) body = <ErrorState error={existing.error} title={`Could not load ${kind} ${namespace}/${name}`} onRetry={() => void existing.refetch()} />;
     else if (!existing.data.document) body = <ErrorState error={new Error("This resource was deleted. Restore it from its history.")} title="Deleted" />;
     else body = <Editor key={`${kind}/${namespace}/${name}/${existing.data.revision}`} kind={kind} initial={existing.data.document} existing={{ namespace, name }} result={result} setResult={setResult} />;
+  } else if (draftId) {
+    if (!draft || draft.kind !== kind) body = <ErrorState error={new Error("The proposed document is gone: it lives only in the browser tab that opened it. Propose it again from the service page.")} title="No draft to edit" />;
+    else body = <Editor key={`draft/${draftId}`} kind={kind} initial={draft.document} existing={null} result={result} setResult={setResult} />;
   } else {
     const [svcNs, svcName] = service?.includes("/") ? service.split("/") : [namespace, service ?? "my-service"];
     const template = (SERVICE_POLICY_KINDS as readonly string[]).includes(kind)
@@ -274,7 +281,7 @@ export function PolicyEditorPage() {
     <>
       <div className="page-header">
         <h1>
-          {name ? `${kind} ${namespace}/${name}` : `New ${kind}`}
+          {name ? `${kind} ${namespace}/${name}` : draftId ? `Proposed ${kind}` : `New ${kind}`}
         </h1>
         <Link href={hrefWithFilters("/policies", params)}>All policies</Link>
       </div>

@@ -6,6 +6,7 @@ import { useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { policiesForService } from "../policies/policy-catalog.ts";
+import { ProposePolicyAction } from "../policy-proposal/propose-policy.tsx";
 import { useSession } from "../shell/session.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { hrefWithFilters } from "../shell/view-filters.ts";
@@ -14,6 +15,7 @@ import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
 import { Empty, ErrorState, Panel, QueryState } from "../ui/states.tsx";
 import { RecentTraces } from "../traces/recent-traces.tsx";
 import { ServiceCharts } from "./service-charts.tsx";
+import { ServiceEndpoints } from "./service-endpoints.tsx";
 import { neighbours, type Neighbour } from "./service-index.ts";
 
 /** Rate, error share and p99 latency: the traffic figures every table of this page ends with. */
@@ -66,6 +68,7 @@ export function ServicePage() {
           {session.canEdit(namespace) ? "Edit policy" : "View policies"}
         </Link>
       </div>
+      {session.canEdit(namespace) ? <ProposePolicyAction namespace={namespace} service={name} /> : null}
       <Panel title="Golden signals" id="signals-heading">
         <ServiceCharts namespace={namespace} name={name} />
         <p className="muted">Dashed purple lines mark config changes to resources that refer to this service.</p>
@@ -111,6 +114,7 @@ export function ServicePage() {
           <NeighbourTable rows={n.callees} testId="callees" params={urlParams} />
         </Panel>
       </div>
+      <ServiceEndpoints namespace={namespace} name={name} />
       <Panel title="Recent traces" id="traces-heading">
         <RecentTraces namespace={namespace} name={name} />
       </Panel>

@@ -24,6 +24,7 @@ export const NAV_LINKS: readonly NavLink[] = [
   { href: "/policies", label: "Policies" },
   { href: "/change-requests", label: "Change requests" },
   { href: "/clusters", label: "Clusters" },
+  { href: "/certificates", label: "Certificates" },
   { href: "/users", label: "Users & tokens" },
   { href: "/audit", label: "Audit", show: (s) => s.isAdmin },
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildGraph, DEFAULT_THRESHOLDS, type TrafficEdge } from "./graph-model.ts";
-import { CELL, chooseLayout, groupedGridPositions, LARGE_GRAPH_SERVICES, layoutOptions, shelfPack, type Point } from "./topology-layout.ts";
+import { CELL, chooseLayout, groupBoxes, groupedGridPositions, LARGE_GRAPH_SERVICES, layoutOptions, shelfPack, type Point } from "./topology-layout.ts";
 
 describe("chooseLayout", () => {
   it.each([
@@ -82,4 +82,28 @@ describe("groupedGridPositions", () => {
   });
 
   it("is deterministic", () => expect(groupedGridPositions(graph.nodes)).toEqual(positions));
+});
+
+describe("groupBoxes", () => {
+  const nodes = buildGraph(
+    [
+      { source: { cluster: "east", namespace: "shop", service: "a", version: "" }, destination: { cluster: "east", namespace: "shop", service: "b", version: "" }, requests: 1, errors: 0, rate: 1, errorPercent: 0, p50: 1, p99: 1 },
+      { source: { cluster: "east", namespace: "pay", service: "c", version: "" }, destination: { cluster: "east", namespace: "shop", service: "b", version: "" }, requests: 1, errors: 0, rate: 1, errorPercent: 0, p50: 1, p99: 1 },
+    ],
+    { splitVersions: false, thresholds: DEFAULT_THRESHOLDS, cluster: null, namespace: null, search: "" },
+  ).nodes;
+  const at: Record<string, Point> = { "svc:east/shop/a": { x: 55, y: 35 }, "svc:east/shop/b": { x: 165, y: 35 }, "svc:east/pay/c": { x: 55, y: 205 } };
+  const boxes = groupBoxes(nodes, (id) => at[id]);
+
+  it.each([
+    // Two cells side by side (220 × 70) plus 12 px padding on each side.
+    ["ns:east/shop", { x: 110, y: 35, width: 244, height: 94 }],
+    ["ns:east/pay", { x: 55, y: 205, width: 134, height: 94 }],
+    // Both namespace boxes plus 18 px padding.
+    ["cluster:east", { x: 110, y: 120, width: 280, height: 300 }],
+  ])("%s surrounds its members", (id, expected) => expect(boxes[id]).toEqual(expected));
+
+  it("leaves out a group none of whose services has a position yet", () => {
+    expect(groupBoxes(nodes, () => undefined)).toEqual({});
+  });
 });

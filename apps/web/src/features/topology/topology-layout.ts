@@ -119,6 +119,53 @@ export function groupedGridPositions(nodes: readonly NodeData[]): Record<string,
   return positions;
 }
 
+/** A namespace or cluster drawn as a plain rectangle: centre and size, in model coordinates. */
+export interface GroupBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+// The stylesheet's compound padding (namespace 12 px, cluster 18 px), kept for the drawn boxes.
+const NAMESPACE_PADDING = 12;
+const CLUSTER_PADDING = 18;
+
+/**
+ * The rectangles of namespaces and clusters around the positions of their
+ * services: what cytoscape would compute for compound nodes, in one linear
+ * pass. Large meshes are drawn with these as plain nodes under the services
+ * (see LARGE_TOPOLOGY_STYLE) because compound nodes make every style and
+ * bounds update walk parents, children and their edges. A service fills its
+ * grid cell; a namespace pads its services, a cluster its namespaces.
+ */
+export function groupBoxes(nodes: readonly NodeData[], positionOf: (id: string) => Point | undefined): Record<string, GroupBox> {
+  type Bounds = { x1: number; y1: number; x2: number; y2: number };
+  const grow = (map: Map<string, Bounds>, id: string, b: Bounds) => {
+    const cur = map.get(id);
+    map.set(id, cur ? { x1: Math.min(cur.x1, b.x1), y1: Math.min(cur.y1, b.y1), x2: Math.max(cur.x2, b.x2), y2: Math.max(cur.y2, b.y2) } : b);
+  };
+  const pad = (b: Bounds, p: number): Bounds => ({ x1: b.x1 - p, y1: b.y1 - p, x2: b.x2 + p, y2: b.y2 + p });
+  const parentOf = new Map(nodes.map((n) => [n.id, n.parent]));
+  const namespaces = new Map<string, Bounds>();
+  for (const n of nodes) {
+    if (n.kind !== "service" || !n.parent) continue;
+    const p = positionOf(n.id);
+    if (p) grow(namespaces, n.parent, { x1: p.x - CELL.width / 2, y1: p.y - CELL.height / 2, x2: p.x + CELL.width / 2, y2: p.y + CELL.height / 2 });
+  }
+  const clusters = new Map<string, Bounds>();
+  const boxes: Record<string, GroupBox> = {};
+  const box = (b: Bounds): GroupBox => ({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2, width: b.x2 - b.x1, height: b.y2 - b.y1 });
+  for (const [ns, b] of namespaces) {
+    const padded = pad(b, NAMESPACE_PADDING);
+    boxes[ns] = box(padded);
+    const cluster = parentOf.get(ns);
+    if (cluster) grow(clusters, cluster, padded);
+  }
+  for (const [cluster, b] of clusters) boxes[cluster] = box(pad(b, CLUSTER_PADDING));
+  return boxes;
+}
+
 export interface LayoutRequest {
   /** First data for this canvas: lay everything out and fit. Otherwise place only what is new. */
   first: boolean;

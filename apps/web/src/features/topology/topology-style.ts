@@ -3,6 +3,17 @@ import type { StylesheetJson } from "cytoscape";
 /** Colours by health; the same palette as the legend. */
 export const HEALTH_COLORS = { healthy: "#1a7f37", degraded: "#d4a72c", failing: "#c62828", idle: "#8c959f" } as const;
 
+// Edge labels ("12/s · 0.5% · p99 120ms") shown when the canvas has few enough edges to read them all.
+const EDGE_LABEL = {
+  label: "data(label)",
+  "font-size": 9,
+  "min-zoomed-font-size": 7,
+  "text-rotation": "autorotate",
+  "text-background-color": "#ffffff",
+  "text-background-opacity": 0.85,
+  "text-background-padding": "2px",
+} as const;
+
 // "min-zoomed-font-size": labels under 7 px on screen are unreadable; not drawing them keeps
 // frames of a zoomed-out large mesh cheap (cluster titles stay, for orientation).
 export const TOPOLOGY_STYLE: StylesheetJson = [
@@ -26,13 +37,7 @@ export const TOPOLOGY_STYLE: StylesheetJson = [
       width: 2,
       "curve-style": "bezier",
       "target-arrow-shape": "triangle",
-      label: "data(label)",
-      "font-size": 9,
-      "min-zoomed-font-size": 7,
-      "text-rotation": "autorotate",
-      "text-background-color": "#ffffff",
-      "text-background-opacity": 0.85,
-      "text-background-padding": "2px",
+      ...EDGE_LABEL,
       "line-color": "#8c959f",
       "target-arrow-color": "#8c959f",
     },
@@ -44,4 +49,39 @@ export const TOPOLOGY_STYLE: StylesheetJson = [
   { selector: "[?dimmed]", style: { opacity: 0.2 } },
   { selector: "node[?matched]", style: { "border-width": 4, "border-color": "#2f6fdd" } },
   { selector: ":selected", style: { "border-width": 4, "border-color": "#2f6fdd", "line-color": "#2f6fdd", "target-arrow-color": "#2f6fdd" } },
+];
+
+/**
+ * The stylesheet for meshes drawn with the grouped grid (hundreds of services,
+ * thousands of edges). cytoscape applies a stylesheet property by property,
+ * and in a graph with compound nodes every applied property invalidates the
+ * style caches of the element's parents, children and their edges, so first
+ * render grows with (elements × properties); label text is measured for the
+ * bounds of every labelled element even when it is too small to draw. Here
+ * edges carry only what an operator reads at this size — health colour,
+ * direction, mTLS — as straight lines (no bezier control points), and their
+ * traffic label appears only where someone looks: on the hovered or selected
+ * edge and on the edges of a selected service (the `hovered` and `neighbour`
+ * classes), and for the edges in view once
+ * the user zooms in far enough to read them (the `labelled` class, set by the
+ * canvas). Namespaces and clusters are not compound nodes here but rectangles
+ * under their services, which keeps cytoscape on its cheaper non-compound paths.
+ */
+export const LARGE_TOPOLOGY_STYLE: StylesheetJson = [
+  ...TOPOLOGY_STYLE.filter((rule) => rule.selector.startsWith("node")),
+  // Namespaces and clusters are plain rectangles here, sized by the canvas (groupBoxes) and drawn
+  // under everything; clicks go through them to the canvas, as they do on compound nodes' insides.
+  {
+    selector: 'node[kind = "cluster"], node[kind = "namespace"]',
+    style: { width: "data(width)", height: "data(height)", padding: "0px", "z-compound-depth": "bottom", events: "no", "text-margin-y": -4 },
+  },
+  { selector: 'node[kind = "namespace"]', style: { "z-index": 1 } },
+  // line-color and target-arrow-color come from the health rules: every edge has a health.
+  { selector: "edge", style: { width: 2, "curve-style": "straight", "target-arrow-shape": "triangle" } },
+  ...(Object.entries(HEALTH_COLORS).map(([health, color]) => ({ selector: `edge[health = "${health}"]`, style: { "line-color": color, "target-arrow-color": color } })) as StylesheetJson),
+  { selector: 'edge[mtlsState = "on"]', style: { "source-arrow-shape": "square", "source-arrow-color": "#1e2a3a" } },
+  { selector: 'edge[mtlsState = "off"]', style: { "line-style": "dashed" } },
+  { selector: "edge.labelled, edge.hovered, edge.neighbour, edge:selected", style: EDGE_LABEL },
+  // Rules after the edge rules keep their precedence (selection colour over health colour, dimming).
+  ...TOPOLOGY_STYLE.filter((rule) => rule.selector === "[?dimmed]" || rule.selector === ":selected"),
 ];

@@ -10,6 +10,9 @@ ADD COLUMN     "trustBundleAckAt" TIMESTAMP(3),
 ADD COLUMN     "trustBundleVersion" BIGINT;
 
 -- AlterTable
+ALTER TABLE "EdgeMinute" ADD COLUMN     "mtlsRequests" BIGINT NOT NULL DEFAULT 0;
+
+-- AlterTable
 ALTER TABLE "Mesh" ADD COLUMN     "trustBundleVersion" BIGINT NOT NULL DEFAULT 0;
 
 -- CreateTable

@@ -1,0 +1,404 @@
+// The certificates page in Chromium against a real manager (embedded
+// PostgreSQL, its own generated CA): two clusters get intermediates through
+// the real CSR flow and report real workload SVIDs, one of them close to
+// expiry. An admin walks the rotation workflow (start, pause, resume,
+// reverse); a viewer sees the same page without any action.
+//
+// The process launcher below is a trimmed copy of the one in
+// dashboard.browser.test.ts (that file exports nothing and is being
+// restructured by its owner); fold the two together once it exports helpers.
+// Needs a prior `next build` of apps/web; it builds nothing itself.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import type { AppRouter } from "@weft/api";
+import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
+import { clusterAuthority, createIntermediateCsr, describeCertificate, HOUR, issueWorkloadSvid } from "@weft/identity";
+import { LatencySketch } from "@weft/mesh-model/proxy-config";
+import { chromium, type Browser, type Page } from "playwright-core";
+import superjson from "superjson";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const WEB_DIR = resolve(import.meta.dirname, "..");
+const REPO_DIR = resolve(WEB_DIR, "../..");
+const CHROMIUM = "/usr/bin/chromium";
+const RESULTS = join(WEB_DIR, "test-results");
+const DOCS_SHOTS = join(REPO_DIR, "docs", "screenshots");
+const HOST = "127.0.0.1";
+const TRUST_DOMAIN = "weft.local";
+
+interface Running {
+  name: string;
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<void>;
+}
+
+const running: Running[] = [];
+
+/** Starts a command as the leader of its own process group, so stopping it stops its children too. */
+function launch(name: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Running {
+  const child = spawn(process.execPath, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 200) output.shift();
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const proc = { name, child, output, exited };
+  running.push(proc);
+  return proc;
+}
+
+function killGroup(proc: Running, signal: NodeJS.Signals): void {
+  if (proc.child.pid === undefined) return;
+  try {
+    process.kill(-proc.child.pid, signal);
+  } catch {
+    // ESRCH: the whole group is already gone.
+  }
+}
+
+async function stop(proc: Running): Promise<void> {
+  if (proc.child.exitCode === null && proc.child.signalCode === null) {
+    killGroup(proc, "SIGTERM");
+    const exited = await Promise.race([proc.exited.then(() => true), delay(15_000).then(() => false)]);
+    if (!exited) killGroup(proc, "SIGKILL");
+    await proc.exited;
+  }
+  killGroup(proc, "SIGKILL");
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
+    });
+  });
+}
+
+/** Polls `url` until it answers 200, failing early (with the process's output) if the process dies. */
+async function waitUntilServing(url: string, proc: Running, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before serving ${url}:\n${proc.output.join("")}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await delay(250);
+  }
+  throw new Error(`${proc.name} did not serve ${url} within ${timeoutMs} ms:\n${proc.output.join("")}`);
+}
+
+type Api = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+function apiClient(apiOrigin: string, headers: Record<string, string>): Api {
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${apiOrigin}/trpc`, transformer: superjson, headers })] });
+}
+
+/** Signs in over HTTP and returns a client acting with that session (cookie + CSRF header, as the browser does). */
+async function signIn(apiOrigin: string, username: string, password: string): Promise<Api> {
+  const response = await fetch(`${apiOrigin}/trpc/auth.login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(superjson.serialize({ username, password })),
+  });
+  if (!response.ok) throw new Error(`login ${username}: HTTP ${response.status} ${await response.text()}`);
+  const cookies = response.headers.getSetCookie().map((c) => c.split(";")[0] ?? "");
+  const csrf = cookies.find((c) => c.startsWith("weft_csrf="))?.slice("weft_csrf=".length) ?? "";
+  return apiClient(apiOrigin, { cookie: cookies.join("; "), "x-weft-csrf": decodeURIComponent(csrf) });
+}
+
+/** What a cluster's agent does for identity: a CSR-signed intermediate, SVIDs for its workloads, the inventory report. */
+async function seedClusterIdentity(agent: Api, cluster: string, workloads: { serviceAccount: string; issuedHoursAgo?: number }[]): Promise<void> {
+  const csr = await createIntermediateCsr({ cluster, trustDomain: TRUST_DOMAIN });
+  const signed = await agent.agent.signIntermediate.mutate({ csrPem: csr.csrPem });
+  const intermediate = clusterAuthority({ issued: { certificatePem: signed.certificatePem, chainPem: signed.chainPem }, key: csr.key, trustDomain: TRUST_DOMAIN });
+  const certificates = [];
+  for (const w of workloads) {
+    // A 24 h SVID issued 22 h ago: renewal (at half-life) is long overdue, so it carries an expiry warning.
+    const now = new Date(Date.now() - (w.issuedHoursAgo ?? 0) * HOUR);
+    const svid = await issueWorkloadSvid({ intermediate, spiffeId: `spiffe://${TRUST_DOMAIN}/ns/shop/sa/${w.serviceAccount}`, ttl: 24 * HOUR, now });
+    const d = describeCertificate(svid.certificatePem);
+    certificates.push({ spiffeId: svid.spiffeId, subject: d.subject, issuer: d.issuer, serial: d.serial, notBefore: d.notBefore.toISOString(), notAfter: d.notAfter.toISOString(), rootFingerprint: signed.rootFingerprint });
+  }
+  await agent.agent.reportCertificates.mutate({ certificates });
+}
+
+function sketch(values: number[]) {
+  const s = new LatencySketch();
+  for (const v of values) s.add(v);
+  return s.toJSON();
+}
+
+describe("the certificates page in Chromium against a real manager", () => {
+  let home: string;
+  let database: TestDatabase | undefined;
+  let webOrigin: string;
+  let apiOrigin: string;
+  let browser: Browser;
+  let admin: Api;
+  let adminPassword: string;
+  const pageErrors: string[] = [];
+
+  async function signedInPage(username: string, password: string, path: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const page = await context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    await page.goto(`${webOrigin}${path}`);
+    await page.waitForURL(/\/login/);
+    await page.getByLabel("Username").fill(username);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(join(WEB_DIR, ".next", "BUILD_ID"))) throw new Error("apps/web has no production build: run `npx turbo run build --filter=@weft/web` first.");
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+    await mkdir(RESULTS, { recursive: true });
+    await mkdir(DOCS_SHOTS, { recursive: true });
+
+    home = await mkdtemp(join(tmpdir(), "weft-web-certs-"));
+    if (process.env.DATABASE_URL) database = await createTestDatabase();
+    const [apiPort, webPort] = [await freePort(), await freePort()];
+    webOrigin = `http://${HOST}:${webPort}`;
+    apiOrigin = `http://${HOST}:${apiPort}`;
+    // No WEFT_CA_KEY: the embedded default creates $WEFT_HOME/ca.key, and the manager generates the mesh root at start.
+    const env = { ...process.env };
+    delete env.WEFT_CA_KEY;
+    delete env.WEFT_CA_KEY_FILE;
+    const manager = launch("weft-manager", [join(REPO_DIR, "apps/api/bin/weft-manager.js")], {
+      cwd: REPO_DIR,
+      env: { ...env, ...(database ? { DATABASE_URL: database.url } : {}), WEFT_HOME: home, WEFT_API_HOST: HOST, WEFT_API_PORT: String(apiPort), WEFT_DB_PORT: "0", WEFT_LOG_LEVEL: "warn" },
+    });
+    const dashboard = launch("dashboard", ["--import", "tsx", "scripts/next.ts", "start"], {
+      cwd: WEB_DIR,
+      env: { ...process.env, WEFT_WEB_HOST: HOST, WEFT_WEB_PORT: String(webPort), WEFT_API_HOST: HOST, WEFT_API_PORT: String(apiPort) },
+    });
+    await Promise.all([waitUntilServing(`${apiOrigin}/healthz`, manager), waitUntilServing(webOrigin, dashboard)]);
+
+    adminPassword = (await readFile(join(home, "initial-admin-password"), "utf8")).trim();
+    admin = await signIn(apiOrigin, "admin", adminPassword);
+    const agents: Record<string, Api> = {};
+    for (const name of ["east", "west"] as const) {
+      const created = await admin.clusters.create.mutate({ name });
+      const joined = await apiClient(apiOrigin, {}).agent.join.mutate({ joinToken: created.joinToken, agentVersion: "test" });
+      agents[name] = apiClient(apiOrigin, { authorization: `Bearer ${joined.credential}` });
+    }
+    await seedClusterIdentity(agents.east!, "east", [{ serviceAccount: "frontend" }, { serviceAccount: "checkout" }, { serviceAccount: "cart", issuedHoursAgo: 22 }]);
+    await seedClusterIdentity(agents.west!, "west", [{ serviceAccount: "payments" }]);
+    const trust = await admin.identity.trustBundle.query();
+    for (const agent of Object.values(agents)) await agent.agent.ackTrustBundle.mutate({ bundleVersion: trust!.bundleVersion, proxies: { total: 2, current: 2 } });
+
+    // frontend (service account "frontend") calls checkout: what the proposal is made of.
+    await agents.east!.agent.resyncDiscovery.mutate({
+      seq: 1,
+      services: [
+        { namespace: "shop", name: "frontend", ports: [{ port: 8080, protocol: "http" as const }] },
+        { namespace: "shop", name: "checkout", ports: [{ port: 8080, protocol: "http" as const }] },
+      ],
+      workloads: [
+        { namespace: "shop", name: "frontend-0", serviceAccount: "frontend", version: "v1" },
+        { namespace: "shop", name: "checkout-0", serviceAccount: "checkout", version: "v1" },
+      ],
+      // Endpoints link workloads to their service: the proposal finds a caller's service accounts through them.
+      endpoints: [
+        { namespace: "shop", service: "frontend", address: "10.0.1.1", port: 8080, protocol: "http" as const, ready: true, workload: "frontend-0" },
+        { namespace: "shop", service: "checkout", address: "10.0.1.2", port: 8080, protocol: "http" as const, ready: true, workload: "checkout-0" },
+      ],
+    });
+    const minute = Math.floor((Date.now() - 60_000) / 60_000) * 60_000;
+    await agents.east!.agent.reportTelemetry.mutate({
+      edges: [
+        {
+          minute,
+          source: { cluster: "east", namespace: "shop", service: "frontend", version: "v1" },
+          destination: { cluster: "east", namespace: "shop", service: "checkout", version: "v1" },
+          codeClass: "2xx" as const,
+          requests: 120,
+          errors: 0,
+          latency: sketch([10, 20, 30]),
+        },
+      ],
+    });
+    await admin.users.create.mutate({ username: "vera", password: "viewer-password-1", role: "VIEWER" });
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await Promise.all(running.map((proc) => stop(proc)));
+    if (home) await rm(home, { recursive: true, force: true });
+    await database?.drop();
+  });
+
+  it("shows an admin the hierarchy, the timeline and the inventory, and the overview's expiry warnings", async () => {
+    const page = await signedInPage("admin", adminPassword, "/");
+    try {
+      // Overview: one certificate is past its renewal point.
+      const warnings = page.getByTestId("expiry-warnings");
+      await warnings.waitFor();
+      expect(await page.getByTestId("expiry-warning-count").textContent()).toBe("1");
+      expect(await page.getByTestId("expiry-warnings-soonest").textContent()).toContain("spiffe://weft.local/ns/shop/sa/cart");
+      await page.getByRole("link", { name: "All certificates" }).click();
+      await page.waitForURL(/\/certificates\?expiring=1/);
+
+      await page.getByRole("heading", { level: 1, name: "Certificates" }).waitFor();
+      expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Certificates" }).getAttribute("aria-current")).toBe("page");
+      // Hierarchy: the generated root (ACTIVE) → east (3 workload certificates, 1 expiring) and west.
+      const root = page.getByTestId("authority").and(page.locator('[data-state="ACTIVE"]'));
+      await root.waitFor();
+      const east = root.locator('[data-cluster="east"]');
+      expect(await east.textContent()).toMatch(/3 workload certificates/);
+      expect(await east.textContent()).toMatch(/1 expiring/);
+      expect(await root.locator('[data-cluster="west"]').textContent()).toMatch(/1 workload certificate(?!s)/);
+
+      // Timeline: the expiring SVID (about 2 h left) highlighted in "1–6 h"; the 90-day intermediates far right.
+      const timeline = page.getByTestId("expiry-timeline");
+      expect(await timeline.getByTestId("timeline-warning").count()).toBe(1);
+      expect(await timeline.locator('[data-bucket="6h"]').getAttribute("aria-label")).toBe("1–6 h: 1 certificate, 1 with an expiry warning");
+      expect(await timeline.locator('[data-bucket="365d"]').getAttribute("aria-label")).toBe("30 d – 1 y: 2 certificates");
+
+      // Inventory, opened with "expiring only" from the overview link; then every certificate, then only west's.
+      const inventory = page.getByTestId("certificate-inventory");
+      await inventory.waitFor();
+      expect(await inventory.locator("tbody tr").count()).toBe(1);
+      expect(await inventory.textContent()).toContain("spiffe://weft.local/ns/shop/sa/cart");
+      await page.getByLabel("Expiring only").uncheck();
+      // 4 SVIDs and 2 intermediates.
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="certificate-inventory"] tbody tr').length === 6);
+      await page.getByLabel("Certificates of").selectOption("west");
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="certificate-inventory"] tbody tr').length === 2);
+      expect(await inventory.textContent()).toContain("spiffe://weft.local/ns/shop/sa/payments");
+      expect(await inventory.textContent()).not.toContain("sa/frontend");
+
+      // Trust bundle: one root, issuing.
+      expect(await page.getByTestId("bundle-roots").locator("li").count()).toBe(1);
+      expect(await page.getByTestId("bundle-roots").textContent()).toContain("issuing");
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("lets an admin start a rotation, follow it at ADD_ROOT, pause, resume and reverse it", async () => {
+    const page = await signedInPage("admin", adminPassword, "/certificates");
+    try {
+      await page.getByTestId("start-rotation").click();
+      const form = page.getByTestId("start-rotation-form");
+      // Validation at the field: a key without its certificate.
+      await page.getByLabel("Private key (PEM)").fill("-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----");
+      await form.getByRole("button", { name: "Start rotation to this CA" }).click();
+      const certError = form.locator('[data-error-field="certificatePem"]');
+      await certError.waitFor();
+      expect(await certError.textContent()).toContain("Paste the CA certificate");
+      expect(await page.getByLabel("CA certificate (PEM)").getAttribute("aria-invalid")).toBe("true");
+      // Cleared: the manager generates the new root.
+      await page.getByLabel("Private key (PEM)").fill("");
+      await form.getByRole("button", { name: "Generate a new root and start" }).click();
+
+      const current = page.getByTestId("current-rotation");
+      await current.and(page.locator('[data-step="ADD_ROOT"]')).waitFor();
+      const stepper = page.getByTestId("rotation-stepper");
+      expect(await stepper.locator('[aria-current="step"]').getAttribute("data-step")).toBe("ADD_ROOT");
+      // The controller's first pass names the clusters that have not run the new bundle yet (live refresh, no reload).
+      await page.getByTestId("rotation-waiting").filter({ hasText: "Waiting for east, west to run trust bundle" }).waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId("rotation-progress").locator('[data-waiting="true"]').count()).toBe(2);
+      // Two roots in the bundle now; the old one still issues.
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="bundle-roots"] li').length === 2);
+      await page.screenshot({ path: join(RESULTS, "certificates.png"), fullPage: true });
+      await page.screenshot({ path: join(DOCS_SHOTS, "certificates.png"), fullPage: true });
+
+      await page.getByRole("button", { name: "Pause" }).click();
+      await page.getByTestId("rotation-paused").waitFor();
+      expect(await stepper.locator('[aria-current="step"]').getAttribute("data-paused")).toBe("true");
+      expect(await page.getByTestId("rotation-waiting").textContent()).toMatch(/^Paused/);
+      await page.getByRole("button", { name: "Resume" }).click();
+      await page.getByTestId("rotation-paused").waitFor({ state: "detached" });
+
+      // Reverse asks first and says what happens; cancelling changes nothing.
+      await page.getByRole("button", { name: "Reverse…" }).click();
+      const dialog = page.getByRole("dialog", { name: "Reverse this rotation?" });
+      await dialog.waitFor();
+      expect(await dialog.textContent()).toContain("no workload is affected");
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "hidden" });
+      expect(await current.getAttribute("data-step")).toBe("ADD_ROOT");
+      await page.getByRole("button", { name: "Reverse…" }).click();
+      await dialog.getByRole("button", { name: "Reverse rotation" }).click();
+
+      await current.and(page.locator('[data-step="REVERSED"]')).waitFor();
+      expect(await stepper.locator('[aria-current="step"]').textContent()).toContain("Reversed");
+      expect(await page.getByRole("button", { name: "Pause" }).count()).toBe(0);
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="bundle-roots"] li').length === 1);
+      const history = page.getByTestId("rotation-history");
+      await history.getByText("REVERSED", { exact: true }).waitFor();
+      await history.getByText("4 entries").click();
+      for (const line of ["admin started the rotation", "admin paused it at ADD_ROOT", "admin resumed it at ADD_ROOT", "admin reversed it (now REVERSED)"]) expect(await history.textContent()).toContain(line);
+      // A new rotation may start again.
+      await page.getByTestId("start-rotation").waitFor();
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("sends a policy proposed from traffic into the policy editor's dry run", async () => {
+    const page = await signedInPage("admin", adminPassword, "/services/detail?service=shop/checkout&range=1h");
+    try {
+      await page.getByRole("button", { name: "Propose authorization policy from traffic" }).click();
+      const proposal = page.getByTestId("policy-proposal");
+      await proposal.waitFor();
+      expect(await page.getByTestId("proposal-callers").textContent()).toContain("spiffe://weft.local/ns/shop/sa/frontend");
+      expect(await page.getByTestId("proposal-callers").textContent()).toContain("service account of a calling service");
+      await page.getByTestId("proposal-open-editor").click();
+      await page.waitForURL(/\/policies\/edit\?.*draft=/);
+      await page.getByRole("heading", { level: 1, name: "Proposed AuthorizationPolicy" }).waitFor();
+      await page.getByTestId("dry-run").click();
+      await page.getByTestId("change-result").and(page.locator('[data-status="dry-run"]')).waitFor();
+      expect(await page.getByTestId("text-diff").textContent()).toContain("spiffe://weft.local/ns/shop/sa/frontend");
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("shows a viewer the page without any action, and the API refuses the viewer anyway", async () => {
+    const page = await signedInPage("vera", "viewer-password-1", "/certificates");
+    try {
+      await page.getByTestId("current-rotation").and(page.locator('[data-step="REVERSED"]')).waitFor();
+      await page.getByTestId("certificate-inventory").waitFor();
+      await page.getByTestId("ca-hierarchy").waitFor();
+      for (const name of ["Pause", "Resume", "Reverse…", "Start a root rotation…"]) expect(await page.getByRole("button", { name }).count()).toBe(0);
+      expect(await page.getByTestId("start-rotation").count()).toBe(0);
+
+      await page.goto(`${webOrigin}/services/detail?service=shop/checkout`);
+      await page.getByRole("heading", { level: 1, name: "Service shop/checkout" }).waitFor();
+      expect(await page.getByTestId("propose-policy").count()).toBe(0);
+
+      const api = await signIn(apiOrigin, "vera", "viewer-password-1");
+      await expect(api.identity.rotation.start.mutate({})).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+});
