@@ -34,7 +34,16 @@ export interface ManagerProcess {
 const databases = new Map<string, TestDatabase>();
 
 /** Starts weft-manager on a free loopback port; `home` reuses a state folder (a restart). */
-export async function startManager(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ManagerProcess> {
+export async function startManager(
+  options: {
+    home?: string;
+    port?: number;
+    /** Extra environment; WEFT_LOG_LEVEL (warn by default) may be raised here. */
+    env?: NodeJS.ProcessEnv;
+    /** Every chunk the manager writes (stdout and stderr), from its first line on: `output()` keeps only the tail. */
+    onOutput?: (chunk: string) => void;
+  } = {},
+): Promise<ManagerProcess> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), "weft-manager-")));
   const port = options.port ?? (await freePort());
   if (process.env.DATABASE_URL && !databases.has(home)) databases.set(home, await createTestDatabase());
@@ -42,18 +51,22 @@ export async function startManager(options: { home?: string; port?: number; env?
   const child = spawn(process.execPath, [MANAGER_BIN], {
     env: {
       ...process.env,
+      WEFT_LOG_LEVEL: "warn",
       ...options.env,
       ...(database ? { DATABASE_URL: database.url } : {}),
       WEFT_HOME: home,
       WEFT_API_HOST: "127.0.0.1",
       WEFT_API_PORT: String(port),
-      WEFT_LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout?.setEncoding("utf8").on("data", (c: string) => (output = (output + c).slice(-20_000)));
-  child.stderr?.setEncoding("utf8").on("data", (c: string) => (output = (output + c).slice(-20_000)));
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding("utf8").on("data", (c: string) => {
+      output = (output + c).slice(-20_000);
+      options.onOutput?.(c);
+    });
+  }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   try {

@@ -54,6 +54,9 @@ export const EnvSchema = z.object({
   WEFT_SPAN_RETENTION: boundedDuration({ minMs: 60_000, maxMs: 7 * 86_400_000 })
     .default("1h")
     .describe('How long the manager keeps proxies\' spans for trace views, e.g. "30m", "1h", "24h" (default 1h).'),
+  WEFT_ROTATION_TICK: boundedDuration({ minMs: 100, maxMs: 600_000 })
+    .default("5s")
+    .describe('How often the root rotation controller checks the clusters and advances an open rotation, e.g. "1s", "5s" (default 5s).'),
   WEFT_CA_KEY: z
     .string()
     .trim()

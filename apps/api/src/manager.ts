@@ -39,7 +39,7 @@ export async function startManager(env: Env, log: Logger, given: ServiceSettings
   // Read (or, on the embedded default, created) before the database opens: a bad key file stops the start at once.
   const caKey = given.identity ? null : await loadCaKey(env);
   if (!given.identity) log.info({ caKey: caKey ? caKey.source : "not configured" }, caKey ? "mesh CA key loaded" : "no mesh CA key (WEFT_CA_KEY): identity calls will be refused");
-  const settings: ServiceSettings = { ...given, identity: given.identity ?? { caKey: caKey?.key ?? null } };
+  const settings: ServiceSettings = { ...given, identity: given.identity ?? { caKey: caKey?.key ?? null, rotationTickMs: durationMs(env.WEFT_ROTATION_TICK) } };
   const db = await openDatabase({ databaseUrl: env.DATABASE_URL, home: env.WEFT_HOME, migrate: true, embeddedPort: env.WEFT_DB_PORT });
   log.info({ database: db.kind, migrationsApplied: db.appliedMigrations }, db.kind === "embedded" ? `embedded PostgreSQL in ${env.WEFT_HOME}` : "connected to PostgreSQL");
   let api: ManagerServer;
