@@ -1,7 +1,7 @@
 // A staged root rotation walked end to end with two simulated agents (real
 // CSRs, intermediates and SVIDs through the agent procedures), the controller
 // ticked directly; pause/resume, reverse, one rotation at a time, and viewers refused.
-import { createTrustBundle, validateSvidChain } from "@weft/identity";
+import { createTrustBundle, generateMeshRoot, parseCertificate, validateSvidChain } from "@weft/identity";
 import type { ClusterTrust } from "@weft/mesh-model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinedAgent, sessionClient, startTestManager, tokenClient, type ApiClient, type TestManager } from "../src/testing.ts";
@@ -128,6 +128,31 @@ describe("staged root rotation", () => {
     ]);
     expect(await tick()).toBeNull();
     expect((await viewer.identity.rotation.list.query()).map((r) => r.step)).toEqual(["COMPLETED"]);
+  });
+
+  it("rotates to an operator's own root, imported as PEM; bad input names the field and stores nothing", async () => {
+    const operator = await generateMeshRoot({ trustDomain: "weft.local" });
+    const bad = await refusal(admin.identity.rotation.start.mutate({ import: { certificatePem: operator.certificatePem, keyPem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" } }));
+    expect(bad).toMatchObject({ code: "BAD_REQUEST", fieldErrors: [expect.objectContaining({ path: "import.keyPem" })] });
+    expect(JSON.stringify(bad)).not.toContain("AAAA");
+    expect(await admin.identity.rotation.list.query()).not.toContainEqual(expect.objectContaining({ completedAt: null }));
+
+    const rotation = await admin.identity.rotation.start.mutate({ import: { certificatePem: operator.certificatePem, keyPem: operator.key.exportPem() } });
+    expect(rotation.to.anchorFingerprint).toBe(parseCertificate(operator.certificatePem).fingerprintSha256);
+    const views = JSON.stringify([rotation, await admin.identity.authorities.query()]);
+    expect(views).not.toContain("PRIVATE KEY");
+    // Walked to the end, the clusters' SVIDs chain to the operator's root.
+    for (let step = 0; step < 8 && (await admin.identity.rotation.get.query({ id: rotation.id }))?.completedAt == null; step++) {
+      const current = await trust();
+      await east.sync(current);
+      await west.sync(current);
+      await tick();
+    }
+    expect(await admin.identity.rotation.get.query({ id: rotation.id })).toMatchObject({ step: "COMPLETED" });
+    const final = await trust();
+    expect(final.rootsPem.map((pem) => parseCertificate(pem).fingerprintSha256)).toEqual([rotation.to.anchorFingerprint]);
+    expect(east.intermediateRoot).toBe(rotation.to.anchorFingerprint);
+    expect(await validates(east, final)).toBe(true);
   });
 
   it("reverses from ADD_ROOT at once: the new root never signed, so it just leaves the bundles", async () => {
