@@ -1,7 +1,8 @@
 // Composes the agent: joining, discovery → catalog → manager, config sync
 // (stream → compile → push → ack, cached on disk), proxy supervision and
-// telemetry (universal) or the injection webhook (Kubernetes), and the admin
-// endpoint.
+// telemetry (universal) or the injection webhook and the sidecar API that
+// injected sidecars pull their config and SVIDs from (Kubernetes), and the
+// admin endpoint.
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -34,6 +35,10 @@ import { TrpcDiscoveryReporter } from "./sync/trpc-reporter.ts";
 import { UniversalFileProvider } from "./universal/universal-provider.ts";
 import type { UniversalFile } from "./universal/universal-file.schema.ts";
 import { WebhookServer } from "./webhook/webhook-server.ts";
+import { SidecarConfigs } from "./sidecar/sidecar-configs.ts";
+import { SidecarServer } from "./sidecar/sidecar-server.ts";
+import { KubeTokenReviewer, type TokenReviewer } from "./sidecar/token-review.ts";
+import type { SidecarLayout } from "./sidecar/sidecar-inputs.ts";
 
 export interface AgentDeps {
   logger: Logger;
@@ -53,11 +58,18 @@ export interface AgentDeps {
   proxyAdmin?: ProxyAdminClient;
   /** The manager's identity procedures; the joined manager's (tRPC) when omitted. */
   identityManager?: ManagerIdentityApi;
+  /** Kubernetes mode: how sidecar tokens are checked; TokenReviews against `kubeConfig` when omitted. */
+  tokenReviewer?: TokenReviewer;
+  /** Kubernetes mode: longest a sidecar's config poll is held (ms). */
+  sidecarPollMs?: number;
+  /** Kubernetes mode: the sidecars' ports (tests run them on free loopback ports). */
+  sidecarLayout?: SidecarLayout;
 }
 
 export interface RunningAgent {
   adminPort: number;
   webhookPort?: number;
+  sidecarApiPort?: number;
   catalog: Catalog;
   /** The cluster this agent serves. */
   cluster: string;
@@ -106,6 +118,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     let telemetry: TelemetryShipper | undefined;
     let identity: IdentityController | undefined;
     let gateway: GatewayApplier | undefined;
+    let sidecars: SidecarConfigs | undefined;
+    let sidecarApi: SidecarServer | undefined;
     const admin = deps.proxyAdmin ?? httpProxyAdmin;
 
     if (config.mode === "universal") {
@@ -196,19 +210,83 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       if (!deps.kubeConfig) kubeConfig.loadFromDefault();
       const kube = new KubernetesProvider({ kubeConfig, logger });
       provider = kube;
-      if (manager) {
+      const tls = config.webhookCertFile && config.webhookKeyFile ? await Promise.all([readFile(config.webhookCertFile), readFile(config.webhookKeyFile)]) : undefined;
+      const sidecarApiUrl = config.sidecarApiUrl ?? "https://weft-agent.weft-system.svc:15012";
+      const caPem = config.sidecarApiCaFile ? await readFile(config.sidecarApiCaFile, "utf8") : undefined;
+      if (tls) {
+        // Sidecars pull their config and SVIDs from here (served with the webhook's certificate).
+        const pod = (namespace: string, name: string) => kube.pod(namespace, name);
+        const ids = new IdentityController({
+          cluster,
+          files: new IdentityFiles(config.stateDir),
+          manager: deps.identityManager ?? (manager && trpcIdentityApi(manager)),
+          // Sidecars keep their SVIDs themselves: the agent holds no local identities and probes no proxy.
+          probe: async () => null,
+          logger,
+          svidTtlMs: (config.svidTtlSeconds ?? 86_400) * 1000,
+          onReadyChange: () => sidecars?.changed(),
+        });
+        identity = ids;
+        await ids.start();
+        stops.push(async () => ids.stop());
+        const configs = new SidecarConfigs({
+          cluster,
+          logger,
+          pod,
+          onClusterConfig: (c) => ids.update({ trustDomain: c.mesh.trustDomain, trust: c.trust, identities: [], proxies: [] }),
+          onOutcome: (outcome) => configSync?.outcome(outcome),
+          ...(deps.sidecarLayout && { layout: deps.sidecarLayout }),
+        });
+        sidecars = configs;
+        // Every intermediate change (issued, renewed) may change what sidecars should renew to.
+        let lastIssuer = ids.issuerFingerprint;
+        const issuerWatch = setInterval(() => {
+          if (ids.issuerFingerprint !== lastIssuer) {
+            lastIssuer = ids.issuerFingerprint;
+            configs.changed();
+          }
+        }, 1000);
+        stops.push(async () => clearInterval(issuerWatch));
+        if (source) {
+          const cs = new ConfigSync({
+            source,
+            applier: configs,
+            cache: new ConfigCache(config.stateDir),
+            cluster,
+            logger,
+            ...(manager && { heartbeat: async () => void (await manager.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION })) }),
+          });
+          configSync = cs;
+          await cs.start();
+          stops.push(() => cs.stop());
+        }
+        sidecarApi = await SidecarServer.start({
+          cert: tls[0],
+          key: tls[1],
+          port: config.sidecarApiPort ?? 15012,
+          configs,
+          reviewer: deps.tokenReviewer ?? new KubeTokenReviewer(kubeConfig),
+          issuer: ids,
+          pod,
+          logger,
+          ...(deps.sidecarPollMs !== undefined && { maxWaitMs: deps.sidecarPollMs }),
+        });
+        const server = sidecarApi;
+        stops.push(() => server.close());
+        logger.info("sidecar API listening", { port: server.port, url: sidecarApiUrl });
+      } else if (manager) {
         const client = manager;
         const beat = setInterval(() => void client.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION }).catch(() => undefined), 15_000);
         stops.push(async () => clearInterval(beat));
-        logger.warn("kubernetes mode: the mesh config is not pushed into sidecars yet (they run their bootstrap config); discovery and heartbeats are reported");
+        logger.warn("kubernetes mode without --webhook-cert/--webhook-key: no sidecar API, so sidecars run their bootstrap config; discovery and heartbeats are reported");
       }
-      if (config.webhookCertFile && config.webhookKeyFile) {
-        const [cert, key] = await Promise.all([readFile(config.webhookCertFile), readFile(config.webhookKeyFile)]);
+      if (tls) {
+        const [cert, key] = tls;
         webhook = await WebhookServer.start({
           cert,
           key,
           port: config.webhookPort,
-          settings: { image: config.proxyImage, cluster },
+          settings: { image: config.proxyImage, cluster, sidecarApi: { url: sidecarApiUrl, ...(caPem !== undefined && { caPem }) } },
           isMeshNamespace: (ns) => kube.isMeshNamespace(ns),
           logger,
         });
@@ -222,6 +300,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       }
     }
 
+    if (sidecars) {
+      const configs = sidecars;
+      const unsubscribeCatalog = catalog.subscribe((snapshot) => configs.setCatalog(snapshot));
+      stops.push(async () => unsubscribeCatalog());
+    }
     await provider.start((snapshot) => catalog.replace(snapshot));
     stops.push(() => provider.stop());
     await sync.start();
@@ -247,11 +330,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         ...(identity && { identity: identity.status }),
         ...(gateway && { gateway: gateway.status }),
         ...(webhook && { webhook: { port: webhook.port } }),
+        ...(sidecarApi && sidecars && { sidecarApi: { port: sidecarApi.port, sidecars: sidecars.status, counters: sidecars.counters } }),
       }),
     });
     stops.push(() => adminServer.close());
     logger.info("agent running", { mode: config.mode, cluster, adminPort: adminServer.port });
-    return { adminPort: adminServer.port, ...(webhook && { webhookPort: webhook.port }), catalog, cluster, stop };
+    return { adminPort: adminServer.port, ...(webhook && { webhookPort: webhook.port }), ...(sidecarApi && { sidecarApiPort: sidecarApi.port }), catalog, cluster, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -48,6 +48,19 @@ export const AgentConfigSchema = z.object({
     .describe("Kubernetes mode: HTTPS port of the sidecar-injection webhook."),
   webhookCertFile: z.string().min(1).optional().describe("Kubernetes mode: PEM certificate of the webhook; the webhook is off without it."),
   webhookKeyFile: z.string().min(1).optional().describe("Kubernetes mode: PEM private key of the webhook."),
+  sidecarApiPort: z.coerce
+    .number({ error: "must be a port number" })
+    .int("must be a whole number")
+    .min(0, "must be between 0 and 65535")
+    .max(65535, "must be between 0 and 65535")
+    // Optional rather than defaulted (15012 in agent.ts), so configs built in code (tests, embedders) need not name it.
+    .optional()
+    .describe("Kubernetes mode: HTTPS port of the sidecar API (config long poll, acks, SVIDs), served with the webhook's certificate (default 15012)."),
+  sidecarApiUrl: z
+    .url({ protocol: /^https$/, error: "must be an https URL, e.g. https://weft-agent.weft-system.svc:15012" })
+    .optional()
+    .describe("Kubernetes mode: the sidecar API's URL as injected sidecars reach it (default https://weft-agent.weft-system.svc:15012, the agent's Service); the webhook's certificate must be valid for its host."),
+  sidecarApiCaFile: z.string().min(1).optional().describe("Kubernetes mode: PEM CA that signed the webhook's certificate; injected sidecars verify the agent with it (the image's system CAs when omitted)."),
 });
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
@@ -71,6 +84,9 @@ export const SETTINGS: Record<AgentSetting, { flag: string; env: string; secret?
   webhookPort: { flag: "webhook-port", env: "WEFT_WEBHOOK_PORT" },
   webhookCertFile: { flag: "webhook-cert", env: "WEFT_WEBHOOK_CERT" },
   webhookKeyFile: { flag: "webhook-key", env: "WEFT_WEBHOOK_KEY" },
+  sidecarApiPort: { flag: "sidecar-api-port", env: "WEFT_SIDECAR_API_PORT" },
+  sidecarApiUrl: { flag: "sidecar-api-url", env: "WEFT_SIDECAR_API_URL" },
+  sidecarApiCaFile: { flag: "sidecar-api-ca", env: "WEFT_SIDECAR_API_CA" },
 };
 
 export type Source = "flag" | "env" | "file" | "default";

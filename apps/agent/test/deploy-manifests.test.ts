@@ -96,14 +96,21 @@ describe("deploy/kubernetes manifests", () => {
       "rbac.authorization.k8s.io/v1 ClusterRoleBinding weft-agent",
       "apps/v1 Deployment weft-agent",
       "v1 Service weft-agent-webhook",
+      "v1 Service weft-agent",
       "admissionregistration.k8s.io/v1 MutatingWebhookConfiguration weft-sidecar-injector",
     ]);
   });
 
-  it("gives the agent read-only access to exactly services, endpointslices, pods and namespaces", () => {
+  it("gives the agent read-only access to exactly services, endpointslices, pods and namespaces, plus creating TokenReviews", () => {
     const role = find(ClusterRole, "ClusterRole", "weft-agent");
     const grants = role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g || "core"}/${res}: ${[...r.verbs].sort().join(",")}`))).sort();
-    expect(grants).toEqual(["core/namespaces: get,list,watch", "core/pods: get,list,watch", "core/services: get,list,watch", "discovery.k8s.io/endpointslices: get,list,watch"]);
+    expect(grants).toEqual([
+      "authentication.k8s.io/tokenreviews: create",
+      "core/namespaces: get,list,watch",
+      "core/pods: get,list,watch",
+      "core/services: get,list,watch",
+      "discovery.k8s.io/endpointslices: get,list,watch",
+    ]);
     const binding = docs.find(({ doc }) => doc.kind === "ClusterRoleBinding")!.doc as { roleRef: { name: string; kind: string }; subjects: { kind: string; name: string; namespace: string }[] };
     expect(binding.roleRef).toMatchObject({ kind: "ClusterRole", name: "weft-agent" });
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "weft-agent", namespace: "weft-system" }]);
@@ -129,6 +136,14 @@ describe("deploy/kubernetes manifests", () => {
     expect(hook.clientConfig.service).toMatchObject({ name: "weft-agent-webhook", namespace: "weft-system", port: svc.spec.ports[0]!.port });
     expect(hook.failurePolicy).toBe("Ignore");
     expect(SIDECAR_NAME).toBe("weft-proxy");
+
+    // Sidecars reach the sidecar API through the weft-agent Service at the URL the webhook injects.
+    const api = find(Service, "Service", "weft-agent");
+    expect(api.spec.selector).toEqual(agent.spec.selector.matchLabels);
+    const url = new URL(parsed.sidecarApiUrl!);
+    expect(url.hostname).toBe(`${api.metadata.name}.weft-system.svc`);
+    expect(Number(url.port)).toBe(api.spec.ports[0]!.port);
+    expect(container.ports.find((p) => p.name === api.spec.ports[0]!.targetPort)?.containerPort).toBe(parsed.sidecarApiPort);
   });
 
   it("points the agent at the manager Service", () => {

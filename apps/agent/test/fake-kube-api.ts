@@ -2,6 +2,7 @@
 // on loopback, with the semantics the client relies on — resourceVersion,
 // watch history, BOOKMARK events (only when asked with allowWatchBookmarks),
 // and 410 Gone "Expired" for a resourceVersion older than the retained history.
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -42,6 +43,18 @@ export interface RecordedRequest {
   status: number;
 }
 
+/** A service-account token the fake API server accepts in TokenReviews. */
+export interface FakeToken {
+  namespace: string;
+  serviceAccount: string;
+  /** The pod a projected token is bound to. */
+  pod?: string;
+  podUid?: string;
+  audiences: string[];
+}
+
+const TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
+
 interface Watcher {
   collection: CollectionName;
   res: ServerResponse;
@@ -58,6 +71,9 @@ export class FakeKubeApi {
   #oldestRv = 0;
   #watchers = new Set<Watcher>();
   #failures: { collection: CollectionName; watch: boolean; status: number }[] = [];
+  #tokens = new Map<string, FakeToken>();
+  /** TokenReviews answered, in order (the tokens themselves are not kept). */
+  readonly tokenReviews: { authenticated: boolean }[] = [];
   /** How 410 is delivered: an ERROR event in a 200 stream (what the API server does) or an HTTP 410 status. */
   goneAs: "event" | "status" = "event";
 
@@ -100,6 +116,18 @@ export class FakeKubeApi {
     if (!existing) throw new Error(`${collection} ${key} does not exist`);
     this.#objects.get(collection)!.delete(key);
     this.#record(collection, "DELETED", { ...existing, metadata: { ...existing.metadata, resourceVersion: String(++this.#rv) } }, options.silently);
+  }
+
+  /** Mints a token TokenReviews accept, as the kubelet's projected volume would get one. */
+  issueToken(token: FakeToken): string {
+    const value = randomBytes(24).toString("base64url");
+    this.#tokens.set(value, token);
+    return value;
+  }
+
+  /** Invalidates a token (its pod was deleted, it expired). */
+  revokeToken(value: string): void {
+    this.#tokens.delete(value);
   }
 
   /** Sends a BOOKMARK with the current resourceVersion to the watchers that asked for bookmarks; returns that version. */
@@ -163,8 +191,46 @@ export class FakeKubeApi {
     res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code }));
   }
 
+  /** authentication.k8s.io/v1 TokenReview, answered as the API server does for bound service-account tokens. */
+  #tokenReview(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { apiVersion?: string; kind?: string; spec?: { token?: string; audiences?: string[] } };
+      if (review.apiVersion !== "authentication.k8s.io/v1" || review.kind !== "TokenReview") {
+        this.#status(res, 400, "BadRequest", "expected an authentication.k8s.io/v1 TokenReview");
+        return;
+      }
+      const token = this.#tokens.get(review.spec?.token ?? "");
+      const wanted = review.spec?.audiences ?? [];
+      const audiences = token ? (wanted.length === 0 ? token.audiences : wanted.filter((a) => token.audiences.includes(a))) : [];
+      const authenticated = token !== undefined && audiences.length > 0;
+      this.tokenReviews.push({ authenticated });
+      const status = authenticated
+        ? {
+            authenticated: true,
+            audiences,
+            user: {
+              username: `system:serviceaccount:${token.namespace}:${token.serviceAccount}`,
+              uid: "sa-uid",
+              groups: ["system:serviceaccounts", `system:serviceaccounts:${token.namespace}`, "system:authenticated"],
+              ...(token.pod !== undefined && {
+                extra: { "authentication.kubernetes.io/pod-name": [token.pod], ...(token.podUid !== undefined && { "authentication.kubernetes.io/pod-uid": [token.podUid] }) },
+              }),
+            },
+          }
+        : { authenticated: false, error: token ? "token audiences are invalid for the target audiences" : "invalid bearer token" };
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", metadata: { creationTimestamp: null }, spec: review.spec, status }));
+    });
+  }
+
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.method === "POST" && url.pathname === TOKEN_REVIEWS) {
+      this.#tokenReview(req, res);
+      return;
+    }
     const collection = (Object.keys(COLLECTIONS) as CollectionName[]).find((k) => COLLECTIONS[k].path === url.pathname);
     if (req.method !== "GET" || collection === undefined) {
       this.#status(res, 404, "NotFound", `${req.method} ${url.pathname} is not served by the fake API`);

@@ -5,7 +5,7 @@ import { generate } from "selfsigned";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../src/logger.ts";
 import { ANNOTATIONS, CONFIG_FILE, SIDECAR_NAME } from "../src/webhook/sidecar-injection.ts";
-import { WebhookServer } from "../src/webhook/webhook-server.ts";
+import { review, WebhookServer } from "../src/webhook/webhook-server.ts";
 
 let server: WebhookServer;
 let ca: string;
@@ -174,6 +174,39 @@ describe("mutating admission webhook (HTTPS, AdmissionReview v1)", () => {
     const first = await mutate(admissionReview(pod, "payments"));
     const reinvoked = await mutate(admissionReview(applyPatch(pod, first.patch!), "payments"));
     expect(reinvoked.patch).toBeUndefined();
+  });
+
+  it("with the sidecar API set, the sidecar pulls from the agent with a projected weft-agent token and the agent's CA", () => {
+    const pod = deploymentPod();
+    const settings = { image: "ghcr.io/weft/proxy:0.1.0", cluster: "east", sidecarApi: { url: "https://weft-agent.weft-system.svc:15012", caPem: ca } };
+    const out = review(admissionReview(pod), { settings, isMeshNamespace: () => true, logger }) as { body: { response: { patch: string } } };
+    const patch = JSON.parse(Buffer.from(out.body.response.patch, "base64").toString("utf8")) as { op: string; path: string; value: unknown }[];
+    const patched = applyPatch(pod, patch) as { spec: { containers: Json[]; initContainers: { env: { name: string; value: string }[]; command: string[] }[]; volumes: Json[] } };
+    const sidecar = patched.spec.containers[1]!;
+    expect(sidecar.args).toEqual([
+      "--config",
+      CONFIG_FILE,
+      "--config-url",
+      "https://weft-agent.weft-system.svc:15012",
+      "--token-file",
+      "/var/run/secrets/weft/token",
+      "--identity-dir",
+      "/etc/weft/proxy/identity",
+      "--ca-file",
+      "/etc/weft/proxy/agent-ca.pem",
+    ]);
+    expect(sidecar.volumeMounts).toEqual([
+      { name: "weft-proxy-config", mountPath: "/etc/weft/proxy" },
+      { name: "weft-token", mountPath: "/var/run/secrets/weft", readOnly: true },
+    ]);
+    // Short-lived and only good for the agent: the API server refuses it, the agent's TokenReview asks for this audience.
+    expect(patched.spec.volumes).toEqual([
+      { name: "weft-proxy-config", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+      { name: "weft-token", projected: { sources: [{ serviceAccountToken: { audience: "weft-agent", expirationSeconds: 3600, path: "token" } }] } },
+    ]);
+    const init = patched.spec.initContainers[0]!;
+    expect(init.env.find((e) => e.name === "WEFT_AGENT_CA")?.value).toBe(ca);
+    expect(init.command).toContain("/etc/weft/proxy/agent-ca.pem");
   });
 
   it("rejects what is not an AdmissionReview v1 with 400 and answers health checks", async () => {

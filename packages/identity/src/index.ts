@@ -27,6 +27,7 @@ export {
   type SignIntermediateOptions,
 } from "./cluster-intermediate.ts";
 export { issueWorkloadSvid, svidTlsCredentials, DEFAULT_SVID_TTL, type WorkloadSvid, type IssueSvidOptions } from "./workload-svid.ts";
+export { createWorkloadCsr, signWorkloadCsr, type WorkloadCsr } from "./workload-csr.ts";
 export { needsRenewal, renewalDelay, RENEWAL_JITTER, type Validity } from "./renewal.ts";
 export {
   createTrustBundle,

@@ -1,3 +1,4 @@
+import type { webcrypto } from "node:crypto";
 import { type CertificateAuthority, HOUR, issuedChain, randomSerial, validityWindow } from "./certificate-authority.ts";
 import { OID, parseCertificate } from "./certificate.ts";
 import { IdentityError } from "./errors.ts";
@@ -35,6 +36,17 @@ export interface IssueSvidOptions {
  * clientAuth, exactly one URI SAN (the SPIFFE ID) and no other names.
  */
 export async function issueWorkloadSvid(options: IssueSvidOptions): Promise<WorkloadSvid> {
+  const key = generateP256Key();
+  const keys = await key.cryptoKeyPair();
+  return { ...(await signWorkloadLeaf(options, keys.publicKey)), key };
+}
+
+/**
+ * The leaf X.509-SVID of `options.spiffeId` for `publicKey`, signed by the
+ * intermediate: shared by agent-made keys and workload CSRs (whose key never
+ * reaches the agent).
+ */
+export async function signWorkloadLeaf(options: IssueSvidOptions, publicKey: webcrypto.CryptoKey): Promise<Omit<WorkloadSvid, "key">> {
   const { intermediate } = options;
   const id = parseSpiffeId(options.spiffeId);
   if (!id.path) throw new IdentityError("invalid-spiffe-id", "a workload SPIFFE ID needs a path (X509-SVID §3.1)", "spiffeId");
@@ -43,8 +55,7 @@ export async function issueWorkloadSvid(options: IssueSvidOptions): Promise<Work
   }
   const issuer = parseCertificate(intermediate.certificatePem, "intermediate.certificatePem");
   const issuerKeys = await intermediate.key.cryptoKeyPair();
-  const key = generateP256Key();
-  const keys = await key.cryptoKeyPair();
+  const keys = { publicKey };
   const { notBefore, notAfter } = validityWindow(options.now ?? new Date(), options.ttl ?? DEFAULT_SVID_TTL, issuer.notAfter);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
@@ -65,7 +76,7 @@ export async function issueWorkloadSvid(options: IssueSvidOptions): Promise<Work
     ],
   });
   // Report the validity as encoded (whole seconds), not as requested.
-  return { spiffeId: id.id, certificatePem: cert.toString("pem"), chainPem: issuedChain(intermediate), key, notBefore: cert.notBefore, notAfter: cert.notAfter };
+  return { spiffeId: id.id, certificatePem: cert.toString("pem"), chainPem: issuedChain(intermediate), notBefore: cert.notBefore, notAfter: cert.notAfter };
 }
 
 /** The `key`/`cert` pair for node:tls (leaf followed by its intermediates). */

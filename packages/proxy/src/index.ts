@@ -3,3 +3,4 @@ export { WeftProxy, ProxyConfigError, type ApplyResult, type Logger, type ProxyO
 export { FLAGS_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
 export { ProxyMetrics } from "./metrics.ts";
 export { loadConfigFile } from "./config-file.ts";
+export { PullConfigSource, type PullConfigOptions, type PullStatus } from "./config-source.ts";

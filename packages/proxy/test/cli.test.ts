@@ -118,3 +118,23 @@ backends:
     expect(await proxy.exited).toBe(code);
   });
 });
+
+describe("weft-proxy pull-mode flags", () => {
+  it.each([
+    [["--token-file", "/t"], "--token-file needs --config-url"],
+    [["--config-url", "http://agent:15012", "--token-file", "/t", "--pod", "p", "--namespace", "n"], "--config-url must be https"],
+    [["--config-url", "https://agent:15012", "--pod", "p", "--namespace", "n"], "--token-file is required with --config-url"],
+    [["--config-url", "https://agent:15012", "--token-file", "/t", "--namespace", "n"], "--pod (or POD_NAME) is required"],
+  ])("refuses %j, naming the flag", async (flags, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-cli-pull-"));
+    stack.defer(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "bootstrap.json");
+    writeFileSync(file, JSON.stringify(config({ version: "bootstrap", listeners: [{ kind: "outbound", name: "outbound", port: 0 }] })));
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "--config", file, ...flags], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POD_NAME: "", POD_NAMESPACE: "" } });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+});

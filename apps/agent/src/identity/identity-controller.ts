@@ -14,6 +14,7 @@ import {
   issueWorkloadSvid,
   parseCertificate,
   serializeTrustBundle,
+  signWorkloadCsr,
   spiffeIdFor,
   svidTlsCredentials,
   type CertificateAuthority,
@@ -37,6 +38,11 @@ import {
   type IntermediateReason,
 } from "./identity-decisions.ts";
 import { identityKey, IdentityFileError, type IdentityFiles, type LocalIdentity, type StoredIntermediate } from "./identity-files.ts";
+
+/** Why a workload CSR cannot be signed right now (the caller may retry later). */
+export class IssuerUnavailableError extends Error {
+  override readonly name = "IssuerUnavailableError";
+}
 
 /** One workload certificate as `agent.reportCertificates` takes it (public data only). */
 export interface CertificateReport {
@@ -146,6 +152,8 @@ export class IdentityController implements ProxyIdentitySource {
   #intermediate: Intermediate | undefined;
   #intermediateSource: "stored" | "issued" = "stored";
   #svids = new Map<string, IssuedSvid>();
+  /** SVIDs signed from workload CSRs (Kubernetes sidecars), by holder (`<namespace>/<pod>`): inventory only, the workloads renew them. */
+  #signed = new Map<string, CertificateReport>();
   #ready = new Set<string>();
   #bundle: { version: string; fingerprint: string; roots: number } | undefined;
   #ackedVersion: string | null = null;
@@ -227,6 +235,45 @@ export class IdentityController implements ProxyIdentitySource {
     if (!this.#trust || !this.#ready.has(identityKey(identity))) return undefined;
     const { files } = this.options;
     return { certChainPath: files.svidCertPath(identity), keyPath: files.svidKeyPath(identity), bundlePath: files.bundlePath, fileCheckIntervalMs: this.options.fileCheckIntervalMs ?? 1000 };
+  }
+
+  /** SHA-256 of the intermediate that signs now; null without a usable one. */
+  get issuerFingerprint(): string | null {
+    const i = this.#intermediate;
+    return this.#trust && i && this.#now() < i.facts.notAfter ? i.facts.fingerprint : null;
+  }
+
+  /**
+   * Signs a workload's CSR with the cluster intermediate: Kubernetes sidecars
+   * make their own key, which never reaches the agent. `identity` is the
+   * caller's authenticated namespace and service account; the CSR must ask for
+   * exactly its SPIFFE ID (IdentityError otherwise). `holder` names the
+   * workload (its pod) so a renewal replaces its entry in the inventory.
+   * Throws IssuerUnavailableError while there is no usable intermediate.
+   */
+  async signWorkloadCsr(csrPem: string, identity: LocalIdentity, holder: string): Promise<{ spiffeId: string; certChainPem: string; notAfter: Date }> {
+    const i = this.#intermediate;
+    const trustDomain = this.#trustDomain;
+    const now = this.#now();
+    if (!this.#trust || !trustDomain) throw new IssuerUnavailableError("the mesh has no CA yet");
+    if (!i || now >= i.facts.notAfter) throw new IssuerUnavailableError("the cluster has no usable intermediate yet");
+    const spiffeId = spiffeIdFor({ trustDomain, ...identity });
+    const svid = await signWorkloadCsr(csrPem, { intermediate: i.ca, spiffeId, ttl: this.options.svidTtlMs, now });
+    const record = describeCertificate(svid.certificatePem);
+    for (const [key, c] of this.#signed) if (new Date(c.notAfter) <= now) this.#signed.delete(key);
+    this.#signed.set(holder, {
+      spiffeId,
+      subject: record.subject,
+      issuer: record.issuer,
+      serial: record.serial,
+      notBefore: svid.notBefore.toISOString(),
+      notAfter: svid.notAfter.toISOString(),
+      rootFingerprint: i.facts.rootFingerprint ?? "",
+    });
+    this.#inventory.dirty = true;
+    this.options.logger.info("workload SVID signed from a CSR", { spiffeId, holder, serial: record.serial, notAfter: svid.notAfter.toISOString() });
+    void this.tick();
+    return { spiffeId, certChainPem: [svid.certificatePem, ...svid.chainPem].map((p) => p.trim()).join("\n") + "\n", notAfter: svid.notAfter };
   }
 
   /** One round now (serialized with any running one); schedules the next. */
@@ -426,6 +473,7 @@ export class IdentityController implements ProxyIdentitySource {
       notAfter: s.notAfter.toISOString(),
       rootFingerprint: s.rootFingerprint,
     }));
+    certificates.push(...this.#signed.values());
     try {
       await manager.reportCertificates({ certificates });
       this.#inventory = { dirty: false, nextAt: now + (this.options.inventoryIntervalMs ?? 300_000), lastAt: new Date(now).toISOString() };

@@ -113,6 +113,11 @@ export class KubernetesProvider implements DiscoveryProvider {
     return ns === undefined ? undefined : ns.metadata?.labels?.[this.#mesh.label] === this.#mesh.value;
   }
 
+  /** A pod as the informer holds it (any namespace); undefined when unknown. */
+  pod(namespace: string, name: string): V1Pod | undefined {
+    return this.#informers.pods.informer.get(name, namespace) as V1Pod | undefined;
+  }
+
   /** The resourceVersion each informer would resume from. */
   resourceVersions(): Record<Kind, string> {
     return Object.fromEntries(Object.entries(this.#informers).map(([k, t]) => [k, t.informer.latestResourceVersion()])) as Record<Kind, string>;

@@ -102,6 +102,16 @@ export function identityOptions(config: ClusterConfig | undefined, files: Identi
   };
 }
 
+/** The cluster config's resources with their creation times, as the compiler takes them. */
+export function resourceEntries(config: ClusterConfig | undefined): NonNullable<CompileInputRaw["resources"]> {
+  // Creation times decide HTTPRoute precedence ties; a config from an older manager has none (namespace/name decides).
+  const createdAt = config?.resourceCreatedAt ?? {};
+  return (config?.resources ?? []).map((resource) => {
+    const at = createdAt[resourceKey(refOf(resource))];
+    return at ? { resource, createdAt: at } : { resource };
+  });
+}
+
 /**
  * One compile input per local proxy, keyed by proxy id (`<namespace>/<instance>`).
  * `identityFiles` names each proxy's identity files once they exist.
@@ -113,12 +123,7 @@ export function compileInputs(
   identityFiles?: (instance: LocalInstance) => IdentityFilePaths | undefined,
 ): Map<string, CompileInputRaw> {
   const services = [...localCatalog(file, cluster), ...remoteCatalog(config)];
-  // Creation times decide HTTPRoute precedence ties; a config from an older manager has none (namespace/name decides).
-  const createdAt = config?.resourceCreatedAt ?? {};
-  const resources = (config?.resources ?? []).map((resource) => {
-    const at = createdAt[resourceKey(refOf(resource))];
-    return at ? { resource, createdAt: at } : { resource };
-  });
+  const resources = resourceEntries(config);
   return new Map(
     localInstances(file).map((inst) => [
       inst.id,

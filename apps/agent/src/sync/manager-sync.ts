@@ -83,7 +83,8 @@ export class TrpcConfigSource implements ConfigSource {
 
 export interface ConfigSyncOptions {
   source: ConfigSource;
-  applier: ConfigApplier;
+  /** The universal ConfigApplier, or the Kubernetes sidecar configs: whatever turns a cluster config into an outcome. */
+  applier: Pick<ConfigApplier, "setClusterConfig">;
   cache: ConfigCache;
   cluster: string;
   logger: Logger;

@@ -2,6 +2,7 @@
 // decision and JSON Patch out.
 import type { V1Container, V1Pod, V1Volume } from "@kubernetes/client-node";
 import { ProxyConfigSchema, type ProxyConfigInput } from "@weft/mesh-model/proxy-config";
+import { SIDECAR_TOKEN_AUDIENCE } from "../sidecar/token-review.ts";
 
 export const ANNOTATIONS = {
   /** Set on every injected pod; its presence makes injection idempotent. */
@@ -18,11 +19,28 @@ export const CONFIG_FILE = `${CONFIG_DIR}/proxy.yaml`;
 
 export const PROXY_PORTS = { outbound: 15001, inbound: 15006, admin: 15020 } as const;
 
+/** The projected service-account token the sidecar authenticates to the agent with. */
+export const TOKEN_VOLUME = "weft-token";
+export const TOKEN_DIR = "/var/run/secrets/weft";
+export const TOKEN_FILE = `${TOKEN_DIR}/token`;
+/** Short-lived (the kubelet refreshes it at 80 %); 600 s is the API server's minimum. */
+export const TOKEN_EXPIRY_SECONDS = 3600;
+/** Where the sidecar keeps its own key and SVID (the memory-backed config volume). */
+export const IDENTITY_DIR = `${CONFIG_DIR}/identity`;
+/** The CA the sidecar verifies the agent's sidecar API with, written by the init step. */
+export const AGENT_CA_FILE = `${CONFIG_DIR}/agent-ca.pem`;
+
 export interface InjectionSettings {
   /** The proxy image (it also runs the init step, with the image's `node`). */
   image: string;
   cluster?: string;
   resources?: V1Container["resources"];
+  /**
+   * The agent's sidecar API: with it the sidecar pulls the mesh config and its
+   * SVID from there (authenticated by a projected token); without it, it runs
+   * its bootstrap config only.
+   */
+  sidecarApi?: { url: string; caPem?: string };
 }
 
 export type InjectionDecision = { inject: false; reason: string } | { inject: true; patch: JsonPatchOp[] };
@@ -39,7 +57,7 @@ export const pointerEscape = (segment: string) => segment.replaceAll("~", "~0").
 const DEFAULT_RESOURCES: V1Container["resources"] = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } };
 
 /** The service a pod belongs to, by the usual labels; the pod's name stem otherwise. */
-function serviceOf(pod: V1Pod): string {
+export function serviceOf(pod: V1Pod): string {
   const labels = pod.metadata?.labels ?? {};
   const raw = labels["app.kubernetes.io/name"] ?? labels.app ?? (pod.metadata?.generateName ?? pod.metadata?.name ?? "workload").replace(/-+$/, "");
   return raw.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63).replace(/^-+|-+$/g, "") || "workload";
@@ -66,10 +84,15 @@ export function bootstrapConfig(pod: V1Pod, namespace: string, settings: Injecti
 
 function sidecar(settings: InjectionSettings, cluster: string | undefined): V1Container {
   const field = (fieldPath: string) => ({ valueFrom: { fieldRef: { apiVersion: "v1", fieldPath } } });
+  const api = settings.sidecarApi;
   return {
     name: SIDECAR_NAME,
     image: settings.image,
-    args: ["--config", CONFIG_FILE],
+    args: [
+      "--config",
+      CONFIG_FILE,
+      ...(api ? ["--config-url", api.url, "--token-file", TOKEN_FILE, "--identity-dir", IDENTITY_DIR, ...(api.caPem ? ["--ca-file", AGENT_CA_FILE] : [])] : []),
+    ],
     ports: [
       { name: "weft-inbound", containerPort: PROXY_PORTS.inbound, protocol: "TCP" },
       { name: "weft-admin", containerPort: PROXY_PORTS.admin, protocol: "TCP" },
@@ -92,7 +115,7 @@ function sidecar(settings: InjectionSettings, cluster: string | undefined): V1Co
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     },
-    volumeMounts: [{ name: CONFIG_VOLUME, mountPath: CONFIG_DIR }],
+    volumeMounts: [{ name: CONFIG_VOLUME, mountPath: CONFIG_DIR }, ...(api ? [{ name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true }] : [])],
   };
 }
 
@@ -102,11 +125,17 @@ function initContainer(settings: InjectionSettings, bootstrap: ProxyConfigInput)
     name: INIT_NAME,
     image: settings.image,
     // The bootstrap config travels in the pod spec (no ConfigMap, so the agent needs no write access to the API).
-    command: ["node", "-e", "require('node:fs').writeFileSync(process.argv[1], process.env.WEFT_PROXY_BOOTSTRAP)", CONFIG_FILE],
-    env: [{ name: "WEFT_PROXY_BOOTSTRAP", value: JSON.stringify(bootstrap) }],
+    command: [
+      "node",
+      "-e",
+      "const fs = require('node:fs'); fs.writeFileSync(process.argv[1], process.env.WEFT_PROXY_BOOTSTRAP); if (process.env.WEFT_AGENT_CA) fs.writeFileSync(process.argv[2], process.env.WEFT_AGENT_CA)",
+      CONFIG_FILE,
+      AGENT_CA_FILE,
+    ],
+    env: [{ name: "WEFT_PROXY_BOOTSTRAP", value: JSON.stringify(bootstrap) }, ...(settings.sidecarApi?.caPem ? [{ name: "WEFT_AGENT_CA", value: settings.sidecarApi.caPem }] : [])],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
     securityContext: base.securityContext,
-    volumeMounts: base.volumeMounts,
+    volumeMounts: [{ name: CONFIG_VOLUME, mountPath: CONFIG_DIR }],
   };
 }
 
@@ -131,9 +160,13 @@ export function planInjection(pod: V1Pod, namespace: string, meshNamespace: bool
   if (pod.metadata?.annotations === undefined) patch.push({ op: "add", path: "/metadata/annotations", value: { [ANNOTATIONS.injected]: "true" } });
   else patch.push({ op: "add", path: `/metadata/annotations/${pointerEscape(ANNOTATIONS.injected)}`, value: "true" });
 
-  const volume: V1Volume = { name: CONFIG_VOLUME, emptyDir: { medium: "Memory", sizeLimit: "1Mi" } };
-  if (pod.spec?.volumes === undefined) patch.push({ op: "add", path: "/spec/volumes", value: [volume] });
-  else patch.push({ op: "add", path: "/spec/volumes/-", value: volume });
+  // Memory-backed: the sidecar's private key lives here and never touches the node's disk.
+  const volumes: V1Volume[] = [{ name: CONFIG_VOLUME, emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }];
+  if (settings.sidecarApi) {
+    volumes.push({ name: TOKEN_VOLUME, projected: { sources: [{ serviceAccountToken: { audience: SIDECAR_TOKEN_AUDIENCE, expirationSeconds: TOKEN_EXPIRY_SECONDS, path: "token" } }] } });
+  }
+  if (pod.spec?.volumes === undefined) patch.push({ op: "add", path: "/spec/volumes", value: volumes });
+  else for (const volume of volumes) patch.push({ op: "add", path: "/spec/volumes/-", value: volume });
 
   const init = initContainer(settings, bootstrap);
   if (pod.spec?.initContainers === undefined) patch.push({ op: "add", path: "/spec/initContainers", value: [init] });

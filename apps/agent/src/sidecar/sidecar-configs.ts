@@ -1,0 +1,181 @@
+// The Kubernetes-mode counterpart of ConfigApplier: instead of pushing to
+// proxies it supervises, it compiles each injected sidecar's config on
+// demand (the sidecar pulls it), remembers what each sidecar applied or
+// refused, and turns that into the cluster's ApplyOutcome for ConfigSync to
+// acknowledge. Compiles are cached by input hash.
+import type { V1Pod } from "@kubernetes/client-node";
+import type { ClusterConfig } from "@weft/mesh-model";
+import { compileProxyConfig } from "@weft/mesh-model/compiler";
+import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
+import { EMPTY_SNAPSHOT, type CatalogSnapshot } from "../discovery/catalog.schema.ts";
+import { errorMessage, type Logger } from "../logger.ts";
+import { inputHash } from "../sync/compile-inputs.ts";
+import type { ApplyOutcome, ProxyOutcome } from "../sync/config-applier.ts";
+import { podReachableAdmin, sidecarCompileInput, sidecarPodOf, type SidecarLayout, type SidecarSvidFiles } from "./sidecar-inputs.ts";
+
+/** The part of a sidecar's request that changes its config. */
+export interface SidecarRequestShape {
+  svid: SidecarSvidFiles | undefined;
+}
+
+export type CompiledSidecar = { ok: true; version: string; config: ProxyConfig } | { ok: false; reason: string };
+
+interface SidecarState {
+  shape: SidecarRequestShape;
+  compiled?: { hash: string; result: CompiledSidecar };
+  ack?: { version: string; status: "applied" | "rejected"; reason?: string };
+}
+
+export interface SidecarConfigsOptions {
+  cluster: string;
+  logger: Logger;
+  /** The pod informer's view. */
+  pod: (namespace: string, name: string) => V1Pod | undefined;
+  /** Told every new cluster config (the identity loop follows the mesh's trust from it). */
+  onClusterConfig?: (config: ClusterConfig) => void;
+  /** A new outcome for the current cluster config (an ack came in, a sidecar went away). */
+  onOutcome?: (outcome: ApplyOutcome) => void;
+  compile?: typeof compileProxyConfig;
+  /** The sidecars' ports (the injected ones when omitted). */
+  layout?: SidecarLayout;
+}
+
+export class SidecarConfigs {
+  #config: ClusterConfig | undefined;
+  #snapshot: CatalogSnapshot = EMPTY_SNAPSHOT;
+  #sidecars = new Map<string, SidecarState>();
+  #listeners = new Set<() => void>();
+  #lastOutcome: string | undefined;
+  readonly counters = { compiles: 0, compileSkips: 0, acks: 0, rejections: 0 };
+
+  constructor(private readonly options: SidecarConfigsOptions) {}
+
+  get clusterConfig(): ClusterConfig | undefined {
+    return this.#config;
+  }
+
+  /** ConfigSync's entry point: undefined while some sidecar has not yet answered for this config. */
+  async setClusterConfig(config: ClusterConfig): Promise<ApplyOutcome | undefined> {
+    this.#config = config;
+    this.options.onClusterConfig?.(config);
+    this.changed();
+    return this.#outcome();
+  }
+
+  setCatalog(snapshot: CatalogSnapshot): void {
+    this.#snapshot = snapshot;
+    this.changed();
+  }
+
+  /** Some input changed (config, catalog, identity): waiting sidecars recompute, and the outcome may move. */
+  changed(): void {
+    for (const pod of this.#sidecars.keys()) {
+      const [namespace, name] = pod.split("/") as [string, string];
+      if (!this.options.pod(namespace, name)) this.#sidecars.delete(pod);
+    }
+    for (const l of this.#listeners) l();
+    this.#emit();
+  }
+
+  /** Calls `listener` after every change; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The current config of one sidecar; undefined when the pod is unknown (not yet seen by the informer). */
+  configFor(namespace: string, name: string, shape: SidecarRequestShape): CompiledSidecar | undefined {
+    const raw = this.options.pod(namespace, name);
+    if (!raw) return undefined;
+    const key = `${namespace}/${name}`;
+    const state = this.#sidecars.get(key) ?? { shape };
+    state.shape = shape;
+    this.#sidecars.set(key, state);
+    return this.#compile(key, raw, state);
+  }
+
+  /** What a sidecar did with a version it was given. */
+  ack(namespace: string, name: string, ack: { version: string; status: "applied" | "rejected"; reason?: string }): void {
+    const key = `${namespace}/${name}`;
+    const state = this.#sidecars.get(key);
+    if (!state) return;
+    this.counters.acks++;
+    if (ack.status === "rejected") {
+      this.counters.rejections++;
+      this.options.logger.warn("sidecar refused its config; it keeps the previous one", { pod: key, version: ack.version, reason: ack.reason });
+    }
+    state.ack = ack;
+    this.#emit();
+  }
+
+  /** /status: every sidecar that asked, with what it runs. */
+  get status(): { pod: string; version: string | null; ack: SidecarState["ack"] | null; svid: boolean }[] {
+    return [...this.#sidecars].map(([pod, s]) => ({
+      pod,
+      version: s.compiled?.result.ok ? s.compiled.result.version : null,
+      ack: s.ack ?? null,
+      svid: s.shape.svid !== undefined,
+    }));
+  }
+
+  #compile(key: string, raw: V1Pod, state: SidecarState): CompiledSidecar {
+    const input = sidecarCompileInput({ pod: sidecarPodOf(raw), snapshot: this.#snapshot, cluster: this.options.cluster, config: this.#config, podOf: this.options.pod, svid: state.shape.svid, ...(this.options.layout && { layout: this.options.layout }) });
+    const hash = inputHash(input);
+    if (state.compiled?.hash === hash) {
+      this.counters.compileSkips++;
+      return state.compiled.result;
+    }
+    this.counters.compiles++;
+    let result: CompiledSidecar;
+    try {
+      const { config, diagnostics } = (this.options.compile ?? compileProxyConfig)(input);
+      const errors = diagnostics.filter((d) => d.severity === "error");
+      if (errors.length > 0) this.options.logger.warn("compile diagnostics", { pod: key, errors: errors.map((d) => `${d.resource ?? ""} ${d.path}: ${d.message}`.trim()) });
+      const pod = podReachableAdmin(config, this.options.layout);
+      result = { ok: true, version: pod.version, config: pod };
+    } catch (err) {
+      result = { ok: false, reason: `cannot compile: ${errorMessage(err)}` };
+    }
+    state.compiled = { hash, result };
+    return result;
+  }
+
+  /**
+   * The outcome for the current cluster config: each sidecar that asked is
+   * applied when it acknowledged the version compiled for it now, rejected
+   * when it refused that version (or it cannot be compiled), pending
+   * otherwise. Reported once nothing is pending, or at once on a refusal.
+   */
+  #outcome(): ApplyOutcome | undefined {
+    const config = this.#config;
+    if (!config) return undefined;
+    const proxies: ProxyOutcome[] = [];
+    let pending = false;
+    for (const [key, state] of [...this.#sidecars].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const [namespace, name] = key.split("/") as [string, string];
+      const raw = this.options.pod(namespace, name);
+      if (!raw) continue;
+      const current = this.#compile(key, raw, state);
+      if (!current.ok) proxies.push({ proxy: key, status: "rejected", reason: current.reason });
+      else if (state.ack?.version === current.version) proxies.push({ proxy: key, status: state.ack.status, version: current.version, ...(state.ack.reason !== undefined && { reason: state.ack.reason }) });
+      else pending = true;
+    }
+    const rejected = proxies.filter((p) => p.status === "rejected");
+    if (pending && rejected.length === 0) return undefined;
+    return {
+      configVersion: config.configVersion,
+      status: rejected.length > 0 ? "rejected" : "applied",
+      ...(rejected.length > 0 && { reason: rejected.map((p) => `sidecar ${p.proxy} refused: ${p.reason ?? "no reason given"}`).join("; ").slice(0, 4000) }),
+      proxies,
+    };
+  }
+
+  #emit(): void {
+    const outcome = this.#outcome();
+    if (!outcome) return;
+    const key = JSON.stringify(outcome);
+    if (key === this.#lastOutcome) return;
+    this.#lastOutcome = key;
+    this.options.onOutcome?.(outcome);
+  }
+}
