@@ -35,6 +35,7 @@ const message = {
   pure: "mesh-model is the pure domain: no I/O libraries and nothing of ours (ARCHITECTURE.md, dependency direction).",
   typeOnly: "apps/api is reachable only as types: use `import type { AppRouter } from \"@weft/api\"`.",
   direction: "this import points against the dependency direction in ARCHITECTURE.md.",
+  testOnly: "only this package's tests may import it (they seed data); its own code must not.",
 };
 
 /**
@@ -72,6 +73,8 @@ export const boundaries = {
   "@weft/web": {
     forbidden: [{ group: ["@weft/db", "@weft/db/*", "@weft/agent", "@weft/proxy", "@prisma/*"], message: message.direction }],
     typeOnly: ["@weft/api", "@weft/api/*"],
+    // Browser tests seed certificates with it; the dashboard itself never handles keys or signs anything.
+    testOnly: ["@weft/identity", "@weft/identity/*"],
   },
 };
 
@@ -98,6 +101,7 @@ export function boundaryRules(packageName, { forTests = false } = {}) {
   const paths = forbidden.flatMap((f) => (f.path ? [f.path] : []));
   const patterns = [
     ...forbidden.map((f) => f.pattern),
+    ...(entry.testOnly && !forTests ? [{ group: entry.testOnly, message: message.testOnly }] : []),
     ...(entry.typeOnly ? [{ group: entry.typeOnly, message: message.typeOnly, allowTypeImports: true }] : []),
   ];
   return { "@typescript-eslint/no-restricted-imports": ["error", paths.length > 0 ? { paths, patterns } : { patterns }] };

@@ -1,128 +1,16 @@
-// The certificates page in Chromium against a real manager (embedded
-// PostgreSQL, its own generated CA): two clusters get intermediates through
+// The certificates page in Chromium against a real manager (a database and
+// a generated CA of its own): two clusters get intermediates through
 // the real CSR flow and report real workload SVIDs, one of them close to
 // expiry. An admin walks the rotation workflow (start, pause, resume,
 // reverse); a viewer sees the same page without any action.
-//
-// The process launcher below is a trimmed copy of the one in
-// dashboard.browser.test.ts (that file exports nothing and is being
-// restructured by its owner); fold the two together once it exports helpers.
 // Needs a prior `next build` of apps/web; it builds nothing itself.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import type { AppRouter } from "@weft/api";
-import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
+import { randomBytes } from "node:crypto";
 import { clusterAuthority, createIntermediateCsr, describeCertificate, HOUR, issueWorkloadSvid } from "@weft/identity";
-import { LatencySketch } from "@weft/mesh-model/proxy-config";
-import { chromium, type Browser, type Page } from "playwright-core";
-import superjson from "superjson";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn } from "./browser-harness.ts";
 
-const WEB_DIR = resolve(import.meta.dirname, "..");
-const REPO_DIR = resolve(WEB_DIR, "../..");
-const CHROMIUM = "/usr/bin/chromium";
-const RESULTS = join(WEB_DIR, "test-results");
-const DOCS_SHOTS = join(REPO_DIR, "docs", "screenshots");
-const HOST = "127.0.0.1";
 const TRUST_DOMAIN = "weft.local";
-
-interface Running {
-  name: string;
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<void>;
-}
-
-const running: Running[] = [];
-
-/** Starts a command as the leader of its own process group, so stopping it stops its children too. */
-function launch(name: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Running {
-  const child = spawn(process.execPath, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  const proc = { name, child, output, exited };
-  running.push(proc);
-  return proc;
-}
-
-function killGroup(proc: Running, signal: NodeJS.Signals): void {
-  if (proc.child.pid === undefined) return;
-  try {
-    process.kill(-proc.child.pid, signal);
-  } catch {
-    // ESRCH: the whole group is already gone.
-  }
-}
-
-async function stop(proc: Running): Promise<void> {
-  if (proc.child.exitCode === null && proc.child.signalCode === null) {
-    killGroup(proc, "SIGTERM");
-    const exited = await Promise.race([proc.exited.then(() => true), delay(15_000).then(() => false)]);
-    if (!exited) killGroup(proc, "SIGKILL");
-    await proc.exited;
-  }
-  killGroup(proc, "SIGKILL");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
-
-/** Polls `url` until it answers 200, failing early (with the process's output) if the process dies. */
-async function waitUntilServing(url: string, proc: Running, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before serving ${url}:\n${proc.output.join("")}`);
-    }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await delay(250);
-  }
-  throw new Error(`${proc.name} did not serve ${url} within ${timeoutMs} ms:\n${proc.output.join("")}`);
-}
-
-type Api = ReturnType<typeof createTRPCClient<AppRouter>>;
-
-function apiClient(apiOrigin: string, headers: Record<string, string>): Api {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${apiOrigin}/trpc`, transformer: superjson, headers })] });
-}
-
-/** Signs in over HTTP and returns a client acting with that session (cookie + CSRF header, as the browser does). */
-async function signIn(apiOrigin: string, username: string, password: string): Promise<Api> {
-  const response = await fetch(`${apiOrigin}/trpc/auth.login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(superjson.serialize({ username, password })),
-  });
-  if (!response.ok) throw new Error(`login ${username}: HTTP ${response.status} ${await response.text()}`);
-  const cookies = response.headers.getSetCookie().map((c) => c.split(";")[0] ?? "");
-  const csrf = cookies.find((c) => c.startsWith("weft_csrf="))?.slice("weft_csrf=".length) ?? "";
-  return apiClient(apiOrigin, { cookie: cookies.join("; "), "x-weft-csrf": decodeURIComponent(csrf) });
-}
 
 /** What a cluster's agent does for identity: a CSR-signed intermediate, SVIDs for its workloads, the inventory report. */
 async function seedClusterIdentity(agent: Api, cluster: string, workloads: { serviceAccount: string; issuedHoursAgo?: number }[]): Promise<void> {
@@ -140,15 +28,8 @@ async function seedClusterIdentity(agent: Api, cluster: string, workloads: { ser
   await agent.agent.reportCertificates.mutate({ certificates });
 }
 
-function sketch(values: number[]) {
-  const s = new LatencySketch();
-  for (const v of values) s.add(v);
-  return s.toJSON();
-}
-
 describe("the certificates page in Chromium against a real manager", () => {
-  let home: string;
-  let database: TestDatabase | undefined;
+  const harness = new BrowserHarness();
   let webOrigin: string;
   let apiOrigin: string;
   let browser: Browser;
@@ -157,51 +38,21 @@ describe("the certificates page in Chromium against a real manager", () => {
   const pageErrors: string[] = [];
 
   async function signedInPage(username: string, password: string, path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-    await page.goto(`${webOrigin}${path}`);
-    await page.waitForURL(/\/login/);
-    await page.getByLabel("Username").fill(username);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+    const page = await openPage(browser, { height: 1000, pageErrors });
+    await logIn(page, webOrigin, username, password, path);
     return page;
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIR, ".next", "BUILD_ID"))) throw new Error("apps/web has no production build: run `npx turbo run build --filter=@weft/web` first.");
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    await mkdir(RESULTS, { recursive: true });
-    await mkdir(DOCS_SHOTS, { recursive: true });
+    await checkPrerequisites({ docsScreenshots: true });
+    // A CA key of its own, so the manager generates a fresh mesh root at start. Only the embedded
+    // database (no DATABASE_URL) would create $WEFT_HOME/ca.key by itself; with a real one, no key means no CA.
+    const caKey = randomBytes(32).toString("base64");
+    ({ webOrigin, apiOrigin, adminPassword } = await harness.startManagerAndDashboard({ homePrefix: "weft-web-certs-", managerEnv: { WEFT_CA_KEY: caKey } }));
 
-    home = await mkdtemp(join(tmpdir(), "weft-web-certs-"));
-    if (process.env.DATABASE_URL) database = await createTestDatabase();
-    const [apiPort, webPort] = [await freePort(), await freePort()];
-    webOrigin = `http://${HOST}:${webPort}`;
-    apiOrigin = `http://${HOST}:${apiPort}`;
-    // No WEFT_CA_KEY: the embedded default creates $WEFT_HOME/ca.key, and the manager generates the mesh root at start.
-    const env = { ...process.env };
-    delete env.WEFT_CA_KEY;
-    delete env.WEFT_CA_KEY_FILE;
-    const manager = launch("weft-manager", [join(REPO_DIR, "apps/api/bin/weft-manager.js")], {
-      cwd: REPO_DIR,
-      env: { ...env, ...(database ? { DATABASE_URL: database.url } : {}), WEFT_HOME: home, WEFT_API_HOST: HOST, WEFT_API_PORT: String(apiPort), WEFT_DB_PORT: "0", WEFT_LOG_LEVEL: "warn" },
-    });
-    const dashboard = launch("dashboard", ["--import", "tsx", "scripts/next.ts", "start"], {
-      cwd: WEB_DIR,
-      env: { ...process.env, WEFT_WEB_HOST: HOST, WEFT_WEB_PORT: String(webPort), WEFT_API_HOST: HOST, WEFT_API_PORT: String(apiPort) },
-    });
-    await Promise.all([waitUntilServing(`${apiOrigin}/healthz`, manager), waitUntilServing(webOrigin, dashboard)]);
-
-    adminPassword = (await readFile(join(home, "initial-admin-password"), "utf8")).trim();
     admin = await signIn(apiOrigin, "admin", adminPassword);
     const agents: Record<string, Api> = {};
-    for (const name of ["east", "west"] as const) {
-      const created = await admin.clusters.create.mutate({ name });
-      const joined = await apiClient(apiOrigin, {}).agent.join.mutate({ joinToken: created.joinToken, agentVersion: "test" });
-      agents[name] = apiClient(apiOrigin, { authorization: `Bearer ${joined.credential}` });
-    }
+    for (const name of ["east", "west"] as const) agents[name] = await joinCluster(admin, apiOrigin, name);
     await seedClusterIdentity(agents.east!, "east", [{ serviceAccount: "frontend" }, { serviceAccount: "checkout" }, { serviceAccount: "cart", issuedHoursAgo: 22 }]);
     await seedClusterIdentity(agents.west!, "west", [{ serviceAccount: "payments" }]);
     const trust = await admin.identity.trustBundle.query();
@@ -234,24 +85,16 @@ describe("the certificates page in Chromium against a real manager", () => {
           codeClass: "2xx" as const,
           requests: 120,
           errors: 0,
-          latency: sketch([10, 20, 30]),
+          latency: latencySketch([10, 20, 30]),
         },
       ],
     });
     await admin.users.create.mutate({ username: "vera", password: "viewer-password-1", role: "VIEWER" });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
+    browser = await harness.launchChromium();
   });
 
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await Promise.all(running.map((proc) => stop(proc)));
-    if (home) await rm(home, { recursive: true, force: true });
-    await database?.drop();
-  });
+  afterAll(() => harness.stop());
 
   it("shows an admin the hierarchy, the timeline and the inventory, and the overview's expiry warnings", async () => {
     const page = await signedInPage("admin", adminPassword, "/");
@@ -326,8 +169,7 @@ describe("the certificates page in Chromium against a real manager", () => {
       expect(await page.getByTestId("rotation-progress").locator('[data-waiting="true"]').count()).toBe(2);
       // Two roots in the bundle now; the old one still issues.
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="bundle-roots"] li').length === 2);
-      await page.screenshot({ path: join(RESULTS, "certificates.png"), fullPage: true });
-      await page.screenshot({ path: join(DOCS_SHOTS, "certificates.png"), fullPage: true });
+      await saveScreenshot(page, "certificates", { docs: true, fullPage: true });
 
       await page.getByRole("button", { name: "Pause" }).click();
       await page.getByTestId("rotation-paused").waitFor();

@@ -1,128 +1,10 @@
 // Drives the real dashboard in Chromium against a real manager: both run as
 // child processes (web may reach the API package only as types). Needs a prior
 // `next build` of apps/web; it builds nothing itself.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import type { AppRouter } from "@weft/api";
-import { LatencySketch } from "@weft/mesh-model/proxy-config";
-import { readFile } from "node:fs/promises";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import superjson from "superjson";
-import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const WEB_DIR = resolve(import.meta.dirname, "..");
-const REPO_DIR = resolve(WEB_DIR, "../..");
-const CHROMIUM = "/usr/bin/chromium";
-const RESULTS = join(WEB_DIR, "test-results");
-const DOCS_SHOTS = join(REPO_DIR, "docs", "screenshots");
-const HOST = "127.0.0.1";
-
-interface Running {
-  name: string;
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<void>;
-}
-
-const running: Running[] = [];
-
-/** Starts a command as the leader of its own process group, so stopping it stops its children too. */
-function launch(name: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Running {
-  const child = spawn(process.execPath, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  const proc = { name, child, output, exited };
-  running.push(proc);
-  return proc;
-}
-
-function killGroup(proc: Running, signal: NodeJS.Signals): void {
-  if (proc.child.pid === undefined) return;
-  try {
-    process.kill(-proc.child.pid, signal);
-  } catch {
-    // ESRCH: the whole group is already gone.
-  }
-}
-
-async function stop(proc: Running): Promise<void> {
-  if (proc.child.exitCode === null && proc.child.signalCode === null) {
-    killGroup(proc, "SIGTERM");
-    const exited = await Promise.race([proc.exited.then(() => true), delay(15_000).then(() => false)]);
-    if (!exited) killGroup(proc, "SIGKILL");
-    await proc.exited;
-  }
-  // Whatever the leader left behind in its group.
-  killGroup(proc, "SIGKILL");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
-
-/** Polls `url` until it answers 200, failing early (with the process's output) if the process dies. */
-async function waitUntilServing(url: string, proc: Running, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before serving ${url}:\n${proc.output.join("")}`);
-    }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await delay(250);
-  }
-  throw new Error(`${proc.name} did not serve ${url} within ${timeoutMs} ms:\n${proc.output.join("")}`);
-}
-
-type Api = ReturnType<typeof createTRPCClient<AppRouter>>;
-
-/** A tRPC client for the manager with fixed headers (a session cookie + CSRF token, or an agent's bearer credential). */
-function apiClient(apiOrigin: string, headers: Record<string, string>): Api {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${apiOrigin}/trpc`, transformer: superjson, headers })] });
-}
-
-/** Signs in over HTTP and returns a client acting with that session (cookie + CSRF header, as the browser does). */
-async function signIn(apiOrigin: string, username: string, password: string): Promise<Api> {
-  const response = await fetch(`${apiOrigin}/trpc/auth.login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(superjson.serialize({ username, password })),
-  });
-  if (!response.ok) throw new Error(`login ${username}: HTTP ${response.status} ${await response.text()}`);
-  const cookies = response.headers.getSetCookie().map((c) => c.split(";")[0] ?? "");
-  const csrf = cookies.find((c) => c.startsWith("weft_csrf="))?.slice("weft_csrf=".length) ?? "";
-  return apiClient(apiOrigin, { cookie: cookies.join("; "), "x-weft-csrf": decodeURIComponent(csrf) });
-}
-
-function sketch(values: number[]) {
-  const s = new LatencySketch();
-  for (const v of values) s.add(v);
-  return s.toJSON();
-}
+import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn } from "./browser-harness.ts";
 
 const end = (cluster: string, namespace: string, service: string, version = "") => ({ cluster, namespace, service, version });
 
@@ -130,8 +12,8 @@ function delta(source: ReturnType<typeof end>, destination: ReturnType<typeof en
   const minute = Math.floor((Date.now() - minutesAgo * 60_000) / 60_000) * 60_000;
   const samples = Array.from({ length: Math.min(requests, 200) }, (_, i) => latencyMs * (0.5 + (i % 10) / 10));
   return [
-    { minute, source, destination, codeClass: "2xx" as const, requests: requests - errors, errors: 0, latency: sketch(samples.slice(0, Math.max(0, samples.length - errors))) },
-    ...(errors > 0 ? [{ minute, source, destination, codeClass: "5xx" as const, requests: errors, errors, latency: sketch(samples.slice(0, errors)) }] : []),
+    { minute, source, destination, codeClass: "2xx" as const, requests: requests - errors, errors: 0, latency: latencySketch(samples.slice(0, Math.max(0, samples.length - errors))) },
+    ...(errors > 0 ? [{ minute, source, destination, codeClass: "5xx" as const, requests: errors, errors, latency: latencySketch(samples.slice(0, errors)) }] : []),
   ];
 }
 
@@ -149,67 +31,21 @@ const WEIGHT_0 = '[data-path="spec.rules[0].backendRefs[0].weight"]';
 const WEIGHT_1 = '[data-path="spec.rules[0].backendRefs[1].weight"]';
 
 describe("the dashboard in Chromium against a real manager", () => {
-  let home: string;
-  // With DATABASE_URL set, the manager gets a database of its own on that server, so its first admin is ours.
-  let database: TestDatabase | undefined;
+  const harness = new BrowserHarness();
   let webOrigin: string;
   let apiOrigin: string;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let admin: Api;
   let adminPassword: string;
   const pageErrors: string[] = [];
   const apiRequests: string[] = [];
 
-  async function login(target: Page, username: string, password: string, path = "/") {
-    await target.goto(`${webOrigin}${path}`);
-    await target.waitForURL(/\/login/);
-    await target.getByLabel("Username").fill(username);
-    await target.getByLabel("Password").fill(password);
-    await target.getByRole("button", { name: "Sign in" }).click();
-    await target.waitForURL((url) => !url.pathname.startsWith("/login"));
-  }
-
-  async function shot(target: Page, name: string, docs = false) {
-    await target.screenshot({ path: join(RESULTS, `${name}.png`) });
-    if (docs) await target.screenshot({ path: join(DOCS_SHOTS, `${name}.png`) });
-  }
-
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIR, ".next", "BUILD_ID"))) {
-      throw new Error("apps/web has no production build: run `npm run build -w @weft/web` first.");
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    await mkdir(RESULTS, { recursive: true });
-    await mkdir(DOCS_SHOTS, { recursive: true });
-
-    home = await mkdtemp(join(tmpdir(), "weft-web-test-"));
-    if (process.env.DATABASE_URL) database = await createTestDatabase();
-    const [apiPort, webPort] = [await freePort(), await freePort()];
-    webOrigin = `http://${HOST}:${webPort}`;
-    apiOrigin = `http://${HOST}:${apiPort}`;
-
-    const manager = launch("weft-manager", [join(REPO_DIR, "apps/api/bin/weft-manager.js")], {
-      cwd: REPO_DIR,
-      env: {
-        ...process.env,
-        ...(database ? { DATABASE_URL: database.url } : {}),
-        WEFT_HOME: home,
-        WEFT_API_HOST: HOST,
-        WEFT_API_PORT: String(apiPort),
-        WEFT_DB_PORT: "0",
-        WEFT_LOG_LEVEL: "warn",
-      },
-    });
-    const dashboard = launch("dashboard", ["--import", "tsx", "scripts/next.ts", "start"], {
-      cwd: WEB_DIR,
-      env: { ...process.env, WEFT_WEB_HOST: HOST, WEFT_WEB_PORT: String(webPort), WEFT_API_HOST: HOST, WEFT_API_PORT: String(apiPort) },
-    });
-    await Promise.all([waitUntilServing(`${apiOrigin}/healthz`, manager), waitUntilServing(webOrigin, dashboard)]);
+    await checkPrerequisites({ docsScreenshots: true });
+    ({ webOrigin, apiOrigin, adminPassword } = await harness.startManagerAndDashboard({ homePrefix: "weft-web-test-" }));
 
     // Seed through the API: an admin session, two clusters whose agents report discovery and traffic, a route.
-    adminPassword = (await readFile(join(home, "initial-admin-password"), "utf8")).trim();
     admin = await signIn(apiOrigin, "admin", adminPassword);
     const agents: Record<string, Api> = {};
     const discovered = {
@@ -217,9 +53,7 @@ describe("the dashboard in Chromium against a real manager", () => {
       west: [["pay", "payments", "v1"], ["pay", "ledger", "v1"]],
     } as const;
     for (const name of ["east", "west"] as const) {
-      const created = await admin.clusters.create.mutate({ name });
-      const joined = await apiClient(apiOrigin, {}).agent.join.mutate({ joinToken: created.joinToken, agentVersion: "test" });
-      const agent = apiClient(apiOrigin, { authorization: `Bearer ${joined.credential}` });
+      const agent = await joinCluster(admin, apiOrigin, name);
       agents[name] = agent;
       const list = discovered[name];
       await agent.agent.resyncDiscovery.mutate({
@@ -243,24 +77,14 @@ describe("the dashboard in Chromium against a real manager", () => {
       await agents.west!.agent.reportTelemetry.mutate({ edges: delta(end("west", "pay", "payments", "v1"), end("west", "pay", "ledger", "v1"), 300, 0, 8, minutesAgo) });
     }
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    page = await context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(err.message));
+    browser = await harness.launchChromium();
+    page = await openPage(browser, { pageErrors });
     page.on("request", (request) => {
       if (request.url().includes("/trpc/")) apiRequests.push(request.url());
     });
   });
 
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await Promise.all(running.map((proc) => stop(proc)));
-    if (home) await rm(home, { recursive: true, force: true });
-    await database?.drop();
-  });
+  afterAll(() => harness.stop());
 
   it("forwards /healthz to the manager on the dashboard's own origin", async () => {
     const response = await fetch(`${webOrigin}/healthz`);
@@ -298,7 +122,7 @@ describe("the dashboard in Chromium against a real manager", () => {
     // The browser reached the API through the dashboard, not the manager's port.
     expect(apiRequests.length).toBeGreaterThan(0);
     for (const url of apiRequests) expect(url.startsWith(`${webOrigin}/trpc/`)).toBe(true);
-    await shot(page, "overview", true);
+    await saveScreenshot(page, "overview", { docs: true });
   });
 
   it("renders the topology from telemetry in cytoscape's model and opens a side panel", async () => {
@@ -339,7 +163,7 @@ describe("the dashboard in Chromium against a real manager", () => {
     await page.evaluate(() => (window as unknown as { __weftTopology: { getElementById: (id: string) => { emit: (e: string) => void } } }).__weftTopology.getElementById("svc:east/shop/checkout").emit("tap"));
     await page.getByTestId("side-panel").getByRole("heading", { name: "checkout" }).waitFor();
     await page.getByTestId("side-panel").getByTestId("edit-policy").waitFor();
-    await shot(page, "topology", true);
+    await saveScreenshot(page, "topology", { docs: true });
   });
 
   it("shows a service page with charts, callers and the policies that apply", async () => {
@@ -348,7 +172,7 @@ describe("the dashboard in Chromium against a real manager", () => {
     await page.getByTestId("callers").getByText("shop/frontend").first().waitFor();
     await page.getByTestId("instances").getByText("v2").waitFor();
     await page.getByTestId("service-policies").getByText("HTTPRoute shop/checkout").waitFor();
-    await shot(page, "service-page", true);
+    await saveScreenshot(page, "service-page", { docs: true });
   });
 
   it("edits a route's weights: validation at the field, dry run diff, apply, history, rollback", async () => {
@@ -387,7 +211,7 @@ describe("the dashboard in Chromium against a real manager", () => {
     const textDiff = await page.getByTestId("text-diff").textContent();
     expect(textDiff).toMatch(/-\s+weight: 90/);
     expect(textDiff).toMatch(/\+\s+weight: 50/);
-    await shot(page, "policy-editor", true);
+    await saveScreenshot(page, "policy-editor", { docs: true });
 
     await page.getByTestId("change-message").fill("50/50 canary");
     await page.getByTestId("apply").click();
@@ -404,15 +228,15 @@ describe("the dashboard in Chromium against a real manager", () => {
     const stored = await admin.resources.get.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" });
     expect(stored.revision).toBe(3);
     expect(JSON.stringify(stored.document)).toContain('"weight":90');
-    await shot(page, "policy-history");
+    await saveScreenshot(page, "policy-history");
   });
 
   it("shows a viewer no edit controls, and the API refuses the viewer anyway", async () => {
     await admin.users.create.mutate({ username: "vera", password: "viewer-password-1", role: "VIEWER" });
-    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const viewer = await viewerContext.newPage();
+    const viewer = await openPage(browser);
+    const viewerContext = viewer.context();
     try {
-      await login(viewer, "vera", "viewer-password-1", "/policies/edit?kind=HTTPRoute&namespace=shop&name=checkout");
+      await logIn(viewer, webOrigin, "vera", "viewer-password-1", "/policies/edit?kind=HTTPRoute&namespace=shop&name=checkout");
       await viewer.getByTestId("read-only").waitFor();
       await viewer.locator(WEIGHT_1).waitFor();
       expect(await viewer.locator(WEIGHT_1).isDisabled()).toBe(true);
@@ -446,7 +270,7 @@ describe("the dashboard in Chromium against a real manager", () => {
     const table = page.getByTestId("audit-table");
     await table.getByText("resources.applyDocuments").first().waitFor();
     expect(await table.getByText("users.create").count()).toBe(0);
-    await shot(page, "audit");
+    await saveScreenshot(page, "audit");
     expect(pageErrors).toEqual([]);
   });
 });

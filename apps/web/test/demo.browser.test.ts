@@ -5,54 +5,15 @@
 // through discovery, the proxies, the agents' telemetry and the rollups.
 // Needs a prior `next build` of apps/web (and, for the smaller proxy, of
 // @weft/proxy: the turbo test task builds both).
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import type { AppRouter } from "@weft/api";
-import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { SettingsSchema, startPlatform, type Platform } from "@weft/start/platform";
-import { chromium, type Browser, type Page } from "playwright-core";
-import superjson from "superjson";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BrowserHarness, checkPrerequisites, freePort, logIn, openPage, REPO_DIR, saveScreenshot, signIn } from "./browser-harness.ts";
 
-const WEB_DIR = resolve(import.meta.dirname, "..");
-const REPO_DIR = resolve(WEB_DIR, "../..");
-const CHROMIUM = "/usr/bin/chromium";
-const RESULTS = join(WEB_DIR, "test-results");
 // Agents report every few seconds and the topology refreshes every 10 s; the first traffic needs the agents joined first.
 const LIVE_TRAFFIC_MS = 150_000;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
-
-/** Signs in over HTTP and returns a tRPC client acting with that session (cookie + CSRF header, as the browser does). */
-async function signIn(apiOrigin: string, username: string, password: string) {
-  const response = await fetch(`${apiOrigin}/trpc/auth.login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(superjson.serialize({ username, password })) });
-  if (!response.ok) throw new Error(`login ${username}: HTTP ${response.status} ${await response.text()}`);
-  const cookies = response.headers.getSetCookie().map((c) => c.split(";")[0] ?? "");
-  const csrf = cookies.find((c) => c.startsWith("weft_csrf="))?.slice("weft_csrf=".length) ?? "";
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${apiOrigin}/trpc`, transformer: superjson, headers: { cookie: cookies.join("; "), "x-weft-csrf": decodeURIComponent(csrf) } })] });
-}
-
-async function login(target: Page, origin: string, username: string, password: string, path: string) {
-  await target.goto(`${origin}${path}`);
-  await target.waitForURL(/\/login/);
-  await target.getByLabel("Username").fill(username);
-  await target.getByLabel("Password").fill(password);
-  await target.getByRole("button", { name: "Sign in" }).click();
-  await target.waitForURL((url) => !url.pathname.startsWith("/login"));
-}
 
 const POLICY = {
   apiVersion: "weft.io/v1alpha1",
@@ -68,9 +29,7 @@ interface TopologyModel {
 }
 
 describe("the dashboard against the running demo (npm start)", () => {
-  let home: string;
-  // With DATABASE_URL set, the platform gets a database of its own on that server, so its first admin is ours.
-  let database: TestDatabase | undefined;
+  const harness = new BrowserHarness();
   let platform: Platform | undefined;
   let browser: Browser;
   let page: Page;
@@ -79,11 +38,9 @@ describe("the dashboard against the running demo (npm start)", () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIR, ".next", "BUILD_ID"))) throw new Error("apps/web has no production build: run `npm run build -w @weft/web` first.");
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    await mkdir(RESULTS, { recursive: true });
-    home = await mkdtemp(join(tmpdir(), "weft-web-demo-"));
-    if (process.env.DATABASE_URL) database = await createTestDatabase();
+    await checkPrerequisites();
+    const home = await harness.tempHome("weft-web-demo-");
+    const database = await harness.testDatabase();
     const [apiPort, webPort] = [await freePort(), await freePort()];
     // Away from the default demo ports (a developer's `npm start`) and below Linux's ephemeral range (32768+).
     const demoBase = 20_000 + Math.floor(Math.random() * 120) * 100;
@@ -101,25 +58,17 @@ describe("the dashboard against the running demo (npm start)", () => {
     } catch (err) {
       throw new Error(`the platform did not start: ${(err as Error).message}\n${output.join("\n")}`);
     }
+    const started = platform;
+    harness.defer(() => started.stop());
     adminPassword = (await readFile(join(home, "initial-admin-password"), "utf8")).trim();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    page = await context.newPage();
-    page.on("pageerror", (err) => pageErrors.push(err.message));
+    browser = await harness.launchChromium();
+    page = await openPage(browser, { pageErrors });
   });
 
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await platform?.stop();
-    if (home) await rm(home, { recursive: true, force: true });
-    await database?.drop();
-  });
+  afterAll(() => harness.stop());
 
   it("signs in with the first admin's password and shows both demo clusters' services with live traffic on the topology", { timeout: LIVE_TRAFFIC_MS + 60_000 }, async () => {
-    await login(page, platform!.webUrl, "admin", adminPassword, "/topology?range=15m");
+    await logIn(page, platform!.webUrl, "admin", adminPassword, "/topology?range=15m");
     await page.waitForURL(/\/topology/);
 
     // The page shows the empty state until the first traffic is reported, then the canvas; the live refresh gets it there by itself.
@@ -152,7 +101,7 @@ describe("the dashboard against the running demo (npm start)", () => {
     expect(live.map((e) => e.id)).toEqual(expect.arrayContaining([expect.stringMatching(/^edge:svc:(east|west)\/shop\/frontend->svc:(east|west)\/shop\/catalog$/)]));
     // The status line the page keeps for screen readers agrees with the canvas.
     await page.getByRole("status").filter({ hasText: /[1-9]\d* services, [1-9]\d* edges/ }).waitFor();
-    await page.screenshot({ path: join(RESULTS, "demo-topology.png") });
+    await saveScreenshot(page, "demo-topology");
   });
 
   it("shows a demo service's page with charts drawn from its live traffic", async () => {
@@ -172,7 +121,7 @@ describe("the dashboard against the running demo (npm start)", () => {
       ["west", "all ready"],
     ]);
     expect(await page.getByTestId("endpoint-row").count()).toBe(3);
-    await page.screenshot({ path: join(RESULTS, "demo-service-page.png"), fullPage: true });
+    await saveScreenshot(page, "demo-service-page", { fullPage: true });
   });
 
   it("holds an operator's change to a protected namespace for approval, and applies it when an admin approves", async () => {
@@ -188,11 +137,10 @@ describe("the dashboard against the running demo (npm start)", () => {
     await protectedTable.getByRole("cell", { name: "shop", exact: true }).waitFor();
 
     // The operator's edit becomes a change request instead of a new revision; they see no unprotect control.
-    const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const operator = await operatorContext.newPage();
-    operator.on("pageerror", (err) => pageErrors.push(err.message));
+    const operator = await openPage(browser, { pageErrors });
+    const operatorContext = operator.context();
     try {
-      await login(operator, platform!.webUrl, "olga", "operator-password-1", "/policies/edit?kind=TrafficPolicy&namespace=shop&name=catalog");
+      await logIn(operator, platform!.webUrl, "olga", "operator-password-1", "/policies/edit?kind=TrafficPolicy&namespace=shop&name=catalog");
       await operator.locator(ALGORITHM).waitFor();
       expect(await operator.locator(ALGORITHM).inputValue()).toBe("LEAST_REQUEST");
       await operator.locator(ALGORITHM).selectOption("ROUND_ROBIN");
@@ -217,7 +165,7 @@ describe("the dashboard against the running demo (npm start)", () => {
     await review.getByText("round robin for catalog").waitFor();
     await review.getByRole("button", { name: "Approve and apply" }).click();
     await review.locator(".badge").filter({ hasText: "applied" }).first().waitFor();
-    await page.screenshot({ path: join(RESULTS, "demo-change-request.png"), fullPage: true });
+    await saveScreenshot(page, "demo-change-request", { fullPage: true });
     const stored = await admin.resources.get.query({ kind: "TrafficPolicy", namespace: "shop", name: "catalog" });
     expect(stored.revision).toBe(2);
     expect(JSON.stringify(stored.document)).toContain("ROUND_ROBIN");

@@ -43,6 +43,15 @@ describe("import boundaries", () => {
     }
   });
 
+  it("lets web's tests seed certificates with @weft/identity, and keeps it out of the dashboard's code", async () => {
+    const cwd = join(root, "apps/web");
+    const eslint = new ESLint({ cwd });
+    const code = 'import { generateMeshRoot } from "@weft/identity";\nexport const g = generateMeshRoot;';
+    const inTest = ((await eslint.lintText(code, { filePath: join(cwd, "test", "boundary-fixture.test.ts") }))[0]?.messages ?? []).filter((m) => m.ruleId === "@typescript-eslint/no-restricted-imports");
+    expect(inTest).toEqual([]);
+    expect((await lintAs("apps/web", code)).length).toBeGreaterThan(0);
+  });
+
   it.each([
     ["packages/mesh-model", 'import { z } from "zod";\nexport const s = z.string();'],
     ["apps/web", 'import type { AppRouter } from "@weft/api";\nexport type R = AppRouter;'],
