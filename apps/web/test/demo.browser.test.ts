@@ -104,7 +104,7 @@ describe("the dashboard against the running demo (npm start)", () => {
     await saveScreenshot(page, "demo-topology");
   });
 
-  it("shows a demo service's page with charts drawn from its live traffic", async () => {
+  it("shows a demo service's page with charts drawn from its live traffic and its traces", { timeout: 180_000 }, async () => {
     await page.goto(`${platform!.webUrl}/services/detail?service=shop/catalog&range=15m`);
     const rate = page.getByTestId("chart-rate");
     await rate.waitFor({ timeout: 60_000 });
@@ -121,6 +121,14 @@ describe("the dashboard against the running demo (npm start)", () => {
       ["west", "all ready"],
     ]);
     expect(await page.getByTestId("endpoint-row").count()).toBe(3);
+    // The demo mesh samples a tenth of its requests: traces through catalog show up, and one opens as a waterfall
+    // whose spans nest (frontend's call → catalog → its call to inventory).
+    await page.getByTestId("trace-row").first().waitFor({ timeout: 90_000 });
+    await page.getByTestId("trace-row").first().getByRole("button", { name: /^Open trace [0-9a-f]{32} as a waterfall$/ }).click();
+    const rows = page.getByTestId("waterfall-row");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBeGreaterThan(1);
+    expect(Math.max(...(await rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute("data-depth"))))))).toBeGreaterThan(0);
     await saveScreenshot(page, "demo-service-page", { fullPage: true });
   });
 

@@ -140,7 +140,7 @@ class Compilation {
       virtualHosts: [...this.virtualHosts].sort((a, b) => compareText(a.name, b.name)),
       backends: [...this.backends.values()].sort((a, b) => compareText(a.name, b.name)),
       ...(this.input.options.limits ? { limits: this.input.options.limits } : {}),
-      ...(this.input.options.telemetry ? { telemetry: this.input.options.telemetry } : {}),
+      ...this.telemetry(),
       ...(identity ? { identity } : {}),
       ...(authorization ? { authorization } : {}),
       ...(requestAuthentication ? { requestAuthentication } : {}),
@@ -158,6 +158,14 @@ class Compilation {
 
   // ------------------------------------------------------------ mesh services
 
+
+  /** Access log and tracing: the agent's options, with the Mesh's sample rate (mesh-wide policy) when it sets one. */
+  private telemetry(): { telemetry?: NonNullable<CompileInput["options"]["telemetry"]> } {
+    const own = this.input.options.telemetry;
+    const sampleRate = (this.byKind.Mesh[0]?.resource as Mesh | undefined)?.spec.tracing?.sampleRate;
+    if (sampleRate === undefined) return own ? { telemetry: own } : {};
+    return { telemetry: { ...own, tracing: { maxSpans: 4096, ...own?.tracing, sampleRate } } };
+  }
   private domainsOf(service: MeshService): string[] {
     const long = [`${service.name}.${service.namespace}`, `${service.name}.${service.namespace}.svc`, `${service.name}.${service.namespace}.svc.${CLUSTER_DOMAIN}`];
     // Short names resolve in the caller's own namespace, as Kubernetes DNS search paths do.

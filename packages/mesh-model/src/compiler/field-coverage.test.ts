@@ -284,6 +284,7 @@ const SECURITY_COVERAGE: Record<string, Check> = {
   // --------------------------------------------------------------------- Mesh
   "Mesh spec.trustDomain": { kind: "diagnosed", resource: "Mesh", spec: { trustDomain: "other.example" }, code: "trust_domain_mismatch", as: "destination" },
   "Mesh spec.mtls.mode": MESH({ trustDomain: "mesh.test", mtls: { mode: "STRICT" } }, { trustDomain: "mesh.test", mtls: { mode: "PERMISSIVE" } }),
+  "Mesh spec.tracing.sampleRate": MESH({ trustDomain: "mesh.test", tracing: { sampleRate: 0.01 } }, { trustDomain: "mesh.test", tracing: { sampleRate: 0.5 } }),
 };
 
 /** Every covered field as `[path, check]`. */

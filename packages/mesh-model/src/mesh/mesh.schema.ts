@@ -31,8 +31,18 @@ export const MeshSpecSchema = z
       .default({ mode: "STRICT" })
       .describe("Mutual TLS between proxies."),
     defaults: MeshDefaultsSchema.optional(),
+    tracing: z
+      .strictObject({
+        sampleRate: z
+          .number()
+          .min(0)
+          .max(1)
+          .describe("Share of requests arriving without a trace context for which the first proxy starts a sampled trace (0–1; 0.01 samples 1 %). Requests that carry a sampled traceparent are always traced."),
+      })
+      .optional()
+      .describe("Tracing across the mesh; proxies sample nothing on their own when omitted (only requests that arrive with a sampled trace context are traced)."),
   })
-  .describe("Mesh-wide settings: identity and defaults.");
+  .describe("Mesh-wide settings: identity, tracing and defaults.");
 
 /** The mesh itself: trust domain, mTLS mode and defaults. Mesh-wide (no namespace). */
 export const MeshSchema = defineResource({

@@ -39,6 +39,13 @@ async function joinToken(api: ManagerApi, name: string): Promise<string> {
   return (await api.mutation<{ joinToken: string }>("clusters.create", { name })).joinToken;
 }
 
+/** The demo's Mesh resource: the mesh's own trust domain, STRICT mTLS, 10 % trace sampling. */
+async function applyDemoMesh(api: ManagerApi): Promise<void> {
+  const { trustDomain } = await api.query<{ trustDomain: string }>("mesh.status");
+  const mesh = { apiVersion: "weft.io/v1alpha1", kind: "Mesh", metadata: { name: "default" }, spec: { trustDomain, mtls: { mode: "STRICT" }, tracing: { sampleRate: 0.1 } } };
+  await api.mutation("resources.applyDocuments", { text: JSON.stringify(mesh), message: "demo: trace 10 % of requests" });
+}
+
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const { root, home, log } = options;
   const dir = join(home, "demo");
@@ -57,6 +64,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     api ??= await ManagerApi.asFirstAdmin(options.apiUrl, home);
     tokens.set(cluster.name, await joinToken(api, cluster.name));
   }
+  // First start only (later changes are the operator's): the demo mesh traces a tenth of its requests,
+  // so the service pages' trace views fill within a minute.
+  if (api) await applyDemoMesh(api);
 
   options.watch(
     startChild({
