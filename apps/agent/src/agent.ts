@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import type { EdgeDelta, SpanReport } from "@weft/mesh-model";
 import { AdminServer } from "./admin/admin-server.ts";
 import type { AgentConfig } from "./config.ts";
 import { Catalog } from "./discovery/catalog.ts";
@@ -37,6 +38,7 @@ import type { UniversalFile } from "./universal/universal-file.schema.ts";
 import { WebhookServer } from "./webhook/webhook-server.ts";
 import { SidecarConfigs } from "./sidecar/sidecar-configs.ts";
 import { SidecarServer } from "./sidecar/sidecar-server.ts";
+import { SidecarTelemetryIntake } from "./sidecar/sidecar-telemetry.ts";
 import { KubeTokenReviewer, type TokenReviewer } from "./sidecar/token-review.ts";
 import type { SidecarLayout } from "./sidecar/sidecar-inputs.ts";
 
@@ -64,6 +66,14 @@ export interface AgentDeps {
   sidecarPollMs?: number;
   /** Kubernetes mode: the sidecars' ports (tests run them on free loopback ports). */
   sidecarLayout?: SidecarLayout;
+  /** Where telemetry and spans are shipped; the joined manager (agent.reportTelemetry, agent.reportSpans) when omitted. */
+  telemetrySink?: TelemetrySink;
+}
+
+/** The manager's telemetry procedures, as the shipper calls them. */
+export interface TelemetrySink {
+  reportTelemetry(input: { seq: number; edges: EdgeDelta[] }): Promise<unknown>;
+  reportSpans(report: SpanReport): Promise<{ stored: number; duplicates: number } | void>;
 }
 
 export interface RunningAgent {
@@ -74,6 +84,12 @@ export interface RunningAgent {
   /** The cluster this agent serves. */
   cluster: string;
   stop(): Promise<void>;
+}
+
+/** The namespace of a destination service: the caller's own when it has one there, else the only one, else unknown (""). */
+function namespaceAmong(service: string, callerNamespace: string, services: readonly { name: string; namespace: string }[]): string {
+  const namespaces = new Set(services.filter((s) => s.name === service).map((s) => s.namespace));
+  return namespaces.has(callerNamespace) ? callerNamespace : namespaces.size === 1 ? [...namespaces][0]! : "";
 }
 
 /** The workspace's weft-proxy launcher. */
@@ -121,6 +137,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     let sidecars: SidecarConfigs | undefined;
     let sidecarApi: SidecarServer | undefined;
     const admin = deps.proxyAdmin ?? httpProxyAdmin;
+    const sink: TelemetrySink | undefined =
+      deps.telemetrySink ?? (manager && { reportTelemetry: (input) => manager.agent.reportTelemetry.mutate(input), reportSpans: (report) => manager.agent.reportSpans.mutate(report) });
+    let intake: SidecarTelemetryIntake | undefined;
 
     if (config.mode === "universal") {
       const universal = new UniversalFileProvider(config.universalFile, { logger, debounceMs: deps.fileDebounceMs ?? 100 });
@@ -177,15 +196,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         void gw.setFile(file);
       });
       provider = universal;
-      if (manager) {
-        const client = manager;
-        const namespaceOf = (service: string, callerNamespace: string): string => {
-          const namespaces = new Set([
-            ...(app.file?.services.filter((s) => s.name === service).map((s) => s.namespace) ?? []),
-            ...(app.clusterConfig?.catalog.filter((s) => s.name === service).map((s) => s.namespace) ?? []),
-          ]);
-          return namespaces.has(callerNamespace) ? callerNamespace : namespaces.size === 1 ? [...namespaces][0]! : "";
-        };
+      if (sink) {
+        const namespaceOf = (service: string, callerNamespace: string): string =>
+          namespaceAmong(service, callerNamespace, [...(app.file?.services ?? []), ...(app.clusterConfig?.catalog ?? [])]);
         const shipper = new TelemetryShipper({
           cluster,
           admin,
@@ -194,8 +207,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           sources: () =>
             app.proxies.map((p) => ({ id: p.id, adminPort: p.instance.proxy.adminPort, service: p.instance.service, namespace: p.instance.namespace, version: p.instance.version })),
           namespaceOf,
-          send: async (edges, seq) => void (await client.agent.reportTelemetry.mutate({ seq, edges })),
-          spans: new SpanCollector({ admin, logger, namespaceOf, send: (report) => client.agent.reportSpans.mutate(report) }),
+          send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })),
+          spans: new SpanCollector({ admin, logger, namespaceOf, send: (report) => sink.reportSpans(report) }),
         });
         telemetry = shipper;
         shipper.start();
@@ -220,8 +233,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           cluster,
           files: new IdentityFiles(config.stateDir),
           manager: deps.identityManager ?? (manager && trpcIdentityApi(manager)),
-          // Sidecars keep their SVIDs themselves: the agent holds no local identities and probes no proxy.
+          // Sidecars keep their SVIDs themselves: the agent holds no local identities and probes no proxy;
+          // a bundle is acknowledged once every sidecar reports it runs it.
           probe: async () => null,
+          census: (fingerprint) => sidecars?.bundleCensus(fingerprint) ?? { total: 0, current: 0 },
           logger,
           svidTtlMs: (config.svidTtlSeconds ?? 86_400) * 1000,
           onReadyChange: () => sidecars?.changed(),
@@ -233,6 +248,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           cluster,
           logger,
           pod,
+          pods: () => kube.pods(),
           onClusterConfig: (c) => ids.update({ trustDomain: c.mesh.trustDomain, trust: c.trust, identities: [], proxies: [] }),
           onOutcome: (outcome) => configSync?.outcome(outcome),
           ...(deps.sidecarLayout && { layout: deps.sidecarLayout }),
@@ -260,6 +276,30 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           await cs.start();
           stops.push(() => cs.stop());
         }
+        if (sink) {
+          // Sidecars push their telemetry and spans (the agent cannot reach their loopback admin ports); shipped as universal mode's are.
+          const namespaceOf = (service: string, callerNamespace: string): string =>
+            namespaceAmong(service, callerNamespace, [...catalog.snapshot.services, ...(configs.clusterConfig?.catalog ?? [])]);
+          const spans = new SpanCollector({ admin, logger, namespaceOf, send: (report) => sink.reportSpans(report) });
+          const shipper = new TelemetryShipper({
+            cluster,
+            admin,
+            logger,
+            intervalMs: config.telemetryIntervalSeconds * 1000,
+            sources: () => [],
+            namespaceOf,
+            send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })),
+            spans,
+          });
+          telemetry = shipper;
+          intake = new SidecarTelemetryIntake({ shipper, spans, pod });
+          shipper.start();
+          // After the sidecar API closes (stops run in reverse): what the last pushes brought is shipped too.
+          stops.push(async () => {
+            await shipper.stop();
+            await shipper.tick().catch(() => undefined);
+          });
+        }
         sidecarApi = await SidecarServer.start({
           cert: tls[0],
           key: tls[1],
@@ -268,6 +308,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           reviewer: deps.tokenReviewer ?? new KubeTokenReviewer(kubeConfig),
           issuer: ids,
           pod,
+          ...(intake && { telemetry: intake }),
           logger,
           ...(deps.sidecarPollMs !== undefined && { maxWaitMs: deps.sidecarPollMs }),
         });
@@ -330,7 +371,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         ...(identity && { identity: identity.status }),
         ...(gateway && { gateway: gateway.status }),
         ...(webhook && { webhook: { port: webhook.port } }),
-        ...(sidecarApi && sidecars && { sidecarApi: { port: sidecarApi.port, sidecars: sidecars.status, counters: sidecars.counters } }),
+        ...(sidecarApi && sidecars && { sidecarApi: { port: sidecarApi.port, sidecars: sidecars.status, counters: sidecars.counters, ...(intake && { pushes: intake.status }) } }),
       }),
     });
     stops.push(() => adminServer.close());

@@ -146,6 +146,12 @@ describe("deploy/kubernetes manifests", () => {
     expect(container.ports.find((p) => p.name === api.spec.ports[0]!.targetPort)?.containerPort).toBe(parsed.sidecarApiPort);
   });
 
+  it("runs exactly one agent per cluster, never two at once (one writer of acks, telemetry seqs and the intermediate)", () => {
+    const agent = docs.find(({ doc }) => doc.kind === "Deployment" && (doc.metadata as { name: string }).name === "weft-agent")!.doc as { spec: { replicas: number; strategy?: { type?: string } } };
+    expect(agent.spec.replicas).toBe(1);
+    expect(agent.spec.strategy?.type).toBe("Recreate");
+  });
+
   it("points the agent at the manager Service", () => {
     const manager = find(Deployment, "Deployment", "weft-manager");
     const svc = find(Service, "Service", "weft-manager");

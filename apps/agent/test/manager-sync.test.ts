@@ -219,7 +219,9 @@ describe("the agent with a real manager", { timeout: 120_000 }, () => {
   it("serves from its cache when restarted while the manager is down", async () => {
     const before = await proxyVersion();
     expect(await agent!.stop()).toBe(0);
-    agent = startAgentProcess(agentArgs()); // no join token: the stored credential
+    // Restarted with the same (already used) join token still set, as a Deployment's environment keeps it:
+    // the agent recognises the token its credential came from and uses the stored credential instead of joining again.
+    agent = startAgentProcess([...agentArgs(), "--join-token", east.joinToken]);
     await waitFor(async () => (await get(ports.outbound, "catalog")).body === "catalog-v2", "traffic through the restarted proxy", 30_000, 200).catch((err: Error) => {
       throw new Error(`${err.message}\n${agent!.output()}`);
     });

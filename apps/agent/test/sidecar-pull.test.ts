@@ -2,19 +2,21 @@
 // API server (list/watch + TokenReviews) through the real
 // @kubernetes/client-node, an in-memory manager (config stream, acks, the
 // identity procedures), and an in-process weft-proxy whose pull client talks
-// to the agent's sidecar API over real HTTPS on loopback.
-import { createServer, type Server } from "node:http";
+// to the agent's sidecar API over real HTTPS on loopback, pushing its
+// telemetry and spans there and reporting the trust bundle it runs.
+import { createServer, request as httpRequest, type Server } from "node:http";
 import { request } from "node:https";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { createTrustBundle, createWorkloadCsr, splitPemCertificates, validateSvidChain } from "@weft/identity";
-import type { ClusterConfig } from "@weft/mesh-model";
+import { bundleFingerprint, createTrustBundle, createWorkloadCsr, splitPemCertificates, validateSvidChain } from "@weft/identity";
+import type { ClusterConfig, EdgeDelta, SpanReport, WireSpan } from "@weft/mesh-model";
+import { LatencySketch } from "@weft/mesh-model/proxy-config";
 import { PullConfigSource, WeftProxy } from "@weft/proxy";
 import { generate } from "selfsigned";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAgent, type RunningAgent } from "../src/agent.ts";
+import { startAgent, type RunningAgent, type TelemetrySink } from "../src/agent.ts";
 import type { AgentConfig } from "../src/config.ts";
 import { InMemoryIdentityManager } from "../src/identity/in-memory-identity-manager.ts";
 import { MemoryLogger } from "../src/logger.ts";
@@ -52,6 +54,27 @@ describe("injected sidecars pull their config and SVID from the agent (Kubernete
   const layout = { outbound: 0, inbound: 0, admin: 0, address: "127.0.0.1" };
   const tokens = { reviews: "", ratings: "", wrongAudience: "" };
   let version = 0;
+
+  /** The manager's telemetry procedures: every edge delta and span the agent shipped. */
+  const shipped = { edges: [] as EdgeDelta[], seqs: [] as number[], spans: [] as WireSpan[] };
+  const sink: TelemetrySink = {
+    reportTelemetry: async ({ seq, edges }) => {
+      // The manager applies a seq once (the shipper's retry dedupe): so does this stand-in.
+      if (shipped.seqs.includes(seq)) return;
+      shipped.seqs.push(seq);
+      shipped.edges.push(...edges);
+    },
+    reportSpans: async (report: SpanReport) => {
+      shipped.spans.push(...report.spans);
+      return { stored: report.spans.length, duplicates: 0 };
+    },
+  };
+  /** Requests shipped for edges matching `match`. */
+  const shippedRequests = (match: (e: EdgeDelta) => boolean) => shipped.edges.filter(match).reduce((n, e) => n + e.requests, 0);
+  const agentStatus = async () => (await (await fetch(`http://127.0.0.1:${agent.adminPort}/status`)).json()) as {
+    identity: { bundle: { version: string; ackedVersion: string | null; proxies: { total: number; current: number } } | null };
+    sidecarApi: { sidecars: { pod: string; identity: { trustBundleFingerprint: string } | null }[] };
+  };
 
   const publish = (change: Partial<ClusterConfig> = {}) => {
     version++;
@@ -135,7 +158,7 @@ describe("injected sidecars pull their config and SVID from the agent (Kubernete
       logLevel: "info",
       cluster: "east",
       fullResyncSeconds: 300,
-      telemetryIntervalSeconds: 10,
+      telemetryIntervalSeconds: 0.2,
       proxyImage: "ghcr.io/weft-mesh/weft-proxy:0.1.0",
       webhookPort: 0,
       webhookCertFile: join(dir, "tls.crt"),
@@ -143,7 +166,7 @@ describe("injected sidecars pull their config and SVID from the agent (Kubernete
       sidecarApiPort: 0,
       svidTtlSeconds: 3600,
     };
-    agent = await startAgent(config, { logger, reporter: new InMemoryReporter(), configSource: source, identityManager: manager, kubeConfig, sidecarPollMs: 2000, sidecarLayout: layout });
+    agent = await startAgent(config, { logger, reporter: new InMemoryReporter(), configSource: source, identityManager: manager, kubeConfig, sidecarPollMs: 2000, sidecarLayout: layout, telemetrySink: sink });
 
     // The sidecar as injected: up on its bootstrap config, then following the agent.
     proxy = await WeftProxy.start({
@@ -154,7 +177,7 @@ describe("injected sidecars pull their config and SVID from the agent (Kubernete
         { kind: "admin", name: "admin", address: "127.0.0.1", port: layout.admin },
       ],
     });
-    pull = new PullConfigSource(proxy, { url: `https://127.0.0.1:${agent.sidecarApiPort}`, tokenFile: join(dir, "token"), caPem: ca, namespace: "shop", pod: "reviews-1", identityDir: identityDir(), logger, waitSeconds: 2, retryInitialMs: 50, retryMaxMs: 500 });
+    pull = new PullConfigSource(proxy, { url: `https://127.0.0.1:${agent.sidecarApiPort}`, tokenFile: join(dir, "token"), caPem: ca, namespace: "shop", pod: "reviews-1", identityDir: identityDir(), logger, waitSeconds: 2, retryInitialMs: 50, retryMaxMs: 500, telemetry: proxy, pushIntervalMs: 200 });
     pull.start();
   }, 60_000);
 
@@ -232,5 +255,95 @@ describe("injected sidecars pull their config and SVID from the agent (Kubernete
     const own = await createWorkloadCsr({ spiffeId: `spiffe://${TD}/ns/shop/sa/reviews` });
     expect((await call("POST", "/v1/svid", tokens.reviews, { namespace: "shop", pod: "ratings-1", csrPem: own.csrPem })).status).toBe(403);
     expect(await call("POST", "/v1/svid", tokens.reviews, { namespace: "shop", pod: "reviews-1", csrPem: own.csrPem })).toMatchObject({ status: 200, body: { spiffeId: `spiffe://${TD}/ns/shop/sa/reviews` } });
+  });
+
+  /** One request through the sidecar's outbound listener, as the app would make it. */
+  const viaSidecar = (host: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port: layout.outbound, path: "/", headers: { host, ...headers }, agent: false }, (res) => res.resume().on("end", () => resolve(res.statusCode ?? 0)));
+      req.on("error", reject);
+      req.end();
+    });
+  const sketchOf = (n: number) => {
+    const s = new LatencySketch();
+    for (let i = 0; i < n; i++) s.add(0.01);
+    return s.toJSON();
+  };
+  const edge = (labels: Record<string, string>, count: number) => ({
+    labels: { source_service: "ratings", source_version: "v1", source_cluster: "east", destination_service: "details", destination_version: "v1", destination_cluster: "east", response_code: "200", response_flags: "-", grpc_status: "", source_identity: "", mtls: "false", ...labels },
+    count,
+    sketch: sketchOf(count),
+  });
+
+  it("the sidecar pushes its requests and spans; the agent ships them labelled with the pod's workload", async () => {
+    const trace = "5bf92f3577b34da6a3ce929d0e0e4736";
+    const before = shippedRequests((e) => e.source.service === "reviews" && e.destination.service === "reviews");
+    for (let i = 0; i < 6; i++) expect(await viaSidecar("reviews.shop.svc.cluster.local", { traceparent: `00-${trace}-00f067aa0ba902b${i}-01` })).toBe(200);
+    await waitFor(() => shippedRequests((e) => e.source.service === "reviews" && e.destination.service === "reviews") - before === 6, "the 6 requests to be shipped", 10_000);
+    const edges = shipped.edges.filter((e) => e.source.service === "reviews" && e.destination.service === "reviews");
+    expect(edges[0]).toMatchObject({ source: { cluster: "east", namespace: "shop", service: "reviews", version: "v1" }, destination: { namespace: "shop", service: "reviews" }, codeClass: "2xx" });
+    // The caller's (CLIENT) and the callee's (SERVER) hop of each request, both recorded by this sidecar.
+    await waitFor(() => shipped.spans.filter((s) => s.traceId === trace).length === 12, "12 spans of the trace to be shipped", 10_000);
+    const spans = shipped.spans.filter((s) => s.traceId === trace);
+    expect(spans.filter((s) => s.kind === "CLIENT")).toEqual(Array.from({ length: 6 }, () => expect.objectContaining({ namespace: "shop", service: "reviews", version: "v1", peerService: "shop/reviews", statusCode: 200 })));
+    // Nothing more arrives later: every request was shipped once.
+    await new Promise((r) => setTimeout(r, 800));
+    expect(shippedRequests((e) => e.source.service === "reviews" && e.destination.service === "reviews") - before).toBe(6);
+    expect(shipped.spans.filter((s) => s.traceId === trace)).toHaveLength(12);
+  });
+
+  it("a push resent after a lost answer is applied once; the workload comes from the token, never from the body", async () => {
+    const toDetails = (e: EdgeDelta) => e.source.service === "ratings" && e.destination.service === "details";
+    const batch = { namespace: "shop", pod: "ratings-1", collectedAt: new Date().toISOString() };
+    const first = { ...batch, batch: { instance: "0123456789abcdef", seq: 1 }, edges: [edge({ source_version: "forged" }, 7)] };
+    expect(await call("POST", "/v1/telemetry", tokens.ratings, first)).toMatchObject({ status: 200, body: { duplicate: false } });
+    // The answer was lost: the sidecar sends the same batch again.
+    expect(await call("POST", "/v1/telemetry", tokens.ratings, first)).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect(await call("POST", "/v1/telemetry", tokens.ratings, { ...batch, batch: { instance: "0123456789abcdef", seq: 2 }, edges: [edge({}, 3)] })).toMatchObject({ status: 200, body: { duplicate: false } });
+    // The same seq from a restarted sidecar (another instance) is new data.
+    expect(await call("POST", "/v1/telemetry", tokens.ratings, { ...batch, batch: { instance: "fedcba9876543210", seq: 1 }, edges: [edge({}, 1)] })).toMatchObject({ status: 200, body: { duplicate: false } });
+    await waitFor(() => shippedRequests(toDetails) === 11, "7 + 3 + 1 requests shipped", 5000);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(shippedRequests(toDetails)).toBe(11);
+    expect(shipped.edges.filter(toDetails).every((e) => e.source.version === "v1" && e.source.namespace === "shop" && e.source.cluster === "east")).toBe(true);
+
+    // Malformed pushes are refused with the field named, before anything is taken.
+    const bad = await call("POST", "/v1/telemetry", tokens.ratings, { ...batch, batch: { instance: "0123456789abcdef", seq: 3 }, edges: [{ ...edge({}, 2), count: -1 }] });
+    expect(bad).toMatchObject({ status: 400, body: { error: expect.stringContaining("edges.0.count") } });
+  });
+
+  it("a pod's token cannot push telemetry or spans as another pod", async () => {
+    const impostor = (e: EdgeDelta) => e.destination.service === "impostor";
+    const push = { namespace: "shop", pod: "ratings-1", collectedAt: new Date().toISOString(), batch: { instance: "aaaaaaaaaaaaaaaa", seq: 1 }, edges: [edge({ destination_service: "impostor" }, 5)] };
+    expect(await call("POST", "/v1/telemetry", tokens.reviews, push)).toMatchObject({ status: 403, body: { error: expect.stringContaining("the token belongs to pod reviews-1, not ratings-1") } });
+    const span = { seq: 1, traceId: "6bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", parentSpanId: null, name: "GET impostor", kind: "client", startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n), durationMs: 1, error: false, attributes: {} };
+    expect((await call("POST", "/v1/spans", tokens.reviews, { namespace: "shop", pod: "ratings-1", batch: { instance: "aaaaaaaaaaaaaaaa", seq: 1 }, dropped: 0, spans: [span] })).status).toBe(403);
+    expect((await call("POST", "/v1/telemetry", undefined, push)).status).toBe(401);
+    // Its own pod name, but edges claiming another workload as their source: not shipped as that workload.
+    const own = { ...push, pod: "reviews-1", edges: [edge({ source_service: "ratings", destination_service: "impostor" }, 5)] };
+    expect((await call("POST", "/v1/telemetry", tokens.reviews, own)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(shippedRequests(impostor)).toBe(0);
+    expect(shipped.spans.some((s) => s.name === "GET impostor")).toBe(false);
+  });
+
+  it("a new trust bundle is acknowledged only once every sidecar reports it runs it", async () => {
+    await manager.addRoot();
+    const fingerprint = bundleFingerprint(createTrustBundle(TD, manager.trust().rootsPem));
+    const bundleVersion = manager.trust().bundleVersion;
+    publish();
+    // The running sidecar takes the new bundle with its config and says so in its ack.
+    await waitFor(async () => (await agentStatus()).sidecarApi.sidecars.find((s) => s.pod === "shop/reviews-1")?.identity?.trustBundleFingerprint === fingerprint, "the sidecar to report the new bundle", 15_000);
+    expect(proxy.identityInUse()?.trustBundleFingerprint).toBe(fingerprint);
+    // ratings-1 is an injected running pod whose sidecar has not reported the new bundle: no acknowledgement yet.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(manager.acks.map((a) => a.bundleVersion)).not.toContain(bundleVersion);
+    expect((await agentStatus()).identity.bundle).toMatchObject({ version: bundleVersion, ackedVersion: null, proxies: { total: 2, current: 1 } });
+
+    // Its sidecar polls, reporting the new bundle: now the manager hears it.
+    const ratings = await call("GET", `/v1/proxy-config?namespace=shop&pod=ratings-1&bundle=${fingerprint}`, tokens.ratings);
+    expect(ratings.status).toBe(200);
+    const ack = await waitFor(() => manager.acks.find((a) => a.bundleVersion === bundleVersion), "the bundle to be acknowledged", 5000);
+    expect(ack!.proxies).toEqual({ total: 2, current: 2 });
   });
 });

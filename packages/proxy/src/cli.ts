@@ -109,7 +109,7 @@ async function main(): Promise<number> {
   };
 
   // Pull mode: the file was only the bootstrap; the agent's config replaces it and is not reverted by file events.
-  const source = pull && new PullConfigSource(proxy, { url: pull.url, tokenFile: pull.tokenFile, ...(caPem !== undefined && { caPem }), namespace: pull.namespace, pod: pull.pod, identityDir: pull.identityDir, logger });
+  const source = pull && new PullConfigSource(proxy, { url: pull.url, tokenFile: pull.tokenFile, ...(caPem !== undefined && { caPem }), namespace: pull.namespace, pod: pull.pod, identityDir: pull.identityDir, logger, telemetry: proxy });
   source?.start();
 
   // Watch the directory, not the file: editors and Kubernetes ConfigMaps replace files by rename.

@@ -6,16 +6,22 @@
 // reads them, and renews at about half-life. With the agent away it keeps
 // serving the last config it applied. Every request carries the pod's
 // projected service-account token, re-read each time (the kubelet rotates it).
+// Polls and acks carry the trust bundle and SVID the proxy runs; telemetry
+// and spans are pushed to the agent (telemetry-push.ts), which cannot reach
+// the sidecar's loopback admin port.
 import { request as httpsRequest, Agent } from "node:https";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createWorkloadCsr, parseCertificate, splitPemCertificates } from "@weft/identity";
 import { SIDECAR_SVID_FILES, SidecarConfigResponseSchema, SvidResponseSchema, type SidecarIdentity } from "@weft/mesh-model";
 import type { ApplyResult, Logger } from "./proxy.ts";
+import { TelemetryPusher, type PushableTelemetry, type PushStatus } from "./telemetry-push.ts";
 
 export interface PullTarget {
   applyConfig(config: unknown): Promise<ApplyResult>;
   readonly version: string | undefined;
+  /** The trust bundle and SVID the proxy runs, reported with every poll and ack (the agent acknowledges a bundle once every sidecar runs it). */
+  identityInUse?(): { trustBundleFingerprint: string; serial: string } | null;
 }
 
 export interface PullConfigOptions {
@@ -34,6 +40,14 @@ export interface PullConfigOptions {
   /** Back-off after a failed poll, doubled up to `retryMaxMs`. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /**
+   * Every this many ms the sidecar pushes its per-edge telemetry and new
+   * spans to the agent (POST /v1/telemetry, /v1/spans); 0 turns pushing off.
+   * Needs `telemetry` (10 s by default).
+   */
+  pushIntervalMs?: number;
+  /** Where pushed telemetry comes from (the proxy itself); nothing is pushed without it. */
+  telemetry?: PushableTelemetry;
 }
 
 interface HeldSvid {
@@ -49,6 +63,7 @@ export interface PullStatus {
   lastVersion: string | null;
   lastError: string | null;
   svid: { spiffeId: string; notAfter: string } | null;
+  push: PushStatus | null;
 }
 
 class ApiError extends Error {
@@ -61,7 +76,7 @@ class ApiError extends Error {
 }
 
 export class PullConfigSource {
-  readonly status: PullStatus = { state: "starting", lastVersion: null, lastError: null, svid: null };
+  readonly status: PullStatus;
   #agent: Agent;
   #stopped = false;
   #etag: string | undefined;
@@ -71,23 +86,47 @@ export class PullConfigSource {
   #sleep: { timer: NodeJS.Timeout; wake: () => void } | undefined;
   #loop: Promise<void> | undefined;
   #inflight = new Set<{ destroy(): void }>();
+  #pusher: TelemetryPusher | undefined;
+  #pushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly proxy: PullTarget,
     private readonly options: PullConfigOptions,
   ) {
     this.#agent = new Agent({ keepAlive: true, ...(options.caPem !== undefined && { ca: options.caPem }) });
+    const interval = options.pushIntervalMs ?? 10_000;
+    if (options.telemetry && interval > 0) {
+      this.#pusher = new TelemetryPusher(options.telemetry, async (path, body) => (await this.#call("POST", path, body)).body, { namespace: options.namespace, name: options.pod });
+    }
+    this.status = { state: "starting", lastVersion: null, lastError: null, svid: null, push: this.#pusher?.status ?? null };
   }
 
   start(): void {
     this.#loop ??= this.#run();
+    const pusher = this.#pusher;
+    if (pusher && !this.#pushTimer) {
+      this.#pushTimer = setInterval(() => {
+        void pusher.push().then(() => {
+          if (pusher.status.lastError !== null) this.options.logger.warn("cannot push telemetry to the agent; the batch is kept and resent", { error: pusher.status.lastError });
+        });
+      }, this.options.pushIntervalMs ?? 10_000);
+      this.#pushTimer.unref();
+    }
+  }
+
+  /** Pushes telemetry and spans now (tests; the timer does it every `pushIntervalMs`). */
+  async pushTelemetry(): Promise<void> {
+    await this.#pusher?.push();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.status.state = "stopped";
     clearTimeout(this.#renewTimer);
+    clearInterval(this.#pushTimer);
     this.#sleep?.wake();
+    // The last interval's requests and spans, before the connections go (bounded: the pod is terminating).
+    if (this.#pusher) await Promise.race([this.#pusher.push(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     for (const r of this.#inflight) r.destroy();
     await this.#loop;
     this.#agent.destroy();
@@ -119,7 +158,15 @@ export class PullConfigSource {
   async #pollOnce(): Promise<boolean> {
     const { namespace, pod, identityDir } = this.options;
     const svidReady = this.#svid !== undefined && this.#svid.notAfter.getTime() > Date.now();
-    const query = new URLSearchParams({ namespace, pod, identityDir, svid: svidReady ? "ready" : "none", waitSeconds: String(this.options.waitSeconds ?? 30) });
+    const running = this.proxy.identityInUse?.() ?? null;
+    const query = new URLSearchParams({
+      namespace,
+      pod,
+      identityDir,
+      svid: svidReady ? "ready" : "none",
+      waitSeconds: String(this.options.waitSeconds ?? 30),
+      ...(running && { bundle: running.trustBundleFingerprint, svidSerial: running.serial }),
+    });
     const res = await this.#call("GET", `/v1/proxy-config?${query.toString()}`, undefined, this.#etag);
     if (res.status === 304) return false;
     const parsed = SidecarConfigResponseSchema.safeParse(res.body);
@@ -147,6 +194,7 @@ export class PullConfigSource {
       version: answer.version,
       status: result.ok ? "applied" : "rejected",
       ...(!result.ok && { reason: result.reason.slice(0, 4000) }),
+      ...(this.proxy.identityInUse && { identity: this.proxy.identityInUse() }),
     }).catch((err: unknown) => this.options.logger.warn("cannot acknowledge the config to the agent", { error: (err as Error).message }));
     // With an SVID now on disk, the agent compiles a config that names it: ask for it at once.
     if (becameReady) this.#etag = undefined;

@@ -4,3 +4,4 @@ export { FLAGS_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-fl
 export { ProxyMetrics } from "./metrics.ts";
 export { loadConfigFile } from "./config-file.ts";
 export { PullConfigSource, type PullConfigOptions, type PullStatus } from "./config-source.ts";
+export { TelemetryPusher, type PushStatus, type PushableTelemetry } from "./telemetry-push.ts";

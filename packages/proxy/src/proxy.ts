@@ -713,7 +713,7 @@ export class WeftProxy {
   }
 
   /** Finished spans after `since` (GET /spans). */
-  spans(since: number, limit?: number): { next: number; dropped: number; spans: FinishedSpan[] } {
+  spans(since: number, limit?: number): { epoch: string; next: number; dropped: number; spans: FinishedSpan[] } {
     return this.tracer.since(since, limit);
   }
 
@@ -725,6 +725,13 @@ export class WeftProxy {
   /** Exports queued spans now (tests, shutdown). */
   flushSpans(): Promise<void> {
     return this.tracer.flush();
+  }
+
+  /** The trust bundle and SVID the proxy runs now, so the agent can tell when new ones are picked up; null without identity material. */
+  identityInUse(): { trustBundleFingerprint: string; serial: string } | null {
+    const current = this.identity.current;
+    if (!current) return null;
+    return { trustBundleFingerprint: bundleFingerprint(current.bundle), serial: parseCertificate(splitPemCertificates(current.certChainPem)[0] ?? "").serial };
   }
 
   /** Counters for /stats. */
@@ -771,8 +778,7 @@ export class WeftProxy {
             notAfter: this.identity.current.notAfter.toISOString(),
             trustBundleRoots: this.identity.current.bundle.roots.length,
             // Which material the proxy runs, so the agent can tell when a new bundle or SVID has been picked up.
-            trustBundleFingerprint: bundleFingerprint(this.identity.current.bundle),
-            serial: parseCertificate(splitPemCertificates(this.identity.current.certChainPem)[0] ?? "").serial,
+            ...this.identityInUse(),
           }
         : null,
       backends,

@@ -3,8 +3,9 @@
 // manager down keeps issuing), issues one X.509-SVID per local workload
 // identity and renews it at about half-life, writes the trust bundle, tells
 // the manager which certificates exist, and acknowledges a bundle version
-// once every local proxy runs it. Proxies read the files themselves (file
-// sources, hot-swapped), so a rotation needs no config push.
+// once every local proxy (Kubernetes mode: every injected sidecar) runs it.
+// Proxies read the files themselves (file sources, hot-swapped), so a
+// rotation needs no config push.
 import {
   bundleFingerprint,
   clusterAuthority,
@@ -82,6 +83,12 @@ export interface IdentityControllerOptions {
   /** Absent when the agent runs without a manager: stored material is used, nothing new can be signed. */
   manager: ManagerIdentityApi | undefined;
   probe: ProxyIdentityProbe;
+  /**
+   * Counts the proxies that must run a bundle before it is acknowledged and
+   * those that run it (by its fingerprint). Kubernetes mode: the sidecars,
+   * from what they report to the sidecar API. Absent, the local proxies are probed.
+   */
+  census?: (bundleFingerprint: string) => { total: number; current: number };
   logger: Logger;
   /** Lifetime of workload SVIDs (ms). */
   svidTtlMs: number;
@@ -487,10 +494,14 @@ export class IdentityController implements ProxyIdentitySource {
     const bundle = this.#bundle;
     const { manager, probe, logger } = this.options;
     if (!manager || !bundle || this.#ackedVersion === bundle.version) return;
-    const seen = await Promise.all(this.#proxies.map((p) => probe(p.adminPort).catch(() => null)));
-    const current = seen.filter((s) => s?.trustBundleFingerprint === bundle.fingerprint).length;
-    this.#ackCounts = { total: this.#proxies.length, current };
-    if (current < this.#proxies.length) return;
+    if (this.options.census) {
+      this.#ackCounts = this.options.census(bundle.fingerprint);
+    } else {
+      const seen = await Promise.all(this.#proxies.map((p) => probe(p.adminPort).catch(() => null)));
+      this.#ackCounts = { total: this.#proxies.length, current: seen.filter((s) => s?.trustBundleFingerprint === bundle.fingerprint).length };
+    }
+    const { current, total } = this.#ackCounts;
+    if (current < total) return;
     try {
       await manager.ackTrustBundle({ bundleVersion: bundle.version, proxies: { ...this.#ackCounts } });
       this.#ackedVersion = bundle.version;

@@ -118,6 +118,11 @@ export class KubernetesProvider implements DiscoveryProvider {
     return this.#informers.pods.informer.get(name, namespace) as V1Pod | undefined;
   }
 
+  /** Every pod the informer holds (any namespace). */
+  pods(): V1Pod[] {
+    return this.#informers.pods.informer.list() as V1Pod[];
+  }
+
   /** The resourceVersion each informer would resume from. */
   resourceVersions(): Record<Kind, string> {
     return Object.fromEntries(Object.entries(this.#informers).map(([k, t]) => [k, t.informer.latestResourceVersion()])) as Record<Kind, string>;

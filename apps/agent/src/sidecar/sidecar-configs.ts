@@ -11,7 +11,7 @@ import { EMPTY_SNAPSHOT, type CatalogSnapshot } from "../discovery/catalog.schem
 import { errorMessage, type Logger } from "../logger.ts";
 import { inputHash } from "../sync/compile-inputs.ts";
 import type { ApplyOutcome, ProxyOutcome } from "../sync/config-applier.ts";
-import { podReachableAdmin, sidecarCompileInput, sidecarPodOf, type SidecarLayout, type SidecarSvidFiles } from "./sidecar-inputs.ts";
+import { hasSidecar, podReachableAdmin, sidecarCompileInput, sidecarPodOf, type SidecarLayout, type SidecarSvidFiles } from "./sidecar-inputs.ts";
 
 /** The part of a sidecar's request that changes its config. */
 export interface SidecarRequestShape {
@@ -24,6 +24,14 @@ interface SidecarState {
   shape: SidecarRequestShape;
   compiled?: { hash: string; result: CompiledSidecar };
   ack?: { version: string; status: "applied" | "rejected"; reason?: string };
+  /** The trust bundle and SVID it last said it runs (null: none). */
+  identity?: SidecarIdentityReport | null;
+}
+
+/** What a sidecar reports it runs. */
+export interface SidecarIdentityReport {
+  trustBundleFingerprint: string;
+  serial?: string | undefined;
 }
 
 export interface SidecarConfigsOptions {
@@ -31,6 +39,8 @@ export interface SidecarConfigsOptions {
   logger: Logger;
   /** The pod informer's view. */
   pod: (namespace: string, name: string) => V1Pod | undefined;
+  /** Every pod the informer holds: the sidecars a trust bundle waits for are the injected, running ones. */
+  pods?: () => V1Pod[];
   /** Told every new cluster config (the identity loop follows the mesh's trust from it). */
   onClusterConfig?: (config: ClusterConfig) => void;
   /** A new outcome for the current cluster config (an ack came in, a sidecar went away). */
@@ -108,13 +118,40 @@ export class SidecarConfigs {
     this.#emit();
   }
 
+  /** The trust bundle and SVID a sidecar says it runs (with each poll and ack). */
+  reportIdentity(namespace: string, name: string, identity: SidecarIdentityReport | null): void {
+    const state = this.#sidecars.get(`${namespace}/${name}`);
+    if (state) state.identity = identity;
+  }
+
+  /**
+   * How many sidecars there are and how many run the bundle `fingerprint`.
+   * The sidecars are every running pod with an injected sidecar (one that
+   * has not asked yet counts, and holds the bundle back) and every sidecar
+   * that asked and whose pod still exists.
+   */
+  bundleCensus(fingerprint: string): { total: number; current: number } {
+    const pods = new Set<string>();
+    for (const p of this.options.pods?.() ?? []) {
+      if (hasSidecar(p) && p.status?.phase === "Running" && !p.metadata?.deletionTimestamp) pods.add(`${p.metadata?.namespace ?? "default"}/${p.metadata?.name ?? ""}`);
+    }
+    for (const key of this.#sidecars.keys()) {
+      const [namespace, name] = key.split("/") as [string, string];
+      if (this.options.pod(namespace, name)) pods.add(key);
+    }
+    let current = 0;
+    for (const key of pods) if (this.#sidecars.get(key)?.identity?.trustBundleFingerprint === fingerprint) current++;
+    return { total: pods.size, current };
+  }
+
   /** /status: every sidecar that asked, with what it runs. */
-  get status(): { pod: string; version: string | null; ack: SidecarState["ack"] | null; svid: boolean }[] {
+  get status(): { pod: string; version: string | null; ack: SidecarState["ack"] | null; svid: boolean; identity: SidecarIdentityReport | null }[] {
     return [...this.#sidecars].map(([pod, s]) => ({
       pod,
       version: s.compiled?.result.ok ? s.compiled.result.version : null,
       ack: s.ack ?? null,
       svid: s.shape.svid !== undefined,
+      identity: s.identity ?? null,
     }));
   }
 

@@ -2,17 +2,29 @@
 // (long poll on the version they hold), acknowledge what they did with it,
 // and get their X.509-SVID from a CSR. Every request carries the pod's
 // projected service-account token; a pod gets only its own config and only
-// the SVID of its own service account.
+// the SVID of its own service account. Sidecars also push their telemetry and
+// spans here (POST /v1/telemetry, /v1/spans), and report with every poll and
+// ack the trust bundle and SVID they run.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { V1Pod } from "@kubernetes/client-node";
 import { IdentityError, spiffeIdFor } from "@weft/identity";
-import { SidecarAckSchema, SidecarConfigQuerySchema, SvidRequestSchema, type SidecarConfigResponse, type SvidResponse } from "@weft/mesh-model";
+import {
+  MAX_PUSH_BYTES,
+  SidecarAckSchema,
+  SidecarConfigQuerySchema,
+  SidecarSpansPushSchema,
+  SidecarTelemetryPushSchema,
+  SvidRequestSchema,
+  type SidecarConfigResponse,
+  type SvidResponse,
+} from "@weft/mesh-model";
 import type { z } from "zod";
 import { IssuerUnavailableError } from "../identity/identity-controller.ts";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { SidecarConfigs } from "./sidecar-configs.ts";
+import type { SidecarTelemetryIntake } from "./sidecar-telemetry.ts";
 import type { TokenIdentity, TokenReviewer } from "./token-review.ts";
 
 /** What the server needs from the identity loop. */
@@ -31,12 +43,15 @@ export interface SidecarServerOptions {
   /** Absent: the mesh's identities are not served (configs still are). */
   issuer?: SidecarIssuer;
   pod: (namespace: string, name: string) => V1Pod | undefined;
+  /** Where pushed telemetry and spans go; absent, pushes are answered 503 (the sidecar keeps them and retries). */
+  telemetry?: SidecarTelemetryIntake;
   logger: Logger;
   /** Longest a config poll is held when nothing changed (ms). */
   maxWaitMs?: number;
 }
 
 const MAX_BODY = 64 * 1024;
+const ROUTES = ["GET /v1/proxy-config", "POST /v1/proxy-config/ack", "POST /v1/svid", "POST /v1/telemetry", "POST /v1/spans"];
 
 class HttpError extends Error {
   constructor(
@@ -97,18 +112,32 @@ export class SidecarServer {
     const url = new URL(req.url ?? "/", "https://agent");
     const route = `${req.method ?? ""} ${url.pathname}`;
     if (route === "GET /healthz") return this.#json(res, 200, { ok: true });
-    if (route !== "GET /v1/proxy-config" && route !== "POST /v1/proxy-config/ack" && route !== "POST /v1/svid") {
-      return this.#json(res, 404, { error: "GET /v1/proxy-config, POST /v1/proxy-config/ack, POST /v1/svid, GET /healthz" });
-    }
+    if (!ROUTES.includes(route)) return this.#json(res, 404, { error: `${ROUTES.join(", ")}, GET /healthz` });
     const caller = await this.#authenticate(req);
     if (route === "GET /v1/proxy-config") return this.#config(req, res, url, caller);
-    const body = await this.#body(req);
+    const push = route === "POST /v1/telemetry" || route === "POST /v1/spans";
+    const body = await this.#body(req, push ? MAX_PUSH_BYTES : MAX_BODY);
     if (route === "POST /v1/proxy-config/ack") {
       const ack = parse(SidecarAckSchema, body, "ack");
       this.#authorize(caller, ack.namespace, ack.pod);
+      if (ack.identity !== undefined) this.options.configs.reportIdentity(ack.namespace, ack.pod, ack.identity);
       this.options.configs.ack(ack.namespace, ack.pod, { version: ack.version, status: ack.status, ...(ack.reason !== undefined && { reason: ack.reason }) });
       res.writeHead(204).end();
       return;
+    }
+    if (push) {
+      const intake = this.options.telemetry;
+      if (route === "POST /v1/telemetry") {
+        const batch = parse(SidecarTelemetryPushSchema, body, "telemetry push");
+        // Labelled with the pod the informer knows under the token's name, never with what the body says.
+        const pod = this.#authorize(caller, batch.namespace, batch.pod);
+        if (!intake) throw new HttpError(503, "this agent ships no telemetry (no manager); keep the batch");
+        return this.#json(res, 200, intake.telemetry(pod, batch));
+      }
+      const batch = parse(SidecarSpansPushSchema, body, "span push");
+      const pod = this.#authorize(caller, batch.namespace, batch.pod);
+      if (!intake) throw new HttpError(503, "this agent ships no spans (no manager); keep the batch");
+      return this.#json(res, 200, intake.spans(pod, batch));
     }
     const svid = parse(SvidRequestSchema, body, "svid request");
     this.#authorize(caller, svid.namespace, svid.pod);
@@ -159,6 +188,8 @@ export class SidecarServer {
     const query = parse(SidecarConfigQuerySchema, Object.fromEntries(url.searchParams), "query");
     this.#authorize(caller, query.namespace, query.pod);
     const { configs } = this.options;
+    // What the sidecar runs as it asks (a poll is held; the ack after the next config reports the change).
+    configs.reportIdentity(query.namespace, query.pod, query.bundle ? { trustBundleFingerprint: query.bundle, ...(query.svidSerial !== undefined && { serial: query.svidSerial }) } : null);
     const shape = { svid: query.svid === "ready" && query.identityDir ? { identityDir: query.identityDir } : undefined };
     const held = (req.headers["if-none-match"] ?? "").replace(/^W\//, "").replace(/^"|"$/g, "");
     const answer = (): { etag: string; body: SidecarConfigResponse } => {
@@ -206,12 +237,12 @@ export class SidecarServer {
     this.#json(res, 200, current.body, { etag: `"${current.etag}"` });
   }
 
-  async #body(req: IncomingMessage): Promise<unknown> {
+  async #body(req: IncomingMessage, limit: number): Promise<unknown> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > MAX_BODY) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
+      if (size > limit) throw new HttpError(413, `the body is larger than ${limit} bytes`);
       chunks.push(chunk);
     }
     try {

@@ -1,6 +1,7 @@
 // Joining: a one-time join token is exchanged for the cluster-scoped agent
 // credential, kept in `<state-dir>/credentials.json` (0600). Later starts
 // reuse it; the join token is then no longer needed.
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Logger } from "../logger.ts";
@@ -16,6 +17,7 @@ export const StoredCredentialsSchema = z.object({
   credential: z.string().min(1).describe("The long-lived agent credential (a bearer secret)."),
   trustDomain: z.string().optional().describe("Trust domain of the mesh."),
   joinedAt: z.string().describe("When the join happened."),
+  joinTokenSha256: z.string().optional().describe("SHA-256 of the join token exchanged for this credential: the same token given again (a restarted container whose environment still holds it) reuses the credential instead of failing a second join."),
 });
 export type StoredCredentials = z.infer<typeof StoredCredentialsSchema>;
 
@@ -53,11 +55,14 @@ export interface JoinOptions {
  * The credential to use: the stored one, or (with a join token and none
  * stored) a fresh one from `agent.join`. A join token given although a
  * credential is stored joins again (a join replaces the cluster's earlier
- * credential in the manager), which is how an operator re-joins.
+ * credential in the manager), which is how an operator re-joins — unless it
+ * is the very token this credential came from (a Deployment restarting with
+ * the same Secret in its environment): then the stored credential is used.
  */
 export async function obtainCredentials(options: JoinOptions): Promise<StoredCredentials> {
   const stored = await loadCredentials(options.stateDir);
-  if (stored && !options.joinToken) {
+  const sameToken = stored?.joinTokenSha256 !== undefined && options.joinToken !== undefined && stored.joinTokenSha256 === tokenSha256(options.joinToken);
+  if (stored && (!options.joinToken || sameToken)) {
     if (options.cluster && options.cluster !== stored.cluster) {
       throw new JoinError(`${credentialsPath(options.stateDir)} belongs to cluster "${stored.cluster}", not "${options.cluster}"; use another --state-dir or join again with --join-token`, "CLUSTER_MISMATCH");
     }
@@ -84,8 +89,11 @@ export async function obtainCredentials(options: JoinOptions): Promise<StoredCre
     credential: joined.credential,
     trustDomain: joined.trustDomain,
     joinedAt: new Date().toISOString(),
+    joinTokenSha256: tokenSha256(options.joinToken),
   };
   await writeFileAtomically(credentialsPath(options.stateDir), `${JSON.stringify(credentials, null, 2)}\n`);
   options.logger.info("joined the mesh", { cluster: credentials.cluster, credentials: credentialsPath(options.stateDir) });
   return credentials;
 }
+
+const tokenSha256 = (token: string) => createHash("sha256").update(token).digest("hex");

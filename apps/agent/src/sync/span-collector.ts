@@ -141,6 +141,29 @@ export class SpanCollector {
       this.#cursor.set(source.id, { epoch: got.epoch, next: got.next });
       if (got.spans.length === 0 || got.next <= since) break;
     }
+    this.#bound();
+  }
+
+  /**
+   * Spans a sidecar pushed (Kubernetes mode), labelled with `source`, the
+   * pod's workload from its token; `dropped` is what its ring overwrote
+   * before the push. Returns the spans buffered.
+   */
+  addPushed(source: Omit<SpanSource, "adminPort">, spans: ProxySpan[], dropped: number): number {
+    this.#drop(dropped);
+    let taken = 0;
+    for (const raw of spans) {
+      const span = toWireSpan(raw, { ...source, adminPort: 0 }, this.options.namespaceOf);
+      if (span) {
+        this.#buffer.push(span);
+        taken++;
+      } else this.#drop(1);
+    }
+    this.#bound();
+    return taken;
+  }
+
+  #bound(): void {
     const max = this.options.maxBuffered ?? 20_000;
     if (this.#buffer.length > max) this.#drop(this.#buffer.splice(0, this.#buffer.length - max).length);
     this.status.buffered = this.#buffer.length;

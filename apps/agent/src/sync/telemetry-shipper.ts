@@ -112,7 +112,7 @@ export class TelemetryShipper {
   }
 
   async collect(): Promise<void> {
-    const { cluster, admin, logger } = this.options;
+    const { admin, logger } = this.options;
     const now = (this.options.now ?? Date.now)();
     const minute = Math.floor(now / 60_000) * 60_000;
     await Promise.all(
@@ -126,36 +126,65 @@ export class TelemetryShipper {
           logger.debug("telemetry collect failed", { proxy: source.id, error: errorMessage(err) });
           return;
         }
-        for (const e of edges) {
-          const l = e.labels;
-          // Outbound edges only: the caller's proxy sees every request of an edge
-          // once. Inbound records of the same requests would count them twice
-          // (without mTLS the inbound side cannot tell a meshed caller from an outside one).
-          if (l.source_service !== source.service || l.source_cluster !== cluster) continue;
-          const codeClass = codeClassOf(l.response_code ?? "0");
-          const delta: EdgeDelta & { latency: LatencySketchData } = {
-            minute,
-            source: { cluster, namespace: source.namespace, service: source.service, version: l.source_version === "unknown" ? "" : (l.source_version ?? "") },
-            destination: {
-              cluster: l.destination_cluster === "unknown" ? "" : (l.destination_cluster ?? ""),
-              namespace: this.options.namespaceOf(l.destination_service ?? "", source.namespace),
-              service: l.destination_service || "unknown",
-              version: l.destination_version === "unknown" ? "" : (l.destination_version ?? ""),
-            },
-            codeClass,
-            requests: e.count,
-            errors: codeClass === "5xx" || codeClass === "other" ? e.count : 0,
-            mtlsRequests: l.mtls === "true" ? e.count : 0,
-            latency: sketchSecondsToMs(e.sketch),
-          };
-          this.#add(delta);
-        }
+        this.#ingest(source, edges, minute);
         await this.options.spans?.collect(source).catch((err: unknown) => logger.debug("span collect failed", { proxy: source.id, error: errorMessage(err) }));
       }),
     );
     this.options.spans?.retain(new Set(this.options.sources().map((s) => s.id)));
     this.status.lastCollectAt = new Date(now).toISOString();
     this.#expire(now);
+  }
+
+  /**
+   * Telemetry a sidecar pushed (Kubernetes mode), taken exactly as a
+   * collection from that proxy would be: `source` is the pod's workload (from
+   * its token), `at` the time the sidecar took the deltas. Returns the
+   * requests buffered.
+   */
+  addPushed(source: Omit<TelemetrySource, "adminPort">, edges: ProxyEdgeReport[], at: number): number {
+    const now = (this.options.now ?? Date.now)();
+    const maxAge = this.options.maxAgeMs ?? 10 * 60_000;
+    // The sidecar's clock decides the minute, within what the buffer keeps and never in the future.
+    const clamped = Math.min(now, Math.max(now - maxAge + 60_000, Number.isFinite(at) ? at : now));
+    const requests = this.#ingest(source, edges, Math.floor(clamped / 60_000) * 60_000, source.version ?? "");
+    this.#expire(now);
+    return requests;
+  }
+
+  /**
+   * Buffers a proxy's outbound edges, labelled with its workload; returns the
+   * requests taken. `workloadVersion`, when given, replaces the version the
+   * proxy labelled its requests with (a pushing sidecar's labels are not trusted).
+   */
+  #ingest(source: Omit<TelemetrySource, "adminPort">, edges: ProxyEdgeReport[], minute: number, workloadVersion?: string): number {
+    const { cluster } = this.options;
+    let requests = 0;
+    for (const e of edges) {
+      const l = e.labels;
+      // Outbound edges only: the caller's proxy sees every request of an edge
+      // once. Inbound records of the same requests would count them twice
+      // (without mTLS the inbound side cannot tell a meshed caller from an outside one).
+      if (l.source_service !== source.service || l.source_cluster !== cluster) continue;
+      const codeClass = codeClassOf(l.response_code ?? "0");
+      const delta: EdgeDelta & { latency: LatencySketchData } = {
+        minute,
+        source: { cluster, namespace: source.namespace, service: source.service, version: workloadVersion ?? (l.source_version === "unknown" ? "" : (l.source_version ?? "")) },
+        destination: {
+          cluster: l.destination_cluster === "unknown" ? "" : (l.destination_cluster ?? ""),
+          namespace: this.options.namespaceOf(l.destination_service ?? "", source.namespace),
+          service: l.destination_service || "unknown",
+          version: l.destination_version === "unknown" ? "" : (l.destination_version ?? ""),
+        },
+        codeClass,
+        requests: e.count,
+        errors: codeClass === "5xx" || codeClass === "other" ? e.count : 0,
+        mtlsRequests: l.mtls === "true" ? e.count : 0,
+        latency: sketchSecondsToMs(e.sketch),
+      };
+      this.#add(delta);
+      requests += e.count;
+    }
+    return requests;
   }
 
   #add(delta: EdgeDelta & { latency: LatencySketchData }): void {
