@@ -2,7 +2,9 @@
 // DATABASE_URL is set), the dashboard and the demo — as a library, so that
 // the dashboard's browser suite can run against exactly what `npm start`
 // runs. main.ts adds the build step, signal handling and the banner.
-import { resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { startDemo, type RunningDemo } from "./demo/demo.ts";
 import { startChild, waitForHttp, type Child } from "./processes.ts";
@@ -48,6 +50,18 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** `<home>/ca.key`: base64 of 32 random bytes, mode 0600, created once and never overwritten. */
+export async function ensureCaKeyFile(home: string): Promise<string> {
+  const path = join(home, "ca.key");
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  try {
+    await writeFile(path, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  return path;
+}
+
 /**
  * Starts the manager, waits for its health check, then the dashboard, then
  * the demo. On a failure it stops what it started and throws.
@@ -55,7 +69,7 @@ export interface Platform {
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { root, settings, log } = options;
   // The children read their addresses from the environment: give them the settings, whatever their source.
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...options.env,
     NEXT_TELEMETRY_DISABLED: "1",
     WEFT_HOME: settings.WEFT_HOME,
@@ -82,6 +96,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
   try {
     const apiUrl = `http://${settings.WEFT_API_HOST}:${settings.WEFT_API_PORT}`;
+    // One manager on this machine: the CA key can live in the state folder whatever the database
+    // (the manager makes the same file itself on the embedded database, but not with DATABASE_URL,
+    // where several replicas would each make a different one).
+    if (!env.WEFT_CA_KEY && !env.WEFT_CA_KEY_FILE) env.WEFT_CA_KEY_FILE = await ensureCaKeyFile(resolve(root, settings.WEFT_HOME));
     const manager = watch(startChild({ name: "manager", command: process.execPath, args: ["apps/api/bin/weft-manager.js"], cwd: root, env, output: log }));
     await waitForHttp(`${apiUrl}/healthz`, manager, 180_000);
 
