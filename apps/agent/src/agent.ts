@@ -28,10 +28,10 @@ import { ConfigCache } from "./sync/config-cache.ts";
 import { AGENT_VERSION, obtainCredentials } from "./sync/credentials.ts";
 import { checkManagerUrl, createManagerClient } from "./sync/manager-client.ts";
 import type { ConfigSource, DiscoveryReporter } from "./sync/manager-seams.ts";
-import { ConfigSync, TrpcConfigSource } from "./sync/manager-sync.ts";
+import { ConfigSync, TrpcConfigSource, type ConfigSyncOptions } from "./sync/manager-sync.ts";
 import { httpProxyAdmin, type ProxyAdminClient } from "./sync/proxy-admin-client.ts";
 import { SpanCollector } from "./sync/span-collector.ts";
-import { TelemetryShipper } from "./sync/telemetry-shipper.ts";
+import { TelemetryShipper, type TelemetrySource } from "./sync/telemetry-shipper.ts";
 import { TrpcDiscoveryReporter } from "./sync/trpc-reporter.ts";
 import { UniversalFileProvider } from "./universal/universal-provider.ts";
 import type { UniversalFile } from "./universal/universal-file.schema.ts";
@@ -92,6 +92,35 @@ function namespaceAmong(service: string, callerNamespace: string, services: read
   return namespaces.has(callerNamespace) ? callerNamespace : namespaces.size === 1 ? [...namespaces][0]! : "";
 }
 
+/** Config sync from the manager's stream (heartbeating when joined), stopped with the agent. */
+async function startConfigSync(options: Omit<ConfigSyncOptions, "cache"> & { stateDir: string }, stops: (() => Promise<void>)[]): Promise<ConfigSync> {
+  const { stateDir, ...rest } = options;
+  const configSync = new ConfigSync({ ...rest, cache: new ConfigCache(stateDir) });
+  await configSync.start();
+  stops.push(() => configSync.stop());
+  return configSync;
+}
+
+/**
+ * Ships telemetry and spans to the sink every interval. Stopping collects
+ * once more (after the sidecar API has closed, as stops run in reverse), so
+ * the last interval's requests and pushes are not lost.
+ */
+function startTelemetryShipper(
+  options: { cluster: string; admin: ProxyAdminClient; logger: Logger; intervalMs: number; sink: TelemetrySink; sources: () => TelemetrySource[]; namespaceOf: (service: string, callerNamespace: string) => string },
+  stops: (() => Promise<void>)[],
+): { shipper: TelemetryShipper; spans: SpanCollector } {
+  const { cluster, admin, logger, intervalMs, sink, sources, namespaceOf } = options;
+  const spans = new SpanCollector({ admin, logger, namespaceOf, send: (report) => sink.reportSpans(report) });
+  const shipper = new TelemetryShipper({ cluster, admin, logger, intervalMs, sources, namespaceOf, send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })), spans });
+  shipper.start();
+  stops.push(async () => {
+    await shipper.stop();
+    await shipper.tick().catch(() => undefined);
+  });
+  return { shipper, spans };
+}
+
 /** The workspace's weft-proxy launcher. */
 export function defaultProxyBin(): string {
   // createRequire rather than import.meta.resolve: the latter is missing under vitest.
@@ -124,6 +153,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       reporter = new TrpcDiscoveryReporter(manager, () => reportedGateway(latestFile));
       source = new TrpcConfigSource(manager, logger);
     }
+    const joined = manager;
+    const heartbeat = joined && (async () => void (await joined.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION })));
     const sync = new DiscoverySync(catalog, reporter, { fullResyncMs: config.fullResyncSeconds * 1000, retryMs: 5000, logger });
 
     let provider: DiscoveryProvider;
@@ -163,20 +194,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       stops.push(async () => ids.stop());
       const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger, identity: ids });
       applier = app;
-      if (source) {
-        const cs = new ConfigSync({
-          source,
-          applier: app,
-          cache: new ConfigCache(config.stateDir),
-          cluster,
-          logger,
-          ...(manager && { heartbeat: async () => void (await manager.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION })) }),
-        });
-        configSync = cs;
-        // Before the file is read: with a cached config, the proxies start on it rather than on a local-only one.
-        await cs.start();
-        stops.push(() => cs.stop());
-      }
+      // Before the file is read: with a cached config, the proxies start on it rather than on a local-only one.
+      if (source) configSync = await startConfigSync({ source, applier: app, stateDir: config.stateDir, cluster, logger, ...(heartbeat && { heartbeat }) }, stops);
       // The east-west gateway has a supervisor of its own (the instances' one stops whatever is not an instance).
       const gw = new GatewayApplier({
         cluster,
@@ -199,24 +218,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       if (sink) {
         const namespaceOf = (service: string, callerNamespace: string): string =>
           namespaceAmong(service, callerNamespace, [...(app.file?.services ?? []), ...(app.clusterConfig?.catalog ?? [])]);
-        const shipper = new TelemetryShipper({
-          cluster,
-          admin,
-          logger,
-          intervalMs: config.telemetryIntervalSeconds * 1000,
-          sources: () =>
-            app.proxies.map((p) => ({ id: p.id, adminPort: p.instance.proxy.adminPort, service: p.instance.service, namespace: p.instance.namespace, version: p.instance.version })),
-          namespaceOf,
-          send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })),
-          spans: new SpanCollector({ admin, logger, namespaceOf, send: (report) => sink.reportSpans(report) }),
-        });
-        telemetry = shipper;
-        shipper.start();
-        // Collected once more on the way out, so the last interval's requests are not lost.
-        stops.push(async () => {
-          await shipper.stop();
-          await shipper.tick().catch(() => undefined);
-        });
+        const sources = () =>
+          app.proxies.map((p) => ({ id: p.id, adminPort: p.instance.proxy.adminPort, service: p.instance.service, namespace: p.instance.namespace, version: p.instance.version }));
+        telemetry = startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources, namespaceOf }, stops).shipper;
       }
     } else {
       const kubeConfig = deps.kubeConfig ?? new KubeConfig();
@@ -263,42 +267,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           }
         }, 1000);
         stops.push(async () => clearInterval(issuerWatch));
-        if (source) {
-          const cs = new ConfigSync({
-            source,
-            applier: configs,
-            cache: new ConfigCache(config.stateDir),
-            cluster,
-            logger,
-            ...(manager && { heartbeat: async () => void (await manager.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION })) }),
-          });
-          configSync = cs;
-          await cs.start();
-          stops.push(() => cs.stop());
-        }
+        if (source) configSync = await startConfigSync({ source, applier: configs, stateDir: config.stateDir, cluster, logger, ...(heartbeat && { heartbeat }) }, stops);
         if (sink) {
           // Sidecars push their telemetry and spans (the agent cannot reach their loopback admin ports); shipped as universal mode's are.
           const namespaceOf = (service: string, callerNamespace: string): string =>
             namespaceAmong(service, callerNamespace, [...catalog.snapshot.services, ...(configs.clusterConfig?.catalog ?? [])]);
-          const spans = new SpanCollector({ admin, logger, namespaceOf, send: (report) => sink.reportSpans(report) });
-          const shipper = new TelemetryShipper({
-            cluster,
-            admin,
-            logger,
-            intervalMs: config.telemetryIntervalSeconds * 1000,
-            sources: () => [],
-            namespaceOf,
-            send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })),
-            spans,
-          });
+          const { shipper, spans } = startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources: () => [], namespaceOf }, stops);
           telemetry = shipper;
           intake = new SidecarTelemetryIntake({ shipper, spans, pod });
-          shipper.start();
-          // After the sidecar API closes (stops run in reverse): what the last pushes brought is shipped too.
-          stops.push(async () => {
-            await shipper.stop();
-            await shipper.tick().catch(() => undefined);
-          });
         }
         sidecarApi = await SidecarServer.start({
           cert: tls[0],
@@ -315,9 +291,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         const server = sidecarApi;
         stops.push(() => server.close());
         logger.info("sidecar API listening", { port: server.port, url: sidecarApiUrl });
-      } else if (manager) {
-        const client = manager;
-        const beat = setInterval(() => void client.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION }).catch(() => undefined), 15_000);
+      } else if (heartbeat) {
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), 15_000);
         stops.push(async () => clearInterval(beat));
         logger.warn("kubernetes mode without --webhook-cert/--webhook-key: no sidecar API, so sidecars run their bootstrap config; discovery and heartbeats are reported");
       }

@@ -1,18 +1,18 @@
 // The agent runs its cluster's east-west gateway (universal mode): a real
 // weft-proxy process on the routes compiled from the local catalog, updated
 // in place when the file changes, and reported to the manager.
-import { createServer, request, type Server } from "node:http";
+import { request } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect as tlsConnect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startAgent, type RunningAgent } from "../src/agent.ts";
-import type { AgentConfig } from "../src/config.ts";
 import { MemoryLogger } from "../src/logger.ts";
 import type { ProxyStatus } from "../src/supervision/proxy-supervisor.ts";
 import { InMemoryReporter } from "../src/sync/in-memory-manager.ts";
 import { freePort } from "./free-port.ts";
+import { startApp, universalAgentConfig, type App } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";
 
 function get(port: number, path: string): Promise<string> {
@@ -43,7 +43,7 @@ interface Status {
 describe("universal mode: the east-west gateway", () => {
   let dir: string;
   let file: string;
-  let app: Server;
+  let app: App;
   let appPort: number;
   let agent: RunningAgent | undefined;
   const ports: Record<string, number> = {};
@@ -59,33 +59,20 @@ ${versions.map((v, i) => `      - { name: reviews-${v}, address: 127.0.0.1, port
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "weft-agent-gateway-"));
     file = join(dir, "universal.yaml");
-    app = createServer((req, res) => res.end(`reviews ${req.url}`));
-    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-    appPort = (app.address() as { port: number }).port;
+    app = await startApp((req) => `reviews ${req.url}`);
+    appPort = app.port;
     for (const name of ["gateway", "gatewayAdmin", "in0", "out0", "admin0", "in1", "out1", "admin1"]) ports[name] = await freePort();
     await writeFile(file, universal(["v1"]));
   });
   afterEach(async () => {
     await agent?.stop();
     agent = undefined;
-    app.close();
+    app.server.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   it("runs the gateway on the local routes and pushes new routes to the same process", { timeout: 60_000 }, async () => {
-    const config: AgentConfig = {
-      manager: "http://127.0.0.1:1",
-      mode: "universal",
-      universalFile: file,
-      stateDir: join(dir, "state"),
-      adminPort: 0,
-      logLevel: "info",
-      cluster: "west",
-      fullResyncSeconds: 300,
-      telemetryIntervalSeconds: 10,
-      proxyImage: "unused",
-      webhookPort: 0,
-    };
+    const config = universalAgentConfig({ dir, file, cluster: "west" });
     const logger = new MemoryLogger();
     agent = await startAgent(config, { logger, reporter: new InMemoryReporter(), backoff: { initialMs: 100, maxMs: 400 }, fileDebounceMs: 30 });
     const status = async () => JSON.parse(await get(agent!.adminPort, "/status")) as Status & { proxies: ProxyStatus[] };

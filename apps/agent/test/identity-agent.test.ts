@@ -3,7 +3,6 @@
 // with @weft/identity: it gets a cluster intermediate, writes SVIDs the
 // proxies run with STRICT mTLS, rotates them under continuous traffic, and
 // moves to a new intermediate when the mesh issues under a new root.
-import { createServer, request, type Server } from "node:http";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,29 +10,16 @@ import { createTrustBundle, parseCertificate, splitPemCertificates, validateSvid
 import type { ClusterConfig } from "@weft/mesh-model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type RunningAgent } from "../src/agent.ts";
-import type { AgentConfig } from "../src/config.ts";
 import type { IdentityStatus } from "../src/identity/identity-controller.ts";
 import { chainRootFingerprint } from "../src/identity/identity-decisions.ts";
 import { InMemoryIdentityManager } from "../src/identity/in-memory-identity-manager.ts";
 import { MemoryLogger } from "../src/logger.ts";
 import { InMemoryConfigSource, InMemoryReporter } from "../src/sync/in-memory-manager.ts";
 import { freePort } from "./free-port.ts";
+import { send, shopInstances, startApp, universalAgentConfig, universalFile, type App } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";
 
 const TD = "mesh.test";
-
-function get(port: number, host: string, path = "/"): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, headers: { host }, agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.end();
-  });
-}
 
 interface ProxyStats {
   identity: { spiffeId: string; serial: string; trustBundleFingerprint: string; trustBundleRoots: number } | null;
@@ -45,7 +31,7 @@ describe("the agent issues and rotates workload identities", { timeout: 120_000 
   let manager: InMemoryIdentityManager;
   const source = new InMemoryConfigSource();
   const logger = new MemoryLogger();
-  const apps: Server[] = [];
+  const apps: App[] = [];
   const ports = { webIn: 0, webOut: 0, webAdmin: 0, catIn: 0, catOut: 0, catAdmin: 0 };
   let configVersion = 0;
 
@@ -69,54 +55,24 @@ describe("the agent issues and rotates workload identities", { timeout: 120_000 
     const [leaf, ...chain] = splitPemCertificates(text);
     return { leaf: leaf!, chain };
   };
-  const callCatalog = () => get(ports.webOut, "catalog");
+  const callCatalog = () => send(ports.webOut, "catalog", { timeoutMs: 5000 });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "weft-agent-identity-"));
     manager = await InMemoryIdentityManager.withCa(TD, "east");
-    for (const name of ["web", "catalog"]) {
-      const server = createServer((_req, res) => res.end(name));
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      apps.push(server);
-    }
+    for (const name of ["web", "catalog"]) apps.push(await startApp(() => name));
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-    const appPort = (i: number) => (apps[i]!.address() as { port: number }).port;
     const file = join(dir, "east.yaml");
-    await writeFile(
-      file,
-      `services:
-  - name: web
-    namespace: shop
-    instances:
-      - { name: web-1, address: 127.0.0.1, port: ${appPort(0)}, serviceAccount: web, proxy: { inboundPort: ${ports.webIn}, outboundPort: ${ports.webOut}, adminPort: ${ports.webAdmin} } }
-  - name: catalog
-    namespace: shop
-    instances:
-      - { name: catalog-1, address: 127.0.0.1, port: ${appPort(1)}, serviceAccount: catalog, proxy: { inboundPort: ${ports.catIn}, outboundPort: ${ports.catOut}, adminPort: ${ports.catAdmin} } }
-`,
-    );
-    const config: AgentConfig = {
-      manager: "http://127.0.0.1:1",
-      mode: "universal",
-      universalFile: file,
-      stateDir: join(dir, "state"),
-      adminPort: 0,
-      logLevel: "info",
-      cluster: "east",
-      fullResyncSeconds: 300,
-      telemetryIntervalSeconds: 10,
-      proxyImage: "unused",
-      webhookPort: 0,
-      // Short-lived SVIDs, so the test sees them renewed (at about half: 6 s ± 1.2 s).
-      svidTtlSeconds: 12,
-    };
+    await writeFile(file, universalFile(shopInstances({ web: apps[0]!.port, catalog: apps[1]!.port }, ports)));
+    // Short-lived SVIDs, so the test sees them renewed (at about half: 6 s ± 1.2 s).
+    const config = universalAgentConfig({ dir, file, cluster: "east", svidTtlSeconds: 12 });
     publish();
     agent = await startAgent(config, { logger, reporter: new InMemoryReporter(), configSource: source, identityManager: manager, fileDebounceMs: 30 });
   }, 60_000);
 
   afterAll(async () => {
     await agent?.stop();
-    for (const a of apps) a.close();
+    for (const a of apps) a.server.close();
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -142,7 +98,7 @@ describe("the agent issues and rotates workload identities", { timeout: 120_000 
 
     expect(await callCatalog()).toEqual({ status: 200, body: "catalog" });
     // STRICT: the catalog's inbound listener refuses a caller without a client certificate.
-    await expect(get(ports.catIn, "catalog")).rejects.toThrow();
+    await expect(send(ports.catIn, "catalog", { timeoutMs: 5000 })).rejects.toThrow();
 
     for (const path of ["state/identity/intermediate-key.pem", "state/identity/svids/shop/web/key.pem", "state/identity/svids/shop/catalog/key.pem"]) {
       expect((await stat(join(dir, path))).mode & 0o777, path).toBe(0o600);

@@ -3,7 +3,6 @@
 // SVIDs its proxies run, the manager's inventory lists them, and the bundle
 // version is acknowledged.
 import { randomBytes } from "node:crypto";
-import { createServer, request, type Server } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,27 +11,15 @@ import type { IdentityStatus } from "../src/identity/identity-controller.ts";
 import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { freePort } from "./free-port.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "./manager-process.ts";
+import { send, shopInstances, startApp, universalFile, type App } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";
-
-function get(port: number, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", headers: { host }, agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.end();
-  });
-}
 
 describe("the agent's identities with a real manager", { timeout: 120_000 }, () => {
   let dir: string;
   let manager: ManagerProcess;
   let admin: AdminClient;
   let agent: AgentProcess | undefined;
-  const apps: Server[] = [];
+  const apps: App[] = [];
   const ports = { webIn: 0, webOut: 0, webAdmin: 0, catIn: 0, catOut: 0, catAdmin: 0, agentAdmin: 0 };
 
   beforeAll(async () => {
@@ -40,32 +27,15 @@ describe("the agent's identities with a real manager", { timeout: 120_000 }, () 
     // With DATABASE_URL there is no embedded default CA key: without one, nothing can be signed.
     manager = await startManager({ env: { WEFT_CA_KEY: randomBytes(32).toString("base64") } });
     admin = await adminClient(manager.url, manager.home);
-    for (const name of ["web", "catalog"]) {
-      const server = createServer((_req, res) => res.end(name));
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      apps.push(server);
-    }
+    for (const name of ["web", "catalog"]) apps.push(await startApp(() => name));
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-    const appPort = (i: number) => (apps[i]!.address() as { port: number }).port;
-    await writeFile(
-      join(dir, "east.yaml"),
-      `services:
-  - name: web
-    namespace: shop
-    instances:
-      - { name: web-1, address: 127.0.0.1, port: ${appPort(0)}, serviceAccount: web, proxy: { inboundPort: ${ports.webIn}, outboundPort: ${ports.webOut}, adminPort: ${ports.webAdmin} } }
-  - name: catalog
-    namespace: shop
-    instances:
-      - { name: catalog-1, address: 127.0.0.1, port: ${appPort(1)}, serviceAccount: catalog, proxy: { inboundPort: ${ports.catIn}, outboundPort: ${ports.catOut}, adminPort: ${ports.catAdmin} } }
-`,
-    );
+    await writeFile(join(dir, "east.yaml"), universalFile(shopInstances({ web: apps[0]!.port, catalog: apps[1]!.port }, ports)));
   }, 120_000);
 
   afterAll(async () => {
     await agent?.stop();
     await manager?.stop();
-    for (const a of apps) a.close();
+    for (const a of apps) a.server.close();
     if (manager) await removeHome(manager.home);
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
@@ -88,7 +58,7 @@ describe("the agent's identities with a real manager", { timeout: 120_000 }, () 
     });
     expect(status.intermediate!.rootFingerprint).toBe(trust.issuingRootFingerprint);
 
-    await waitFor(async () => (await get(ports.webOut, "catalog").catch(() => undefined))?.body === "catalog", "a request through both proxies", 20_000, 200);
+    await waitFor(async () => (await send(ports.webOut, "catalog", { timeoutMs: 5000 }).catch(() => undefined))?.body === "catalog", "a request through both proxies", 20_000, 200);
     const stats = (await (await fetch(`http://127.0.0.1:${ports.catAdmin}/stats`)).json()) as { identity: { spiffeId: string } | null };
     expect(stats.identity?.spiffeId).toBe(`spiffe://${status.trustDomain}/ns/shop/sa/catalog`);
 

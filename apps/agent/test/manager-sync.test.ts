@@ -2,7 +2,6 @@
 // database unless DATABASE_URL is set), with real proxies and upstreams on
 // loopback: joining, config stream → compile → push → ack, the cache, the
 // manager going away, a proxy refusing a config, and telemetry rollups.
-import { createServer as createHttpServer, request, type Server } from "node:http";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,30 +11,11 @@ import { createManagerClient, type ManagerClient } from "../src/sync/manager-cli
 import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { freePort } from "./free-port.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "./manager-process.ts";
+import { send, startApp, type App, type Reply } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";
 
-interface Reply {
-  status: number;
-  body: string;
-}
-function get(port: number, host: string, path = "/"): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, headers: { host }, agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.end();
-  });
-}
-
-async function app(name: string): Promise<{ server: Server; port: number }> {
-  const server = createHttpServer((req, res) => res.end(name));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as { port: number }).port };
-}
+const get = (port: number, host: string) => send(port, host, { timeoutMs: 5000 });
+const app = (name: string) => startApp(() => name);
 
 const ROUTE_TO_V2 = `apiVersion: weft.io/v1alpha1
 kind: HTTPRoute
@@ -72,7 +52,7 @@ describe("the agent with a real manager", { timeout: 120_000 }, () => {
   let east: { id: string; joinToken: string };
   let west: ManagerClient;
   let agent: AgentProcess | undefined;
-  let apps: { server: Server; port: number }[] = [];
+  let apps: App[] = [];
   let squatter: TcpServer;
   const ports = { inbound: 0, outbound: 0, admin: 0, agentAdmin: 0, ledgerLocal: 0 };
   /** Requests the test sent through the web proxy's outbound listener, and their answers. */

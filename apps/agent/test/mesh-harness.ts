@@ -1,13 +1,15 @@
-// Shared pieces of the identity acceptance tests that run a real manager,
-// real agents and real proxies: small HTTP apps, universal files, a paced
-// request loop that counts every failure, the proxies' /stats and the chain
-// a proxy serves, and a log capture that scans for key material.
+// Shared pieces of the agent tests that run real agents and real proxies
+// (some with a real manager): small HTTP apps, universal files and the
+// universal-mode agent config, a paced request loop that counts every
+// failure, the proxies' /stats and the chain a proxy serves, and a log
+// capture that scans for key material.
 import { createPrivateKey } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
 import { connect, type DetailedPeerCertificate } from "node:tls";
 import { peerChain } from "@weft/identity";
+import type { AgentConfig } from "../src/config.ts";
 
 export interface Reply {
   status: number;
@@ -32,8 +34,14 @@ export function send(port: number, host: string, options: { path?: string; metho
   });
 }
 
+/** A loopback HTTP app and the port it listens on. */
+export interface App {
+  server: Server;
+  port: number;
+}
+
 /** A loopback HTTP app answering every request with `reply(req)`. */
-export async function startApp(reply: (req: IncomingMessage) => string): Promise<{ server: Server; port: number }> {
+export async function startApp(reply: (req: IncomingMessage) => string): Promise<App> {
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => res.end(reply(req)));
@@ -75,6 +83,42 @@ export function universalFile(instances: readonly InstanceSpec[], gateway?: { po
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** The ports of the two-service shop mesh: web and catalog, each with its proxy. */
+export interface ShopPorts {
+  webIn: number;
+  webOut: number;
+  webAdmin: number;
+  catIn: number;
+  catOut: number;
+  catAdmin: number;
+}
+
+/** web-1 and catalog-1 in namespace shop, each running as the service account of its service's name. */
+export function shopInstances(appPorts: { web: number; catalog: number }, ports: ShopPorts): InstanceSpec[] {
+  return [
+    { service: "web", namespace: "shop", name: "web-1", serviceAccount: "web", appPort: appPorts.web, proxy: { inboundPort: ports.webIn, outboundPort: ports.webOut, adminPort: ports.webAdmin } },
+    { service: "catalog", namespace: "shop", name: "catalog-1", serviceAccount: "catalog", appPort: appPorts.catalog, proxy: { inboundPort: ports.catIn, outboundPort: ports.catOut, adminPort: ports.catAdmin } },
+  ];
+}
+
+/** A universal-mode agent with no manager to join (tests hand it a reporter), its state under `dir`, its admin on a free port. */
+export function universalAgentConfig(options: { dir: string; file: string; cluster: string } & Partial<AgentConfig>): AgentConfig {
+  const { dir, file, ...rest } = options;
+  return {
+    manager: "http://127.0.0.1:1",
+    mode: "universal",
+    universalFile: file,
+    stateDir: join(dir, "state"),
+    adminPort: 0,
+    logLevel: "info",
+    fullResyncSeconds: 300,
+    telemetryIntervalSeconds: 10,
+    proxyImage: "unused",
+    webhookPort: 0,
+    ...rest,
+  };
 }
 
 /** What a proxy's admin /stats says about the identity material it runs. */

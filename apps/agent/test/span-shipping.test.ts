@@ -3,7 +3,7 @@
 // the proxy's ring overflowing (counted as dropped) and a proxy restart
 // (which counts its spans from 1 again); and through a real weft-manager
 // into a trace the dashboard reads.
-import { createServer, request, type Server } from "node:http";
+import { request } from "node:http";
 import type { SpanReport, WireSpan } from "@weft/mesh-model";
 import type { ProxyConfigInput } from "@weft/mesh-model/proxy-config";
 import { WeftProxy } from "@weft/proxy";
@@ -15,6 +15,7 @@ import { SpanCollector } from "../src/sync/span-collector.ts";
 import { TelemetryShipper, type TelemetrySource } from "../src/sync/telemetry-shipper.ts";
 import { freePort } from "./free-port.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "./manager-process.ts";
+import { startApp, type App } from "./mesh-harness.ts";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN = "00f067aa0ba902b7";
@@ -27,6 +28,21 @@ function get(port: number, headers: Record<string, string> = {}): Promise<number
     req.on("error", reject);
     req.end();
   });
+}
+
+/** web's proxy: an outbound listener routing catalog to the upstream, and its admin; traced as `tracing` says. */
+function proxyConfig(ports: { upstream: number; outbound: number; admin: number }, tracing: { sampleRate: number; maxSpans?: number }): ProxyConfigInput {
+  return {
+    version: "v1",
+    node: { service: "web", namespace: "shop", version: "v1", locality: { zone: "z1", cluster: "east" } },
+    listeners: [
+      { kind: "outbound", name: "outbound", port: ports.outbound },
+      { kind: "admin", name: "admin", port: ports.admin },
+    ],
+    virtualHosts: [{ name: "catalog.shop", domains: ["catalog"], routes: [{ name: "catalog", namespace: "shop", creationTimestamp: "2024-01-01T00:00:00Z", rules: [{ backendRefs: [{ backend: "catalog.shop" }] }] }] }],
+    backends: [{ name: "catalog.shop", service: "catalog", namespace: "shop", endpoints: [{ address: "127.0.0.1", port: ports.upstream, version: "v2" }] }],
+    telemetry: { tracing },
+  };
 }
 
 /** The manager's side: what it received, by report, with its answer's duplicate counting. */
@@ -57,7 +73,7 @@ class RecordingManager {
 }
 
 describe("span shipping from a real proxy", () => {
-  let upstream: Server;
+  let upstream: App;
   let proxy: WeftProxy;
   const ports = { upstream: 0, outbound: 0, admin: 0 };
   const manager = new RecordingManager();
@@ -66,22 +82,11 @@ describe("span shipping from a real proxy", () => {
   let shipper: TelemetryShipper;
   let collector: SpanCollector;
 
-  const config = (maxSpans: number): ProxyConfigInput => ({
-    version: "v1",
-    node: { service: "web", namespace: "shop", version: "v1", locality: { zone: "z1", cluster: "east" } },
-    listeners: [
-      { kind: "outbound", name: "outbound", port: ports.outbound },
-      { kind: "admin", name: "admin", port: ports.admin },
-    ],
-    virtualHosts: [{ name: "catalog.shop", domains: ["catalog"], routes: [{ name: "catalog", namespace: "shop", creationTimestamp: "2024-01-01T00:00:00Z", rules: [{ backendRefs: [{ backend: "catalog.shop" }] }] }] }],
-    backends: [{ name: "catalog.shop", service: "catalog", namespace: "shop", endpoints: [{ address: "127.0.0.1", port: ports.upstream, version: "v2" }] }],
-    telemetry: { tracing: { sampleRate: 1, maxSpans } },
-  });
+  const config = (maxSpans: number) => proxyConfig(ports, { sampleRate: 1, maxSpans });
 
   beforeAll(async () => {
-    upstream = createServer((_req, res) => res.end("catalog"));
-    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-    ports.upstream = (upstream.address() as { port: number }).port;
+    upstream = await startApp(() => "catalog");
+    ports.upstream = upstream.port;
     ports.outbound = await freePort();
     ports.admin = await freePort();
     source.adminPort = ports.admin;
@@ -92,7 +97,7 @@ describe("span shipping from a real proxy", () => {
   afterAll(async () => {
     await shipper?.stop();
     await proxy?.close({ drainMs: 0 });
-    upstream?.close();
+    upstream?.server.close();
   });
 
   it("ships each finished span once, labelled with the proxy's workload", async () => {
@@ -151,7 +156,7 @@ describe("span shipping from a real proxy", () => {
 });
 
 describe("span shipping to a real manager", { timeout: 120_000 }, () => {
-  let upstream: Server;
+  let upstream: App;
   let proxy: WeftProxy;
   let manager: ManagerProcess;
   let admin: AdminClient;
@@ -160,25 +165,11 @@ describe("span shipping to a real manager", { timeout: 120_000 }, () => {
   const ports = { outbound: 0, admin: 0 };
 
   beforeAll(async () => {
-    upstream = createServer((_req, res) => res.end("catalog"));
-    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    upstream = await startApp(() => "catalog");
     ports.outbound = await freePort();
     ports.admin = await freePort();
-    proxy = await WeftProxy.start(
-      {
-        version: "v1",
-        node: { service: "web", namespace: "shop", version: "v1", locality: { zone: "z1", cluster: "east" } },
-        listeners: [
-          { kind: "outbound", name: "outbound", port: ports.outbound },
-          { kind: "admin", name: "admin", port: ports.admin },
-        ],
-        virtualHosts: [{ name: "catalog.shop", domains: ["catalog"], routes: [{ name: "catalog", namespace: "shop", creationTimestamp: "2024-01-01T00:00:00Z", rules: [{ backendRefs: [{ backend: "catalog.shop" }] }] }] }],
-        backends: [{ name: "catalog.shop", service: "catalog", namespace: "shop", endpoints: [{ address: "127.0.0.1", port: (upstream.address() as { port: number }).port, version: "v2" }] }],
-        // Nothing sampled: only requests arriving with a sampled trace context are traced.
-        telemetry: { tracing: { sampleRate: 0 } },
-      } satisfies ProxyConfigInput,
-      { listenerDrainMs: 0 },
-    );
+    // Nothing sampled: only requests arriving with a sampled trace context are traced.
+    proxy = await WeftProxy.start(proxyConfig({ ...ports, upstream: upstream.port }, { sampleRate: 0 }), { listenerDrainMs: 0 });
     manager = await startManager();
     admin = await adminClient(manager.url, manager.home);
     const { joinToken } = await admin.clusters.create.mutate({ name: "east" });
@@ -192,7 +183,7 @@ describe("span shipping to a real manager", { timeout: 120_000 }, () => {
   afterAll(async () => {
     await shipper?.stop();
     await proxy?.close({ drainMs: 0 });
-    upstream?.close();
+    upstream?.server.close();
     await manager?.stop();
     if (manager) await removeHome(manager.home);
   }, 60_000);

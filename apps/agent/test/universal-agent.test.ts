@@ -2,17 +2,17 @@
 // the file, supervision (restart after a kill, config changes picked up by the
 // proxy's own watcher), GET /status, and a clean stop.
 import { spawn } from "node:child_process";
-import { createServer, request, type Server } from "node:http";
+import { request } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startAgent, type RunningAgent } from "../src/agent.ts";
-import type { AgentConfig } from "../src/config.ts";
 import { MemoryLogger } from "../src/logger.ts";
 import type { ProxyStatus } from "../src/supervision/proxy-supervisor.ts";
 import { InMemoryReporter } from "../src/sync/in-memory-manager.ts";
 import { alive, freePort } from "./free-port.ts";
+import { startApp, universalAgentConfig, type App } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";
 
 interface Reply {
@@ -38,16 +38,12 @@ interface Status {
   proxies: ProxyStatus[];
 }
 
-async function app(name: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => res.end(`${name} ${req.url}`));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as { port: number }).port };
-}
+const app = (name: string) => startApp((req) => `${name} ${req.url}`);
 
 describe("universal mode: discovery and proxy supervision", () => {
   let dir: string;
   let file: string;
-  let apps: { server: Server; port: number }[];
+  let apps: App[];
   let proxy: { inboundPort: number; outboundPort: number; adminPort: number };
   let agent: RunningAgent | undefined;
 
@@ -81,19 +77,7 @@ ${extra}`;
   });
 
   it("runs a proxy per local instance, restarts it after a kill, and follows config changes without a restart", { timeout: 30_000 }, async () => {
-    const config: AgentConfig = {
-      manager: "http://127.0.0.1:1",
-      mode: "universal",
-      universalFile: file,
-      stateDir: join(dir, "state"),
-      adminPort: 0,
-      logLevel: "info",
-      cluster: "east",
-      fullResyncSeconds: 300,
-      telemetryIntervalSeconds: 10,
-      proxyImage: "unused",
-      webhookPort: 0,
-    };
+    const config = universalAgentConfig({ dir, file, cluster: "east" });
     const reporter = new InMemoryReporter();
     const logger = new MemoryLogger();
     agent = await startAgent(config, { logger, reporter, backoff: { initialMs: 100, maxMs: 400 }, fileDebounceMs: 30 });
@@ -104,7 +88,7 @@ ${extra}`;
     const first = await waitFor(async () => {
       const s = await json<Status>(port, "/status");
       return s.proxies[0]?.state === "running" && s;
-    }, "the proxy to run");
+    }, "the proxy to run", 30_000);
     expect(first.discovery).toMatchObject({ synced: true, services: 2, endpoints: 2 });
     expect(first.manager.discoveryReported).toBe(true);
     const started = first.proxies[0]!;
@@ -130,11 +114,12 @@ ${extra}`;
     const updated = await waitFor(async () => {
       const p = (await json<Status>(port, "/status")).proxies[0]!;
       return p.configVersion !== restarted.configVersion && p;
-    }, "the config to be rewritten");
+    }, "the config to be rewritten", 15_000);
     await waitFor(async () => (await json<{ version: string }>(proxy.adminPort, "/config")).version === updated.configVersion, "the proxy to load the new version", 10_000);
     expect(await get(proxy.outboundPort, "/z", "ratings")).toEqual({ status: 200, body: "ratings /z" });
     expect((await json<Status>(port, "/status")).proxies[0]).toMatchObject({ pid: restarted.pid, restarts: 1 });
-    expect(reporter.catalog.services.map((s) => s.name)).toEqual(["details", "ratings", "reviews"]);
+    // Discovery reaches the reporter on its own schedule (file watch, debounce): wait for it rather than race it.
+    await waitFor(() => reporter.catalog.services.map((s) => s.name).join() === "details,ratings,reviews", "discovery to report ratings", 10_000);
 
     // Stop: the proxy goes with the agent.
     await agent.stop();

@@ -5,3 +5,4 @@ export { ProxyMetrics } from "./metrics.ts";
 export { loadConfigFile } from "./config-file.ts";
 export { PullConfigSource, type PullConfigOptions, type PullStatus } from "./config-source.ts";
 export { TelemetryPusher, type PushStatus, type PushableTelemetry } from "./telemetry-push.ts";
+export type { FinishedSpan } from "./tracing.ts";

@@ -4,7 +4,7 @@
 // them). Pure.
 import type { EastWestGateway } from "@weft/mesh-model";
 import type { GatewayCompileInputRaw } from "@weft/mesh-model/compiler";
-import { toPortProtocol } from "../sync/compile-inputs.ts";
+import { catalogEntry, versionAndZone } from "../sync/compile-inputs.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 
 /** The supervisor id of the gateway proxy (never a `<namespace>/<instance>` id, which always has a slash). */
@@ -19,31 +19,23 @@ export function reportedGateway(file: UniversalFile | undefined): EastWestGatewa
 export function gatewayCompileInput(file: UniversalFile, cluster: string): GatewayCompileInputRaw | undefined {
   const gateway = file.gateway;
   if (!gateway) return undefined;
-  const services = file.services.flatMap((s) => {
-    const proxied = s.instances.filter((inst) => inst.proxy !== undefined);
-    const ports = new Map<number, ReturnType<typeof toPortProtocol>>();
-    for (const inst of proxied) if (!ports.has(inst.port)) ports.set(inst.port, toPortProtocol(inst.protocol ?? s.protocol));
-    if (ports.size === 0) return [];
-    return [
-      {
-        name: s.name,
-        namespace: s.namespace,
+  const services = file.services.flatMap((s) =>
+    catalogEntry(
+      s,
+      s.instances.filter((inst) => inst.proxy !== undefined),
+      cluster,
+      (inst, ports) => ({
+        address: inst.address,
+        port: inst.proxy!.inboundPort,
+        // In universal mode an instance's one inbound proxy is where every port of its service is served
+        // (instances on one machine differ in app port, so the "service ports" are really theirs).
+        ports: Object.fromEntries([...ports.keys()].map((p) => [String(p), inst.proxy!.inboundPort])),
         cluster,
-        ports: [...ports].map(([port, protocol]) => ({ port, protocol })),
-        endpoints: proxied.map((inst) => ({
-          address: inst.address,
-          port: inst.proxy!.inboundPort,
-          // In universal mode an instance's one inbound proxy is where every port of its service is served
-          // (instances on one machine differ in app port, so the "service ports" are really theirs).
-          ports: Object.fromEntries([...ports.keys()].map((p) => [String(p), inst.proxy!.inboundPort])),
-          cluster,
-          ready: inst.ready,
-          ...(inst.version !== undefined && { version: inst.version }),
-          ...(inst.zone !== undefined && { zone: inst.zone }),
-        })),
-      },
-    ];
-  });
+        ready: inst.ready,
+        ...versionAndZone(inst),
+      }),
+    ),
+  );
   return {
     cluster,
     gateway: { address: gateway.bindAddress, port: gateway.port, adminPort: gateway.adminPort, ...(gateway.zone !== undefined && { zone: gateway.zone }) },

@@ -5,9 +5,7 @@
 // the SVID of its own service account. Sidecars also push their telemetry and
 // spans here (POST /v1/telemetry, /v1/spans), and report with every poll and
 // ack the trust bundle and SVID they run.
-import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { V1Pod } from "@kubernetes/client-node";
 import { IdentityError, spiffeIdFor } from "@weft/identity";
 import {
@@ -21,6 +19,7 @@ import {
   type SvidResponse,
 } from "@weft/mesh-model";
 import type { z } from "zod";
+import { HttpError, HttpsEndpoint, readJsonBody, type HttpsEndpointOptions } from "../https-endpoint.ts";
 import { IssuerUnavailableError } from "../identity/identity-controller.ts";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { SidecarConfigs } from "./sidecar-configs.ts";
@@ -33,11 +32,7 @@ export interface SidecarIssuer {
   signWorkloadCsr(csrPem: string, identity: { namespace: string; serviceAccount: string }, holder: string): Promise<{ spiffeId: string; certChainPem: string; notAfter: Date }>;
 }
 
-export interface SidecarServerOptions {
-  cert: string | Buffer;
-  key: string | Buffer;
-  host?: string;
-  port: number;
+export interface SidecarServerOptions extends HttpsEndpointOptions {
   configs: SidecarConfigs;
   reviewer: TokenReviewer;
   /** Absent: the mesh's identities are not served (configs still are). */
@@ -53,54 +48,35 @@ export interface SidecarServerOptions {
 const MAX_BODY = 64 * 1024;
 const ROUTES = ["GET /v1/proxy-config", "POST /v1/proxy-config/ack", "POST /v1/svid", "POST /v1/telemetry", "POST /v1/spans"];
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const issuesText = (error: z.ZodError) => error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
 
-export class SidecarServer {
-  #server: Server;
+export class SidecarServer extends HttpsEndpoint {
   #waiting = new Set<() => void>();
 
   private constructor(private readonly options: SidecarServerOptions) {
-    this.#server = createServer({ cert: options.cert, key: options.key, minVersion: "TLSv1.2" }, (req, res) => {
-      this.#handle(req, res).catch((err: unknown) => {
-        const status = err instanceof HttpError ? err.status : 500;
-        if (status === 500) options.logger.error("sidecar API request failed", { path: req.url?.split("?")[0], error: errorMessage(err) });
-        if (!res.headersSent) this.#json(res, status, { error: errorMessage(err) });
-        else res.end();
-      });
-    });
+    super(options);
   }
 
   static async start(options: SidecarServerOptions): Promise<SidecarServer> {
     const server = new SidecarServer(options);
-    await new Promise<void>((resolve, reject) => {
-      server.#server.once("error", reject);
-      server.#server.listen(options.port, options.host ?? "0.0.0.0", () => resolve());
-    });
+    await server.listen(options);
     return server;
   }
 
-  get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+  protected serve(req: IncomingMessage, res: ServerResponse): void {
+    this.#handle(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      if (status === 500) this.options.logger.error("sidecar API request failed", { path: req.url?.split("?")[0], error: errorMessage(err) });
+      if (!res.headersSent) this.#json(res, status, { error: errorMessage(err) });
+      else res.end();
+      // The rest of an oversized body is not read.
+      if (status === 413) req.destroy();
+    });
   }
 
-  /** Swaps the serving certificate (cert-manager rotates it in place). */
-  setCertificate(cert: string | Buffer, key: string | Buffer): void {
-    this.#server.setSecureContext({ cert, key });
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     for (const release of this.#waiting) release();
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await super.close();
   }
 
   #json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -116,7 +92,7 @@ export class SidecarServer {
     const caller = await this.#authenticate(req);
     if (route === "GET /v1/proxy-config") return this.#config(req, res, url, caller);
     const push = route === "POST /v1/telemetry" || route === "POST /v1/spans";
-    const body = await this.#body(req, push ? MAX_PUSH_BYTES : MAX_BODY);
+    const body = await readJsonBody(req, push ? MAX_PUSH_BYTES : MAX_BODY);
     if (route === "POST /v1/proxy-config/ack") {
       const ack = parse(SidecarAckSchema, body, "ack");
       this.#authorize(caller, ack.namespace, ack.pod);
@@ -235,21 +211,6 @@ export class SidecarServer {
       }
     }
     this.#json(res, 200, current.body, { etag: `"${current.etag}"` });
-  }
-
-  async #body(req: IncomingMessage, limit: number): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) throw new HttpError(413, `the body is larger than ${limit} bytes`);
-      chunks.push(chunk);
-    }
-    try {
-      return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    } catch {
-      throw new HttpError(400, "the body is not JSON");
-    }
   }
 }
 

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../discovery/catalog.ts";
 import type { Protocol } from "../discovery/catalog.schema.ts";
 import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
-import type { UniversalFile } from "../universal/universal-file.schema.ts";
+import type { UniversalFile, UniversalInstance, UniversalService } from "../universal/universal-file.schema.ts";
 
 type CatalogServiceInput = NonNullable<NonNullable<CompileInputRaw["catalog"]>["services"]>[number];
 
@@ -15,30 +15,42 @@ const PROTOCOL: Record<string, PortProtocol> = { http: "HTTP", http2: "HTTP2", g
 /** Discovery's protocols (any case) → the compiler's; unknown ones are treated as HTTP, the compiler's default. */
 export const toPortProtocol = (p: Protocol | string | undefined): PortProtocol => PROTOCOL[(p ?? "http").toLowerCase()] ?? "HTTP";
 
+/**
+ * Service `s` of `cluster` as the compiler's catalog lists it: the app ports
+ * `instances` serve (each with the protocol of the first instance on it) and
+ * one endpoint per instance. None (an empty list, for flatMap) when the
+ * instances serve no port.
+ */
+export function catalogEntry<E>(
+  s: UniversalService,
+  instances: readonly UniversalInstance[],
+  cluster: string,
+  endpoint: (inst: UniversalInstance, ports: Map<number, PortProtocol>) => E,
+): { name: string; namespace: string; cluster: string; ports: { port: number; protocol: PortProtocol }[]; endpoints: E[] }[] {
+  const ports = new Map<number, PortProtocol>();
+  for (const inst of instances) if (!ports.has(inst.port)) ports.set(inst.port, toPortProtocol(inst.protocol ?? s.protocol));
+  if (ports.size === 0) return [];
+  return [{ name: s.name, namespace: s.namespace, cluster, ports: [...ports].map(([port, protocol]) => ({ port, protocol })), endpoints: instances.map((inst) => endpoint(inst, ports)) }];
+}
+
+/** An instance's version and zone, as the optional fields of an endpoint or workload. */
+export const versionAndZone = (inst: { version?: string | undefined; zone?: string | undefined }): { version?: string; zone?: string } => ({
+  ...(inst.version !== undefined && { version: inst.version }),
+  ...(inst.zone !== undefined && { zone: inst.zone }),
+});
+
 /** This cluster's services as the compiler sees them: instances with a local proxy are reached through its inbound port. */
 export function localCatalog(file: UniversalFile, cluster: string): CatalogServiceInput[] {
-  return file.services.flatMap((s) => {
-    const ports = new Map<number, PortProtocol>();
-    for (const inst of s.instances) if (!ports.has(inst.port)) ports.set(inst.port, toPortProtocol(inst.protocol ?? s.protocol));
-    if (ports.size === 0) return [];
-    return [
-      {
-        name: s.name,
-        namespace: s.namespace,
-        cluster,
-        ports: [...ports].map(([port, protocol]) => ({ port, protocol })),
-        endpoints: s.instances.map((inst) => ({
-          address: inst.address,
-          port: inst.proxy ? inst.proxy.inboundPort : inst.port,
-          cluster,
-          ready: inst.ready,
-          serviceAccount: inst.serviceAccount,
-          ...(inst.version !== undefined && { version: inst.version }),
-          ...(inst.zone !== undefined && { zone: inst.zone }),
-        })),
-      },
-    ];
-  });
+  return file.services.flatMap((s) =>
+    catalogEntry(s, s.instances, cluster, (inst) => ({
+      address: inst.address,
+      port: inst.proxy ? inst.proxy.inboundPort : inst.port,
+      cluster,
+      ready: inst.ready,
+      serviceAccount: inst.serviceAccount,
+      ...versionAndZone(inst),
+    })),
+  );
 }
 
 /**
@@ -136,8 +148,7 @@ export function compileInputs(
           service: inst.service,
           cluster,
           serviceAccount: inst.serviceAccount,
-          ...(inst.version !== undefined && { version: inst.version }),
-          ...(inst.zone !== undefined && { zone: inst.zone }),
+          ...versionAndZone(inst),
           appPorts: [{ port: inst.port, protocol: toPortProtocol(inst.protocol) }],
         },
         options: {

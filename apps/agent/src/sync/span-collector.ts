@@ -6,6 +6,7 @@
 // stores nothing twice. What the proxy's ring overwrote before it was read
 // (and what the agent's own bounded buffer had to drop) is counted and reported.
 import { MAX_SPAN_ATTRIBUTES, MAX_SPANS_PER_REPORT, WireSpanSchema, type ParsedWireSpan, type SpanReport } from "@weft/mesh-model";
+import type { FinishedSpan } from "@weft/proxy";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxyAdminClient } from "./proxy-admin-client.ts";
 
@@ -18,19 +19,8 @@ export interface SpanSource {
   version?: string | undefined;
 }
 
-/** A finished span as the proxy's GET /spans returns it (packages/proxy/src/tracing.ts). */
-export interface ProxySpan {
-  seq: number;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  kind: "client" | "server";
-  startTimeUnixNano: string;
-  durationMs: number;
-  error: boolean;
-  attributes: Record<string, string | number>;
-}
+/** A finished span as the proxy's GET /spans returns it, less the end time a sidecar's push leaves out (start + duration give it). */
+export type ProxySpan = Omit<FinishedSpan, "endTimeUnixNano">;
 
 /** The attributes worth keeping for trace views; the rest of a proxy's attributes stay local. */
 const KEPT_ATTRIBUTES = [

@@ -1,8 +1,8 @@
 // The mutating admission webhook (admission.k8s.io/v1) over HTTPS.
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
+import { HttpError, HttpsEndpoint, readJsonBody, type HttpsEndpointOptions } from "../https-endpoint.ts";
 import { errorMessage, type Logger } from "../logger.ts";
 import { planInjection, type InjectionSettings } from "./sidecar-injection.ts";
 
@@ -28,11 +28,7 @@ export interface AdmissionResponse {
   warnings?: string[];
 }
 
-export interface WebhookOptions {
-  cert: string | Buffer;
-  key: string | Buffer;
-  host?: string;
-  port: number;
+export interface WebhookOptions extends HttpsEndpointOptions {
   settings: InjectionSettings;
   /** The agent's view of a namespace's mesh label; `undefined` when unknown. */
   isMeshNamespace: (namespace: string) => boolean | undefined;
@@ -67,62 +63,35 @@ export function review(body: unknown, options: Pick<WebhookOptions, "settings" |
   }
 }
 
-export class WebhookServer {
-  #server: Server;
-
+export class WebhookServer extends HttpsEndpoint {
   private constructor(private readonly options: WebhookOptions) {
-    this.#server = createServer({ cert: options.cert, key: options.key, minVersion: "TLSv1.2" }, (req, res) => {
-      const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
-      if (req.method === "GET" && req.url === "/healthz") return reply(200, { ok: true });
-      if (req.method !== "POST" || req.url?.split("?")[0] !== "/mutate") return reply(404, { error: "POST /mutate, GET /healthz" });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY) {
-          reply(413, { error: "AdmissionReview too large" });
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on("end", () => {
-        if (res.headersSent) return;
-        let body: unknown;
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-        } catch {
-          return reply(400, { error: "body is not JSON" });
-        }
-        const out = review(body, this.options);
-        reply(out.status, out.body);
-      });
-    });
+    super(options);
   }
 
   static async start(options: WebhookOptions): Promise<WebhookServer> {
     const server = new WebhookServer(options);
-    await new Promise<void>((resolve, reject) => {
-      server.#server.once("error", reject);
-      server.#server.listen(options.port, options.host ?? "0.0.0.0", () => resolve());
-    });
+    await server.listen(options);
     return server;
   }
 
-  get port(): number {
-    return (this.#server.address() as AddressInfo).port;
-  }
-
-  /** Swaps the serving certificate (cert-manager rotates it in place). */
-  setCertificate(cert: string | Buffer, key: string | Buffer): void {
-    this.#server.setSecureContext({ cert, key });
-  }
-
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  protected serve(req: IncomingMessage, res: ServerResponse): void {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === "GET" && req.url === "/healthz") return reply(200, { ok: true });
+    if (req.method !== "POST" || req.url?.split("?")[0] !== "/mutate") return reply(404, { error: "POST /mutate, GET /healthz" });
+    readJsonBody(req, MAX_BODY).then(
+      (body) => {
+        const out = review(body, this.options);
+        reply(out.status, out.body);
+      },
+      (err: unknown) => {
+        if (!(err instanceof HttpError)) return; // the API server went away mid-request
+        if (err.status !== 413) return reply(400, { error: "body is not JSON" });
+        reply(413, { error: "AdmissionReview too large" });
+        req.destroy();
+      },
+    );
   }
 }

@@ -1,29 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { parseEastWestSni } from "../proxy-config/east-west-sni.ts";
+import { FILE_IDENTITY as IDENTITY, PROXY_PORTS, reviewsService } from "../testing/fixtures.ts";
 import { type CompileInputRaw, type GatewayCompileInputRaw, compileGatewayConfig, compileProxyConfig } from "./index.ts";
-
-const IDENTITY = {
-  trustDomain: "mesh.test",
-  svid: { source: "file" as const, certChainPath: "/run/weft/svid.pem", keyPath: "/run/weft/key.pem" },
-  trustBundle: { source: "file" as const, path: "/run/weft/bundle.pem" },
-};
 
 const gatewayInput = (): GatewayCompileInputRaw => ({
   cluster: "west",
   gateway: { port: 15443, adminPort: 15444, zone: "w1" },
   catalog: {
     services: [
-      {
-        name: "reviews",
-        namespace: "shop",
-        cluster: "west",
-        ports: [{ port: 9080, protocol: "HTTP" }],
-        endpoints: [
-          { address: "10.1.0.2", port: 15006, version: "v2", zone: "w1", cluster: "west", ready: true },
-          { address: "10.1.0.1", port: 15006, version: "v1", zone: "w1", cluster: "west", ready: true },
-          { address: "10.1.0.3", port: 15006, version: "v1", zone: "w2", cluster: "west", ready: false },
-        ],
-      },
+      reviewsService("west", [
+        { address: "10.1.0.2", port: 15006, version: "v2", zone: "w1", cluster: "west", ready: true },
+        { address: "10.1.0.1", port: 15006, version: "v1", zone: "w1", cluster: "west", ready: true },
+        { address: "10.1.0.3", port: 15006, version: "v1", zone: "w2", cluster: "west", ready: false },
+      ]),
       { name: "cache", namespace: "shop", cluster: "west", ports: [{ port: 6379, protocol: "TCP" }], endpoints: [{ address: "10.1.0.9", port: 6379, cluster: "west", ready: true }] },
       // Another cluster's entry in the same catalog is never routed by this gateway.
       { name: "ratings", namespace: "shop", cluster: "east", ports: [{ port: 8080, protocol: "HTTP" }], endpoints: [{ address: "10.0.0.5", port: 15006, cluster: "east", ready: true }] },
@@ -91,27 +80,15 @@ describe("callers of a service behind another cluster's gateway", () => {
   const callerInput = (identity: boolean): CompileInputRaw => ({
     catalog: {
       services: [
-        {
-          name: "reviews",
-          namespace: "shop",
-          cluster: "east",
-          ports: [{ port: 9080, protocol: "HTTP" }],
-          endpoints: [{ address: "10.0.0.1", port: 15006, version: "v1", cluster: "east", ready: true, serviceAccount: "reviews" }],
-        },
-        {
-          name: "reviews",
-          namespace: "shop",
-          cluster: "west",
-          ports: [{ port: 9080, protocol: "HTTP" }],
-          endpoints: [
-            { address: "203.0.113.7", port: 15443, version: "v2", cluster: "west", ready: true, weight: 3, viaGateway: true },
-            { address: "203.0.113.7", port: 15443, cluster: "west", ready: true, viaGateway: true },
-          ],
-        },
+        reviewsService("east", [{ address: "10.0.0.1", port: 15006, version: "v1", cluster: "east", ready: true, serviceAccount: "reviews" }]),
+        reviewsService("west", [
+          { address: "203.0.113.7", port: 15443, version: "v2", cluster: "west", ready: true, weight: 3, viaGateway: true },
+          { address: "203.0.113.7", port: 15443, cluster: "west", ready: true, viaGateway: true },
+        ]),
       ],
     },
     workload: { name: "web-0", namespace: "shop", service: "web", cluster: "east", serviceAccount: "web" },
-    options: { outboundPort: 15001, inboundPort: 15006, adminPort: 15000, ...(identity ? { identity: IDENTITY } : {}) },
+    options: { ...PROXY_PORTS, ...(identity ? { identity: IDENTITY } : {}) },
   });
 
   it("send the east-west server name of the port and version, with mTLS expecting the namespace", () => {

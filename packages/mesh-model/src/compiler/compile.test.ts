@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { make } from "../testing/fixtures.ts";
+import { FILE_IDENTITY as IDENTITY, make, PROXY_PORTS, reviewsService } from "../testing/fixtures.ts";
 import { type CompileInputRaw, compileProxyConfig, CompileInputError } from "./index.ts";
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
 import { UNSUPPORTED_FIELDS, findUnsupportedFields } from "./unsupported-fields.ts";
@@ -10,20 +10,14 @@ function input(resources: { resource: Resource; createdAt?: string }[], workload
     resources,
     catalog: {
       services: [
-        {
-          name: "reviews",
-          namespace: "shop",
-          cluster: "east",
-          ports: [{ port: 9080, protocol: "HTTP" }],
-          endpoints: [
-            { address: "10.0.0.1", port: 15006, version: "v1", cluster: "east", ready: true },
-            { address: "10.0.0.2", port: 15006, version: "v2", cluster: "east", ready: true },
-          ],
-        },
+        reviewsService("east", [
+          { address: "10.0.0.1", port: 15006, version: "v1", cluster: "east", ready: true },
+          { address: "10.0.0.2", port: 15006, version: "v2", cluster: "east", ready: true },
+        ]),
       ],
     },
     workload: { name: "w", namespace: workloadNamespace, service: "frontend", cluster: "east", serviceAccount: "frontend" },
-    options: { outboundPort: 15001, inboundPort: 15006, adminPort: 15000 },
+    options: { ...PROXY_PORTS },
   };
 }
 
@@ -137,11 +131,6 @@ describe("compileProxyConfig", () => {
 });
 
 describe("security (issue 6)", () => {
-  const IDENTITY = {
-    trustDomain: "mesh.test",
-    svid: { source: "file", certChainPath: "/run/weft/svid.pem", keyPath: "/run/weft/key.pem" },
-    trustBundle: { source: "file", path: "/run/weft/bundle.pem" },
-  } as const;
   const FP = (c: string) => c.repeat(64);
 
   /** The reviews workload (the destination), with or without an identity. */
@@ -158,7 +147,7 @@ describe("security (issue 6)", () => {
         ],
       },
       workload: { name: "r", namespace: "shop", service: "reviews", cluster: "east", serviceAccount: "reviews", appPorts: [{ port: 9080 }] },
-      options: { outboundPort: 15001, inboundPort: 15006, adminPort: 15000, ...options },
+      options: { ...PROXY_PORTS, ...options },
     };
   }
   const inboundMode = (result: ReturnType<typeof compileProxyConfig>) => {

@@ -1,9 +1,27 @@
 // Test-only builders (not exported from the package).
 import type { MeshSnapshot } from "../analysis/snapshot.ts";
+import type { CompileInputRaw } from "../compiler/index.ts";
 import { validateResource } from "../resource/resource-codec.ts";
 import { KIND_SCHEMAS, type Kind, type ResourceInput, type ResourceOfKind } from "../resource/resource.schema.ts";
 
 type SpecInput<K extends Kind> = Extract<ResourceInput, { kind: K }>["spec"];
+
+type CatalogServiceInput = NonNullable<NonNullable<CompileInputRaw["catalog"]>["services"]>[number];
+
+/** The reviews service of namespace shop (HTTP on 9080) in `cluster`, as the compiler's catalog lists it. */
+export function reviewsService(cluster: string, endpoints: CatalogServiceInput["endpoints"]): CatalogServiceInput {
+  return { name: "reviews", namespace: "shop", cluster, ports: [{ port: 9080, protocol: "HTTP" }], endpoints };
+}
+
+/** The proxy ports of the compiler tests' workloads. */
+export const PROXY_PORTS = { outboundPort: 15001, inboundPort: 15006, adminPort: 15000 } as const;
+
+/** A workload identity of trust domain mesh.test whose SVID and bundle are files. */
+export const FILE_IDENTITY = {
+  trustDomain: "mesh.test",
+  svid: { source: "file", certChainPath: "/run/weft/svid.pem", keyPath: "/run/weft/key.pem" },
+  trustBundle: { source: "file", path: "/run/weft/bundle.pem" },
+} as const;
 
 /** A valid resource of `kind` (defaults applied); throws when the input is invalid, so fixtures stay honest. */
 export function make<K extends Kind>(kind: K, name: string, spec: SpecInput<K>, namespace = "shop"): ResourceOfKind<K> {

@@ -32,15 +32,8 @@ export interface EndpointState {
 }
 
 /** One endpoint of a service as the dashboard reads it: where it runs and whether it is ready. */
-export interface ServiceEndpoint {
+export interface ServiceEndpoint extends Omit<EndpointState, "namespace" | "service"> {
   cluster: string;
-  address: string;
-  port: number;
-  protocol: Protocol;
-  healthy: boolean;
-  workload: string | null;
-  version: string | null;
-  zone: string | null;
   /** When the agent last reported a change to it. */
   updatedAt: Date;
 }
