@@ -116,9 +116,10 @@ export class Tracer {
   }
 
   /**
-   * The proxy's span for a request, or undefined when it is not traced (no
-   * incoming context and not sampled). An unsampled incoming context is still
-   * continued (ids propagate) but not recorded.
+   * The proxy's span for a request, or undefined when tracing is off (no
+   * incoming context and a sample rate of 0). With sampling on, a request
+   * without context gets one either way — sampled or not, so the decision
+   * propagates; an unsampled context is continued (ids propagate) but not recorded.
    */
   begin(headers: Readonly<Record<string, string | string[] | undefined>>, nowMs: number): SpanContextOut | undefined {
     // The common case, no context and no sampling, costs three property reads.
@@ -132,8 +133,12 @@ export class Tracer {
         startMs: nowMs,
       };
     }
-    if (this.sampleRate <= 0 || this.random() >= this.sampleRate) return undefined;
-    return { context: { traceId: randomHex(16), spanId: randomHex(8), sampled: true }, parentSpanId: undefined, formats: W3C_ONLY, startMs: nowMs };
+    if (this.sampleRate <= 0) return undefined;
+    // Head-based sampling: the first proxy decides for the whole request. A "no" travels on as a
+    // traceparent with the sampled flag off, so the next hops do not each roll their own dice and
+    // record fragments of traces that start in the middle of the call graph.
+    const sampled = this.random() < this.sampleRate;
+    return { context: { traceId: randomHex(16), spanId: randomHex(8), sampled }, parentSpanId: undefined, formats: W3C_ONLY, startMs: nowMs };
   }
 
   /** Records a finished span (sampled ones only). */

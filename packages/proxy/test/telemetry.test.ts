@@ -152,6 +152,30 @@ describe("tracing", () => {
     expect(app.seen[0]?.headers.traceparent).toBe(`00-${hop1?.traceId}-${hop2?.spanId}-01`);
   });
 
+  it("decides sampling once per request: a 'no' at the first proxy travels on, so later hops record no fragments", async () => {
+    const app = await stack.upstream("app");
+    // The next hop samples everything it starts itself; it must still honour the first proxy's decision.
+    const inbound = await stack.proxy(
+      config({
+        node: { service: "backend", namespace: "default", locality: { cluster: "c1" } },
+        listeners: [{ kind: "inbound", name: "inbound", port: 0, app: { port: app.port } }],
+        telemetry: { tracing: { sampleRate: 1 } },
+      }),
+    );
+    const outbound = await stack.proxy(
+      config({
+        backends: [backend("backend.default", [{ port: port(inbound, "inbound") }])],
+        virtualHosts: [vhost("backend", [{ backendRefs: [{ backend: "backend.default" }] }])],
+        // Sampling on, but (practically) never choosing a request.
+        telemetry: { tracing: { sampleRate: 1e-12 } },
+      }),
+    );
+    for (let i = 0; i < 5; i++) expect((await send({ port: port(outbound), host: "backend" })).status).toBe(200);
+    expect(app.seen.map((r) => String(r.headers.traceparent))).toEqual(Array.from({ length: 5 }, () => expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/)));
+    expect(outbound.spans(0).spans).toEqual([]);
+    expect(inbound.spans(0).spans).toEqual([]);
+  });
+
   it("does not trace untraced requests when sampling is off, and does not record unsampled ones", async () => {
     const { up, proxy, p } = await simple();
     await send({ port: p, host: "svc" });

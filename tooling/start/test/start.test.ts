@@ -114,6 +114,7 @@ describe("npm start", () => {
         source: { service: string; cluster: string };
         destination: { service: string };
         requests: number;
+        byClass: Record<string, number>;
       }
       const edges = await poll(async () => {
         const { edges } = await api.query<{ edges: EdgeRow[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
@@ -121,6 +122,12 @@ describe("npm start", () => {
         return ["east:loadgen->frontend", "east:frontend->catalog", "east:catalog->inventory", "west:loadgen->frontend"].every((k) => seen.has(k)) && edges;
       }, "demo traffic in telemetry.edges");
       expect(edges.every((e) => e.requests > 0)).toBe(true);
+      // inventory runs without a proxy: the callers' proxies must reach it in plaintext (mTLS to it would fail every call).
+      const inventory = await poll(async () => {
+        const { edges: all } = await api.query<{ edges: EdgeRow[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
+        return all.find((e) => e.source.cluster === "east" && e.source.service === "catalog" && e.destination.service === "inventory" && (e.byClass["2xx"] ?? 0) >= 5) ?? false;
+      }, "east catalog → inventory (no proxy) answered 2xx");
+      expect(inventory.byClass["5xx"] ?? 0).toBeLessThan(inventory.byClass["2xx"] ?? 0);
 
       // reviews runs only in west: east's frontend reaches it through west's east-west gateway, with mTLS end to end.
       interface CrossEdge {
@@ -135,6 +142,9 @@ describe("npm start", () => {
       expect(cross.byClass["2xx"]).toBeGreaterThan(0);
     } finally {
       child.kill("SIGTERM");
+      // Wait for the stop even when an assertion failed: if this worker exits first, npm start loses its
+      // output pipes mid-shutdown and the manager, dashboard and demo (each in its own process group) stay behind.
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
     }
     expect(await exited).toBe(0);
     expect(output).toContain("weft: stopped.");

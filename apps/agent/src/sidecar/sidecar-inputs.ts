@@ -69,6 +69,8 @@ export function kubeLocalCatalog(
           port: meshed ? layout.inbound : e.port,
           cluster,
           ready: e.ready,
+          // Pods without the sidecar are outside the mesh: reached in plaintext.
+          sidecar: meshed,
           ...(serviceAccount !== undefined && { serviceAccount }),
           ...(e.version !== undefined && { version: e.version }),
           ...(e.zone !== undefined && { zone: e.zone }),

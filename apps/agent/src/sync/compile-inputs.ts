@@ -48,6 +48,8 @@ export function localCatalog(file: UniversalFile, cluster: string): CatalogServi
       cluster,
       ready: inst.ready,
       serviceAccount: inst.serviceAccount,
+      // Without a proxy the instance is outside the mesh: callers reach it in plaintext.
+      sidecar: inst.proxy !== undefined,
       ...versionAndZone(inst),
     })),
   );

@@ -46,6 +46,10 @@ export const CatalogEndpointSchema = z
     ready: z.boolean().describe("Ready to serve (readiness probe, active health checks run by the agent). Endpoints that are not ready are kept as unhealthy, so they get no traffic."),
     weight: z.number().int().min(1).optional().describe("Relative load-balancing weight (1 when omitted; clamped to 1000)."),
     serviceAccount: z.string().min(1).optional().describe("Service account of the workload (its identity; used once upstream mTLS is verified)."),
+    sidecar: z
+      .boolean()
+      .optional()
+      .describe("Whether a Weft proxy fronts the endpoint (true when omitted). `false`: a workload outside the mesh (no proxy), which callers reach in plaintext; a service whose endpoints all lack a proxy gets no mTLS, and in a mixed service those endpoints are left out (mTLS cannot reach them)."),
     viaGateway: z
       .boolean()
       .optional()

@@ -186,6 +186,29 @@ describe("security (issue 6)", () => {
     expect(backend(result, "ratings.shop:8080")?.mtls).toEqual({ expectedIdentities: ["spiffe://mesh.test/ns/shop/*"] });
   });
 
+  it("calls workloads without a proxy in plaintext, and leaves them out of a service whose other endpoints have one", () => {
+    const base = secured([]);
+    const plain = { name: "inventory", namespace: "shop", cluster: "east", ports: [{ port: 8080, protocol: "HTTP" as const }], endpoints: [{ address: "10.2.0.1", port: 8080, cluster: "east", ready: true, serviceAccount: "inventory", sidecar: false }] };
+    const mixed = {
+      name: "ledger",
+      namespace: "shop",
+      cluster: "east",
+      ports: [{ port: 8080, protocol: "HTTP" as const }],
+      endpoints: [
+        { address: "10.3.0.1", port: 15006, cluster: "east", ready: true, serviceAccount: "ledger" },
+        { address: "10.3.0.2", port: 8080, cluster: "east", ready: true, serviceAccount: "ledger", sidecar: false },
+      ],
+    };
+    const result = compileProxyConfig({ ...base, catalog: { services: [...(base.catalog?.services ?? []), plain, mixed] } });
+    const inventory = backend(result, "inventory.shop:8080");
+    expect(inventory?.mtls).toBeUndefined();
+    expect(inventory?.endpoints.map((e) => `${e.address}:${e.port}`)).toEqual(["10.2.0.1:8080"]);
+    const ledger = backend(result, "ledger.shop:8080");
+    expect(ledger?.mtls).toEqual({ expectedIdentities: ["spiffe://mesh.test/ns/shop/sa/ledger"] });
+    expect(ledger?.endpoints.map((e) => `${e.address}:${e.port}`)).toEqual(["10.3.0.1:15006"]);
+    expect(result.diagnostics).toContainEqual(expect.objectContaining({ code: "endpoint_without_proxy", message: expect.stringContaining("10.3.0.2:8080") }));
+  });
+
   it("leaves ExternalServices to their own TLS settings", () => {
     const es = make("ExternalService", "pay", { hosts: ["pay.example.com"], ports: [{ number: 443, protocol: "HTTP" }], tls: { mode: "SIMPLE" } });
     const result = compileProxyConfig(secured([es]));

@@ -349,8 +349,15 @@ class Compilation {
     if (this.backends.has(name)) return name;
     const endpoints: Endpoint[] = [];
     const included: CatalogEndpoint[] = [];
-    for (const e of service.endpoints) {
-      if (version !== undefined && e.version !== version) continue;
+    const candidates = service.endpoints.filter((e) => version === undefined || e.version === version);
+    // Auto mTLS: originate it only to endpoints that have a proxy to terminate it. A service with none
+    // (a workload outside the mesh) is called in plaintext; in a mixed one, the proxy-less endpoints are left out.
+    const useMtls = this.input.options.identity !== undefined && isHttpFamily(port.protocol) && candidates.some((e) => e.sidecar !== false);
+    for (const e of candidates) {
+      if (useMtls && e.sidecar === false) {
+        this.sink.add({ severity: "warning", code: "endpoint_without_proxy", path: "catalog", message: `endpoint ${e.address}:${e.port} of ${serviceKey(service.name, service.namespace)} has no proxy, so mTLS cannot reach it; it is left out (its other endpoints have proxies)` });
+        continue;
+      }
       let sni: string | undefined;
       if (e.viaGateway) {
         sni = this.eastWestSni(service, port, e);
@@ -375,7 +382,7 @@ class Compilation {
     }
     const policy = this.policies.resolve({ service: service.name, namespace: service.namespace, port: port.port, ...(version !== undefined ? { version } : {}) });
     // The TCP passthrough has no TLS: TCP ports of mesh services stay plaintext (their inbound side is a TCP listener too).
-    const mtls = isHttpFamily(port.protocol) ? backendMtls(this.security, service, included) : undefined;
+    const mtls = useMtls ? backendMtls(this.security, service, included) : undefined;
     this.backends.set(name, {
       name,
       service: service.name,
