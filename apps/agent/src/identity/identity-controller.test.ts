@@ -78,7 +78,7 @@ describe("the identity controller", () => {
   let logger: MemoryLogger;
   let controllers: IdentityController[];
   /** What each fake proxy (by admin port) runs. */
-  let proxies: Map<number, { trustBundleFingerprint: string } | null>;
+  let proxies: Map<number, { trustBundleFingerprint?: string; serial?: string } | null>;
   const now = () => new Date(clock);
   const web: LocalIdentity = { namespace: "shop", serviceAccount: "web" };
   const api: LocalIdentity = { namespace: "shop", serviceAccount: "api" };
@@ -107,6 +107,10 @@ describe("the identity controller", () => {
     const files = new IdentityFiles(dir);
     const [leaf, ...chain] = splitPemCertificates(await readFile(files.svidCertPath(id), "utf8"));
     return { leaf: parseCertificate(leaf!), chain, key: await readFile(files.svidKeyPath(id), "utf8") };
+  };
+  /** The fake proxies (web on admin port 1, api on 2) load their current SVID files, as real ones do within a second. */
+  const proxiesLoadSvids = async () => {
+    for (const [port, id] of [[1, web], [2, api]] as const) proxies.set(port, { ...proxies.get(port), serial: (await svidOf(id)).leaf.serial });
   };
   const bundleRoots = async () => createTrustBundle(TD, await readFile(new IdentityFiles(dir).bundlePath, "utf8"));
 
@@ -151,9 +155,13 @@ describe("the identity controller", () => {
     expect(JSON.stringify(c.status)).not.toContain("PRIVATE KEY");
   });
 
-  it("reports the full inventory after a round, with the root each chain ends at", async () => {
+  it("reports the full inventory once the proxies serve it, with the root each chain ends at", async () => {
     const c = controller();
     await feed(c);
+    // Written but not yet loaded by the proxies: a rotation must not move on as if they served it.
+    expect(manager.reports).toHaveLength(0);
+    await proxiesLoadSvids();
+    await c.tick();
     const report = manager.reports.at(-1)!;
     expect(report.map((r) => r.spiffeId).sort()).toEqual([`spiffe://${TD}/ns/shop/sa/api`, `spiffe://${TD}/ns/shop/sa/web`]);
     const web1 = await svidOf(web);
@@ -172,6 +180,17 @@ describe("the identity controller", () => {
     clock += 5 * 60_000;
     await c.tick();
     expect(manager.reports).toHaveLength(2);
+  });
+
+  it("reports the inventory anyway when a proxy never loads its SVID, after a bounded wait", async () => {
+    const c = controller();
+    await feed(c);
+    clock += 29_000;
+    await c.tick();
+    expect(manager.reports).toHaveLength(0);
+    clock += 2_000;
+    await c.tick();
+    expect(manager.reports).toHaveLength(1);
   });
 
   it("acknowledges the bundle only once every proxy runs it", async () => {
@@ -255,6 +274,8 @@ describe("the identity controller", () => {
       expect(chainRootFingerprint(svid.chain[0]!, svid.chain.slice(1), roots)).toBe(manager.trust().issuingRootFingerprint);
     }
     expect((await bundleRoots()).roots).toHaveLength(2);
+    await proxiesLoadSvids();
+    await c.tick();
     expect(manager.reports.at(-1)!.every((r) => r.rootFingerprint === manager.trust().issuingRootFingerprint)).toBe(true);
   });
 

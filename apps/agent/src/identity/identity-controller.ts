@@ -113,6 +113,8 @@ export interface IdentityControllerOptions {
 const DEFAULT_RETRY: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, multiplier: 2, jitter: 0.2, stableAfterMs: 0 };
 /** A failed SVID issue is tried again this much later. */
 const SVID_RETRY_MS = 5000;
+/** How long the inventory waits for the proxies to load new SVIDs before it is reported anyway. */
+const INVENTORY_MAX_WAIT_MS = 30_000;
 /** Longest sleep between rounds: wakes up in time even if the clock jumps. */
 const MAX_SLEEP_MS = 60_000;
 
@@ -166,7 +168,7 @@ export class IdentityController implements ProxyIdentitySource {
   #ackedVersion: string | null = null;
   #ackCounts = { total: 0, current: 0 };
   #retry = { attempt: 0, at: 0 };
-  #inventory = { dirty: false, nextAt: 0, lastAt: null as string | null };
+  #inventory: { dirty: boolean; nextAt: number; lastAt: string | null; waitingSince?: number | undefined } = { dirty: false, nextAt: 0, lastAt: null };
   #lastError: string | null = null;
   #loaded: Promise<void> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -471,6 +473,15 @@ export class IdentityController implements ProxyIdentitySource {
     const { manager, logger } = this.options;
     const now = this.#now().getTime();
     if (!manager || (!this.#inventory.dirty && now < this.#inventory.nextAt)) return;
+    // The inventory is what the proxies serve, not what was written for them: a root rotation moves on
+    // (and drops a root from the bundles) on this report, so it must wait until every proxy has loaded
+    // its new SVID file (they poll their files about once a second). Bounded: a proxy that never
+    // catches up does not hide the rest of the cluster's certificates forever.
+    if (!(await this.#proxiesServeCurrentSvids()) && now - (this.#inventory.waitingSince ??= now) < INVENTORY_MAX_WAIT_MS) {
+      this.#inventory.nextAt = now + 250;
+      return;
+    }
+    this.#inventory.waitingSince = undefined;
     const certificates: CertificateReport[] = [...this.#svids.values()].map((s) => ({
       spiffeId: s.spiffeId,
       subject: s.subject,
@@ -488,6 +499,14 @@ export class IdentityController implements ProxyIdentitySource {
       this.#inventory.nextAt = now + 10_000;
       logger.warn("cannot report the certificate inventory; retrying", { error: errorMessage(err) });
     }
+  }
+
+  /** Every local proxy serves one of the current SVIDs (always true for sidecars, which report through the census). */
+  async #proxiesServeCurrentSvids(): Promise<boolean> {
+    if (this.options.census || this.#proxies.length === 0) return true;
+    const serials = new Set([...this.#svids.values()].map((s) => s.serial));
+    const seen = await Promise.all(this.#proxies.map((p) => this.options.probe(p.adminPort).catch(() => null)));
+    return seen.every((s) => s?.serial !== undefined && serials.has(s.serial));
   }
 
   async #acknowledgeBundle(): Promise<void> {
