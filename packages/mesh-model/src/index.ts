@@ -44,6 +44,7 @@ export { analyzeResourceIdentity } from "./analysis/resource-identity.analyzer.t
 // Agent ↔ manager: discovery reports, per-cluster config, telemetry
 export * from "./discovery/discovery.schema.ts";
 export * from "./distribution/cluster-config.ts";
+export * from "./distribution/config-ack.schema.ts";
 export * from "./distribution/sidecar-api.schema.ts";
 export * from "./telemetry/telemetry.schema.ts";
 export * from "./telemetry/edge-stats.ts";
