@@ -2,7 +2,7 @@
 // endpoints a caller can actually reach (auto mTLS, east-west gateways), the
 // load balancer and the per-backend policy of the destination.
 import { formatEastWestSni } from "../proxy-config/east-west-sni.ts";
-import type { Backend, Endpoint } from "../proxy-config/proxy-config.schema.ts";
+import type { Backend, Endpoint } from "../proxy-config/proxy-backends.schema.ts";
 import type { CompileContext } from "./compile-context.ts";
 import type { CatalogEndpoint } from "./compile-input.ts";
 import { type EffectivePolicy, pointsPerWeight } from "./policy-mapping.ts";

@@ -3,7 +3,8 @@
 // backends built so far. The units (routes, backends, external services,
 // listeners, rate limits) each read it and add to `backends` or the sink.
 import type { Mesh } from "../mesh/mesh.schema.ts";
-import type { Backend, VirtualHost } from "../proxy-config/proxy-config.schema.ts";
+import type { Backend } from "../proxy-config/proxy-backends.schema.ts";
+import type { VirtualHost } from "../proxy-config/proxy-routes.schema.ts";
 import { type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
 import type { CompileInput, ResourceEntry } from "./compile-input.ts";
 import { DiagnosticSink, compareText } from "./diagnostics.ts";

@@ -2,7 +2,7 @@
 // port), and a backend per port and host, with the resource's own upstream
 // TLS. A MUTUAL or unresolvable TLS setting fails closed (no endpoints).
 import type { ExternalService } from "../external-service/external-service.schema.ts";
-import type { Backend, Endpoint } from "../proxy-config/proxy-config.schema.ts";
+import type { Backend, Endpoint } from "../proxy-config/proxy-backends.schema.ts";
 import { backendPolicy, loadBalancerFor } from "./compile-backends.ts";
 import type { CompileContext, Indexed } from "./compile-context.ts";
 import { matchAll, withPolicy } from "./route-mapping.ts";

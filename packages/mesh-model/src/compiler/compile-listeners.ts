@@ -1,7 +1,7 @@
 // The proxy's listeners: the outbound listener the app calls through, one
 // per-upstream loopback port per `options.localPorts` entry (HTTP bound to its
 // virtual host, TCP passthrough), an inbound listener per app port, and admin.
-import type { Listener } from "../proxy-config/proxy-config.schema.ts";
+import type { Listener } from "../proxy-config/proxy-listeners.schema.ts";
 import { type BackendCompiler, backendPolicy } from "./compile-backends.ts";
 import type { CompileContext } from "./compile-context.ts";
 import type { RouteCompiler } from "./compile-routes.ts";

@@ -2,7 +2,9 @@
 // the ones that apply to this workload's service go on its inbound listeners,
 // with a `<namespace>/<service>` domain so every replica shares a global budget.
 import type { TrafficPolicy } from "../traffic-policy/traffic-policy.schema.ts";
-import type { Listener, ProxyConfig, RateLimitKey } from "../proxy-config/proxy-config.schema.ts";
+import type { ProxyConfig } from "../proxy-config/proxy-config.schema.ts";
+import type { RateLimitKey } from "../proxy-config/proxy-limits.schema.ts";
+import type { Listener } from "../proxy-config/proxy-listeners.schema.ts";
 import type { CompileContext } from "./compile-context.ts";
 import type { RouteCompiler } from "./compile-routes.ts";
 import { proxyMs } from "./policy-mapping.ts";

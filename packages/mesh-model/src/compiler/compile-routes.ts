@@ -3,7 +3,7 @@
 // consumer routes), or a default rule when none is, and each rule's
 // backendRefs resolved to backends with the destination's policy.
 import type { BackendRef as RouteBackendRef, RouteRule as SourceRule } from "../http-route/http-route.schema.ts";
-import type { BackendRef, HttpRouteEntry, RouteFilter, RouteRule } from "../proxy-config/proxy-config.schema.ts";
+import type { BackendRef, HttpRouteEntry, RouteFilter, RouteRule } from "../proxy-config/proxy-routes.schema.ts";
 import type { BackendCompiler } from "./compile-backends.ts";
 import { type CompileContext, EPOCH, type Indexed } from "./compile-context.ts";
 import type { ExternalServiceCompiler } from "./compile-external-services.ts";

@@ -2,7 +2,7 @@
 // request timeout and retry from the destination's policy. Pure, one to one;
 // RequestMirror is left to the route compiler (it needs the catalog).
 import { GRPC_STATUS_CODES, type RouteRule as SourceRule } from "../http-route/http-route.schema.ts";
-import type { RouteFilter, RouteMatch, RouteRule } from "../proxy-config/proxy-config.schema.ts";
+import type { RouteFilter, RouteMatch, RouteRule } from "../proxy-config/proxy-routes.schema.ts";
 import { type EffectivePolicy, type Origin, proxyMs } from "./policy-mapping.ts";
 
 /** The match of a rule without matches: every request. */

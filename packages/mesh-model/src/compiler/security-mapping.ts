@@ -9,7 +9,7 @@ import type { AuthorizationPolicy } from "../authorization-policy/authorization-
 import { type CompiledAuthorizationPolicy, CompiledAuthorizationPolicySchema } from "../authorization/authorization.schema.ts";
 import type { Mesh, MtlsMode } from "../mesh/mesh.schema.ts";
 import type { PeerAuthentication } from "../peer-authentication/peer-authentication.schema.ts";
-import type { Listener } from "../proxy-config/proxy-config.schema.ts";
+import type { Listener } from "../proxy-config/proxy-listeners.schema.ts";
 import {
   type AuthorizationConfig,
   type BackendMtls,
