@@ -3,6 +3,7 @@
 
 // Shared building blocks
 export * from "./common/duration.ts";
+export * from "./common/http-method.schema.ts";
 export * from "./common/identity.ts";
 export * from "./common/issues.ts";
 export * from "./common/metadata.ts";

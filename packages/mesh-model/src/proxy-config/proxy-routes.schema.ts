@@ -2,6 +2,7 @@
 // timeouts and retries. Field names follow Gateway API, so a compiled route
 // reads like the HTTPRoute it came from.
 import { z } from "zod";
+import { HttpMethodSchema } from "../common/http-method.schema.ts";
 import { DurationMsSchema, HeaderNameSchema, HeaderValueSchema, NameSchema, PortSchema, RegexSchema, compiles } from "./proxy-primitives.schema.ts";
 
 // ------------------------------------------------------------------ matches
@@ -58,11 +59,6 @@ export const QueryParamMatchSchema = z
   ])
   .describe("Match on one query parameter.");
 export type QueryParamMatch = z.infer<typeof QueryParamMatchSchema>;
-
-export const HttpMethodSchema = z
-  .enum(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"])
-  .describe("HTTP method.");
-export type HttpMethod = z.infer<typeof HttpMethodSchema>;
 
 export const RouteMatchSchema = z
   .object({
