@@ -7,7 +7,7 @@ import type { CompileContext } from "./compile-context.ts";
 import type { CatalogEndpoint } from "./compile-input.ts";
 import { type EffectivePolicy, pointsPerWeight } from "./policy-mapping.ts";
 import { backendMtls } from "./security-mapping.ts";
-import { type MeshService, type ServicePort, endpointPort, isHttpFamily, serviceKey } from "./service-catalog.ts";
+import { type MeshService, type MeshServicePort, endpointPort, isHttpFamily, serviceKey } from "./service-catalog.ts";
 
 /** The load balancer of a backend: a ring hash sized for its endpoints' total weight. */
 export function loadBalancerFor(policy: EffectivePolicy, endpoints: readonly Endpoint[]): Backend["loadBalancer"] {
@@ -39,7 +39,7 @@ export class BackendCompiler {
   constructor(private readonly ctx: CompileContext) {}
 
   /** The backend of a service port, or of one version subset of it; created on first use. */
-  serviceBackend(service: MeshService, port: ServicePort, version: string | undefined): string {
+  serviceBackend(service: MeshService, port: MeshServicePort, version: string | undefined): string {
     const name = `${service.name}.${service.namespace}:${port.port}${version !== undefined ? `/${version}` : ""}`;
     if (this.ctx.backends.has(name)) return name;
     const { sink, input } = this.ctx;
@@ -108,7 +108,7 @@ export class BackendCompiler {
    * when the endpoint cannot be used: the gateway only routes TLS this proxy
    * originates, so it needs an identity and an HTTP-family port.
    */
-  private eastWestSni(service: MeshService, port: ServicePort, e: CatalogEndpoint): string | undefined {
+  private eastWestSni(service: MeshService, port: MeshServicePort, e: CatalogEndpoint): string | undefined {
     const key = serviceKey(service.name, service.namespace);
     const { sink } = this.ctx;
     if (!this.ctx.input.options.identity) {

@@ -9,7 +9,7 @@ import { type CompileContext, EPOCH, type Indexed } from "./compile-context.ts";
 import type { ExternalServiceCompiler } from "./compile-external-services.ts";
 import { type EffectivePolicy, type MappedRetry, mapRetry, proxyMs, sameConfig } from "./policy-mapping.ts";
 import { mapFilter, mapMatch, matchAll, pickRulePolicy, withPolicy } from "./route-mapping.ts";
-import { type MeshService, type ServicePort, isHttpFamily, serviceKey } from "./service-catalog.ts";
+import { type MeshService, type MeshServicePort, isHttpFamily, serviceKey } from "./service-catalog.ts";
 
 /** Short names and the Kubernetes DNS forms a service is reached by. */
 const CLUSTER_DOMAIN = "cluster.local";
@@ -64,7 +64,7 @@ export class RouteCompiler {
    * routes (in the caller's namespace) for callers there — and those replace
    * the producer routes for them. Oldest first, then namespace/name.
    */
-  routesFor(service: MeshService, primary: ServicePort): Indexed<"HTTPRoute">[] {
+  routesFor(service: MeshService, primary: MeshServicePort): Indexed<"HTTPRoute">[] {
     const attached = this.ctx.byKind.HTTPRoute.filter((r) =>
       r.resource.spec.parentRefs.some((p, i) => {
         if (p.kind !== "Service" || p.name !== service.name || (p.namespace ?? r.namespace) !== service.namespace) return false;
@@ -93,7 +93,7 @@ export class RouteCompiler {
     return service.namespace === this.ctx.input.workload.namespace ? [service.name, ...long] : long;
   }
 
-  private compileRoute(route: Indexed<"HTTPRoute">, parent: MeshService, port: ServicePort): HttpRouteEntry {
+  private compileRoute(route: Indexed<"HTTPRoute">, parent: MeshService, port: MeshServicePort): HttpRouteEntry {
     this.ctx.reportUnsupported(route.resource, route.key);
     if ((route.resource.spec.hostnames?.length ?? 0) > 0 && route.resource.spec.parentRefs.every((p) => p.kind === "Service"))
       this.ctx.sink.add({ severity: "warning", code: "no_effect", resource: route.key, path: "spec.hostnames", message: "hostnames only apply to Gateway parents; calls to a Service are matched by its own host names" });
@@ -105,13 +105,13 @@ export class RouteCompiler {
     };
   }
 
-  private defaultRule(service: MeshService, port: ServicePort): RouteRule {
+  private defaultRule(service: MeshService, port: MeshServicePort): RouteRule {
     const backend = this.backends.serviceBackend(service, port, undefined);
     const policy = this.ctx.policies.resolve({ service: service.name, namespace: service.namespace, port: port.port });
     return withPolicy({ matches: [matchAll()], filters: [], backendRefs: [{ backend, weight: 1 }], timeouts: { grpcTimeoutOffsetMs: 5 } }, policy);
   }
 
-  private compileRule(rule: SourceRule, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, port: ServicePort): RouteRule {
+  private compileRule(rule: SourceRule, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, port: MeshServicePort): RouteRule {
     const { sink, policies } = this.ctx;
     const refs: { ref: BackendRef; policy: EffectivePolicy }[] = (rule.backendRefs ?? []).map((ref, i) => this.resolveBackendRef(ref, `${path}.backendRefs[${i}]`, route, parent, port));
     const out: RouteRule = {
@@ -156,12 +156,12 @@ export class RouteCompiler {
   }
 
   /** A RequestMirror: the shadow backend is resolved like a backendRef (and is created if no rule sends to it). */
-  private mapMirror(m: MirrorSpec, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, port: ServicePort): RouteFilter[] {
+  private mapMirror(m: MirrorSpec, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, port: MeshServicePort): RouteFilter[] {
     const { ref } = this.resolveBackendRef({ ...m.backendRef, weight: 1 }, `${path}.backendRef`, route, parent, port);
     return [{ type: "RequestMirror", requestMirror: { backend: ref.backend, percent: m.percent, maxInFlight: 64, timeoutMs: 10_000 } }];
   }
 
-  private resolveBackendRef(ref: RouteBackendRef, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, parentPort: ServicePort): { ref: BackendRef; policy: EffectivePolicy } {
+  private resolveBackendRef(ref: RouteBackendRef, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, parentPort: MeshServicePort): { ref: BackendRef; policy: EffectivePolicy } {
     const { sink, policies } = this.ctx;
     const namespace = ref.namespace ?? route.namespace;
     if (ref.kind === "ExternalService") {
