@@ -1,13 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import type { AppRouter, ChangeResult, FieldError } from "@weft/api";
 
-/** A table with aligned columns. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("   ").trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
-}
-
 /** `document 2, line 27: spec.rules[0]...`: documents and lines both counted from 1, as an editor shows them (the API's `document` is a 0-based index). */
 function where(e: FieldError): string {
   const parts = [e.document !== undefined ? `document ${e.document + 1}` : "", e.line !== undefined ? `line ${e.line}` : ""].filter(Boolean).join(", ");
