@@ -660,7 +660,7 @@ class Compilation {
 // ------------------------------------------------------------------ helpers
 
 function indexResources(entries: readonly ResourceEntry[]): { [K in Resource["kind"]]: Indexed<K>[] } {
-  const out = { Mesh: [], HTTPRoute: [], TrafficPolicy: [], AuthorizationPolicy: [], RequestAuthentication: [], PeerAuthentication: [], Gateway: [], ExternalService: [] } as { [K in Resource["kind"]]: Indexed<K>[] };
+  const out = { Mesh: [], HTTPRoute: [], TrafficPolicy: [], AuthorizationPolicy: [], RequestAuthentication: [], PeerAuthentication: [], Gateway: [], ExternalService: [], ServiceLevelObjective: [] } as { [K in Resource["kind"]]: Indexed<K>[] };
   for (const entry of entries) {
     const createdAtText = entry.createdAt !== undefined ? new Date(Date.parse(entry.createdAt)).toISOString() : EPOCH;
     const indexed = {
