@@ -23,6 +23,18 @@ export * from "./request-authentication/request-authentication.schema.ts";
 export * from "./peer-authentication/peer-authentication.schema.ts";
 export * from "./gateway/gateway.schema.ts";
 export * from "./external-service/external-service.schema.ts";
+export * from "./service-level-objective/service-level-objective.schema.ts";
+
+// SLOs: windows, burn-rate maths, alert state, judgement, interop
+export * from "./service-level-objective/slo-window.ts";
+export * from "./service-level-objective/slo-format.ts";
+export * from "./service-level-objective/burn-rate.ts";
+export * from "./service-level-objective/alert-state.ts";
+export * from "./service-level-objective/slo-judgement.ts";
+export * from "./service-level-objective/latency-share.ts";
+export * from "./service-level-objective/promql.ts";
+export * from "./service-level-objective/prometheus-rules.ts";
+export * from "./service-level-objective/openslo.ts";
 
 // All kinds, reading and writing
 export * from "./resource/resource.schema.ts";
@@ -41,6 +53,7 @@ export { analyzeGatewayHosts } from "./gateway/gateway.analyzers.ts";
 export { analyzePeerAuthenticationConflicts } from "./peer-authentication/peer-authentication.analyzers.ts";
 export { analyzePolicyTargets } from "./analysis/policy-targets.analyzer.ts";
 export { analyzeResourceIdentity } from "./analysis/resource-identity.analyzer.ts";
+export { analyzeSloAlertsCanFire, analyzeSloLowTraffic, analyzeSloRetention, analyzeSloService } from "./service-level-objective/service-level-objective.analyzers.ts";
 
 // Agent ↔ manager: discovery reports, per-cluster config, telemetry
 export * from "./discovery/discovery.schema.ts";

@@ -5,7 +5,7 @@
 import type { Mesh } from "../mesh/mesh.schema.ts";
 import type { Backend } from "../proxy-config/proxy-backends.schema.ts";
 import type { VirtualHost } from "../proxy-config/proxy-routes.schema.ts";
-import { type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
+import { KINDS, type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
 import type { CompileInput, ResourceEntry } from "./compile-input.ts";
 import { DiagnosticSink, compareText } from "./diagnostics.ts";
 import { type PolicyEntry, PolicyResolver } from "./policy-mapping.ts";
@@ -87,7 +87,8 @@ export class CompileContext {
 
 /** Groups resources by kind, oldest first, then by key (Gateway API tie-break), so input order never matters. */
 export function indexResources(entries: readonly ResourceEntry[]): ResourcesByKind {
-  const out = { Mesh: [], HTTPRoute: [], TrafficPolicy: [], AuthorizationPolicy: [], RequestAuthentication: [], PeerAuthentication: [], Gateway: [], ExternalService: [] } as ResourcesByKind;
+  // Every registered kind gets a list, so a new kind needs no edit here.
+  const out = Object.fromEntries(KINDS.map((kind) => [kind, []])) as unknown as ResourcesByKind;
   for (const entry of entries) {
     const createdAtText = entry.createdAt !== undefined ? new Date(Date.parse(entry.createdAt)).toISOString() : EPOCH;
     const indexed = {
