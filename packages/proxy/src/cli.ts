@@ -9,8 +9,8 @@ import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
-import { loadConfigFile } from "./config-file.ts";
-import { PullConfigSource } from "./config-source.ts";
+import { loadConfigFile } from "./config/config-file.ts";
+import { PullConfigSource } from "./config/config-source.ts";
 import { ProxyConfigError, WeftProxy, type Logger } from "./proxy.ts";
 
 const USAGE =

@@ -15,11 +15,11 @@ import {
   type ProxyConfigIssue,
   type RandomSource,
 } from "@weft/mesh-model/proxy-config";
-import { AccessLog } from "./access-log.ts";
-import { handleAdmin } from "./admin.ts";
-import { BackendRegistry } from "./backend-runtime.ts";
-import { EdgeTelemetry, type EdgeReport } from "./edge-telemetry.ts";
-import { isGrpc } from "./grpc.ts";
+import { AccessLog } from "./observability/access-log.ts";
+import { handleAdmin } from "./admin/admin.ts";
+import { BackendRegistry } from "./upstream/backend-runtime.ts";
+import { EdgeTelemetry, type EdgeReport } from "./observability/edge-telemetry.ts";
+import { isGrpc } from "./http/grpc.ts";
 import {
   checkSecurity,
   handleHttp,
@@ -31,19 +31,19 @@ import {
   type ForwardEnv,
   type Outcome,
   type RequestTarget,
-} from "./http-forwarder.ts";
-import { JwtKeyRegistry } from "./jwt-authenticator.ts";
-import { openHttpListener, openTcpListener, peerOf, type InboundMtls, type ListenerRuntime } from "./listener-server.ts";
-import { Gauge, ProxyMetrics } from "./metrics.ts";
-import { formatFlags, ResponseFlag } from "./response-flags.ts";
-import { backendNames, buildSnapshot, type Snapshot } from "./snapshot.ts";
-import { RateLimitRegistry } from "./rate-limit.ts";
-import { HealthEvents, type HealthEvent } from "./resilience-events.ts";
-import { proxyTcp } from "./tcp-proxy.ts";
-import { gatewayBackend, peekServerName } from "./gateway-listener.ts";
-import { Tracer, type FinishedSpan } from "./tracing.ts";
-import { rawReply, tunnelUpgrade } from "./upgrade-tunnel.ts";
-import { IdentityLoadError, IdentityManager, peerCluster, type IdentityMaterial, type PeerIdentity } from "./workload-identity.ts";
+} from "./http/http-forwarder.ts";
+import { JwtKeyRegistry } from "./security/jwt-authenticator.ts";
+import { openHttpListener, openTcpListener, peerOf, type InboundMtls, type ListenerRuntime } from "./listener/listener-server.ts";
+import { Gauge, ProxyMetrics } from "./observability/metrics.ts";
+import { formatFlags, ResponseFlag } from "./core/response-flags.ts";
+import { backendNames, buildSnapshot, type Snapshot } from "./http/snapshot.ts";
+import { RateLimitRegistry } from "./security/rate-limit.ts";
+import { HealthEvents, type HealthEvent } from "./observability/resilience-events.ts";
+import { proxyTcp } from "./tcp/tcp-proxy.ts";
+import { gatewayBackend, peekServerName } from "./tcp/gateway-listener.ts";
+import { Tracer, type FinishedSpan } from "./observability/tracing.ts";
+import { rawReply, tunnelUpgrade } from "./http/upgrade-tunnel.ts";
+import { IdentityLoadError, IdentityManager, peerCluster, type IdentityMaterial, type PeerIdentity } from "./security/workload-identity.ts";
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;

@@ -9,8 +9,8 @@
 // counters and new spans in its ring (what the ring overwrites is counted).
 import { randomBytes } from "node:crypto";
 import { MAX_PUSH_BYTES, MAX_PUSHED_EDGES, MAX_PUSHED_SPANS, SidecarPushResultSchema, type SidecarSpansPush, type SidecarTelemetryPush } from "@weft/mesh-model";
-import type { EdgeReport } from "./edge-telemetry.ts";
-import type { FinishedSpan } from "./tracing.ts";
+import type { EdgeReport } from "../observability/edge-telemetry.ts";
+import type { FinishedSpan } from "../observability/tracing.ts";
 
 /** What the pusher reads from the proxy (WeftProxy's collectTelemetry and spans). */
 export interface PushableTelemetry {

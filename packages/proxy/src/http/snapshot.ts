@@ -12,11 +12,11 @@ import {
   type RouteTable,
   type VirtualHost,
 } from "@weft/mesh-model/proxy-config";
-import type { BackendRegistry, BackendRuntime } from "./backend-runtime.ts";
-import type { ListenerSecurity } from "./inbound-security.ts";
-import { JwtAuthenticator, type JwtKeyRegistry } from "./jwt-authenticator.ts";
-import type { ListenerRateLimiter, RateLimitRegistry } from "./rate-limit.ts";
-import type { IdentityMaterial } from "./workload-identity.ts";
+import type { BackendRegistry, BackendRuntime } from "../upstream/backend-runtime.ts";
+import type { ListenerSecurity } from "../security/inbound-security.ts";
+import { JwtAuthenticator, type JwtKeyRegistry } from "../security/jwt-authenticator.ts";
+import type { ListenerRateLimiter, RateLimitRegistry } from "../security/rate-limit.ts";
+import type { IdentityMaterial } from "../security/workload-identity.ts";
 
 export interface CompiledVirtualHost {
   vh: VirtualHost;

@@ -8,8 +8,8 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { Duplex } from "node:stream";
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
 import type { Limits, ListenerTls, MtlsMode } from "@weft/mesh-model/proxy-config";
-import { FLAGS_HEADER, ResponseFlag } from "./response-flags.ts";
-import type { IdentityMaterial, PeerIdentity } from "./workload-identity.ts";
+import { FLAGS_HEADER, ResponseFlag } from "../core/response-flags.ts";
+import type { IdentityMaterial, PeerIdentity } from "../security/workload-identity.ts";
 
 /** Where an mTLS listener leaves the authenticated peer: a property of the TLS socket (read through `peerOf`). */
 export const PEER = Symbol("weft.peer");

@@ -3,9 +3,9 @@
 // that fails over to another endpoint and an idle timeout. pipe() gives
 // backpressure both ways.
 import { connect, type Socket } from "node:net";
-import type { BackendRuntime } from "./backend-runtime.ts";
-import type { EndpointView } from "./load-balancer.ts";
-import { ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
+import type { BackendRuntime } from "../upstream/backend-runtime.ts";
+import type { EndpointView } from "../upstream/load-balancer.ts";
+import { ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
 
 /** How a TCP connection ended, for metrics and the access log. */
 export interface TcpOutcome {

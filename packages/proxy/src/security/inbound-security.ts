@@ -5,9 +5,9 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import { evaluateAuthorization, type CompiledAuthorizationPolicy } from "@weft/mesh-model/authorization";
 import type { JwtAuthenticator } from "./jwt-authenticator.ts";
-import type { ProxyMetrics } from "./metrics.ts";
-import { ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
-import type { Outcome } from "./http-forwarder.ts";
+import type { ProxyMetrics } from "../observability/metrics.ts";
+import { ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
+import type { Outcome } from "../http/http-forwarder.ts";
 
 /** Headers only the proxy may set: whatever a client sends under these names is dropped. */
 export const IDENTITY_HEADERS = ["x-forwarded-client-cert", "x-weft-peer-identity", "x-weft-request-principal"] as const;

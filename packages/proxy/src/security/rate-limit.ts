@@ -8,9 +8,9 @@ import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import { Redis } from "ioredis";
 import { matchesIdentityPattern } from "@weft/mesh-model/authorization";
 import { buildRouteTable, type GlobalRateLimit, type LocalRateLimit, type ProxyConfig, type RateLimitKey, type RateLimits } from "@weft/mesh-model/proxy-config";
-import type { Outcome } from "./http-forwarder.ts";
-import type { ProxyMetrics } from "./metrics.ts";
-import { ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
+import type { Outcome } from "../http/http-forwarder.ts";
+import type { ProxyMetrics } from "../observability/metrics.ts";
+import { ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
 
 export type RateLimitDecision = { kind: "allowed" } | { kind: "limited"; flag: ResponseFlagCode; headers: OutgoingHttpHeaders };
 

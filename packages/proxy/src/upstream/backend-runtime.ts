@@ -13,9 +13,9 @@ import { H2SessionPool } from "./h2-session-pool.ts";
 import { HealthChecker } from "./health-check.ts";
 import { createBalancer, eligibleEndpoints, EndpointStats, readCookie, type Balancer, type EndpointView, type PickContext } from "./load-balancer.ts";
 import { OutlierDetector, type HealthGeneration } from "./outlier-detection.ts";
-import type { HealthEvents } from "./resilience-events.ts";
+import type { HealthEvents } from "../observability/resilience-events.ts";
 import { RetryBudget } from "./retry.ts";
-import type { IdentityMaterial } from "./workload-identity.ts";
+import type { IdentityMaterial } from "../security/workload-identity.ts";
 
 /** Free pooled sockets close after this long: below Node's 5 s server keep-alive default, to avoid reusing a socket the upstream is closing. */
 const FREE_SOCKET_TIMEOUT_MS = 4000;

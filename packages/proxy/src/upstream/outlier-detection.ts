@@ -5,7 +5,7 @@
 // endpoints' EndpointStats, so it survives config reloads.
 import type { OutlierDetection } from "@weft/mesh-model/proxy-config";
 import type { EndpointView } from "./load-balancer.ts";
-import type { HealthEvents } from "./resilience-events.ts";
+import type { HealthEvents } from "../observability/resilience-events.ts";
 
 /** Shared by a backend's runtimes: bumped whenever an endpoint's availability changes. */
 export interface HealthGeneration {

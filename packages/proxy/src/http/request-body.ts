@@ -3,7 +3,7 @@
 // request is not retried.
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
-import type { RequestBody } from "./upstream-attempt.ts";
+import type { RequestBody } from "../upstream/upstream-attempt.ts";
 
 /** Whether the request carries a body at all (RFC 9112 section 6.3). */
 export function hasBody(req: IncomingMessage): boolean {

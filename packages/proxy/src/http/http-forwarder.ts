@@ -19,22 +19,22 @@ import {
   type RetryPolicy,
 } from "@weft/mesh-model/proxy-config";
 import { injectTraceContext } from "@weft/mesh-model/proxy-config";
-import type { BackendRuntime } from "./backend-runtime.ts";
+import type { BackendRuntime } from "../upstream/backend-runtime.ts";
 import { faultMatches } from "./fault-injection.ts";
 import { sendMirror } from "./mirror.ts";
-import type { RateLimitDecision } from "./rate-limit.ts";
+import type { RateLimitDecision } from "../security/rate-limit.ts";
 import { encodeGrpcMessage, formatGrpcTimeout, grpcStatusFor, grpcStatusOf, parseGrpcTimeout } from "./grpc.ts";
 import { stripHopByHop } from "./hop-by-hop.ts";
-import { admit, queryWithout, setIdentityHeaders } from "./inbound-security.ts";
-import type { TokenLocation, VerifiedJwt } from "./jwt-authenticator.ts";
-import type { ProxyMetrics } from "./metrics.ts";
+import { admit, queryWithout, setIdentityHeaders } from "../security/inbound-security.ts";
+import type { TokenLocation, VerifiedJwt } from "../security/jwt-authenticator.ts";
+import type { ProxyMetrics } from "../observability/metrics.ts";
 import { hasBody, readBodyUpTo } from "./request-body.ts";
-import { FLAGS_HEADER, formatFlags, ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
-import { backoffDelayMs, isRetriableFailure, isRetriableStatus, type AttemptFailure } from "./retry.ts";
+import { FLAGS_HEADER, formatFlags, ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
+import { backoffDelayMs, isRetriableFailure, isRetriableStatus, type AttemptFailure } from "../upstream/retry.ts";
 import type { Snapshot } from "./snapshot.ts";
-import type { SpanContextOut } from "./tracing.ts";
-import { Cancel, sendAttempt, type RequestBody } from "./upstream-attempt.ts";
-import type { PeerIdentity } from "./workload-identity.ts";
+import type { SpanContextOut } from "../observability/tracing.ts";
+import { Cancel, sendAttempt, type RequestBody } from "../upstream/upstream-attempt.ts";
+import type { PeerIdentity } from "../security/workload-identity.ts";
 
 /** What the forwarder needs from the proxy around it. */
 export interface ForwardEnv {

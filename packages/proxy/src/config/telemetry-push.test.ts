@@ -1,8 +1,8 @@
 import { LatencySketch } from "@weft/mesh-model/proxy-config";
 import { describe, expect, it } from "vitest";
-import type { EdgeLabels, EdgeReport } from "./edge-telemetry.ts";
+import type { EdgeLabels, EdgeReport } from "../observability/edge-telemetry.ts";
 import { TelemetryPusher, type PushableTelemetry } from "./telemetry-push.ts";
-import type { FinishedSpan } from "./tracing.ts";
+import type { FinishedSpan } from "../observability/tracing.ts";
 
 /** A proxy stand-in: requests counted per destination until collected, spans in a list. */
 class FakeProxy implements PushableTelemetry {

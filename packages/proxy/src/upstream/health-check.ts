@@ -12,7 +12,7 @@ import type { HealthCheck } from "@weft/mesh-model/proxy-config";
 import type { TlsFor } from "./backend-runtime.ts";
 import type { EndpointView } from "./load-balancer.ts";
 import type { HealthGeneration } from "./outlier-detection.ts";
-import type { HealthEvents } from "./resilience-events.ts";
+import type { HealthEvents } from "../observability/resilience-events.ts";
 
 /** Protobuf `HealthCheckRequest { string service = 1; }`, in a gRPC length-prefixed frame. */
 export function encodeHealthCheckRequest(service: string): Buffer {

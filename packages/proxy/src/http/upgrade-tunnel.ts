@@ -5,7 +5,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
 import type { ForwardPlan } from "./http-forwarder.ts";
-import { FLAGS_HEADER, ResponseFlag, type ResponseFlagCode } from "./response-flags.ts";
+import { FLAGS_HEADER, ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
 

@@ -7,7 +7,7 @@ import { loadConfigFile } from "./config-file.ts";
 
 describe("loadConfigFile", () => {
   it("loads the documented example, which validates", async () => {
-    const result = validateProxyConfig(await loadConfigFile(join(import.meta.dirname, "../examples/proxy.yaml")));
+    const result = validateProxyConfig(await loadConfigFile(join(import.meta.dirname, "../../examples/proxy.yaml")));
     expect(result.ok ? result.config.version : result.issues).toBe("example-1");
   });
 

@@ -5,9 +5,9 @@
 // bodies (up to limits.retryBufferBytes) are copied.
 import type { OutgoingHttpHeaders } from "node:http";
 import type { RequestMirror } from "@weft/mesh-model/proxy-config";
-import type { BackendRuntime } from "./backend-runtime.ts";
+import type { BackendRuntime } from "../upstream/backend-runtime.ts";
 import type { ForwardEnv } from "./http-forwarder.ts";
-import { Cancel, sendAttempt, type RequestBody } from "./upstream-attempt.ts";
+import { Cancel, sendAttempt, type RequestBody } from "../upstream/upstream-attempt.ts";
 
 /** Marker header on every mirrored copy. */
 export const MIRROR_HEADER = "x-weft-mirror";
