@@ -1,5 +1,7 @@
 // @weft/proxy: the sidecar / gateway proxy runtime.
-export { WeftProxy, ProxyConfigError, type ApplyResult, type Logger, type ProxyOptions } from "./proxy.ts";
+export { WeftProxy, type ProxyOptions } from "./proxy.ts";
+export { ProxyConfigError, type ApplyResult } from "./core/apply-result.ts";
+export type { Logger } from "./core/logger.ts";
 export { FLAGS_HEADER, ResponseFlag, type ResponseFlagCode } from "./core/response-flags.ts";
 export { ProxyMetrics } from "./observability/metrics.ts";
 export { loadConfigFile } from "./config/config-file.ts";

@@ -3,7 +3,7 @@
 // channel the agent pushes new configs through (PUT /config, loopback only).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseProxyConfigDocument, ProxyConfigParseError } from "@weft/mesh-model/proxy-config";
-import type { ApplyResult } from "../proxy.ts";
+import type { ApplyResult } from "../core/apply-result.ts";
 
 export interface AdminSource {
   readonly version: string | undefined;

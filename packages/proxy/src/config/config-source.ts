@@ -14,7 +14,8 @@ import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createWorkloadCsr, parseCertificate, splitPemCertificates } from "@weft/identity";
 import { SIDECAR_SVID_FILES, SidecarConfigResponseSchema, SvidResponseSchema, type SidecarIdentity } from "@weft/mesh-model";
-import type { ApplyResult, Logger } from "../proxy.ts";
+import type { ApplyResult } from "../core/apply-result.ts";
+import type { Logger } from "../core/logger.ts";
 import { TelemetryPusher, type PushableTelemetry, type PushStatus } from "./telemetry-push.ts";
 
 export interface PullTarget {

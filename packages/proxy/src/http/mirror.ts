@@ -6,7 +6,7 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { RequestMirror } from "@weft/mesh-model/proxy-config";
 import type { BackendRuntime } from "../upstream/backend-runtime.ts";
-import type { ForwardEnv } from "./http-forwarder.ts";
+import type { ForwardEnv } from "./forward-env.ts";
 import { Cancel, sendAttempt, type RequestBody } from "../upstream/upstream-attempt.ts";
 
 /** Marker header on every mirrored copy. */

@@ -12,11 +12,12 @@ import {
   type RouteTable,
   type VirtualHost,
 } from "@weft/mesh-model/proxy-config";
-import type { BackendRegistry, BackendRuntime } from "../upstream/backend-runtime.ts";
+import type { BackendRegistry } from "../upstream/backend-registry.ts";
+import type { BackendRuntime } from "../upstream/backend-runtime.ts";
 import type { ListenerSecurity } from "../security/inbound-security.ts";
 import { JwtAuthenticator, type JwtKeyRegistry } from "../security/jwt-authenticator.ts";
 import type { ListenerRateLimiter, RateLimitRegistry } from "../security/rate-limit.ts";
-import type { IdentityMaterial } from "../security/workload-identity.ts";
+import type { IdentityMaterial } from "../core/identity-material.ts";
 
 export interface CompiledVirtualHost {
   vh: VirtualHost;

@@ -4,7 +4,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
-import type { ForwardPlan } from "./http-forwarder.ts";
+import type { ForwardPlan } from "./forward-env.ts";
 import { FLAGS_HEADER, ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
@@ -80,21 +80,9 @@ export function tunnelUpgrade(
     rawReply(socket, 503, outcome.flags, "upstream connect failure\n");
   });
   upReq.on("response", (res: IncomingMessage) => {
-    // The upstream declined the upgrade: relay its answer as a plain response.
     clearTimeout(connectTimer);
     status = res.statusCode ?? 502;
-    const chunks: Buffer[] = [];
-    res.on("data", (c: Buffer) => chunks.push(c));
-    res.on("error", () => socket.destroy());
-    res.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const pairs: string[] = [];
-      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
-        const name = res.rawHeaders[i] ?? "";
-        if (!/^(connection|keep-alive|transfer-encoding|content-length|upgrade)$/i.test(name)) pairs.push(name, res.rawHeaders[i + 1] ?? "");
-      }
-      socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${res.statusMessage ?? ""}\r\n${headBlock(pairs)}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]));
-    });
+    relayDeclined(res, socket);
   });
   upReq.on("upgrade", (res: IncomingMessage, upSocket: Duplex, upHead: Buffer) => {
     clearTimeout(connectTimer);
@@ -108,19 +96,39 @@ export function tunnelUpgrade(
     socket.write(`HTTP/1.1 101 ${res.statusMessage ?? "Switching Protocols"}\r\n${headBlock(res.rawHeaders)}${flags}\r\n`);
     if (upHead.length > 0) socket.write(upHead);
     if (head.length > 0) upSocket.write(head);
-    const idleMs = backend.spec.policy.idleTimeoutMs;
-    const idle = () => {
-      outcome.flags.push(ResponseFlag.StreamIdleTimeout);
-      socket.destroy();
-      upSocket.destroy();
-    };
-    (socket as Duplex & { setTimeout?: (ms: number, cb: () => void) => void }).setTimeout?.(idleMs, idle);
-    upSocket.on("error", () => socket.destroy());
-    socket.on("error", () => upSocket.destroy());
-    upSocket.once("close", () => socket.destroy());
-    socket.once("close", () => upSocket.destroy());
-    upSocket.pipe(socket);
-    socket.pipe(upSocket);
+    pipeTunnel(socket, upSocket, backend.spec.policy.idleTimeoutMs, outcome.flags);
   });
   upReq.end();
+}
+
+/** The upstream declined the upgrade: its answer is relayed as a plain response, and the connection closed. */
+function relayDeclined(res: IncomingMessage, socket: Duplex): void {
+  const chunks: Buffer[] = [];
+  res.on("data", (c: Buffer) => chunks.push(c));
+  res.on("error", () => socket.destroy());
+  res.on("end", () => {
+    const body = Buffer.concat(chunks);
+    const pairs: string[] = [];
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+      const name = res.rawHeaders[i] ?? "";
+      if (!/^(connection|keep-alive|transfer-encoding|content-length|upgrade)$/i.test(name)) pairs.push(name, res.rawHeaders[i + 1] ?? "");
+    }
+    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ""}\r\n${headBlock(pairs)}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]));
+  });
+}
+
+/** Both sockets piped to each other until either closes or the tunnel idles out (flag SI). */
+function pipeTunnel(socket: Duplex, upSocket: Duplex, idleMs: number, flags: ResponseFlagCode[]): void {
+  const idle = () => {
+    flags.push(ResponseFlag.StreamIdleTimeout);
+    socket.destroy();
+    upSocket.destroy();
+  };
+  (socket as Duplex & { setTimeout?: (ms: number, cb: () => void) => void }).setTimeout?.(idleMs, idle);
+  upSocket.on("error", () => socket.destroy());
+  socket.on("error", () => upSocket.destroy());
+  upSocket.once("close", () => socket.destroy());
+  socket.once("close", () => upSocket.destroy());
+  upSocket.pipe(socket);
+  socket.pipe(upSocket);
 }

@@ -25,19 +25,18 @@ const MAX_EVENTS = 1024;
 export class HealthEvents {
   private readonly ring: HealthEvent[] = [];
   private seq = 0;
-  private readonly listeners: ((e: HealthEvent) => void)[] = [];
 
-  constructor(private readonly now: () => number) {}
-
-  onEvent(listener: (e: HealthEvent) => void): void {
-    this.listeners.push(listener);
-  }
+  constructor(
+    private readonly now: () => number,
+    /** Called for every event (metrics, logs). */
+    private readonly onEvent: (e: HealthEvent) => void = () => undefined,
+  ) {}
 
   emit(input: HealthEventInput): void {
     const event: HealthEvent = { seq: ++this.seq, at: new Date(this.now()).toISOString(), ...input };
     this.ring.push(event);
     if (this.ring.length > MAX_EVENTS) this.ring.shift();
-    for (const l of this.listeners) l(event);
+    this.onEvent(event);
   }
 
   /** Events after `since`; `dropped` counts those lost to the bound since then. */

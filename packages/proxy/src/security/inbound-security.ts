@@ -2,12 +2,13 @@
 // authorization decision (the same pure evaluator the manager's what-if
 // procedure runs), then the identity headers the app may rely on. A listener
 // without JWT rules or policies has no plan and pays nothing.
-import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
 import { evaluateAuthorization, type CompiledAuthorizationPolicy } from "@weft/mesh-model/authorization";
+import type { Outcome } from "../core/outcome.ts";
+import type { RequestHead } from "../core/request-head.ts";
 import type { JwtAuthenticator } from "./jwt-authenticator.ts";
 import type { ProxyMetrics } from "../observability/metrics.ts";
 import { ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
-import type { Outcome } from "../http/http-forwarder.ts";
 
 /** Headers only the proxy may set: whatever a client sends under these names is dropped. */
 export const IDENTITY_HEADERS = ["x-forwarded-client-cert", "x-weft-peer-identity", "x-weft-request-principal"] as const;
@@ -38,7 +39,7 @@ function quoted(text: string): string {
  * `outcome.jwt` set when a valid token came with it), otherwise the 401/403
  * to answer. Counts every decision.
  */
-export async function admit(security: ListenerSecurity, listener: string, req: IncomingMessage, path: string, query: string, outcome: Outcome, metrics: ProxyMetrics): Promise<Refusal | undefined> {
+export async function admit(security: ListenerSecurity, listener: string, req: RequestHead, path: string, query: string, outcome: Outcome, metrics: ProxyMetrics): Promise<Refusal | undefined> {
   if (security.jwt) {
     const result = await security.jwt.authenticate(req.headers, query);
     if (result.kind === "invalid") {

@@ -8,26 +8,15 @@
 // cannot turn into a fetch storm.
 import { readFile } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import type { Jwks, JwtIssuer, RequestAuthenticationConfig } from "@weft/mesh-model/proxy-config";
-
-/** A verified token. */
-export interface VerifiedJwt {
-  issuer: string;
-  /** `<iss>/<sub>`: what `request.auth.principal` conditions match. */
-  principal: string;
-  audiences: string[];
-  claims: JWTPayload;
-}
+import type { TokenLocation, VerifiedJwt } from "../core/outcome.ts";
 
 /** Result of authenticating one request. */
 export type JwtResult =
   | { kind: "none" }
   | { kind: "valid"; jwt: VerifiedJwt; strip: TokenLocation | undefined }
   | { kind: "invalid"; issuer: string; reason: string };
-
-/** Where a token was found (and is removed from, unless forwarded). */
-export type TokenLocation = { header: string } | { param: string };
 
 interface Found {
   token: string;

@@ -4,11 +4,12 @@
 // IETF draft RateLimit-Limit / -Remaining / -Reset headers, flag RL. Redis
 // slower than `timeoutMs` or unreachable: allowed (failOpen) or 429 RLSE.
 // Nothing here runs for a listener without limits.
-import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
 import { Redis } from "ioredis";
 import { matchesIdentityPattern } from "@weft/mesh-model/authorization";
 import { buildRouteTable, type GlobalRateLimit, type LocalRateLimit, type ProxyConfig, type RateLimitKey, type RateLimits } from "@weft/mesh-model/proxy-config";
-import type { Outcome } from "../http/http-forwarder.ts";
+import type { Outcome } from "../core/outcome.ts";
+import type { RequestHead } from "../core/request-head.ts";
 import type { ProxyMetrics } from "../observability/metrics.ts";
 import { ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
 
@@ -19,7 +20,7 @@ const ALLOWED: RateLimitDecision = { kind: "allowed" };
 const MAX_BUCKETS = 65_536;
 
 /** The bucket key of a request under `key`; undefined when the limit does not apply to it. */
-type KeyOf = (req: IncomingMessage, outcome: Outcome) => string | undefined;
+type KeyOf = (req: RequestHead, outcome: Outcome) => string | undefined;
 
 const NO_QUERY = { get: (): string | null => null };
 
@@ -180,7 +181,7 @@ interface GlobalLimit {
 }
 
 /** The limits of one listener, as a function of the request. */
-export type ListenerRateLimiter = (req: IncomingMessage, outcome: Outcome) => RateLimitDecision | Promise<RateLimitDecision>;
+export type ListenerRateLimiter = (req: RequestHead, outcome: Outcome) => RateLimitDecision | Promise<RateLimitDecision>;
 
 /** Builds each listener's limiter for a config, reusing buckets and Redis clients. */
 export class RateLimitRegistry {

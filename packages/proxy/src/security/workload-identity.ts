@@ -14,27 +14,11 @@ import {
   splitPemCertificates,
   validateSvidChain,
   clusterOf,
+  bundleFingerprint,
   type TrustBundle,
 } from "@weft/identity";
 import type { WorkloadIdentity } from "@weft/mesh-model/proxy-config";
-
-/** The identity material in use. The key is only ever handed to node:tls. */
-export interface IdentityMaterial {
-  readonly spiffeId: string;
-  readonly trustDomain: string;
-  /** Leaf then intermediates (PEM). */
-  readonly certChainPem: string;
-  readonly keyPem: string;
-  readonly bundle: TrustBundle;
-  /** The bundle's roots as one PEM text (node:tls `ca`). */
-  readonly caPem: string;
-  readonly notAfter: Date;
-  /** Changes whenever the material does (part of pool signatures). */
-  readonly generation: number;
-  readonly fingerprint: string;
-  /** SHA-256 fingerprints of revoked certificates: a peer chain holding one is refused. */
-  readonly revoked: ReadonlySet<string>;
-}
+import type { IdentityMaterial } from "../core/identity-material.ts";
 
 /** Thrown when identity material is unusable; the message never quotes key material. */
 export class IdentityLoadError extends Error {
@@ -104,13 +88,6 @@ function build(raw: RawMaterial, trustDomain: string, fingerprint: string, gener
   };
 }
 
-/** What is known about an authenticated peer. */
-export interface PeerIdentity {
-  spiffeId: string;
-  /** The cluster whose intermediate signed the peer's SVID, when it is a Weft cluster CA. */
-  cluster: string | undefined;
-}
-
 /** The cluster of a peer, from the subject of the intermediate that issued its leaf (Weft naming: OU=weft-cluster, CN=<cluster>). */
 export function peerCluster(intermediates: readonly Buffer[]): string | undefined {
   const first = intermediates[0];
@@ -139,20 +116,16 @@ export class IdentityManager {
   private timer: NodeJS.Timeout | undefined;
   private lastRefused: string | undefined;
   private checking = false;
-  private readonly subscribers = new Set<(m: IdentityMaterial | undefined) => void>();
 
   constructor(
     private readonly logger: IdentityLogger,
     private readonly now: () => Date = () => new Date(),
+    /** Called after every change of material (not for unchanged pushes). */
+    private readonly onChange: (m: IdentityMaterial | undefined) => void = () => undefined,
   ) {}
 
   get current(): IdentityMaterial | undefined {
     return this.material;
-  }
-
-  /** Called after every change of material (not for unchanged pushes). */
-  onChange(fn: (m: IdentityMaterial | undefined) => void): void {
-    this.subscribers.add(fn);
   }
 
   /** Loads and validates what `spec` names; throws IdentityLoadError. Nothing changes until `commit`. */
@@ -178,7 +151,7 @@ export class IdentityManager {
     this.material = material;
     this.lastRefused = undefined;
     if (material && previous) this.logger.info("workload identity rotated", { spiffeId: material.spiffeId, notAfter: material.notAfter.toISOString(), roots: material.bundle.roots.length });
-    for (const fn of this.subscribers) fn(material);
+    this.onChange(material);
   }
 
   private watch(spec: WorkloadIdentity | undefined): void {
@@ -217,6 +190,10 @@ export class IdentityManager {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.subscribers.clear();
   }
+}
+
+/** The trust bundle and SVID `material` holds, as the agent compares them (fingerprint, serial). */
+export function materialInUse(material: IdentityMaterial): { trustBundleFingerprint: string; serial: string } {
+  return { trustBundleFingerprint: bundleFingerprint(material.bundle), serial: parseCertificate(splitPemCertificates(material.certChainPem)[0] ?? "").serial };
 }

@@ -18,6 +18,7 @@ export interface TcpOutcome {
 const MAX_CONNECT_ATTEMPTS = 3;
 
 /** Pipes `client` to an endpoint of `backend`; `done` is called once, when both sides are closed. */
+// eslint-disable-next-line max-lines-per-function -- one connection's life in one closure: the connect attempts, both idle timers and the finish-once share the client, the upstream and the outcome.
 export function proxyTcp(
   client: Socket,
   backend: BackendRuntime,

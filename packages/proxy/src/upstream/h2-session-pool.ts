@@ -5,7 +5,7 @@
 // quota stops taking streams and closes once they finish. A session that
 // fails, is told to go away or closes is dropped; the next request opens a new one.
 import { connect, constants, type ClientHttp2Session } from "node:http2";
-import type { TlsFor } from "./backend-runtime.ts";
+import type { TlsFor } from "./tls-options.ts";
 
 interface Tracked {
   session: ClientHttp2Session;

@@ -9,7 +9,7 @@ import { request as httpsRequest } from "node:https";
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { HealthCheck } from "@weft/mesh-model/proxy-config";
-import type { TlsFor } from "./backend-runtime.ts";
+import type { TlsFor } from "./tls-options.ts";
 import type { EndpointView } from "./load-balancer.ts";
 import type { HealthGeneration } from "./outlier-detection.ts";
 import type { HealthEvents } from "../observability/resilience-events.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTarget } from "./http-forwarder.ts";
+import { parseTarget } from "./request-target.ts";
 
 describe("parseTarget", () => {
   it.each([
