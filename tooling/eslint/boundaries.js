@@ -103,8 +103,12 @@ function withoutTestModules(forbidden, testsMay) {
   return testsMay.length === 0 ? forbidden : { ...forbidden, group: forbidden.group.filter((g) => !testsMay.includes(g)) };
 }
 
-/** ESLint rule settings enforcing the boundaries of one package (`forTests`: the rules for its test files). */
-export function boundaryRules(packageName, { forTests = false } = {}) {
+/**
+ * ESLint rule settings enforcing the boundaries of one package (`forTests`:
+ * the rules for its test files; `extraPatterns`: more restricted patterns
+ * for part of it, since a later config replaces the rule's options whole).
+ */
+export function boundaryRules(packageName, { forTests = false, extraPatterns = [] } = {}) {
   const entry = boundaries[packageName];
   if (!entry) return {};
   const forbidden = (entry.forbidden ?? []).map((f) => (forTests ? allowTestDatabase(withoutTestModules(f, entry.testsMay ?? [])) : { pattern: f }));
@@ -113,6 +117,38 @@ export function boundaryRules(packageName, { forTests = false } = {}) {
     ...forbidden.map((f) => f.pattern),
     ...(entry.testOnly && !forTests ? [{ group: entry.testOnly, message: message.testOnly }] : []),
     ...(entry.typeOnly ? [{ group: entry.typeOnly, message: message.typeOnly, allowTypeImports: true }] : []),
+    ...extraPatterns,
   ];
   return { "@typescript-eslint/no-restricted-imports": ["error", paths.length > 0 ? { paths, patterns } : { patterns }] };
+}
+
+/**
+ * The folders of packages/proxy/src, lowest layer first (Envoy's split:
+ * listener → http → upstream; see the proxy README's code map). A folder
+ * imports only folders of lower layers: never a sibling on its own layer,
+ * never a layer above, never the root files (proxy.ts, cli.ts, index.ts)
+ * that wire the folders together. Type-only imports included: a type
+ * import is one edit away from a value import.
+ */
+export const proxyLayers = [
+  ["core", "codec"],
+  ["observability"],
+  ["upstream", "security"],
+  ["http", "tcp"],
+  ["listener", "admin", "config"],
+];
+
+/** Flat-config entries for packages/proxy (its eslint.config.js passes them to `weft`). */
+export function proxyLayerConfigs() {
+  return proxyLayers.flatMap((layer, i) =>
+    layer.map((folder) => {
+      const above = proxyLayers.slice(i).flat().filter((f) => f !== folder);
+      const extraPatterns = [
+        { regex: `^\\.\\./(${above.join("|")})(/|$)`, message: `proxy layers import downward only: src/${folder}/ may import ${proxyLayers.slice(0, i).flat().join(", ") || "nothing of the other folders"} (tooling/eslint/boundaries.js, proxyLayers).` },
+        { regex: "^\\.\\./[^/]+\\.ts$", message: `proxy layers import downward only: src/${folder}/ may not import the root files that wire the folders together.` },
+        { regex: "^\\.\\./\\.\\./", message: `proxy layers import downward only: src/${folder}/ imports other folders as ../<folder>/<file>.ts.` },
+      ];
+      return { files: [`src/${folder}/**/*.ts`], rules: boundaryRules("@weft/proxy", { extraPatterns }) };
+    }),
+  );
 }

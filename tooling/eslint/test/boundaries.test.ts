@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 
-/** Lints `code` as if it were a source file of the package in `pkgDir`, with that package's real config. */
-async function lintAs(pkgDir: string, code: string) {
+/** Lints `code` as if it were a source file of the package in `pkgDir` (in `folder` of its src), with that package's real config. */
+async function lintAs(pkgDir: string, code: string, folder = "") {
   const cwd = join(root, pkgDir);
   const eslint = new ESLint({ cwd });
-  const [result] = await eslint.lintText(code, { filePath: join(cwd, "src", "boundary-fixture.ts") });
+  const [result] = await eslint.lintText(code, { filePath: join(cwd, "src", folder, "boundary-fixture.ts") });
   return (result?.messages ?? []).filter((m) => m.ruleId === "@typescript-eslint/no-restricted-imports");
 }
 
@@ -75,5 +75,32 @@ describe("import boundaries", () => {
     ["apps/api", 'import { createPrismaClient } from "@weft/db";\nexport const c = createPrismaClient;'],
   ])("%s allows: %s", async (pkg, code) => {
     expect(await lintAs(pkg, code)).toEqual([]);
+  });
+
+  describe("proxy folders import downward only", () => {
+    it.each([
+      ["upstream", 'import { forward } from "../http/forward.ts";\nexport const f = forward;'],
+      ["upstream", 'import type { Snapshot } from "../http/snapshot.ts";\nexport type S = Snapshot;'],
+      ["upstream", 'import type { PeerVerifier } from "../security/peer-verifier.ts";\nexport type P = PeerVerifier;'],
+      ["core", 'import type { ProxyMetrics } from "../observability/metrics.ts";\nexport type M = ProxyMetrics;'],
+      ["http", 'import type { ListenerHandle } from "../listener/listener-set.ts";\nexport type H = ListenerHandle;'],
+      ["http", 'export { proxyTcp } from "../tcp/tcp-proxy.ts";'],
+      ["security", 'import type { WeftProxy } from "../proxy.ts";\nexport type W = WeftProxy;'],
+      ["admin", 'import { RequestDispatcher } from "../listener/request-dispatcher.ts";\nexport const d = RequestDispatcher;'],
+      ["http", 'import { createPrismaClient } from "@weft/db";\nexport const c = createPrismaClient;'],
+    ])("src/%s refuses: %s", async (folder, code) => {
+      const messages = await lintAs("packages/proxy", code, folder);
+      expect(messages.length).toBeGreaterThan(0);
+    });
+
+    it.each([
+      ["http", 'import { forward } from "./forward.ts";\nexport const f = forward;'],
+      ["http", 'import type { BackendRuntime } from "../upstream/backend-runtime.ts";\nexport type B = BackendRuntime;'],
+      ["listener", 'import { handleHttp } from "../http/request-handler.ts";\nexport const h = handleHttp;'],
+      ["upstream", 'import { ResponseFlag } from "../core/response-flags.ts";\nexport const r = ResponseFlag;'],
+      ["", 'import { RequestDispatcher } from "./listener/request-dispatcher.ts";\nexport const d = RequestDispatcher;'],
+    ])("src/%s allows: %s", async (folder, code) => {
+      expect(await lintAs("packages/proxy", code, folder)).toEqual([]);
+    });
   });
 });
