@@ -282,6 +282,11 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
 
   const ref = pickWeighted(rule.backendRefs, env.random);
   const backend = ref ? snapshot.backends.get(ref.backend) : undefined;
+  // Gateway API: a backend's own filters run after the rule's (a canary's session cookie).
+  const responseModifiers = responseModifier ? [responseModifier] : [];
+  for (const filter of ref?.filters ?? []) {
+    if (filter.type === "ResponseHeaderModifier") responseModifiers.push(filter.responseHeaderModifier);
+  }
   if (!backend) {
     outcome.flags.push(ResponseFlag.NoBackend);
     return { kind: "local", status: 500, body: "route has no backend\n" };
@@ -293,6 +298,9 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
   let headers = forwardedHeaders(req, host, outcome);
   if (outcome.stripToken && "header" in outcome.stripToken) delete headers[outcome.stripToken.header];
   if (requestModifier) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, requestModifier) as OutgoingHttpHeaders;
+  for (const filter of ref?.filters ?? []) {
+    if (filter.type === "RequestHeaderModifier") headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, filter.requestHeaderModifier) as OutgoingHttpHeaders;
+  }
 
   const query = outcome.stripToken && "param" in outcome.stripToken ? queryWithout(target.query, outcome.stripToken.param) : target.query;
   return {
@@ -304,7 +312,7 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
       retry: rule.retry,
       requestTimeoutMs: requestTimeout(req, outcome, rule.timeouts.requestMs, rule.timeouts.grpcTimeoutOffsetMs),
       perTryTimeoutMs: rule.timeouts.perTryMs,
-      responseModifier,
+      responseModifiers,
       fault,
       mirrors,
     },
@@ -332,7 +340,7 @@ export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: 
       retry: undefined,
       requestTimeoutMs: requestTimeout(req, outcome, listener.timeoutMs, 5),
       perTryTimeoutMs: undefined,
-      responseModifier: undefined,
+      responseModifiers: [],
       fault: undefined,
       mirrors: undefined,
     },
@@ -413,7 +421,8 @@ export interface ForwardPlan {
   retry: RetryPolicy | undefined;
   requestTimeoutMs: number | undefined;
   perTryTimeoutMs: number | undefined;
-  responseModifier: HeaderModifier | undefined;
+  /** Applied in order: the rule's, then the picked backend's. */
+  responseModifiers: readonly HeaderModifier[];
   fault: FaultInjection | undefined;
   mirrors: RequestMirror[] | undefined;
 }
@@ -637,7 +646,7 @@ async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerRespons
     if (grpcCode !== undefined) outcome.grpcStatus = grpcCode;
 
     let headers = stripHopByHop(upRes.headers);
-    if (plan.responseModifier) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, plan.responseModifier) as OutgoingHttpHeaders;
+    for (const modifier of plan.responseModifiers) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, modifier) as OutgoingHttpHeaders;
     if (outcome.flags.length > 0) headers[FLAGS_HEADER] = formatFlags(outcome.flags);
     if (res.destroyed) {
       upRes.destroy();

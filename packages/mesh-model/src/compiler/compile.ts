@@ -8,6 +8,7 @@ import type { TrafficPolicy } from "../traffic-policy/traffic-policy.schema.ts";
 import type { Mesh } from "../mesh/mesh.schema.ts";
 import {
   type Backend,
+  type BackendFilter,
   type BackendRef,
   type Endpoint,
   type HttpRouteEntry,
@@ -20,7 +21,7 @@ import {
   type RouteRule,
   type VirtualHost,
 } from "../proxy-config/proxy-config.schema.ts";
-import { type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
+import { KINDS, type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
 import { type CatalogEndpoint, type CompileInput, type CompileInputRaw, CompileInputSchema, type ResourceEntry } from "./compile-input.ts";
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
 import { type CompileDiagnostic, DiagnosticSink, compareText } from "./diagnostics.ts";
@@ -188,10 +189,10 @@ class Compilation {
         message: `${serviceKey(service.name, service.namespace)} port ${port.port} (${port.protocol}) is not reachable by host name (virtual hosts are per host, the proxy serves port ${primary.port}); map it in options.localPorts`,
       });
     }
-    const routes = this.routesFor(service, primary);
+    const compiled = this.routesFor(service, primary).flatMap((r) => this.compileRoute(r, service, primary) ?? []);
     const entries: HttpRouteEntry[] =
-      routes.length > 0
-        ? routes.map((r) => this.compileRoute(r, service, primary))
+      compiled.length > 0
+        ? compiled
         : [
             {
               name: "default",
@@ -243,16 +244,18 @@ class Compilation {
     return consumer.length > 0 ? consumer : attached.filter((r) => r.namespace === service.namespace);
   }
 
-  private compileRoute(route: Indexed<"HTTPRoute">, parent: MeshService, port: ServicePort): HttpRouteEntry {
+  /** The route's rules that apply in this workload's cluster; undefined when none does (the route is not attached here). */
+  private compileRoute(route: Indexed<"HTTPRoute">, parent: MeshService, port: ServicePort): HttpRouteEntry | undefined {
     this.reportUnsupported(route.resource, route.key);
     if ((route.resource.spec.hostnames?.length ?? 0) > 0 && route.resource.spec.parentRefs.every((p) => p.kind === "Service"))
       this.sink.add({ severity: "warning", code: "no_effect", resource: route.key, path: "spec.hostnames", message: "hostnames only apply to Gateway parents; calls to a Service are matched by its own host names" });
-    return {
-      name: route.resource.metadata.name,
-      namespace: route.namespace,
-      creationTimestamp: route.createdAtText,
-      rules: route.resource.spec.rules.map((rule, i) => this.compileRule(rule, `spec.rules[${i}]`, route, parent, port)),
-    };
+    const cluster = this.input.workload.cluster;
+    const rules = route.resource.spec.rules.flatMap((rule, i) => (rule.clusters && !rule.clusters.includes(cluster) ? [] : [this.compileRule(rule, `spec.rules[${i}]`, route, parent, port)]));
+    if (rules.length === 0) {
+      this.sink.add({ severity: "info", code: "no_effect", resource: route.key, path: "spec.rules", message: `no rule applies in cluster ${cluster}: the route is not applied here` });
+      return undefined;
+    }
+    return { name: route.resource.metadata.name, namespace: route.namespace, creationTimestamp: route.createdAtText, rules };
   }
 
   private defaultRule(service: MeshService, port: ServicePort): RouteRule {
@@ -262,7 +265,10 @@ class Compilation {
   }
 
   private compileRule(rule: SourceRule, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, port: ServicePort): RouteRule {
-    const refs: { ref: BackendRef; policy: EffectivePolicy }[] = (rule.backendRefs ?? []).map((ref, i) => this.resolveBackendRef(ref, `${path}.backendRefs[${i}]`, route, parent, port));
+    const refs: { ref: BackendRef; policy: EffectivePolicy }[] = (rule.backendRefs ?? []).map((ref, i) => {
+      const resolved = this.resolveBackendRef(ref, `${path}.backendRefs[${i}]`, route, parent, port);
+      return ref.filters?.length ? { ...resolved, ref: { ...resolved.ref, filters: ref.filters.map(mapBackendFilter) } } : resolved;
+    });
     const out: RouteRule = {
       ...(rule.name !== undefined ? { name: rule.name } : {}),
       matches: (rule.matches?.length ?? 0) > 0 ? (rule.matches ?? []).map(mapMatch) : [matchAll()],
@@ -660,7 +666,8 @@ class Compilation {
 // ------------------------------------------------------------------ helpers
 
 function indexResources(entries: readonly ResourceEntry[]): { [K in Resource["kind"]]: Indexed<K>[] } {
-  const out = { Mesh: [], HTTPRoute: [], TrafficPolicy: [], AuthorizationPolicy: [], RequestAuthentication: [], PeerAuthentication: [], Gateway: [], ExternalService: [] } as { [K in Resource["kind"]]: Indexed<K>[] };
+  // Every registered kind, so a new kind needs no change here (kinds the compiler ignores stay unread).
+  const out = Object.fromEntries(KINDS.map((kind) => [kind, []])) as unknown as { [K in Resource["kind"]]: Indexed<K>[] };
   for (const entry of entries) {
     const createdAtText = entry.createdAt !== undefined ? new Date(Date.parse(entry.createdAt)).toISOString() : EPOCH;
     const indexed = {
@@ -697,6 +704,12 @@ function mapHeaderModifier(m: { set?: { name: string; value: string }[] | undefi
 const UNIT_MS = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
 /** Filters map one to one (RequestMirror is resolved by the compilation, it needs the catalog). */
+function mapBackendFilter(f: NonNullable<NonNullable<SourceRule["backendRefs"]>[number]["filters"]>[number]): BackendFilter {
+  return f.type === "RequestHeaderModifier"
+    ? { type: "RequestHeaderModifier", requestHeaderModifier: mapHeaderModifier(f.requestHeaderModifier) }
+    : { type: "ResponseHeaderModifier", responseHeaderModifier: mapHeaderModifier(f.responseHeaderModifier) };
+}
+
 function mapFilter(f: NonNullable<SourceRule["filters"]>[number], at: Origin): RouteFilter[] {
   switch (f.type) {
     case "RequestHeaderModifier":
