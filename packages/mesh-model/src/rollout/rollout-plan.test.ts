@@ -241,7 +241,7 @@ describe("decide: a rollout walked tick by tick", () => {
   it("judges only the last interval after a long outage of the manager", () => {
     const plan = planOf(spec());
     const state = decide(spec(), plan, initialRunState(at(0)), { now: at(0) }).state;
-    expect(dueChecks(spec(), plan, state, at(3600)).analysis).toEqual({ from: at(3540), to: at(3600), clusters: null });
+    expect(dueChecks(spec(), plan, state, at(3600)).analysis).toEqual({ from: at(3540), to: at(3600), clusters: null, mirror: false });
   });
 
   it("replays to the same decision from the same stored state (a restarted manager neither repeats nor skips a step)", () => {

@@ -82,8 +82,12 @@ export interface TickInput {
 
 /** What the loop should measure before deciding. */
 export interface DueChecks {
-  /** Judge this window of the current wave's clusters (null: every cluster). */
-  analysis: { from: Date; to: Date; clusters: string[] | null } | null;
+  /**
+   * Judge this window of the current wave's clusters (null: every cluster).
+   * `mirror`: the canary gets only mirrored copies, which the proxies count
+   * apart (as the service's `-shadow` twin): judge those, on their own.
+   */
+  analysis: { from: Date; to: Date; clusters: string[] | null; mirror: boolean } | null;
   /** Call the configured webhooks of these types. */
   webhooks: WebhookType[];
   /** Ask the error-budget gate. */
@@ -233,7 +237,7 @@ export function dueChecks(spec: RolloutSpec, plan: RolloutPlan, state: RolloutRu
     const start = state.lastCheckAt ?? state.stepStartedAt;
     if (now.getTime() - start.getTime() >= plan.intervalMs) {
       const from = now.getTime() - start.getTime() > 2 * plan.intervalMs ? new Date(now.getTime() - plan.intervalMs) : start;
-      analysis = { from, to: now, clusters: plan.waves[state.wave]?.clusters ?? null };
+      analysis = { from, to: now, clusters: plan.waves[state.wave]?.clusters ?? null, mirror: traffic.mode === "mirror" };
       if (hooksOf(spec, "rollout")) webhooks.add("rollout");
       if (hooksOf(spec, "rollback")) webhooks.add("rollback");
     }
