@@ -10,6 +10,7 @@ import { ANALYZER_CODES, type AnalyzerCode, type Finding, type Severity } from "
 import { analyzePolicyTargets } from "./policy-targets.analyzer.ts";
 import { analyzeResourceIdentity } from "./resource-identity.analyzer.ts";
 import { type MeshSnapshot, SnapshotIndex } from "./snapshot.ts";
+import { analyzeSloAlertsCanFire, analyzeSloLowTraffic, analyzeSloRetention, analyzeSloService } from "../service-level-objective/service-level-objective.analyzers.ts";
 
 /** A cross-resource check: a pure function from a snapshot to findings. */
 export interface Analyzer {
@@ -35,6 +36,10 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: "rollout-overlap", codes: ["WEFT5004"], run: analyzeRolloutOverlap },
   { name: "rollout-error-budget", codes: ["WEFT5005"], run: analyzeRolloutErrorBudget },
   { name: "rollout-routes", codes: ["WEFT5006", "WEFT5007", "WEFT5008"], run: analyzeRolloutRoutes },
+  { name: "slo-service", codes: ["WEFT6001"], run: analyzeSloService },
+  { name: "slo-alerts-can-fire", codes: ["WEFT6002"], run: analyzeSloAlertsCanFire },
+  { name: "slo-retention", codes: ["WEFT6003"], run: analyzeSloRetention },
+  { name: "slo-low-traffic", codes: ["WEFT6004"], run: analyzeSloLowTraffic },
 ];
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

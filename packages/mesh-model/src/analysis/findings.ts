@@ -13,7 +13,7 @@ export interface AnalyzerCodeInfo {
 
 /**
  * Every analyzer code. Codes are stable: never reuse or renumber one.
- * 0xxx resources, 1xxx routing, 2xxx traffic policy, 3xxx security, 4xxx gateways, 5xxx rollouts.
+ * 0xxx resources, 1xxx routing, 2xxx traffic policy, 3xxx security, 4xxx gateways, 5xxx rollouts, 6xxx SLOs.
  */
 export const ANALYZER_CODES = {
   WEFT0001: { severity: "error", title: "duplicate-resource", doc: "Two resources have the same kind, namespace and name; only one can be stored." },
@@ -42,6 +42,10 @@ export const ANALYZER_CODES = {
   WEFT5006: { severity: "error", title: "ambiguous-rollout-route", doc: "The service of a Rollout has several HTTPRoutes and the Rollout does not name the one to drive." },
   WEFT5007: { severity: "error", title: "rollout-route-without-service", doc: "The HTTPRoute a Rollout drives sends no requests to the service, so the rollout would move nothing." },
   WEFT5008: { severity: "warning", title: "rollout-bypassed", doc: "A consumer HTTPRoute in another namespace replaces the service's routes for its callers, whose traffic does not follow the Rollout." },
+  WEFT6001: { severity: "error", title: "unknown-slo-service", doc: "A ServiceLevelObjective names a service no cluster has discovered (and no ExternalService defines), or a cluster the service does not run in." },
+  WEFT6002: { severity: "error", title: "alert-never-fires", doc: "An SLO alert's burn-rate threshold is at or above the highest burn its objective allows (every request failing): it can never fire." },
+  WEFT6003: { severity: "error", title: "window-beyond-retention", doc: "An SLO window or alert window is longer than the metrics the manager keeps." },
+  WEFT6004: { severity: "warning", title: "alert-needs-minimum-events", doc: "At the service's observed traffic one failed request would fire an SLO alert; set alerting.minimumEvents." },
 } as const satisfies Record<string, AnalyzerCodeInfo>;
 
 export type AnalyzerCode = keyof typeof ANALYZER_CODES;

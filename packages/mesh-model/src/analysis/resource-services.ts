@@ -57,6 +57,9 @@ export function servicesReferencedBy(resource: Resource): ServiceReference[] {
       // The rollout drives the service's route: it changes how callers reach the service.
       add(resource.spec.service.name, undefined, "target");
       break;
+    case "ServiceLevelObjective":
+      add(resource.spec.service.name, resource.spec.service.namespace, "target");
+      break;
     case "Mesh":
     case "Gateway":
     case "ExternalService":
@@ -93,6 +96,9 @@ export function namespacesReferencedBy(resource: Resource): string[] {
     case "AuthorizationPolicy":
     case "RequestAuthentication":
       add(resource.spec.targetRef);
+      break;
+    case "ServiceLevelObjective":
+      add(resource.spec.service);
       break;
     case "Gateway":
       for (const listener of resource.spec.listeners) for (const cert of listener.tls?.certificateRefs ?? []) add(cert);

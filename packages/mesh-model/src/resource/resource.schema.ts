@@ -8,6 +8,7 @@ import { MeshSchema } from "../mesh/mesh.schema.ts";
 import { PeerAuthenticationSchema } from "../peer-authentication/peer-authentication.schema.ts";
 import { RolloutSchema } from "../rollout/rollout.schema.ts";
 import { RequestAuthenticationSchema } from "../request-authentication/request-authentication.schema.ts";
+import { ServiceLevelObjectiveSchema } from "../service-level-objective/service-level-objective.schema.ts";
 import { TrafficPolicySchema } from "../traffic-policy/traffic-policy.schema.ts";
 
 // The kind registry. A new kind (Rollout, SLO, Webhook, ...) is one schema
@@ -21,6 +22,7 @@ const KIND_SCHEMA_LIST = [
   PeerAuthenticationSchema,
   GatewaySchema,
   ExternalServiceSchema,
+  ServiceLevelObjectiveSchema,
   RolloutSchema,
 ] as const;
 

@@ -9,7 +9,7 @@ const rollout = (name: string, extra: Partial<SpecInput> = {}) =>
   make("Rollout", name, { service: { name: "checkout" }, stable: { version: "v1" }, canary: { version: "v2" }, strategy: { canary: { stepWeight: 20 } }, ...extra });
 const route = (name: string, backend = "checkout", namespace = "shop", parentNamespace?: string) =>
   make("HTTPRoute", name, { parentRefs: [{ name: "checkout", ...(parentNamespace ? { namespace: parentNamespace } : {}) }], rules: [{ backendRefs: [{ name: backend, ...(parentNamespace ? { namespace: parentNamespace } : {}) }] }] }, namespace);
-const slo = { apiVersion: "weft.io/v1alpha1", kind: "ServiceLevelObjective", metadata: { name: "checkout", namespace: "shop" }, spec: { service: { name: "checkout" } } } as unknown as Resource;
+const slo = make("ServiceLevelObjective", "checkout", { service: { name: "checkout" }, indicator: { type: "availability" }, objective: 99.9 });
 
 describe("rollout analyzers", () => {
   it.each<[string, Resource[], string[]]>([

@@ -1,6 +1,6 @@
 import { type Finding, finding } from "../analysis/findings.ts";
 import type { SnapshotIndex } from "../analysis/snapshot.ts";
-import { namespaceOf, refOf, type Resource } from "../resource/resource.schema.ts";
+import { namespaceOf, refOf } from "../resource/resource.schema.ts";
 import { attachedToService, ownedRoute, routeSendsToService } from "./rollout-route.ts";
 import type { Rollout } from "./rollout.schema.ts";
 
@@ -51,20 +51,14 @@ export function analyzeRolloutOverlap(index: SnapshotIndex): Finding[] {
   return out;
 }
 
-/** Service-level objectives in the snapshot, as `namespace/service` (read loosely: the SLO kind lives in its own module). */
-function sloServices(resources: readonly Resource[]): Set<string> {
-  const out = new Set<string>();
-  for (const r of resources as readonly { kind: string; metadata: { namespace?: string }; spec: unknown }[]) {
-    if (r.kind !== "ServiceLevelObjective") continue;
-    const service = (r.spec as { service?: { name?: string; namespace?: string } }).service;
-    if (service?.name) out.add(`${service.namespace ?? r.metadata.namespace ?? "default"}/${service.name}`);
-  }
-  return out;
+/** The services that have a ServiceLevelObjective, as `namespace/service`. */
+function sloServices(index: SnapshotIndex): Set<string> {
+  return new Set(index.ofKind("ServiceLevelObjective").map((slo) => `${slo.spec.service.namespace ?? namespaceOf(slo)}/${slo.spec.service.name}`));
 }
 
 /** WEFT5005: an error-budget gate with no SLO to read. */
 export function analyzeRolloutErrorBudget(index: SnapshotIndex): Finding[] {
-  const slos = sloServices(index.snapshot.resources);
+  const slos = sloServices(index);
   return index
     .ofKind("Rollout")
     .filter((r) => r.spec.analysis.errorBudgetGate && !slos.has(`${namespaceOf(r)}/${r.spec.service.name}`))
