@@ -62,6 +62,7 @@ export * from "./rollout/rollout-steps.ts";
 export * from "./rollout/rollout-analysis.ts";
 export * from "./rollout/rollout-plan.ts";
 export * from "./rollout/rollout-route.ts";
+export * from "./rollout/rollout-checks.ts";
 
 // Agent ↔ manager: discovery reports, per-cluster config, telemetry
 export * from "./discovery/discovery.schema.ts";
