@@ -116,6 +116,11 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
 
   const ref = pickWeighted(rule.backendRefs, env.random);
   const backend = ref ? snapshot.backends.get(ref.backend) : undefined;
+  // Gateway API: a backend's own filters run after the rule's (a canary's session cookie).
+  const responseModifiers = responseModifier ? [responseModifier] : [];
+  for (const filter of ref?.filters ?? []) {
+    if (filter.type === "ResponseHeaderModifier") responseModifiers.push(filter.responseHeaderModifier);
+  }
   if (!backend) {
     outcome.flags.push(ResponseFlag.NoBackend);
     return { kind: "local", status: 500, body: "route has no backend\n" };
@@ -127,6 +132,9 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
   let headers = forwardedHeaders(req, host, outcome);
   if (outcome.stripToken && "header" in outcome.stripToken) delete headers[outcome.stripToken.header];
   if (requestModifier) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, requestModifier) as OutgoingHttpHeaders;
+  for (const filter of ref?.filters ?? []) {
+    if (filter.type === "RequestHeaderModifier") headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, filter.requestHeaderModifier) as OutgoingHttpHeaders;
+  }
 
   const query = outcome.stripToken && "param" in outcome.stripToken ? queryWithout(target.query, outcome.stripToken.param) : target.query;
   return {
@@ -138,7 +146,7 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
       retry: rule.retry,
       requestTimeoutMs: requestTimeout(req, outcome, rule.timeouts.requestMs, rule.timeouts.grpcTimeoutOffsetMs),
       perTryTimeoutMs: rule.timeouts.perTryMs,
-      responseModifier,
+      responseModifiers,
       fault,
       mirrors,
     },
@@ -166,7 +174,7 @@ export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: 
       retry: undefined,
       requestTimeoutMs: requestTimeout(req, outcome, listener.timeoutMs, 5),
       perTryTimeoutMs: undefined,
-      responseModifier: undefined,
+      responseModifiers: [],
       fault: undefined,
       mirrors: undefined,
     },
