@@ -23,8 +23,8 @@ import {
 import { SignedIntermediateSchema, type AckTrustBundleInput, type ClusterConfig, type ClusterTrust, type ReportCertificatesInput, type ReportedCertificate, type SignIntermediateInput } from "@weft/mesh-model";
 import { errorMessage, type Logger } from "../logger.ts";
 import { restartDelay, type BackoffPolicy } from "../supervision/restart-backoff.ts";
-import type { IdentityFilePaths } from "../sync/compile-inputs.ts";
-import type { ProxyIdentitySource } from "../sync/config-applier.ts";
+import type { IdentityFilePaths } from "../mesh-config/compile-inputs.ts";
+import type { ProxyIdentitySource } from "../mesh-config/config-applier.ts";
 import { localInstances } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 import {

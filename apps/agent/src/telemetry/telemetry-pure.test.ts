@@ -1,6 +1,6 @@
 import { LatencySketch } from "@weft/mesh-model/proxy-config";
 import { describe, expect, it } from "vitest";
-import { checkManagerUrl } from "./manager-client.ts";
+import { checkManagerUrl } from "../manager-link/manager-client.ts";
 import { codeClassOf, sketchSecondsToMs } from "./telemetry-shipper.ts";
 
 describe("checkManagerUrl", () => {

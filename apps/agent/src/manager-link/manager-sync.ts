@@ -4,8 +4,8 @@
 import type { ClusterConfig, ConfigAck } from "@weft/mesh-model";
 import { errorMessage, type Logger } from "../logger.ts";
 import { restartDelay, type BackoffPolicy } from "../supervision/restart-backoff.ts";
-import type { ApplyOutcome, ConfigApplier } from "./config-applier.ts";
-import type { ConfigCache } from "./config-cache.ts";
+import type { ApplyOutcome, ConfigApplier } from "../mesh-config/config-applier.ts";
+import type { ConfigCache } from "../mesh-config/config-cache.ts";
 import type { ManagerClient } from "./manager-client.ts";
 import type { ConfigSource, MeshConfigVersion } from "./manager-seams.ts";
 
