@@ -120,6 +120,8 @@ export const NO_ONLY = { selector: "CallExpression[callee.object.name=/^(it|test
  */
 export const API_LAYERS = {
   features: ["src/features/**/*.ts"],
+  /** Tests beside the code seed and inspect the database as they need (like test/). */
+  tests: ["src/**/*.test.ts"],
   /** Files that may use the database client's values: repositories, the unit of work, and the wiring that opens the database. */
   databaseCode: ["src/**/*.repository.ts", "src/unit-of-work.ts", "src/db-client.ts", "src/manager.ts", "src/testing.ts"],
   unitOfWork: ["src/unit-of-work.ts"],
@@ -142,7 +144,7 @@ export function layerConfigs(packageName) {
     },
     {
       files: ["src/**/*.ts"],
-      ignores: API_LAYERS.databaseCode,
+      ignores: [...API_LAYERS.databaseCode, ...API_LAYERS.tests],
       rules: {
         "@typescript-eslint/no-restricted-imports": [
           "error",
@@ -152,7 +154,7 @@ export function layerConfigs(packageName) {
     },
     {
       files: ["src/**/*.ts"],
-      ignores: API_LAYERS.unitOfWork,
+      ignores: [...API_LAYERS.unitOfWork, ...API_LAYERS.tests],
       rules: { "no-restricted-syntax": ["error", NO_ONLY, { selector: "MemberExpression[property.name='$transaction']", message: message.transaction }] },
     },
   ];

@@ -97,6 +97,7 @@ describe("import boundaries", () => {
       ["src/unit-of-work.ts", 'import { Prisma } from "@weft/db";\nexport const p = Prisma;'],
       ["src/manager.ts", 'import { openDatabase } from "@weft/db";\nexport const o = openDatabase;'],
       ["src/features/health/health.service.ts", 'import type { Database } from "@weft/db";\nexport type D = Database;'],
+      ["src/features/resources/change-plan.test.ts", 'import { openDatabase } from "@weft/db";\nexport const o = openDatabase;'],
     ])("lets %s use them (types anywhere)", async (file, code) => {
       expect(await lintApi(file, code, imports)).toEqual([]);
     });
