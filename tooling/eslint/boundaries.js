@@ -36,6 +36,9 @@ const MESH_MODEL_TEST_IO = ["fs", "node:fs"];
 
 const message = {
   pure: "mesh-model is the pure domain: no I/O libraries and nothing of ours (ARCHITECTURE.md, dependency direction).",
+  context: "features never import context.ts: take what you need as arguments; audit facts go back to the router (features/audit/audit-facts.ts), request facts come from request-info.ts.",
+  databaseValues: "only repositories (and the unit of work / database wiring) use the database client: take a repository or the UnitOfWork; types (`import type`) are fine.",
+  transaction: "transactions go through UnitOfWork.run (unit-of-work.ts), which hands the work its transaction's repositories.",
   typeOnly: "apps/api is reachable only as types: use `import type { AppRouter } from \"@weft/api\"`.",
   direction: "this import points against the dependency direction in ARCHITECTURE.md.",
   testOnly: "only this package's tests may import it (they seed data); its own code must not.",
@@ -151,4 +154,54 @@ export function proxyLayerConfigs() {
       return { files: [`src/${folder}/**/*.ts`], rules: boundaryRules("@weft/proxy", { extraPatterns }) };
     }),
   );
+}
+
+/** Tests must not use `.only`: it silently skips the rest of the suite (in every package, merged with the rules below). */
+export const NO_ONLY = { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: "No .only: it silently skips the rest of the suite." };
+
+/**
+ * The manager's inside shape (apps/api/README.md): features never reach up
+ * into the request context; repositories are the only database code; one
+ * unit of work runs every transaction. Globs are relative to apps/api.
+ */
+export const API_LAYERS = {
+  features: ["src/features/**/*.ts"],
+  /** Tests beside the code seed and inspect the database as they need (like test/). */
+  tests: ["src/**/*.test.ts"],
+  /** Files that may use the database client's values: repositories, the unit of work, and the wiring that opens the database. */
+  databaseCode: ["src/**/*.repository.ts", "src/unit-of-work.ts", "src/db-client.ts", "src/manager.ts", "src/testing.ts"],
+  unitOfWork: ["src/unit-of-work.ts"],
+};
+
+/**
+ * Flat-config entries for the rules inside one package (after its boundary
+ * rules, which they extend for the files they cover).
+ * @returns {import("eslint").Linter.Config[]}
+ */
+export function layerConfigs(packageName) {
+  if (packageName !== "@weft/api") return [];
+  const packageRule = boundaryRules(packageName)["@typescript-eslint/no-restricted-imports"];
+  const packageOptions = packageRule[1];
+  return [
+    {
+      // ESLint's own rule (the typescript-eslint one carries the package boundaries): type imports are refused too.
+      files: API_LAYERS.features,
+      rules: { "no-restricted-imports": ["error", { patterns: [{ regex: "(^|/)context(\\.ts)?$", message: message.context }] }] },
+    },
+    {
+      files: ["src/**/*.ts"],
+      ignores: [...API_LAYERS.databaseCode, ...API_LAYERS.tests],
+      rules: {
+        "@typescript-eslint/no-restricted-imports": [
+          "error",
+          { ...packageOptions, patterns: [...packageOptions.patterns, { group: ["@weft/db", "@weft/db/*", "@prisma/*"], message: message.databaseValues, allowTypeImports: true }] },
+        ],
+      },
+    },
+    {
+      files: ["src/**/*.ts"],
+      ignores: [...API_LAYERS.unitOfWork, ...API_LAYERS.tests],
+      rules: { "no-restricted-syntax": ["error", NO_ONLY, { selector: "MemberExpression[property.name='$transaction']", message: message.transaction }] },
+    },
+  ];
 }

@@ -64,8 +64,12 @@ export * from "./rollout/rollout-plan.ts";
 export * from "./rollout/rollout-route.ts";
 export * from "./rollout/rollout-checks.ts";
 
-// Agent ↔ manager: discovery reports, per-cluster config, telemetry
+// Agent ↔ manager (the whole wire contract): session, discovery reports, per-cluster config and its acks, identity, telemetry and spans
 export * from "./discovery/discovery.schema.ts";
+export * from "./distribution/wire-fields.ts";
+export * from "./distribution/agent-session.schema.ts";
+export * from "./distribution/agent-identity.schema.ts";
+export * from "./distribution/cluster-trust.schema.ts";
 export * from "./distribution/cluster-config.ts";
 export * from "./distribution/config-ack.schema.ts";
 export * from "./distribution/sidecar-api.schema.ts";

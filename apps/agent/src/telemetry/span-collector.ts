@@ -8,7 +8,7 @@
 import { MAX_SPAN_ATTRIBUTES, MAX_SPANS_PER_REPORT, WireSpanSchema, type ParsedWireSpan, type SpanReport } from "@weft/mesh-model";
 import type { FinishedSpan } from "@weft/proxy";
 import { errorMessage, type Logger } from "../logger.ts";
-import type { ProxyAdminClient } from "./proxy-admin-client.ts";
+import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
 
 /** A local proxy as span collection sees it. */
 export interface SpanSource {

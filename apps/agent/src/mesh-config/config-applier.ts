@@ -12,7 +12,7 @@ import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 import { compileInputs, inputHash, type IdentityFilePaths } from "./compile-inputs.ts";
-import type { ProxyAdminClient } from "./proxy-admin-client.ts";
+import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
 
 /** What one proxy did with its config for the current inputs. */
 export interface ProxyOutcome {

@@ -2,7 +2,8 @@
 // with no manager sync yet) run against.
 import { applyDelta } from "../discovery/catalog.ts";
 import { EMPTY_SNAPSHOT, type CatalogSnapshot } from "../discovery/catalog.schema.ts";
-import { ResyncRequiredError, type ConfigAck, type ConfigSource, type DiscoveryReport, type DiscoveryReporter, type MeshConfigVersion } from "./manager-seams.ts";
+import type { ConfigAck } from "@weft/mesh-model";
+import { ResyncRequiredError, type ConfigSource, type DiscoveryReport, type DiscoveryReporter, type MeshConfigVersion } from "./manager-seams.ts";
 
 /**
  * A reporter that keeps the catalog the way the manager will: full reports

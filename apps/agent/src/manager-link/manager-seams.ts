@@ -1,7 +1,7 @@
 // The seams between the agent and the manager's sync API. The real
 // implementations speak tRPC (`trpc-reporter.ts`, `manager-sync.ts`); tests
 // of the agent's own logic use the in-memory fakes in `in-memory-manager.ts`.
-import type { ClusterConfig } from "@weft/mesh-model";
+import type { ClusterConfig, ConfigAck } from "@weft/mesh-model";
 import type { CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import type { CatalogDelta } from "../discovery/catalog.ts";
 
@@ -30,14 +30,6 @@ export interface DiscoveryReporter {
 export interface MeshConfigVersion {
   eventId: string;
   config: ClusterConfig;
-}
-
-/** How the agent reports what it did with a config version (the manager's agent.ackConfig input). */
-export interface ConfigAck {
-  configVersion: string;
-  status: "applied" | "rejected";
-  reason?: string;
-  proxies: { proxy: string; status: "applied" | "rejected"; reason?: string }[];
 }
 
 /** "Receive config": the subscription the agent holds to the manager. */

@@ -7,7 +7,7 @@
 import { edgeKey, type CodeClass, type EdgeDelta } from "@weft/mesh-model";
 import { LatencySketch, type LatencySketchData } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
-import type { ProxyAdminClient, ProxyEdgeReport } from "./proxy-admin-client.ts";
+import type { ProxyAdminClient, ProxyEdgeReport } from "../supervision/proxy-admin-client.ts";
 import type { SpanCollector, SpanStatus } from "./span-collector.ts";
 
 /** A local proxy as telemetry sees it. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Logger } from "../logger.ts";
 import { createManagerClient, trpcCode } from "./manager-client.ts";
-import { readJsonFile, writeFileAtomically } from "./state-files.ts";
+import { readJsonFile, writeFileAtomically } from "../state-files.ts";
 
 export const AGENT_VERSION = "0.1.0";
 

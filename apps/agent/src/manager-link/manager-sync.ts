@@ -1,13 +1,13 @@
 // Config sync with the manager: the config stream subscription (reconnect
 // with backoff, resume by event id), the last good snapshot cached on disk,
 // acknowledgements (retried until the manager has them) and heartbeats.
-import type { ClusterConfig } from "@weft/mesh-model";
+import type { ClusterConfig, ConfigAck } from "@weft/mesh-model";
 import { errorMessage, type Logger } from "../logger.ts";
 import { restartDelay, type BackoffPolicy } from "../supervision/restart-backoff.ts";
-import type { ApplyOutcome, ConfigApplier } from "./config-applier.ts";
-import type { ConfigCache } from "./config-cache.ts";
+import type { ApplyOutcome, ConfigApplier } from "../mesh-config/config-applier.ts";
+import type { ConfigCache } from "../mesh-config/config-cache.ts";
 import type { ManagerClient } from "./manager-client.ts";
-import type { ConfigAck, ConfigSource, MeshConfigVersion } from "./manager-seams.ts";
+import type { ConfigSource, MeshConfigVersion } from "./manager-seams.ts";
 
 const STREAM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 15_000, multiplier: 2, jitter: 0.2, stableAfterMs: 30_000 };
 

@@ -3,7 +3,7 @@
 // its proxies from it, and resumes the stream from its event id.
 import { join } from "node:path";
 import type { ClusterConfig } from "@weft/mesh-model";
-import { readJsonFile, writeFileAtomically } from "./state-files.ts";
+import { readJsonFile, writeFileAtomically } from "../state-files.ts";
 
 export interface CachedConfig {
   /** The stream event id of the snapshot (`<configVersion>.<catalogVersion>.<hash>`). */

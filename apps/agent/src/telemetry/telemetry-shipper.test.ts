@@ -5,7 +5,7 @@ import { LatencySketch } from "@weft/mesh-model/proxy-config";
 import type { EdgeDelta } from "@weft/mesh-model";
 import { describe, expect, it } from "vitest";
 import { MemoryLogger } from "../logger.ts";
-import type { ProxyAdminClient, ProxyEdgeReport } from "./proxy-admin-client.ts";
+import type { ProxyAdminClient, ProxyEdgeReport } from "../supervision/proxy-admin-client.ts";
 import { TelemetryShipper } from "./telemetry-shipper.ts";
 
 function edge(count: number): ProxyEdgeReport {
