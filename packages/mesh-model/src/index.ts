@@ -3,6 +3,7 @@
 
 // Shared building blocks
 export * from "./common/duration.ts";
+export * from "./common/http-method.schema.ts";
 export * from "./common/identity.ts";
 export * from "./common/issues.ts";
 export * from "./common/metadata.ts";
@@ -17,7 +18,7 @@ export * from "./http-route/regex.ts";
 export * from "./http-route/route-match-cover.ts";
 export * from "./traffic-policy/traffic-policy.schema.ts";
 export * from "./authorization-policy/authorization-policy.schema.ts";
-export * from "./authorization-policy/authorization-evaluation.ts";
+export * from "./authorization-policy/caller-cut-off.ts";
 export * from "./request-authentication/request-authentication.schema.ts";
 export * from "./peer-authentication/peer-authentication.schema.ts";
 export * from "./gateway/gateway.schema.ts";
@@ -60,6 +61,7 @@ export { analyzeSloAlertsCanFire, analyzeSloLowTraffic, analyzeSloRetention, ana
 // Agent ↔ manager: discovery reports, per-cluster config, telemetry
 export * from "./discovery/discovery.schema.ts";
 export * from "./distribution/cluster-config.ts";
+export * from "./distribution/config-ack.schema.ts";
 export * from "./distribution/sidecar-api.schema.ts";
 export * from "./telemetry/telemetry.schema.ts";
 export * from "./telemetry/edge-stats.ts";

@@ -1,12 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import type { AppRouter, ChangeResult, FieldError } from "@weft/api";
-
-/** A table with aligned columns. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("   ").trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
-}
+import { refName } from "../kinds.ts";
 
 /** `document 2, line 27: spec.rules[0]...`: documents and lines both counted from 1, as an editor shows them (the API's `document` is a 0-based index). */
 function where(e: FieldError): string {
@@ -43,13 +37,13 @@ export function describeChange(result: ChangeResult, options: { showDiff: boolea
   }
   const suffix = result.dryRun ? " (dry run)" : result.status === "pending-approval" ? " (waiting for approval)" : "";
   for (const c of result.changes) {
-    const name = [c.ref.kind.toLowerCase(), c.ref.namespace, c.ref.name].filter(Boolean).join("/");
+    const name = refName(c.ref);
     out.push(`${name} ${VERBS[c.action]}${c.action === "unchanged" ? "" : suffix}`);
     if (options.showDiff && c.textDiff) out.push(c.textDiff.trimEnd());
   }
   for (const f of result.findings) {
     const r = f.resource;
-    out.push(`${f.severity}: ${[r.kind.toLowerCase(), r.namespace, r.name].filter(Boolean).join("/")} ${f.path}: ${f.message} [${f.code}]`);
+    out.push(`${f.severity}: ${refName(r)} ${f.path}: ${f.message} [${f.code}]`);
   }
   if (result.dryRun && result.affectedWorkloads.length > 0) {
     out.push(`proxy configuration changes for ${result.affectedWorkloads.length} workload(s):`);
