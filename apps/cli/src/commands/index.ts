@@ -1,10 +1,15 @@
 // Every command of weft, in the order `weft help` lists them. A new verb (or
 // verb group) is one file under commands/ and one line here.
 import type { RegisterCommand } from "../context.ts";
+import { registerAnalyze } from "./analyze.ts";
 import { registerApply } from "./apply.ts";
+import { registerCerts } from "./certs.ts";
+import { registerCheck } from "./check.ts";
+import { registerClusters } from "./clusters.ts";
 import { registerCompletion } from "./completion.ts";
 import { registerDelete } from "./delete.ts";
 import { registerDiff } from "./diff.ts";
+import { registerEdges } from "./edges.ts";
 import { registerGet } from "./get.ts";
 import { registerHistory } from "./history.ts";
 import { registerLogin } from "./login.ts";
@@ -18,5 +23,10 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDelete,
   registerHistory,
   registerRollback,
+  registerAnalyze,
+  registerCheck,
+  registerClusters,
+  registerEdges,
+  registerCerts,
   registerCompletion,
 ];
