@@ -31,6 +31,9 @@ const IO_MODULES = [
   ].flatMap((m) => [m, `node:${m}`]),
 ];
 
+/** What mesh-model's tests may read on top of the pure domain: the compiler's golden files beside it. */
+const MESH_MODEL_TEST_IO = ["fs", "node:fs"];
+
 const message = {
   pure: "mesh-model is the pure domain: no I/O libraries and nothing of ours (ARCHITECTURE.md, dependency direction).",
   typeOnly: "apps/api is reachable only as types: use `import type { AppRouter } from \"@weft/api\"`.",
@@ -40,8 +43,9 @@ const message = {
 
 /**
  * Restricted imports per package name. `typeOnly` entries are allowed as
- * `import type` and refused as values.
- * @type {Record<string, { forbidden?: { group: string[], message: string }[], typeOnly?: string[] }>}
+ * `import type` and refused as values; `testsMay` lists forbidden modules
+ * that the package's test files may import all the same.
+ * @type {Record<string, { forbidden?: { group: string[], message: string }[], typeOnly?: string[], testOnly?: string[], testsMay?: string[] }>}
  */
 export const boundaries = {
   "@weft/mesh-model": {
@@ -49,6 +53,7 @@ export const boundaries = {
       { group: IO_MODULES, message: message.pure },
       { group: ["@weft/*"], message: message.pure },
     ],
+    testsMay: MESH_MODEL_TEST_IO,
   },
   "@weft/proxy": {
     forbidden: [{ group: ["@weft/api", "@weft/api/*", "@weft/db", "@weft/db/*", "@weft/web", "@weft/agent", "@prisma/*"], message: message.direction }],
@@ -93,11 +98,16 @@ function allowTestDatabase(forbidden) {
   };
 }
 
+/** A forbidden group without the modules a package's tests may use. */
+function withoutTestModules(forbidden, testsMay) {
+  return testsMay.length === 0 ? forbidden : { ...forbidden, group: forbidden.group.filter((g) => !testsMay.includes(g)) };
+}
+
 /** ESLint rule settings enforcing the boundaries of one package (`forTests`: the rules for its test files). */
 export function boundaryRules(packageName, { forTests = false } = {}) {
   const entry = boundaries[packageName];
   if (!entry) return {};
-  const forbidden = (entry.forbidden ?? []).map((f) => (forTests ? allowTestDatabase(f) : { pattern: f }));
+  const forbidden = (entry.forbidden ?? []).map((f) => (forTests ? allowTestDatabase(withoutTestModules(f, entry.testsMay ?? [])) : { pattern: f }));
   const paths = forbidden.flatMap((f) => (f.path ? [f.path] : []));
   const patterns = [
     ...forbidden.map((f) => f.pattern),

@@ -28,7 +28,8 @@ export function weft(dir, ...extra) {
     },
     // Tool configuration files (eslint.config.js, vitest.config.ts, ...) are not the package's code.
     { files: ["**/*.{ts,tsx,js,mjs}"], ignores: ["*.config.{ts,js,mjs}"], rules: boundaryRules(name) },
-    { files: ["test/**/*.{ts,tsx}"], rules: boundaryRules(name, { forTests: true }) },
+    // Tests, in test/ or beside the code they test.
+    { files: ["test/**/*.{ts,tsx}", "**/*.test.{ts,tsx}"], rules: boundaryRules(name, { forTests: true }) },
     ...extra,
   );
 }

@@ -173,7 +173,8 @@ describe("the agent issues and rotates workload identities", { timeout: 120_000 
     );
     await waitFor(() => manager.acks.some((a) => a.bundleVersion === "2" && a.proxies.current === 2), "the new bundle's acknowledgement", 10_000, 100);
     expect(await callCatalog()).toEqual({ status: 200, body: "catalog" });
-    expect(manager.reports.at(-1)!.every((r) => r.rootFingerprint === issuing)).toBe(true);
+    // The agent reports certificates once the proxies serve them, which can be a moment after the files change.
+    await waitFor(() => manager.reports.at(-1)?.every((r) => r.rootFingerprint === issuing) === true, "a certificate report with every SVID under the new root", 10_000, 100);
   });
 
   it("never logs or exposes key material", async () => {

@@ -52,6 +52,22 @@ describe("import boundaries", () => {
     expect((await lintAs("apps/web", code)).length).toBeGreaterThan(0);
   });
 
+  it("lets mesh-model's tests read their golden files with node:fs, and nothing else of the I/O list; its source still may not", async () => {
+    const cwd = join(root, "packages/mesh-model");
+    const eslint = new ESLint({ cwd });
+    const lintTest = async (code: string) =>
+      ((await eslint.lintText(code, { filePath: join(cwd, "src", "compiler", "boundary-fixture.test.ts") }))[0]?.messages ?? []).filter((m) => m.ruleId === "@typescript-eslint/no-restricted-imports");
+    const readFs = 'import { readFileSync } from "node:fs";\nexport const r = readFileSync;';
+    expect(await lintTest(readFs)).toEqual([]);
+    expect(await lintTest('import { readFileSync } from "fs";\nexport const r = readFileSync;')).toEqual([]);
+    expect((await lintTest('import { createServer } from "node:http";\nexport const s = createServer;')).length).toBeGreaterThan(0);
+    expect((await lintTest('import { PrismaClient } from "@prisma/client";\nexport const c = PrismaClient;')).length).toBeGreaterThan(0);
+    expect((await lintTest('import { createDb } from "@weft/db";\nexport const d = createDb;')).length).toBeGreaterThan(0);
+    expect((await lintAs("packages/mesh-model", readFs)).length).toBeGreaterThan(0);
+    const inSourceBesideTests = ((await eslint.lintText(readFs, { filePath: join(cwd, "src", "compiler", "golden-reader.ts") }))[0]?.messages ?? []).filter((m) => m.ruleId === "@typescript-eslint/no-restricted-imports");
+    expect(inSourceBesideTests.length).toBeGreaterThan(0);
+  });
+
   it.each([
     ["packages/mesh-model", 'import { z } from "zod";\nexport const s = z.string();'],
     ["apps/web", 'import type { AppRouter } from "@weft/api";\nexport type R = AppRouter;'],

@@ -3,13 +3,13 @@
 // manager did not apply the delta's base) becomes ResyncRequiredError, which
 // makes DiscoverySync send a full snapshot next.
 import type { DiscoveryDelta, DiscoverySnapshot, EastWestGateway } from "@weft/mesh-model";
-import type { CatalogEndpoint, CatalogService, CatalogSnapshot, CatalogWorkload } from "../discovery/catalog.schema.ts";
+import type { ReportedEndpoint, ReportedService, CatalogSnapshot, ReportedWorkload } from "../discovery/catalog.schema.ts";
 import type { CatalogDelta } from "../discovery/catalog.ts";
 import { trpcCode, type ManagerClient } from "./manager-client.ts";
 import { ResyncRequiredError, type DiscoveryReport, type DiscoveryReporter } from "./manager-seams.ts";
 
-const service = (s: CatalogService) => ({ namespace: s.namespace, name: s.name, ports: s.ports.map((p) => ({ ...(p.name !== undefined && { name: p.name }), port: p.port, protocol: p.protocol })), labels: s.labels });
-const workload = (w: CatalogWorkload) => ({
+const service = (s: ReportedService) => ({ namespace: s.namespace, name: s.name, ports: s.ports.map((p) => ({ ...(p.name !== undefined && { name: p.name }), port: p.port, protocol: p.protocol })), labels: s.labels });
+const workload = (w: ReportedWorkload) => ({
   namespace: w.namespace,
   name: w.name,
   serviceAccount: w.serviceAccount,
@@ -17,7 +17,7 @@ const workload = (w: CatalogWorkload) => ({
   ...(w.zone !== undefined && { zone: w.zone }),
   labels: w.labels,
 });
-const endpoint = (e: CatalogEndpoint) => ({
+const endpoint = (e: ReportedEndpoint) => ({
   namespace: e.namespace,
   service: e.service,
   address: e.address,

@@ -9,6 +9,7 @@ import { ANALYZER_CODES, type AnalyzerCode, type Finding, type Severity } from "
 import { analyzePolicyTargets } from "./policy-targets.analyzer.ts";
 import { analyzeResourceIdentity } from "./resource-identity.analyzer.ts";
 import { type MeshSnapshot, SnapshotIndex } from "./snapshot.ts";
+import { analyzeSloAlertsCanFire, analyzeSloLowTraffic, analyzeSloRetention, analyzeSloService } from "../service-level-objective/service-level-objective.analyzers.ts";
 
 /** A cross-resource check: a pure function from a snapshot to findings. */
 export interface Analyzer {
@@ -30,6 +31,10 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: "authorization-callers", codes: ["WEFT3002", "WEFT3003"], run: analyzeAuthorizationCallers },
   { name: "peer-authentication-conflicts", codes: ["WEFT3101"], run: analyzePeerAuthenticationConflicts },
   { name: "gateway-hosts", codes: ["WEFT4001"], run: analyzeGatewayHosts },
+  { name: "slo-service", codes: ["WEFT6001"], run: analyzeSloService },
+  { name: "slo-alerts-can-fire", codes: ["WEFT6002"], run: analyzeSloAlertsCanFire },
+  { name: "slo-retention", codes: ["WEFT6003"], run: analyzeSloRetention },
+  { name: "slo-low-traffic", codes: ["WEFT6004"], run: analyzeSloLowTraffic },
 ];
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

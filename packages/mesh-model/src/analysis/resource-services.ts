@@ -53,6 +53,9 @@ export function servicesReferencedBy(resource: Resource): ServiceReference[] {
     case "PeerAuthentication":
       add(resource.spec.targetRef?.name ?? "*", undefined, "target");
       break;
+    case "ServiceLevelObjective":
+      add(resource.spec.service.name, resource.spec.service.namespace, "target");
+      break;
     case "Mesh":
     case "Gateway":
     case "ExternalService":
@@ -89,6 +92,9 @@ export function namespacesReferencedBy(resource: Resource): string[] {
     case "AuthorizationPolicy":
     case "RequestAuthentication":
       add(resource.spec.targetRef);
+      break;
+    case "ServiceLevelObjective":
+      add(resource.spec.service);
       break;
     case "Gateway":
       for (const listener of resource.spec.listeners) for (const cert of listener.tls?.certificateRefs ?? []) add(cert);

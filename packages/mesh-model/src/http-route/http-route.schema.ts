@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DurationSchema, parseDuration } from "../common/duration.ts";
+import { HttpMethodSchema } from "../common/http-method.schema.ts";
 import { reportDuplicates, reportIssue } from "../common/issues.ts";
 import { MetadataSchema, defineResource } from "../common/metadata.ts";
 import { DnsLabelSchema, HeaderNameSchema, HostnameSchema, PercentageSchema, PortNumberSchema } from "../common/names.ts";
@@ -56,11 +57,6 @@ export const QueryParamMatchSchema = z
   .superRefine(regexCheck)
   .describe("Match on a query parameter.");
 export type QueryParamMatch = z.infer<typeof QueryParamMatchSchema>;
-
-export const HttpMethodSchema = z
-  .enum(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"])
-  .describe("HTTP request method.");
-export type HttpMethod = z.infer<typeof HttpMethodSchema>;
 
 export const RouteMatchSchema = z
   .strictObject({

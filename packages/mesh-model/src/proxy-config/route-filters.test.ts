@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HeaderModifierSchema, RouteMatchSchema, type PathModifier } from "./proxy-config.schema.ts";
+import { HeaderModifierSchema, RouteMatchSchema, type PathModifier } from "./proxy-routes.schema.ts";
 import { applyHeaderModifier, redirectLocation, rewritePath, splitHostPort, type RedirectSpec } from "./route-filters.ts";
 
 const prefix = (value: string) => RouteMatchSchema.parse({ path: { type: "PathPrefix", value } });

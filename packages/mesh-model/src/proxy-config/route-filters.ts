@@ -2,7 +2,7 @@
 // redirect. The proxy calls these with plain values; nothing here touches a
 // socket.
 import { normalizePrefix } from "./route-match.ts";
-import type { HeaderModifier, PathModifier, RouteMatch } from "./proxy-config.schema.ts";
+import type { HeaderModifier, PathModifier, RouteMatch } from "./proxy-routes.schema.ts";
 
 /** Headers keyed by lower-cased name, as node:http exposes them. */
 export type HeaderMap = Record<string, string | string[] | undefined>;

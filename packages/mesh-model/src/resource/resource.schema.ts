@@ -7,6 +7,7 @@ import { HTTPRouteSchema } from "../http-route/http-route.schema.ts";
 import { MeshSchema } from "../mesh/mesh.schema.ts";
 import { PeerAuthenticationSchema } from "../peer-authentication/peer-authentication.schema.ts";
 import { RequestAuthenticationSchema } from "../request-authentication/request-authentication.schema.ts";
+import { ServiceLevelObjectiveSchema } from "../service-level-objective/service-level-objective.schema.ts";
 import { TrafficPolicySchema } from "../traffic-policy/traffic-policy.schema.ts";
 
 // The kind registry. A new kind (Rollout, SLO, Webhook, ...) is one schema
@@ -20,6 +21,7 @@ const KIND_SCHEMA_LIST = [
   PeerAuthenticationSchema,
   GatewaySchema,
   ExternalServiceSchema,
+  ServiceLevelObjectiveSchema,
 ] as const;
 
 /** Kinds that live outside namespaces (their metadata has no namespace). */

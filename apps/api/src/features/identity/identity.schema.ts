@@ -197,4 +197,5 @@ export type RotationView = z.infer<typeof RotationViewSchema>;
 export type RotationProgress = z.infer<typeof RotationProgressSchema>;
 export type ClusterProgress = z.infer<typeof ClusterProgressSchema>;
 export type RotationStep = z.infer<typeof RotationStepSchema>;
+export type AuthorityState = z.infer<typeof AuthorityStateSchema>;
 export type SignedIntermediate = z.infer<typeof SignedIntermediateSchema>;

@@ -1,11 +1,11 @@
 // The authorization decision, pure: the proxy runs it on every inbound
 // request of a service with policies, and the manager's "what-if" procedure
 // runs the same function, so both always agree.
-import type { AuthorizationPolicy, AuthorizationOperation, AuthorizationSource } from "../authorization-policy/authorization-policy.schema.ts";
-import { matchesPathPattern } from "../authorization-policy/authorization-policy.schema.ts";
+import type { AuthorizationPolicy, AuthorizationOperation, AuthorizationSource } from "./authorization-policy.schema.ts";
+import { matchesPathPattern } from "./authorization-policy.schema.ts";
 import { DEFAULT_NAMESPACE } from "../common/metadata.ts";
 import { matchesIdentityPattern, namespaceOfSpiffeId } from "../common/identity.ts";
-import { claimPath, type AuthorizationCondition, type CompiledAuthorizationPolicy, type CompiledAuthorizationRule } from "./authorization.schema.ts";
+import { claimPath, type AuthorizationCondition, type CompiledAuthorizationPolicy, type CompiledAuthorizationRule } from "./compiled-authorization.schema.ts";
 
 /** What is known about one request. Header names are matched case-insensitively. */
 export interface AuthorizationRequest {

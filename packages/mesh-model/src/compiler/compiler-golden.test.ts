@@ -1,15 +1,17 @@
-// Golden files for the mesh-model compiler (they live beside it, in
-// packages/mesh-model/src/compiler/testdata/<case>/). This test sits in the
-// proxy package because mesh-model is pure: its lint boundary forbids node:fs
-// even in tests. Refresh with: UPDATE_GOLDEN=1 npx vitest run test/compiler-golden.test.ts
+// Golden files for the compiler: testdata/<case>/input.yaml → expected.proxy.json
+// and expected.diagnostics.json. mesh-model's lint boundary lets its tests (not
+// its source) read files for this. Refresh with:
+//   UPDATE_GOLDEN=1 npx vitest run src/compiler/compiler-golden.test.ts
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type CompileInputRaw, compileProxyConfig } from "@weft/mesh-model/compiler";
-import { ProxyConfigSchema, parseProxyConfigDocument } from "@weft/mesh-model/proxy-config";
+import { ProxyConfigSchema } from "../proxy-config/proxy-config.schema.ts";
+import { parseProxyConfigDocument } from "../proxy-config/proxy-config.validate.ts";
+import type { CompileInputRaw } from "./compile-input.ts";
+import { compileProxyConfig } from "./compile.ts";
 
-const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), "../../mesh-model/src/compiler/testdata");
+const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 const cases = readdirSync(TESTDATA, { withFileTypes: true })
   .filter((d) => d.isDirectory())

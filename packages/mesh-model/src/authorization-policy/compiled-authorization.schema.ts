@@ -4,7 +4,7 @@
 // rule means exactly what the user wrote; `when` adds request-authentication
 // (JWT) conditions.
 import { z } from "zod";
-import { AuthorizationActionSchema, AuthorizationOperationSchema, AuthorizationSourceSchema } from "../authorization-policy/authorization-policy.schema.ts";
+import { AuthorizationActionSchema, AuthorizationOperationSchema, AuthorizationSourceSchema } from "./authorization-policy.schema.ts";
 
 /** `request.auth.principal` or `request.auth.claims[name]` (nested: `request.auth.claims[org][id]`). */
 const CONDITION_KEY = /^request\.auth\.(principal|audiences|claims(\[[^[\]]+\])+)$/;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AuthorizationPolicySchema, type AuthorizationPolicyInput } from "../authorization-policy/authorization-policy.schema.ts";
-import { CompiledAuthorizationPolicySchema, type CompiledAuthorizationPolicyInput } from "./authorization.schema.ts";
+import { AuthorizationPolicySchema, type AuthorizationPolicyInput } from "./authorization-policy.schema.ts";
+import { CompiledAuthorizationPolicySchema, type CompiledAuthorizationPolicyInput } from "./compiled-authorization.schema.ts";
 import { evaluateAuthorization, type AuthorizationRequest } from "./evaluate-authorization.ts";
 
 const WEB = "spiffe://mesh.test/ns/shop/sa/web";

@@ -1,3 +1,7 @@
+// Static reasoning about AuthorizationPolicies for the analyzers: does a
+// policy set certainly refuse a caller? Three-valued, because the analyzers
+// know callers only by identity, namespace and cluster. The per-request
+// decision the proxy makes is evaluate-authorization.ts.
 import { matchesIdentityPattern, namespaceOfSpiffeId } from "../common/identity.ts";
 import type { AuthorizationPolicy, AuthorizationSource } from "./authorization-policy.schema.ts";
 
