@@ -154,7 +154,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       source = new TrpcConfigSource(manager, logger);
     }
     const joined = manager;
-    const heartbeat = joined && (async () => void (await joined.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION })));
+    // agentTime lets the manager measure this host's clock skew (weft check reports it).
+    const heartbeat = joined && (async () => void (await joined.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION, agentTime: new Date() })));
     const sync = new DiscoverySync(catalog, reporter, { fullResyncMs: config.fullResyncSeconds * 1000, retryMs: 5000, logger });
 
     let provider: DiscoveryProvider;

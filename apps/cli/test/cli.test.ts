@@ -175,6 +175,7 @@ describe("weft CLI against a running manager", () => {
     expect(check.code).toBe(1);
     expect(check.out).toContain("✔ manager is reachable");
     expect(check.out).toContain("✔ database is up");
+    expect(check.out).toContain("✔ database migrations are applied");
     expect(check.out).toContain("✔ the mesh CA key is configured");
     expect(check.out).toContain("✘ cluster east is connected\n    its agent is disconnected (never seen)");
     expect(check.out).toContain("✘ cluster east is in sync\n    it has never applied a config");

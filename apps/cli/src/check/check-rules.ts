@@ -40,6 +40,8 @@ function clusterChecks(c: ClusterView): CheckResult[] {
   else if (c.status === "PENDING") out.push(fail("clusters", `cluster ${c.name} is connected`, `no agent has joined yet (join token ${c.joinTokenPending ? "outstanding" : "missing: create one"})`));
   else out.push(fail("clusters", `cluster ${c.name} is connected`, `its agent is disconnected (${seen})`));
 
+  out.push(clockCheck(c));
+
   const { state, appliedConfigVersion, meshConfigVersion } = c.sync;
   if (state === "in-sync") out.push(ok("clusters", `cluster ${c.name} is in sync`, `config version ${meshConfigVersion} applied`));
   else if (state === "rejected") out.push(fail("clusters", `cluster ${c.name} is in sync`, `config version ${c.lastRejection?.version ?? meshConfigVersion} was rejected: ${c.lastRejection?.reason ?? "no reason given"}`));
@@ -56,6 +58,27 @@ function clusterChecks(c: ClusterView): CheckResult[] {
   return out;
 }
 
+function migrationCheck(m: NonNullable<HealthReport["database"]["migrations"]>): CheckResult {
+  const name = "database migrations are applied";
+  if (m.pending.length > 0) return fail("manager", name, `${m.pending.length} not applied: ${m.pending.join(", ")} (the manager applies them on start; run npm run db:migrate)`);
+  if (m.unknown.length > 0) return fail("manager", name, `the database has migrations this manager does not ship: ${m.unknown.join(", ")} (a newer manager migrated it; upgrade this one)`);
+  return ok("manager", name, `${m.applied} applied, latest ${m.latest ?? "-"}`);
+}
+
+/** Skew up to this is ✔; up to CLOCK_FAIL_MS ‼; beyond, ✘ (certificates and telemetry minutes go wrong). */
+export const CLOCK_WARN_MS = 1_000;
+export const CLOCK_FAIL_MS = 5_000;
+
+function clockCheck(c: ClusterView): CheckResult {
+  const name = `cluster ${c.name}: agent clock agrees with the manager's`;
+  if (c.clockSkewMs === null) return { group: "clusters", name, status: "warn", detail: "the agent has not reported its clock (an older agent, or not joined)" };
+  const skew = c.clockSkewMs;
+  const detail = `${Math.abs(skew) < 1000 ? `${Math.abs(skew)} ms` : `${(Math.abs(skew) / 1000).toFixed(1)} s`} ${skew >= 0 ? "ahead of" : "behind"} the manager at the last heartbeat`;
+  if (Math.abs(skew) <= CLOCK_WARN_MS) return ok("clusters", name, detail);
+  const why = "; certificates it issues may not yet be valid elsewhere and its telemetry lands in the wrong minutes: sync its clock (NTP)";
+  return { group: "clusters", name, status: Math.abs(skew) <= CLOCK_FAIL_MS ? "warn" : "fail", detail: `${detail}${why}` };
+}
+
 /** The manager's own checks: reachable (it answered), its database, the caller's token. */
 export function managerChecks(input: Pick<CheckInputs, "server" | "health" | "user">): CheckResult[] {
   const { health } = input;
@@ -63,6 +86,7 @@ export function managerChecks(input: Pick<CheckInputs, "server" | "health" | "us
   return [
     ok("manager", "manager is reachable", `${input.server}, version ${health.version}, up ${health.uptimeSeconds}s`),
     db.status === "up" ? ok("manager", "database is up", `${db.kind} ${db.target}${db.latencyMs !== undefined ? `, ${db.latencyMs} ms` : ""}`) : fail("manager", "database is up", `${db.kind} ${db.target}: ${db.error ?? "down"}`),
+    ...(db.migrations ? [migrationCheck(db.migrations)] : []),
     input.user ? ok("manager", "the API token is accepted", `${input.user.username} (${input.user.role.toLowerCase()})`) : fail("manager", "the API token is accepted", "the manager did not accept the token: run weft login"),
   ];
 }

@@ -13,6 +13,7 @@ const columns = (now: Date): Column<ClusterView>[] => [
   { header: "PROXIES", value: (c) => `${c.proxyCounts.applied}/${c.proxyCounts.total}${c.proxyCounts.rejected > 0 ? ` (${c.proxyCounts.rejected} rejecting)` : ""}` },
   { header: "LAST-SEEN", value: (c) => formatAge(c.lastSeenAt, now) },
   { header: "AGENT", value: (c) => c.agentVersion ?? "-", wide: true },
+  { header: "CLOCK-SKEW", value: (c) => (c.clockSkewMs === null ? "-" : `${c.clockSkewMs}ms`), wide: true },
   { header: "REGION", value: (c) => c.region ?? "-", wide: true },
   { header: "GATEWAY", value: (c) => (c.gateway ? `${c.gateway.address}:${c.gateway.port}` : "-"), wide: true },
   { header: "SERVICES", value: (c) => String(c.counts.services), wide: true },

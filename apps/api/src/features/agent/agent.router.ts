@@ -29,12 +29,21 @@ export const agentRouter = router({
   /** The agent's own cluster: status, sync state, proxies. */
   cluster: agentProcedure.input(z.strictObject({}).default({})).query(async ({ ctx }) => ctx.services.clusters.ofAgent(await agentOf(ctx))),
   /** Liveness and agent version; the answer carries the mesh's config version. */
-  heartbeat: agentProcedure.input(z.strictObject({ agentVersion: AgentVersionSchema.optional() }).default({})).mutation(async ({ ctx, input }) => {
-    const agent = await agentOf(ctx);
-    await ctx.services.clusters.heartbeat(agent, input.agentVersion);
-    const versions = await ctx.services.distribution.bus.current();
-    return { configVersion: versions.configVersion.toString() };
-  }),
+  heartbeat: agentProcedure
+    .input(
+      z
+        .strictObject({
+          agentVersion: AgentVersionSchema.optional(),
+          agentTime: z.date().optional().describe("The agent's clock when it sent the heartbeat; the manager keeps the difference from its own as the cluster's clock skew."),
+        })
+        .default({}),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const agent = await agentOf(ctx);
+      await ctx.services.clusters.heartbeat(agent, input.agentVersion, input.agentTime);
+      const versions = await ctx.services.distribution.bus.current();
+      return { configVersion: versions.configVersion.toString() };
+    }),
   /** Discovery changes since report `baseSeq`; CONFLICT when the manager needs a full resync first. */
   reportDiscovery: agentProcedure.input(DiscoveryDeltaSchema).mutation(async ({ ctx, input }) => ctx.services.discovery.applyDelta(await agentOf(ctx), input)),
   /** Everything discovery sees: the cluster's services, workloads and endpoints become exactly this. */
