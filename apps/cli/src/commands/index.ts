@@ -14,6 +14,8 @@ import { registerGet } from "./get.ts";
 import { registerHistory } from "./history.ts";
 import { registerLogin } from "./login.ts";
 import { registerRollback } from "./rollback.ts";
+import { registerStat } from "./stat.ts";
+import { registerTop } from "./top.ts";
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerLogin,
@@ -27,6 +29,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
   registerClusters,
   registerEdges,
+  registerStat,
+  registerTop,
   registerCerts,
   registerCompletion,
 ];
