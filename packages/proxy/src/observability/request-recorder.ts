@@ -10,6 +10,7 @@ import { formatFlags, type ResponseFlagCode } from "../core/response-flags.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { EdgeTelemetry } from "./edge-telemetry.ts";
 import type { ProxyMetrics } from "./metrics.ts";
+import type { TapRing } from "./tap-ring.ts";
 import type { Tracer } from "./tracing.ts";
 
 /** Where a request was handled: the listener and the proxy's own identity. */
@@ -52,6 +53,7 @@ export class RequestRecorder {
     private readonly accessLog: AccessLog,
     private readonly metrics: ProxyMetrics,
     private readonly now: () => number,
+    private readonly tap?: TapRing,
   ) {}
 
   /** A refused malformed request (weft_downstream_protocol_errors_total). */
@@ -126,6 +128,25 @@ export class RequestRecorder {
         "weft.source_identity": sourceIdentity,
         "weft.mtls": mtls,
         ...(outcome.grpcStatus === undefined ? {} : { "rpc.grpc.status_code": outcome.grpcStatus }),
+      });
+    }
+    if (this.tap?.armed) {
+      this.tap.push({
+        time: new Date(endMs - seconds * 1000).toISOString(),
+        direction: inbound ? "inbound" : "outbound",
+        method: req.method ?? "GET",
+        authority: req.headers.host ?? (req.headers[":authority"] as string | undefined) ?? "",
+        path: (req.url ?? "").split("?")[0] ?? "",
+        status: code,
+        durationMs: Math.round(seconds * 1e6) / 1000,
+        flags,
+        sourceService: outcome.sourceService,
+        sourceIdentity,
+        destinationService: outcome.destinationService,
+        destinationVersion: outcome.destinationVersion,
+        destinationCluster: outcome.destinationCluster,
+        mtls: outcome.mtls,
+        traceId: trace?.context.traceId ?? null,
       });
     }
     if (this.accessLog.enabled) {
