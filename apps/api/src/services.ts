@@ -34,6 +34,10 @@ import { ResourcesService } from "./features/resources/resources.service.ts";
 import { TokensRepository } from "./features/tokens/tokens.repository.ts";
 import { TokensService } from "./features/tokens/tokens.service.ts";
 import { UsersRepository } from "./features/users/users.repository.ts";
+import { AgentQueriesRepository } from "./features/proxies/agent-queries.repository.ts";
+import { DEFAULT_PROXIES_SETTINGS, ProxiesService, type ProxiesSettings } from "./features/proxies/proxies.service.ts";
+import { TapRepository } from "./features/tap/tap.repository.ts";
+import { TapService } from "./features/tap/tap.service.ts";
 import { UsersService } from "./features/users/users.service.ts";
 import type { Logger } from "./logger.ts";
 import { UnitOfWork } from "./unit-of-work.ts";
@@ -53,6 +57,8 @@ export interface ServiceSettings {
   audit?: AuditSettings;
   /** The mesh CA; absent: no CA key (identity calls answer PRECONDITION_FAILED). */
   identity?: IdentitySettings;
+  /** Questions to agents (weft proxy-status, proxy-config). */
+  proxies?: ProxiesSettings;
 }
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
@@ -80,6 +86,10 @@ export interface Services {
   rotation: RotationService;
   /** Recent spans for trace views; prunes on a timer. */
   spans: SpansService;
+  /** What the agents' proxies run (weft proxy-status, proxy-config), asked of the agents. */
+  proxies: ProxiesService;
+  /** Live request summaries relayed by the agents (weft tap). */
+  tap: TapService;
   /** The leader-elected controller loops (controllers/leader-loop.ts); tests tick them directly. */
   controllers: Controllers;
   /** Starts every controller loop (the manager does, once bootstrapped). */
@@ -154,6 +164,8 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     identity,
     rotation,
     spans,
+    proxies: new ProxiesService(new AgentQueriesRepository(prisma), currentMesh, settings.proxies ?? DEFAULT_PROXIES_SETTINGS),
+    tap: new TapService(new TapRepository(prisma)),
     controllers,
     startControllers: () => {
       for (const controller of Object.values(controllers)) controller.start();
