@@ -133,7 +133,17 @@ function localProxyViews(app: ConfigApplier, supervisor: ProxySupervisor): Local
       id: p.id,
       adminPort: p.instance.proxy.adminPort,
       namespace: p.instance.namespace,
-      status: { proxy: p.id, service: p.instance.service, version: p.instance.version ?? "", state: s?.state ?? "stopped", activeVersion: p.active ?? null, restarts: s?.restarts ?? 0, lastError: (refusal ?? exit)?.slice(0, 2000) ?? null },
+      status: {
+        proxy: p.id,
+        service: p.instance.service,
+        version: p.instance.version ?? "",
+        state: s?.state ?? "stopped",
+        activeVersion: p.active ?? null,
+        meshConfigVersion: app.clusterConfig?.configVersion ?? null,
+        sync: p.outcome?.status === "rejected" ? "rejected" : p.outcome?.status === "applied" && p.active === p.outcome.version ? "synced" : "pending",
+        restarts: s?.restarts ?? 0,
+        lastError: (refusal ?? exit)?.slice(0, 2000) ?? null,
+      },
     };
   });
 }

@@ -84,7 +84,7 @@ export interface MeshFixture {
   agentOutput(): string;
   stopAgent(): Promise<void>;
   /** Runs `weft` as the given user's config (`admin` unless another was logged in). */
-  weft(args: string[], options?: { config?: string; stdin?: string; signal?: AbortSignal; onStdout?: (text: string) => void }): Promise<{ code: number; out: string; err: string }>;
+  weft(args: string[], options?: { config?: string; stdin?: string; signal?: AbortSignal; onStdout?: (text: string) => void; onStderr?: (text: string) => void }): Promise<{ code: number; out: string; err: string }>;
   stop(): Promise<void>;
 }
 
@@ -127,7 +127,10 @@ export async function startMesh(): Promise<MeshFixture> {
           out += t;
           options.onStdout?.(t);
         },
-        stderr: (t) => void (err += t),
+        stderr: (t) => {
+          err += t;
+          options.onStderr?.(t);
+        },
         stdin: Readable.from([options.stdin ?? ""]),
         ...(options.signal && { signal: options.signal }),
       });

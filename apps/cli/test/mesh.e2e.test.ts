@@ -7,6 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionClient } from "@weft/api/testing";
 import { joinedAgentClient, send, startMesh, waitFor, type MeshFixture } from "./mesh-fixture.ts";
 
 interface Group {
@@ -110,6 +111,60 @@ describe("weft against a mesh with an agent and proxies", { timeout: 180_000 }, 
     const stop = new AbortController();
     const live = mesh.weft(["top", "--interval", "500ms"], { signal: stop.signal, onStdout: () => stop.abort() });
     expect((await live).code).toBe(0);
+  });
+
+  it("proxy-status asks the agent: both proxies run the mesh's current config", async () => {
+    const table = await mesh.weft(["proxy-status"]);
+    expect(table).toMatchObject({ code: 0, err: "" });
+    expect(table.out).toMatch(/^CLUSTER\s+PROXY\s+SERVICE\s+STATE\s+SYNC\s+MESH-CONFIG\n/);
+    expect(table.out).toMatch(/\neast\s+shop\/catalog-1\s+catalog@v1\s+running\s+SYNCED\s+\d+\n/);
+    expect(table.out).toMatch(/\neast\s+shop\/frontend-1\s+frontend@v1\s+running\s+SYNCED\s+\d+\n/);
+    const json = JSON.parse((await mesh.weft(["proxy-status", "--cluster", "east", "-o", "json"])).out) as { meshConfigVersion: number; clusters: { cluster: string; proxies: { proxy: string; meshConfigVersion: string; sync: string }[] }[] };
+    expect(json.clusters[0]!.proxies.map((p) => [p.proxy, p.sync, p.meshConfigVersion])).toEqual([
+      ["shop/catalog-1", "synced", String(json.meshConfigVersion)],
+      ["shop/frontend-1", "synced", String(json.meshConfigVersion)],
+    ]);
+  });
+
+  it("proxy-config shows what one proxy runs, from its agent, without secrets", async () => {
+    const summary = await mesh.weft(["proxy-config", "east/shop/frontend-1"]);
+    expect(summary.code).toBe(0);
+    expect(summary.out).toMatch(/^proxy east\/shop\/frontend-1 runs config c\S+\n/);
+    expect(summary.out).toMatch(new RegExp(`\\noutbound\\s+outbound\\s+127\\.0\\.0\\.1:${mesh.frontend.outbound}\\n`));
+    expect(summary.out).toMatch(/\nBACKEND\s+ENDPOINTS\n(.*\n)*.*catalog/);
+    const full = await mesh.weft(["proxy-config", "east/shop/frontend-1", "-o", "json"]);
+    const dump = JSON.parse(full.out) as { config: { listeners: { kind: string; port: number }[] } };
+    expect(dump.config.listeners.map((l) => l.kind).sort()).toEqual(["admin", "inbound", "outbound"]);
+    expect(full.out).not.toMatch(/PRIVATE KEY/);
+    const missing = await mesh.weft(["proxy-config", "east/shop/nobody-1"]);
+    expect(missing).toMatchObject({ code: 1, err: expect.stringContaining("proxy shop/nobody-1 in cluster east not found") });
+  });
+
+  it("tap shows a request the test sent within 2 s, and is refused to a viewer", async () => {
+    const stop = new AbortController();
+    let out = "";
+    let relayed!: () => void;
+    const attached = new Promise<void>((resolve) => (relayed = resolve));
+    const tap = mesh.weft(["tap", "catalog", "-n", "shop", "--path", "/tapped"], { signal: stop.signal, onStdout: (t) => void (out += t), onStderr: (t) => t.includes("relayed by cluster east") && relayed() });
+    await attached;
+    const path = `/tapped/${Date.now()}`;
+    expect((await send(mesh.frontend.outbound, "catalog", path)).status).toBe(200);
+    // Seen by frontend-1's proxy (outbound) and catalog-1's (inbound).
+    await waitFor(() => out.includes(`/shop/frontend-1  frontend → catalog@v1  GET catalog${path}  :status=200`) && out.includes(`in   east/shop/catalog-1`), "the tapped request", 2000, 50).catch((err: Error) => {
+      throw new Error(`${err.message}\n${out}`);
+    });
+    expect(out).not.toContain("/products");
+    stop.abort();
+    expect((await tap).code).toBe(0);
+
+    const { client: admin } = await sessionClient(mesh.manager.url, "admin", mesh.manager.adminPassword);
+    await admin.users.create.mutate({ username: "watcher", password: "watcher-password-1234", role: "VIEWER" });
+    const viewerConfig = join(mesh.dir, "viewer.json");
+    expect((await mesh.weft(["login", "--server", mesh.manager.url, "--username", "watcher", "--password-stdin"], { config: viewerConfig, stdin: "watcher-password-1234\n" })).code).toBe(0);
+    const refused = await mesh.weft(["tap", "catalog", "-n", "shop"], { config: viewerConfig });
+    expect(refused.code).toBe(1);
+    expect(refused.out).toBe("");
+    expect(refused.err).toMatch(/^error: .*(OPERATOR|permission|forbidden)/im);
   });
 
   it("check passes on the healthy mesh", async () => {

@@ -13,8 +13,11 @@ import { registerEdges } from "./edges.ts";
 import { registerGet } from "./get.ts";
 import { registerHistory } from "./history.ts";
 import { registerLogin } from "./login.ts";
+import { registerProxyConfig } from "./proxy-config.ts";
+import { registerProxyStatus } from "./proxy-status.ts";
 import { registerRollback } from "./rollback.ts";
 import { registerStat } from "./stat.ts";
+import { registerTap } from "./tap.ts";
 import { registerTop } from "./top.ts";
 
 export const COMMANDS: readonly RegisterCommand[] = [
@@ -31,6 +34,9 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerEdges,
   registerStat,
   registerTop,
+  registerTap,
+  registerProxyStatus,
+  registerProxyConfig,
   registerCerts,
   registerCompletion,
 ];

@@ -33,7 +33,9 @@ export const ProxyStatusSchema = z.strictObject({
   service: z.string().describe("Service of the workload."),
   version: z.string().describe("The workload's version label; empty when none."),
   state: z.string().max(32).describe("Supervisor state: starting, running, backoff, stopped."),
-  activeVersion: z.string().nullable().describe("Config version the proxy runs."),
+  activeVersion: z.string().nullable().describe("Compiled config version the proxy runs (a hash of its content)."),
+  meshConfigVersion: z.string().nullable().describe("The mesh config version the agent compiled the proxy's config from."),
+  sync: z.enum(["synced", "rejected", "pending"]).describe("synced: it runs what the agent compiled from meshConfigVersion; rejected: it refused that and runs an older one; pending: not applied yet."),
   restarts: z.number().int().min(0).describe("Restarts since the agent started it."),
   lastError: z.string().max(2000).nullable().describe("Its last refusal or exit, when any."),
 });

@@ -41,7 +41,8 @@ export class ProxiesService {
     const clusters = await Promise.all(
       targets.map(async (c): Promise<ClusterProxies> => {
         const answer = await this.ask(c.id, c.name, "proxy-status", null);
-        return { cluster: c.name, proxies: answer.ok ? ((answer.result as { statuses?: ProxyStatus[] }).statuses ?? []) : [], error: answer.ok ? null : answer.error };
+        const proxies = answer.ok ? [...((answer.result as { statuses?: ProxyStatus[] }).statuses ?? [])].sort((a, b) => a.proxy.localeCompare(b.proxy)) : [];
+        return { cluster: c.name, proxies, error: answer.ok ? null : answer.error };
       }),
     );
     return { meshConfigVersion: mesh.configVersion, clusters };
