@@ -188,7 +188,7 @@ describe("weft CLI against a running manager", () => {
     expect((await weft(["clusters"])).out).toMatch(/^NAME\s+STATUS\s+SYNC\s+CONFIG\s+PROXIES\s+LAST-SEEN\neast\s+disconnected\s+never\s+-\/\d+\s+0\/0\s+never\n$/);
     expect((await weft(["certs"])).out).toBe("no certificates\n");
     expect((await weft(["edges", "--window", "10m"])).out).toBe("no traffic in the window (last 10m)\n");
-    expect(JSON.parse((await weft(["edges", "-o", "json"])).out)).toMatchObject({ edges: [] });
+    expect(JSON.parse((await weft(["edges", "-o", "json"])).out)).toMatchObject({ groupBy: "edge", groups: [] });
   });
 
   it("analyzes a folder offline, naming each finding's file", async () => {

@@ -79,6 +79,9 @@ describe("weft against a mesh with an agent and proxies", { timeout: 180_000 }, 
     const catalog = groups.find((g) => g.destination.service === "catalog")!;
     expect(catalog).toMatchObject({ requests: answered.ok + answered.failed, errors: answered.failed });
     expect(answered.failed).toBe(6);
+    const edges = await mesh.weft(["edges", "--from", window.from, "--to", window.to]);
+    expect(edges.out).toMatch(/^EDGE\s+SUCCESS\s+RPS\s+P50\s+P95\s+P99\s+MTLS\n/);
+    expect(edges.out).toContain("east/shop/frontend@v1 → east/shop/catalog@v1");
     // The proxies served their SVIDs before the traffic started: every request went over mTLS.
     expect(catalog.mtlsPercent).toBe(100);
   });

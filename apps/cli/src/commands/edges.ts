@@ -1,29 +1,9 @@
-import type { ManagerClient } from "../client.ts";
 import { outputOf, type RegisterCommand } from "../context.ts";
-import { formatMs, formatPercent, formatRps } from "../output/format-numbers.ts";
-import { renderList, type Column } from "../output/render.ts";
+import { renderList } from "../output/render.ts";
 import { resolveWindow } from "../time-window.ts";
+import { trafficColumns } from "../traffic-table.ts";
 
-export type EdgeStats = Awaited<ReturnType<ManagerClient["telemetry"]["edges"]["query"]>>["edges"][number];
-type End = EdgeStats["source"];
-
-/** `cluster/namespace/service@version`, or `unknown` for callers outside the mesh. */
-export const endName = (e: End) => (e.cluster === "" && e.service === "unknown" ? "unknown" : `${e.cluster}/${e.namespace}/${e.service}${e.version ? `@${e.version}` : ""}`);
-
-const COLUMNS: Column<EdgeStats>[] = [
-  { header: "SOURCE", value: (e) => endName(e.source) },
-  { header: "DESTINATION", value: (e) => endName(e.destination) },
-  { header: "SUCCESS", value: (e) => (e.requests === 0 ? "-" : formatPercent(100 - e.errorPercent)) },
-  { header: "RPS", value: (e) => formatRps(e.rate) },
-  { header: "P50", value: (e) => formatMs(e.p50) },
-  { header: "P99", value: (e) => formatMs(e.p99) },
-  { header: "MTLS", value: (e) => formatPercent(e.mtlsPercent) },
-  { header: "REQUESTS", value: (e) => String(e.requests), wide: true },
-  { header: "P90", value: (e) => formatMs(e.p90), wide: true },
-  { header: "CLASSES", value: (e) => Object.entries(e.byClass).map(([k, v]) => `${k}=${v}`).join(",") || "-", wide: true },
-];
-
-/** `weft edges`: every caller → callee pair with traffic in the window, with mTLS share. */
+/** `weft edges`: every caller → callee pair with traffic in the window (linkerd viz edges), the numbers of `weft stat edges`. */
 export const registerEdges: RegisterCommand = (program, ctx) => {
   program
     .command("edges")
@@ -36,8 +16,8 @@ export const registerEdges: RegisterCommand = (program, ctx) => {
     .action(
       ctx.action(async (opts, cmd) => {
         const window = resolveWindow(opts, new Date());
-        const result = await (await ctx.connect()).telemetry.edges.query({ from: window.from, to: window.to, ...(opts.cluster && { cluster: opts.cluster }), ...(opts.namespace && { namespace: opts.namespace }) });
-        ctx.io.stdout(renderList(outputOf(cmd) ?? "table", result.edges, COLUMNS, { empty: `no traffic in the window (${window.label})`, document: result }));
+        const result = await (await ctx.connect()).telemetry.stats.query({ from: window.from, to: window.to, groupBy: "edge", ...(opts.cluster && { cluster: opts.cluster }), ...(opts.namespace && { namespace: opts.namespace }) });
+        ctx.io.stdout(renderList(outputOf(cmd) ?? "table", result.groups, trafficColumns("edge"), { empty: `no traffic in the window (${window.label})`, document: result }));
         return 0;
       }),
     );

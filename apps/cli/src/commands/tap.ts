@@ -1,3 +1,4 @@
+import type { TapEvent } from "@weft/mesh-model";
 import { completeArguments } from "../completion/complete.ts";
 import { outputOf, UsageError, type RegisterCommand } from "../context.ts";
 import { toPlain } from "../output/render.ts";
@@ -11,24 +12,8 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-interface Shown {
-  id: bigint;
-  cluster: string;
-  proxy: string;
-  time: string;
-  direction: string;
-  method: string;
-  authority: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  flags: string;
-  sourceService: string;
-  sourceIdentity: string;
-  destinationService: string;
-  destinationVersion: string;
-  mtls: boolean;
-}
+/** A tapped request as tap.events returns it: the agent's relayed summary, where it was seen. */
+type Shown = TapEvent & { id: bigint; cluster: string };
 
 /** One line per request, as linkerd viz tap users read them. */
 export function formatTapEvent(e: Shown): string {

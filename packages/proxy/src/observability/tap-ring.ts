@@ -3,26 +3,13 @@
 // by the agent through GET /tap on the loopback admin listener. Recording is
 // off until someone reads, and stops again when nobody has for a while, so a
 // proxy nobody taps pays one comparison per request.
-export interface TapEvent {
+import type { TapEvent as WireTapEvent } from "@weft/mesh-model";
+
+/** A request summary as the ring keeps it: the wire form agents relay (mesh-model's TapEvent) less the proxy id they add, with its sequence number. */
+export type TapEvent = Omit<WireTapEvent, "proxy"> & {
   /** Increasing per proxy process; readers pass the last one they saw. */
   seq: number;
-  time: string;
-  direction: "inbound" | "outbound";
-  method: string;
-  authority: string;
-  /** The request path without its query string (queries often carry tokens). */
-  path: string;
-  status: number;
-  durationMs: number;
-  flags: string;
-  sourceService: string;
-  sourceIdentity: string;
-  destinationService: string;
-  destinationVersion: string;
-  destinationCluster: string;
-  mtls: boolean;
-  traceId: string | null;
-}
+};
 
 export class TapRing {
   private readonly events: TapEvent[] = [];
