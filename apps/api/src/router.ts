@@ -9,6 +9,8 @@ import { changeRequestsRouter, namespacesRouter } from "./features/change-reques
 import { healthRouter } from "./features/health/health.router.ts";
 import { identityRouter } from "./features/identity/identity.router.ts";
 import { meshRouter } from "./features/mesh/mesh.router.ts";
+import { proxiesRouter } from "./features/proxies/proxies.router.ts";
+import { tapRouter } from "./features/tap/tap.router.ts";
 import { resourcesRouter } from "./features/resources/resources.router.ts";
 import { tokensRouter } from "./features/tokens/tokens.router.ts";
 import { usersRouter } from "./features/users/users.router.ts";
@@ -31,6 +33,8 @@ export const appRouter = router({
   agent: agentRouter,
   telemetry: telemetryRouter,
   identity: identityRouter,
+  proxies: proxiesRouter,
+  tap: tapRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,6 +16,7 @@ import { AccessLog } from "./observability/access-log.ts";
 import { EdgeTelemetry, type EdgeReport } from "./observability/edge-telemetry.ts";
 import { ProxyMetrics } from "./observability/metrics.ts";
 import { RequestRecorder } from "./observability/request-recorder.ts";
+import { TapRing } from "./observability/tap-ring.ts";
 import { HealthEvents, type HealthEvent } from "./observability/resilience-events.ts";
 import { Tracer, type FinishedSpan } from "./observability/tracing.ts";
 import { JwtKeyRegistry } from "./security/jwt-authenticator.ts";
@@ -49,6 +50,8 @@ export class WeftProxy {
   private readonly tracer: Tracer;
   private readonly accessLog = new AccessLog();
   private readonly recorder: RequestRecorder;
+  /** Recent request summaries for weft tap (GET /tap). */
+  private readonly tapRing: TapRing;
   private readonly listeners: ListenerSet;
   private readonly registry: BackendRegistry;
   private readonly rateLimits: RateLimitRegistry;
@@ -77,7 +80,8 @@ export class WeftProxy {
     );
     this.rateLimits = new RateLimitRegistry(this.metrics, this.now);
     this.tracer = new Tracer(this.random);
-    this.recorder = new RequestRecorder(this.edges, this.tracer, this.accessLog, this.metrics, this.now);
+    this.tapRing = new TapRing(this.now);
+    this.recorder = new RequestRecorder(this.edges, this.tracer, this.accessLog, this.metrics, this.now, this.tapRing);
     this.identity = new IdentityManager(this.logger, () => new Date(this.now()), (material) => this.identityChanged(material));
     this.jwtKeys = new JwtKeyRegistry((source, reason) => this.logger.warn("JWKS refresh failed; keeping the keys already known", { source, reason }));
     const verifier = new PeerVerifier(() => this.identity.current, this.metrics, this.logger, this.now);
@@ -236,6 +240,11 @@ export class WeftProxy {
   /** Finished spans after `since` (GET /spans). */
   spans(since: number, limit?: number): { epoch: string; next: number; dropped: number; spans: FinishedSpan[] } {
     return this.tracer.since(since, limit);
+  }
+
+  /** Request summaries after `after` (GET /tap). */
+  tap(after: number, limit: number) {
+    return this.tapRing.read(after, limit);
   }
 
   /** Per-edge latency sketches since the previous collection (GET /telemetry). */

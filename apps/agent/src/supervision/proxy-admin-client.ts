@@ -1,6 +1,7 @@
 // The agent's side of a local proxy's admin listener (loopback): push a
 // config (PUT /config with If-Match), read the active version, collect
 // telemetry deltas and spans.
+import type { TapEvent } from "@weft/mesh-model";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 
 /** What a proxy did with a pushed config. */
@@ -75,3 +76,17 @@ export const httpProxyAdmin: ProxyAdminClient = {
     return (await res.json()) as ProxySpanPage;
   },
 };
+
+/** GET /tap: request summaries after `after` (reading turns the proxy's recording on). */
+export async function readProxyTap(adminPort: number, after: number): Promise<{ seq: number; events: Omit<TapEvent, "proxy">[] }> {
+  const res = await fetch(`${base(adminPort)}/tap?after=${after}&limit=500`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`GET /tap answered ${res.status}`);
+  return (await res.json()) as { seq: number; events: Omit<TapEvent & { seq: number }, "proxy">[] };
+}
+
+/** GET /config: the config the proxy runs ({ version, config }). */
+export async function readProxyConfig(adminPort: number): Promise<unknown> {
+  const res = await fetch(`${base(adminPort)}/config`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`GET /config answered ${res.status}`);
+  return res.json();
+}

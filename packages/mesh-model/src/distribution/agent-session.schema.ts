@@ -13,7 +13,12 @@ export const AgentJoinInputSchema = z.strictObject({
 export type AgentJoinInput = z.infer<typeof AgentJoinInputSchema>;
 
 /** agent.heartbeat input. */
-export const HeartbeatInputSchema = z.strictObject({ agentVersion: AgentVersionSchema.optional() }).default({});
+export const HeartbeatInputSchema = z
+  .strictObject({
+    agentVersion: AgentVersionSchema.optional(),
+    agentTime: z.date().optional().describe("The agent's clock when it sent the heartbeat; the manager keeps the difference from its own as the cluster's clock skew (weft check reports it)."),
+  })
+  .default({});
 
 /** agent.configStream input. */
 export const ConfigStreamInputSchema = z

@@ -1,5 +1,5 @@
 // The admin listener: readiness, the active config, JSON stats, Prometheus
-// metrics, spans and per-edge latency sketches for the agent, and the local
+// metrics, spans, per-edge latency sketches and recent requests (tap) for the agent, and the local
 // channel the agent pushes new configs through (PUT /config, loopback only).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseProxyConfigDocument, ProxyConfigParseError } from "@weft/mesh-model/proxy-config";
@@ -14,6 +14,8 @@ export interface AdminSource {
   spans(since: number, limit?: number): unknown;
   collectTelemetry(): unknown;
   outliers(since: number, limit?: number): unknown;
+  /** Recent request summaries after `after` (GET /tap, loopback only); reading turns recording on for a while. */
+  tap(after: number, limit: number): unknown;
   applyConfig(input: unknown): Promise<ApplyResult>;
 }
 
@@ -129,6 +131,21 @@ export function handleAdmin(source: AdminSource, req: IncomingMessage, res: Serv
       sendJson(res, 200, source.outliers(since));
       return;
     }
+    case "/tap": {
+      if (!isLoopback(req.socket.remoteAddress)) {
+        sendJson(res, 403, { error: "loopback only" });
+        return;
+      }
+      const params = new URLSearchParams(query);
+      const after = Number(params.get("after") ?? "0");
+      const limit = Number(params.get("limit") ?? "256");
+      if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1) {
+        sendJson(res, 400, { error: "after and limit must be non-negative integers" });
+        return;
+      }
+      sendJson(res, 200, source.tap(after, Math.min(limit, 1000)));
+      return;
+    }
     case "/telemetry":
       if (!isLoopback(req.socket.remoteAddress)) {
         sendJson(res, 403, { error: "loopback only" });
@@ -137,6 +154,6 @@ export function handleAdmin(source: AdminSource, req: IncomingMessage, res: Serv
       sendJson(res, 200, { edges: source.collectTelemetry() });
       return;
     default:
-      send(res, 404, "text/plain; charset=utf-8", "admin endpoints: /ready /config (GET, PUT) /stats /metrics /spans?since= /outliers?since= /telemetry\n");
+      send(res, 404, "text/plain; charset=utf-8", "admin endpoints: /ready /config (GET, PUT) /stats /metrics /spans?since= /outliers?since= /telemetry /tap?after=\n");
   }
 }

@@ -10,6 +10,7 @@ import { formatFlags, type ResponseFlagCode } from "../core/response-flags.ts";
 import type { AccessLog } from "./access-log.ts";
 import type { EdgeTelemetry } from "./edge-telemetry.ts";
 import type { ProxyMetrics } from "./metrics.ts";
+import type { TapRing } from "./tap-ring.ts";
 import type { Tracer } from "./tracing.ts";
 
 /** Where a request was handled: the listener and the proxy's own identity. */
@@ -52,6 +53,7 @@ export class RequestRecorder {
     private readonly accessLog: AccessLog,
     private readonly metrics: ProxyMetrics,
     private readonly now: () => number,
+    private readonly tap?: TapRing,
   ) {}
 
   /** A refused malformed request (weft_downstream_protocol_errors_total). */
@@ -128,6 +130,7 @@ export class RequestRecorder {
         ...(outcome.grpcStatus === undefined ? {} : { "rpc.grpc.status_code": outcome.grpcStatus }),
       });
     }
+    if (this.tap?.armed) this.tapEvent(this.tap, { inbound, req, outcome, code, startIso: new Date(endMs - seconds * 1000).toISOString(), seconds, flags, sourceIdentity });
     if (this.accessLog.enabled) {
       this.accessLog.write({
         start_time: new Date(endMs - seconds * 1000).toISOString(),
@@ -155,6 +158,28 @@ export class RequestRecorder {
         user_agent: req.headers["user-agent"] ?? null,
       });
     }
+  }
+
+  /** A finished request for weft tap: what the access log says, less the headers. */
+  private tapEvent(ring: TapRing, r: { inbound: boolean; req: RecordedRequest; outcome: Outcome; code: number; startIso: string; seconds: number; flags: string; sourceIdentity: string }): void {
+    const { req, outcome } = r;
+    ring.push({
+      time: r.startIso,
+      direction: r.inbound ? "inbound" : "outbound",
+      method: req.method ?? "GET",
+      authority: req.headers.host ?? (req.headers[":authority"] as string | undefined) ?? "",
+      path: (req.url ?? "").split("?")[0] ?? "",
+      status: r.code,
+      durationMs: Math.round(r.seconds * 1e6) / 1000,
+      flags: r.flags,
+      sourceService: outcome.sourceService,
+      sourceIdentity: r.sourceIdentity,
+      destinationService: outcome.destinationService,
+      destinationVersion: outcome.destinationVersion,
+      destinationCluster: outcome.destinationCluster,
+      mtls: outcome.mtls,
+      traceId: outcome.trace?.context.traceId ?? null,
+    });
   }
 
   /** Counts and logs one finished TCP passthrough connection. */

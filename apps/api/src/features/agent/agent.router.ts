@@ -11,6 +11,8 @@ import {
   DiscoveryDeltaSchema,
   DiscoverySnapshotSchema,
   HeartbeatInputSchema,
+  QueryAnswerSchema,
+  TapReportSchema,
   ReportCertificatesInputSchema,
   SignedIntermediateSchema,
   SignIntermediateInputSchema,
@@ -43,10 +45,20 @@ export const agentRouter = router({
   /** Liveness and agent version; the answer carries the mesh's config version. */
   heartbeat: agentProcedure.input(HeartbeatInputSchema).mutation(async ({ ctx, input }) => {
     const agent = await agentOf(ctx);
-    await ctx.services.clusters.heartbeat(agent, input.agentVersion);
+    await ctx.services.clusters.heartbeat(agent, input.agentVersion, input.agentTime);
     const versions = await ctx.services.distribution.bus.current();
     return { configVersion: versions.configVersion.toString() };
   }),
+  /** What the agent should do besides config: questions about its proxies (weft proxy-status/proxy-config) and open taps to relay. Polled every second. */
+  pending: agentProcedure.input(z.strictObject({}).default({})).query(async ({ ctx }) => {
+    const agent = await agentOf(ctx);
+    const [queries, taps] = await Promise.all([ctx.services.proxies.pending(agent), ctx.services.tap.pendingFor(agent)]);
+    return { queries, taps };
+  }),
+  /** The answer to one of this cluster's queries. */
+  answerQuery: agentProcedure.input(QueryAnswerSchema).mutation(async ({ ctx, input }) => ctx.services.proxies.answer(await agentOf(ctx), input)),
+  /** Request summaries for open taps, read from the cluster's proxies. */
+  reportTap: agentProcedure.input(TapReportSchema).mutation(async ({ ctx, input }) => ctx.services.tap.report(await agentOf(ctx), input)),
   /** Discovery changes since report `baseSeq`; CONFLICT when the manager needs a full resync first. */
   reportDiscovery: agentProcedure.input(DiscoveryDeltaSchema).mutation(async ({ ctx, input }) => ctx.services.discovery.applyDelta(await agentOf(ctx), input)),
   /** Everything discovery sees: the cluster's services, workloads and endpoints become exactly this. */
