@@ -32,6 +32,18 @@ export interface ProxyOptions {
   logger?: Logger;
   /** How long a removed listener keeps its open connections (default 5 s). */
   listenerDrainMs?: number;
+  /**
+   * The HTTP/1.1 fast path (raw sockets, see listener/fast-connection.ts).
+   * Default: on, unless the environment says `WEFT_PROXY_FAST_PATH=off`
+   * (the test suite runs both ways).
+   */
+  fastPath?: boolean;
+}
+
+/** The fast path's default: on, unless WEFT_PROXY_FAST_PATH says off. */
+function fastPathDefault(): boolean {
+  const v = process.env.WEFT_PROXY_FAST_PATH?.toLowerCase();
+  return !(v === "off" || v === "0" || v === "false");
 }
 
 interface ConfigCounters {
@@ -80,6 +92,7 @@ export class WeftProxy {
     this.recorder = new RequestRecorder(this.edges, this.tracer, this.accessLog, this.metrics, this.now);
     this.identity = new IdentityManager(this.logger, () => new Date(this.now()), (material) => this.identityChanged(material));
     this.jwtKeys = new JwtKeyRegistry((source, reason) => this.logger.warn("JWKS refresh failed; keeping the keys already known", { source, reason }));
+    const fastPath = options.fastPath ?? fastPathDefault();
     const verifier = new PeerVerifier(() => this.identity.current, this.metrics, this.logger, this.now);
     const dispatcher = new RequestDispatcher({
       snapshot: () => this.snapshot,
@@ -90,6 +103,7 @@ export class WeftProxy {
       now: this.now,
       logger: this.logger,
       admin: (req: IncomingMessage, res: ServerResponse) => handleAdmin(this, req, res),
+      fastPath,
     });
     this.listeners = new ListenerSet(
       dispatcher,
@@ -99,6 +113,7 @@ export class WeftProxy {
         refused: (listener, reason) => this.metrics.mtlsRefused.inc({ listener, reason }),
       },
       this.logger,
+      fastPath,
     );
     this.state = {
       snapshot: () => this.snapshot,
