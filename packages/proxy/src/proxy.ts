@@ -20,7 +20,7 @@ import { HealthEvents, type HealthEvent } from "./observability/resilience-event
 import { Tracer, type FinishedSpan } from "./observability/tracing.ts";
 import { JwtKeyRegistry } from "./security/jwt-authenticator.ts";
 import { PeerVerifier } from "./security/peer-verifier.ts";
-import { RateLimitRegistry } from "./security/rate-limit.ts";
+import { RateLimitRegistry, RedisClients } from "./security/rate-limit.ts";
 import { IdentityLoadError, IdentityManager, materialInUse } from "./security/workload-identity.ts";
 import { BackendRegistry } from "./upstream/backend-registry.ts";
 
@@ -193,6 +193,8 @@ export class WeftProxy {
       const reason = err instanceof IdentityLoadError ? err.message : `identity refused: ${String(err)}`;
       return this.reject("invalid", reason, [{ path: "identity", message: reason }]);
     }
+    // Loaded only by configs that use it (memory: a proxy without a global limit never loads ioredis).
+    if (config.rateLimits?.global) await RedisClients.load();
     let prepared: PreparedListeners;
     try {
       prepared = await this.listeners.prepare(config);
