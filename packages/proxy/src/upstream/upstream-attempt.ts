@@ -130,7 +130,7 @@ function leaveAgentQueue(agent: Agent, req: ClientRequest): void {
     const i = (queue as unknown[] | undefined)?.indexOf(req) ?? -1;
     if (queue && i !== -1) queue.splice(i, 1);
     // The agent reads the first request of any queue it finds: an empty one must not stay.
-    if (queue?.length === 0) delete agent.requests[name];
+    if (queue?.length === 0) delete (agent.requests as Record<string, unknown>)[name];
   }
 }
 
