@@ -42,6 +42,8 @@ export class ChunkedScanner {
   private remaining = 0;
   private digits = 0;
   private lineLength = 0;
+  /** Token characters since the last ";" of a chunk extension (an extension needs a name). */
+  private extName = 0;
   /** Bytes of the body seen so far (framing included). */
   total = 0;
 
@@ -76,13 +78,18 @@ export class ChunkedScanner {
           else if (c === 0x3b /* ; */) {
             this.state = State.Ext;
             this.lineLength = 0;
+            this.extName = 0;
           } else return { kind: "error", reason: "invalid chunk size" };
           break;
         }
         case State.Ext: {
           const c = buf[i] ?? 0;
-          if (c === CR) this.state = State.SizeLf;
-          else if (EXT_CHAR[c] !== 1 || ++this.lineLength > this.maxLineBytes) return { kind: "error", reason: "invalid chunk extension" };
+          if (c === CR || c === 0x3b) {
+            if (this.extName === 0) return { kind: "error", reason: "chunk extension without a name" };
+            if (c === CR) this.state = State.SizeLf;
+            else this.extName = 0;
+          } else if (EXT_CHAR[c] !== 1 || ++this.lineLength > this.maxLineBytes) return { kind: "error", reason: "invalid chunk extension" };
+          else if (c !== 0x20 && c !== 9) this.extName++;
           break;
         }
         case State.SizeLf:

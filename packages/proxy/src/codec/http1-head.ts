@@ -103,6 +103,8 @@ export const METHODS: ReadonlySet<string> = new Set(
 
 const INCOMPLETE = { kind: "incomplete" } as const;
 
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
 function fail(status: HeadError["status"], reason: string): HeadError {
   return { kind: "error", status, reason };
 }
@@ -165,7 +167,8 @@ function parseFields(buf: Buffer, pos: number, end: number, limits: { maxHeaderC
         break;
       case "content-length": {
         if (into.contentLength !== undefined) return fail(bad, "more than one Content-Length");
-        if (!/^\d{1,15}$/.test(value)) return fail(bad, "invalid Content-Length");
+        // Digits only, nothing after them (llhttp refuses trailing whitespace there too).
+        if (!/^\d{1,15}$/.test(value) || valueEnd !== pos - 2) return fail(bad, "invalid Content-Length");
         into.contentLength = Number(value);
         break;
       }
@@ -232,6 +235,9 @@ export function parseRequestHead(buf: Buffer, start: number, limits: HeadLimits)
   if (pos === buf.length) return buf.length - begin > limits.maxHeaderBytes ? fail(431, "request head too large") : INCOMPLETE;
   if (pos === targetStart) return fail(400, "empty request target");
   const url = buf.toString("latin1", targetStart, pos);
+  // The four forms of RFC 9112 section 3.2: origin ("/..."), absolute ("scheme://..."), authority (CONNECT), asterisk ("*").
+  const first = url.charCodeAt(0);
+  if (first !== 0x2f && !(url === "*" && method === "OPTIONS") && !(method === "CONNECT" ? validHost(url) : ABSOLUTE_FORM.test(url))) return fail(400, "invalid request target");
   if (buf[pos] !== SP) return fail(400, buf[pos] === CR || buf[pos] === LF ? "missing HTTP version" : "invalid character in the request target");
   pos++;
   // HTTP-version CRLF
