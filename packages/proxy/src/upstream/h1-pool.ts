@@ -74,6 +74,8 @@ export class H1Pool {
   private readonly perEndpoint = new Map<string, number>();
   private readonly waiters: Waiter[] = [];
   private readonly tlsOptions = new Map<string, ConnectionOptions>();
+  /** The last TLS session per endpoint: new connections resume it instead of a full (mTLS) handshake, as https.Agent does. */
+  private readonly sessions = new Map<string, Buffer>();
   private open = 0;
   private closedPool = false;
 
@@ -207,7 +209,17 @@ export class H1Pool {
     this.open++;
     this.perEndpoint.set(key, (this.perEndpoint.get(key) ?? 0) + 1);
     const tls = this.tls(endpoint);
-    const socket = tls ? tlsConnect({ host: endpoint.address, port: endpoint.port, ...tls }) : netConnect({ host: endpoint.address, port: endpoint.port, noDelay: true });
+    // Nagle would hold a request head back for a delayed ACK (tens of ms).
+    const session = tls ? this.sessions.get(key) : undefined;
+    const socket = tls
+      ? tlsConnect({ host: endpoint.address, port: endpoint.port, noDelay: true, ...tls, ...(session ? { session } : {}) } as ConnectionOptions)
+      : netConnect({ host: endpoint.address, port: endpoint.port, noDelay: true });
+    if (tls) {
+      socket.on("session", (s: Buffer) => {
+        if (this.sessions.size >= 1024 && !this.sessions.has(key)) this.sessions.clear();
+        this.sessions.set(key, s);
+      });
+    }
     const conn = new RawConnection(socket, key);
     socket.on("data", (chunk: Buffer) => {
       if (conn.user) conn.user.data(chunk);
@@ -235,7 +247,6 @@ export class H1Pool {
         settled = true;
         clearTimeout(timer);
         socket.off("error", onError);
-        if (tls) socket.setNoDelay(true);
         resolve({ kind: "connection", conn });
       });
       // Closed before it connected without an error (destroyed by a pool close).
