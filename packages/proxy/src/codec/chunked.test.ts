@@ -35,6 +35,7 @@ describe("ChunkedScanner", () => {
     ["a control character in an extension", "5;a\x01\r\nhello\r\n0\r\n\r\n"],
     ["a trailer starting with a space", "0\r\n X: 1\r\n\r\n"],
     ["an extension without a name", "5;\r\nhello\r\n0\r\n\r\n"],
+    ["a trailer without a colon", "0\r\na\r\n0\r\n\r\n"],
   ])("refuses %s", (_name, body) => {
     expect(scanAll([body]).error).toBeDefined();
   });

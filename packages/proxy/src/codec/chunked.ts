@@ -12,6 +12,7 @@ const enum State {
   DataCr,
   DataLf,
   TrailerStart,
+  TrailerName,
   Trailer,
   TrailerLf,
   FinalLf,
@@ -31,6 +32,8 @@ function hexValue(c: number): number {
 /** Characters allowed in a chunk extension (token chars, "=", ";", quotes, SP/HTAB) and in trailer lines (field chars). */
 const EXT_CHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=;\" \t") EXT_CHAR[c.charCodeAt(0)] = 1;
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
 const LINE_CHAR = new Uint8Array(256);
 for (let c = 0x20; c <= 0xff; c++) LINE_CHAR[c] = c === 0x7f ? 0 : 1;
 LINE_CHAR[9] = 1;
@@ -109,10 +112,17 @@ export class ChunkedScanner {
         case State.TrailerStart: {
           const c = buf[i] ?? 0;
           if (c === CR) this.state = State.FinalLf;
-          else if (LINE_CHAR[c] === 1 && c !== 0x20 && c !== 9 && c !== 0x3a) {
-            this.state = State.Trailer;
+          else if (TCHAR[c] === 1) {
+            this.state = State.TrailerName;
             this.lineLength = 1;
           } else return { kind: "error", reason: "invalid trailer" };
+          break;
+        }
+        case State.TrailerName: {
+          // A trailer field is `token ":" value`, like a header.
+          const c = buf[i] ?? 0;
+          if (c === 0x3a) this.state = State.Trailer;
+          else if (TCHAR[c] !== 1 || ++this.lineLength > this.maxLineBytes) return { kind: "error", reason: "invalid trailer name" };
           break;
         }
         case State.Trailer: {

@@ -173,6 +173,8 @@ function parseFields(buf: Buffer, pos: number, end: number, limits: { maxHeaderC
         break;
       }
       case "transfer-encoding":
+        // Nothing after the last coding (llhttp refuses trailing whitespace there too).
+        if (valueEnd !== pos - 2) return fail(bad, "invalid Transfer-Encoding");
         te = te === undefined ? value : `${te}, ${value}`;
         break;
       case "connection":

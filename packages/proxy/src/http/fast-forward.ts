@@ -26,7 +26,8 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te"
 
 /** Handles a request the fast path took. */
 export async function handleFast(env: ForwardEnv, listener: OutboundListener | InboundListener, down: FastDownstream, outcome: Outcome): Promise<void> {
-  const r = await admitAndRoute(env, listener, down.head, down.remoteAddress, outcome);
+  const routed = admitAndRoute(env, listener, down.head, down.remoteAddress, outcome);
+  const r = routed instanceof Promise ? await routed : routed;
   if (r.kind === "local") {
     replyLocal(down, r.status, outcome.flags, r.body, r.extra, r.close === true);
     return;

@@ -10,7 +10,7 @@ import { faultMatches } from "./fault-injection.ts";
 import { forward } from "./forward.ts";
 import type { ForwardEnv, ForwardPlan, Resolution } from "./forward-env.ts";
 import { sendLocal } from "./local-reply.ts";
-import { remoteAddress, requestTarget } from "./request-target.ts";
+import { remoteAddress, requestTarget, type RequestTarget } from "./request-target.ts";
 import { resolveInbound, resolveOutbound } from "./route-resolution.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -20,8 +20,18 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * limits, then the route. Answers locally (refused, limited, no route,
  * redirect) or with the plan to forward.
  */
-export async function admitAndRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome): Promise<Resolution> {
+export function admitAndRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome): Resolution | Promise<Resolution> {
   const target = requestTarget(req);
+  // Without security or rate limits (the common sidecar hop) routing answers synchronously: no promise per request.
+  if (!env.rateLimit && !env.snapshot.security.has(listener.name)) return route(env, listener, req, client, outcome, target);
+  return admitThenRoute(env, listener, req, client, outcome, target);
+}
+
+function route(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target: RequestTarget | undefined): Resolution {
+  return listener.kind === "outbound" ? resolveOutbound(env, listener, req, client, outcome, target) : resolveInbound(env, listener, req, client, outcome, target);
+}
+
+async function admitThenRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target: RequestTarget | undefined): Promise<Resolution> {
   const refused = await checkSecurity(env, listener, req, outcome, target);
   if (refused) return { kind: "local", status: refused.status, body: refused.body, extra: refused.extra };
   if (env.rateLimit) {
@@ -31,7 +41,7 @@ export async function admitAndRoute(env: ForwardEnv, listener: OutboundListener 
       return { kind: "local", status: 429, body: decision.flag === ResponseFlag.RateLimited ? "rate limit exceeded\n" : "rate limit service unavailable\n", extra: decision.headers };
     }
   }
-  return listener.kind === "outbound" ? resolveOutbound(env, listener, req, client, outcome, target) : resolveInbound(env, listener, req, client, outcome, target);
+  return route(env, listener, req, client, outcome, target);
 }
 
 /** Handles a request on an outbound or inbound listener (node:http path). */
