@@ -329,7 +329,8 @@ export class FastRequest implements FastDownstream {
     socket.cork();
     this.corked = true;
     const text = close ? `${head}connection: close\r\n\r\n` : h.minor === 0 ? `${head}connection: keep-alive\r\n\r\n` : `${head}\r\n`;
-    (socket as Socket).write(text, "latin1");
+    // As a Buffer: a corked writev of buffers only takes libuv's fast path (strings are copied chunk by chunk).
+    socket.write(Buffer.from(text, "latin1"));
     process.nextTick(() => this.uncork());
   }
 

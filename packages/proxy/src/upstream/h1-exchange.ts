@@ -69,12 +69,13 @@ export class Exchange implements ConnectionUser {
   /** Sends the request head and, if given, the first body bytes in one write. */
   send(head: string, body?: Buffer): void {
     const socket = this.conn.socket;
+    const bytes = Buffer.from(head, "latin1");
     if (body && body.length > 0) {
       socket.cork();
-      socket.write(head, "latin1");
+      socket.write(bytes);
       socket.write(body);
       socket.uncork();
-    } else socket.write(head, "latin1");
+    } else socket.write(bytes);
   }
 
   /** More request body; false when the upstream is pushing back (wait for `onDrain`). */
