@@ -14,7 +14,7 @@ import type { IdentityStatus } from "../src/identity/identity-controller.ts";
 import { chainRootFingerprint } from "../src/identity/identity-decisions.ts";
 import { InMemoryIdentityManager } from "../src/identity/in-memory-identity-manager.ts";
 import { MemoryLogger } from "../src/logger.ts";
-import { InMemoryConfigSource, InMemoryReporter } from "../src/sync/in-memory-manager.ts";
+import { InMemoryConfigSource, InMemoryReporter } from "../src/manager-link/in-memory-manager.ts";
 import { freePort } from "./free-port.ts";
 import { send, shopInstances, startApp, universalAgentConfig, universalFile, type App } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";
@@ -173,7 +173,8 @@ describe("the agent issues and rotates workload identities", { timeout: 120_000 
     );
     await waitFor(() => manager.acks.some((a) => a.bundleVersion === "2" && a.proxies.current === 2), "the new bundle's acknowledgement", 10_000, 100);
     expect(await callCatalog()).toEqual({ status: 200, body: "catalog" });
-    expect(manager.reports.at(-1)!.every((r) => r.rootFingerprint === issuing)).toBe(true);
+    // The agent reports certificates once the proxies serve them, which can be a moment after the files change.
+    await waitFor(() => manager.reports.at(-1)?.every((r) => r.rootFingerprint === issuing) === true, "a certificate report with every SVID under the new root", 10_000, 100);
   });
 
   it("never logs or exposes key material", async () => {

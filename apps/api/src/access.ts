@@ -1,8 +1,10 @@
-import type { Role } from "@weft/db";
 import { forbidden, unauthenticated } from "./errors.ts";
 
 /** Roles from least to most rights. */
-export const ROLES = ["VIEWER", "OPERATOR", "ADMIN"] as const satisfies readonly Role[];
+export const ROLES = ["VIEWER", "OPERATOR", "ADMIN"] as const;
+
+/** A viewer reads, an operator changes policy, an admin also manages users and settings. */
+export type Role = (typeof ROLES)[number];
 
 const RANK: Record<Role, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
 

@@ -2,37 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Database } from "@weft/db";
-import type { Caller } from "./access.ts";
+import type { AuditFacts } from "./features/audit/audit-facts.ts";
 import { CSRF_HEADER } from "./features/auth/session-cookies.ts";
 import type { Logger } from "./logger.ts";
+import type { Authentication, RequestInfo } from "./request-info.ts";
 import type { Services } from "./services.ts";
-
-/** What the procedures need of the HTTP request, so tests can supply it without a socket. */
-export interface RequestInfo {
-  cookie?: string;
-  authorization?: string;
-  /** The CSRF header a browser client sends on mutations. */
-  csrfToken?: string;
-  userAgent?: string;
-  ip: string;
-  /** Served over https (directly, or by a proxy that says so): cookies get `Secure`. */
-  secure: boolean;
-  setCookie(value: string): void;
-}
-
-/** The caller, once the request's session cookie or bearer token (API token or agent credential) has been checked. */
-export interface Authentication {
-  principal: Caller;
-  /** The CSRF token a cookie-authenticated caller must echo on mutations; null for bearer tokens. */
-  csrfToken: string | null;
-}
-
-/** Notes on what a mutation acted on, filled by services and written to the audit log. */
-export interface AuditNote {
-  target?: string;
-  namespace?: string;
-  details?: Record<string, unknown>;
-}
 
 /** What every procedure can reach. */
 export interface Context {
@@ -42,7 +16,11 @@ export interface Context {
   requestId: string;
   startedAt: Date;
   request: RequestInfo;
-  audit: AuditNote;
+  /**
+   * What this mutation acted on, for its audit event: routers fill it from the
+   * input (`noteAudit`) and from what services return (`audited`); services never see it.
+   */
+  audit: AuditFacts;
   /** The caller (memoized): null when the request carries no valid credentials. */
   authenticate(): Promise<Authentication | null>;
 }

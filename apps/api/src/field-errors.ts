@@ -1,4 +1,4 @@
-import type { ValidationIssue } from "@weft/mesh-model";
+import { formatPath, type ValidationIssue } from "@weft/mesh-model";
 import type { ZodError } from "zod";
 
 /** One invalid field: where it is and why it is wrong. */
@@ -11,15 +11,6 @@ export interface FieldError {
   document?: number;
   /** 1-based line in YAML input, when known. */
   line?: number;
-}
-
-/** Formats a path the way operators read it in YAML: `a.b[0].c`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => {
-    if (typeof key === "number") return `${out}[${key}]`;
-    const name = String(key);
-    return out === "" ? name : `${out}.${name}`;
-  }, "");
 }
 
 export function toFieldErrors(error: ZodError): FieldError[] {

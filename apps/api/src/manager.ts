@@ -47,8 +47,8 @@ export async function startManager(env: Env, log: Logger, given: ServiceSettings
     const services = createServices(db, log, settings);
     await bootstrapManager(services, { trustDomain: env.WEFT_TRUST_DOMAIN, home: env.WEFT_HOME, log });
     api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services, maxBodyBytes: env.WEFT_API_MAX_BODY_BYTES });
-    // Leader-elected per tick (advisory lock): every replica runs the loop, one advances a rotation at a time.
-    services.rotation.startLoop(settings.identity?.rotationTickMs);
+    // Leader-elected per tick (advisory locks): every replica runs the loops, one advances each controller at a time.
+    services.startControllers();
   } catch (err) {
     await db.close();
     throw err;

@@ -17,7 +17,9 @@ import { DiscoveryService } from "./features/discovery/discovery.service.ts";
 import { ConfigBus } from "./features/distribution/config-bus.ts";
 import { DistributionRepository } from "./features/distribution/distribution.repository.ts";
 import { DEFAULT_DISTRIBUTION_SETTINGS, DistributionService, type DistributionSettings } from "./features/distribution/distribution.service.ts";
+import { IdentityRepository } from "./features/identity/identity.repository.ts";
 import { IdentityService, type IdentitySettings } from "./features/identity/identity.service.ts";
+import { DEFAULT_ROTATION_TICK_MS, RotationController } from "./features/identity/rotation.controller.ts";
 import { RotationService } from "./features/identity/rotation.service.ts";
 import { TelemetryRepository } from "./features/telemetry/telemetry.repository.ts";
 import { DEFAULT_TELEMETRY_SETTINGS, TelemetryService, type TelemetrySettings } from "./features/telemetry/telemetry.service.ts";
@@ -27,6 +29,10 @@ import { ChangeRequestsRepository } from "./features/change-requests/change-requ
 import { ChangeRequestsService } from "./features/change-requests/change-requests.service.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
 import { MeshService } from "./features/mesh/mesh.service.ts";
+import type { MetricSource } from "./features/metrics/metric-source.ts";
+import { MetricsRepository } from "./features/metrics/metrics.repository.ts";
+import { DEFAULT_DOWNSAMPLING_SETTINGS, RollupDownsampler, type DownsamplingSettings } from "./features/metrics/rollup-downsampler.ts";
+import { RollupMetricSource } from "./features/metrics/rollup-metric-source.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { ResourcesService } from "./features/resources/resources.service.ts";
 import { TokensRepository } from "./features/tokens/tokens.repository.ts";
@@ -34,7 +40,7 @@ import { TokensService } from "./features/tokens/tokens.service.ts";
 import { UsersRepository } from "./features/users/users.repository.ts";
 import { UsersService } from "./features/users/users.service.ts";
 import type { Logger } from "./logger.ts";
-import { UnitOfWork } from "./unit-of-work.ts";
+import { UnitOfWork, type TransactionRepositories } from "./unit-of-work.ts";
 
 /** Settings of the manager's services that are not plain environment (tests lower the password cost). */
 export interface ServiceSettings {
@@ -51,6 +57,10 @@ export interface ServiceSettings {
   audit?: AuditSettings;
   /** The mesh CA; absent: no CA key (identity calls answer PRECONDITION_FAILED). */
   identity?: IdentitySettings;
+  /** Hourly rollups: retention, grace, tick. */
+  downsampling?: DownsamplingSettings;
+  /** The clock of the telemetry, metrics, SLO and notification features; tests inject one (a 30-day window must not take 30 days). */
+  clock?: () => Date;
 }
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
@@ -74,32 +84,50 @@ export interface Services {
   sync: ConfigSyncService;
   telemetry: TelemetryService;
   identity: IdentityService;
-  /** Staged root rotations and their controller (`tick`; the manager runs `startLoop`). */
+  /** Staged root rotations as operators drive them. */
   rotation: RotationService;
   /** Recent spans for trace views; prunes on a timer. */
   spans: SpansService;
-  /** Stops background work (the config bus's listener and poll) and writes pending audit summaries. */
+  /** Service traffic as SLOs, canary analysis and charts read it: the rollups (the embedded default) or PromQL. */
+  metricSource: MetricSource;
+  /**
+   * The same source for code inside a unit of work (a controller's step):
+   * the rollups are read through the transaction's repository, because the
+   * embedded database has one connection and the step holds it.
+   */
+  metricSourceIn(tx: Pick<TransactionRepositories, "metrics">): MetricSource;
+  /** The leader-elected controller loops (controllers/leader-loop.ts); tests tick them directly. */
+  controllers: Controllers;
+  /** Starts every controller loop (the manager does, once bootstrapped). */
+  startControllers(): void;
+  /** Stops background work (controllers, the config bus's listener and poll) and writes pending audit summaries. */
   close(): Promise<void>;
 }
 
-/** Wires repositories and services over one database. */
+export interface Controllers {
+  /** Advances staged root rotations as clusters catch up (every WEFT_ROTATION_TICK). */
+  rotation: RotationController;
+  /** Completes hourly rollups from the minute rollups and prunes old ones. */
+  downsampler: RollupDownsampler;
+}
+
+/**
+ * Wires repositories and services over one database. Collaborators are
+ * passed to constructors, in dependency order; where a feature needs another
+ * one's help it declares a small interface (e.g. clusters' IntermediateRevoker,
+ * auth's AgentCredentials) that the other satisfies.
+ */
 export function createServices(db: Database, log: Logger, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Services {
   const prisma = db.prisma;
   const uow = new UnitOfWork(prisma);
   const usersRepository = new UsersRepository(prisma);
   const audit = new AuditService(new AuditRepository(prisma), log, settings.audit ?? DEFAULT_AUDIT_SETTINGS);
-  const auth = new AuthService(new AuthRepository(prisma), usersRepository, audit, settings.auth);
-  const meshRepository = new MeshRepository(prisma);
-  const mesh = new MeshService(meshRepository);
+  const mesh = new MeshService(new MeshRepository(prisma));
   const currentMesh = async () => {
     const found = await mesh.get();
     if (!found) throw new Error("the default mesh is missing; the manager creates it at start");
     return found;
   };
-  const resourcesRepository = new ResourcesRepository(prisma);
-  const resources = new ResourcesService(uow, resourcesRepository, currentMesh);
-  const clusters = new ClustersService(new ClustersRepository(prisma), currentMesh, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
-  auth.agentCredentials = (hash, now) => clusters.agentByCredential(hash, now);
   const distributionRepository = new DistributionRepository(prisma);
   const bus = new ConfigBus({
     readVersions: () => distributionRepository.versions(),
@@ -108,34 +136,53 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     pollIntervalMs: settings.distribution?.pollIntervalMs ?? 10_000,
     log,
   });
+  // After a commit that changed what clusters trust: this replica's config streams re-read at once.
+  const trustChanged = () => bus.poke();
+  const identitySettings = settings.identity ?? { caKey: null };
+  const identityRepository = new IdentityRepository(prisma);
+  const identity = new IdentityService(identityRepository, uow, audit, log, identitySettings, trustChanged);
+  // A cluster whose credentials are revoked, or that is deleted, loses its intermediates (identity).
+  const clusters = new ClustersService(new ClustersRepository(prisma), uow, currentMesh, identity, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
+  // Agent credentials belong to the clusters feature.
+  const auth = new AuthService(new AuthRepository(prisma), usersRepository, uow, clusters, audit, settings.auth);
+  const resourcesRepository = new ResourcesRepository(prisma);
+  const resources = new ResourcesService(uow, resourcesRepository, currentMesh);
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
   spans.start();
-  const distribution = new DistributionService(distributionRepository, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
-  const identitySettings = settings.identity ?? { caKey: null };
-  const identity = new IdentityService(prisma, audit, log, identitySettings, () => distribution.poke());
-  const rotation = new RotationService(prisma, audit, log, identitySettings.caKey, () => distribution.poke());
-  // A cluster whose credentials are revoked, or that is deleted, loses its intermediates.
-  clusters.revokeIdentity = (clusterId, reason, db) => identity.revokeIntermediatesOf(clusterId, reason, db);
+  const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
+  const rotation = new RotationService(identityRepository, uow, log, identitySettings.caKey, trustChanged);
+  const clock = settings.clock ?? (() => new Date());
+  const metricSource: MetricSource = new RollupMetricSource(new MetricsRepository(prisma));
+  const controllers: Controllers = {
+    rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS),
+    downsampler: new RollupDownsampler(uow, log, settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS, clock),
+  };
   return {
     audit,
     auth,
     oidc: settings.oidc ? new OidcService(settings.oidc, new OidcRepository(prisma), usersRepository, auth, audit, log) : null,
-    users: new UsersService(usersRepository, (p) => auth.hashPassword(p)),
+    users: new UsersService(usersRepository, uow, (p) => auth.hashPassword(p)),
     tokens: new TokensService(new TokensRepository(prisma)),
     mesh,
     resources,
     authorization: new AuthorizationService(resourcesRepository, currentMesh, new CallerObservationsRepository(prisma)),
     changeRequests: new ChangeRequestsService(uow, new ChangeRequestsRepository(prisma), resources),
     clusters,
-    discovery: new DiscoveryService(new DiscoveryRepository(prisma), currentMesh),
+    discovery: new DiscoveryService(new DiscoveryRepository(prisma), uow, currentMesh),
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh),
-    telemetry: new TelemetryService(new TelemetryRepository(prisma), settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS),
+    telemetry: new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock),
     identity,
     rotation,
     spans,
+    metricSource,
+    metricSourceIn: (tx) => (metricSource.kind === "rollups" ? new RollupMetricSource(tx.metrics) : metricSource),
+    controllers,
+    startControllers: () => {
+      for (const controller of Object.values(controllers)) controller.start();
+    },
     close: async () => {
-      await rotation.stop();
+      await Promise.all(Object.values(controllers).map((c) => c.stop()));
       spans.stop();
       await distribution.close();
       await audit.close();

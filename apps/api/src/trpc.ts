@@ -1,10 +1,10 @@
 import { initTRPC } from "@trpc/server";
-import type { Role } from "@weft/db";
 import { ValidationError } from "@weft/mesh-model";
 import { ZodError, type z } from "zod";
-import { assertRole, isAgent, type AgentPrincipal, type Principal, type Scope } from "./access.ts";
+import { assertRole, isAgent, type AgentPrincipal, type Principal, type Role, type Scope } from "./access.ts";
 import type { Context } from "./context.ts";
 import { DomainError, forbidden, redactedError, toTRPCError, unauthenticated } from "./errors.ts";
+import { auditFactsOf, type AuditFacts, type Audited } from "./features/audit/audit-facts.ts";
 import { safeEqual } from "./features/auth/secret-tokens.ts";
 import { fromValidationIssues, toFieldErrors, type FieldError } from "./field-errors.ts";
 import { wireTransformer } from "./transport/wire-transformer.ts";
@@ -32,7 +32,8 @@ export interface Meta {
   access?: AccessRule;
   /**
    * `manual`: the procedure writes its own audit events (login); `refusals`:
-   * only refused or failed calls are audited (agents' frequent reports);
+   * only refused or failed calls are audited (agents' frequent reports), and
+   * successes whose service returned audit facts (`audited`);
    * otherwise every mutation is audited.
    */
   audit?: "manual" | "refusals";
@@ -86,7 +87,7 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, next }) => {
   if (type !== "mutation" || meta?.audit === "manual") return result;
   const auth = await ctx.authenticate().catch(() => null);
   const error = result.ok ? null : toTRPCError(result.error, ctx.requestId);
-  if (error === null && meta?.audit === "refusals") return result;
+  if (error === null && meta?.audit === "refusals" && !reportedFacts.has(ctx.audit)) return result;
   const outcome = error === null ? "SUCCESS" : error.code === "FORBIDDEN" || error.code === "UNAUTHORIZED" ? "DENIED" : "FAILURE";
   await ctx.services.audit.record({
     actor: auth?.principal ?? null,
@@ -99,6 +100,36 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, next }) => {
   });
   return result;
 });
+
+/** Facts objects a service returned through `audited` (a `refusals` procedure audits those successes too). */
+const reportedFacts = new WeakSet<AuditFacts>();
+
+/**
+ * Facts of a mutation its input already gives (the target it names): on its
+ * audit event whether the call succeeds or fails.
+ */
+export function noteAudit(ctx: Context, facts: AuditFacts): void {
+  Object.assign(ctx.audit, facts);
+}
+
+/**
+ * Awaits a service call that returns audit facts with its value: the facts go
+ * to the mutation's audit event (over those noted from the input), the value
+ * to the caller. When the call fails, the facts its error carries
+ * (`withAuditFacts`) are recorded with the failure.
+ */
+export async function audited<T>(ctx: Context, call: Promise<Audited<T>>): Promise<T> {
+  try {
+    const { value, audit } = await call;
+    Object.assign(ctx.audit, audit);
+    reportedFacts.add(ctx.audit);
+    return value;
+  } catch (err) {
+    const facts = auditFactsOf(err);
+    if (facts) Object.assign(ctx.audit, facts);
+    throw err;
+  }
+}
 
 /**
  * The access decision every procedure goes through before its input is even

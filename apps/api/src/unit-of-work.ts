@@ -1,26 +1,75 @@
-import type { PrismaClient } from "@weft/db";
+// The one way to run work in a database transaction. Services never hold a
+// Prisma client: they get their feature's repository for single reads and
+// writes, and a UnitOfWork when several writes (or several features'
+// writes) must commit together. A new feature that takes part in
+// transactions adds its repository to TransactionRepositories below.
+import type { Prisma, PrismaClient } from "@weft/db";
+import { LeaderLockRepository } from "./controllers/leader-lock.repository.ts";
 import { ChangeRequestsRepository } from "./features/change-requests/change-requests.repository.ts";
+import { ClustersRepository } from "./features/clusters/clusters.repository.ts";
+import { DiscoveryRepository } from "./features/discovery/discovery.repository.ts";
+import { DistributionRepository } from "./features/distribution/distribution.repository.ts";
+import { IdentityRepository } from "./features/identity/identity.repository.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
+import { MetricsRepository } from "./features/metrics/metrics.repository.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
+import { TelemetryRepository } from "./features/telemetry/telemetry.repository.ts";
+import { UsersRepository } from "./features/users/users.repository.ts";
 
-/** The repositories a change uses, all bound to one transaction. */
+/** The repositories a unit of work uses, all bound to its transaction. */
 export interface TransactionRepositories {
   mesh: MeshRepository;
   resources: ResourcesRepository;
   changeRequests: ChangeRequestsRepository;
+  clusters: ClustersRepository;
+  identity: IdentityRepository;
+  distribution: DistributionRepository;
+  discovery: DiscoveryRepository;
+  telemetry: TelemetryRepository;
+  /** Rollups as the metric source reads them, and their downsampling. */
+  metrics: MetricsRepository;
+  users: UsersRepository;
+  /** Advisory locks for leader-elected controller loops (controllers/leader-loop.ts). */
+  leaderLock: LeaderLockRepository;
+}
+
+export interface TransactionOptions {
+  /** Default: the database's (READ COMMITTED). A consistent multi-table read asks for REPEATABLE READ. */
+  isolationLevel?: "RepeatableRead" | "Serializable";
+  /** How long the transaction may run (default 120 s). */
+  timeoutMs?: number;
+}
+
+function repositoriesOf(tx: Prisma.TransactionClient): TransactionRepositories {
+  return {
+    mesh: new MeshRepository(tx),
+    resources: new ResourcesRepository(tx),
+    changeRequests: new ChangeRequestsRepository(tx),
+    clusters: new ClustersRepository(tx),
+    identity: new IdentityRepository(tx),
+    distribution: new DistributionRepository(tx),
+    discovery: new DiscoveryRepository(tx),
+    telemetry: new TelemetryRepository(tx),
+    metrics: new MetricsRepository(tx),
+    users: new UsersRepository(tx),
+    leaderLock: new LeaderLockRepository(tx),
+  };
 }
 
 /**
- * Runs work in one database transaction: a change, its revisions, the config
- * version bump and any change-request update commit together or not at all.
+ * Runs work in one database transaction: everything written through the
+ * repositories it hands over commits together or not at all (a change, its
+ * revisions and the config version bump; a cluster's deletion and the
+ * revocation of its intermediates; a controller's step). Throwing rolls back.
  */
 export class UnitOfWork {
   constructor(private readonly prisma: PrismaClient) {}
 
-  run<T>(work: (repos: TransactionRepositories) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction((tx) => work({ mesh: new MeshRepository(tx), resources: new ResourcesRepository(tx), changeRequests: new ChangeRequestsRepository(tx) }), {
+  run<T>(work: (tx: TransactionRepositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.prisma.$transaction((tx) => work(repositoriesOf(tx)), {
       maxWait: 30_000,
-      timeout: 120_000,
+      timeout: options.timeoutMs ?? 120_000,
+      ...(options.isolationLevel ? { isolationLevel: options.isolationLevel } : {}),
     });
   }
 }

@@ -10,6 +10,7 @@ import type { AuditService } from "../src/features/audit/audit.service.ts";
 import type { AuthRepository } from "../src/features/auth/auth.repository.ts";
 import { AuthService, type AuthSettings } from "../src/features/auth/auth.service.ts";
 import type { UsersRepository } from "../src/features/users/users.repository.ts";
+import type { UnitOfWork } from "../src/unit-of-work.ts";
 import { DEFAULT_SERVICE_SETTINGS } from "../src/services.ts";
 import { sessionClient, startTestManager, tokenClient, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
 
@@ -190,7 +191,8 @@ describe("logout", () => {
   /** An AuthService over hand-written fakes: logout touches only the session store and the response. */
   function authService(secureCookies: AuthSettings["secureCookies"]): AuthService {
     const sessions = { deleteSession: async () => undefined } as unknown as AuthRepository;
-    return new AuthService(sessions, {} as UsersRepository, { record: async () => undefined } as unknown as AuditService, { ...TEST_SERVICE_SETTINGS.auth, secureCookies });
+    const noAgents = { agentByCredential: async () => null };
+    return new AuthService(sessions, {} as UsersRepository, {} as UnitOfWork, noAgents, { record: async () => undefined } as unknown as AuditService, { ...TEST_SERVICE_SETTINGS.auth, secureCookies });
   }
   const principal = { via: "session" as const, userId: "u", username: "u", role: "VIEWER" as const, bindings: [], sessionId: "s" };
 

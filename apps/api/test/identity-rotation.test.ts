@@ -17,7 +17,7 @@ describe("staged root rotation", () => {
 
   const trust = async (): Promise<ClusterTrust> => (await admin.identity.trustBundle.query()) as ClusterTrust;
   const tick = async () => {
-    const result = await m.services.rotation.tick();
+    const result = await m.services.controllers.rotation.tick();
     expect(result.leader).toBe(true);
     return result.rotation;
   };

@@ -110,6 +110,19 @@ describe("weft CLI against a running manager", () => {
     expect((await weft(["apply", "-f", file])).out).toContain("httproute/shop/checkout unchanged");
   });
 
+  it("prints every listing as -o json, yaml, wide or a table, the option before or after the command", async () => {
+    const wide = await weft(["get", "httproutes", "-o", "wide"]);
+    expect(wide.out).toMatch(/^NAMESPACE\s+NAME\s+REVISION\s+UPDATED\s+LABELS\s+CREATED\n/);
+    const history = JSON.parse((await weft(["-o", "json", "history", "httproute", "checkout", "-n", "shop"])).out) as { revision: number; configVersion: number; createdAt: string }[];
+    expect(history).toEqual([expect.objectContaining({ revision: 1, configVersion: 1, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })]);
+    const yaml = parseAllDocuments((await weft(["history", "httproute", "checkout", "-n", "shop", "-o", "yaml"])).out)[0]?.toJS() as { action: string }[];
+    expect(yaml.map((r) => r.action)).toEqual(["create"]);
+    const dry = JSON.parse((await weft(["apply", "-f", join(dir, "shop.yaml"), "--dry-run", "-o", "json"])).out) as { dryRun: boolean; changes: { action: string }[] };
+    expect(dry).toMatchObject({ dryRun: true, changes: [{ action: "unchanged" }, { action: "unchanged" }, { action: "unchanged" }] });
+    const refused = await weft(["get", "httproutes", "-o", "xml"]);
+    expect(refused).toMatchObject({ code: 2, err: expect.stringContaining("Allowed choices are table, wide, json, yaml") });
+  });
+
   it("prints the field paths of invalid documents and stores nothing", async () => {
     const bad = join(dir, "bad.yaml");
     await writeFile(bad, `${POLICY}---\n${ROUTE(90, 10).replace("weight: 10", "weight: ten").replace("name: checkout\n  namespace", "name: broken\n  namespace")}`);

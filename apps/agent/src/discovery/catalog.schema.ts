@@ -16,16 +16,14 @@ import {
 export const ProtocolSchema = DiscoveryProtocolSchema;
 export type Protocol = DiscoveryProtocol;
 
-export type ServicePort = DiscoveredPort;
-export type CatalogService = ReportedService;
-export type CatalogWorkload = ReportedWorkload;
-export type CatalogEndpoint = ReportedEndpoint;
+// Discovery's items keep mesh-model's names (the compiler's federated catalog has its own CatalogService and CatalogEndpoint).
+export type { DiscoveredPort, ReportedEndpoint, ReportedService, ReportedWorkload };
 
 /** Everything discovery currently sees, in a canonical order (see `normalizeSnapshot`). */
 export interface CatalogSnapshot {
-  services: CatalogService[];
-  workloads: CatalogWorkload[];
-  endpoints: CatalogEndpoint[];
+  services: ReportedService[];
+  workloads: ReportedWorkload[];
+  endpoints: ReportedEndpoint[];
 }
 
 export const EMPTY_SNAPSHOT: CatalogSnapshot = Object.freeze({ services: [], workloads: [], endpoints: [] }) as CatalogSnapshot;

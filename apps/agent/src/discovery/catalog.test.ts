@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { applyDelta, Catalog, diffCatalogs, isEmptyDelta, normalizeSnapshot } from "./catalog.ts";
-import { EMPTY_SNAPSHOT, type CatalogEndpoint, type CatalogService, type CatalogSnapshot, type CatalogWorkload } from "./catalog.schema.ts";
+import { EMPTY_SNAPSHOT, type ReportedEndpoint, type ReportedService, type CatalogSnapshot, type ReportedWorkload } from "./catalog.schema.ts";
 
-const svc = (name: string, extra: Partial<CatalogService> = {}): CatalogService => ({ name, namespace: "default", ports: [{ port: 80, protocol: "http" }], labels: {}, ...extra });
-const wl = (name: string, extra: Partial<CatalogWorkload> = {}): CatalogWorkload => ({ name, namespace: "default", serviceAccount: "default", labels: {}, ...extra });
-const ep = (service: string, address: string, extra: Partial<CatalogEndpoint> = {}): CatalogEndpoint => ({ service, namespace: "default", address, port: 8080, protocol: "http", ready: true, ...extra });
+const svc = (name: string, extra: Partial<ReportedService> = {}): ReportedService => ({ name, namespace: "default", ports: [{ port: 80, protocol: "http" }], labels: {}, ...extra });
+const wl = (name: string, extra: Partial<ReportedWorkload> = {}): ReportedWorkload => ({ name, namespace: "default", serviceAccount: "default", labels: {}, ...extra });
+const ep = (service: string, address: string, extra: Partial<ReportedEndpoint> = {}): ReportedEndpoint => ({ service, namespace: "default", address, port: 8080, protocol: "http", ready: true, ...extra });
 const snap = (s: Partial<CatalogSnapshot>): CatalogSnapshot => normalizeSnapshot({ ...EMPTY_SNAPSHOT, ...s });
 
 describe("diffCatalogs", () => {

@@ -1,5 +1,5 @@
 // The in-memory catalog and the pure delta computation between two snapshots.
-import { catalogKey, EMPTY_SNAPSHOT, type CatalogEndpoint, type CatalogService, type CatalogSnapshot, type CatalogWorkload } from "./catalog.schema.ts";
+import { catalogKey, EMPTY_SNAPSHOT, type ReportedEndpoint, type ReportedService, type CatalogSnapshot, type ReportedWorkload } from "./catalog.schema.ts";
 
 /** Changes of one kind of object. `removed` carries the last known object. */
 export interface KindDelta<T> {
@@ -9,9 +9,9 @@ export interface KindDelta<T> {
 }
 
 export interface CatalogDelta {
-  services: KindDelta<CatalogService>;
-  workloads: KindDelta<CatalogWorkload>;
-  endpoints: KindDelta<CatalogEndpoint>;
+  services: KindDelta<ReportedService>;
+  workloads: KindDelta<ReportedWorkload>;
+  endpoints: KindDelta<ReportedEndpoint>;
 }
 
 /** JSON with object keys sorted, so equal content compares equal whatever the key order. */

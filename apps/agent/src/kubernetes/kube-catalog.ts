@@ -1,6 +1,6 @@
 // Maps the Kubernetes objects the informers hold onto the catalog. Pure.
 import type { V1EndpointSlice, V1Namespace, V1Pod, V1Service } from "@kubernetes/client-node";
-import type { CatalogEndpoint, CatalogSnapshot, CatalogWorkload, Protocol, ServicePort } from "../discovery/catalog.schema.ts";
+import type { ReportedEndpoint, CatalogSnapshot, ReportedWorkload, Protocol, DiscoveredPort } from "../discovery/catalog.schema.ts";
 
 export interface MeshSelector {
   /** Namespace label that enables the mesh, e.g. `weft.io/mesh`. */
@@ -50,7 +50,7 @@ export function kubeToCatalog(objects: KubeObjects, mesh: MeshSelector = DEFAULT
     .map((s) => ({
       name: s.metadata!.name!,
       namespace: s.metadata!.namespace!,
-      ports: (s.spec?.ports ?? []).filter(isTcp).map((p): ServicePort => ({ ...(p.name && { name: p.name }), port: p.port, protocol: portProtocol(p) })),
+      ports: (s.spec?.ports ?? []).filter(isTcp).map((p): DiscoveredPort => ({ ...(p.name && { name: p.name }), port: p.port, protocol: portProtocol(p) })),
       labels: s.metadata?.labels ?? {},
     }));
   const serviceKeys = new Set(services.map((s) => `${s.namespace}/${s.name}`));
@@ -60,7 +60,7 @@ export function kubeToCatalog(objects: KubeObjects, mesh: MeshSelector = DEFAULT
   // it is the zone source that needs no access to Nodes.
   const podZones = new Map<string, string>();
 
-  const endpoints: CatalogEndpoint[] = [];
+  const endpoints: ReportedEndpoint[] = [];
   for (const slice of objects.endpointSlices) {
     const namespace = slice.metadata?.namespace;
     const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
@@ -92,7 +92,7 @@ export function kubeToCatalog(objects: KubeObjects, mesh: MeshSelector = DEFAULT
     }
   }
 
-  const workloads: CatalogWorkload[] = [...pods.entries()]
+  const workloads: ReportedWorkload[] = [...pods.entries()]
     .filter(([, p]) => p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed")
     .map(([key, p]) => {
       const labels = p.metadata?.labels ?? {};

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
-import { formatIssuePath } from "@weft/mesh-model/proxy-config";
+import { formatPath } from "@weft/mesh-model";
 import YAML from "yaml";
 import type { CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import type { DiscoveryProvider, ProviderStatus } from "../discovery/provider.ts";
@@ -39,7 +39,7 @@ export function parseUniversalFile(file: string, text: string): UniversalFile {
     throw new UniversalFileError(file, [{ path: "(document)", message: `is not valid YAML: ${errorMessage(err).split("\n")[0]}` }]);
   }
   const result = UniversalFileSchema.safeParse(doc ?? {});
-  if (!result.success) throw new UniversalFileError(file, result.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })));
+  if (!result.success) throw new UniversalFileError(file, result.error.issues.map((i) => ({ path: formatPath(i.path) || "(root)", message: i.message })));
   return result.data;
 }
 

@@ -53,6 +53,13 @@ export function servicesReferencedBy(resource: Resource): ServiceReference[] {
     case "PeerAuthentication":
       add(resource.spec.targetRef?.name ?? "*", undefined, "target");
       break;
+    case "Rollout":
+      // The rollout drives the service's route: it changes how callers reach the service.
+      add(resource.spec.service.name, undefined, "target");
+      break;
+    case "ServiceLevelObjective":
+      add(resource.spec.service.name, resource.spec.service.namespace, "target");
+      break;
     case "Mesh":
     case "Gateway":
     case "ExternalService":
@@ -90,6 +97,9 @@ export function namespacesReferencedBy(resource: Resource): string[] {
     case "RequestAuthentication":
       add(resource.spec.targetRef);
       break;
+    case "ServiceLevelObjective":
+      add(resource.spec.service);
+      break;
     case "Gateway":
       for (const listener of resource.spec.listeners) for (const cert of listener.tls?.certificateRefs ?? []) add(cert);
       break;
@@ -98,6 +108,7 @@ export function namespacesReferencedBy(resource: Resource): string[] {
       add(resource.spec.tls?.clientCertificateRef);
       break;
     case "PeerAuthentication":
+    case "Rollout":
     case "Mesh":
       break;
   }

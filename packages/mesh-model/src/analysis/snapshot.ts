@@ -53,6 +53,17 @@ export interface MeshSnapshot {
   observedCallers?: readonly ObservedCallers[];
   /** Trust domain for deriving workload identities; the Mesh resource's when omitted. */
   trustDomain?: string;
+  /** How far back the manager keeps the metrics SLOs read (ms); longer SLO windows are refused. Unchecked when omitted. */
+  metricsRetentionMs?: number;
+  /** Recent request rates per service (as its callers sent them); the low-traffic SLO check is skipped without. */
+  observedTraffic?: readonly ObservedTraffic[];
+}
+
+/** A service's recent request rate. */
+export interface ObservedTraffic {
+  namespace: string;
+  service: string;
+  requestsPerSecond: number;
 }
 
 /** A service as the analyzers see it: merged over clusters. */

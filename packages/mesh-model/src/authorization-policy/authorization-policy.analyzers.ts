@@ -3,7 +3,7 @@ import type { SnapshotIndex } from "../analysis/snapshot.ts";
 import { matchesIdentityPattern } from "../common/identity.ts";
 import { formatPath } from "../common/issues.ts";
 import { namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
-import { type CallerFacts, callerCutOff } from "./authorization-evaluation.ts";
+import { type CallerFacts, callerCutOff } from "./caller-cut-off.ts";
 import type { AuthorizationPolicy } from "./authorization-policy.schema.ts";
 
 /**

@@ -3,7 +3,7 @@ import { IdentityPatternSchema } from "../common/identity.ts";
 import { reportDuplicates, reportIssue } from "../common/issues.ts";
 import { MetadataSchema, defineResource } from "../common/metadata.ts";
 import { DnsLabelSchema, HeaderNameSchema, PortNumberSchema } from "../common/names.ts";
-import { HttpMethodSchema } from "../http-route/http-route.schema.ts";
+import { HttpMethodSchema } from "../common/http-method.schema.ts";
 
 /** True when `pattern` is an exact path, `*`, a prefix ending in `*` or `*` followed by a suffix. */
 export function isPathPattern(pattern: string): boolean {

@@ -50,9 +50,14 @@ function summarizeIssues(issues: readonly ValidationIssue[]): string {
   return `${where ? `${where}: ` : ""}${first.message}${more}`;
 }
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Keys written plainly; others (dots, slashes, spaces: `labels["app.kubernetes.io/name"]`) are quoted. Dashes read fine in YAML paths. */
+const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
 
-/** Formats a path as `spec.rules[0].backendRefs[1].weight`. */
+/**
+ * Formats a path as `spec.rules[0].backendRefs[1].weight`: the one path
+ * format of Weft — validation issues, the manager's field errors, the
+ * dashboard's field index and the proxy's config errors all use it.
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const segment of path) {

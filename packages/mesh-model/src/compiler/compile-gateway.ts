@@ -7,7 +7,10 @@
 import { z } from "zod";
 import { issuesFromZod } from "../common/issues.ts";
 import { formatEastWestSni } from "../proxy-config/east-west-sni.ts";
-import { type Backend, type GatewayRoute, type ProxyConfig, LimitsSchema, ProxyConfigSchema, TelemetrySchema } from "../proxy-config/proxy-config.schema.ts";
+import { type Backend } from "../proxy-config/proxy-backends.schema.ts";
+import { type ProxyConfig, ProxyConfigSchema } from "../proxy-config/proxy-config.schema.ts";
+import { LimitsSchema, TelemetrySchema } from "../proxy-config/proxy-limits.schema.ts";
+import { type GatewayRoute } from "../proxy-config/proxy-listeners.schema.ts";
 import { CatalogSchema, type CatalogEndpoint } from "./compile-input.ts";
 import { COMPILER_REVISION, CompileInputError, type CompileResult } from "./compile.ts";
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ResourceSchema } from "../resource/resource.schema.ts";
 import { MtlsModeSchema } from "../mesh/mesh.schema.ts";
-import { LimitsSchema, TelemetrySchema } from "../proxy-config/proxy-config.schema.ts";
+import { LimitsSchema, TelemetrySchema } from "../proxy-config/proxy-limits.schema.ts";
 import { WorkloadIdentitySchema } from "../proxy-config/proxy-security.schema.ts";
 
 const PortNumber = z.number().int().min(1).max(65535);

@@ -6,10 +6,10 @@
 import { parseDuration } from "../common/duration.ts";
 import { workloadSpiffeId } from "../common/identity.ts";
 import type { AuthorizationPolicy } from "../authorization-policy/authorization-policy.schema.ts";
-import { type CompiledAuthorizationPolicy, CompiledAuthorizationPolicySchema } from "../authorization/authorization.schema.ts";
+import { type CompiledAuthorizationPolicy, CompiledAuthorizationPolicySchema } from "../authorization-policy/compiled-authorization.schema.ts";
 import type { Mesh, MtlsMode } from "../mesh/mesh.schema.ts";
 import type { PeerAuthentication } from "../peer-authentication/peer-authentication.schema.ts";
-import type { Listener } from "../proxy-config/proxy-config.schema.ts";
+import type { Listener } from "../proxy-config/proxy-listeners.schema.ts";
 import {
   type AuthorizationConfig,
   type BackendMtls,

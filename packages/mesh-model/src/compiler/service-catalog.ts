@@ -3,7 +3,7 @@
 import type { Catalog, CatalogEndpoint, PortProtocol } from "./compile-input.ts";
 import { type DiagnosticSink, compareText } from "./diagnostics.ts";
 
-export interface ServicePort {
+export interface MeshServicePort {
   name?: string;
   port: number;
   protocol: PortProtocol;
@@ -13,9 +13,9 @@ export interface MeshService {
   name: string;
   namespace: string;
   /** In declaration order (clusters by name, then the order discovery listed them). */
-  ports: ServicePort[];
+  ports: MeshServicePort[];
   /** The port host-name routing serves: the first HTTP, HTTP2 or GRPC port declared. */
-  primary?: ServicePort;
+  primary?: MeshServicePort;
   /** Every cluster's endpoints, ordered by cluster, zone, address, port, version. */
   endpoints: CatalogEndpoint[];
 }
@@ -69,7 +69,7 @@ export function indexCatalog(catalog: Catalog, sink: DiagnosticSink): Map<string
 }
 
 /** The port an endpoint serves `port` of its service on, if it says. */
-export function endpointPort(service: MeshService, endpoint: CatalogEndpoint, port: ServicePort): number | undefined {
+export function endpointPort(service: MeshService, endpoint: CatalogEndpoint, port: MeshServicePort): number | undefined {
   const byName = port.name !== undefined ? endpoint.ports?.[port.name] : undefined;
   const explicit = byName ?? endpoint.ports?.[String(port.port)];
   if (explicit !== undefined) return explicit;

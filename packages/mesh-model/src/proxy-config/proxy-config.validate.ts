@@ -1,5 +1,6 @@
 // Validation entry points: every problem with its path, never just the first.
 import { parse as parseYaml } from "yaml";
+import { formatPath } from "../common/issues.ts";
 import { ProxyConfigSchema, type ProxyConfig } from "./proxy-config.schema.ts";
 
 /** One problem in a ProxyConfig, e.g. `virtualHosts[0].routes[1].rules[0].backendRefs[0].backend`. */
@@ -10,23 +11,13 @@ export interface ProxyConfigIssue {
 
 export type ProxyConfigValidation = { ok: true; config: ProxyConfig } | { ok: false; issues: ProxyConfigIssue[] };
 
-/** Renders a zod issue path as `a.b[0].c`. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else out += out === "" ? String(seg) : `.${String(seg)}`;
-  }
-  return out === "" ? "(root)" : out;
-}
-
 /** Validates an unknown value as a ProxyConfig, applying defaults. */
 export function validateProxyConfig(input: unknown): ProxyConfigValidation {
   const result = ProxyConfigSchema.safeParse(input);
   if (result.success) return { ok: true, config: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
+    issues: result.error.issues.map((i) => ({ path: formatPath(i.path) || "(root)", message: i.message })),
   };
 }
 

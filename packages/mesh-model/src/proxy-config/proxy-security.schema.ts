@@ -3,7 +3,7 @@
 // authorization policies of the local service. Private keys are accepted
 // here but never echoed: no message below quotes the value it refuses.
 import { z } from "zod";
-import { CompiledAuthorizationPolicySchema } from "../authorization/authorization.schema.ts";
+import { CompiledAuthorizationPolicySchema } from "../authorization-policy/compiled-authorization.schema.ts";
 import { IdentityPatternSchema, TrustDomainSchema } from "../common/identity.ts";
 import { jwksError } from "../request-authentication/request-authentication.schema.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HttpRouteEntrySchema, VirtualHostSchema, type HttpRouteEntry } from "./proxy-config.schema.ts";
+import { HttpRouteEntrySchema, VirtualHostSchema, type HttpRouteEntry } from "./proxy-routes.schema.ts";
 import type { z } from "zod";
 import { buildHostTable, matchRoute, normalizeHost, pathPrefixMatches, type RouteRequest } from "./route-match.ts";
 

@@ -1,7 +1,7 @@
 // Pure HTTPRoute matching with Gateway API precedence. The proxy builds one
 // RouteTable per virtual host when a config is applied and calls `match` per
 // request, so the sort and regex compilation happen once per config.
-import type { HttpRouteEntry, RouteMatch, RouteRule, VirtualHost } from "./proxy-config.schema.ts";
+import type { HttpRouteEntry, RouteMatch, RouteRule, VirtualHost } from "./proxy-routes.schema.ts";
 
 /** What the matcher needs to know about a request. */
 export interface RouteRequest {

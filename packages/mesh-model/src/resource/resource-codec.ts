@@ -54,11 +54,22 @@ function validateDocument(value: unknown, document: number | undefined, locate: 
  * Empty YAML documents are skipped. Never throws.
  */
 export function parseResources(text: string, format?: ResourceFormat): ResourceResult<Resource[]> {
-  const resolved = format ?? (/^\s*[[{]/.test(text) ? "json" : "yaml");
-  return resolved === "json" ? parseJson(text) : parseYaml(text);
+  const { documents, issues } = readDocuments(text, format);
+  const result = collect(documents, [...issues]);
+  if (!result.ok) result.issues.sort((a, b) => (a.document ?? 0) - (b.document ?? 0));
+  return result;
 }
 
-function collect(documents: { value: unknown; index: number; locate?: Locate }[], issues: ValidationIssue[]): ResourceResult<Resource[]> {
+/** One document of a YAML stream or JSON input, before any schema is applied. */
+export interface RawDocument {
+  value: unknown;
+  /** 0-based position in the input. */
+  index: number;
+  /** 1-based line of a path inside the document (YAML only). */
+  locate?: Locate;
+}
+
+function collect(documents: RawDocument[], issues: ValidationIssue[]): ResourceResult<Resource[]> {
   const resources: Resource[] = [];
   for (const doc of documents) {
     const result = validateDocument(doc.value, doc.index, doc.locate);
@@ -68,7 +79,18 @@ function collect(documents: { value: unknown; index: number; locate?: Locate }[]
   return issues.length > 0 ? { ok: false, issues } : { ok: true, value: resources };
 }
 
-function parseJson(text: string): ResourceResult<Resource[]> {
+/**
+ * Reads the documents of YAML or JSON text (the format guessed as for
+ * {@link parseResources}) without applying any schema: for other document
+ * formats (OpenSLO). Syntax errors come back as issues, beside the
+ * documents that could be read. Never throws.
+ */
+export function readDocuments(text: string, format?: ResourceFormat): { documents: RawDocument[]; issues: ValidationIssue[] } {
+  const resolved = format ?? (/^\s*[[{]/.test(text) ? "json" : "yaml");
+  return resolved === "json" ? readJson(text) : readYaml(text);
+}
+
+function readJson(text: string): { documents: RawDocument[]; issues: ValidationIssue[] } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -76,23 +98,23 @@ function parseJson(text: string): ResourceResult<Resource[]> {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message)?.[1];
     const line = position !== undefined ? text.slice(0, Number(position)).split("\n").length : undefined;
-    return { ok: false, issues: [{ path: "", message: `invalid JSON: ${message}`, code: "json_syntax", document: 0, ...(line !== undefined ? { line } : {}) }] };
+    return { documents: [], issues: [{ path: "", message: `invalid JSON: ${message}`, code: "json_syntax", document: 0, ...(line !== undefined ? { line } : {}) }] };
   }
   const values = Array.isArray(value) ? value : [value];
-  return collect(values.map((v, index) => ({ value: v, index })), []);
+  return { documents: values.map((v, index) => ({ value: v, index })), issues: [] };
 }
 
-function parseYaml(text: string): ResourceResult<Resource[]> {
+function readYaml(text: string): { documents: RawDocument[]; issues: ValidationIssue[] } {
   const lineCounter = new LineCounter();
   const line = (offset: number) => lineCounter.linePos(offset).line;
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { lineCounter, prettyErrors: false }) as Document.Parsed[];
   } catch (error) {
-    return { ok: false, issues: [{ path: "", message: `invalid YAML: ${error instanceof Error ? error.message : String(error)}`, code: "yaml_syntax", document: 0 }] };
+    return { documents: [], issues: [{ path: "", message: `invalid YAML: ${error instanceof Error ? error.message : String(error)}`, code: "yaml_syntax", document: 0 }] };
   }
   const issues: ValidationIssue[] = [];
-  const documents: { value: unknown; index: number; locate: Locate }[] = [];
+  const documents: RawDocument[] = [];
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       for (const error of doc.errors)
@@ -118,9 +140,7 @@ function parseYaml(text: string): ResourceResult<Resource[]> {
     };
     documents.push({ value, index, locate });
   });
-  const result = collect(documents, issues);
-  if (!result.ok) result.issues.sort((a, b) => (a.document ?? 0) - (b.document ?? 0));
-  return result;
+  return { documents, issues };
 }
 
 function firstLine(message: string): string {

@@ -33,7 +33,8 @@ export interface ForwardPlan {
   retry: RetryPolicy | undefined;
   requestTimeoutMs: number | undefined;
   perTryTimeoutMs: number | undefined;
-  responseModifier: HeaderModifier | undefined;
+  /** Applied in order: the rule's, then the picked backend's. */
+  responseModifiers: readonly HeaderModifier[];
   fault: FaultInjection | undefined;
   mirrors: RequestMirror[] | undefined;
 }

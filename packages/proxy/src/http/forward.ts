@@ -141,7 +141,7 @@ async function answered(
     return false;
   }
   if (grpcCode !== undefined) outcome.grpcStatus = grpcCode;
-  piping = relayResponse(res, upRes, outcome, plan.responseModifier, env.draining());
+  piping = relayResponse(res, upRes, outcome, plan.responseModifiers, env.draining());
   return true;
 }
 

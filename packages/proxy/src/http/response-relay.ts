@@ -16,11 +16,11 @@ import { h2Stream } from "./local-reply.ts";
  * afterwards. Returns true when the body is being piped (false: answered
  * without one, or the downstream is already gone).
  */
-export function relayResponse(res: ServerResponse, upRes: UpstreamResponse, outcome: Outcome, responseModifier: HeaderModifier | undefined, draining: boolean): boolean {
+export function relayResponse(res: ServerResponse, upRes: UpstreamResponse, outcome: Outcome, responseModifiers: readonly HeaderModifier[], draining: boolean): boolean {
   const status = upRes.status;
   const resBody = upRes.body;
   let headers = stripHopByHop(upRes.headers);
-  if (responseModifier) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, responseModifier) as OutgoingHttpHeaders;
+  for (const modifier of responseModifiers) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, modifier) as OutgoingHttpHeaders;
   if (outcome.flags.length > 0) headers[FLAGS_HEADER] = formatFlags(outcome.flags);
   if (res.destroyed) {
     upRes.destroy();

@@ -9,6 +9,7 @@ import {
   pickWeighted,
   redirectLocation,
   rewritePath,
+  type BackendFilter,
   type FaultInjection,
   type HeaderModifier,
   type InboundListener,
@@ -128,7 +129,8 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
 
   let headers = forwardedHeaders(req, client, host, outcome);
   if (outcome.stripToken && "header" in outcome.stripToken) delete headers[outcome.stripToken.header];
-  if (requestModifier) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, requestModifier) as OutgoingHttpHeaders;
+  const modifiers = withBackendFilters(ref?.filters, requestModifier, responseModifier);
+  for (const modifier of modifiers.request) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, modifier) as OutgoingHttpHeaders;
 
   const query = outcome.stripToken && "param" in outcome.stripToken ? queryWithout(target.query, outcome.stripToken.param) : target.query;
   return {
@@ -140,11 +142,21 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
       retry: rule.retry,
       requestTimeoutMs: requestTimeout(req, outcome, rule.timeouts.requestMs, rule.timeouts.grpcTimeoutOffsetMs),
       perTryTimeoutMs: rule.timeouts.perTryMs,
-      responseModifier,
+      responseModifiers: modifiers.response,
       fault,
       mirrors,
     },
   };
+}
+
+/** The rule's header modifiers followed by the picked backend's own (Gateway API order: a canary's session cookie). */
+function withBackendFilters(filters: readonly BackendFilter[] | undefined, request: HeaderModifier | undefined, response: HeaderModifier | undefined): { request: HeaderModifier[]; response: HeaderModifier[] } {
+  const out = { request: request ? [request] : [], response: response ? [response] : [] };
+  for (const filter of filters ?? []) {
+    if (filter.type === "RequestHeaderModifier") out.request.push(filter.requestHeaderModifier);
+    else out.response.push(filter.responseHeaderModifier);
+  }
+  return out;
 }
 
 /** Routes an inbound request (another proxy calling the local app). mTLS terminates in front of this (listener-server.ts); identity headers are the proxy's own. */
@@ -168,7 +180,7 @@ export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: 
       retry: undefined,
       requestTimeoutMs: requestTimeout(req, outcome, listener.timeoutMs, 5),
       perTryTimeoutMs: undefined,
-      responseModifier: undefined,
+      responseModifiers: [],
       fault: undefined,
       mirrors: undefined,
     },

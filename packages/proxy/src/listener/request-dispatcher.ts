@@ -85,7 +85,8 @@ function pathFeatures(snapshot: Snapshot, spec: OutboundListener | InboundListen
   const target = parseTarget(head.url, head.headers.host);
   const rule = target ? matchRoute(snapshot, spec, head, target)?.rule : undefined;
   if (rule) {
-    features.filters = rule.filters.map((f) => f.type);
+    // The backends' own filters (a canary's header modifiers) count like the rule's.
+    features.filters = [...rule.filters.map((f) => f.type), ...rule.backendRefs.flatMap((ref) => (ref.filters ?? []).map((f) => f.type))];
     features.retries = (rule.retry?.maxAttempts ?? 1) > 1;
     features.http2Backend = rule.backendRefs.some((ref) => snapshot.backends.get(ref.backend)?.spec.protocol === "http2");
   }

@@ -1,12 +1,9 @@
-import type { z } from "zod";
+import type { ConfigAck } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { invalid } from "../../errors.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { ClustersService } from "../clusters/clusters.service.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
-import type { AckInputSchema } from "./agent.router.ts";
-
-type Ack = z.output<typeof AckInputSchema>;
 
 /** Agents' acknowledgements: the cluster's sync state, and rejections in the audit log. */
 export class ConfigSyncService {
@@ -16,7 +13,7 @@ export class ConfigSyncService {
     private readonly mesh: () => Promise<MeshInfo>,
   ) {}
 
-  async acknowledge(agent: AgentPrincipal, ack: Ack): Promise<{ recorded: true; syncState: string }> {
+  async acknowledge(agent: AgentPrincipal, ack: ConfigAck): Promise<{ recorded: true; syncState: string }> {
     const version = BigInt(ack.configVersion);
     const mesh = await this.mesh();
     if (version > mesh.configVersion) throw invalid(`config version ${version} does not exist yet (the mesh is at ${mesh.configVersion})`, "configVersion");

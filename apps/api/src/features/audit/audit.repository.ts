@@ -1,4 +1,9 @@
-import { type Prisma, type ActorType, type AuditOutcome, type PrismaClient } from "@weft/db";
+import type { ActorType as StoredActorType, AuditOutcome as StoredAuditOutcome, Prisma } from "@weft/db";
+import type { DbClient, SameValues } from "../../db-client.ts";
+import type { ActorType, AuditOutcome } from "./audit-facts.ts";
+
+const _sameActors: SameValues<StoredActorType, ActorType> = true;
+const _sameOutcomes: SameValues<StoredAuditOutcome, AuditOutcome> = true;
 
 /** An audit event to record: what happened, who did it, and to what. */
 export interface NewAuditEvent {
@@ -35,7 +40,7 @@ export interface AuditQuery {
 }
 
 export class AuditRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: DbClient) {}
 
   async insert(event: NewAuditEvent): Promise<void> {
     await this.prisma.auditEvent.create({ data: { ...event, details: event.details as Prisma.InputJsonObject } });

@@ -1,6 +1,6 @@
-import type { AuditOutcome } from "@weft/db";
 import { isAgent, type Caller } from "../../access.ts";
 import type { Logger } from "../../logger.ts";
+import type { AuditOutcome } from "./audit-facts.ts";
 import type { AuditEventView, AuditQuery, AuditRepository } from "./audit.repository.ts";
 
 export interface AuditRecord {

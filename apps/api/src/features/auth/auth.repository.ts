@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@weft/db";
+import type { DbClient } from "../../db-client.ts";
 import type { Principal } from "../../access.ts";
 import { toBinding } from "../users/users.repository.ts";
 
@@ -19,7 +19,7 @@ function principal(via: Principal["via"], user: UserRow, ids: { sessionId?: stri
 
 /** Sessions, and resolving credentials to a principal. */
 export class AuthRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: DbClient) {}
 
   async createSession(data: { userId: string; tokenHash: string; expiresAt: Date; userAgent?: string | undefined; ip?: string | undefined }): Promise<string> {
     return (await this.prisma.session.create({ data, select: { id: true } })).id;

@@ -1,6 +1,7 @@
 import { isAgent, type AgentPrincipal, type Principal } from "../../access.ts";
-import type { Authentication, RequestInfo } from "../../context.ts";
 import { DomainError, invalid, unauthenticated } from "../../errors.ts";
+import type { Authentication, RequestInfo } from "../../request-info.ts";
+import type { UnitOfWork } from "../../unit-of-work.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { PasswordChange, UsersRepository, UserView } from "../users/users.repository.ts";
 import type { AuthRepository } from "./auth.repository.ts";
@@ -29,20 +30,23 @@ export interface SessionView {
 
 const GENERIC_LOGIN_ERROR = "invalid username or password";
 
-/** Resolves an agent credential's hash to its agent (null: unknown, revoked, or its cluster is gone). */
-export type AgentCredentialResolver = (secretHash: string, now: Date) => Promise<AgentPrincipal | null>;
+/** What authentication needs of the clusters feature, which owns agent credentials. */
+export interface AgentCredentials {
+  /** The agent behind a credential's hash (null: unknown, revoked, or its cluster is gone). */
+  agentByCredential(secretHash: string, now: Date): Promise<AgentPrincipal | null>;
+}
 
 /** Local accounts: passwords, sessions and resolving credentials to a principal. */
 export class AuthService {
   private readonly limiter: LoginLimiter;
-  /** Set once the clusters feature is wired (it owns agent credentials). */
-  agentCredentials: AgentCredentialResolver = async () => null;
   /** Verified for unknown usernames too, so response time does not reveal which accounts exist. */
   private readonly dummyHash: Promise<string>;
 
   constructor(
     private readonly repo: AuthRepository,
     private readonly users: UsersRepository,
+    private readonly uow: UnitOfWork,
+    private readonly agents: AgentCredentials,
     private readonly audit: AuditService,
     private readonly settings: AuthSettings,
     private readonly now: () => Date = () => new Date(),
@@ -133,7 +137,7 @@ export class AuthService {
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.authorization ?? "")?.[1];
     if (bearer !== undefined) {
       if (bearer.startsWith(AGENT_CREDENTIAL_PREFIX)) {
-        const agent = await this.agentCredentials(hashSecret(bearer), now);
+        const agent = await this.agents.agentByCredential(hashSecret(bearer), now);
         return agent ? { principal: agent, csrfToken: null } : null;
       }
       if (!bearer.startsWith(API_TOKEN_PREFIX)) return null;
@@ -161,6 +165,7 @@ export class AuthService {
   async changePassword(principal: Principal, currentPassword: string, newPassword: string, options: { revokeTokens: boolean }): Promise<PasswordChange> {
     const stored = await this.users.passwordHash(principal.userId);
     if (!stored || !(await verifyPassword(currentPassword, stored))) throw invalid("the current password is wrong", "currentPassword");
-    return this.users.setPassword(principal.userId, await this.hashPassword(newPassword), { revokeTokens: options.revokeTokens, at: this.now() });
+    const hash = await this.hashPassword(newPassword);
+    return this.uow.run((tx) => tx.users.setPassword(principal.userId, hash, { revokeTokens: options.revokeTokens, at: this.now() }));
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { RequestInfo } from "../../context.ts";
+import type { RequestInfo } from "../../request-info.ts";
 import { DomainError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import { OIDC_STATE_COOKIE, type OidcService } from "./oidc.service.ts";

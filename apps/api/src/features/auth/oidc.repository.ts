@@ -1,4 +1,4 @@
-import type { Role } from "@weft/db";
+import type { Role } from "../../access.ts";
 import type { DbClient } from "../../db-client.ts";
 
 export interface OidcAttempt {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { Role } from "@weft/db";
 import * as oidc from "openid-client";
-import type { RequestInfo } from "../../context.ts";
+import type { Role } from "../../access.ts";
+import type { RequestInfo } from "../../request-info.ts";
 import { DomainError, unauthenticated } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { AuditService } from "../audit/audit.service.ts";

@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@weft/db";
+import type { DbClient } from "../../db-client.ts";
 
 /** Callers of a service as its inbound proxies saw them (SERVER spans), per peer identity. */
 export interface SpanCaller {
@@ -19,7 +19,7 @@ export interface RolledUpCaller {
 
 /** Reads who called a service: sampled spans (exact peer identities) and rollups (every calling service). */
 export class CallerObservationsRepository {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(private readonly db: DbClient) {}
 
   async spanCallers(namespace: string, service: string, since: Date): Promise<SpanCaller[]> {
     const rows = await this.db.$queryRaw<{ identity: string | null; requests: number; lastSeen: Date }[]>`

@@ -1,6 +1,10 @@
-import { type Prisma, type ChangeRequestStatus } from "@weft/db";
-import type { DbClient } from "../../db-client.ts";
+import type { ChangeRequestStatus as StoredStatus, Prisma } from "@weft/db";
+import type { DbClient, SameValues } from "../../db-client.ts";
 import type { ChangeOperation, ResourceChange } from "../resources/change-plan.ts";
+
+/** Where a change request stands. */
+export type ChangeRequestStatus = "PENDING" | "APPLIED" | "REJECTED";
+const _sameStatus: SameValues<StoredStatus, ChangeRequestStatus> = true;
 
 /** A change waiting for (or past) a second person's decision. */
 export interface ChangeRequestView {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
+import { audited, noteAudit, principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
 
 const DecisionSchema = z.strictObject({ id: z.uuid(), reason: z.string().max(2000).optional().describe("Why; recorded with the decision.") });
 
@@ -12,8 +12,14 @@ export const changeRequestsRouter = router({
     .input(z.strictObject({ id: z.uuid() }))
     .query(({ ctx, input }) => ctx.services.changeRequests.get(input.id)),
   /** Applies a pending request. Needs operator rights in its namespaces; its author cannot approve it. */
-  approve: scopedProcedure("OPERATOR", DecisionSchema, (input, ctx) => ctx.services.changeRequests.scopesOf(input.id)).mutation(async ({ ctx, input }) => ctx.services.changeRequests.approve(await principalOf(ctx), input.id, input.reason, ctx.audit)),
-  reject: scopedProcedure("OPERATOR", DecisionSchema, (input, ctx) => ctx.services.changeRequests.scopesOf(input.id)).mutation(async ({ ctx, input }) => ctx.services.changeRequests.reject(await principalOf(ctx), input.id, input.reason, ctx.audit)),
+  approve: scopedProcedure("OPERATOR", DecisionSchema, (input, ctx) => ctx.services.changeRequests.scopesOf(input.id)).mutation(async ({ ctx, input }) => {
+    noteAudit(ctx, { target: `ChangeRequest/${input.id}` });
+    return audited(ctx, ctx.services.changeRequests.approve(await principalOf(ctx), input.id, input.reason));
+  }),
+  reject: scopedProcedure("OPERATOR", DecisionSchema, (input, ctx) => ctx.services.changeRequests.scopesOf(input.id)).mutation(async ({ ctx, input }) => {
+    noteAudit(ctx, { target: `ChangeRequest/${input.id}` });
+    return ctx.services.changeRequests.reject(await principalOf(ctx), input.id, input.reason);
+  }),
 });
 
 const NamespaceSchema = z.strictObject({ namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label") });
@@ -24,13 +30,15 @@ export const namespacesRouter = router({
   protect: roleProcedure("ADMIN")
     .input(NamespaceSchema)
     .mutation(async ({ ctx, input }) => {
-      await ctx.services.changeRequests.protect(await principalOf(ctx), input.namespace, ctx.audit);
+      noteAudit(ctx, { target: `Namespace/${input.namespace}`, namespace: input.namespace });
+      await ctx.services.changeRequests.protect(await principalOf(ctx), input.namespace);
       return { ok: true as const };
     }),
   unprotect: roleProcedure("ADMIN")
     .input(NamespaceSchema)
     .mutation(async ({ ctx, input }) => {
-      await ctx.services.changeRequests.unprotect(input.namespace, ctx.audit);
+      noteAudit(ctx, { target: `Namespace/${input.namespace}`, namespace: input.namespace });
+      await ctx.services.changeRequests.unprotect(input.namespace);
       return { ok: true as const };
     }),
 });

@@ -1,8 +1,8 @@
 import { resourceKey, validateResource, ValidationError, type Finding, type Resource } from "@weft/mesh-model";
 import type { Principal, Scope } from "../../access.ts";
-import type { AuditNote } from "../../context.ts";
 import { conflict, forbidden, invalid, notFound } from "../../errors.ts";
 import type { UnitOfWork } from "../../unit-of-work.ts";
+import { withAuditFacts, type Audited } from "../audit/audit-facts.ts";
 import type { ChangeOperation, ChangeResult, ResourceChange } from "../resources/change-plan.ts";
 import { scopesOfNamespaces, type MovedResource, type ResourcesService } from "../resources/resources.service.ts";
 import type { ChangeRequestsRepository, ChangeRequestView } from "./change-requests.repository.ts";
@@ -57,29 +57,29 @@ export class ChangeRequestsService {
   }
 
   /** Applies a pending request as its author's change, approved by a second person (never the author). */
-  async approve(principal: Principal, id: string, reason: string | undefined, audit?: AuditNote): Promise<{ request: ChangeRequestView; result: ChangeResult }> {
+  async approve(principal: Principal, id: string, reason: string | undefined): Promise<Audited<{ request: ChangeRequestView; result: ChangeResult }>> {
     return this.uow.run(async (tx) => {
       const request = await tx.changeRequests.lock(id);
       if (!request) throw notFound("change request", "id");
-      if (audit) audit.target = `ChangeRequest/${id}`;
       if (request.status !== "PENDING") throw conflict(`the change request is already ${request.status.toLowerCase()}`, "id");
       if (request.authorId === principal.userId) throw forbidden("you cannot approve your own change request; another user with rights in its namespaces must");
       const operations = revalidate(request.operations);
       const message = [request.message, `(approved by ${principal.username}${reason ? `: ${reason}` : ""})`].filter(Boolean).join(" ");
       // Refused (CONFLICT) when a resource moved since the request: approving would silently overwrite the newer change.
-      const result = await this.resources.execute(tx, { id: request.authorId, name: request.authorName }, operations, { dryRun: false, message, changeRequestId: id, expectedRevisions: expectedRevisions(request.changes) });
+      const { value: result } = await this.resources
+        .execute(tx, { id: request.authorId, name: request.authorName }, operations, { dryRun: false, message, changeRequestId: id, expectedRevisions: expectedRevisions(request.changes) })
+        // The approval's audit event names the request, not the resources the change's own facts name.
+        .catch((err: unknown) => Promise.reject(withAuditFacts(err, { target: `ChangeRequest/${id}` })));
       const decided = await tx.changeRequests.decide(id, { status: "APPLIED", deciderId: principal.userId, deciderName: principal.username, reason: reason ?? null, configVersion: result.configVersion, at: this.now() });
-      if (audit) audit.details = { author: request.authorName, configVersion: result.configVersion.toString() };
-      return { request: decided, result };
+      return { value: { request: decided, result }, audit: { details: { author: request.authorName, configVersion: result.configVersion.toString() } } };
     });
   }
 
   /** Rejects (or, by its author, withdraws) a pending request: the live config is untouched. */
-  async reject(principal: Principal, id: string, reason: string | undefined, audit?: AuditNote): Promise<ChangeRequestView> {
+  async reject(principal: Principal, id: string, reason: string | undefined): Promise<ChangeRequestView> {
     return this.uow.run(async (tx) => {
       const request = await tx.changeRequests.lock(id);
       if (!request) throw notFound("change request", "id");
-      if (audit) audit.target = `ChangeRequest/${id}`;
       if (request.status !== "PENDING") throw conflict(`the change request is already ${request.status.toLowerCase()}`, "id");
       return tx.changeRequests.decide(id, { status: "REJECTED", deciderId: principal.userId, deciderName: principal.username, reason: reason ?? null, configVersion: null, at: this.now() });
     });
@@ -89,13 +89,11 @@ export class ChangeRequestsService {
     return this.repo.listProtected();
   }
 
-  async protect(principal: Principal, namespace: string, audit?: AuditNote): Promise<void> {
-    if (audit) Object.assign(audit, { target: `Namespace/${namespace}`, namespace });
+  async protect(principal: Principal, namespace: string): Promise<void> {
     await this.repo.protect(namespace, principal.username);
   }
 
-  async unprotect(namespace: string, audit?: AuditNote): Promise<void> {
-    if (audit) Object.assign(audit, { target: `Namespace/${namespace}`, namespace });
+  async unprotect(namespace: string): Promise<void> {
     if (!(await this.repo.unprotect(namespace))) throw invalid(`namespace "${namespace}" is not protected`, "namespace");
   }
 }

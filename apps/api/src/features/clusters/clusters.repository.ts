@@ -1,5 +1,10 @@
-import { Prisma, type ClusterStatus, type PrismaClient } from "@weft/db";
+import { Prisma, type ClusterStatus as StoredClusterStatus } from "@weft/db";
 import type { AgentPrincipal } from "../../access.ts";
+import type { DbClient, SameValues } from "../../db-client.ts";
+
+/** Whether a cluster's agent is talking to the manager. */
+export type ClusterStatus = "PENDING" | "CONNECTED" | "DISCONNECTED";
+const _sameStatus: SameValues<StoredClusterStatus, ClusterStatus> = true;
 
 /** Counts of the proxies in an agent's last acknowledgement. */
 export interface ProxyCounts {
@@ -88,24 +93,24 @@ function toRecord(row: Row, endpoints: number): ClusterRecord {
 
 /** Clusters, their join tokens, agent credentials and agent state. The only Prisma code of the feature. */
 export class ClustersRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: DbClient) {}
 
   private async endpointCounts(clusterIds: string[]): Promise<Map<string, number>> {
     if (clusterIds.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<{ clusterId: string; n: bigint }[]>`
+    const rows = await this.db.$queryRaw<{ clusterId: string; n: bigint }[]>`
       SELECT s."clusterId"::text AS "clusterId", count(e.id) AS n FROM "Endpoint" e JOIN "Service" s ON s.id = e."serviceId"
       WHERE s."clusterId"::text = ANY(${clusterIds}) GROUP BY s."clusterId"`;
     return new Map(rows.map((r) => [r.clusterId, Number(r.n)]));
   }
 
   async list(meshId: string): Promise<ClusterRecord[]> {
-    const rows = await this.prisma.cluster.findMany({ where: { meshId }, select, orderBy: { name: "asc" } });
+    const rows = await this.db.cluster.findMany({ where: { meshId }, select, orderBy: { name: "asc" } });
     const endpoints = await this.endpointCounts(rows.map((r) => r.id));
     return rows.map((r) => toRecord(r, endpoints.get(r.id) ?? 0));
   }
 
   async byId(id: string): Promise<ClusterRecord | null> {
-    const row = await this.prisma.cluster.findUnique({ where: { id }, select });
+    const row = await this.db.cluster.findUnique({ where: { id }, select });
     if (!row) return null;
     return toRecord(row, (await this.endpointCounts([row.id])).get(row.id) ?? 0);
   }
@@ -113,7 +118,7 @@ export class ClustersRepository {
   /** Creates a cluster with an outstanding join token; null when the name is taken. */
   async create(data: { meshId: string; name: string; region: string | null; joinTokenHash: string; joinTokenExpiresAt: Date }): Promise<string | null> {
     try {
-      return (await this.prisma.cluster.create({ data, select: { id: true } })).id;
+      return (await this.db.cluster.create({ data, select: { id: true } })).id;
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return null;
       throw err;
@@ -122,71 +127,72 @@ export class ClustersRepository {
 
   /** Replaces the cluster's join token (null revokes it); false when the cluster does not exist. */
   async setJoinToken(id: string, token: { hash: string; expiresAt: Date } | null): Promise<boolean> {
-    const { count } = await this.prisma.cluster.updateMany({ where: { id }, data: { joinTokenHash: token?.hash ?? null, joinTokenExpiresAt: token?.expiresAt ?? null } });
+    const { count } = await this.db.cluster.updateMany({ where: { id }, data: { joinTokenHash: token?.hash ?? null, joinTokenExpiresAt: token?.expiresAt ?? null } });
     return count === 1;
   }
 
   /**
-   * Exchanges a join token for a credential, atomically: the token is
-   * consumed (a second exchange finds nothing) and the cluster's earlier
-   * credentials are revoked (one agent identity per cluster).
+   * Exchanges a join token for a credential (inside the caller's unit of
+   * work, so it is atomic): the token is consumed (a second exchange finds
+   * nothing) and the cluster's earlier credentials are revoked (one agent
+   * identity per cluster).
    */
   async exchangeJoinToken(tokenHash: string, credential: { prefix: string; secretHash: string }, agentVersion: string | null, now: Date): Promise<{ clusterId: string; cluster: string; meshId: string } | null> {
-    return this.prisma.$transaction(async (tx) => {
-      const cluster = await tx.cluster.findUnique({ where: { joinTokenHash: tokenHash }, select: { id: true, name: true, meshId: true, joinTokenExpiresAt: true } });
-      if (!cluster || !cluster.joinTokenExpiresAt || cluster.joinTokenExpiresAt <= now) return null;
-      const { count } = await tx.cluster.updateMany({ where: { id: cluster.id, joinTokenHash: tokenHash }, data: { joinTokenHash: null, joinTokenExpiresAt: null, agentVersion } });
-      if (count !== 1) return null;
-      await tx.agentCredential.updateMany({ where: { clusterId: cluster.id, revokedAt: null }, data: { revokedAt: now } });
-      await tx.agentCredential.create({ data: { clusterId: cluster.id, prefix: credential.prefix, secretHash: credential.secretHash } });
-      return { clusterId: cluster.id, cluster: cluster.name, meshId: cluster.meshId };
-    });
+    const cluster = await this.db.cluster.findUnique({ where: { joinTokenHash: tokenHash }, select: { id: true, name: true, meshId: true, joinTokenExpiresAt: true } });
+    if (!cluster || !cluster.joinTokenExpiresAt || cluster.joinTokenExpiresAt <= now) return null;
+    const { count } = await this.db.cluster.updateMany({ where: { id: cluster.id, joinTokenHash: tokenHash }, data: { joinTokenHash: null, joinTokenExpiresAt: null, agentVersion } });
+    if (count !== 1) return null;
+    await this.db.agentCredential.updateMany({ where: { clusterId: cluster.id, revokedAt: null }, data: { revokedAt: now } });
+    await this.db.agentCredential.create({ data: { clusterId: cluster.id, prefix: credential.prefix, secretHash: credential.secretHash } });
+    return { clusterId: cluster.id, cluster: cluster.name, meshId: cluster.meshId };
   }
 
   /** Revokes every active credential of the cluster; returns how many. */
   async revokeCredentials(clusterId: string, now: Date): Promise<number> {
-    const { count } = await this.prisma.agentCredential.updateMany({ where: { clusterId, revokedAt: null }, data: { revokedAt: now } });
-    await this.prisma.cluster.updateMany({ where: { id: clusterId }, data: { status: "DISCONNECTED" } });
+    const { count } = await this.db.agentCredential.updateMany({ where: { clusterId, revokedAt: null }, data: { revokedAt: now } });
+    await this.db.cluster.updateMany({ where: { id: clusterId }, data: { status: "DISCONNECTED" } });
     return count;
   }
 
-  /** Deletes the cluster with everything it reported and its credentials (cascade); `before` runs first in the same transaction. */
-  async delete(id: string, before?: (tx: Prisma.TransactionClient) => Promise<void>): Promise<{ name: string } | null> {
-    const rows = await this.prisma.cluster.findUnique({ where: { id }, select: { name: true } });
-    if (!rows) return null;
-    await this.prisma.$transaction(async (tx) => {
-      await before?.(tx);
-      await tx.cluster.delete({ where: { id } });
-      // Other clusters' catalogs lose this cluster's services.
-      await tx.$executeRaw`UPDATE "Mesh" SET "catalogVersion" = "catalogVersion" + 1`;
-      await tx.$executeRaw`SELECT pg_notify('weft_config', 'catalog')`;
-    });
-    return rows;
+  /** The cluster's name; null when it does not exist. */
+  async nameOf(id: string): Promise<string | null> {
+    return (await this.db.cluster.findUnique({ where: { id }, select: { name: true } }))?.name ?? null;
+  }
+
+  /**
+   * Deletes the cluster with everything it reported and its credentials
+   * (cascade), and bumps the catalog version (inside the caller's unit of work).
+   */
+  async delete(id: string): Promise<void> {
+    await this.db.cluster.delete({ where: { id } });
+    // Other clusters' catalogs lose this cluster's services.
+    await this.db.$executeRaw`UPDATE "Mesh" SET "catalogVersion" = "catalogVersion" + 1`;
+    await this.db.$executeRaw`SELECT pg_notify('weft_config', 'catalog')`;
   }
 
   /** The agent a credential authenticates; null when unknown or revoked. */
   async agentByCredential(secretHash: string, now: Date): Promise<AgentPrincipal | null> {
-    const found = await this.prisma.agentCredential.findUnique({ where: { secretHash }, select: { id: true, revokedAt: true, lastUsedAt: true, cluster: { select: { id: true, name: true, meshId: true } } } });
+    const found = await this.db.agentCredential.findUnique({ where: { secretHash }, select: { id: true, revokedAt: true, lastUsedAt: true, cluster: { select: { id: true, name: true, meshId: true } } } });
     if (!found || found.revokedAt) return null;
     // Write at most once a minute: agents call every few seconds.
-    if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > 60_000) await this.prisma.agentCredential.updateMany({ where: { id: found.id }, data: { lastUsedAt: now } });
+    if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > 60_000) await this.db.agentCredential.updateMany({ where: { id: found.id }, data: { lastUsedAt: now } });
     return { kind: "agent", credentialId: found.id, clusterId: found.cluster.id, cluster: found.cluster.name, meshId: found.cluster.meshId };
   }
 
   /** True while the credential is active (an open config stream re-checks it). */
   async credentialActive(credentialId: string): Promise<boolean> {
-    return (await this.prisma.agentCredential.count({ where: { id: credentialId, revokedAt: null } })) === 1;
+    return (await this.db.agentCredential.count({ where: { id: credentialId, revokedAt: null } })) === 1;
   }
 
   async markSeen(clusterId: string, data: { status?: ClusterStatus; agentVersion?: string | undefined; at: Date }): Promise<void> {
-    await this.prisma.cluster.updateMany({
+    await this.db.cluster.updateMany({
       where: { id: clusterId },
       data: { lastSeenAt: data.at, ...(data.status ? { status: data.status } : {}), ...(data.agentVersion !== undefined ? { agentVersion: data.agentVersion } : {}) },
     });
   }
 
   async markDisconnected(clusterId: string): Promise<void> {
-    await this.prisma.cluster.updateMany({ where: { id: clusterId }, data: { status: "DISCONNECTED" } });
+    await this.db.cluster.updateMany({ where: { id: clusterId }, data: { status: "DISCONNECTED" } });
   }
 
   /** Records an acknowledgement on the cluster: the applied version, or the rejection with its reason. */
@@ -195,7 +201,7 @@ export class ClustersRepository {
     ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[]; at: Date },
   ): Promise<{ appliedConfigVersion: bigint | null; lastRejectedVersion: bigint | null } | null> {
     // updateMany + one read would be two round trips; update with a select is one (and null when the cluster is gone).
-    const rows = await this.prisma.cluster.updateManyAndReturn({
+    const rows = await this.db.cluster.updateManyAndReturn({
       where: { id: clusterId },
       select: { appliedConfigVersion: true, lastRejectedVersion: true },
       data: {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { roleProcedure, router } from "../../trpc.ts";
+import { audited, noteAudit, roleProcedure, router } from "../../trpc.ts";
 
 const ClusterNameSchema = z
   .string()
@@ -17,26 +17,36 @@ export const clustersRouter = router({
   /** Creates a cluster; returns its one-time join token (shown once). */
   create: roleProcedure("ADMIN")
     .input(z.strictObject({ name: ClusterNameSchema, region: z.string().min(1).max(128).optional().describe("Region hint."), joinTokenTtlHours: TtlSchema.optional() }))
-    .mutation(({ ctx, input }) => ctx.services.clusters.create(input, ctx.audit)),
+    .mutation(({ ctx, input }) => {
+      noteAudit(ctx, { target: `Cluster/${input.name}` });
+      return audited(ctx, ctx.services.clusters.create(input));
+    }),
   /** A new one-time join token for an existing cluster (replaces an outstanding one). */
   createJoinToken: roleProcedure("ADMIN")
     .input(z.strictObject({ id: z.string().uuid(), joinTokenTtlHours: TtlSchema.optional() }))
-    .mutation(({ ctx, input }) => ctx.services.clusters.createJoinToken(input.id, input.joinTokenTtlHours, ctx.audit)),
+    .mutation(({ ctx, input }) => {
+      noteAudit(ctx, { target: `Cluster/${input.id}` });
+      return ctx.services.clusters.createJoinToken(input.id, input.joinTokenTtlHours);
+    }),
   revokeJoinToken: roleProcedure("ADMIN")
     .input(IdSchema)
     .mutation(async ({ ctx, input }) => {
-      await ctx.services.clusters.revokeJoinToken(input.id, ctx.audit);
+      noteAudit(ctx, { target: `Cluster/${input.id}` });
+      await ctx.services.clusters.revokeJoinToken(input.id);
       return { ok: true as const };
     }),
   /** Revokes the agent's credentials; it must join again with a new join token. */
   revokeCredentials: roleProcedure("ADMIN")
     .input(IdSchema)
-    .mutation(({ ctx, input }) => ctx.services.clusters.revokeCredentials(input.id, ctx.audit)),
+    .mutation(({ ctx, input }) => {
+      noteAudit(ctx, { target: `Cluster/${input.id}` });
+      return ctx.services.clusters.revokeCredentials(input.id);
+    }),
   /** Deletes the cluster, everything its agent reported, and its credentials. */
   delete: roleProcedure("ADMIN")
     .input(IdSchema)
     .mutation(async ({ ctx, input }) => {
-      await ctx.services.clusters.delete(input.id, ctx.audit);
+      await audited(ctx, ctx.services.clusters.delete(input.id));
       return { ok: true as const };
     }),
 });

@@ -1,7 +1,7 @@
 import type { AgentPrincipal } from "../../access.ts";
-import type { AuditNote } from "../../context.ts";
-import type { DbClient } from "../../db-client.ts";
 import { conflict, DomainError, notFound } from "../../errors.ts";
+import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
+import type { Audited } from "../audit/audit-facts.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { AGENT_CREDENTIAL_PREFIX, hashSecret, JOIN_TOKEN_PREFIX, newAgentCredential, newJoinToken } from "../auth/secret-tokens.ts";
@@ -32,19 +32,24 @@ export interface ClustersSettings {
 
 export const DEFAULT_CLUSTERS_SETTINGS: ClustersSettings = { joinAttempts: { max: 10, windowMs: 10 * 60_000 } };
 
+/**
+ * What clusters need of the identity feature: a cluster that lost its
+ * credentials or is deleted must not keep a CA other clusters trust.
+ */
+export interface IntermediateRevoker {
+  /** Revokes the cluster's intermediates: inside `tx` when given (the cluster's deletion), else in a unit of work of its own. */
+  revokeIntermediatesOf(clusterId: string, reason: string, tx?: TransactionRepositories): Promise<void>;
+}
+
 /** Clusters: creating them with a join token, agents joining, credentials and the agents' state. */
 export class ClustersService {
   private readonly joinLimiter: LoginLimiter;
-  /**
-   * Revokes the cluster's intermediates (set by the identity feature): a
-   * cluster that lost its credentials or is deleted must not keep a CA other
-   * clusters trust. `db` is the deletion's transaction, when there is one.
-   */
-  revokeIdentity: (clusterId: string, reason: string, db?: DbClient) => Promise<void> = async () => {};
 
   constructor(
     private readonly repo: ClustersRepository,
+    private readonly uow: UnitOfWork,
     private readonly mesh: () => Promise<MeshInfo>,
+    private readonly identity: IntermediateRevoker,
     settings: ClustersSettings = DEFAULT_CLUSTERS_SETTINGS,
     private readonly now: () => Date = () => new Date(),
   ) {
@@ -76,45 +81,45 @@ export class ClustersService {
   }
 
   /** Creates a cluster and its one-time join token (the token is in this response only). */
-  async create(input: { name: string; region?: string | undefined; joinTokenTtlHours?: number | undefined }, audit?: AuditNote): Promise<{ cluster: ClusterView } & IssuedJoinToken> {
-    if (audit) audit.target = `Cluster/${input.name}`;
+  async create(input: { name: string; region?: string | undefined; joinTokenTtlHours?: number | undefined }): Promise<Audited<{ cluster: ClusterView } & IssuedJoinToken>> {
     const mesh = await this.mesh();
     const token = this.issueToken(input.joinTokenTtlHours ?? DEFAULT_JOIN_TOKEN_TTL_HOURS);
     const id = await this.repo.create({ meshId: mesh.id, name: input.name, region: input.region ?? null, joinTokenHash: token.hash, joinTokenExpiresAt: token.expiresAt });
     if (!id) throw conflict(`cluster "${input.name}" already exists`, "name");
-    if (audit) audit.details = { joinTokenExpiresAt: token.expiresAt.toISOString() };
-    return { cluster: await this.byId(id), joinToken: token.joinToken, expiresAt: token.expiresAt };
+    return { value: { cluster: await this.byId(id), joinToken: token.joinToken, expiresAt: token.expiresAt }, audit: { details: { joinTokenExpiresAt: token.expiresAt.toISOString() } } };
   }
 
   /** A new join token for an existing cluster (an agent that lost its credentials re-joins); replaces any outstanding one. */
-  async createJoinToken(id: string, ttlHours = DEFAULT_JOIN_TOKEN_TTL_HOURS, audit?: AuditNote): Promise<IssuedJoinToken> {
-    if (audit) audit.target = `Cluster/${id}`;
+  async createJoinToken(id: string, ttlHours = DEFAULT_JOIN_TOKEN_TTL_HOURS): Promise<IssuedJoinToken> {
     const token = this.issueToken(ttlHours);
     if (!(await this.repo.setJoinToken(id, { hash: token.hash, expiresAt: token.expiresAt }))) throw notFound(`cluster ${id}`, "id");
     return { joinToken: token.joinToken, expiresAt: token.expiresAt };
   }
 
-  async revokeJoinToken(id: string, audit?: AuditNote): Promise<void> {
-    if (audit) audit.target = `Cluster/${id}`;
+  async revokeJoinToken(id: string): Promise<void> {
     if (!(await this.repo.setJoinToken(id, null))) throw notFound(`cluster ${id}`, "id");
   }
 
   /** Revokes the agent's credentials: its next call (and its open config stream) is refused. */
-  async revokeCredentials(id: string, audit?: AuditNote): Promise<{ revoked: number }> {
-    if (audit) audit.target = `Cluster/${id}`;
+  async revokeCredentials(id: string): Promise<{ revoked: number }> {
     if (!(await this.repo.byId(id))) throw notFound(`cluster ${id}`, "id");
     const revoked = await this.repo.revokeCredentials(id, this.now());
-    await this.revokeIdentity(id, "clusters.revokeCredentials");
+    await this.identity.revokeIntermediatesOf(id, "clusters.revokeCredentials");
     return { revoked };
   }
 
   /** Deletes a cluster, what it reported, and its credentials. */
-  async delete(id: string, audit?: AuditNote): Promise<{ name: string }> {
-    // Inside the deletion's transaction: the cascade removes the intermediates' rows, the revocation record stays.
-    const deleted = await this.repo.delete(id, (tx) => this.revokeIdentity(id, "clusters.delete", tx));
-    if (!deleted) throw notFound(`cluster ${id}`, "id");
-    if (audit) audit.target = `Cluster/${deleted.name}`;
-    return deleted;
+  async delete(id: string): Promise<Audited<{ name: string }>> {
+    const name = await this.uow.run(async (tx) => {
+      const found = await tx.clusters.nameOf(id);
+      if (found === null) return null;
+      // In the deletion's unit of work: the cascade removes the intermediates' rows, the revocation record stays.
+      await this.identity.revokeIntermediatesOf(id, "clusters.delete", tx);
+      await tx.clusters.delete(id);
+      return found;
+    });
+    if (name === null) throw notFound(`cluster ${id}`, "id");
+    return { value: { name }, audit: { target: `Cluster/${name}` } };
   }
 
   /**
@@ -125,7 +130,7 @@ export class ClustersService {
     if (!this.joinLimiter.allowed("join", ip)) throw new DomainError("RATE_LIMITED", "too many failed join attempts; try again later");
     const credential = newAgentCredential();
     const exchanged = joinToken.startsWith(JOIN_TOKEN_PREFIX)
-      ? await this.repo.exchangeJoinToken(hashSecret(joinToken), { prefix: credential.slice(0, AGENT_CREDENTIAL_PREFIX.length + 6), secretHash: hashSecret(credential) }, agentVersion ?? null, this.now())
+      ? await this.uow.run((tx) => tx.clusters.exchangeJoinToken(hashSecret(joinToken), { prefix: credential.slice(0, AGENT_CREDENTIAL_PREFIX.length + 6), secretHash: hashSecret(credential) }, agentVersion ?? null, this.now()))
       : null;
     if (!exchanged) {
       this.joinLimiter.recordFailure("join", ip);

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient, Protocol } from "@weft/db";
+import type { Protocol as StoredProtocol } from "@weft/db";
+import type { DbClient, SameValues } from "../../db-client.ts";
+
+/** The protocol of a service port or endpoint, as stored and shown. */
+export type Protocol = "HTTP" | "HTTP2" | "GRPC" | "TCP";
+const _sameProtocols: SameValues<StoredProtocol, Protocol> = true;
 
 /** A service as stored for one cluster. */
 export interface ServiceState {
@@ -47,8 +52,6 @@ export interface ClusterDiscovery {
   seq: bigint | null;
 }
 
-type Tx = Prisma.TransactionClient;
-
 /** JSON with sorted keys: equal content compares equal whatever order jsonb returned it in. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -61,26 +64,20 @@ const endpointKey = (e: { namespace: string; service: string; address: string; p
 
 /** Discovery rows of one cluster. The only Prisma code of the feature. */
 export class DiscoveryRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: DbClient) {}
 
   /**
-   * Runs `work` in one transaction holding the cluster's row lock, so two
-   * reports of the same cluster apply one after the other and nothing is
-   * half-written.
+   * Locks the cluster's row until the caller's unit of work ends (two reports
+   * of the same cluster apply one after the other) and reads what it reported.
    */
-  transaction<T>(clusterId: string, work: (tx: Tx, current: ClusterDiscovery) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT id FROM "Cluster" WHERE id = ${clusterId}::uuid FOR UPDATE`;
-        return work(tx, await this.load(tx, clusterId));
-      },
-      { maxWait: 30_000, timeout: 120_000 },
-    );
+  async lockCluster(clusterId: string): Promise<ClusterDiscovery> {
+    await this.db.$queryRaw`SELECT id FROM "Cluster" WHERE id = ${clusterId}::uuid FOR UPDATE`;
+    return this.load(clusterId);
   }
 
   /** The clusters of `meshId` that report the service `namespace/name`, with its endpoints there. */
   async serviceEndpoints(meshId: string, namespace: string, name: string): Promise<{ clusters: string[]; endpoints: ServiceEndpoint[] }> {
-    const services = await this.prisma.service.findMany({
+    const services = await this.db.service.findMany({
       where: { namespace, name, cluster: { meshId } },
       select: {
         cluster: { select: { name: true } },
@@ -105,12 +102,12 @@ export class DiscoveryRepository {
     };
   }
 
-  private async load(tx: Tx, clusterId: string): Promise<ClusterDiscovery> {
+  private async load(clusterId: string): Promise<ClusterDiscovery> {
     const [cluster, services, workloads, endpoints] = await Promise.all([
-      tx.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { discoverySeq: true, gatewayAddress: true, gatewayPort: true } }),
-      tx.service.findMany({ where: { clusterId }, select: { namespace: true, name: true, ports: true, labels: true } }),
-      tx.workload.findMany({ where: { clusterId }, select: { namespace: true, name: true, serviceAccount: true, version: true, zone: true, labels: true } }),
-      tx.endpoint.findMany({
+      this.db.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { discoverySeq: true, gatewayAddress: true, gatewayPort: true } }),
+      this.db.service.findMany({ where: { clusterId }, select: { namespace: true, name: true, ports: true, labels: true } }),
+      this.db.workload.findMany({ where: { clusterId }, select: { namespace: true, name: true, serviceAccount: true, version: true, zone: true, labels: true } }),
+      this.db.endpoint.findMany({
         where: { service: { clusterId } },
         select: { address: true, port: true, protocol: true, healthy: true, version: true, zone: true, service: { select: { namespace: true, name: true } }, workload: { select: { name: true } } },
       }),
@@ -140,11 +137,12 @@ export class DiscoveryRepository {
   }
 
   /**
-   * Makes the cluster's rows equal `desired`, writing only what differs.
-   * Returns whether the catalog changed (then the mesh's catalog version is
-   * bumped and replicas are notified, in the same transaction).
+   * Makes the cluster's rows equal `desired`, writing only what differs,
+   * inside the unit of work that locked the cluster. Returns whether the
+   * catalog changed (then the mesh's catalog version is bumped and replicas
+   * are notified, in the same transaction).
    */
-  async reconcile(tx: Tx, clusterId: string, meshId: string, current: ClusterDiscovery, desired: ClusterDiscovery): Promise<boolean> {
+  async reconcile(clusterId: string, meshId: string, current: ClusterDiscovery, desired: ClusterDiscovery): Promise<boolean> {
     const changed = { value: false };
     const diff = <T>(from: Map<string, T>, to: Map<string, T>) => {
       const removed = [...from.keys()].filter((k) => !to.has(k));
@@ -160,28 +158,28 @@ export class DiscoveryRepository {
     // Removals first: endpoints go with their service or workload (cascade).
     for (const key of endpoints.removed) {
       const e = current.endpoints.get(key) as EndpointState;
-      await tx.endpoint.deleteMany({ where: { address: e.address, port: e.port, service: { clusterId, namespace: e.namespace, name: e.service } } });
+      await this.db.endpoint.deleteMany({ where: { address: e.address, port: e.port, service: { clusterId, namespace: e.namespace, name: e.service } } });
     }
     for (const key of services.removed) {
       const s = current.services.get(key) as ServiceState;
-      await tx.service.deleteMany({ where: { clusterId, namespace: s.namespace, name: s.name } });
+      await this.db.service.deleteMany({ where: { clusterId, namespace: s.namespace, name: s.name } });
     }
     for (const key of workloads.removed) {
       const w = current.workloads.get(key) as WorkloadState;
-      await tx.workload.deleteMany({ where: { clusterId, namespace: w.namespace, name: w.name } });
+      await this.db.workload.deleteMany({ where: { clusterId, namespace: w.namespace, name: w.name } });
     }
     if (services.added.length > 0)
-      await tx.service.createMany({ data: services.added.map(([, s]) => ({ id: randomUUID(), clusterId, namespace: s.namespace, name: s.name, ports: s.ports, labels: s.labels })) });
-    for (const [, s] of services.updated) await tx.service.updateMany({ where: { clusterId, namespace: s.namespace, name: s.name }, data: { ports: s.ports, labels: s.labels } });
-    if (workloads.added.length > 0) await tx.workload.createMany({ data: workloads.added.map(([, w]) => ({ id: randomUUID(), clusterId, ...w })) });
+      await this.db.service.createMany({ data: services.added.map(([, s]) => ({ id: randomUUID(), clusterId, namespace: s.namespace, name: s.name, ports: s.ports, labels: s.labels })) });
+    for (const [, s] of services.updated) await this.db.service.updateMany({ where: { clusterId, namespace: s.namespace, name: s.name }, data: { ports: s.ports, labels: s.labels } });
+    if (workloads.added.length > 0) await this.db.workload.createMany({ data: workloads.added.map(([, w]) => ({ id: randomUUID(), clusterId, ...w })) });
     for (const [, w] of workloads.updated) {
       const { namespace, name, ...data } = w;
-      await tx.workload.updateMany({ where: { clusterId, namespace, name }, data });
+      await this.db.workload.updateMany({ where: { clusterId, namespace, name }, data });
     }
     if (endpoints.added.length + endpoints.updated.length > 0) {
       const [serviceIds, workloadIds] = await Promise.all([
-        tx.service.findMany({ where: { clusterId }, select: { id: true, namespace: true, name: true } }).then((rows) => new Map(rows.map((r) => [serviceKey(r), r.id]))),
-        tx.workload.findMany({ where: { clusterId }, select: { id: true, namespace: true, name: true } }).then((rows) => new Map(rows.map((r) => [serviceKey(r), r.id]))),
+        this.db.service.findMany({ where: { clusterId }, select: { id: true, namespace: true, name: true } }).then((rows) => new Map(rows.map((r) => [serviceKey(r), r.id]))),
+        this.db.workload.findMany({ where: { clusterId }, select: { id: true, namespace: true, name: true } }).then((rows) => new Map(rows.map((r) => [serviceKey(r), r.id]))),
       ]);
       const row = (e: EndpointState) => ({
         serviceId: serviceIds.get(`${e.namespace}/${e.service}`) as string,
@@ -193,20 +191,20 @@ export class DiscoveryRepository {
         version: e.version,
         zone: e.zone,
       });
-      if (endpoints.added.length > 0) await tx.endpoint.createMany({ data: endpoints.added.map(([, e]) => ({ id: randomUUID(), ...row(e) })) });
+      if (endpoints.added.length > 0) await this.db.endpoint.createMany({ data: endpoints.added.map(([, e]) => ({ id: randomUUID(), ...row(e) })) });
       for (const [, e] of endpoints.updated) {
         const data = row(e);
-        await tx.endpoint.updateMany({ where: { serviceId: data.serviceId, address: e.address, port: e.port }, data });
+        await this.db.endpoint.updateMany({ where: { serviceId: data.serviceId, address: e.address, port: e.port }, data });
       }
     }
     const gatewayChanged = canonical(current.gateway) !== canonical(desired.gateway);
-    await tx.cluster.update({
+    await this.db.cluster.update({
       where: { id: clusterId },
       data: { discoverySeq: desired.seq, ...(gatewayChanged ? { gatewayAddress: desired.gateway?.address ?? null, gatewayPort: desired.gateway?.port ?? null } : {}) },
     });
     if (!changed.value && !gatewayChanged) return false;
-    await tx.$executeRaw`UPDATE "Mesh" SET "catalogVersion" = "catalogVersion" + 1 WHERE id = ${meshId}::uuid`;
-    await tx.$executeRaw`SELECT pg_notify('weft_config', 'catalog')`;
+    await this.db.$executeRaw`UPDATE "Mesh" SET "catalogVersion" = "catalogVersion" + 1 WHERE id = ${meshId}::uuid`;
+    await this.db.$executeRaw`SELECT pg_notify('weft_config', 'catalog')`;
     return true;
   }
 }

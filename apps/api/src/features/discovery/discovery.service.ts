@@ -1,4 +1,3 @@
-import type { Protocol } from "@weft/db";
 import {
   discoveryKey,
   ValidationError,
@@ -11,7 +10,8 @@ import {
 } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { DomainError } from "../../errors.ts";
-import type { ClusterDiscovery, DiscoveryRepository, EndpointState, ServiceEndpoint, ServiceState, WorkloadState } from "./discovery.repository.ts";
+import type { UnitOfWork } from "../../unit-of-work.ts";
+import type { ClusterDiscovery, DiscoveryRepository, EndpointState, Protocol, ServiceEndpoint, ServiceState, WorkloadState } from "./discovery.repository.ts";
 
 /** What a discovery report did. */
 export interface DiscoveryResult {
@@ -78,6 +78,7 @@ function duplicateIssues<T>(items: readonly T[], key: (t: T) => string, path: st
 export class DiscoveryService {
   constructor(
     private readonly repo: DiscoveryRepository,
+    private readonly uow: UnitOfWork,
     private readonly mesh: () => Promise<{ id: string }>,
   ) {}
 
@@ -109,8 +110,9 @@ export class DiscoveryService {
     };
     issues.push(...referenceIssues(snapshot.endpoints.map((e, i) => ({ e, path: `endpoints[${i}]` })), desired));
     if (issues.length > 0) throw new ValidationError("INVALID_REPORT", issues);
-    return this.repo.transaction(agent.clusterId, async (tx, current) => {
-      const catalogChanged = await this.repo.reconcile(tx, agent.clusterId, agent.meshId, current, desired);
+    return this.uow.run(async (tx) => {
+      const current = await tx.discovery.lockCluster(agent.clusterId);
+      const catalogChanged = await tx.discovery.reconcile(agent.clusterId, agent.meshId, current, desired);
       return { seq: snapshot.seq, catalogChanged, counts: { services: desired.services.size, workloads: desired.workloads.size, endpoints: desired.endpoints.size } };
     });
   }
@@ -120,7 +122,8 @@ export class DiscoveryService {
    * resyncs) when the cluster's last applied report is another one.
    */
   async applyDelta(agent: AgentPrincipal, delta: ParsedDiscoveryDelta): Promise<DiscoveryResult> {
-    return this.repo.transaction(agent.clusterId, async (tx, current) => {
+    return this.uow.run(async (tx) => {
+      const current = await tx.discovery.lockCluster(agent.clusterId);
       if (current.seq === null || current.seq !== BigInt(delta.baseSeq))
         throw new DomainError("CONFLICT", `resync required: the manager last applied report ${current.seq ?? "none"}, not ${delta.baseSeq}`, "baseSeq");
       const services = new Map(current.services);
@@ -145,7 +148,7 @@ export class DiscoveryService {
       const desired: ClusterDiscovery = { seq: BigInt(delta.seq), gateway: delta.gateway === undefined ? current.gateway : delta.gateway, services, workloads, endpoints };
       const issues = referenceIssues(changedEndpoints, desired);
       if (issues.length > 0) throw new ValidationError("INVALID_REPORT", issues);
-      const catalogChanged = await this.repo.reconcile(tx, agent.clusterId, agent.meshId, current, desired);
+      const catalogChanged = await tx.discovery.reconcile(agent.clusterId, agent.meshId, current, desired);
       return { seq: delta.seq, catalogChanged, counts: { services: services.size, workloads: workloads.size, endpoints: endpoints.size } };
     });
   }

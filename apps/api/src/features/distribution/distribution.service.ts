@@ -5,9 +5,10 @@ import type { AgentPrincipal } from "../../access.ts";
 import { unauthenticated } from "../../errors.ts";
 import { plainJson } from "../../transport/wire-transformer.ts";
 import type { Logger } from "../../logger.ts";
+import type { UnitOfWork } from "../../unit-of-work.ts";
 import type { ClustersService } from "../clusters/clusters.service.ts";
 import type { ConfigBus, MeshVersions } from "./config-bus.ts";
-import type { DistributionRepository, MeshHead } from "./distribution.repository.ts";
+import type { MeshHead } from "./distribution.repository.ts";
 
 /** One cluster's config with its stream event id. */
 export interface ClusterConfigEvent {
@@ -50,7 +51,7 @@ export class DistributionService {
   private readonly built = new Map<string, { key: string; event: ClusterConfigEvent }>();
 
   constructor(
-    private readonly repo: DistributionRepository,
+    private readonly uow: UnitOfWork,
     readonly bus: ConfigBus,
     private readonly clusters: ClustersService,
     private readonly log: Logger,
@@ -69,7 +70,7 @@ export class DistributionService {
     for (let attempt = 0; attempt < 3 && !fresh(); attempt++) {
       this.loading ??= (async () => {
         try {
-          const read = await this.repo.read({ configVersion: this.resources?.version ?? null, catalogVersion: this.catalog?.version ?? null, trustBundleVersion: this.trust?.version ?? null });
+          const read = await this.read({ configVersion: this.resources?.version ?? null, catalogVersion: this.catalog?.version ?? null, trustBundleVersion: this.trust?.version ?? null });
           if (read.resources)
             this.resources = {
               version: read.mesh.configVersion,
@@ -85,6 +86,26 @@ export class DistributionService {
       })();
       await this.loading;
     }
+  }
+
+  /**
+   * One consistent read (REPEATABLE READ) of the mesh's versions and, when
+   * their version differs from what this replica already holds, the live
+   * resources, the catalog and the trust: the versions always describe the content.
+   */
+  private read(have: { configVersion: bigint | null; catalogVersion: bigint | null; trustBundleVersion: bigint | null }) {
+    return this.uow.run(
+      async (tx) => {
+        const mesh = await tx.distribution.head();
+        const resources =
+          have.configVersion === mesh.configVersion ? null : (await tx.resources.list(mesh.id)).flatMap((r) => (r.document ? [{ resource: r.document, createdAt: r.createdAt }] : []));
+        const catalog = have.catalogVersion === mesh.catalogVersion ? null : await tx.distribution.catalog(mesh.id);
+        // The mesh's trust (roots, issuing root, revocations) changes only with trustBundleVersion.
+        const trust = have.trustBundleVersion === mesh.trustBundleVersion ? null : { value: await tx.identity.trust(new Date()) };
+        return { mesh, resources, catalog, trust };
+      },
+      { isolationLevel: "RepeatableRead", timeoutMs: 60_000 },
+    );
   }
 
   /** The current config of the agent's cluster. */

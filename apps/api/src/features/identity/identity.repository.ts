@@ -1,8 +1,12 @@
-import type { AuthorityState, Prisma, PrismaClient, RotationStep } from "@weft/db";
+import type { AuthorityState as StoredAuthorityState, Prisma, RotationStep as StoredRotationStep } from "@weft/db";
 import type { ClusterTrust } from "@weft/mesh-model";
-import type { DbClient } from "../../db-client.ts";
+import type { DbClient, SameValues } from "../../db-client.ts";
 import { DEFAULT_MESH_NAME } from "../mesh/mesh.repository.ts";
+import type { AuthorityState, RotationProgress, RotationStep } from "./identity.schema.ts";
 import type { ClusterObservation } from "./rotation-plan.ts";
+
+const _sameStates: SameValues<StoredAuthorityState, AuthorityState> = true;
+const _sameSteps: SameValues<StoredRotationStep, RotationStep> = true;
 
 /** A mesh CA row without its sealed key. */
 export interface AuthorityRecord {
@@ -47,6 +51,14 @@ export interface WorkloadCertificateRecord {
   rootFingerprint: string;
 }
 
+/** One step taken or operator action on a rotation. */
+export interface RotationHistoryEntry {
+  step: RotationStep;
+  at: string;
+  by: string;
+  action: string;
+}
+
 export interface RotationRecord {
   id: string;
   meshId: string;
@@ -54,14 +66,47 @@ export interface RotationRecord {
   toAuthorityId: string;
   step: RotationStep;
   paused: boolean;
-  progress: unknown;
+  progress: RotationProgress;
   awaitBundleVersion: bigint | null;
   startedBy: string;
-  history: unknown;
+  history: RotationHistoryEntry[];
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
   reversedAt: Date | null;
+}
+
+/** What a rotation step or operator action changes. */
+export interface RotationUpdate {
+  step?: RotationStep;
+  paused?: boolean;
+  progress?: RotationProgress;
+  awaitBundleVersion?: bigint | null;
+  history?: RotationHistoryEntry[];
+  completedAt?: Date | null;
+  reversedAt?: Date | null;
+  fromAuthorityId?: string;
+  toAuthorityId?: string;
+}
+
+const EMPTY_PROGRESS: RotationProgress = { computedAt: null, clusters: [], waitingFor: [] };
+
+function toRotation(row: Prisma.RootRotationGetPayload<object>): RotationRecord {
+  const progress = row.progress as Partial<RotationProgress> | null;
+  return {
+    ...row,
+    progress: progress && Array.isArray(progress.clusters) ? { ...EMPTY_PROGRESS, ...progress } : EMPTY_PROGRESS,
+    history: Array.isArray(row.history) ? (row.history as unknown as RotationHistoryEntry[]) : [],
+  };
+}
+
+function rotationData(update: RotationUpdate): Prisma.RootRotationUpdateInput {
+  const { progress, history, ...rest } = update;
+  return {
+    ...rest,
+    ...(progress !== undefined ? { progress: progress as unknown as Prisma.InputJsonObject } : {}),
+    ...(history !== undefined ? { history: history as unknown as Prisma.InputJsonArray } : {}),
+  };
 }
 
 export interface MeshTrustHead {
@@ -114,14 +159,13 @@ function toIntermediate(row: IntermediateRow): IntermediateRecord {
 /** Roots trusted in each authority state (RETIRED is out of every bundle). */
 const TRUSTED_STATES: AuthorityState[] = ["ACTIVE", "STAGED", "DRAINING"];
 
-/** The mesh CA, cluster intermediates, the certificate inventory and rotations. The only Prisma code of the feature. */
+/**
+ * The mesh CA, cluster intermediates, the certificate inventory and
+ * rotations. The only Prisma code of the feature; methods that change
+ * several rows run inside the caller's unit of work.
+ */
 export class IdentityRepository {
   constructor(private readonly db: DbClient) {}
-
-  /** Runs `work` in one transaction with repositories bound to it. */
-  static transaction<T>(prisma: PrismaClient, work: (repo: IdentityRepository, tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-    return prisma.$transaction((tx) => work(new IdentityRepository(tx), tx), { maxWait: 30_000, timeout: 60_000 });
-  }
 
   async mesh(): Promise<MeshTrustHead> {
     return this.db.mesh.findUniqueOrThrow({ where: { name: DEFAULT_MESH_NAME }, select: { id: true, trustDomain: true, trustBundleVersion: true } });
@@ -131,16 +175,6 @@ export class IdentityRepository {
   async lockMesh(): Promise<MeshTrustHead> {
     await this.db.$queryRaw`SELECT id FROM "Mesh" WHERE name = ${DEFAULT_MESH_NAME} FOR UPDATE`;
     return this.mesh();
-  }
-
-  /**
-   * Leader election for the rotation controller: true when this transaction
-   * holds the advisory lock (released at commit, so no connection is held
-   * between ticks: the embedded database has a pool of one).
-   */
-  async tryControllerLock(key: bigint): Promise<boolean> {
-    const [row] = await this.db.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${key}) AS locked`;
-    return row?.locked === true;
   }
 
   /** Bumps Mesh.trustBundleVersion and notifies every replica's config bus (delivered at commit). */
@@ -296,29 +330,30 @@ export class IdentityRepository {
   }
 
   async openRotation(meshId: string): Promise<RotationRecord | null> {
-    return this.db.rootRotation.findFirst({ where: { meshId, completedAt: null }, orderBy: { createdAt: "desc" } });
+    const row = await this.db.rootRotation.findFirst({ where: { meshId, completedAt: null }, orderBy: { createdAt: "desc" } });
+    return row && toRotation(row);
   }
 
   async rotation(id: string): Promise<RotationRecord | null> {
-    return this.db.rootRotation.findUnique({ where: { id } });
+    const row = await this.db.rootRotation.findUnique({ where: { id } });
+    return row && toRotation(row);
   }
 
   async latestRotation(meshId: string): Promise<RotationRecord | null> {
-    return this.db.rootRotation.findFirst({ where: { meshId }, orderBy: { createdAt: "desc" } });
+    const row = await this.db.rootRotation.findFirst({ where: { meshId }, orderBy: { createdAt: "desc" } });
+    return row && toRotation(row);
   }
 
   async rotations(meshId: string, limit: number): Promise<RotationRecord[]> {
-    return this.db.rootRotation.findMany({ where: { meshId }, orderBy: { createdAt: "desc" }, take: limit });
+    return (await this.db.rootRotation.findMany({ where: { meshId }, orderBy: { createdAt: "desc" }, take: limit })).map(toRotation);
   }
 
-  async createRotation(data: { meshId: string; fromAuthorityId: string; toAuthorityId: string; awaitBundleVersion: bigint; startedBy: string; history: Prisma.InputJsonArray }): Promise<RotationRecord> {
-    return this.db.rootRotation.create({ data: { ...data, step: "ADD_ROOT" } });
+  async createRotation(data: { meshId: string; fromAuthorityId: string; toAuthorityId: string; awaitBundleVersion: bigint; startedBy: string; history: RotationHistoryEntry[] }): Promise<RotationRecord> {
+    const { history, ...rest } = data;
+    return toRotation(await this.db.rootRotation.create({ data: { ...rest, history: history as unknown as Prisma.InputJsonArray, step: "ADD_ROOT" } }));
   }
 
-  async updateRotation(
-    id: string,
-    data: { step?: RotationStep; paused?: boolean; progress?: Prisma.InputJsonObject; awaitBundleVersion?: bigint | null; history?: Prisma.InputJsonArray; completedAt?: Date | null; reversedAt?: Date | null; fromAuthorityId?: string; toAuthorityId?: string },
-  ): Promise<RotationRecord> {
-    return this.db.rootRotation.update({ where: { id }, data });
+  async updateRotation(id: string, update: RotationUpdate): Promise<RotationRecord> {
+    return toRotation(await this.db.rootRotation.update({ where: { id }, data: rotationData(update) }));
   }
 }

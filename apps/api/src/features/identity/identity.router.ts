@@ -1,11 +1,11 @@
+import { ClusterTrustSchema } from "@weft/mesh-model";
 import { z } from "zod";
-import { principalOf, roleProcedure, router } from "../../trpc.ts";
+import { audited, noteAudit, principalOf, roleProcedure, router } from "../../trpc.ts";
 import {
   AuthoritiesViewSchema,
   AuthorityViewSchema,
   CertificatesInputSchema,
   CertificatesViewSchema,
-  ClusterTrustSchema,
   ImportAuthorityInputSchema,
   RevokeClusterInputSchema,
   RotationGetInputSchema,
@@ -19,7 +19,7 @@ const rotationRouter = router({
   start: roleProcedure("ADMIN")
     .input(RotationStartInputSchema)
     .output(RotationViewSchema)
-    .mutation(async ({ ctx, input }) => ctx.services.rotation.start(input, (await principalOf(ctx)).username, ctx.audit)),
+    .mutation(async ({ ctx, input }) => audited(ctx, ctx.services.rotation.start(input, (await principalOf(ctx)).username))),
   /** A rotation with its per-cluster progress; without `id`, the open (else the latest) one; null when none ever ran. */
   get: roleProcedure("VIEWER")
     .input(RotationGetInputSchema)
@@ -33,16 +33,25 @@ const rotationRouter = router({
   pause: roleProcedure("ADMIN")
     .input(RotationIdInputSchema)
     .output(RotationViewSchema)
-    .mutation(async ({ ctx, input }) => ctx.services.rotation.pause(input.id, (await principalOf(ctx)).username, ctx.audit)),
+    .mutation(async ({ ctx, input }) => {
+      noteAudit(ctx, { target: `RootRotation/${input.id}` });
+      return ctx.services.rotation.pause(input.id, (await principalOf(ctx)).username);
+    }),
   resume: roleProcedure("ADMIN")
     .input(RotationIdInputSchema)
     .output(RotationViewSchema)
-    .mutation(async ({ ctx, input }) => ctx.services.rotation.resume(input.id, (await principalOf(ctx)).username, ctx.audit)),
+    .mutation(async ({ ctx, input }) => {
+      noteAudit(ctx, { target: `RootRotation/${input.id}` });
+      return ctx.services.rotation.resume(input.id, (await principalOf(ctx)).username);
+    }),
   /** Before REMOVE_OLD_ROOT: back to the old CA; the new one is retired. */
   reverse: roleProcedure("ADMIN")
     .input(RotationIdInputSchema)
     .output(RotationViewSchema)
-    .mutation(async ({ ctx, input }) => ctx.services.rotation.reverse(input.id, (await principalOf(ctx)).username, ctx.audit)),
+    .mutation(async ({ ctx, input }) => {
+      noteAudit(ctx, { target: `RootRotation/${input.id}` });
+      return ctx.services.rotation.reverse(input.id, (await principalOf(ctx)).username);
+    }),
 });
 
 export const identityRouter = router({
@@ -64,13 +73,16 @@ export const identityRouter = router({
     .input(ImportAuthorityInputSchema)
     .output(AuthorityViewSchema)
     .mutation(async ({ ctx, input }) => {
-      const created = await ctx.services.identity.importAuthority(input, ctx.audit);
+      const created = await audited(ctx, ctx.services.identity.importAuthority(input));
       return (await ctx.services.identity.authorities()).authorities.find((a) => a.id === created.id) as z.infer<typeof AuthorityViewSchema>;
     }),
   /** Revokes every intermediate of the cluster; other clusters refuse its peers once their bundle updates. */
   revokeCluster: roleProcedure("ADMIN")
     .input(RevokeClusterInputSchema)
     .output(z.object({ cluster: z.string(), revoked: z.number().int().describe("Intermediates revoked."), bundleVersion: z.string().describe("The trust bundle version carrying the revocation.") }))
-    .mutation(({ ctx, input }) => ctx.services.identity.revokeCluster(input.cluster, ctx.audit)),
+    .mutation(({ ctx, input }) => {
+      noteAudit(ctx, { target: `Cluster/${input.cluster}` });
+      return audited(ctx, ctx.services.identity.revokeCluster(input.cluster));
+    }),
   rotation: rotationRouter,
 });

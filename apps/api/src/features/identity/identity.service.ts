@@ -1,14 +1,14 @@
 import { describeCertificate, signIntermediate } from "@weft/identity";
-import type { ClusterTrust } from "@weft/mesh-model";
-import type { PrismaClient } from "@weft/db";
+import type { ClusterTrust, ReportedCertificate, SignedIntermediate } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
-import type { AuditNote } from "../../context.ts";
-import type { DbClient } from "../../db-client.ts";
 import { conflict, invalid, notFound, preconditionFailed } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
+import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
+import { withAuditFacts, type Audited } from "../audit/audit-facts.ts";
 import type { AuditService } from "../audit/audit.service.ts";
-import { IdentityRepository, type AuthorityRecord, type IntermediateRecord } from "./identity.repository.ts";
-import type { AuthoritiesView, CertificateItem, CertificatesView, ImportAuthorityInput, IntermediateView, ReportedCertificate, SignedIntermediate } from "./identity.schema.ts";
+import type { IntermediateRevoker } from "../clusters/clusters.service.ts";
+import type { AuthorityRecord, IdentityRepository, IntermediateRecord } from "./identity.repository.ts";
+import type { AuthoritiesView, CertificateItem, CertificatesView, ImportAuthorityInput, IntermediateView } from "./identity.schema.ts";
 import { asDomainError, generateSealedRoot, importSealedAuthority, isRootAuthority, openAuthority, requireCaKey } from "./mesh-authority.ts";
 
 export interface IdentitySettings {
@@ -35,9 +35,10 @@ const HOUR = 3_600_000;
  * certificate inventory and the trust every cluster gets. The CA's key is
  * opened only to sign, and never returned, logged or put in an error.
  */
-export class IdentityService {
+export class IdentityService implements IntermediateRevoker {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly repo: IdentityRepository,
+    private readonly uow: UnitOfWork,
     private readonly audit: AuditService,
     private readonly log: Logger,
     readonly settings: IdentitySettings,
@@ -45,10 +46,6 @@ export class IdentityService {
     private readonly onTrustChanged: () => void,
     private readonly now: () => Date = () => new Date(),
   ) {}
-
-  private get repo(): IdentityRepository {
-    return new IdentityRepository(this.prisma);
-  }
 
   /**
    * At manager start: when the mesh has no authority yet and a CA key is
@@ -64,7 +61,7 @@ export class IdentityService {
     if ((await this.repo.authorityCount(mesh.id)) > 0) return null;
     // Key generation and signing happen outside the transaction: it only checks and inserts.
     const root = await generateSealedRoot(mesh.trustDomain, this.settings.caKey);
-    const created = await IdentityRepository.transaction(this.prisma, async (repo) => {
+    const created = await this.uow.run(async ({ identity: repo }) => {
       const locked = await repo.lockMesh();
       if ((await repo.authorityCount(locked.id)) > 0) return null;
       await repo.insertAuthority({ ...root, meshId: locked.id, state: "ACTIVE" });
@@ -84,12 +81,12 @@ export class IdentityService {
    * current root, and only a staged rotation (rotation.start with `import`)
    * can move them without an outage.
    */
-  async importAuthority(input: ImportAuthorityInput, note?: AuditNote): Promise<AuthorityRecord> {
+  async importAuthority(input: ImportAuthorityInput): Promise<Audited<AuthorityRecord>> {
     const caKey = requireCaKey(this.settings.caKey);
     const mesh = await this.repo.mesh();
     const sealed = importSealedAuthority(input, mesh.trustDomain, caKey);
-    if (note) note.target = `MeshAuthority/${sealed.anchorFingerprint}`;
-    const created = await IdentityRepository.transaction(this.prisma, async (repo) => {
+    const target = `MeshAuthority/${sealed.anchorFingerprint}`;
+    const created = await this.uow.run(async ({ identity: repo }) => {
       const locked = await repo.lockMesh();
       if ((await repo.intermediateCount(locked.id)) > 0)
         throw conflict("clusters already hold intermediates from the current CA: import the new CA with identity.rotation.start instead, so clusters move to it without an outage", "certificatePem");
@@ -99,12 +96,11 @@ export class IdentityService {
       await repo.insertAuthority({ ...sealed, meshId: locked.id, state: "ACTIVE" });
       await repo.bumpTrustBundle(locked.id);
       return repo.authority(sealed.id);
-    });
+    }).catch((err: unknown) => Promise.reject(withAuditFacts(err, { target })));
     this.onTrustChanged();
     const record = created as AuthorityRecord;
-    if (note) note.details = { subject: record.subject, serial: record.serial, anchorFingerprint: record.anchorFingerprint };
     this.log.info({ subject: record.subject, anchorFingerprint: record.anchorFingerprint }, "imported the mesh CA");
-    return record;
+    return { value: record, audit: { target, details: { subject: record.subject, serial: record.serial, anchorFingerprint: record.anchorFingerprint } } };
   }
 
   /**
@@ -112,7 +108,7 @@ export class IdentityService {
    * cluster comes from the agent's credential; a CSR naming another one is
    * refused (FORBIDDEN, `csr.subject.CN`) and nothing is stored.
    */
-  async signIntermediate(agent: AgentPrincipal, csrPem: string): Promise<SignedIntermediate> {
+  async signIntermediate(agent: AgentPrincipal, csrPem: string): Promise<Audited<SignedIntermediate>> {
     const caKey = requireCaKey(this.settings.caKey);
     const mesh = await this.repo.mesh();
     const row = await this.repo.activeAuthorityWithKey(mesh.id);
@@ -137,15 +133,17 @@ export class IdentityService {
       notAfter: cert.notAfter,
     });
     this.log.info({ cluster: agent.cluster, serial: cert.serial, fingerprint: cert.fingerprintSha256, rootFingerprint: row.anchorFingerprint }, "signed a cluster intermediate");
-    await this.audit.record({ actor: agent, action: "agent.signIntermediate", outcome: "SUCCESS", target: `ClusterIntermediate/${cert.serial}`, details: { fingerprint: cert.fingerprintSha256, rootFingerprint: row.anchorFingerprint, notAfter: cert.notAfter.toISOString() } });
-    return { certificatePem: issued.certificatePem, chainPem: issued.chainPem, rootFingerprint: row.anchorFingerprint, notAfter: cert.notAfter.toISOString() };
+    return {
+      value: { certificatePem: issued.certificatePem, chainPem: issued.chainPem, rootFingerprint: row.anchorFingerprint, notAfter: cert.notAfter.toISOString() },
+      audit: { target: `ClusterIntermediate/${cert.serial}`, details: { fingerprint: cert.fingerprintSha256, rootFingerprint: row.anchorFingerprint, notAfter: cert.notAfter.toISOString() } },
+    };
   }
 
   /** Replaces the cluster's workload certificate inventory with the report, in one transaction. */
   async reportCertificates(agent: AgentPrincipal, certificates: ReportedCertificate[]): Promise<{ stored: number }> {
     const now = this.now();
     const rows = certificates.map((c) => ({ ...c, notBefore: new Date(c.notBefore), notAfter: new Date(c.notAfter) }));
-    const stored = await IdentityRepository.transaction(this.prisma, (repo) => repo.replaceCertificates(agent.clusterId, rows, now));
+    const stored = await this.uow.run((tx) => tx.identity.replaceCertificates(agent.clusterId, rows, now));
     return { stored };
   }
 
@@ -214,27 +212,25 @@ export class IdentityService {
    * one transaction: every other cluster's next config lists their
    * fingerprints in `trust.revokedFingerprints`.
    */
-  async revokeCluster(name: string, note?: AuditNote): Promise<{ cluster: string; revoked: number; bundleVersion: string }> {
-    if (note) note.target = `Cluster/${name}`;
+  async revokeCluster(name: string): Promise<Audited<{ cluster: string; revoked: number; bundleVersion: string }>> {
     const mesh = await this.repo.mesh();
     const cluster = await this.repo.clusterByName(mesh.id, name);
     if (!cluster) throw notFound(`cluster "${name}"`, "cluster");
-    const result = await IdentityRepository.transaction(this.prisma, (repo) => repo.revokeClusterIntermediates(mesh.id, cluster.id, "identity.revokeCluster", this.now()));
+    const result = await this.uow.run((tx) => tx.identity.revokeClusterIntermediates(mesh.id, cluster.id, "identity.revokeCluster", this.now()));
     this.onTrustChanged();
-    if (note) note.details = { revoked: result.revoked.map((r) => r.fingerprint) };
     this.log.info({ cluster: name, revoked: result.revoked.length }, "revoked the cluster's intermediates");
-    return { cluster: name, revoked: result.revoked.length, bundleVersion: result.bundleVersion.toString() };
+    return { value: { cluster: name, revoked: result.revoked.length, bundleVersion: result.bundleVersion.toString() }, audit: { details: { revoked: result.revoked.map((r) => r.fingerprint) } } };
   }
 
   /**
    * For the clusters feature: revokes the cluster's intermediates because its
    * credentials were revoked or it is being deleted. Inside the caller's
-   * transaction when `db` is given (the cluster's deletion), else in its own.
+   * unit of work when `tx` is given (the cluster's deletion), else in its own.
    */
-  async revokeIntermediatesOf(clusterId: string, reason: string, db?: DbClient): Promise<void> {
-    const run = (repo: IdentityRepository) => repo.revokeClusterIntermediates(null, clusterId, reason, this.now());
-    const result = db ? await run(new IdentityRepository(db)) : await IdentityRepository.transaction(this.prisma, run);
+  async revokeIntermediatesOf(clusterId: string, reason: string, tx?: TransactionRepositories): Promise<void> {
+    const revoke = (repos: TransactionRepositories) => repos.identity.revokeClusterIntermediates(null, clusterId, reason, this.now());
+    const result = tx ? await revoke(tx) : await this.uow.run(revoke);
     if (result.revoked.length > 0) this.log.info({ cluster: result.cluster, revoked: result.revoked.length, reason }, "revoked the cluster's intermediates");
-    if (!db) this.onTrustChanged();
+    if (!tx) this.onTrustChanged();
   }
 }

@@ -1,5 +1,8 @@
-import type { MtlsMode } from "@weft/db";
-import type { DbClient } from "../../db-client.ts";
+import type { MtlsMode as StoredMtlsMode } from "@weft/db";
+import type { MtlsMode } from "@weft/mesh-model";
+import type { DbClient, SameValues } from "../../db-client.ts";
+
+const _sameModes: SameValues<StoredMtlsMode, MtlsMode> = true;
 
 export const DEFAULT_MESH_NAME = "default";
 

@@ -1,6 +1,6 @@
 import { isKind, KINDS, type Kind } from "@weft/mesh-model";
 import { z } from "zod";
-import { principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
+import { audited, principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
 import { normalizeRef, parseDocuments, scopesOfDocuments, scopesOfRef } from "./resources.service.ts";
 
 const KindSchema = z.custom<Kind>(isKind, { message: `unknown kind; expected one of ${KINDS.join(", ")}` }).describe("Resource kind.");
@@ -39,12 +39,14 @@ export const resourcesRouter = router({
     .query(({ ctx, input }) => ctx.services.resources.get(refOf(input))),
   /** Create-or-update by kind/namespace/name of every document, in one transaction; or a dry run. */
   applyDocuments: scopedProcedure("OPERATOR", ApplyInputSchema, (input) => scopesOfDocuments(input.parsed)).mutation(async ({ ctx, input }) =>
-    ctx.services.resources.applyDocuments(await principalOf(ctx), input.parsed, { dryRun: input.dryRun, message: input.message, audit: ctx.audit }),
+    audited(ctx, ctx.services.resources.applyDocuments(await principalOf(ctx), input.parsed, { dryRun: input.dryRun, message: input.message })),
   ),
-  delete: scopedProcedure("OPERATOR", RefChangeSchema, scopesOfRef).mutation(async ({ ctx, input }) => ctx.services.resources.delete(await principalOf(ctx), refOf(input), { dryRun: input.dryRun, message: input.message, audit: ctx.audit })),
+  delete: scopedProcedure("OPERATOR", RefChangeSchema, scopesOfRef).mutation(async ({ ctx, input }) =>
+    audited(ctx, ctx.services.resources.delete(await principalOf(ctx), refOf(input), { dryRun: input.dryRun, message: input.message })),
+  ),
   /** Restores an earlier revision's content as a new revision. */
   rollback: scopedProcedure("OPERATOR", RollbackSchema, scopesOfRef).mutation(async ({ ctx, input }) =>
-      ctx.services.resources.rollback(await principalOf(ctx), refOf(input), input.toRevision, { dryRun: input.dryRun, message: input.message, audit: ctx.audit }),
+      audited(ctx, ctx.services.resources.rollback(await principalOf(ctx), refOf(input), input.toRevision, { dryRun: input.dryRun, message: input.message })),
     ),
   /** Every revision of one resource, newest first. */
   history: roleProcedure("VIEWER")

@@ -15,9 +15,9 @@ import {
   type ValidationIssue,
 } from "@weft/mesh-model";
 import { assertRole, roleAtLeast, roleIn, type Principal, type Scope } from "../../access.ts";
-import type { AuditNote } from "../../context.ts";
 import { conflict, invalid, notFound } from "../../errors.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
+import { withAuditFacts, type Audited, type AuditFacts } from "../audit/audit-facts.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 import { planChange, storedNamespace, type ChangeOperation, type ChangePlan, type ChangeResult, type ResourceChange } from "./change-plan.ts";
 import type { ResourcesRepository, RevisionView, StoredResource } from "./resources.repository.ts";
@@ -55,7 +55,6 @@ interface ExecuteOptions extends ChangeOptions {
   changeRequestId?: string;
   /** The caller, for deciding whether a protected namespace needs approval; absent when approving. */
   principal?: Principal;
-  audit?: AuditNote;
 }
 
 /** A page of history. */
@@ -156,22 +155,23 @@ export class ResourcesService {
   }
 
   /** Create-or-update of every document, atomically; or a dry run of it. */
-  async applyDocuments(principal: Principal, parsed: ParsedDocuments, options: ChangeOptions & { audit?: AuditNote }): Promise<ChangeResult> {
+  async applyDocuments(principal: Principal, parsed: ParsedDocuments, options: ChangeOptions): Promise<Audited<ChangeResult>> {
     if (!parsed.ok) {
       if (!options.dryRun) throw new ValidationError(parsed.code, parsed.issues);
       const mesh = await this.mesh();
-      return { dryRun: true, status: "invalid", configVersion: mesh.configVersion, changes: [], validation: { valid: false, issues: parsed.issues }, findings: [], affectedWorkloads: [], impact: null, changeRequest: null };
+      const value: ChangeResult = { dryRun: true, status: "invalid", configVersion: mesh.configVersion, changes: [], validation: { valid: false, issues: parsed.issues }, findings: [], affectedWorkloads: [], impact: null, changeRequest: null };
+      return { value, audit: {} };
     }
     const operations: ChangeOperation[] = parsed.resources.map((resource) => ({ op: "apply", resource }));
     return this.uow.run((tx) => this.execute(tx, { id: principal.userId, name: principal.username }, operations, { ...options, principal }));
   }
 
-  async delete(principal: Principal, ref: ResourceRef, options: ChangeOptions & { audit?: AuditNote }): Promise<ChangeResult> {
+  async delete(principal: Principal, ref: ResourceRef, options: ChangeOptions): Promise<Audited<ChangeResult>> {
     return this.uow.run((tx) => this.execute(tx, { id: principal.userId, name: principal.username }, [{ op: "delete", ref }], { ...options, principal }));
   }
 
   /** Restores the content of an earlier revision as a new revision (an earlier deletion deletes). */
-  async rollback(principal: Principal, ref: ResourceRef, toRevision: number, options: ChangeOptions & { audit?: AuditNote }): Promise<ChangeResult> {
+  async rollback(principal: Principal, ref: ResourceRef, toRevision: number, options: ChangeOptions): Promise<Audited<ChangeResult>> {
     const meshId = (await this.mesh()).id;
     const target = await this.repo.revision(meshId, ref.kind, storedNamespace(ref), ref.name, toRevision);
     if (!target) throw notFound(`revision ${toRevision} of ${resourceKey(ref)}`, "toRevision");
@@ -187,9 +187,11 @@ export class ResourcesService {
    * transaction: the caller needs operator rights in every namespace the
    * change touches (including the namespaces its old and new documents
    * reference); errors block, warnings pass; a change touching a protected
-   * namespace by a non-admin becomes a change request instead.
+   * namespace by a non-admin becomes a change request instead. The audit
+   * facts name the resources, their namespace and the actions; once the
+   * plan is known, a failure (a blocked change) carries them too.
    */
-  async execute(tx: TransactionRepositories, author: Author, operations: ChangeOperation[], options: ExecuteOptions): Promise<ChangeResult> {
+  async execute(tx: TransactionRepositories, author: Author, operations: ChangeOperation[], options: ExecuteOptions): Promise<Audited<ChangeResult>> {
     const mesh = options.dryRun ? await tx.mesh.get() : await tx.mesh.lock();
     if (!mesh) throw new Error("the default mesh is missing; the manager creates it at start");
     const [resources, discovery] = [await tx.resources.list(mesh.id), await tx.resources.discovery()];
@@ -200,21 +202,39 @@ export class ResourcesService {
     // Who may make the change is decided on what it touches, not only on where the documents live.
     if (options.principal) assertRole(options.principal, "OPERATOR", scopesOfNamespaces(plan.namespaces));
     const meshChange = meshSettingsOf(plan, mesh, discovery.workloads.length > 0);
-    if (options.audit) {
-      options.audit.target = plan.changes.map((c) => resourceKey(c.ref)).join(", ");
-      options.audit.namespace = plan.namespaces.length === 1 ? plan.namespaces[0] : undefined;
-      options.audit.details = { ...options.audit.details, dryRun: options.dryRun, actions: plan.changes.map((c) => `${c.action} ${resourceKey(c.ref)}`) };
+    const audit: AuditFacts = {
+      target: plan.changes.map((c) => resourceKey(c.ref)).join(", "),
+      namespace: plan.namespaces.length === 1 ? plan.namespaces[0] : undefined,
+      details: { dryRun: options.dryRun, actions: plan.changes.map((c) => `${c.action} ${resourceKey(c.ref)}`) },
+    };
+    try {
+      return await this.write(tx, author, operations, options, { mesh, plan, meshChange, audit });
+    } catch (err) {
+      throw withAuditFacts(err, audit);
     }
-    const result = (status: ChangeResult["status"], configVersion: bigint, changeRequest: ChangeResult["changeRequest"] = null): ChangeResult => ({
-      dryRun: options.dryRun,
-      status,
-      configVersion,
-      changes: plan.changes.map(publicChange),
-      validation: { valid: true, issues: [] },
-      findings: plan.findings,
-      affectedWorkloads: plan.affectedWorkloads,
-      impact: null,
-      changeRequest,
+  }
+
+  /** The second half of `execute`: the plan is known and allowed; answers a dry run, or writes the change (or its change request). */
+  private async write(
+    tx: TransactionRepositories,
+    author: Author,
+    operations: ChangeOperation[],
+    options: ExecuteOptions,
+    { mesh, plan, meshChange, audit }: { mesh: MeshInfo; plan: ChangePlan; meshChange: ReturnType<typeof meshSettingsOf>; audit: AuditFacts },
+  ): Promise<Audited<ChangeResult>> {
+    const result = (status: ChangeResult["status"], configVersion: bigint, changeRequest: ChangeResult["changeRequest"] = null, more: Record<string, unknown> = {}): Audited<ChangeResult> => ({
+      value: {
+        dryRun: options.dryRun,
+        status,
+        configVersion,
+        changes: plan.changes.map(publicChange),
+        validation: { valid: true, issues: [] },
+        findings: plan.findings,
+        affectedWorkloads: plan.affectedWorkloads,
+        impact: null,
+        changeRequest,
+      },
+      audit: { ...audit, details: { ...audit.details, ...more } },
     });
     const effective = plan.changes.filter((c) => c.action !== "unchanged");
     if (options.dryRun) return result(plan.blocked ? "blocked" : effective.length === 0 ? "unchanged" : "dry-run", mesh.configVersion);
@@ -233,8 +253,7 @@ export class ResourcesService {
           namespaces: plan.namespaces,
           changes: effective.map(publicChange),
         });
-        if (options.audit) options.audit.details = { ...options.audit.details, changeRequestId: request.id };
-        return result("pending-approval", mesh.configVersion, { id: request.id, namespaces: guarded });
+        return result("pending-approval", mesh.configVersion, { id: request.id, namespaces: guarded }, { changeRequestId: request.id });
       }
     }
 
@@ -259,8 +278,7 @@ export class ResourcesService {
     }
     // The Mesh resource and the mesh row agree: status, distribution and the analyzers read the row.
     if (meshChange) await tx.mesh.updateSettings(mesh.id, meshChange);
-    if (options.audit) options.audit.details = { ...options.audit.details, configVersion: configVersion.toString() };
-    return result("applied", configVersion);
+    return result("applied", configVersion, null, { configVersion: configVersion.toString() });
   }
 
   /**

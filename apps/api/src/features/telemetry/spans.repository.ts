@@ -1,4 +1,5 @@
-import type { Prisma, PrismaClient } from "@weft/db";
+import type { Prisma } from "@weft/db";
+import type { DbClient } from "../../db-client.ts";
 
 /** A span as stored: a wire span with the reporting agent's cluster. */
 export interface SpanRow {
@@ -47,7 +48,7 @@ export const MAX_SPANS_PER_TRACE = 5000;
 
 /** Recent spans for trace views. The only Prisma code of spans. */
 export class SpansRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: DbClient) {}
 
   /** Inserts spans; a span already stored (same trace and span id: a retried report) is skipped. Returns how many were new. */
   async insert(rows: readonly SpanRow[]): Promise<number> {

@@ -2,6 +2,7 @@ import { edgeKey, LatencySketchDataSchema, summarizeTraffic, trafficSeries, type
 import { LatencySketch, SketchMismatchError } from "@weft/mesh-model/proxy-config";
 import type { AgentPrincipal } from "../../access.ts";
 import { forbidden, invalid } from "../../errors.ts";
+import type { UnitOfWork } from "../../unit-of-work.ts";
 import type { EdgeMinuteDelta, EdgeMinuteRow, TelemetryRepository } from "./telemetry.repository.ts";
 import type { LatencySketchDataInput } from "./telemetry.types.ts";
 
@@ -50,6 +51,7 @@ export class TelemetryService {
 
   constructor(
     private readonly repo: TelemetryRepository,
+    private readonly uow: UnitOfWork,
     private readonly settings: TelemetrySettings = DEFAULT_TELEMETRY_SETTINGS,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -90,10 +92,9 @@ export class TelemetryService {
       existing.latency = this.safeMerge(existing.latency, e.latency, `edges[${i}].latency.relativeAccuracy`);
     });
     const run = this.queue.then(() =>
-      this.repo.mergeDeltas(
-        [...merged.values()],
-        (a, b) => this.safeMerge(a, b, "edges.latency.relativeAccuracy"),
-        seq === undefined ? undefined : { clusterId: agent.clusterId, seq },
+      this.uow.run(
+        (tx) => tx.telemetry.mergeDeltas([...merged.values()], (a, b) => this.safeMerge(a, b, "edges.latency.relativeAccuracy"), seq === undefined ? undefined : { clusterId: agent.clusterId, seq }),
+        { timeoutMs: 60_000 },
       ),
     );
     this.queue = run.catch(() => undefined);

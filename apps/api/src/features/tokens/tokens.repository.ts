@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@weft/db";
+import type { DbClient } from "../../db-client.ts";
 
 /** An API token as listed: never the token or its hash. */
 export interface ApiTokenView {
@@ -15,7 +15,7 @@ export interface ApiTokenView {
 const select = { id: true, name: true, prefix: true, createdAt: true, expiresAt: true, lastUsedAt: true, revokedAt: true } as const;
 
 export class TokensRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: DbClient) {}
 
   /** Creates a token record; null when the user already has a token of that name. */
   async create(data: { userId: string; name: string; prefix: string; tokenHash: string; expiresAt: Date | null }): Promise<ApiTokenView | null> {

@@ -1,6 +1,6 @@
 import type { Principal } from "../../access.ts";
-import type { AuditNote } from "../../context.ts";
 import { conflict, notFound } from "../../errors.ts";
+import type { Audited } from "../audit/audit-facts.ts";
 import { hashSecret, newApiToken } from "../auth/secret-tokens.ts";
 import type { ApiTokenView, TokensRepository } from "./tokens.repository.ts";
 
@@ -16,22 +16,19 @@ export class TokensService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async create(owner: Principal, name: string, expiresInDays: number | undefined, audit?: AuditNote): Promise<CreatedApiToken> {
-    if (audit) audit.target = `ApiToken/${name}`;
+  async create(owner: Principal, name: string, expiresInDays: number | undefined): Promise<Audited<CreatedApiToken>> {
     const token = newApiToken();
     const expiresAt = expiresInDays !== undefined ? new Date(this.now().getTime() + expiresInDays * 86_400_000) : null;
     const info = await this.repo.create({ userId: owner.userId, name, prefix: token.slice(0, 12), tokenHash: hashSecret(token), expiresAt });
     if (!info) throw conflict(`you already have a token named "${name}"`, "name");
-    if (audit) audit.details = { tokenPrefix: info.prefix };
-    return { token, info };
+    return { value: { token, info }, audit: { details: { tokenPrefix: info.prefix } } };
   }
 
   list(owner: Principal): Promise<ApiTokenView[]> {
     return this.repo.list(owner.userId);
   }
 
-  async revoke(owner: Principal, id: string, audit?: AuditNote): Promise<void> {
-    if (audit) audit.target = `ApiToken/${id}`;
+  async revoke(owner: Principal, id: string): Promise<void> {
     if (!(await this.repo.revoke(owner.userId, id, this.now()))) throw notFound("token", "id");
   }
 }

@@ -1,5 +1,8 @@
-import type { PrismaClient, Role } from "@weft/db";
-import type { Binding } from "../../access.ts";
+import type { Role as StoredRole } from "@weft/db";
+import type { Binding, Role } from "../../access.ts";
+import type { DbClient, SameValues } from "../../db-client.ts";
+
+const _sameRoles: SameValues<StoredRole, Role> = true;
 
 /** A user as the API shows it: never the password hash. */
 export interface UserView {
@@ -53,62 +56,64 @@ function toView({ roleBindings, ...rest }: Row): UserView {
 }
 
 export class UsersRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: DbClient) {}
 
   count(): Promise<number> {
-    return this.prisma.user.count();
+    return this.db.user.count();
   }
 
   async list(): Promise<UserView[]> {
-    return (await this.prisma.user.findMany({ select, orderBy: { username: "asc" } })).map(toView);
+    return (await this.db.user.findMany({ select, orderBy: { username: "asc" } })).map(toView);
   }
 
   async byId(id: string): Promise<UserView | null> {
-    const row = await this.prisma.user.findUnique({ where: { id }, select });
+    const row = await this.db.user.findUnique({ where: { id }, select });
     return row ? toView(row) : null;
   }
 
   async credentials(username: string): Promise<Credentials | null> {
-    const row = await this.prisma.user.findUnique({ where: { username }, select: { ...select, passwordHash: true } });
+    const row = await this.db.user.findUnique({ where: { username }, select: { ...select, passwordHash: true } });
     if (!row) return null;
     const { passwordHash, ...user } = row;
     return { user: toView(user), passwordHash };
   }
 
   async passwordHash(id: string): Promise<string | null> {
-    return (await this.prisma.user.findUnique({ where: { id }, select: { passwordHash: true } }))?.passwordHash ?? null;
+    return (await this.db.user.findUnique({ where: { id }, select: { passwordHash: true } }))?.passwordHash ?? null;
   }
 
   /** Creates a user; null when the username is taken. */
   async create(data: { username: string; displayName?: string | undefined; email?: string | undefined; role: Role; passwordHash: string | null }): Promise<UserView | null> {
-    const existing = await this.prisma.user.findUnique({ where: { username: data.username }, select: { id: true } });
+    const existing = await this.db.user.findUnique({ where: { username: data.username }, select: { id: true } });
     if (existing) return null;
-    return toView(await this.prisma.user.create({ data, select }));
+    return toView(await this.db.user.create({ data, select }));
   }
 
   async update(id: string, data: { role?: Role | undefined; disabled?: boolean | undefined; displayName?: string | undefined; email?: string | undefined }): Promise<UserView | null> {
-    const found = await this.prisma.user.findUnique({ where: { id }, select: { id: true } });
+    const found = await this.db.user.findUnique({ where: { id }, select: { id: true } });
     if (!found) return null;
-    return toView(await this.prisma.user.update({ where: { id }, data, select }));
+    return toView(await this.db.user.update({ where: { id }, data, select }));
   }
 
-  /** Sets a new password hash, clears any lockout, ends every session of the user and, with `revokeTokens`, revokes their API tokens. */
+  /**
+   * Sets a new password hash, clears any lockout, ends every session of the
+   * user and, with `revokeTokens`, revokes their API tokens (inside the
+   * caller's unit of work, so it is all or nothing).
+   */
   async setPassword(id: string, passwordHash: string, options: { revokeTokens: boolean; at: Date }): Promise<PasswordChange> {
-    return this.prisma.$transaction(async (tx) => {
-      await tx.user.update({ where: { id }, data: { passwordHash, failedLogins: 0, lockedUntil: null } });
-      const sessions = await tx.session.deleteMany({ where: { userId: id } });
-      const tokens = options.revokeTokens ? await tx.apiToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: options.at } }) : { count: 0 };
-      return { endedSessions: sessions.count, revokedTokens: tokens.count };
-    });
+    await this.db.user.update({ where: { id }, data: { passwordHash, failedLogins: 0, lockedUntil: null } });
+    const sessions = await this.db.session.deleteMany({ where: { userId: id } });
+    const tokens = options.revokeTokens ? await this.db.apiToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: options.at } }) : { count: 0 };
+    return { endedSessions: sessions.count, revokedTokens: tokens.count };
   }
 
   async recordLoginFailure(id: string, lockoutThreshold: number, lockUntil: Date): Promise<void> {
-    const row = await this.prisma.user.update({ where: { id }, data: { failedLogins: { increment: 1 } }, select: { failedLogins: true } });
-    if (row.failedLogins >= lockoutThreshold) await this.prisma.user.update({ where: { id }, data: { lockedUntil: lockUntil, failedLogins: 0 } });
+    const row = await this.db.user.update({ where: { id }, data: { failedLogins: { increment: 1 } }, select: { failedLogins: true } });
+    if (row.failedLogins >= lockoutThreshold) await this.db.user.update({ where: { id }, data: { lockedUntil: lockUntil, failedLogins: 0 } });
   }
 
   async recordLoginSuccess(id: string, at: Date): Promise<void> {
-    await this.prisma.user.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: at } });
+    await this.db.user.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: at } });
   }
 
   /**
@@ -119,7 +124,7 @@ export class UsersRepository {
   async addBinding(userId: string, binding: Binding): Promise<void> {
     const namespace = binding.namespace ?? "";
     const cluster = binding.cluster ?? "";
-    await this.prisma.$executeRaw`
+    await this.db.$executeRaw`
       INSERT INTO "RoleBinding" ("id", "userId", "role", "namespace", "cluster", "createdAt")
       VALUES (gen_random_uuid(), ${userId}::uuid, ${binding.role}::"Role", ${namespace}, ${cluster}, now())
       ON CONFLICT ("userId", "namespace", "cluster") DO UPDATE SET "role" = EXCLUDED."role", "createdAt" = EXCLUDED."createdAt"`;
@@ -127,6 +132,6 @@ export class UsersRepository {
 
   /** Removes a binding; false when it did not exist. */
   async removeBinding(userId: string, bindingId: string): Promise<boolean> {
-    return (await this.prisma.roleBinding.deleteMany({ where: { id: bindingId, userId } })).count > 0;
+    return (await this.db.roleBinding.deleteMany({ where: { id: bindingId, userId } })).count > 0;
   }
 }

@@ -1,14 +1,15 @@
-import type { Role } from "@weft/db";
-import type { Binding, Principal } from "../../access.ts";
-import type { AuditNote } from "../../context.ts";
+import type { Binding, Principal, Role } from "../../access.ts";
+import type { Audited } from "../audit/audit-facts.ts";
 import { conflict, invalid, notFound } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
+import type { UnitOfWork } from "../../unit-of-work.ts";
 import { ensureFirstAdmin } from "../auth/first-admin.ts";
 import type { PasswordChange, UsersRepository, UserView } from "./users.repository.ts";
 
 export class UsersService {
   constructor(
     private readonly repo: UsersRepository,
+    private readonly uow: UnitOfWork,
     private readonly hashPassword: (password: string) => Promise<string>,
   ) {}
 
@@ -21,15 +22,13 @@ export class UsersService {
     return ensureFirstAdmin({ users: this.repo, hashPassword: this.hashPassword, ...options });
   }
 
-  async create(input: { username: string; password: string; role: Role; displayName?: string | undefined; email?: string | undefined }, audit?: AuditNote): Promise<UserView> {
-    if (audit) Object.assign(audit, { target: `User/${input.username}`, details: { role: input.role } });
+  async create(input: { username: string; password: string; role: Role; displayName?: string | undefined; email?: string | undefined }): Promise<UserView> {
     const user = await this.repo.create({ username: input.username, displayName: input.displayName, email: input.email, role: input.role, passwordHash: await this.hashPassword(input.password) });
     if (!user) throw conflict(`user "${input.username}" already exists`, "username");
     return user;
   }
 
-  async update(actor: Principal, id: string, patch: { role?: Role | undefined; disabled?: boolean | undefined; displayName?: string | undefined; email?: string | undefined }, audit?: AuditNote): Promise<UserView> {
-    if (audit) Object.assign(audit, { target: `User/${id}`, details: { ...patch } });
+  async update(actor: Principal, id: string, patch: { role?: Role | undefined; disabled?: boolean | undefined; displayName?: string | undefined; email?: string | undefined }): Promise<UserView> {
     // An admin locking themselves out is almost always a mistake that needs database surgery to undo.
     if (id === actor.userId && (patch.disabled === true || (patch.role !== undefined && patch.role !== "ADMIN"))) throw invalid("you cannot disable yourself or drop your own admin role", patch.disabled ? "disabled" : "role");
     const user = await this.repo.update(id, patch);
@@ -42,24 +41,21 @@ export class UsersService {
    * session ends and every API token is revoked, since whoever knew the old
    * password may have minted tokens with it. The answer says how many.
    */
-  async resetPassword(id: string, password: string, audit?: AuditNote): Promise<PasswordChange> {
-    if (audit) audit.target = `User/${id}`;
+  async resetPassword(id: string, password: string): Promise<Audited<PasswordChange>> {
     if (!(await this.repo.byId(id))) throw notFound("user", "id");
-    const change = await this.repo.setPassword(id, await this.hashPassword(password), { revokeTokens: true, at: new Date() });
-    if (audit) audit.details = { ...change };
-    return change;
+    const hash = await this.hashPassword(password);
+    const change = await this.uow.run((tx) => tx.users.setPassword(id, hash, { revokeTokens: true, at: new Date() }));
+    return { value: change, audit: { details: { ...change } } };
   }
 
-  async addBinding(userId: string, binding: Binding, audit?: AuditNote): Promise<UserView> {
-    if (audit) Object.assign(audit, { target: `User/${userId}`, namespace: binding.namespace ?? undefined, details: { role: binding.role, namespace: binding.namespace ?? undefined, cluster: binding.cluster ?? undefined } });
+  async addBinding(userId: string, binding: Binding): Promise<UserView> {
     if ((binding.namespace === null) === (binding.cluster === null)) throw invalid("set exactly one of namespace and cluster", "namespace");
     if (!(await this.repo.byId(userId))) throw notFound("user", "userId");
     await this.repo.addBinding(userId, binding);
     return (await this.repo.byId(userId)) as UserView;
   }
 
-  async removeBinding(userId: string, bindingId: string, audit?: AuditNote): Promise<UserView> {
-    if (audit) audit.target = `User/${userId}`;
+  async removeBinding(userId: string, bindingId: string): Promise<UserView> {
     if (!(await this.repo.removeBinding(userId, bindingId))) throw notFound("role binding", "bindingId");
     return (await this.repo.byId(userId)) as UserView;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FieldErrorIndex, fieldId, formatPath, parsePath } from "./field-paths.ts";
+import { formatPath } from "@weft/mesh-model";
+import { FieldErrorIndex, fieldId, parsePath } from "./field-paths.ts";
 
 describe("parsePath / formatPath", () => {
   it.each<[string, (string | number)[]]>([

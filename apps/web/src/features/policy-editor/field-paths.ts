@@ -1,4 +1,6 @@
-// Paths as the manager and mesh-model name fields: `spec.rules[0].backendRefs[1].weight`.
+// Paths as the manager and mesh-model name fields: `spec.rules[0].backendRefs[1].weight`
+// (mesh-model's formatPath writes them; parsePath reads them back).
+import { formatPath } from "@weft/mesh-model";
 
 export type PathSegment = string | number;
 export type Path = readonly PathSegment[];
@@ -16,18 +18,6 @@ export function parsePath(text: string): PathSegment[] {
   return out;
 }
 
-const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
-
-/** ["spec", "rules", 0, "weight"] → `spec.rules[0].weight`; keys that are not plain names are quoted. */
-export function formatPath(path: Path): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (!PLAIN_KEY.test(seg)) out += `[${JSON.stringify(seg)}]`;
-    else out += out === "" ? seg : `.${seg}`;
-  }
-  return out;
-}
 
 /** A stable DOM id for the input of a field. */
 export function fieldId(path: Path): string {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { isKind, KIND_SCHEMAS, validateResource, type Kind } from "@weft/mesh-model";
+import { formatPath, isKind, KIND_SCHEMAS, validateResource, type Kind } from "@weft/mesh-model";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
@@ -15,7 +15,7 @@ import { useSession } from "../shell/session.tsx";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { ErrorState, Loading } from "../ui/states.tsx";
 import { ChangeResultPanel } from "./change-result.tsx";
-import { FieldErrorIndex, formatPath, type PathMessage } from "./field-paths.ts";
+import { FieldErrorIndex, type PathMessage } from "./field-paths.ts";
 import { HistoryPanel } from "./history-panel.tsx";
 import { buildFormModel, shownPaths, type FormNode, type JsonSchema } from "./schema-form-model.ts";
 import { SchemaForm } from "./schema-form.tsx";

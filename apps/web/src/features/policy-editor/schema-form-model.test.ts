@@ -1,7 +1,7 @@
 import { KIND_SCHEMAS } from "@weft/mesh-model";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { formatPath } from "./field-paths.ts";
+import { formatPath } from "@weft/mesh-model";
 import { buildFormModel, humanize, initialValue, shownPaths, type FormNode, type JsonSchema } from "./schema-form-model.ts";
 
 function fieldOf(node: FormNode, ...keys: string[]): FormNode {

@@ -1,7 +1,8 @@
 "use client";
 
 import { createContext, useContext, type ReactNode } from "react";
-import { fieldId, formatPath, type FieldErrorIndex, type Path } from "./field-paths.ts";
+import { formatPath } from "@weft/mesh-model";
+import { fieldId, type FieldErrorIndex, type Path } from "./field-paths.ts";
 import { getAt, moveItem, parseNumberInput, removeItem, setAt } from "./form-values.ts";
 import { initialValue, type FormNode } from "./schema-form-model.ts";
 
