@@ -285,11 +285,20 @@ export async function forwardFast(env: ForwardEnv, down: FastDownstream, outcome
     }
     view.stats.observe(env.now() - sentAt, env.now());
     backend.outlier?.record(view, r.head.status);
-    if (gate.retriesResponse(r.head.status, undefined) && gate.mayRetry()) {
-      r.exchange.discard();
-      finishAttempt();
-      await gate.backoff(env.random);
-      continue;
+    if (gate.retriesResponse(r.head.status, undefined)) {
+      const again = gate.mayRetry();
+      // A retriable answer after the deadline: the request ran out of time (504 UT, as if the timer had fired first).
+      if (again || gate.timedOut()) {
+        r.exchange.discard();
+        finishAttempt();
+        if (!again) {
+          backend.counters.timeouts++;
+          replyLocal(down, 504, outcome.flags, failureAnswer(outcome, "timeout").body);
+          return;
+        }
+        await gate.backoff(env.random);
+        continue;
+      }
     }
     relay(env, down, outcome, r, finishAttempt);
     return;

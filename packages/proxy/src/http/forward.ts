@@ -135,10 +135,19 @@ async function answered(
   });
   plan.backend.outlier?.record(view, upRes.status);
   const grpcCode = outcome.grpc ? grpcStatusOf(upRes.headers) : undefined;
-  if (gate.retriesResponse(upRes.status, grpcCode) && gate.mayRetry()) {
-    upRes.body.resume(); // discard the body so the connection can be reused
-    await gate.backoff(env.random);
-    return false;
+  if (gate.retriesResponse(upRes.status, grpcCode)) {
+    const again = gate.mayRetry();
+    // A retriable answer after the deadline: the request ran out of time (504 UT, as if the timer had fired first).
+    if (again || gate.timedOut()) {
+      upRes.body.resume(); // discard the body so the connection can be reused
+      if (!again) {
+        plan.backend.counters.timeouts++;
+        answerFailure(env, res, outcome, "timeout");
+        return true;
+      }
+      await gate.backoff(env.random);
+      return false;
+    }
   }
   if (grpcCode !== undefined) outcome.grpcStatus = grpcCode;
   piping = relayResponse(res, upRes, outcome, plan.responseModifiers, env.draining());
