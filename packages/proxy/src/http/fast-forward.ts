@@ -159,7 +159,7 @@ async function attemptFast(
       resolve(r);
     });
     const head = down.head;
-    const exchange = new Exchange(pool, acquired.conn, head.method === "HEAD", events, backend.spec.policy.idleTimeoutMs);
+    const exchange = new Exchange(pool, acquired.conn, head.method === "HEAD", events);
     events.exchange = exchange;
     if (timeoutMs !== undefined) {
       const left = Math.max(1, timeoutMs - (env.now() - started));

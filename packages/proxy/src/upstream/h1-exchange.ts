@@ -55,10 +55,8 @@ export class Exchange implements ConnectionUser {
     /** A HEAD request: the response has no body whatever it says. */
     private readonly isHead: boolean,
     private readonly events: ExchangeEvents,
-    idleTimeoutMs: number,
   ) {
     conn.user = this;
-    conn.socket.setTimeout(idleTimeoutMs);
   }
 
   /** Whether the connection came from the idle list and nothing came back on it yet (a keep-alive race). */

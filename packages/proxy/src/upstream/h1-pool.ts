@@ -29,6 +29,8 @@ export interface RawEndpoint {
 export class RawConnection {
   /** Responses it has carried. */
   served = 0;
+  /** When it went back to the idle list (the sweep closes it after the pool's idle timeout). */
+  idleSince = 0;
   /** Taken from the idle list (a failure before any byte may be a keep-alive race). */
   reused = false;
   user: ConnectionUser | undefined;
@@ -54,6 +56,8 @@ interface Waiter {
 }
 
 export interface H1PoolLimits {
+  /** A connection in use that sees no byte for this long is cut (the backend's idleTimeoutMs). */
+  streamIdleTimeoutMs: number;
   /** The backend's circuit-breaker maxConnections. */
   maxTotal: number;
   maxPerEndpoint: number;
@@ -78,6 +82,7 @@ export class H1Pool {
   private readonly sessions = new Map<string, Buffer>();
   private open = 0;
   private closedPool = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tlsFor: TlsFor | undefined,
@@ -138,7 +143,9 @@ export class H1Pool {
       this.idle.set(conn.key, list);
     }
     list.push(conn);
-    conn.socket.setTimeout(this.limits.idleTimeoutMs);
+    // One sweep timer per pool instead of re-arming a timer on the socket for every response.
+    conn.idleSince = Date.now();
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(250, Math.min(1000, this.limits.idleTimeoutMs / 4))).unref();
     // A waiter for another endpoint may use the room this idle socket takes.
     if (this.waiters.length > 0) this.serveWaiters();
   }
@@ -146,6 +153,8 @@ export class H1Pool {
   /** Closes every idle connection and refuses new ones; busy ones close when released. */
   close(): void {
     this.closedPool = true;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     for (const list of this.idle.values()) for (const c of list) c.socket.destroy();
     this.idle.clear();
     for (const w of [...this.waiters]) w.resolve({ kind: "failure", failure: "reset", reason: "pool closed" });
@@ -155,8 +164,21 @@ export class H1Pool {
     const list = this.idle.get(key);
     const conn = list?.pop();
     if (!conn) return undefined;
-    conn.socket.setTimeout(0);
     return conn;
+  }
+
+  /** Closes idle connections older than the pool's idle timeout (oldest first in each list). */
+  private sweep(): void {
+    const cutoff = Date.now() - this.limits.idleTimeoutMs;
+    let idle = 0;
+    for (const list of this.idle.values()) {
+      while (list.length > 0 && (list[0] as RawConnection).idleSince <= cutoff) (list.shift() as RawConnection).socket.destroy();
+      idle += list.length;
+    }
+    if (idle === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private hasRoom(key: string): boolean {
@@ -225,6 +247,8 @@ export class H1Pool {
       if (conn.user) conn.user.data(chunk);
       else socket.destroy(); // bytes nobody asked for: the upstream is confused
     });
+    // Armed once: it fires only after idleTimeoutMs without a byte either way, whoever holds the connection.
+    socket.setTimeout(this.limits.streamIdleTimeoutMs);
     socket.on("timeout", () => {
       if (conn.user) conn.user.timedOut();
       else socket.destroy();

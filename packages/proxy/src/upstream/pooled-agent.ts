@@ -45,6 +45,7 @@ export class PooledAgent {
     this.raw = this.h2
       ? undefined
       : new H1Pool(this.tlsFor, {
+          streamIdleTimeoutMs: backend.policy.idleTimeoutMs,
           maxTotal: backend.policy.circuitBreaker?.maxConnections ?? DEFAULT_CIRCUIT_BREAKER.maxConnections,
           maxPerEndpoint: backend.policy.maxConnectionsPerEndpoint ?? Infinity,
           idleTimeoutMs: pool?.idleTimeoutMs ?? Math.min(FREE_SOCKET_TIMEOUT_MS, backend.policy.idleTimeoutMs),
