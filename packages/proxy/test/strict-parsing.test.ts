@@ -2,26 +2,12 @@
 // found wrong are refused with 400 / 414, counted in
 // weft_downstream_protocol_errors_total, and never reach an upstream; the
 // proxy keeps serving.
-import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WeftProxy } from "../src/index.ts";
-import { backend, config, port, send, Stack, vhost } from "./harness.ts";
+import { backend, config, port, raw, send, Stack, vhost } from "./harness.ts";
 
 const stack = new Stack();
 afterEach(() => stack.close());
-
-/** Writes raw bytes and collects everything until the proxy closes the connection. */
-function raw(p: number, data: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(p, "127.0.0.1");
-    const chunks: Buffer[] = [];
-    socket.on("data", (c) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("close", () => resolve(Buffer.concat(chunks).toString("latin1")));
-    socket.setTimeout(5000, () => socket.destroy());
-    socket.write(data);
-  });
-}
 
 function protocolErrors(proxy: WeftProxy, code: string): number {
   const line = proxy

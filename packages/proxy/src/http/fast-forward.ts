@@ -7,7 +7,7 @@ import type { OutgoingHttpHeaders } from "node:http";
 import type { InboundListener, OutboundListener } from "@weft/mesh-model/proxy-config";
 import type { ResponseHead } from "../codec/http1-head.ts";
 import type { Outcome } from "../core/outcome.ts";
-import { FLAGS_HEADER, ResponseFlag } from "../core/response-flags.ts";
+import { FLAGS_HEADER } from "../core/response-flags.ts";
 import { Exchange, type ExchangeEvents } from "../upstream/h1-exchange.ts";
 import type { H1Pool } from "../upstream/h1-pool.ts";
 import type { EndpointView } from "../upstream/load-balancer.ts";
@@ -16,6 +16,7 @@ import { Cancel } from "../upstream/upstream-attempt.ts";
 import { replyLocal, type FastDownstream } from "./fast-downstream.ts";
 import type { ForwardEnv, ForwardPlan } from "./forward-env.ts";
 import { admitAndRoute } from "./request-handler.ts";
+import { nextAttempt } from "./next-attempt.ts";
 import { RetryGate } from "./retry-gate.ts";
 import { countFailure, countOverflow, failureAnswer } from "./upstream-failures.ts";
 
@@ -228,29 +229,12 @@ export async function forwardFast(env: ForwardEnv, down: FastDownstream, outcome
   for (;;) {
     if (abort.aborted) return;
     gate.attempt++;
-    const view = backend.pick({ random: env.random, now: env.now(), hashKey, tried });
-    if (!view) {
-      backend.counters.noHealthy++;
-      outcome.flags.push(ResponseFlag.NoHealthyUpstream);
-      replyLocal(down, 503, outcome.flags, "no healthy upstream\n");
+    const next = nextAttempt(env, backend, outcome, hashKey, tried, deadline, plan.perTryTimeoutMs);
+    if (next.kind === "answer") {
+      replyLocal(down, next.status, outcome.flags, next.body);
       return;
     }
-    tried.add(view.key);
-    outcome.destinationVersion = view.endpoint.version ?? backend.spec.version ?? "unknown";
-    outcome.destinationCluster = view.endpoint.locality.cluster ?? "unknown";
-    outcome.upstreamHost = view.key;
-    const sentAt = env.now();
-    const remaining = deadline === undefined ? undefined : deadline - sentAt;
-    const timeoutMs = remaining === undefined ? plan.perTryTimeoutMs : Math.min(remaining, plan.perTryTimeoutMs ?? remaining);
-    if (timeoutMs !== undefined && timeoutMs <= 0) {
-      backend.counters.timeouts++;
-      replyLocal(down, 504, outcome.flags, failureAnswer(outcome, "timeout").body);
-      return;
-    }
-    if (cb.pending >= cb.limits.maxPendingRequests) {
-      replyLocal(down, 503, outcome.flags, countOverflow(env.metrics, outcome, backend, "pending"));
-      return;
-    }
+    const { view, sentAt, timeoutMs } = next;
     view.stats.inflight++;
     view.stats.requests++;
     const release = backend.pool.hold();

@@ -16,6 +16,7 @@ import { sendMirror } from "./mirror.ts";
 import { hasBody, readBodyUpTo } from "./request-body.ts";
 import { remoteAddress } from "./request-target.ts";
 import { relayResponse } from "./response-relay.ts";
+import { nextAttempt } from "./next-attempt.ts";
 import { RetryGate } from "./retry-gate.ts";
 import { countFailure, countOverflow, failureAnswer } from "./upstream-failures.ts";
 
@@ -55,31 +56,13 @@ export async function forward(env: ForwardEnv, req: IncomingMessage, res: Server
   for (;;) {
     if (abort.aborted) return;
     gate.attempt++;
-    const view = backend.pick({ random: env.random, now: env.now(), hashKey, tried });
-    if (!view) {
-      backend.counters.noHealthy++;
-      outcome.flags.push(ResponseFlag.NoHealthyUpstream);
-      sendLocal(res, 503, outcome.flags, "no healthy upstream\n", {}, env.draining(), outcome);
+    const next = nextAttempt(env, backend, outcome, hashKey, tried, deadline, plan.perTryTimeoutMs);
+    if (next.kind === "answer") {
+      sendLocal(res, next.status, outcome.flags, next.body, {}, env.draining(), outcome);
       return;
     }
-    tried.add(view.key);
-    outcome.destinationVersion = view.endpoint.version ?? backend.spec.version ?? "unknown";
-    outcome.destinationCluster = view.endpoint.locality.cluster ?? "unknown";
-    outcome.upstreamHost = view.key;
-
-    const sentAt = env.now();
-    const remaining = deadline === undefined ? undefined : deadline - sentAt;
-    const headersTimeoutMs = remaining === undefined ? plan.perTryTimeoutMs : Math.min(remaining, plan.perTryTimeoutMs ?? remaining);
-    if (headersTimeoutMs !== undefined && headersTimeoutMs <= 0) {
-      backend.counters.timeouts++;
-      answerFailure(env, res, outcome, "timeout");
-      return;
-    }
+    const { view, sentAt, remaining, timeoutMs: headersTimeoutMs } = next;
     if (outcome.grpc && remaining !== undefined) plan.headers["grpc-timeout"] = formatGrpcTimeout(remaining);
-    if (cb.pending >= cb.limits.maxPendingRequests) {
-      overflow(env, res, outcome, backend, "pending");
-      return;
-    }
 
     const { result: r, finishAttempt } = await attempt(backend, view, plan, method, body, headersTimeoutMs, abort);
     // The retry (if this was one) is no longer in flight once it has an answer.
