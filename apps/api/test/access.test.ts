@@ -2,26 +2,13 @@
 // declares. Procedures are enumerated from the router itself, so a new one is
 // covered the day it is added; one that declares no access rule fails here.
 import { createIntermediateCsr } from "@weft/identity";
-import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AccessRule, Meta } from "../src/trpc.ts";
-import { appRouter } from "../src/router.ts";
 import { agentClient, apiClient, joinedAgent, sessionClient, startTestManager, tokenClient, type ApiClient, type TestManager } from "../src/testing.ts";
 import { discoverySnapshot, openConfigStream } from "./agent-support.ts";
+import { call, procedures } from "./http-calls.ts";
 import { identitySettings, SimulatedAgent } from "./identity-support.ts";
 import { seedDiscovery, trafficPolicyYaml, userWithToken } from "./support.ts";
 
-interface ProcedureInfo {
-  path: string;
-  type: "query" | "mutation" | "subscription";
-  access: AccessRule | undefined;
-}
-
-const procedures: ProcedureInfo[] = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureInfo["type"]; meta?: Meta } }>).map(([path, p]) => ({
-  path,
-  type: p._def.type,
-  access: p._def.meta?.access,
-}));
 const mutations = procedures.filter((p) => p.type === "mutation");
 const agentProcedures = procedures.filter((p) => p.access?.kind === "agent");
 const userProcedures = procedures.filter((p) => p.access?.kind !== "agent");
@@ -43,45 +30,6 @@ const OUTSIDE_SCOPE: Record<string, (fixtures: { changeRequestId: string }) => u
   "changeRequests.approve": ({ changeRequestId }) => ({ id: changeRequestId }),
   "changeRequests.reject": ({ changeRequestId }) => ({ id: changeRequestId }),
 };
-
-async function call(url: string, path: string, input: unknown, headers: Record<string, string>, type: ProcedureInfo["type"] = "mutation"): Promise<{ status: number; code: string | undefined }> {
-  if (type === "subscription") return subscribeOnce(url, path, input, headers);
-  const encoded = JSON.stringify(superjson.serialize(input ?? {}));
-  const res =
-    type === "query"
-      ? await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(encoded)}`, { headers })
-      : await fetch(`${url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: encoded });
-  const body = (await res.json()) as { error?: { json?: { data?: { code?: string } } } };
-  return { status: res.status, code: body.error?.json?.data?.code };
-}
-
-/** Opens a subscription over SSE and reports its first error (as the status the error carries), or 200 when data came first. */
-async function subscribeOnce(url: string, path: string, input: unknown, headers: Record<string, string>): Promise<{ status: number; code: string | undefined }> {
-  const abort = new AbortController();
-  const res = await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input ?? {})))}`, { headers: { accept: "text/event-stream", ...headers }, signal: abort.signal });
-  if (!res.body || !res.headers.get("content-type")?.includes("text/event-stream")) {
-    const body = (await res.json()) as { error?: { json?: { data?: { code?: string } } } };
-    return { status: res.status, code: body.error?.json?.data?.code };
-  }
-  const reader = res.body.getReader();
-  let text = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-      const error = /event: serialized-error\ndata: (.*)\n/.exec(text);
-      if (error) {
-        const data = (JSON.parse(error[1] as string) as { json: { data: { code: string; httpStatus: number } } }).json.data;
-        return { status: data.httpStatus, code: data.code };
-      }
-      if (/\nid: /.test(text) || /^id: /m.test(text)) return { status: 200, code: undefined };
-    }
-  } finally {
-    abort.abort();
-  }
-  return { status: res.status, code: undefined };
-}
 
 describe("access to every procedure", () => {
   let m: TestManager;
@@ -352,7 +300,7 @@ describe("cluster isolation of agent credentials", () => {
       // A CSR naming west, sent with east's credential, is refused and stores nothing; east's own is signed for east.
       const forWest = await createIntermediateCsr({ cluster: "west", trustDomain: "weft.local" });
       const refused = await call(m.url, "agent.signIntermediate", { csrPem: forWest.csrPem }, { authorization: `Bearer ${eastCredential}` });
-      expect(refused).toEqual({ status: 403, code: "FORBIDDEN" });
+      expect(refused).toMatchObject({ status: 403, code: "FORBIDDEN" });
       const named = await call(m.url, "agent.signIntermediate", { csrPem: forWest.csrPem, cluster: "west" }, { authorization: `Bearer ${eastCredential}` });
       const own = await new SimulatedAgent("east", east).renewIntermediate();
       return [refused, named, own];
