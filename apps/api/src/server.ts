@@ -6,7 +6,8 @@ import type { Database } from "@weft/db";
 import { createContextFactory } from "./context.ts";
 import { isMaskedInternalError, redactedError } from "./errors.ts";
 import { handleOidcRequest } from "./features/auth/oidc.http.ts";
-import { checkHealth } from "./features/health/health.service.ts";
+import { checkHealth, publicHealth } from "./features/health/health.service.ts";
+import { isAgent } from "./access.ts";
 import type { Logger } from "./logger.ts";
 import { appRouter } from "./router.ts";
 import { createServices, type ServiceSettings, type Services } from "./services.ts";
@@ -28,6 +29,13 @@ export interface ManagerServerOptions {
 /** 1 MiB: far above any real change (a large mesh's YAML), far below what would stall the manager. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Most calls one batched tRPC request may carry (400 calls in one request
+ * once delayed /healthz by 0.6 s). The dashboard's batch link sends at most
+ * this many (`maxItems` in apps/web/src/trpc/provider.tsx); beyond it, 400.
+ */
+export const MAX_BATCH_SIZE = 32;
+
 export interface ManagerServer {
   server: Server;
   services: Services;
@@ -46,10 +54,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function startManagerServer(options: ManagerServerOptions): Promise<ManagerServer> {
   const startedAt = new Date();
   const services = options.services ?? createServices(options.db, options.log, options.settings);
+  const contextOf = createContextFactory({ db: options.db, log: options.log, services, startedAt });
   const trpc = createHTTPHandler({
     router: options.router ?? appRouter,
-    createContext: createContextFactory({ db: options.db, log: options.log, services, startedAt }),
+    createContext: contextOf,
     basePath: "/trpc/",
+    maxBatchSize: MAX_BATCH_SIZE,
     // Bodies are read only once the caller is authenticated, and never beyond this size (413).
     maxBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     onError({ error, path }) {
@@ -68,9 +78,16 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
       );
     }
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-      checkHealth(options.db, startedAt).then(
-        (report) => sendJson(res, report.status === "ok" ? 200 : 503, report),
-        (err: Error) => sendJson(res, 503, { status: "degraded", error: err.message }),
+      // Anonymous probes learn up or down; a signed-in user (cookie or API token) gets the detail.
+      const signedIn = contextOf({ req, res })
+        .authenticate()
+        .then((auth) => auth !== null && !isAgent(auth.principal), () => false);
+      Promise.all([checkHealth(options.db, startedAt), signedIn]).then(
+        ([report, detailed]) => sendJson(res, report.status === "ok" ? 200 : 503, detailed ? report : publicHealth(report)),
+        (err: Error) => {
+          options.log.error({ err: redactedError(err) }, "health check failed");
+          sendJson(res, 503, { status: "degraded" });
+        },
       );
       return;
     }

@@ -109,9 +109,20 @@ describe("access to every procedure", () => {
     expect(await call(m.url, path, {}, { cookie, "x-weft-csrf": cookies.get("weft_csrf") as string }, type)).toEqual({ status: 403, code: "FORBIDDEN" });
   });
 
-  it("keeps health public", async () => {
-    expect((await fetch(`${m.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${m.url}/trpc/health.status`)).status).toBe(200);
+  it("keeps health public, with the detail (database location, version) for signed-in users only", async () => {
+    const anonymous = await fetch(`${m.url}/healthz`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: "ok" });
+    expect(await call(m.url, "health.status", undefined, {}, "query")).toMatchObject({ status: 200 });
+    expect(await call(m.url, "health.report", undefined, {}, "query")).toEqual({ status: 401, code: "UNAUTHORIZED" });
+
+    const detailed = (await (await fetch(`${m.url}/healthz`, { headers: { authorization: `Bearer ${viewer.token}` } })).json()) as { database?: { status: string; target: string } };
+    expect(detailed).toMatchObject({ status: "ok", version: expect.any(String), database: { status: "up" } });
+    const { cookies } = await sessionClient(m.url, "admin", m.adminPassword);
+    const cookie = [...cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ");
+    expect(await (await fetch(`${m.url}/healthz`, { headers: { cookie } })).json()).toMatchObject({ database: { status: "up" } });
+    // A made-up token is anonymous.
+    expect(await (await fetch(`${m.url}/healthz`, { headers: { authorization: "Bearer weft_forged" } })).json()).toEqual({ status: "ok" });
   });
 
   /** A raw tRPC POST (no superjson client), as an attacker would send it. */
