@@ -197,6 +197,26 @@ spec:
       expect(await refusal(sam.resources.rollback.mutate({ kind: "AuthorizationPolicy", namespace: "shop", name: "deny-ledger", toRevision: 1 }))).toBe("FORBIDDEN");
     });
 
+    it("an operator scoped to shop cannot define an egress host that payments defines (egress capture)", async () => {
+      const external = (namespace: string, name: string, host: string) =>
+        `apiVersion: weft.io/v1alpha1\nkind: ExternalService\nmetadata: { name: ${name}, namespace: ${namespace} }\nspec:\n  hosts: ["${host}"]\n  ports: [{ number: 80, protocol: HTTP }]\n`;
+      // payments is protected in this suite: the admin's own change applies at once.
+      expect((await admin.resources.applyDocuments.mutate({ text: external("payments", "stripe", "api.stripe.com") })).status).toBe("applied");
+      const sam = tokenClient(m.url, scoped.token);
+      for (const host of ["api.stripe.com", "*.stripe.com", "ledger.payments.svc.cluster.local"]) {
+        expect(await refusal(sam.resources.applyDocuments.mutate({ text: external("shop", "pay", host) })), host).toBe("FORBIDDEN");
+        expect(await refusal(sam.resources.applyDocuments.mutate({ text: external("shop", "pay", host), dryRun: true })), host).toBe("FORBIDDEN");
+      }
+      expect(await admin.resources.list.query({ namespace: "shop", kind: "ExternalService" })).toEqual([]);
+      // A host nobody else defines is shop's own business.
+      expect((await sam.resources.applyDocuments.mutate({ text: external("shop", "mine", "shop-only.example.com"), dryRun: true })).status).toBe("dry-run");
+      // An operator with rights everywhere waits for payments' approval.
+      const olga = tokenClient(m.url, (await userWithToken(admin, m.url, sessionClient, "olga", "OPERATOR")).token);
+      const held = await olga.resources.applyDocuments.mutate({ text: external("shop", "pay", "api.stripe.com") });
+      expect(held.status).toBe("pending-approval");
+      expect(held.changeRequest?.namespaces).toEqual(["payments"]);
+    });
+
     it("a change in an unprotected namespace that touches a protected one waits for approval there", async () => {
       const oscar = tokenClient(m.url, (await userWithToken(admin, m.url, sessionClient, "oscar", "OPERATOR")).token);
       for (const text of [denyLedger, routeOnLedger]) {
