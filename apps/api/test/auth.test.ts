@@ -104,6 +104,36 @@ describe("sessions, tokens and sign-in limits", () => {
     expect(codeOf(await tokenClient(m.url, "weft_not-a-token").mesh.status.query().catch((e: unknown) => e))).toBe("UNAUTHORIZED");
   });
 
+  it("a token cannot mint a token that outlives it: without expiresInDays it expires with its creator, beyond it is refused", async () => {
+    const { client } = await sessionClient(m.url, "olga", "olga-password-1");
+    const day = await client.tokens.create.mutate({ name: "one-day", expiresInDays: 1 });
+    const dayClient = tokenClient(m.url, day.token);
+    const child = await dayClient.tokens.create.mutate({ name: "minted-by-one-day" });
+    expect(child.info.expiresAt?.getTime()).toBe(day.info.expiresAt?.getTime());
+    expect(child.info.parentId).toBe(day.info.id);
+    const longer = await dayClient.tokens.create.mutate({ name: "two-days", expiresInDays: 2 }).catch((e: unknown) => e);
+    expect(codeOf(longer)).toBe("BAD_REQUEST");
+    expect((longer as TRPCClientError<never>).data).toMatchObject({ fieldErrors: [expect.objectContaining({ path: "expiresInDays" })] });
+    // Revoking the creator revokes what it minted, at any depth.
+    const grandchild = await tokenClient(m.url, child.token).tokens.create.mutate({ name: "minted-by-child" });
+    expect(await client.tokens.revoke.mutate({ id: day.info.id })).toEqual({ ok: true, revoked: 3 });
+    for (const token of [day.token, child.token, grandchild.token]) expect(await tokenClient(m.url, token).auth.me.query()).toBeNull();
+  });
+
+  it("a token cannot outrank its creator: role caps hold for the token and everything it mints", async () => {
+    const readOnly = await admin.tokens.create.mutate({ name: "admin-read-only", role: "VIEWER" });
+    const viewer = tokenClient(m.url, readOnly.token);
+    expect((await viewer.users.list.query().catch((e: unknown) => e)) instanceof TRPCClientError).toBe(true);
+    expect(codeOf(await viewer.namespaces.protect.mutate({ namespace: "ops" }).catch((e: unknown) => e))).toBe("FORBIDDEN");
+    expect(codeOf(await viewer.tokens.create.mutate({ name: "escalate", role: "ADMIN" }).catch((e: unknown) => e))).toBe("BAD_REQUEST");
+    const minted = await viewer.tokens.create.mutate({ name: "minted-read-only" });
+    expect(minted.info.maxRole).toBe("VIEWER");
+    expect(codeOf(await tokenClient(m.url, minted.token).namespaces.protect.mutate({ namespace: "ops" }).catch((e: unknown) => e))).toBe("FORBIDDEN");
+    // A viewer's session cannot mint an operator token either.
+    const lena = (await sessionClient(m.url, "lena", "lena-password-1")).client;
+    expect(codeOf(await lena.tokens.create.mutate({ name: "up", role: "OPERATOR" }).catch((e: unknown) => e))).toBe("BAD_REQUEST");
+  });
+
   it("rate-limits a username from one address, then locks the account after repeated failures", async () => {
     await admin.users.create.mutate({ username: "target", password: "target-password-1", role: "VIEWER" });
     for (let i = 0; i < 3; i++) expect((await login("target", "wrong")).status).toBe(401);
