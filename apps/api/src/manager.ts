@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { openDatabase, type Database } from "@weft/db";
 import { durationMs } from "@weft/mesh-model";
 import type { Env } from "./env.ts";
@@ -38,6 +39,7 @@ export function settingsFromEnv(env: Env): ServiceSettings {
 export async function startManager(env: Env, log: Logger, given: ServiceSettings = settingsFromEnv(env)): Promise<Manager> {
   // Read (or, on the embedded default, created) before the database opens: a bad key file stops the start at once.
   const caKey = given.identity ? null : await loadCaKey(env);
+  const tls = env.WEFT_API_TLS_CERT_FILE && env.WEFT_API_TLS_KEY_FILE ? { cert: await readFile(env.WEFT_API_TLS_CERT_FILE), key: await readFile(env.WEFT_API_TLS_KEY_FILE) } : undefined;
   if (!given.identity) log.info({ caKey: caKey ? caKey.source : "not configured" }, caKey ? "mesh CA key loaded" : "no mesh CA key (WEFT_CA_KEY): identity calls will be refused");
   const settings: ServiceSettings = { ...given, identity: given.identity ?? { caKey: caKey?.key ?? null, rotationTickMs: durationMs(env.WEFT_ROTATION_TICK) } };
   const db = await openDatabase({ databaseUrl: env.DATABASE_URL, home: env.WEFT_HOME, migrate: true, embeddedPort: env.WEFT_DB_PORT });
@@ -46,7 +48,7 @@ export async function startManager(env: Env, log: Logger, given: ServiceSettings
   try {
     const services = createServices(db, log, settings);
     await bootstrapManager(services, { trustDomain: env.WEFT_TRUST_DOMAIN, home: env.WEFT_HOME, log });
-    api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services, maxBodyBytes: env.WEFT_API_MAX_BODY_BYTES });
+    api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services, maxBodyBytes: env.WEFT_API_MAX_BODY_BYTES, ...(tls ? { tls } : {}) });
     // Leader-elected per tick (advisory locks): every replica runs the loops, one advances each controller at a time.
     services.startControllers();
   } catch (err) {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { AnyRouter } from "@trpc/server";
@@ -24,6 +25,8 @@ export interface ManagerServerOptions {
   settings?: ServiceSettings;
   /** Largest request body accepted (bytes); larger ones get 413. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** Serve https with this certificate (PEM, with its chain) and key; plain http without. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** 1 MiB: far above any real change (a large mesh's YAML), far below what would stall the manager. */
@@ -68,7 +71,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
     },
   });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (options.log.isLevelEnabled("debug")) {
       const began = performance.now();
@@ -97,7 +100,8 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
       return;
     }
     sendJson(res, 404, { error: "not found" });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" }, handle) : createServer(handle);
   // Keep-alive connections from the dashboard's proxy outlive requests; don't let them hold shutdown.
   server.keepAliveTimeout = 5_000;
 
@@ -113,7 +117,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
   return {
     server,
     services,
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
