@@ -16,6 +16,13 @@ import { DEFAULT_LOGIN_POLICY } from "../src/features/auth/login-throttle.ts";
 import { DEFAULT_SERVICE_SETTINGS } from "../src/services.ts";
 import { sessionClient, startTestManager, tokenClient, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
 
+/** A sign-in through the service as if from `ip`: "signed in", or the refusal's code and message. */
+const signInFrom = (m: TestManager, username: string, password: string, ip: string) =>
+  m.services.auth.login(username, password, { ip, secure: false, setCookie: () => {} }).then(
+    () => "signed in",
+    (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+  );
+
 const codeOf = (e: unknown) => (e instanceof TRPCClientError ? (e.data as { code: string }).code : String(e));
 
 describe("password hashing", () => {
@@ -137,11 +144,7 @@ describe("sessions, tokens and sign-in limits", () => {
     expect(codeOf(await lena.tokens.create.mutate({ name: "up", role: "OPERATOR" }).catch((e: unknown) => e))).toBe("BAD_REQUEST");
   });
 
-  const viaService = (username: string, password: string, ip: string) =>
-    m.services.auth.login(username, password, { ip, secure: false, setCookie: () => {} }).then(
-      () => "signed in",
-      (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
-    );
+  const viaService = (username: string, password: string, ip: string) => signInFrom(m, username, password, ip);
 
   it("slows down guessing from one address with a growing delay, without locking the account for anyone else", async () => {
     await admin.users.create.mutate({ username: "target", password: "target-password-1", role: "VIEWER" });
@@ -228,16 +231,13 @@ describe("sessions, tokens and sign-in limits", () => {
 describe("no lockout anyone can trigger (production sign-in policy)", () => {
   let m: TestManager;
   beforeAll(async () => {
-    m = await startTestManager();
+    // The production policy, with the account's first delay a minute instead of a second, so a slow machine cannot outwait it mid-test.
+    m = await startTestManager({ settings: { auth: { ...TEST_SERVICE_SETTINGS.auth, loginPolicy: { ...DEFAULT_LOGIN_POLICY, account: { ...DEFAULT_LOGIN_POLICY.account, baseDelayMs: 60_000 } } } } });
   });
   afterAll(async () => {
     await m?.stop();
   });
-  const attempt = (username: string, password: string, ip: string) =>
-    m.services.auth.login(username, password, { ip, secure: false, setCookie: () => {} }).then(
-      () => "signed in",
-      (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
-    );
+  const attempt = (username: string, password: string, ip: string) => signInFrom(m, username, password, ip);
 
   it("wrong passwords for admin from many addresses cannot keep admin out from the address it signs in from", async () => {
     expect(await attempt("admin", m.adminPassword, "10.0.0.1")).toBe("signed in");
