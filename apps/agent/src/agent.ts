@@ -174,9 +174,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       reporter = deps.reporter;
     } else {
       const url = checkManagerUrl(config.manager);
-      const credentials = await obtainCredentials({ manager: url, stateDir: config.stateDir, joinToken: config.joinToken, cluster: config.cluster, logger });
+      const trust = { caPem: config.managerCaFile ? await readFile(config.managerCaFile, "utf8") : undefined, pin: config.managerPin };
+      const credentials = await obtainCredentials({ manager: url, stateDir: config.stateDir, joinToken: config.joinToken, cluster: config.cluster, logger, trust });
       cluster = credentials.cluster;
-      manager = createManagerClient(url, credentials.credential);
+      manager = createManagerClient(url, credentials.credential, trust);
       reporter = new TrpcDiscoveryReporter(manager, () => reportedGateway(latestFile));
       source = new TrpcConfigSource(manager, logger);
     }

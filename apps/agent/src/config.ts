@@ -5,6 +5,12 @@ export const AgentConfigSchema = z.object({
   manager: z
     .url({ protocol: /^https?$/, error: "must be an http(s) URL of the manager, e.g. https://weft.example.com" })
     .describe("URL of the Weft manager API."),
+  managerCaFile: z.string().min(1).optional().describe("PEM CA bundle the manager's certificate must chain to (instead of the system's CAs, and NODE_EXTRA_CA_CERTS)."),
+  managerPin: z
+    .string()
+    .regex(/^sha256\/[A-Za-z0-9+/]{43}=$/, "must be sha256/ and the base64 SHA-256 of the manager certificate's public key (44 characters)")
+    .optional()
+    .describe("Pin of the manager's public key, sha256/<base64>: the agent refuses any other key (with managerCaFile, on top of the chain check; alone, for a self-signed manager)."),
   joinToken: z.string().min(16, "must be the join token the manager printed for this cluster").optional().describe("One-time token to join a cluster; exchanged for long-lived credentials."),
   cluster: z
     .string()
@@ -69,6 +75,8 @@ export type AgentSetting = keyof AgentConfig;
 /** How each setting is spelled as a flag and as an environment variable. */
 export const SETTINGS: Record<AgentSetting, { flag: string; env: string; secret?: boolean }> = {
   manager: { flag: "manager", env: "WEFT_MANAGER_URL" },
+  managerCaFile: { flag: "manager-ca", env: "WEFT_MANAGER_CA" },
+  managerPin: { flag: "manager-pin", env: "WEFT_MANAGER_PIN" },
   joinToken: { flag: "join-token", env: "WEFT_JOIN_TOKEN", secret: true },
   cluster: { flag: "cluster", env: "WEFT_CLUSTER" },
   mode: { flag: "mode", env: "WEFT_AGENT_MODE" },

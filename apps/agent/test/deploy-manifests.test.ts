@@ -157,7 +157,13 @@ describe("deploy/kubernetes manifests", () => {
     const svc = find(Service, "Service", "weft-manager");
     expect(svc.spec.selector).toEqual(manager.spec.selector.matchLabels);
     const agentArgs = find(Deployment, "Deployment", "weft-agent").spec.template.spec.containers[0]!.args!;
-    expect(agentArgs).toContain(`--manager=http://weft-manager.weft-system.svc:${svc.spec.ports[0]!.port}`);
+    expect(agentArgs).toContain(`--manager=https://weft-manager.weft-system.svc:${svc.spec.ports[0]!.port}`);
+    // The agent verifies the manager against a CA bundle; the manager serves https (it refuses plain http off loopback).
+    expect(agentArgs).toContain("--manager-ca=/etc/weft/manager-ca/ca.crt");
+    const raw = docs.find(({ doc }) => doc.kind === "Deployment" && (doc.metadata as { name: string }).name === "weft-manager")!.doc as { spec: { template: { spec: { containers: { env: { name: string }[] }[] } } } };
+    const env = raw.spec.template.spec.containers[0]!.env;
+    expect(env.map((e) => e.name)).toEqual(expect.arrayContaining(["WEFT_API_TLS_CERT_FILE", "WEFT_API_TLS_KEY_FILE"]));
+    expect(env.map((e) => e.name)).not.toContain("WEFT_API_ALLOW_PLAINTEXT");
     expect(manager.spec.template.spec.containers[0]!.ports[0]!.containerPort).toBe(svc.spec.ports[0]!.port);
   });
 });

@@ -9,6 +9,7 @@ import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
 import type { AppRouter } from "@weft/api";
 import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import superjson from "superjson";
+import { managerFetch } from "../src/manager-link/manager-trust.ts";
 import { freePort } from "./free-port.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -42,6 +43,8 @@ export async function startManager(
     env?: NodeJS.ProcessEnv;
     /** Every chunk the manager writes (stdout and stderr), from its first line on: `output()` keeps only the tail. */
     onOutput?: (chunk: string) => void;
+    /** Serve https with this certificate and key (files); `caPem` is what the test trusts it by. */
+    tls?: { certFile: string; keyFile: string; caPem: string };
   } = {},
 ): Promise<ManagerProcess> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), "weft-manager-")));
@@ -57,6 +60,7 @@ export async function startManager(
       WEFT_HOME: home,
       WEFT_API_HOST: "127.0.0.1",
       WEFT_API_PORT: String(port),
+      ...(options.tls ? { WEFT_API_TLS_CERT_FILE: options.tls.certFile, WEFT_API_TLS_KEY_FILE: options.tls.keyFile } : {}),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -68,12 +72,13 @@ export async function startManager(
     });
   }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
+  const probe = (options.tls && managerFetch({ caPem: options.tls.caPem })) || fetch;
   try {
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`manager exited (${child.exitCode}): ${output}`);
-        return (await fetch(`${url}/healthz`)).ok;
+        return (await probe(`${url}/healthz`)).ok;
       },
       "the manager to answer /healthz",
       90_000,
@@ -109,7 +114,7 @@ export async function removeHome(home: string): Promise<void> {
 export type AdminClient = TRPCClient<AppRouter>;
 
 /** Signs in as the first admin (password from $WEFT_HOME/initial-admin-password), keeping the session and echoing the CSRF cookie. */
-export async function adminClient(url: string, home: string): Promise<AdminClient> {
+export async function adminClient(url: string, home: string, fetchWith: typeof fetch = fetch): Promise<AdminClient> {
   const password = (await readFile(join(home, "initial-admin-password"), "utf8")).trim();
   const cookies = new Map<string, string>();
   const client = createTRPCClient<AppRouter>({
@@ -122,7 +127,7 @@ export async function adminClient(url: string, home: string): Promise<AdminClien
           ...(cookies.has("weft_csrf") && { "x-weft-csrf": cookies.get("weft_csrf")! }),
         }),
         fetch: async (input, init) => {
-          const res = await fetch(input, init);
+          const res = await fetchWith(input, init);
           for (const line of res.headers.getSetCookie()) {
             const [pair = ""] = line.split(";");
             const eq = pair.indexOf("=");

@@ -30,6 +30,10 @@ export interface Principal {
   bindings: readonly Binding[];
   sessionId?: string;
   tokenId?: string;
+  /** For `via: "token"`: when the token expires (null: never). Tokens it creates expire no later. */
+  tokenExpiresAt?: Date | null;
+  /** For `via: "token"`: the token's role cap (null: none); `role` and `bindings` are already capped by it. */
+  tokenMaxRole?: Role | null;
 }
 
 /**
@@ -69,6 +73,11 @@ export function roleIn(principal: Principal, scope: Scope): Role {
     if (applies && RANK[b.role] > RANK[best]) best = b.role;
   }
   return best;
+}
+
+/** The lower of two roles. */
+export function lowerRole(a: Role, b: Role): Role {
+  return RANK[a] <= RANK[b] ? a : b;
 }
 
 /** The highest role a principal holds anywhere. */

@@ -21,6 +21,12 @@ export function isCaKeyText(text: string): boolean {
 export const EnvSchema = z.object({
   WEFT_API_HOST: z.string().min(1).default("127.0.0.1").describe("Address the manager API listens on."),
   WEFT_API_PORT: port(4000).describe("Port of the manager API."),
+  WEFT_API_TLS_CERT_FILE: z.string().min(1).optional().describe("PEM certificate (with its chain) the manager API serves https with; set with WEFT_API_TLS_KEY_FILE."),
+  WEFT_API_TLS_KEY_FILE: z.string().min(1).optional().describe("PEM private key of WEFT_API_TLS_CERT_FILE."),
+  WEFT_API_ALLOW_PLAINTEXT: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false")
+    .describe("Serve plain http on a non-loopback WEFT_API_HOST: only behind a TLS-terminating proxy or load balancer that carries the traffic the rest of the way."),
   WEFT_API_MAX_BODY_BYTES: z.coerce
     .number({ error: "must be a number of bytes" })
     .int("must be a whole number")
@@ -82,6 +88,29 @@ function oidcProblems(env: Env): { variable: string; message: string }[] {
   return problems;
 }
 
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Sessions, API tokens and agent credentials travel on every request: a
+ * manager reachable from other machines serves https, or is told explicitly
+ * that something in front of it does.
+ */
+function transportProblems(env: Env): { variable: string; message: string }[] {
+  const cert = env.WEFT_API_TLS_CERT_FILE;
+  const key = env.WEFT_API_TLS_KEY_FILE;
+  if ((cert === undefined) !== (key === undefined)) return [{ variable: cert ? "WEFT_API_TLS_KEY_FILE" : "WEFT_API_TLS_CERT_FILE", message: "is required with " + (cert ? "WEFT_API_TLS_CERT_FILE" : "WEFT_API_TLS_KEY_FILE") }];
+  if (cert || isLoopbackHost(env.WEFT_API_HOST) || env.WEFT_API_ALLOW_PLAINTEXT === "true") return [];
+  return [
+    {
+      variable: "WEFT_API_HOST",
+      message: `is ${env.WEFT_API_HOST}, reachable from other machines, and the manager has no TLS: sign-ins, tokens and agent credentials would travel in plain text. Set WEFT_API_TLS_CERT_FILE and WEFT_API_TLS_KEY_FILE to serve https, or WEFT_API_ALLOW_PLAINTEXT=true if a TLS-terminating proxy in front of the manager carries the traffic`,
+    },
+  ];
+}
+
 /** A bad environment variable, named with the reason. */
 export class EnvError extends Error {
   override readonly name = "EnvError";
@@ -108,11 +137,14 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.
   }
   const env = result.data as Env;
   const problems = oidcProblems(env);
+  problems.push(...transportProblems(env));
   if (env.WEFT_CA_KEY && env.WEFT_CA_KEY_FILE) problems.push({ variable: "WEFT_CA_KEY_FILE", message: "set WEFT_CA_KEY or WEFT_CA_KEY_FILE, not both" });
   if (problems.length > 0) throw new EnvError(problems);
   return {
     ...env,
     WEFT_HOME: isAbsolute(env.WEFT_HOME) ? env.WEFT_HOME : resolve(cwd, env.WEFT_HOME),
     ...(env.WEFT_CA_KEY_FILE ? { WEFT_CA_KEY_FILE: resolve(cwd, env.WEFT_CA_KEY_FILE) } : {}),
+    ...(env.WEFT_API_TLS_CERT_FILE ? { WEFT_API_TLS_CERT_FILE: resolve(cwd, env.WEFT_API_TLS_CERT_FILE) } : {}),
+    ...(env.WEFT_API_TLS_KEY_FILE ? { WEFT_API_TLS_KEY_FILE: resolve(cwd, env.WEFT_API_TLS_KEY_FILE) } : {}),
   };
 }

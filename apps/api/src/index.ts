@@ -1,6 +1,6 @@
 // The manager's public surface for other packages: types only for clients.
 export type { AppRouter } from "./router.ts";
-export type { HealthReport } from "./features/health/health.service.ts";
+export type { HealthReport, HealthStatus } from "./features/health/health.service.ts";
 export type { FieldError } from "./field-errors.ts";
 export type { AffectedWorkload, ChangeResult, ImpactEstimate, ResourceChange } from "./features/resources/change-plan.ts";
 export type { RevisionView, StoredResource } from "./features/resources/resources.repository.ts";

@@ -1,7 +1,9 @@
+import { readFile } from "node:fs/promises";
 import { openDatabase, type Database } from "@weft/db";
 import { durationMs } from "@weft/mesh-model";
 import type { Env } from "./env.ts";
 import { loadCaKey } from "./features/identity/ca-key.ts";
+import { openSetting } from "./sealed-settings.ts";
 import { DEFAULT_SPAN_SETTINGS } from "./features/telemetry/spans.service.ts";
 import type { Logger } from "./logger.ts";
 import { startManagerServer, type ManagerServer } from "./server.ts";
@@ -38,15 +40,19 @@ export function settingsFromEnv(env: Env): ServiceSettings {
 export async function startManager(env: Env, log: Logger, given: ServiceSettings = settingsFromEnv(env)): Promise<Manager> {
   // Read (or, on the embedded default, created) before the database opens: a bad key file stops the start at once.
   const caKey = given.identity ? null : await loadCaKey(env);
+  const tls = env.WEFT_API_TLS_CERT_FILE && env.WEFT_API_TLS_KEY_FILE ? { cert: await readFile(env.WEFT_API_TLS_CERT_FILE), key: await readFile(env.WEFT_API_TLS_KEY_FILE) } : undefined;
   if (!given.identity) log.info({ caKey: caKey ? caKey.source : "not configured" }, caKey ? "mesh CA key loaded" : "no mesh CA key (WEFT_CA_KEY): identity calls will be refused");
-  const settings: ServiceSettings = { ...given, identity: given.identity ?? { caKey: caKey?.key ?? null, rotationTickMs: durationMs(env.WEFT_ROTATION_TICK) } };
+  const identity = given.identity ?? { caKey: caKey?.key ?? null, rotationTickMs: durationMs(env.WEFT_ROTATION_TICK) };
+  // A sealed OIDC client secret opens with the CA key, before anything starts.
+  const oidc = given.oidc ? { ...given.oidc, clientSecret: openSetting("WEFT_OIDC_CLIENT_SECRET", given.oidc.clientSecret, identity.caKey) } : undefined;
+  const settings: ServiceSettings = { ...given, identity, ...(oidc ? { oidc } : {}) };
   const db = await openDatabase({ databaseUrl: env.DATABASE_URL, home: env.WEFT_HOME, migrate: true, embeddedPort: env.WEFT_DB_PORT });
   log.info({ database: db.kind, migrationsApplied: db.appliedMigrations }, db.kind === "embedded" ? `embedded PostgreSQL in ${env.WEFT_HOME}` : "connected to PostgreSQL");
   let api: ManagerServer;
   try {
     const services = createServices(db, log, settings);
     await bootstrapManager(services, { trustDomain: env.WEFT_TRUST_DOMAIN, home: env.WEFT_HOME, log });
-    api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services, maxBodyBytes: env.WEFT_API_MAX_BODY_BYTES });
+    api = await startManagerServer({ db, log, host: env.WEFT_API_HOST, port: env.WEFT_API_PORT, services, maxBodyBytes: env.WEFT_API_MAX_BODY_BYTES, ...(tls ? { tls } : {}) });
     // Leader-elected per tick (advisory locks): every replica runs the loops, one advances each controller at a time.
     services.startControllers();
   } catch (err) {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { AnyRouter } from "@trpc/server";
@@ -6,7 +7,8 @@ import type { Database } from "@weft/db";
 import { createContextFactory } from "./context.ts";
 import { isMaskedInternalError, redactedError } from "./errors.ts";
 import { handleOidcRequest } from "./features/auth/oidc.http.ts";
-import { checkHealth } from "./features/health/health.service.ts";
+import { checkHealth, publicHealth } from "./features/health/health.service.ts";
+import { isAgent } from "./access.ts";
 import type { Logger } from "./logger.ts";
 import { appRouter } from "./router.ts";
 import { createServices, type ServiceSettings, type Services } from "./services.ts";
@@ -23,10 +25,19 @@ export interface ManagerServerOptions {
   settings?: ServiceSettings;
   /** Largest request body accepted (bytes); larger ones get 413. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** Serve https with this certificate (PEM, with its chain) and key; plain http without. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** 1 MiB: far above any real change (a large mesh's YAML), far below what would stall the manager. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Most calls one batched tRPC request may carry (400 calls in one request
+ * once delayed /healthz by 0.6 s). The dashboard's batch link sends at most
+ * this many (`maxItems` in apps/web/src/trpc/provider.tsx); beyond it, 400.
+ */
+export const MAX_BATCH_SIZE = 32;
 
 export interface ManagerServer {
   server: Server;
@@ -46,10 +57,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function startManagerServer(options: ManagerServerOptions): Promise<ManagerServer> {
   const startedAt = new Date();
   const services = options.services ?? createServices(options.db, options.log, options.settings);
+  const contextOf = createContextFactory({ db: options.db, log: options.log, services, startedAt });
   const trpc = createHTTPHandler({
     router: options.router ?? appRouter,
-    createContext: createContextFactory({ db: options.db, log: options.log, services, startedAt }),
+    createContext: contextOf,
     basePath: "/trpc/",
+    maxBatchSize: MAX_BATCH_SIZE,
     // Bodies are read only once the caller is authenticated, and never beyond this size (413).
     maxBodySize: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     onError({ error, path }) {
@@ -58,7 +71,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
     },
   });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (options.log.isLevelEnabled("debug")) {
       const began = performance.now();
@@ -68,9 +81,16 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
       );
     }
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-      checkHealth(options.db, startedAt).then(
-        (report) => sendJson(res, report.status === "ok" ? 200 : 503, report),
-        (err: Error) => sendJson(res, 503, { status: "degraded", error: err.message }),
+      // Anonymous probes learn up or down; a signed-in user (cookie or API token) gets the detail.
+      const signedIn = contextOf({ req, res })
+        .authenticate()
+        .then((auth) => auth !== null && !isAgent(auth.principal), () => false);
+      Promise.all([checkHealth(options.db, startedAt), signedIn]).then(
+        ([report, detailed]) => sendJson(res, report.status === "ok" ? 200 : 503, detailed ? report : publicHealth(report)),
+        (err: Error) => {
+          options.log.error({ err: redactedError(err) }, "health check failed");
+          sendJson(res, 503, { status: "degraded" });
+        },
       );
       return;
     }
@@ -80,7 +100,8 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
       return;
     }
     sendJson(res, 404, { error: "not found" });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" }, handle) : createServer(handle);
   // Keep-alive connections from the dashboard's proxy outlive requests; don't let them hold shutdown.
   server.keepAliveTimeout = 5_000;
 
@@ -96,7 +117,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
   return {
     server,
     services,
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -5,7 +5,8 @@ import { AuthorizationService } from "./features/authorization/authorization.ser
 import { CallerObservationsRepository } from "./features/authorization/caller-observations.repository.ts";
 import { AuthRepository } from "./features/auth/auth.repository.ts";
 import { AuthService, type AuthSettings } from "./features/auth/auth.service.ts";
-import { DEFAULT_LOGIN_POLICY } from "./features/auth/login-limiter.ts";
+import { DEFAULT_LOGIN_POLICY } from "./features/auth/login-throttle.ts";
+import { LoginThrottleRepository } from "./features/auth/login-throttle.repository.ts";
 import { OidcRepository } from "./features/auth/oidc.repository.ts";
 import { OidcService, type OidcSettings } from "./features/auth/oidc.service.ts";
 import { PRODUCTION_SCRYPT_COST } from "./features/auth/password-hash.ts";
@@ -154,7 +155,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   // A cluster whose credentials are revoked, or that is deleted, loses its intermediates (identity).
   const clusters = new ClustersService(new ClustersRepository(prisma), uow, currentMesh, identity, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
   // Agent credentials belong to the clusters feature.
-  const auth = new AuthService(new AuthRepository(prisma), usersRepository, uow, clusters, audit, settings.auth);
+  const auth = new AuthService(new AuthRepository(prisma), usersRepository, new LoginThrottleRepository(prisma), uow, clusters, audit, settings.auth);
   const resourcesRepository = new ResourcesRepository(prisma);
   const resources = new ResourcesService(uow, resourcesRepository, currentMesh);
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);

@@ -1,5 +1,5 @@
-import { initTRPC } from "@trpc/server";
-import { ValidationError } from "@weft/mesh-model";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { findUnstorableText, ValidationError, type UnstorableText } from "@weft/mesh-model";
 import { ZodError, type z } from "zod";
 import { assertRole, isAgent, type AgentPrincipal, type Principal, type Role, type Scope } from "./access.ts";
 import type { Context } from "./context.ts";
@@ -8,6 +8,16 @@ import { auditFactsOf, type AuditFacts, type Audited } from "./features/audit/au
 import { safeEqual } from "./features/auth/secret-tokens.ts";
 import { fromValidationIssues, toFieldErrors, type FieldError } from "./field-errors.ts";
 import { wireTransformer } from "./transport/wire-transformer.ts";
+
+/** Input refused before any schema read it: text PostgreSQL cannot store (see mesh-model common/storable-text.ts). */
+export class UnstorableInputError extends Error {
+  override readonly name = "UnstorableInputError";
+  constructor(readonly findings: readonly UnstorableText[]) {
+    const first = findings[0];
+    const more = findings.length > 1 ? ` (and ${findings.length - 1} more)` : "";
+    super(first ? `${first.path === "" ? "the input" : first.path} ${first.message}${more}` : "input cannot be stored");
+  }
+}
 
 /**
  * Who may call a procedure. Every procedure declares one; a procedure
@@ -58,6 +68,7 @@ const t = initTRPC
       if (cause instanceof ZodError) fieldErrors = toFieldErrors(cause);
       else if (cause instanceof ValidationError) fieldErrors = fromValidationIssues(cause.issues);
       else if (cause instanceof DomainError && cause.path) fieldErrors = [{ path: cause.path, message: cause.message, code: cause.code }];
+      else if (cause instanceof UnstorableInputError) fieldErrors = cause.findings.map((f) => ({ path: f.path, message: f.message, code: f.code }));
       return {
         ...shape,
         message,
@@ -66,7 +77,7 @@ const t = initTRPC
           // Every validation problem with the field it names, e.g. `spec.rules[0].weight`.
           fieldErrors,
           // Domain code of the error (e.g. ANALYSIS_FAILED), when there is one.
-          domainCode: cause instanceof ValidationError || cause instanceof DomainError ? cause.code : null,
+          domainCode: cause instanceof ValidationError || cause instanceof DomainError ? cause.code : cause instanceof UnstorableInputError ? "UNSTORABLE_TEXT" : null,
         },
       };
     },
@@ -174,6 +185,23 @@ const enforceAccess = t.middleware(async ({ ctx, type, path, meta, next }) => {
 });
 
 /**
+ * Text PostgreSQL cannot store (NUL, unpaired surrogates) and absurd nesting
+ * are refused once, here, for every procedure: after authentication (an
+ * anonymous request costs no parsing) and before any input schema, service or
+ * query sees the input. One check in the pipeline rather than one per field,
+ * so a procedure added tomorrow is covered too (test/sweep.test.ts proves it
+ * for every procedure of the router).
+ */
+const refuseUnstorableText = t.middleware(async ({ getRawInput, next }) => {
+  const findings = findUnstorableText(await getRawInput());
+  if (findings.length > 0) {
+    const cause = new UnstorableInputError(findings);
+    throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+  }
+  return next();
+});
+
+/**
  * For scoped procedures, after their input was validated: the role in every
  * namespace or cluster the input acts on. Scopes are read from the parsed
  * input, never the raw one, so the extraction is total and cheap.
@@ -195,7 +223,7 @@ const announceChanges = t.middleware(async ({ ctx, type, next }) => {
   return result;
 });
 
-const base = t.procedure.use(convertErrors).use(auditMutations).use(announceChanges).use(enforceAccess);
+const base = t.procedure.use(convertErrors).use(auditMutations).use(announceChanges).use(enforceAccess).use(refuseUnstorableText);
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -2,26 +2,13 @@
 // declares. Procedures are enumerated from the router itself, so a new one is
 // covered the day it is added; one that declares no access rule fails here.
 import { createIntermediateCsr } from "@weft/identity";
-import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AccessRule, Meta } from "../src/trpc.ts";
-import { appRouter } from "../src/router.ts";
 import { agentClient, apiClient, joinedAgent, sessionClient, startTestManager, tokenClient, type ApiClient, type TestManager } from "../src/testing.ts";
 import { discoverySnapshot, openConfigStream } from "./agent-support.ts";
+import { call, procedures } from "./http-calls.ts";
 import { identitySettings, SimulatedAgent } from "./identity-support.ts";
 import { seedDiscovery, trafficPolicyYaml, userWithToken } from "./support.ts";
 
-interface ProcedureInfo {
-  path: string;
-  type: "query" | "mutation" | "subscription";
-  access: AccessRule | undefined;
-}
-
-const procedures: ProcedureInfo[] = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureInfo["type"]; meta?: Meta } }>).map(([path, p]) => ({
-  path,
-  type: p._def.type,
-  access: p._def.meta?.access,
-}));
 const mutations = procedures.filter((p) => p.type === "mutation");
 const agentProcedures = procedures.filter((p) => p.access?.kind === "agent");
 const userProcedures = procedures.filter((p) => p.access?.kind !== "agent");
@@ -44,45 +31,6 @@ const OUTSIDE_SCOPE: Record<string, (fixtures: { changeRequestId: string }) => u
   "changeRequests.reject": ({ changeRequestId }) => ({ id: changeRequestId }),
   "tap.start": () => ({ namespace: "payments", service: "ledger" }),
 };
-
-async function call(url: string, path: string, input: unknown, headers: Record<string, string>, type: ProcedureInfo["type"] = "mutation"): Promise<{ status: number; code: string | undefined }> {
-  if (type === "subscription") return subscribeOnce(url, path, input, headers);
-  const encoded = JSON.stringify(superjson.serialize(input ?? {}));
-  const res =
-    type === "query"
-      ? await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(encoded)}`, { headers })
-      : await fetch(`${url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: encoded });
-  const body = (await res.json()) as { error?: { json?: { data?: { code?: string } } } };
-  return { status: res.status, code: body.error?.json?.data?.code };
-}
-
-/** Opens a subscription over SSE and reports its first error (as the status the error carries), or 200 when data came first. */
-async function subscribeOnce(url: string, path: string, input: unknown, headers: Record<string, string>): Promise<{ status: number; code: string | undefined }> {
-  const abort = new AbortController();
-  const res = await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input ?? {})))}`, { headers: { accept: "text/event-stream", ...headers }, signal: abort.signal });
-  if (!res.body || !res.headers.get("content-type")?.includes("text/event-stream")) {
-    const body = (await res.json()) as { error?: { json?: { data?: { code?: string } } } };
-    return { status: res.status, code: body.error?.json?.data?.code };
-  }
-  const reader = res.body.getReader();
-  let text = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-      const error = /event: serialized-error\ndata: (.*)\n/.exec(text);
-      if (error) {
-        const data = (JSON.parse(error[1] as string) as { json: { data: { code: string; httpStatus: number } } }).json.data;
-        return { status: data.httpStatus, code: data.code };
-      }
-      if (/\nid: /.test(text) || /^id: /m.test(text)) return { status: 200, code: undefined };
-    }
-  } finally {
-    abort.abort();
-  }
-  return { status: res.status, code: undefined };
-}
 
 describe("access to every procedure", () => {
   let m: TestManager;
@@ -162,9 +110,20 @@ describe("access to every procedure", () => {
     expect(await call(m.url, path, {}, { cookie, "x-weft-csrf": cookies.get("weft_csrf") as string }, type)).toEqual({ status: 403, code: "FORBIDDEN" });
   });
 
-  it("keeps health public", async () => {
-    expect((await fetch(`${m.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${m.url}/trpc/health.status`)).status).toBe(200);
+  it("keeps health public, with the detail (database location, version) for signed-in users only", async () => {
+    const anonymous = await fetch(`${m.url}/healthz`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: "ok" });
+    expect(await call(m.url, "health.status", undefined, {}, "query")).toMatchObject({ status: 200 });
+    expect(await call(m.url, "health.report", undefined, {}, "query")).toEqual({ status: 401, code: "UNAUTHORIZED" });
+
+    const detailed = (await (await fetch(`${m.url}/healthz`, { headers: { authorization: `Bearer ${viewer.token}` } })).json()) as { database?: { status: string; target: string } };
+    expect(detailed).toMatchObject({ status: "ok", version: expect.any(String), database: { status: "up" } });
+    const { cookies } = await sessionClient(m.url, "admin", m.adminPassword);
+    const cookie = [...cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ");
+    expect(await (await fetch(`${m.url}/healthz`, { headers: { cookie } })).json()).toMatchObject({ database: { status: "up" } });
+    // A made-up token is anonymous.
+    expect(await (await fetch(`${m.url}/healthz`, { headers: { authorization: "Bearer weft_forged" } })).json()).toEqual({ status: "ok" });
   });
 
   /** A raw tRPC POST (no superjson client), as an attacker would send it. */
@@ -237,6 +196,26 @@ spec:
       expect((await admin.resources.get.query({ kind: "AuthorizationPolicy", namespace: "shop", name: "deny-ledger" })).revision).toBe(1);
       expect((await admin.resources.delete.mutate({ kind: "AuthorizationPolicy", namespace: "shop", name: "deny-ledger" })).status).toBe("applied");
       expect(await refusal(sam.resources.rollback.mutate({ kind: "AuthorizationPolicy", namespace: "shop", name: "deny-ledger", toRevision: 1 }))).toBe("FORBIDDEN");
+    });
+
+    it("an operator scoped to shop cannot define an egress host that payments defines (egress capture)", async () => {
+      const external = (namespace: string, name: string, host: string) =>
+        `apiVersion: weft.io/v1alpha1\nkind: ExternalService\nmetadata: { name: ${name}, namespace: ${namespace} }\nspec:\n  hosts: ["${host}"]\n  ports: [{ number: 80, protocol: HTTP }]\n`;
+      // payments is protected in this suite: the admin's own change applies at once.
+      expect((await admin.resources.applyDocuments.mutate({ text: external("payments", "stripe", "api.stripe.com") })).status).toBe("applied");
+      const sam = tokenClient(m.url, scoped.token);
+      for (const host of ["api.stripe.com", "*.stripe.com", "ledger.payments.svc.cluster.local"]) {
+        expect(await refusal(sam.resources.applyDocuments.mutate({ text: external("shop", "pay", host) })), host).toBe("FORBIDDEN");
+        expect(await refusal(sam.resources.applyDocuments.mutate({ text: external("shop", "pay", host), dryRun: true })), host).toBe("FORBIDDEN");
+      }
+      expect(await admin.resources.list.query({ namespace: "shop", kind: "ExternalService" })).toEqual([]);
+      // A host nobody else defines is shop's own business.
+      expect((await sam.resources.applyDocuments.mutate({ text: external("shop", "mine", "shop-only.example.com"), dryRun: true })).status).toBe("dry-run");
+      // An operator with rights everywhere waits for payments' approval.
+      const olga = tokenClient(m.url, (await userWithToken(admin, m.url, sessionClient, "olga", "OPERATOR")).token);
+      const held = await olga.resources.applyDocuments.mutate({ text: external("shop", "pay", "api.stripe.com") });
+      expect(held.status).toBe("pending-approval");
+      expect(held.changeRequest?.namespaces).toEqual(["payments"]);
     });
 
     it("a change in an unprotected namespace that touches a protected one waits for approval there", async () => {
@@ -357,7 +336,7 @@ describe("cluster isolation of agent credentials", () => {
       // A CSR naming west, sent with east's credential, is refused and stores nothing; east's own is signed for east.
       const forWest = await createIntermediateCsr({ cluster: "west", trustDomain: "weft.local" });
       const refused = await call(m.url, "agent.signIntermediate", { csrPem: forWest.csrPem }, { authorization: `Bearer ${eastCredential}` });
-      expect(refused).toEqual({ status: 403, code: "FORBIDDEN" });
+      expect(refused).toMatchObject({ status: 403, code: "FORBIDDEN" });
       const named = await call(m.url, "agent.signIntermediate", { csrPem: forWest.csrPem, cluster: "west" }, { authorization: `Bearer ${eastCredential}` });
       const own = await new SimulatedAgent("east", east).renewIntermediate();
       return [refused, named, own];

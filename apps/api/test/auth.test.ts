@@ -8,11 +8,20 @@ import { hashSecret } from "../src/features/auth/secret-tokens.ts";
 import { createLogger } from "../src/logger.ts";
 import type { AuditService } from "../src/features/audit/audit.service.ts";
 import type { AuthRepository } from "../src/features/auth/auth.repository.ts";
+import type { LoginThrottleRepository } from "../src/features/auth/login-throttle.repository.ts";
 import { AuthService, type AuthSettings } from "../src/features/auth/auth.service.ts";
 import type { UsersRepository } from "../src/features/users/users.repository.ts";
 import type { UnitOfWork } from "../src/unit-of-work.ts";
+import { DEFAULT_LOGIN_POLICY } from "../src/features/auth/login-throttle.ts";
 import { DEFAULT_SERVICE_SETTINGS } from "../src/services.ts";
 import { sessionClient, startTestManager, tokenClient, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
+
+/** A sign-in through the service as if from `ip`: "signed in", or the refusal's code and message. */
+const signInFrom = (m: TestManager, username: string, password: string, ip: string) =>
+  m.services.auth.login(username, password, { ip, secure: false, setCookie: () => {} }).then(
+    () => "signed in",
+    (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+  );
 
 const codeOf = (e: unknown) => (e instanceof TRPCClientError ? (e.data as { code: string }).code : String(e));
 
@@ -53,7 +62,8 @@ describe("sessions, tokens and sign-in limits", () => {
   let m: TestManager;
   let admin: ApiClient;
   beforeAll(async () => {
-    m = await startTestManager({ settings: { auth: { ...TEST_SERVICE_SETTINGS.auth, loginPolicy: { maxFailuresPerClient: 3, windowMs: 60_000, lockoutThreshold: 5, lockoutMs: 60_000 } } } });
+    // Pairs get a delay after 3 failures here (5 in production); a minute, so the test never outwaits it.
+    m = await startTestManager({ settings: { auth: { ...TEST_SERVICE_SETTINGS.auth, loginPolicy: { ...DEFAULT_LOGIN_POLICY, pair: { freeFailures: 3, baseDelayMs: 60_000, maxDelayMs: 600_000 } } } } });
     admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
     await admin.users.create.mutate({ username: "olga", password: "olga-password-1", role: "OPERATOR" });
     await admin.users.create.mutate({ username: "lena", password: "lena-password-1", role: "VIEWER" });
@@ -104,38 +114,62 @@ describe("sessions, tokens and sign-in limits", () => {
     expect(codeOf(await tokenClient(m.url, "weft_not-a-token").mesh.status.query().catch((e: unknown) => e))).toBe("UNAUTHORIZED");
   });
 
-  it("rate-limits a username from one address, then locks the account after repeated failures", async () => {
-    await admin.users.create.mutate({ username: "target", password: "target-password-1", role: "VIEWER" });
-    for (let i = 0; i < 3; i++) expect((await login("target", "wrong")).status).toBe(401);
-    // Even the right password is refused while the client is limited.
-    expect((await login("target", "target-password-1")).status).toBe(429);
-    // From other addresses the per-client limit does not apply, but the account lockout counts every failure (3 so far; the threshold is 5).
-    for (const ip of ["10.9.9.1", "10.9.9.2"]) await m.services.auth.login("target", "wrong", { ip, secure: false, setCookie: () => {} }).catch(() => undefined);
-    const row = await m.db.prisma.user.findUniqueOrThrow({ where: { username: "target" } });
-    expect(row.lockedUntil?.getTime()).toBeGreaterThan(Date.now());
-    // Locked: refused even with the right password, from any address, with the answer an unknown user gets.
-    const err = await m.services.auth.login("target", "target-password-1", { ip: "10.9.9.10", secure: false, setCookie: () => {} }).catch((e: unknown) => e);
-    const unknown = await m.services.auth.login("no-such-user", "target-password-1", { ip: "10.9.9.11", secure: false, setCookie: () => {} }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "UNAUTHENTICATED", message: "invalid username or password" });
-    expect({ code: (err as { code?: string }).code, message: (err as Error).message }).toEqual({ code: (unknown as { code?: string }).code, message: (unknown as Error).message });
+  it("a token cannot mint a token that outlives it: without expiresInDays it expires with its creator, beyond it is refused", async () => {
+    const { client } = await sessionClient(m.url, "olga", "olga-password-1");
+    const day = await client.tokens.create.mutate({ name: "one-day", expiresInDays: 1 });
+    const dayClient = tokenClient(m.url, day.token);
+    const child = await dayClient.tokens.create.mutate({ name: "minted-by-one-day" });
+    expect(child.info.expiresAt?.getTime()).toBe(day.info.expiresAt?.getTime());
+    expect(child.info.parentId).toBe(day.info.id);
+    const longer = await dayClient.tokens.create.mutate({ name: "two-days", expiresInDays: 2 }).catch((e: unknown) => e);
+    expect(codeOf(longer)).toBe("BAD_REQUEST");
+    expect((longer as TRPCClientError<never>).data).toMatchObject({ fieldErrors: [expect.objectContaining({ path: "expiresInDays" })] });
+    // Revoking the creator revokes what it minted, at any depth.
+    const grandchild = await tokenClient(m.url, child.token).tokens.create.mutate({ name: "minted-by-child" });
+    expect(await client.tokens.revoke.mutate({ id: day.info.id })).toEqual({ ok: true, revoked: 3 });
+    for (const token of [day.token, child.token, grandchild.token]) expect(await tokenClient(m.url, token).auth.me.query()).toBeNull();
   });
 
-  it("answers a locked account exactly like an unknown username (no enumeration through the lock), and still rate-limits both", async () => {
-    await admin.users.create.mutate({ username: "locked-one", password: "locked-password-1", role: "VIEWER" });
-    await m.db.prisma.user.update({ where: { username: "locked-one" }, data: { lockedUntil: new Date(Date.now() + 60_000) } });
+  it("a token cannot outrank its creator: role caps hold for the token and everything it mints", async () => {
+    const readOnly = await admin.tokens.create.mutate({ name: "admin-read-only", role: "VIEWER" });
+    const viewer = tokenClient(m.url, readOnly.token);
+    expect((await viewer.users.list.query().catch((e: unknown) => e)) instanceof TRPCClientError).toBe(true);
+    expect(codeOf(await viewer.namespaces.protect.mutate({ namespace: "ops" }).catch((e: unknown) => e))).toBe("FORBIDDEN");
+    expect(codeOf(await viewer.tokens.create.mutate({ name: "escalate", role: "ADMIN" }).catch((e: unknown) => e))).toBe("BAD_REQUEST");
+    const minted = await viewer.tokens.create.mutate({ name: "minted-read-only" });
+    expect(minted.info.maxRole).toBe("VIEWER");
+    expect(codeOf(await tokenClient(m.url, minted.token).namespaces.protect.mutate({ namespace: "ops" }).catch((e: unknown) => e))).toBe("FORBIDDEN");
+    // A viewer's session cannot mint an operator token either.
+    const lena = (await sessionClient(m.url, "lena", "lena-password-1")).client;
+    expect(codeOf(await lena.tokens.create.mutate({ name: "up", role: "OPERATOR" }).catch((e: unknown) => e))).toBe("BAD_REQUEST");
+  });
+
+  const viaService = (username: string, password: string, ip: string) => signInFrom(m, username, password, ip);
+
+  it("slows down guessing from one address with a growing delay, without locking the account for anyone else", async () => {
+    await admin.users.create.mutate({ username: "target", password: "target-password-1", role: "VIEWER" });
+    for (let i = 0; i < 3; i++) expect((await login("target", "wrong")).status).toBe(401);
+    // Delayed: even the right password waits, and the answer says how long.
+    const delayed = await login("target", "target-password-1");
+    expect(delayed.status).toBe(429);
+    expect(JSON.stringify(await delayed.json())).toMatch(/try again in (59|60) s/);
+    // Refused attempts are not counted: hammering does not lengthen the wait.
+    for (let i = 0; i < 5; i++) await login("target", "wrong");
+    expect(JSON.stringify(await (await login("target", "wrong")).json())).toMatch(/try again in (59|60) s/);
+    // The account is not locked: from another address its owner signs in.
+    expect(await viaService("target", "target-password-1", "10.9.9.1")).toBe("signed in");
+  });
+
+  it("answers a throttled account exactly like a throttled unknown username (no enumeration through the delay)", async () => {
+    await admin.users.create.mutate({ username: "known-one", password: "known-password-1", role: "VIEWER" });
     const answer = async (username: string) => {
-      const res = await login(username, "locked-password-1");
-      return { status: res.status, body: JSON.stringify(await res.json()) };
+      const res = await login(username, "guess");
+      return { status: res.status, body: JSON.stringify(await res.json()).replace(/"requestId":"[^"]*"|known-one|never-existed/g, "") };
     };
-    const locked = await answer("locked-one");
-    const unknown = await answer("never-existed");
-    expect(locked.status).toBe(401);
-    expect(locked).toEqual(unknown);
-    // The per-client limit counts both alike: after 3 failures each (the policy here), both answer 429.
-    for (let i = 0; i < 2; i++) expect([await answer("locked-one"), await answer("never-existed")].map((a) => a.status)).toEqual([401, 401]);
-    const [lockedLimited, unknownLimited] = [await answer("locked-one"), await answer("never-existed")];
-    expect(lockedLimited.status).toBe(429);
-    expect(lockedLimited).toEqual(unknownLimited);
+    for (let i = 0; i < 3; i++) expect([await answer("known-one"), await answer("never-existed")].map((a) => a.status)).toEqual([401, 401]);
+    const [known, unknown] = [await answer("known-one"), await answer("never-existed")];
+    expect(known.status).toBe(429);
+    expect(known).toEqual(unknown);
   });
 
   it("an admin's password reset revokes the user's API tokens and says so; changing one's own password keeps them unless asked", async () => {
@@ -187,12 +221,42 @@ describe("sessions, tokens and sign-in limits", () => {
   });
 });
 
+/**
+ * The outside sweep's finding: five (in production ten) wrong passwords from
+ * any address locked any account, the admin included, so anyone could lock
+ * anyone out. With the production policy, strangers now only slow down
+ * sign-ins from addresses new to the account; its owner's usual address is
+ * never delayed by them.
+ */
+describe("no lockout anyone can trigger (production sign-in policy)", () => {
+  let m: TestManager;
+  beforeAll(async () => {
+    // The production policy, with the account's first delay a minute instead of a second, so a slow machine cannot outwait it mid-test.
+    m = await startTestManager({ settings: { auth: { ...TEST_SERVICE_SETTINGS.auth, loginPolicy: { ...DEFAULT_LOGIN_POLICY, account: { ...DEFAULT_LOGIN_POLICY.account, baseDelayMs: 60_000 } } } } });
+  });
+  afterAll(async () => {
+    await m?.stop();
+  });
+  const attempt = (username: string, password: string, ip: string) => signInFrom(m, username, password, ip);
+
+  it("wrong passwords for admin from many addresses cannot keep admin out from the address it signs in from", async () => {
+    expect(await attempt("admin", m.adminPassword, "10.0.0.1")).toBe("signed in");
+    for (let i = 0; i < 12; i++) expect(await attempt("admin", "wrong-guess", `10.66.0.${i + 1}`)).toMatch(/^(UNAUTHENTICATED|RATE_LIMITED)/);
+    expect(await attempt("admin", m.adminPassword, "10.0.0.1")).toBe("signed in");
+    // A new address waits (seconds, doubling), exactly as it would for a username that does not exist.
+    for (let i = 0; i < 12; i++) await attempt("ghost", "wrong-guess", `10.77.0.${i + 1}`);
+    const [admin, ghost] = [await attempt("admin", m.adminPassword, "10.0.0.200"), await attempt("ghost", "x", "10.0.0.201")];
+    expect(admin).toMatch(/^RATE_LIMITED: too many failed sign-in attempts; try again in \d+ s$/);
+    expect(ghost.replace(/\d+ s$/, "")).toBe(admin.replace(/\d+ s$/, ""));
+  });
+});
+
 describe("logout", () => {
   /** An AuthService over hand-written fakes: logout touches only the session store and the response. */
   function authService(secureCookies: AuthSettings["secureCookies"]): AuthService {
     const sessions = { deleteSession: async () => undefined } as unknown as AuthRepository;
     const noAgents = { agentByCredential: async () => null };
-    return new AuthService(sessions, {} as UsersRepository, {} as UnitOfWork, noAgents, { record: async () => undefined } as unknown as AuditService, { ...TEST_SERVICE_SETTINGS.auth, secureCookies });
+    return new AuthService(sessions, {} as UsersRepository, {} as LoginThrottleRepository, {} as UnitOfWork, noAgents, { record: async () => undefined } as unknown as AuditService, { ...TEST_SERVICE_SETTINGS.auth, secureCookies });
   }
   const principal = { via: "session" as const, userId: "u", username: "u", role: "VIEWER" as const, bindings: [], sessionId: "s" };
 

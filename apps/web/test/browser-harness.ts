@@ -118,11 +118,20 @@ export function latencySketch(values: number[]) {
   return sketch.toJSON();
 }
 
-/** Opens a page in a context of its own (close it with `page.context().close()`); `pageErrors` collects its uncaught errors. */
+/**
+ * Opens a page in a context of its own (close it with `page.context().close()`);
+ * `pageErrors` collects its uncaught errors and every Content-Security-Policy
+ * violation the browser reports (a script or style the policy blocked).
+ */
 export async function openPage(browser: Browser, { height = 860, pageErrors }: { height?: number; pageErrors?: string[] } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height } });
   const page = await context.newPage();
-  if (pageErrors) page.on("pageerror", (err) => pageErrors.push(err.message));
+  if (pageErrors) {
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    page.on("console", (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
+  }
   return page;
 }
 

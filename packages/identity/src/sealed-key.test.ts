@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IdentityError } from "./errors.ts";
-import { isSealedKey, openPrivateKey, sealPrivateKey } from "./sealed-key.ts";
+import { isSealedKey, openPrivateKey, sealPrivateKey, sealSecret, openSecret, isSealedSecret } from "./sealed-key.ts";
 import { generateP256Key } from "./secret-key.ts";
 
 const secret = "k1-0123456789abcdef0123456789abcdef";
@@ -78,5 +78,22 @@ describe("sealed private keys", () => {
     } catch (error) {
       expect(String((error as Error).message)).not.toContain(pem.split("\n")[1]);
     }
+  });
+});
+
+describe("sealSecret / openSecret", () => {
+  const material = "0123456789abcdef0123456789abcdef-secret";
+  it("round-trips a secret bound to its context, and never opens as a key or with another context or secret", () => {
+    const sealed = sealSecret("oidc-client-secret-value", material, { context: "oidc-client-secret" });
+    expect(sealed).toMatch(/^weft-sealed-secret\.v1\./);
+    expect(sealed).not.toContain("oidc-client-secret-value");
+    expect(isSealedSecret(sealed)).toBe(true);
+    expect(openSecret(sealed, material, { context: "oidc-client-secret" })).toBe("oidc-client-secret-value");
+    expect(() => openSecret(sealed, material, { context: "channel/1" })).toThrow(/wrong context/);
+    expect(() => openSecret(sealed, `${material}-other`, { context: "oidc-client-secret" })).toThrow(/different key-encryption secret/);
+    expect(() => openPrivateKey(sealed.replace("weft-sealed-secret", "weft-sealed-key"), material, { context: "oidc-client-secret" })).toThrow(/failed authentication/);
+    const tampered = sealed.split(".");
+    tampered[5] = Buffer.from("x".repeat(24)).toString("base64url");
+    expect(() => openSecret(tampered.join("."), material, { context: "oidc-client-secret" })).toThrow(/failed authentication/);
   });
 });

@@ -17,10 +17,20 @@ import { SecretKey } from "./secret-key.ts";
  *   NUL plus the caller's `context` (e.g. "mesh-root"), so an envelope moved to
  *   another slot does not open.
  * The plaintext is the PKCS#8 PEM of the key.
+ *
+ * Other secrets at rest (an OIDC client secret, notification channels'
+ * signing secrets) use the same envelope with the prefix "weft-sealed-secret"
+ * and HKDF info "weft/sealed-secret/v1" ({@link sealSecret}), so one operator
+ * secret (WEFT_CA_KEY) protects them all and an envelope of one kind never
+ * opens as the other.
  */
-const PREFIX = "weft-sealed-key";
 const VERSION = "v1";
-const HKDF_INFO = "weft/identity/sealed-key/v1";
+const KINDS = {
+  key: { prefix: "weft-sealed-key", info: "weft/identity/sealed-key/v1" },
+  secret: { prefix: "weft-sealed-secret", info: "weft/sealed-secret/v1" },
+} as const;
+type Kind = keyof typeof KINDS;
+const PREFIX = KINDS.key.prefix;
 const MIN_KEY_MATERIAL_BYTES = 32;
 
 /** The operator secret keys are sealed with: at least 32 bytes (e.g. `openssl rand -base64 32`). */
@@ -38,12 +48,12 @@ function keyId(material: Buffer): string {
   return createHmac("sha256", material).update("weft sealed-key id").digest().subarray(0, 8).toString("hex");
 }
 
-function aad(kid: string, salt: string, context: string): Buffer {
-  return Buffer.from(`${PREFIX}.${VERSION}.${kid}.${salt}\0${context}`, "utf8");
+function aad(kind: Kind, kid: string, salt: string, context: string): Buffer {
+  return Buffer.from(`${KINDS[kind].prefix}.${VERSION}.${kid}.${salt}\0${context}`, "utf8");
 }
 
-function deriveKey(material: Buffer, salt: Buffer): Buffer {
-  return Buffer.from(hkdfSync("sha256", material, salt, HKDF_INFO, 32));
+function deriveKey(kind: Kind, material: Buffer, salt: Buffer): Buffer {
+  return Buffer.from(hkdfSync("sha256", material, salt, KINDS[kind].info, 32));
 }
 
 /** Options binding a sealed key to where it is stored. */
@@ -55,15 +65,24 @@ export interface SealOptions {
 /** Encrypts a private key for storage at rest (AES-256-GCM, key derived by HKDF from `keyMaterial`). */
 export function sealPrivateKey(key: SecretKey | string, keyMaterial: KeyMaterial, options: SealOptions = {}): string {
   const secret = typeof key === "string" ? SecretKey.fromPem(key) : key;
+  return seal("key", secret.exportPem(), keyMaterial, options);
+}
+
+/** Encrypts any secret text for storage at rest, in the same envelope as keys (prefix `weft-sealed-secret`). */
+export function sealSecret(plaintext: string, keyMaterial: KeyMaterial, options: SealOptions = {}): string {
+  return seal("secret", plaintext, keyMaterial, options);
+}
+
+function seal(kind: Kind, plaintext: string, keyMaterial: KeyMaterial, options: SealOptions): string {
   const material = keyMaterialBytes(keyMaterial);
   const kid = keyId(material);
   const salt = randomBytes(16);
   const iv = randomBytes(12);
   const saltText = salt.toString("base64url");
-  const cipher = createCipheriv("aes-256-gcm", deriveKey(material, salt), iv);
-  cipher.setAAD(aad(kid, saltText, options.context ?? ""));
-  const ciphertext = Buffer.concat([cipher.update(secret.exportPem(), "utf8"), cipher.final()]);
-  return [PREFIX, VERSION, kid, saltText, iv.toString("base64url"), ciphertext.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
+  const cipher = createCipheriv("aes-256-gcm", deriveKey(kind, material, salt), iv);
+  cipher.setAAD(aad(kind, kid, saltText, options.context ?? ""));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return [KINDS[kind].prefix, VERSION, kid, saltText, iv.toString("base64url"), ciphertext.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
 }
 
 /** True when `text` looks like a sealed-key envelope (of any version). */
@@ -71,35 +90,48 @@ export function isSealedKey(text: string): boolean {
   return text.startsWith(`${PREFIX}.`);
 }
 
+/** True when `text` is a sealed-secret envelope (of any version). */
+export function isSealedSecret(text: string): boolean {
+  return text.trim().startsWith(`${KINDS.secret.prefix}.`);
+}
+
 /** Decrypts an envelope from `sealPrivateKey`; refuses a wrong secret, a changed context or any tampering. */
 export function openPrivateKey(sealed: string, keyMaterial: KeyMaterial, options: SealOptions = {}): SecretKey {
+  return SecretKey.fromPem(open("key", sealed, keyMaterial, options));
+}
+
+/** Decrypts an envelope from {@link sealSecret}; refuses a wrong secret, a changed context or any tampering. */
+export function openSecret(sealed: string, keyMaterial: KeyMaterial, options: SealOptions = {}): string {
+  return open("secret", sealed, keyMaterial, options);
+}
+
+function open(kind: Kind, sealed: string, keyMaterial: KeyMaterial, options: SealOptions): string {
+  const what = kind === "key" ? "sealed key" : "sealed secret";
   const parts = sealed.trim().split(".");
-  if (parts[0] !== PREFIX) throw new IdentityError("sealed-key-format", "not a Weft sealed key");
-  if (parts[1] !== VERSION) throw new IdentityError("sealed-key-version", `unsupported sealed key version ${parts[1] ?? "(none)"}; this build reads ${VERSION}`);
+  if (parts[0] !== KINDS[kind].prefix) throw new IdentityError("sealed-key-format", `not a Weft ${what}`);
+  if (parts[1] !== VERSION) throw new IdentityError("sealed-key-version", `unsupported ${what} version ${parts[1] ?? "(none)"}; this build reads ${VERSION}`);
   const [, , kid, saltText, ivText, ciphertextText, tagText] = parts;
   if (parts.length !== 7 || !kid || !saltText || !ivText || !ciphertextText || !tagText) {
-    throw new IdentityError("sealed-key-format", "malformed sealed key: expected 7 dot-separated fields");
+    throw new IdentityError("sealed-key-format", `malformed ${what}: expected 7 dot-separated fields`);
   }
   const material = keyMaterialBytes(keyMaterial);
   if (keyId(material) !== kid) {
-    throw new IdentityError("sealed-key-wrong-key", "this key was sealed with a different key-encryption secret");
+    throw new IdentityError("sealed-key-wrong-key", `this ${kind} was sealed with a different key-encryption secret`);
   }
   const salt = Buffer.from(saltText, "base64url");
   const iv = Buffer.from(ivText, "base64url");
   const tag = Buffer.from(tagText, "base64url");
   if (salt.length !== 16 || iv.length !== 12 || tag.length !== 16) {
-    throw new IdentityError("sealed-key-tampered", "sealed key failed authentication (salt, IV or tag altered)");
+    throw new IdentityError("sealed-key-tampered", `${what} failed authentication (salt, IV or tag altered)`);
   }
-  let plaintext: string;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", deriveKey(material, salt), iv);
-    decipher.setAAD(aad(kid, saltText, options.context ?? ""));
+    const decipher = createDecipheriv("aes-256-gcm", deriveKey(kind, material, salt), iv);
+    decipher.setAAD(aad(kind, kid, saltText, options.context ?? ""));
     decipher.setAuthTag(tag);
-    plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertextText, "base64url")), decipher.final()]).toString("utf8");
+    return Buffer.concat([decipher.update(Buffer.from(ciphertextText, "base64url")), decipher.final()]).toString("utf8");
   } catch {
-    throw new IdentityError("sealed-key-tampered", "sealed key failed authentication: it was altered, or opened with the wrong context");
+    throw new IdentityError("sealed-key-tampered", `${what} failed authentication: it was altered, or opened with the wrong context`);
   }
-  return SecretKey.fromPem(plaintext);
 }
 
 /**

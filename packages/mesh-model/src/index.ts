@@ -10,6 +10,7 @@ export * from "./common/metadata.ts";
 export * from "./common/names.ts";
 export * from "./common/references.ts";
 export * from "./common/retry.schema.ts";
+export * from "./common/storable-text.ts";
 
 // Kinds
 export * from "./mesh/mesh.schema.ts";

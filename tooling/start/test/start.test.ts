@@ -92,7 +92,8 @@ describe("npm start", () => {
       expect(await page.text()).toContain("Weft");
       // The dashboard forwards the API, so the browser needs one origin only.
       const health = await fetch(`http://127.0.0.1:${webPort}/healthz`);
-      expect(await health.json()).toMatchObject({ status: "ok", database: { status: "up" } });
+      // Anonymous callers learn up or down only (the database's location is for signed-in users).
+      expect(await health.json()).toEqual({ status: "ok" });
 
       // The demo: both clusters joined, discovered, in sync, and their traffic reaches the rollups.
       const api = await ManagerApi.asFirstAdmin(`http://127.0.0.1:${apiPort}`, home);

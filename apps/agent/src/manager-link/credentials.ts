@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Logger } from "../logger.ts";
-import { createManagerClient, trpcCode } from "./manager-client.ts";
+import { createManagerClient, failureMessage, trpcCode } from "./manager-client.ts";
+import type { ManagerTrust } from "./manager-trust.ts";
 import { readJsonFile, writeFileAtomically } from "../state-files.ts";
 
 export const AGENT_VERSION = "0.1.0";
@@ -49,6 +50,8 @@ export interface JoinOptions {
   /** The cluster the operator expects; checked against the credential's. */
   cluster?: string | undefined;
   logger: Logger;
+  /** How the manager's certificate is trusted (manager-trust.ts). */
+  trust?: ManagerTrust | undefined;
 }
 
 /**
@@ -73,10 +76,10 @@ export async function obtainCredentials(options: JoinOptions): Promise<StoredCre
   }
   let joined;
   try {
-    joined = await createManagerClient(options.manager).agent.join.mutate({ joinToken: options.joinToken, agentVersion: AGENT_VERSION });
+    joined = await createManagerClient(options.manager, undefined, options.trust).agent.join.mutate({ joinToken: options.joinToken, agentVersion: AGENT_VERSION });
   } catch (err) {
     const code = trpcCode(err);
-    if (code === undefined) throw new JoinError(`cannot reach the manager at ${options.manager} to join: ${(err as Error).message}`, "MANAGER_UNREACHABLE");
+    if (code === undefined) throw new JoinError(`cannot reach the manager at ${options.manager} to join: ${failureMessage(err)}`, "MANAGER_UNREACHABLE");
     throw new JoinError(`the manager refused the join token (${code}): ${(err as Error).message}; ask an admin for a new one (clusters.createJoinToken)`, "JOIN_REFUSED");
   }
   if (options.cluster && options.cluster !== joined.cluster.name) {

@@ -6,6 +6,7 @@ import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, type TRPCC
 import type { AppRouter } from "@weft/api";
 import { EventSource } from "eventsource";
 import superjson from "superjson";
+import { managerFetch, type ManagerTrust } from "./manager-trust.ts";
 
 export type ManagerClient = TRPCClient<AppRouter>;
 
@@ -34,10 +35,14 @@ export function checkManagerUrl(raw: string): string {
   return url.toString().replace(/\/+$/, "");
 }
 
-/** A client calling as the agent holding `credential` (or anonymously, for `agent.join`). */
-export function createManagerClient(managerUrl: string, credential?: string): ManagerClient {
+/**
+ * A client calling as the agent holding `credential` (or anonymously, for
+ * `agent.join`), trusting the manager's certificate by `trust` (manager-trust.ts).
+ */
+export function createManagerClient(managerUrl: string, credential?: string, trust?: ManagerTrust): ManagerClient {
   const base = checkManagerUrl(managerUrl);
   const headers: Record<string, string> = credential ? { authorization: `Bearer ${credential}` } : {};
+  const fetchWithTrust = managerFetch(trust) ?? fetch;
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
@@ -47,9 +52,9 @@ export function createManagerClient(managerUrl: string, credential?: string): Ma
           transformer: superjson,
           EventSource,
           // The `eventsource` package's fetch hook is how a header reaches an SSE request.
-          eventSourceOptions: () => ({ fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...headers } }) }),
+          eventSourceOptions: () => ({ fetch: (input, init) => fetchWithTrust(input, { ...init, headers: { ...init.headers, ...headers } }) }),
         }),
-        false: httpLink({ url: `${base}/trpc`, transformer: superjson, headers: () => headers }),
+        false: httpLink({ url: `${base}/trpc`, transformer: superjson, headers: () => headers, fetch: fetchWithTrust }),
       }),
     ],
   });
@@ -59,4 +64,15 @@ export function createManagerClient(managerUrl: string, credential?: string): Ma
 export function trpcCode(err: unknown): string | undefined {
   const data = (err as { data?: { code?: unknown } } | null)?.data;
   return typeof data?.code === "string" ? data.code : undefined;
+}
+
+/**
+ * A failed call's message with its causes ("fetch failed: self-signed
+ * certificate"): fetch hides why a connection failed in `cause`, and a
+ * refused certificate is the reason an operator needs to see.
+ */
+export function failureMessage(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 5; e = e.cause) if (!parts.includes(e.message)) parts.push(e.message);
+  return parts.join(": ") || String(err);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateChecks, formatChecks, type CheckInputs } from "./check-rules.ts";
+import { anonymousChecks, evaluateChecks, formatChecks, type CheckInputs } from "./check-rules.ts";
 
 type Cluster = CheckInputs["clusters"][number];
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -85,5 +85,18 @@ describe("evaluateChecks", () => {
     expect(text).toContain("✔ manager is reachable\n");
     expect(text).toContain("✘ cluster east is connected\n    its agent is disconnected");
     expect(text.trimEnd().split("\n").at(-1)).toBe("Status check results are ✘ (1 failed)");
+  });
+});
+
+describe("anonymousChecks", () => {
+  it.each([
+    [{ status: "ok" as const }, "ok"],
+    [{ status: "degraded" as const }, "fail"],
+  ])("says only whether the manager answers (%o) and that the token was refused", (health, reachable) => {
+    const results = anonymousChecks("http://manager:4000", health);
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ["manager is reachable", reachable],
+      ["the API token is accepted", "fail"],
+    ]);
   });
 });

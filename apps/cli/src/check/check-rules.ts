@@ -1,6 +1,6 @@
 // `weft check`'s decisions: a pure function from what the manager reports to
 // ✔/‼/✘ lines, each naming what failed and why. The command only fetches.
-import type { HealthReport } from "@weft/api";
+import type { HealthReport, HealthStatus } from "@weft/api";
 import type { ManagerClient } from "../client.ts";
 
 type ClusterView = Awaited<ReturnType<ManagerClient["clusters"]["list"]["query"]>>[number];
@@ -88,6 +88,14 @@ export function managerChecks(input: Pick<CheckInputs, "server" | "health" | "us
     db.status === "up" ? ok("manager", "database is up", `${db.kind} ${db.target}${db.latencyMs !== undefined ? `, ${db.latencyMs} ms` : ""}`) : fail("manager", "database is up", `${db.kind} ${db.target}: ${db.error ?? "down"}`),
     ...(db.migrations ? [migrationCheck(db.migrations)] : []),
     input.user ? ok("manager", "the API token is accepted", `${input.user.username} (${input.user.role.toLowerCase()})`) : fail("manager", "the API token is accepted", "the manager did not accept the token: run weft login"),
+  ];
+}
+
+/** What a caller whose token the manager refused can know: the manager answers, and the token is not accepted. */
+export function anonymousChecks(server: string, health: HealthStatus): CheckResult[] {
+  return [
+    health.status === "ok" ? ok("manager", "manager is reachable", server) : fail("manager", "manager is reachable", `${server} answers, but reports ${health.status}`),
+    fail("manager", "the API token is accepted", "the manager did not accept the token: run weft login"),
   ];
 }
 

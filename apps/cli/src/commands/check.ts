@@ -1,4 +1,4 @@
-import { evaluateChecks, formatChecks, managerChecks, type CheckResult } from "../check/check-rules.ts";
+import { anonymousChecks, evaluateChecks, formatChecks, type CheckResult } from "../check/check-rules.ts";
 import { configPath, loadConfig } from "../config.ts";
 import { outputOf, type RegisterCommand } from "../context.ts";
 import { describeError } from "../output/describe.ts";
@@ -19,15 +19,21 @@ export const registerCheck: RegisterCommand = (program, ctx) => {
         };
         const client = await ctx.connect();
         const server = ctx.io.env.WEFT_SERVER || (await loadConfig(ctx.io.env))?.server || configPath(ctx.io.env);
-        let health;
+        let status;
         try {
-          health = await client.health.status.query();
+          status = await client.health.status.query();
         } catch (err) {
           return print([{ group: "manager", name: "manager is reachable", status: "fail", detail: `${server}: ${describeError(err).replace(/^error: /, "").trim()}` }]);
         }
         const me = await client.auth.me.query().catch(() => null);
-        if (!me) return print(managerChecks({ server, health, user: null }));
-        const [authorities, clusters, expiring] = await Promise.all([client.identity.authorities.query(), client.clusters.list.query(), client.identity.certificates.query({ limit: 500 })]);
+        // Anonymous callers learn only up or down; the database and migrations need a signed-in caller.
+        if (!me) return print(anonymousChecks(server, status));
+        const [health, authorities, clusters, expiring] = await Promise.all([
+          client.health.report.query(),
+          client.identity.authorities.query(),
+          client.clusters.list.query(),
+          client.identity.certificates.query({ limit: 500 }),
+        ]);
         return print(evaluateChecks({ server, health, user: { username: me.user.username, role: me.user.role }, authorities, clusters, expiring, now: new Date() }));
       }),
     );

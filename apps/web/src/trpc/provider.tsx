@@ -61,7 +61,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
           condition: (op) => op.type === "mutation",
           // Mutations one by one, each with the CSRF token read at send time (it changes at sign-in).
           true: httpLink({ url: TRPC_PATH, transformer: superjson, fetch: sameOriginFetch, headers: () => (isServer ? {} : csrfHeaders(document.cookie)) }),
-          false: httpBatchLink({ url: TRPC_PATH, transformer: superjson, fetch: sameOriginFetch }),
+          // The manager refuses batches of more than 32 calls (MAX_BATCH_SIZE in apps/api/src/server.ts).
+          false: httpBatchLink({ url: TRPC_PATH, transformer: superjson, fetch: sameOriginFetch, maxItems: 32 }),
         }),
       ],
     }),

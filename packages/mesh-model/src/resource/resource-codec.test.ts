@@ -85,6 +85,15 @@ describe("parseResources", () => {
     },
   );
 
+  it.each<[string, string, "yaml" | "json", string[]]>([
+    ["a YAML \\0 escape", `${MESH_YAML}---\n${ROUTE_YAML.replace("name: checkout\n  namespace", 'name: "check\\0out"\n  namespace')}`, "yaml", ["1:9 metadata.name: nul_character"]],
+    ["a YAML \\u0000 escape in a key", ROUTE_YAML.replace("spec:", 'metadata2: { "a\\u0000": 1 }\nspec:'), "yaml", ['0:6 metadata2["a\\u0000"]: nul_character']],
+    ["a JSON \\u0000 escape", '{"apiVersion":"weft.io/v1alpha1","kind":"Mesh","metadata":{"name":"default"},"spec":{"trustDomain":"weft\\u0000.local"}}', "json", ["0:- spec.trustDomain: nul_character"]],
+    ["a JSON lone surrogate escape", '[{"kind":"\\ud800"}]', "json", ["0:- kind: unpaired_surrogate"]],
+  ])("refuses text PostgreSQL cannot store once parsed: %s", (_name, text, format, expected) => {
+    expect(issuesOfText(text, format)).toEqual(expected);
+  });
+
   it("treats an empty stream as no resources", () => {
     expect(parseResources("")).toEqual({ ok: true, value: [] });
   });

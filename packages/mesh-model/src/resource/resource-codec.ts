@@ -1,5 +1,6 @@
 import { LineCounter, parseAllDocuments, stringify, type Document } from "yaml";
 import { type ValidationIssue, issuesFromZod } from "../common/issues.ts";
+import { findUnstorableText } from "../common/storable-text.ts";
 import { API_VERSION } from "../common/metadata.ts";
 import { KINDS, KIND_SCHEMAS, type Resource, isKind } from "./resource.schema.ts";
 
@@ -87,7 +88,15 @@ function collect(documents: RawDocument[], issues: ValidationIssue[]): ResourceR
  */
 export function readDocuments(text: string, format?: ResourceFormat): { documents: RawDocument[]; issues: ValidationIssue[] } {
   const resolved = format ?? (/^\s*[[{]/.test(text) ? "json" : "yaml");
-  return resolved === "json" ? readJson(text) : readYaml(text);
+  const read = resolved === "json" ? readJson(text) : readYaml(text);
+  // Escapes (`"\0"`, `"\u0000"`) become characters only now: text that cannot be stored is refused here, once, for every reader.
+  const unstorable = read.documents.flatMap((doc) =>
+    findUnstorableText(doc.value).map((f): ValidationIssue => {
+      const line = doc.locate?.(f.keyPath);
+      return { path: f.path, message: f.message, code: f.code, document: doc.index, ...(line !== undefined ? { line } : {}) };
+    }),
+  );
+  return unstorable.length > 0 ? { documents: [], issues: [...read.issues, ...unstorable] } : read;
 }
 
 function readJson(text: string): { documents: RawDocument[]; issues: ValidationIssue[] } {

@@ -1,5 +1,5 @@
 import type { DbClient } from "../../db-client.ts";
-import type { Principal } from "../../access.ts";
+import { lowerRole, type Principal, type Role } from "../../access.ts";
 import { toBinding } from "../users/users.repository.ts";
 
 const userSelect = {
@@ -15,6 +15,12 @@ type UserRow = { id: string; username: string; role: Principal["role"]; disabled
 function principal(via: Principal["via"], user: UserRow, ids: { sessionId?: string; tokenId?: string }): Principal | null {
   if (user.disabled) return null;
   return { via, userId: user.id, username: user.username, role: user.role, bindings: user.roleBindings.map(toBinding), ...ids };
+}
+
+/** A token acts with its user's rights, each capped at the token's role. */
+function capped(p: Principal, maxRole: Role | null, expiresAt: Date | null): Principal {
+  const limit = (role: Role) => (maxRole ? lowerRole(role, maxRole) : role);
+  return { ...p, role: limit(p.role), bindings: p.bindings.map((b) => ({ ...b, role: limit(b.role) })), tokenExpiresAt: expiresAt, tokenMaxRole: maxRole };
 }
 
 /** Sessions, and resolving credentials to a principal. */
@@ -44,9 +50,10 @@ export class AuthRepository {
 
   /** The principal of a valid API token (not revoked, not expired). */
   async principalByToken(tokenHash: string, now: Date): Promise<Principal | null> {
-    const token = await this.prisma.apiToken.findUnique({ where: { tokenHash }, select: { id: true, expiresAt: true, revokedAt: true, lastUsedAt: true, user: { select: userSelect } } });
+    const token = await this.prisma.apiToken.findUnique({ where: { tokenHash }, select: { id: true, expiresAt: true, revokedAt: true, lastUsedAt: true, maxRole: true, user: { select: userSelect } } });
     if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) return null;
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) await this.prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
-    return principal("token", token.user, { tokenId: token.id });
+    const found = principal("token", token.user, { tokenId: token.id });
+    return found ? capped(found, token.maxRole, token.expiresAt) : null;
   }
 }

@@ -5,7 +5,8 @@ import type { UnitOfWork } from "../../unit-of-work.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { PasswordChange, UsersRepository, UserView } from "../users/users.repository.ts";
 import type { AuthRepository } from "./auth.repository.ts";
-import { LoginLimiter, type LoginPolicy } from "./login-limiter.ts";
+import { decideLogin, type LoginPolicy } from "./login-throttle.ts";
+import type { LoginThrottleRepository } from "./login-throttle.repository.ts";
 import { hashPassword, verifyPassword } from "./password-hash.ts";
 import { AGENT_CREDENTIAL_PREFIX, API_TOKEN_PREFIX, csrfTokenFor, hashSecret, randomSecret } from "./secret-tokens.ts";
 import { CSRF_COOKIE, SESSION_COOKIE, readCookie, serializeCookie } from "./session-cookies.ts";
@@ -38,20 +39,21 @@ export interface AgentCredentials {
 
 /** Local accounts: passwords, sessions and resolving credentials to a principal. */
 export class AuthService {
-  private readonly limiter: LoginLimiter;
+  /** Last time stale sign-in counters were removed (at most once a minute, on a sign-in). */
+  private lastPruneMs = 0;
   /** Verified for unknown usernames too, so response time does not reveal which accounts exist. */
   private readonly dummyHash: Promise<string>;
 
   constructor(
     private readonly repo: AuthRepository,
     private readonly users: UsersRepository,
+    private readonly throttle: LoginThrottleRepository,
     private readonly uow: UnitOfWork,
     private readonly agents: AgentCredentials,
     private readonly audit: AuditService,
     private readonly settings: AuthSettings,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.limiter = new LoginLimiter(settings.loginPolicy, () => this.now().getTime());
     this.dummyHash = hashPassword(randomSecret(), settings.passwordCost);
   }
 
@@ -59,38 +61,44 @@ export class AuthService {
     return hashPassword(password, this.settings.passwordCost);
   }
 
-  /** Checks a password and opens a session: sets the session and CSRF cookies. */
+  /**
+   * Checks a password and opens a session: sets the session and CSRF cookies.
+   * Failures slow further attempts down (login-throttle.ts): per source, per
+   * account and per both, with a delay that doubles; nothing locks. Unknown
+   * usernames, disabled accounts and wrong passwords get one answer, the same
+   * work and the same counting, so neither the answer nor the delay tells
+   * which accounts exist.
+   */
   async login(username: string, password: string, request: RequestInfo): Promise<SessionView> {
-    const fail = async (reason: string, userId?: string) => {
-      await this.audit.record({ actor: null, actorName: username, action: "auth.login", outcome: "FAILURE", target: `User/${username}`, details: { reason, ...(userId ? { userId } : {}) }, ip: request.ip });
+    const fail = async (reason: string, details: Record<string, unknown> = {}) => {
+      await this.audit.record({ actor: null, actorName: username, action: "auth.login", outcome: "FAILURE", target: `User/${username}`, details: { reason, ...details }, ip: request.ip });
     };
-    if (!this.limiter.allowed(username, request.ip)) {
-      await fail("rate-limited");
-      throw new DomainError("RATE_LIMITED", "too many failed sign-in attempts; try again later");
+    const now = this.now();
+    const policy = this.settings.loginPolicy;
+    await this.pruneThrottle(now);
+    const decision = decideLogin(await this.throttle.state(username, request.ip), policy, now);
+    if (!decision.allowed) {
+      const seconds = Math.ceil(decision.retryAfterMs / 1000);
+      await fail("throttled", { limitedBy: decision.limitedBy, retryAfterSeconds: seconds });
+      throw new DomainError("RATE_LIMITED", `too many failed sign-in attempts; try again in ${seconds} s`);
     }
     const found = await this.users.credentials(username);
-    const now = this.now();
-    if (found?.user.lockedUntil && found.user.lockedUntil > now) {
-      // A locked account answers exactly like an unknown one (same status, message, work and per-client count),
-      // so the lock does not tell an attacker which usernames exist.
-      await verifyPassword(password, await this.dummyHash);
-      this.limiter.recordFailure(username, request.ip);
-      await fail("locked", found.user.id);
-      throw unauthenticated(GENERIC_LOGIN_ERROR);
-    }
     const ok = await verifyPassword(password, found?.passwordHash ?? (await this.dummyHash));
     if (!found || !found.passwordHash || !ok || found.user.disabled) {
-      this.limiter.recordFailure(username, request.ip);
-      if (found && !found.user.disabled) {
-        const policy = this.settings.loginPolicy;
-        await this.users.recordLoginFailure(found.user.id, policy.lockoutThreshold, new Date(now.getTime() + policy.lockoutMs));
-      }
-      await fail(!found ? "unknown-user" : found.user.disabled ? "disabled" : "bad-password", found?.user.id);
+      await this.throttle.recordFailure(username, request.ip, now, policy.windowMs);
+      await fail(!found ? "unknown-user" : found.user.disabled ? "disabled" : "bad-password", found ? { userId: found.user.id } : {});
       throw unauthenticated(GENERIC_LOGIN_ERROR);
     }
-    this.limiter.reset(username, request.ip);
+    await this.throttle.recordSuccess(username, request.ip, now);
     await this.users.recordLoginSuccess(found.user.id, now);
     return this.openSession(found.user, request, "password");
+  }
+
+  private async pruneThrottle(now: Date): Promise<void> {
+    if (now.getTime() - this.lastPruneMs < 60_000) return;
+    this.lastPruneMs = now.getTime();
+    const policy = this.settings.loginPolicy;
+    await this.throttle.prune(now, policy.windowMs, policy.knownSourceMs);
   }
 
   /** Opens a browser session for a user who proved who they are (password or OIDC): sets the cookies and audits the login. */

@@ -1,24 +1,18 @@
-/** Limits on password guessing. */
-export interface LoginPolicy {
-  /** Failed attempts allowed per username and client address within `windowMs`. */
+/** Failures allowed per key and client address within a window. */
+export interface AttemptLimit {
   maxFailuresPerClient: number;
   windowMs: number;
-  /** Consecutive failures (from anywhere) after which the account is locked. */
-  lockoutThreshold: number;
-  lockoutMs: number;
 }
 
-export const DEFAULT_LOGIN_POLICY: LoginPolicy = { maxFailuresPerClient: 5, windowMs: 15 * 60_000, lockoutThreshold: 10, lockoutMs: 15 * 60_000 };
-
 /**
- * Counts failed logins per username + client address in a sliding window.
- * In memory: per manager replica, which bounds guessing per replica; the
- * account lockout (in the database) bounds it across replicas.
+ * Counts failed attempts per key + client address in a sliding window, in
+ * memory (per replica): the agents' join-token attempts. Sign-ins use the
+ * database-backed backoff in login-throttle.ts instead.
  */
 export class LoginLimiter {
   private readonly failures = new Map<string, number[]>();
   constructor(
-    private readonly policy: LoginPolicy,
+    private readonly policy: AttemptLimit,
     private readonly now: () => number = Date.now,
   ) {}
 

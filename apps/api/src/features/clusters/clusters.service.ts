@@ -53,7 +53,7 @@ export class ClustersService {
     settings: ClustersSettings = DEFAULT_CLUSTERS_SETTINGS,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.joinLimiter = new LoginLimiter({ maxFailuresPerClient: settings.joinAttempts.max, windowMs: settings.joinAttempts.windowMs, lockoutThreshold: Infinity, lockoutMs: 0 }, () => this.now().getTime());
+    this.joinLimiter = new LoginLimiter({ maxFailuresPerClient: settings.joinAttempts.max, windowMs: settings.joinAttempts.windowMs }, () => this.now().getTime());
   }
 
   private view(record: ClusterRecord, mesh: MeshInfo): ClusterView {

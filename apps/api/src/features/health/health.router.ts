@@ -1,7 +1,9 @@
-import { publicProcedure, router } from "../../trpc.ts";
-import { checkHealth } from "./health.service.ts";
+import { publicProcedure, roleProcedure, router } from "../../trpc.ts";
+import { checkHealth, publicHealth } from "./health.service.ts";
 
 export const healthRouter = router({
-  /** Liveness of the manager and its database; public, like /healthz. */
-  status: publicProcedure.query(({ ctx }) => checkHealth(ctx.db, ctx.startedAt)),
+  /** Up or degraded; public, like anonymous /healthz. */
+  status: publicProcedure.query(async ({ ctx }) => publicHealth(await checkHealth(ctx.db, ctx.startedAt))),
+  /** Version, uptime and the database (kind, target, latency): for signed-in users only. */
+  report: roleProcedure("VIEWER").query(({ ctx }) => checkHealth(ctx.db, ctx.startedAt)),
 });

@@ -1,6 +1,6 @@
 import { parseResources, type Resource } from "@weft/mesh-model";
 import { describe, expect, it } from "vitest";
-import { planChange, type MeshState } from "./change-plan.ts";
+import { hostsOverlap, planChange, type MeshState } from "./change-plan.ts";
 import type { Discovery, StoredResource, WorkloadRecord } from "./resources.repository.ts";
 
 const w = (namespace: string, name: string): WorkloadRecord => ({ cluster: "east", namespace, name, serviceAccount: name.split("-")[0] as string });
@@ -80,5 +80,37 @@ describe("planChange", () => {
     const names = plan.affectedWorkloads.filter((a) => a.reasons.some((r) => r.startsWith("parent"))).map((a) => a.name);
     expect(names.sort()).toEqual(["cart-v1"]);
     expect(plan.changes[0]?.textDiff).toContain("-      name: cart\n+      name: ledger");
+  });
+});
+
+describe("cross-namespace egress (ExternalService hosts)", () => {
+  const external = (namespace: string, name: string, ...hosts: string[]) =>
+    doc(`apiVersion: weft.io/v1alpha1\nkind: ExternalService\nmetadata: { name: ${name}, namespace: ${namespace} }\nspec:\n  hosts: [${hosts.map((h) => JSON.stringify(h)).join(", ")}]\n  ports: [{ number: 443, protocol: HTTPS }]\n`);
+  const stripe = external("payments", "stripe", "api.stripe.com");
+
+  it.each<[string, MeshState, Parameters<typeof planChange>[1], string[]]>([
+    ["a host nobody else defines touches only its own namespace", state(stripe), [{ op: "apply", resource: external("shop", "example", "example.com") }], ["shop"]],
+    ["the same host as payments' definition touches payments", state(stripe), [{ op: "apply", resource: external("shop", "pay", "api.stripe.com") }], ["payments", "shop"]],
+    ["a wildcard covering payments' host touches payments", state(stripe), [{ op: "apply", resource: external("shop", "pay", "*.stripe.com") }], ["payments", "shop"]],
+    ["a host under payments' wildcard touches payments", state(external("payments", "all", "*.stripe.com")), [{ op: "apply", resource: external("shop", "pay", "api.stripe.com") }], ["payments", "shop"]],
+    ["a discovered service's host name touches its namespace", state(), [{ op: "apply", resource: external("shop", "fake", "ledger.payments") }], ["payments", "shop"]],
+    ["a host in another namespace's service domain touches it", state(), [{ op: "apply", resource: external("shop", "fake", "anything.billing.svc.cluster.local") }], ["billing", "shop"]],
+    ["deleting a definition that shares payments' host touches payments", state(stripe, external("shop", "pay", "api.stripe.com")), [{ op: "delete", ref: { kind: "ExternalService", namespace: "shop", name: "pay" } }], ["payments", "shop"]],
+    ["payments adding a host shop defines touches shop", state(external("shop", "s3", "s3.example.com"), stripe), [{ op: "apply", resource: external("payments", "stripe", "api.stripe.com", "s3.example.com") }], ["payments", "shop"]],
+    ["an unchanged definition touches nothing", state(stripe, external("shop", "pay", "api.stripe.com")), [{ op: "apply", resource: external("shop", "pay", "api.stripe.com") }], []],
+  ])("%s", (_name, s, ops, expected) => {
+    expect(planChange(s, ops).namespaces).toEqual(expected);
+  });
+
+  it.each<[string, string, boolean]>([
+    ["api.stripe.com", "api.stripe.com", true],
+    ["*.stripe.com", "api.stripe.com", true],
+    ["api.stripe.com", "*.stripe.com", true],
+    ["*.stripe.com", "*.eu.stripe.com", true],
+    ["*.stripe.com", "stripe.com", false],
+    ["api.stripe.com", "api.stripe.co", false],
+    ["*.stripe.com", "evilstripe.com", false],
+  ])("hostsOverlap(%s, %s) = %s", (a, b, expected) => {
+    expect(hostsOverlap(a, b)).toBe(expected);
   });
 });

@@ -93,7 +93,9 @@ export interface ChangePlan {
   /**
    * Namespaces the effective changes touch: each resource's own and every
    * namespace its old or new document references (targets, parents,
-   * backends, mirrors, certificates); "" for mesh-wide kinds.
+   * backends, mirrors, certificates), and every namespace whose egress an
+   * ExternalService change can capture ({@link egressClaims}); "" for
+   * mesh-wide kinds. The scope check and protected namespaces use this list.
    */
   namespaces: string[];
 }
@@ -151,8 +153,54 @@ export function planChange(state: MeshState, operations: readonly ChangeOperatio
     findings,
     blocked: findings.some((f) => f.severity === "error"),
     affectedWorkloads: affectedWorkloads(effective, state.discovery),
-    namespaces: touchedNamespaces(effective),
+    namespaces: [...new Set([...touchedNamespaces(effective), ...egressClaims(effective, [...live.values()].map((r) => r.document as Resource), [...after.values()], state.discovery).keys()])].sort(),
   };
+}
+
+/** Suffix of the mesh's own service host names (`<service>.<namespace>.svc.cluster.local`). */
+const SERVICE_DOMAIN = /^(?:\*\.)?(?:[^.]+\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?$/;
+
+/** True when two ExternalService hosts can name the same destination (equal, or one's `*.` wildcard covers the other). */
+export function hostsOverlap(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.startsWith("*.") && b.endsWith(a.slice(1))) return true;
+  return b.startsWith("*.") && a.endsWith(b.slice(1));
+}
+
+/**
+ * The namespaces whose egress traffic an ExternalService change can capture
+ * or release, besides its own: every proxy of the mesh carries every
+ * ExternalService, and a host belongs to whichever definition claims it
+ * first, so a definition in `shop` for a host that `payments` also defines
+ * (before or after the change), or for a host in the mesh's own service name
+ * space (`ledger.payments`, `*.payments.svc.cluster.local`), can change how
+ * `payments`' workloads reach it. Keyed by namespace, with the reasons.
+ */
+export function egressClaims(changes: readonly { ref: ResourceRef; before: Resource | null; after: Resource | null }[], live: readonly Resource[], after: readonly Resource[], discovery: Discovery): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (namespace: string, reason: string) => out.set(namespace, [...(out.get(namespace) ?? []), reason]);
+  const externals = [...live, ...after].filter((r) => r.kind === "ExternalService");
+  for (const change of changes) {
+    if (change.ref.kind !== "ExternalService") continue;
+    const own = storedNamespace(change.ref);
+    const hosts = new Set([change.before, change.after].flatMap((d) => (d?.kind === "ExternalService" ? d.spec.hosts : [])));
+    for (const host of hosts) {
+      for (const other of externals) {
+        const namespace = namespaceOf(other) ?? "";
+        if (namespace === own || other.kind !== "ExternalService") continue;
+        const shared = other.spec.hosts.find((h) => hostsOverlap(h, host));
+        if (shared !== undefined) add(namespace, `egress host ${host} is also defined by ${namespace}/${other.metadata.name} (${shared})`);
+      }
+      for (const service of discovery.services) {
+        if (service.namespace === own) continue;
+        const domains = [`${service.name}.${service.namespace}`, `${service.name}.${service.namespace}.svc`, `${service.name}.${service.namespace}.svc.cluster.local`];
+        if (domains.some((d) => hostsOverlap(d, host))) add(service.namespace, `egress host ${host} names service ${service.namespace}/${service.name}`);
+      }
+      const named = SERVICE_DOMAIN.exec(host)?.[1];
+      if (named !== undefined && named !== own) add(named, `egress host ${host} is in namespace ${named}'s service domain`);
+    }
+  }
+  return out;
 }
 
 /** Every namespace the changes touch (see {@link ChangePlan.namespaces}), sorted. */

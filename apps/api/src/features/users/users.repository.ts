@@ -12,7 +12,6 @@ export interface UserView {
   email: string | null;
   role: Role;
   disabled: boolean;
-  lockedUntil: Date | null;
   lastLoginAt: Date | null;
   createdAt: Date;
   bindings: (Binding & { id: string })[];
@@ -37,7 +36,6 @@ const select = {
   email: true,
   role: true,
   disabled: true,
-  lockedUntil: true,
   lastLoginAt: true,
   createdAt: true,
   roleBindings: { select: { id: true, role: true, namespace: true, cluster: true }, orderBy: { createdAt: "asc" } },
@@ -96,24 +94,19 @@ export class UsersRepository {
   }
 
   /**
-   * Sets a new password hash, clears any lockout, ends every session of the
+   * Sets a new password hash, ends every session of the
    * user and, with `revokeTokens`, revokes their API tokens (inside the
    * caller's unit of work, so it is all or nothing).
    */
   async setPassword(id: string, passwordHash: string, options: { revokeTokens: boolean; at: Date }): Promise<PasswordChange> {
-    await this.db.user.update({ where: { id }, data: { passwordHash, failedLogins: 0, lockedUntil: null } });
+    await this.db.user.update({ where: { id }, data: { passwordHash } });
     const sessions = await this.db.session.deleteMany({ where: { userId: id } });
     const tokens = options.revokeTokens ? await this.db.apiToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: options.at } }) : { count: 0 };
     return { endedSessions: sessions.count, revokedTokens: tokens.count };
   }
 
-  async recordLoginFailure(id: string, lockoutThreshold: number, lockUntil: Date): Promise<void> {
-    const row = await this.db.user.update({ where: { id }, data: { failedLogins: { increment: 1 } }, select: { failedLogins: true } });
-    if (row.failedLogins >= lockoutThreshold) await this.db.user.update({ where: { id }, data: { lockedUntil: lockUntil, failedLogins: 0 } });
-  }
-
   async recordLoginSuccess(id: string, at: Date): Promise<void> {
-    await this.db.user.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: at } });
+    await this.db.user.update({ where: { id }, data: { lastLoginAt: at } });
   }
 
   /**

@@ -10,7 +10,7 @@ export const HEALTH_REFRESH_MS = 5_000;
 export function useHealthStatus() {
   const trpc = useTRPC();
   return useQuery(
-    trpc.health.status.queryOptions(undefined, {
+    trpc.health.report.queryOptions(undefined, {
       refetchInterval: HEALTH_REFRESH_MS,
       // One quick retry hides a blip without delaying a real outage by much.
       retry: 1,

@@ -176,7 +176,6 @@ function UsersAdmin() {
                   </td>
                   <td>
                     {u.disabled ? <span className="badge" data-tone="critical">disabled</span> : <span className="badge" data-tone="ok">active</span>}
-                    {u.lockedUntil && u.lockedUntil.getTime() > Date.now() ? <span className="badge" data-tone="warning">locked</span> : null}
                   </td>
                   <td title={formatDateTime(u.lastLoginAt)}>{formatRelative(u.lastLoginAt, Date.now())}</td>
                   <td className="row">
