@@ -29,6 +29,10 @@ import { ChangeRequestsRepository } from "./features/change-requests/change-requ
 import { ChangeRequestsService } from "./features/change-requests/change-requests.service.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
 import { MeshService } from "./features/mesh/mesh.service.ts";
+import type { MetricSource } from "./features/metrics/metric-source.ts";
+import { MetricsRepository } from "./features/metrics/metrics.repository.ts";
+import { DEFAULT_DOWNSAMPLING_SETTINGS, RollupDownsampler, type DownsamplingSettings } from "./features/metrics/rollup-downsampler.ts";
+import { RollupMetricSource } from "./features/metrics/rollup-metric-source.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { ResourcesService } from "./features/resources/resources.service.ts";
 import { TokensRepository } from "./features/tokens/tokens.repository.ts";
@@ -40,7 +44,7 @@ import { TapRepository } from "./features/tap/tap.repository.ts";
 import { TapService } from "./features/tap/tap.service.ts";
 import { UsersService } from "./features/users/users.service.ts";
 import type { Logger } from "./logger.ts";
-import { UnitOfWork } from "./unit-of-work.ts";
+import { UnitOfWork, type TransactionRepositories } from "./unit-of-work.ts";
 
 /** Settings of the manager's services that are not plain environment (tests lower the password cost). */
 export interface ServiceSettings {
@@ -57,6 +61,10 @@ export interface ServiceSettings {
   audit?: AuditSettings;
   /** The mesh CA; absent: no CA key (identity calls answer PRECONDITION_FAILED). */
   identity?: IdentitySettings;
+  /** Hourly rollups: retention, grace, tick. */
+  downsampling?: DownsamplingSettings;
+  /** The clock of the telemetry, metrics, SLO and notification features; tests inject one (a 30-day window must not take 30 days). */
+  clock?: () => Date;
   /** Questions to agents (weft proxy-status, proxy-config). */
   proxies?: ProxiesSettings;
 }
@@ -86,6 +94,14 @@ export interface Services {
   rotation: RotationService;
   /** Recent spans for trace views; prunes on a timer. */
   spans: SpansService;
+  /** Service traffic as SLOs, canary analysis and charts read it: the rollups (the embedded default) or PromQL. */
+  metricSource: MetricSource;
+  /**
+   * The same source for code inside a unit of work (a controller's step):
+   * the rollups are read through the transaction's repository, because the
+   * embedded database has one connection and the step holds it.
+   */
+  metricSourceIn(tx: Pick<TransactionRepositories, "metrics">): MetricSource;
   /** What the agents' proxies run (weft proxy-status, proxy-config), asked of the agents. */
   proxies: ProxiesService;
   /** Live request summaries relayed by the agents (weft tap). */
@@ -101,6 +117,8 @@ export interface Services {
 export interface Controllers {
   /** Advances staged root rotations as clusters catch up (every WEFT_ROTATION_TICK). */
   rotation: RotationController;
+  /** Completes hourly rollups from the minute rollups and prunes old ones. */
+  downsampler: RollupDownsampler;
 }
 
 /**
@@ -143,8 +161,11 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   spans.start();
   const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
   const rotation = new RotationService(identityRepository, uow, log, identitySettings.caKey, trustChanged);
+  const clock = settings.clock ?? (() => new Date());
+  const metricSource: MetricSource = new RollupMetricSource(new MetricsRepository(prisma));
   const controllers: Controllers = {
     rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS),
+    downsampler: new RollupDownsampler(uow, log, settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS, clock),
   };
   return {
     audit,
@@ -160,10 +181,12 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     discovery: new DiscoveryService(new DiscoveryRepository(prisma), uow, currentMesh),
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh),
-    telemetry: new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS),
+    telemetry: new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock),
     identity,
     rotation,
     spans,
+    metricSource,
+    metricSourceIn: (tx) => (metricSource.kind === "rollups" ? new RollupMetricSource(tx.metrics) : metricSource),
     proxies: new ProxiesService(new AgentQueriesRepository(prisma), currentMesh, settings.proxies ?? DEFAULT_PROXIES_SETTINGS),
     tap: new TapService(new TapRepository(prisma)),
     controllers,

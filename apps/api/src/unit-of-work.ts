@@ -11,6 +11,7 @@ import { DiscoveryRepository } from "./features/discovery/discovery.repository.t
 import { DistributionRepository } from "./features/distribution/distribution.repository.ts";
 import { IdentityRepository } from "./features/identity/identity.repository.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
+import { MetricsRepository } from "./features/metrics/metrics.repository.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { TelemetryRepository } from "./features/telemetry/telemetry.repository.ts";
 import { UsersRepository } from "./features/users/users.repository.ts";
@@ -25,6 +26,8 @@ export interface TransactionRepositories {
   distribution: DistributionRepository;
   discovery: DiscoveryRepository;
   telemetry: TelemetryRepository;
+  /** Rollups as the metric source reads them, and their downsampling. */
+  metrics: MetricsRepository;
   users: UsersRepository;
   /** Advisory locks for leader-elected controller loops (controllers/leader-loop.ts). */
   leaderLock: LeaderLockRepository;
@@ -47,6 +50,7 @@ function repositoriesOf(tx: Prisma.TransactionClient): TransactionRepositories {
     distribution: new DistributionRepository(tx),
     discovery: new DiscoveryRepository(tx),
     telemetry: new TelemetryRepository(tx),
+    metrics: new MetricsRepository(tx),
     users: new UsersRepository(tx),
     leaderLock: new LeaderLockRepository(tx),
   };

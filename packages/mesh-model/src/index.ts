@@ -37,6 +37,9 @@ export * from "./service-level-objective/promql.ts";
 export * from "./service-level-objective/prometheus-rules.ts";
 export * from "./service-level-objective/openslo.ts";
 
+// Notification channels (settings, not resources)
+export * from "./notification-channel/notification-channel.schema.ts";
+
 // All kinds, reading and writing
 export * from "./resource/resource.schema.ts";
 export * from "./resource/resource-codec.ts";

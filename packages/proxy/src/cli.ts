@@ -10,7 +10,6 @@ import { basename, dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
 import { loadConfigFile } from "./config/config-file.ts";
-import { PullConfigSource } from "./config/config-source.ts";
 import { ProxyConfigError } from "./core/apply-result.ts";
 import type { Logger } from "./core/logger.ts";
 import { WeftProxy } from "./proxy.ts";
@@ -108,7 +107,9 @@ async function main(): Promise<number> {
   };
 
   // Pull mode: the file was only the bootstrap; the agent's config replaces it and is not reverted by file events.
-  const source = pull && new PullConfigSource(proxy, { url: pull.url, tokenFile: pull.tokenFile, ...(caPem !== undefined && { caPem }), namespace: pull.namespace, pod: pull.pod, identityDir: pull.identityDir, logger, telemetry: proxy });
+  // Loaded only in pull mode: it brings the whole mesh-model wire contract, which a file-mode proxy never needs (memory).
+  const PullConfigSource = pull ? (await import("./config/config-source.ts")).PullConfigSource : undefined;
+  const source = pull && PullConfigSource && new PullConfigSource(proxy, { url: pull.url, tokenFile: pull.tokenFile, ...(caPem !== undefined && { caPem }), namespace: pull.namespace, pod: pull.pod, identityDir: pull.identityDir, logger, telemetry: proxy });
   source?.start();
 
   // Watch the directory, not the file: editors and Kubernetes ConfigMaps replace files by rename.

@@ -21,7 +21,7 @@ import { HealthEvents, type HealthEvent } from "./observability/resilience-event
 import { Tracer, type FinishedSpan } from "./observability/tracing.ts";
 import { JwtKeyRegistry } from "./security/jwt-authenticator.ts";
 import { PeerVerifier } from "./security/peer-verifier.ts";
-import { RateLimitRegistry } from "./security/rate-limit.ts";
+import { RateLimitRegistry, RedisClients } from "./security/rate-limit.ts";
 import { IdentityLoadError, IdentityManager, materialInUse } from "./security/workload-identity.ts";
 import { BackendRegistry } from "./upstream/backend-registry.ts";
 
@@ -33,6 +33,18 @@ export interface ProxyOptions {
   logger?: Logger;
   /** How long a removed listener keeps its open connections (default 5 s). */
   listenerDrainMs?: number;
+  /**
+   * The HTTP/1.1 fast path (raw sockets, see listener/fast-connection.ts).
+   * Default: on, unless the environment says `WEFT_PROXY_FAST_PATH=off`
+   * (the test suite runs both ways).
+   */
+  fastPath?: boolean;
+}
+
+/** The fast path's default: on, unless WEFT_PROXY_FAST_PATH says off. */
+function fastPathDefault(): boolean {
+  const v = process.env.WEFT_PROXY_FAST_PATH?.toLowerCase();
+  return !(v === "off" || v === "0" || v === "false");
 }
 
 interface ConfigCounters {
@@ -84,6 +96,7 @@ export class WeftProxy {
     this.recorder = new RequestRecorder(this.edges, this.tracer, this.accessLog, this.metrics, this.now, this.tapRing);
     this.identity = new IdentityManager(this.logger, () => new Date(this.now()), (material) => this.identityChanged(material));
     this.jwtKeys = new JwtKeyRegistry((source, reason) => this.logger.warn("JWKS refresh failed; keeping the keys already known", { source, reason }));
+    const fastPath = options.fastPath ?? fastPathDefault();
     const verifier = new PeerVerifier(() => this.identity.current, this.metrics, this.logger, this.now);
     const dispatcher = new RequestDispatcher({
       snapshot: () => this.snapshot,
@@ -94,6 +107,7 @@ export class WeftProxy {
       now: this.now,
       logger: this.logger,
       admin: (req: IncomingMessage, res: ServerResponse) => handleAdmin(this, req, res),
+      fastPath,
     });
     this.listeners = new ListenerSet(
       dispatcher,
@@ -103,6 +117,7 @@ export class WeftProxy {
         refused: (listener, reason) => this.metrics.mtlsRefused.inc({ listener, reason }),
       },
       this.logger,
+      fastPath,
     );
     this.state = {
       snapshot: () => this.snapshot,
@@ -182,6 +197,8 @@ export class WeftProxy {
       const reason = err instanceof IdentityLoadError ? err.message : `identity refused: ${String(err)}`;
       return this.reject("invalid", reason, [{ path: "identity", message: reason }]);
     }
+    // Loaded only by configs that use it (memory: a proxy without a global limit never loads ioredis).
+    if (config.rateLimits?.global) await RedisClients.load();
     let prepared: PreparedListeners;
     try {
       prepared = await this.listeners.prepare(config);

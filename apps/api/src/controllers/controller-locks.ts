@@ -12,4 +12,10 @@ export function controllerLockKey(name: string): bigint {
 export const CONTROLLER_LOCKS = {
   /** The root rotation controller (features/identity/rotation.controller.ts). */
   rotation: controllerLockKey("weftrot"),
+  /** The rollup downsampler (features/metrics/rollup-downsampler.ts). */
+  downsampler: controllerLockKey("weftdwn"),
+  /** The SLO evaluator (features/slo/slo.controller.ts). */
+  slo: controllerLockKey("weftslo"),
+  /** The notification sender (features/notifications/delivery.controller.ts). */
+  notifications: controllerLockKey("weftntf"),
 } as const satisfies Record<string, bigint>;

@@ -107,7 +107,7 @@ export function stats(state: ProxyState) {
     ready: state.ready(),
     uptimeSeconds: Math.round((state.now() - state.startedAt) / 1000),
     config: { ...state.configCounters() },
-    downstream: { requests: recorder.total, active: recorder.active, protocolErrors: recorder.protocolErrors },
+    downstream: { requests: recorder.total, active: recorder.active, protocolErrors: recorder.protocolErrors, fastPath: recorder.fastPath },
     listeners: state.listeners(),
     drainingListeners: state.drainingListeners(),
     identity: identity

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestMirror } from "@weft/mesh-model/proxy-config";
 import type { Outcome } from "../core/outcome.ts";
-import { ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
+import { ResponseFlag } from "../core/response-flags.ts";
 import type { BackendRuntime } from "../upstream/backend-runtime.ts";
 import type { EndpointView } from "../upstream/load-balancer.ts";
 import type { AttemptFailure } from "../upstream/retry.ts";
@@ -16,20 +16,13 @@ import { sendMirror } from "./mirror.ts";
 import { hasBody, readBodyUpTo } from "./request-body.ts";
 import { remoteAddress } from "./request-target.ts";
 import { relayResponse } from "./response-relay.ts";
+import { nextAttempt } from "./next-attempt.ts";
 import { RetryGate } from "./retry-gate.ts";
+import { countFailure, countOverflow, failureAnswer } from "./upstream-failures.ts";
 
 const NO_BODY: RequestBody = { kind: "none" };
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
-
-const FAILURE_RESPONSE: Record<AttemptFailure, { status: number; flag: ResponseFlagCode; text: string }> = {
-  "connect-failure": { status: 503, flag: ResponseFlag.UpstreamConnectFailure, text: "upstream connect failure" },
-  reset: { status: 502, flag: ResponseFlag.UpstreamReset, text: "upstream reset before response" },
-  timeout: { status: 504, flag: ResponseFlag.UpstreamTimeout, text: "upstream timeout" },
-  "peer-identity": { status: 503, flag: ResponseFlag.UpstreamPeerIdentity, text: "upstream identity refused" },
-};
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Forwards `req` by `plan` and answers `res`; never rejects for upstream trouble. */
 export async function forward(env: ForwardEnv, req: IncomingMessage, res: ServerResponse, outcome: Outcome, plan: ForwardPlan): Promise<void> {
@@ -63,32 +56,13 @@ export async function forward(env: ForwardEnv, req: IncomingMessage, res: Server
   for (;;) {
     if (abort.aborted) return;
     gate.attempt++;
-    const view = backend.pick({ random: env.random, now: env.now(), hashKey, tried });
-    if (!view) {
-      backend.counters.noHealthy++;
-      outcome.flags.push(ResponseFlag.NoHealthyUpstream);
-      sendLocal(res, 503, outcome.flags, "no healthy upstream\n", {}, env.draining(), outcome);
+    const next = nextAttempt(env, backend, outcome, hashKey, tried, deadline, plan.perTryTimeoutMs);
+    if (next.kind === "answer") {
+      sendLocal(res, next.status, outcome.flags, next.body, {}, env.draining(), outcome);
       return;
     }
-    tried.add(view.key);
-    outcome.destinationVersion = view.endpoint.version ?? backend.spec.version ?? "unknown";
-    outcome.destinationCluster = view.endpoint.locality.cluster ?? "unknown";
-    outcome.upstreamHost = view.key;
-
-    const sentAt = env.now();
-    const remaining = deadline === undefined ? undefined : deadline - sentAt;
-    const headersTimeoutMs = remaining === undefined ? plan.perTryTimeoutMs : Math.min(remaining, plan.perTryTimeoutMs ?? remaining);
-    if (headersTimeoutMs !== undefined && headersTimeoutMs <= 0) {
-      backend.counters.timeouts++;
-      outcome.flags.push(ResponseFlag.UpstreamTimeout);
-      sendLocal(res, 504, outcome.flags, "upstream timeout\n", {}, env.draining(), outcome);
-      return;
-    }
+    const { view, sentAt, remaining, timeoutMs: headersTimeoutMs } = next;
     if (outcome.grpc && remaining !== undefined) plan.headers["grpc-timeout"] = formatGrpcTimeout(remaining);
-    if (cb.pending >= cb.limits.maxPendingRequests) {
-      overflow(env, res, outcome, backend, "pending");
-      return;
-    }
 
     const { result: r, finishAttempt } = await attempt(backend, view, plan, method, body, headersTimeoutMs, abort);
     // The retry (if this was one) is no longer in flight once it has an answer.
@@ -106,10 +80,10 @@ export async function forward(env: ForwardEnv, req: IncomingMessage, res: Server
       }
       countFailure(backend, view, r.failure);
       if (gate.retriesFailure(r.failure) && gate.mayRetry()) {
-        await sleep(gate.backoffMs(env.random));
+        await gate.backoff(env.random);
         continue;
       }
-      answerFailure(env, res, outcome, r.failure);
+      answerFailure(env, res, outcome, gate.timedOut() ? "timeout" : r.failure);
       return;
     }
     view.stats.observe(env.now() - sentAt, env.now());
@@ -144,10 +118,19 @@ async function answered(
   });
   plan.backend.outlier?.record(view, upRes.status);
   const grpcCode = outcome.grpc ? grpcStatusOf(upRes.headers) : undefined;
-  if (gate.retriesResponse(upRes.status, grpcCode) && gate.mayRetry()) {
-    upRes.body.resume(); // discard the body so the connection can be reused
-    await sleep(gate.backoffMs(env.random));
-    return false;
+  if (gate.retriesResponse(upRes.status, grpcCode)) {
+    const again = gate.mayRetry();
+    // A retriable answer after the deadline: the request ran out of time (504 UT, as if the timer had fired first).
+    if (again || gate.timedOut()) {
+      upRes.body.resume(); // discard the body so the connection can be reused
+      if (!again) {
+        plan.backend.counters.timeouts++;
+        answerFailure(env, res, outcome, "timeout");
+        return true;
+      }
+      await gate.backoff(env.random);
+      return false;
+    }
   }
   if (grpcCode !== undefined) outcome.grpcStatus = grpcCode;
   piping = relayResponse(res, upRes, outcome, plan.responseModifiers, env.draining());
@@ -156,9 +139,8 @@ async function answered(
 
 /** Answers an attempt failure that is not retried (502 UR, 503 UF / UPE, 504 UT), its flag first. */
 function answerFailure(env: ForwardEnv, res: ServerResponse, outcome: Outcome, failure: AttemptFailure): void {
-  const mapped = FAILURE_RESPONSE[failure];
-  outcome.flags.unshift(mapped.flag);
-  sendLocal(res, mapped.status, outcome.flags, `${mapped.text}\n`, {}, env.draining(), outcome);
+  const mapped = failureAnswer(outcome, failure);
+  sendLocal(res, mapped.status, outcome.flags, mapped.body, {}, env.draining(), outcome);
 }
 
 /**
@@ -245,19 +227,7 @@ async function attempt(
   return { result, finishAttempt };
 }
 
-/** Outlier detection and the backend's counters for a failed attempt. */
-function countFailure(backend: BackendRuntime, view: EndpointView, failure: AttemptFailure): void {
-  if (failure !== "peer-identity") backend.outlier?.record(view, undefined);
-  if (failure === "connect-failure" || failure === "peer-identity") backend.counters.connectFailures++;
-  else if (failure === "timeout") backend.counters.timeouts++;
-  else backend.counters.resets++;
-}
-
 /** A circuit-breaker limit was reached: fail fast with 503 UO. */
 function overflow(env: ForwardEnv, res: ServerResponse, outcome: Outcome, backend: BackendRuntime, limit: "requests" | "pending"): void {
-  if (limit === "requests") backend.counters.overflowRequests++;
-  else backend.counters.overflowPending++;
-  env.metrics.breakerOverflow.inc({ destination_service: backend.spec.service, limit });
-  outcome.flags.push(ResponseFlag.UpstreamOverflow);
-  sendLocal(res, 503, outcome.flags, `upstream overflow (circuit breaker: max ${limit})\n`, {}, env.draining(), outcome);
+  sendLocal(res, 503, outcome.flags, countOverflow(env.metrics, outcome, backend, limit), {}, env.draining(), outcome);
 }

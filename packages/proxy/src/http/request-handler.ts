@@ -3,34 +3,50 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InboundListener, OutboundListener } from "@weft/mesh-model/proxy-config";
 import type { Outcome } from "../core/outcome.ts";
+import type { RequestHead } from "../core/request-head.ts";
 import { ResponseFlag } from "../core/response-flags.ts";
 import { admit } from "../security/inbound-security.ts";
 import { faultMatches } from "./fault-injection.ts";
 import { forward } from "./forward.ts";
-import type { ForwardEnv, ForwardPlan } from "./forward-env.ts";
+import type { ForwardEnv, ForwardPlan, Resolution } from "./forward-env.ts";
 import { sendLocal } from "./local-reply.ts";
-import { requestTarget } from "./request-target.ts";
+import { remoteAddress, requestTarget, type RequestTarget } from "./request-target.ts";
 import { resolveInbound, resolveOutbound } from "./route-resolution.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Handles a request on an outbound or inbound listener. */
-export async function handleHttp(env: ForwardEnv, listener: OutboundListener | InboundListener, req: IncomingMessage, res: ServerResponse, outcome: Outcome): Promise<void> {
+/**
+ * Admission and routing, shared by both paths: JWT and authorization, rate
+ * limits, then the route. Answers locally (refused, limited, no route,
+ * redirect) or with the plan to forward.
+ */
+export function admitAndRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome): Resolution | Promise<Resolution> {
   const target = requestTarget(req);
+  // Without security or rate limits (the common sidecar hop) routing answers synchronously: no promise per request.
+  if (!env.rateLimit && !env.snapshot.security.has(listener.name)) return route(env, listener, req, client, outcome, target);
+  return admitThenRoute(env, listener, req, client, outcome, target);
+}
+
+function route(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target: RequestTarget | undefined): Resolution {
+  return listener.kind === "outbound" ? resolveOutbound(env, listener, req, client, outcome, target) : resolveInbound(env, listener, req, client, outcome, target);
+}
+
+async function admitThenRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target: RequestTarget | undefined): Promise<Resolution> {
   const refused = await checkSecurity(env, listener, req, outcome, target);
-  if (refused) {
-    sendLocal(res, refused.status, outcome.flags, refused.body, refused.extra, env.draining(), outcome);
-    return;
-  }
+  if (refused) return { kind: "local", status: refused.status, body: refused.body, extra: refused.extra };
   if (env.rateLimit) {
     const decision = await env.rateLimit(req, outcome);
     if (decision.kind === "limited") {
       outcome.flags.push(decision.flag);
-      sendLocal(res, 429, outcome.flags, decision.flag === ResponseFlag.RateLimited ? "rate limit exceeded\n" : "rate limit service unavailable\n", decision.headers, env.draining(), outcome);
-      return;
+      return { kind: "local", status: 429, body: decision.flag === ResponseFlag.RateLimited ? "rate limit exceeded\n" : "rate limit service unavailable\n", extra: decision.headers };
     }
   }
-  const r = listener.kind === "outbound" ? resolveOutbound(env, listener, req, outcome, target) : resolveInbound(env, listener, req, outcome, target);
+  return route(env, listener, req, client, outcome, target);
+}
+
+/** Handles a request on an outbound or inbound listener (node:http path). */
+export async function handleHttp(env: ForwardEnv, listener: OutboundListener | InboundListener, req: IncomingMessage, res: ServerResponse, outcome: Outcome): Promise<void> {
+  const r = await admitAndRoute(env, listener, req, remoteAddress(req), outcome);
   if (r.kind === "local") {
     sendLocal(res, r.status, outcome.flags, r.body, r.extra, r.close === true || env.draining(), outcome);
     return;
@@ -71,7 +87,7 @@ async function injectFault(env: ForwardEnv, res: ServerResponse, outcome: Outcom
  * listener without either costs one map lookup). Returns the answer to
  * send when the request is refused; its flag is already on the outcome.
  */
-export async function checkSecurity(env: ForwardEnv, listener: OutboundListener | InboundListener, req: IncomingMessage, outcome: Outcome, target = requestTarget(req)) {
+export async function checkSecurity(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, outcome: Outcome, target = requestTarget(req)) {
   const security = env.snapshot.security.get(listener.name);
   if (!security) return undefined;
   // An unparseable target is refused by routing; there is nothing to authorize yet.

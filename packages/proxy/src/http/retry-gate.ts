@@ -41,9 +41,11 @@ export class RetryGate {
     const { retry, backend } = this;
     const cb = backend.breaker;
     const maxAttempts = retry?.maxAttempts ?? 1;
-    const timeLeft = this.deadline === undefined || this.now() < this.deadline;
-    if (!retry || this.attempt >= maxAttempts || !this.replayable || !timeLeft) {
-      if (retry && maxAttempts > 1 && this.replayable) this.flags.push(ResponseFlag.RetryLimitExceeded);
+    if (!retry || !this.replayable || maxAttempts <= 1) return false;
+    // Out of time: the deadline stopped it, not the retry limit; the caller answers 504 UT (no URX).
+    if (this.timedOut()) return false;
+    if (this.attempt >= maxAttempts) {
+      this.flags.push(ResponseFlag.RetryLimitExceeded);
       return false;
     }
     if (!this.held && cb.retries >= cb.limits.maxRetries) {
@@ -67,9 +69,16 @@ export class RetryGate {
     return true;
   }
 
-  /** The backoff before the next attempt. */
-  backoffMs(random: RandomSource): number {
-    return this.retry ? backoffDelayMs(this.attempt, this.retry.backoff, random) : 0;
+  /** The request's deadline has passed. */
+  timedOut(): boolean {
+    return this.deadline !== undefined && this.now() >= this.deadline;
+  }
+
+  /** Waits the backoff before the next attempt, never past the request's deadline. */
+  backoff(random: RandomSource): Promise<void> {
+    let ms = this.retry ? backoffDelayMs(this.attempt, this.retry.backoff, random) : 0;
+    if (this.deadline !== undefined) ms = Math.min(ms, Math.max(0, this.deadline - this.now()));
+    return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   /** The retry (if one is in flight) has its answer: its breaker slot is free again. */

@@ -2,7 +2,7 @@
 // weighted backend, the headers that go upstream and the timeouts. Pure
 // decisions over the snapshot; nothing is sent from here.
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
 import {
   applyHeaderModifier,
   injectTraceContext,
@@ -15,21 +15,23 @@ import {
   type InboundListener,
   type OutboundListener,
   type RequestMirror,
+  type RouteSelection,
 } from "@weft/mesh-model/proxy-config";
 import type { Outcome } from "../core/outcome.ts";
+import type { RequestHead } from "../core/request-head.ts";
 import { ResponseFlag } from "../core/response-flags.ts";
 import { queryWithout, setIdentityHeaders } from "../security/inbound-security.ts";
-import type { ForwardEnv, ForwardPlan } from "./forward-env.ts";
+import type { ForwardEnv, Resolution } from "./forward-env.ts";
 import { parseGrpcTimeout } from "./grpc.ts";
 import { stripHopByHop } from "./hop-by-hop.ts";
-import { remoteAddress, requestTarget } from "./request-target.ts";
+import { requestTarget, type RequestTarget } from "./request-target.ts";
+import type { Snapshot } from "./snapshot.ts";
 
 const NO_QUERY = { get: (): string | null => null };
 
-function forwardedHeaders(req: IncomingMessage, host: string, outcome: Outcome): OutgoingHttpHeaders {
+function forwardedHeaders(req: RequestHead, client: string | undefined, host: string, outcome: Outcome): OutgoingHttpHeaders {
   const headers = stripHopByHop(req.headers);
   headers.host = host;
-  const client = remoteAddress(req);
   if (client) {
     const prior = req.headers["x-forwarded-for"];
     headers["x-forwarded-for"] = prior ? `${prior}, ${client}` : client;
@@ -48,7 +50,7 @@ function forwardedHeaders(req: IncomingMessage, host: string, outcome: Outcome):
  * The request timeout of a call: the route's, or the gRPC deadline minus the
  * offset (so the proxy, not the client, records DEADLINE_EXCEEDED), whichever is shorter.
  */
-function requestTimeout(req: IncomingMessage, outcome: Outcome, routeMs: number | undefined, offsetMs: number): number | undefined {
+function requestTimeout(req: RequestHead, outcome: Outcome, routeMs: number | undefined, offsetMs: number): number | undefined {
   if (!outcome.grpc) return routeMs;
   const grpcMs = parseGrpcTimeout(req.headers["grpc-timeout"]);
   if (grpcMs === undefined) return routeMs;
@@ -56,29 +58,29 @@ function requestTimeout(req: IncomingMessage, outcome: Outcome, routeMs: number 
   return routeMs === undefined ? deadline : Math.min(routeMs, deadline);
 }
 
-/** What routing decided: answer locally, or forward with a plan. */
-export type Resolution =
-  | { kind: "local"; status: number; body: string; extra?: OutgoingHttpHeaders; close?: boolean }
-  | { kind: "forward"; plan: ForwardPlan };
-
-/** Routes an outbound request (the local app calling another service). */
-export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req: IncomingMessage, outcome: Outcome, target = requestTarget(req)): Resolution {
-  const { snapshot } = env;
-  if (!target) {
-    outcome.flags.push(ResponseFlag.DownstreamProtocolError);
-    return { kind: "local", status: 400, body: "bad request target\n", close: true };
-  }
+/** The rule an outbound request matches, if any (pure: no randomness, nothing recorded). */
+export function matchRoute(snapshot: Snapshot, listener: OutboundListener, req: RequestHead, target: RequestTarget): RouteSelection | undefined {
   const vhost = listener.virtualHost !== undefined ? snapshot.virtualHosts.get(listener.virtualHost) : (() => {
     const vh = snapshot.hosts.lookup(target.host);
     return vh ? snapshot.virtualHosts.get(vh.name) : undefined;
   })();
-  const selection = vhost?.routes.match({
+  return vhost?.routes.match({
     method: req.method ?? "GET",
     path: target.path,
     headers: req.headers,
     query: target.query === "" ? NO_QUERY : new URLSearchParams(target.query),
   });
-  if (!vhost || !selection) {
+}
+
+/** Routes an outbound request (the local app calling another service); `client` is the caller's address for x-forwarded-for. */
+export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target = requestTarget(req)): Resolution {
+  const { snapshot } = env;
+  if (!target) {
+    outcome.flags.push(ResponseFlag.DownstreamProtocolError);
+    return { kind: "local", status: 400, body: "bad request target\n", close: true };
+  }
+  const selection = matchRoute(snapshot, listener, req, target);
+  if (!selection) {
     outcome.flags.push(ResponseFlag.NoRoute);
     return { kind: "local", status: 404, body: `no route for ${target.host}${target.path}\n` };
   }
@@ -125,7 +127,7 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
   outcome.destinationVersion = backend.spec.version ?? "unknown";
   outcome.mtls = backend.spec.mtls !== undefined;
 
-  let headers = forwardedHeaders(req, host, outcome);
+  let headers = forwardedHeaders(req, client, host, outcome);
   if (outcome.stripToken && "header" in outcome.stripToken) delete headers[outcome.stripToken.header];
   const modifiers = withBackendFilters(ref?.filters, requestModifier, responseModifier);
   for (const modifier of modifiers.request) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, modifier) as OutgoingHttpHeaders;
@@ -158,7 +160,7 @@ function withBackendFilters(filters: readonly BackendFilter[] | undefined, reque
 }
 
 /** Routes an inbound request (another proxy calling the local app). mTLS terminates in front of this (listener-server.ts); identity headers are the proxy's own. */
-export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: IncomingMessage, outcome: Outcome, target = requestTarget(req)): Resolution {
+export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target = requestTarget(req)): Resolution {
   const backend = env.snapshot.inbound.get(listener.name);
   if (!target || !backend) {
     outcome.flags.push(ResponseFlag.DownstreamProtocolError);
@@ -166,7 +168,7 @@ export function resolveInbound(env: ForwardEnv, listener: InboundListener, req: 
   }
   outcome.destinationService = backend.spec.service;
   outcome.destinationVersion = backend.spec.version ?? "unknown";
-  const headers = forwardedHeaders(req, target.host, outcome);
+  const headers = forwardedHeaders(req, client, target.host, outcome);
   setIdentityHeaders(headers, outcome, env.snapshot.identity?.spiffeId);
   const query = outcome.stripToken && "param" in outcome.stripToken ? queryWithout(target.query, outcome.stripToken.param) : target.query;
   return {

@@ -33,7 +33,8 @@ export function createH1Server(limits: Limits, hooks: HttpServerHooks): HttpServ
     {
       insecureHTTPParser: false,
       maxHeaderSize: limits.maxHeaderBytes,
-      requireHostHeader: true,
+      // A missing Host is refused by the request dispatcher, which counts it (node:http would answer it uncounted).
+      requireHostHeader: false,
       // Slow-loris guards: the head within 30 s, the whole request within 5 min.
       headersTimeout: 30_000,
       requestTimeout: 300_000,
@@ -51,7 +52,9 @@ export function createH1Server(limits: Limits, hooks: HttpServerHooks): HttpServ
       return;
     }
     const [status, reason] =
-      err.code === "HPE_HEADER_OVERFLOW"
+      err.code === "HPE_HEADER_OVERFLOW" && targetTooLong((err as { rawPacket?: Buffer }).rawPacket, limits.maxUriLength)
+        ? [414, "URI Too Long"]
+        : err.code === "HPE_HEADER_OVERFLOW"
         ? [431, "Request Header Fields Too Large"]
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [408, "Request Timeout"]
@@ -68,6 +71,17 @@ export function createH1Server(limits: Limits, hooks: HttpServerHooks): HttpServ
     hooks.onUpgrade(req, socket, head);
   });
   return h1;
+}
+
+/** Whether the request line in `raw` (the bytes node:http refused) carries a target longer than `max`: that is a 414, not a 431. */
+function targetTooLong(raw: Buffer | undefined, max: number): boolean {
+  if (!raw) return false;
+  const firstSpace = raw.indexOf(0x20);
+  if (firstSpace === -1) return false;
+  const secondSpace = raw.indexOf(0x20, firstSpace + 1);
+  const lineEnd = raw.indexOf(0x0d, firstSpace + 1);
+  const end = secondSpace === -1 ? (lineEnd === -1 ? raw.length : lineEnd) : lineEnd === -1 ? secondSpace : Math.min(secondSpace, lineEnd);
+  return end - firstSpace - 1 > max;
 }
 
 /** The HTTP/2 server (h2c by prior knowledge, or h2 by ALPN); its sessions are tracked in `sessions` for draining. */

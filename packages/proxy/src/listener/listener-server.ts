@@ -4,9 +4,11 @@
 // to the passthrough.
 import type { ServerHttp2Session } from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Limits, ListenerTls } from "@weft/mesh-model/proxy-config";
 import { byAlpn, MtlsFront, routePlain, type InboundMtls, type ProtocolSinks } from "./connection-router.ts";
+import { FastConnection, type FastConnectionHooks } from "./fast-connection.ts";
 import { createH1Server, createHttp2Server, type HttpServerHooks } from "./http-servers.ts";
 
 export type { InboundMtls } from "./connection-router.ts";
@@ -28,6 +30,8 @@ export interface HttpListenerOptions extends HttpServerHooks {
   tls: ListenerTls | undefined;
   /** Inbound listeners without `tls`: STRICT / PERMISSIVE / DISABLE mTLS. */
   mtls?: InboundMtls;
+  /** The HTTP/1.1 fast path: its connections read requests themselves and hand a connection to node:http only when a request needs it. */
+  fast?: Pick<FastConnectionHooks, "request" | "draining">;
 }
 
 /** An HTTP/1.1 (+ HTTP/2) listener, plain, TLS-terminating, or inbound with mTLS. */
@@ -35,7 +39,30 @@ export async function openHttpListener(options: HttpListenerOptions, port: numbe
   const h1 = createH1Server(options.limits, options);
   const sessions = new Set<ServerHttp2Session>();
   const h2 = options.http2 ? createHttp2Server(options.limits, options, sessions) : undefined;
-  const sinks: ProtocolSinks = { h1: (socket) => h1.emit("connection", socket), h2: h2 ? (socket) => h2.emit("connection", socket) : undefined };
+  const fastConnections = new Set<FastConnection>();
+  const toNode = (socket: Duplex) => h1.emit("connection", socket);
+  const fast = options.fast;
+  const fastHooks: FastConnectionHooks | undefined = fast && {
+    limits: options.limits,
+    request: fast.request,
+    draining: fast.draining,
+    protocolError: options.onProtocolError,
+    handOff(socket, buffered) {
+      if (buffered.length > 0) socket.unshift(buffered);
+      toNode(socket);
+      socket.resume();
+    },
+  };
+  const sinks: ProtocolSinks = {
+    h1: fastHooks
+      ? (socket) => {
+          const conn = new FastConnection(socket, fastHooks);
+          fastConnections.add(conn);
+          socket.once("close", () => fastConnections.delete(conn));
+        }
+      : toNode,
+    h2: h2 ? (socket) => h2.emit("connection", socket) : undefined,
+  };
   const alpn = options.http2 ? ["h2", "http/1.1"] : ["http/1.1"];
 
   let front: NetServer;
@@ -75,6 +102,7 @@ export async function openHttpListener(options: HttpListenerOptions, port: numbe
     stopAccepting() {
       front.close();
       h1.closeIdleConnections();
+      for (const c of fastConnections) c.closeIfIdle();
       for (const s of sessions) if (!s.closed) s.close();
     },
     destroyAll() {

@@ -10,6 +10,7 @@ import type { Listener, ProxyConfig } from "@weft/mesh-model/proxy-config";
 import type { IdentityMaterial } from "../core/identity-material.ts";
 import type { Logger } from "../core/logger.ts";
 import type { PeerIdentity } from "../core/peer-identity.ts";
+import type { FastRequest } from "./fast-connection.ts";
 import { openHttpListener, openTcpListener, type InboundMtls, type ListenerRuntime } from "./listener-server.ts";
 
 export interface ListenerHandle {
@@ -27,6 +28,8 @@ export interface ListenerTraffic {
   tcp(handle: ListenerHandle, socket: Socket): void;
   gateway(handle: ListenerHandle, socket: Socket): void;
   protocolError(handle: ListenerHandle, status: number): void;
+  /** An HTTP/1.1 request read by the fast path: true when it takes it, false to hand the connection to node:http. */
+  fastRequest(handle: ListenerHandle, req: FastRequest): boolean;
 }
 
 /** What inbound mTLS listeners need from the identity side. */
@@ -56,6 +59,8 @@ export class ListenerSet {
     private readonly traffic: ListenerTraffic,
     private readonly identity: ListenerIdentity,
     private readonly logger: Logger,
+    /** Outbound and inbound listeners read HTTP/1.1 on the fast path. */
+    private readonly fastPath: boolean,
   ) {}
 
   /** Where a listener is bound (the real port when the config asked for 0). */
@@ -153,6 +158,7 @@ export class ListenerSet {
           onRequest: (req, res, h2) => traffic.request(handle, req, res, h2),
           onUpgrade: (req, socket, head) => traffic.upgrade(handle, req, socket, head),
           ...(mtls ? { mtls } : {}),
+          ...(this.fastPath && spec.kind !== "admin" ? { fast: { request: (req: FastRequest) => traffic.fastRequest(handle, req), draining: () => handle.draining } } : {}),
         },
         spec.port,
         spec.address,

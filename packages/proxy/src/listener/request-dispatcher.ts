@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { InboundListener, Listener, OutboundListener, RandomSource } from "@weft/mesh-model/proxy-config";
+import type { InboundListener, Limits, Listener, OutboundListener, RandomSource } from "@weft/mesh-model/proxy-config";
+import { validHost, type RequestHead } from "../codec/http1-head.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Outcome } from "../core/outcome.ts";
 import { peerOf } from "../core/peer-identity.ts";
@@ -15,14 +16,18 @@ import type { ForwardEnv } from "../http/forward-env.ts";
 import { isGrpc } from "../http/grpc.ts";
 import { sendLocal } from "../http/local-reply.ts";
 import { checkSecurity, handleHttp } from "../http/request-handler.ts";
-import { requestTarget, type RequestTarget } from "../http/request-target.ts";
-import { resolveInbound, resolveOutbound } from "../http/route-resolution.ts";
+import { parseTarget, remoteAddress, requestTarget, type RequestTarget } from "../http/request-target.ts";
+import { matchRoute, resolveInbound, resolveOutbound } from "../http/route-resolution.ts";
 import type { Snapshot } from "../http/snapshot.ts";
 import { rawReply, tunnelUpgrade } from "../http/upgrade-tunnel.ts";
+import { replyLocal } from "../http/fast-downstream.ts";
+import { handleFast } from "../http/fast-forward.ts";
+import { choosePath, type PathFeatures } from "../http/path-decision.ts";
 import type { ProxyMetrics } from "../observability/metrics.ts";
 import type { RecordContext, RequestRecorder } from "../observability/request-recorder.ts";
 import { gatewayBackend, peekServerName } from "../tcp/gateway-listener.ts";
 import { proxyTcp } from "../tcp/tcp-proxy.ts";
+import type { FastRequest } from "./fast-connection.ts";
 import type { ListenerHandle, ListenerTraffic } from "./listener-set.ts";
 
 export interface DispatcherDeps {
@@ -36,6 +41,56 @@ export interface DispatcherDeps {
   logger: Logger;
   /** The admin listener's requests. */
   admin: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The HTTP/1.1 fast path is on. */
+  fastPath: boolean;
+}
+
+/**
+ * Checks node:http leaves to us (the fast path's parser makes them itself):
+ * the target length (414), the header count (431), an HTTP/0.9 request line,
+ * a missing Host, and more than one Host (RFC 9112 section 3.2: 400).
+ */
+function strictHead(req: IncomingMessage, limits: Limits, h2: boolean): { status: number; body: string } | undefined {
+  if ((req.url ?? "").length > limits.maxUriLength) return { status: 414, body: "URI too long\n" };
+  if (req.rawHeaders.length / 2 > limits.maxHeaderCount) return { status: 431, body: "too many headers\n" };
+  if (h2) return undefined;
+  if (req.httpVersionMajor !== 1) return { status: 400, body: "bad request: HTTP version required\n" };
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if ((req.rawHeaders[i] ?? "").toLowerCase() === "host") hosts++;
+  if (hosts > 1) return { status: 400, body: "bad request: more than one Host header\n" };
+  if (hosts === 0 && req.httpVersionMinor === 1) return { status: 400, body: "bad request: missing Host header\n" };
+  if (hosts === 1 && !validHost(req.headers.host ?? "") && !(req.headers.host === "" && !(req.url ?? "").startsWith("/"))) return { status: 400, body: "bad request: invalid Host header\n" };
+  return undefined;
+}
+
+/** What the path decision needs to know about a request on `spec`. */
+function pathFeatures(snapshot: Snapshot, spec: OutboundListener | InboundListener, head: RequestHead, enabled: boolean): PathFeatures {
+  const features: PathFeatures = {
+    enabled,
+    http10: head.minor === 0,
+    method: head.method,
+    upgrade: head.upgrade,
+    expectContinue: head.expectContinue,
+    grpc: isGrpc(head.headers["content-type"]),
+    hasBody: head.chunked || (head.contentLength ?? 0) > 0,
+    jwt: snapshot.security.get(spec.name)?.jwt !== undefined,
+    filters: [],
+    retries: false,
+    http2Backend: false,
+  };
+  if (spec.kind === "inbound") {
+    features.http2Backend = snapshot.inbound.get(spec.name)?.spec.protocol === "http2";
+    return features;
+  }
+  const target = parseTarget(head.url, head.headers.host);
+  const rule = target ? matchRoute(snapshot, spec, head, target)?.rule : undefined;
+  if (rule) {
+    // The backends' own filters (a canary's header modifiers) count like the rule's.
+    features.filters = [...rule.filters.map((f) => f.type), ...rule.backendRefs.flatMap((ref) => (ref.filters ?? []).map((f) => f.type))];
+    features.retries = (rule.retry?.maxAttempts ?? 1) > 1;
+    features.http2Backend = rule.backendRefs.some((ref) => snapshot.backends.get(ref.backend)?.spec.protocol === "http2");
+  }
+  return features;
 }
 
 function recordContext(snapshot: Snapshot, spec: Listener): RecordContext {
@@ -79,13 +134,11 @@ export class RequestDispatcher implements ListenerTraffic {
       recorder.record(ctx, req, outcome, code, started);
     });
 
-    const limits = snapshot.config.limits;
-    const overLimit =
-      (req.url ?? "").length > limits.maxUriLength ? 414 : req.rawHeaders.length / 2 > limits.maxHeaderCount ? 431 : undefined;
-    if (overLimit !== undefined) {
-      recorder.protocolError(spec.name, overLimit);
+    const refusal = strictHead(req, snapshot.config.limits, h2);
+    if (refusal) {
+      recorder.protocolError(spec.name, refusal.status);
       outcome.flags.push(ResponseFlag.DownstreamProtocolError);
-      sendLocal(res, overLimit, outcome.flags, overLimit === 414 ? "URI too long\n" : "too many headers\n", {}, true, outcome);
+      sendLocal(res, refusal.status, outcome.flags, refusal.body, {}, true, outcome);
       return;
     }
     if (h2 && req.method === "CONNECT") {
@@ -97,6 +150,32 @@ export class RequestDispatcher implements ListenerTraffic {
       deps.logger.error("request failed", { error: err instanceof Error ? err.stack : String(err) });
       sendLocal(res, 500, outcome.flags, "internal proxy error\n", {}, true, outcome);
     });
+  }
+
+  /** An HTTP/1.1 request the fast path read: taken when path-decision.ts says so. */
+  fastRequest(handle: ListenerHandle, req: FastRequest): boolean {
+    const { deps } = this;
+    const snapshot = deps.snapshot();
+    const spec = handle.spec;
+    if (!snapshot || (spec.kind !== "outbound" && spec.kind !== "inbound")) return false;
+    if (choosePath(pathFeatures(snapshot, spec, req.head, deps.fastPath)).path !== "fast") return false;
+    const started = deps.now();
+    const recorder = deps.recorder;
+    recorder.active++;
+    recorder.total++;
+    recorder.fastPath++;
+    const ctx = recordContext(snapshot, spec);
+    const outcome = recorder.newOutcome(ctx, req.head.headers, req.peer, false, false);
+    req.onDone((completed) => {
+      recorder.active--;
+      if (!completed) outcome.flags.push(ResponseFlag.DownstreamConnectionTermination);
+      recorder.record(ctx, req.head, outcome, completed ? req.status : 0, started);
+    });
+    handleFast(this.env(snapshot, handle), spec, req, outcome).catch((err: unknown) => {
+      deps.logger.error("request failed", { error: err instanceof Error ? err.stack : String(err) });
+      replyLocal(req, 500, outcome.flags, "internal proxy error\n", {}, true);
+    });
+    return true;
   }
 
   /** HTTP/1.1 Upgrade (WebSocket) on an outbound or inbound listener. */
@@ -217,7 +296,8 @@ export class RequestDispatcher implements ListenerTraffic {
     done: (status: number) => void,
     target: RequestTarget | undefined,
   ): void {
-    const r = spec.kind === "outbound" ? resolveOutbound(env, spec, req, outcome, target) : resolveInbound(env, spec, req, outcome, target);
+    const client = remoteAddress(req);
+    const r = spec.kind === "outbound" ? resolveOutbound(env, spec, req, client, outcome, target) : resolveInbound(env, spec, req, client, outcome, target);
     if (r.kind === "local") {
       rawReply(socket, r.status, outcome.flags, r.body, r.extra?.location ? `Location: ${String(r.extra.location)}\r\n` : "");
       done(r.status);

@@ -46,6 +46,8 @@ export class RequestRecorder {
   total = 0;
   /** Malformed or oversized requests refused. */
   protocolErrors = 0;
+  /** Requests the HTTP/1.1 fast path served. */
+  fastPath = 0;
 
   constructor(
     private readonly edges: EdgeTelemetry,

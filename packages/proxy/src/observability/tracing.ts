@@ -4,7 +4,7 @@
 // bounded ring buffer (GET /spans) and, when an OTLP endpoint is configured,
 // exports them in batches through the OpenTelemetry OTLP/HTTP exporter.
 import { randomBytes } from "node:crypto";
-import { SpanKind, SpanStatusCode, TraceFlags, type HrTime } from "@opentelemetry/api";
+import type { HrTime, SpanKind, SpanStatusCode, TraceFlags } from "@opentelemetry/api";
 import type { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
@@ -60,6 +60,13 @@ function hrTime(ms: number): HrTime {
   const seconds = Math.floor(ms / 1000);
   return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
 }
+
+// The OpenTelemetry API's enum values (stable wire numbers), so a proxy without an exporter never loads the API.
+const OTEL_SPAN_KIND_SERVER = 1;
+const OTEL_SPAN_KIND_CLIENT = 2;
+const OTEL_STATUS_UNSET = 0;
+const OTEL_STATUS_ERROR = 2;
+const OTEL_SAMPLED = 1;
 
 const EXPORT_BATCH = 512;
 const EXPORT_INTERVAL_MS = 1000;
@@ -208,13 +215,13 @@ export class Tracer {
     const end = Number(BigInt(s.endTimeUnixNano) / 1000n) / 1000;
     return {
       name: s.name,
-      kind: s.kind === "client" ? SpanKind.CLIENT : SpanKind.SERVER,
-      spanContext: () => ({ traceId: s.traceId, spanId: s.spanId, traceFlags: TraceFlags.SAMPLED }),
-      parentSpanContext: s.parentSpanId ? { traceId: s.traceId, spanId: s.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true } : undefined,
+      kind: (s.kind === "client" ? OTEL_SPAN_KIND_CLIENT : OTEL_SPAN_KIND_SERVER) as SpanKind,
+      spanContext: () => ({ traceId: s.traceId, spanId: s.spanId, traceFlags: OTEL_SAMPLED as TraceFlags }),
+      parentSpanContext: s.parentSpanId ? { traceId: s.traceId, spanId: s.parentSpanId, traceFlags: OTEL_SAMPLED as TraceFlags, isRemote: true } : undefined,
       startTime: hrTime(start),
       endTime: hrTime(end),
       duration: hrTime(end - start),
-      status: { code: s.error ? SpanStatusCode.ERROR : SpanStatusCode.UNSET },
+      status: { code: (s.error ? OTEL_STATUS_ERROR : OTEL_STATUS_UNSET) as SpanStatusCode },
       attributes: s.attributes,
       links: [],
       events: [],

@@ -5,7 +5,7 @@
 // slower than `timeoutMs` or unreachable: allowed (failOpen) or 429 RLSE.
 // Nothing here runs for a listener without limits.
 import type { OutgoingHttpHeaders } from "node:http";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { matchesIdentityPattern } from "@weft/mesh-model/authorization";
 import { buildRouteTable, type GlobalRateLimit, type LocalRateLimit, type ProxyConfig, type RateLimitKey, type RateLimits } from "@weft/mesh-model/proxy-config";
 import type { Outcome } from "../core/outcome.ts";
@@ -131,17 +131,26 @@ function whenReady(client: Redis): Promise<void> {
 
 type WindowClient = Redis & { weftWindow(key: string, windowMs: number): Promise<[number, number]> };
 
+/** ioredis, loaded with the first global limit: a proxy without one never pays for it. */
+let redisModule: { Redis: typeof Redis } | undefined;
+
 /** Redis clients by address, TLS and timeout, reused across config versions. */
 export class RedisClients {
   private readonly clients = new Map<string, WindowClient>();
+
+  /** Loads ioredis if a config needs it; `get` may be called once this resolved. */
+  static async load(): Promise<void> {
+    redisModule ??= await import("ioredis");
+  }
 
   get(address: string, tls: boolean, timeoutMs: number): WindowClient {
     const id = JSON.stringify([address, tls, timeoutMs]);
     let c = this.clients.get(id);
     if (!c) {
+      if (!redisModule) throw new Error("ioredis is not loaded: RedisClients.load() first");
       const colon = address.lastIndexOf(":");
       const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
-      const client = new Redis({
+      const client = new redisModule.Redis({
         host,
         port: Number(address.slice(colon + 1)),
         ...(tls ? { tls: {} } : {}),

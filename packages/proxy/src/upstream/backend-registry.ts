@@ -8,11 +8,9 @@ import { BackendRuntime, type BackendCounters, type BreakerState } from "./backe
 import { HealthChecker } from "./health-check.ts";
 import { EndpointStats, type EndpointView } from "./load-balancer.ts";
 import { OutlierDetector, type HealthGeneration } from "./outlier-detection.ts";
-import { PooledAgent } from "./pooled-agent.ts";
+import { FREE_SOCKET_TIMEOUT_MS, PooledAgent } from "./pooled-agent.ts";
 import { RetryBudget } from "./retry.ts";
 
-/** Free pooled sockets close after this long: below Node's 5 s server keep-alive default, to avoid reusing a socket the upstream is closing. */
-const FREE_SOCKET_TIMEOUT_MS = 4000;
 
 interface SharedBackendState {
   stats: Map<string, EndpointStats>;

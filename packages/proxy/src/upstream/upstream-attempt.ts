@@ -2,7 +2,7 @@
 // per-try and idle timeouts, over HTTP/1.1 (keep-alive pool) or HTTP/2 (a
 // shared session). The caller owns retries and the downstream side.
 import { constants as h2c, type ClientHttp2Stream, type IncomingHttpHeaders as H2IncomingHeaders } from "node:http2";
-import { request, type Agent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { request, type Agent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Readable, Writable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
@@ -90,12 +90,12 @@ class AttemptError extends Error {
   }
 }
 
-const CONNECT_ERRORS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL"]);
+export const CONNECT_ERRORS: ReadonlySet<string> = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL"]);
 /** OpenSSL's certificate verification failures (foreign root, expired, self-signed...). */
 const CERTIFICATE_ERROR = /CERT|UNABLE_TO_(GET|VERIFY)|SELF_SIGNED|ERR_TLS_CERT/;
 
 /** Whether a connection error is the server's identity being refused (checked on mTLS backends only). */
-function isPeerIdentityFailure(err: Error & { code?: string }): boolean {
+export function isPeerIdentityFailure(err: Error & { code?: string }): boolean {
   return err.name === "PeerIdentityError" || CERTIFICATE_ERROR.test(err.code ?? "");
 }
 
@@ -123,6 +123,18 @@ function hasTrailers(t: IncomingHttpHeaders): boolean {
   return false;
 }
 
+/** Removes a request that waits for a socket from its agent's queue (`agent.requests`, a documented property). */
+function leaveAgentQueue(agent: Agent, req: ClientRequest): void {
+  for (const name in agent.requests) {
+    const queue = agent.requests[name];
+    const i = (queue as unknown[] | undefined)?.indexOf(req) ?? -1;
+    if (queue && i !== -1) queue.splice(i, 1);
+    // The agent reads the first request of any queue it finds: an empty one must not stay.
+    if (queue?.length === 0) delete (agent.requests as Record<string, unknown>)[name];
+  }
+}
+
+ 
 function sendH1(opts: AttemptOptions, abort: Cancel): Promise<AttemptResult> {
   const options = {
     host: opts.address,
@@ -139,7 +151,16 @@ function sendH1(opts: AttemptOptions, abort: Cancel): Promise<AttemptResult> {
   const timers: NodeJS.Timeout[] = [];
 
   return new Promise<AttemptResult>((resolve) => {
-    const fail = (failure: AttemptFailure, message: string) => req.destroy(new AttemptError(failure, message));
+    const fail = (failure: AttemptFailure, message: string) => {
+      const error = new AttemptError(failure, message);
+      if (!req.socket) {
+        // Still queued in the agent for a socket (the backend's maxConnections): leave the queue now.
+        // node:http would report the error only once a socket frees up, keeping the slot meanwhile.
+        leaveAgentQueue(opts.agent, req);
+        finish({ kind: "failure", failure, reusedSocket: false, error });
+      }
+      req.destroy(error);
+    };
     const finish = (r: AttemptResult) => {
       if (settled) return;
       settled = true;
