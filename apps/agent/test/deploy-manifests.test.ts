@@ -85,12 +85,14 @@ const find = <T>(schema: z.ZodType<T>, kind: string, name: string): T => {
 
 describe("deploy/kubernetes manifests", () => {
   it("parse, and every document has a known kind and apiVersion", () => {
-    expect(files).toEqual(["00-namespace.yaml", "10-manager.yaml", "20-agent.yaml"]);
+    expect(files).toEqual(["00-namespace.yaml", "10-manager.yaml", "15-dashboard.yaml", "20-agent.yaml"]);
     const kinds = docs.map(({ doc }) => `${String(doc.apiVersion)} ${String(doc.kind)} ${Generic.parse(doc).metadata.name}`);
     expect(kinds).toEqual([
       "v1 Namespace weft-system",
       "apps/v1 Deployment weft-manager",
       "v1 Service weft-manager",
+      "apps/v1 Deployment weft-dashboard",
+      "v1 Service weft-dashboard",
       "v1 ServiceAccount weft-agent",
       "rbac.authorization.k8s.io/v1 ClusterRole weft-agent",
       "rbac.authorization.k8s.io/v1 ClusterRoleBinding weft-agent",

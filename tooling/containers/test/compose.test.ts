@@ -158,7 +158,6 @@ describe("the Dockerfiles", () => {
     // Each Dockerfile's header says the name it is built as (docker build -t NAME .).
     const built = await Promise.all(["manager", "dashboard", "agent", "proxy"].map(async (p) => (await readFile(join(DOCKERFILES, `${p}.Dockerfile`), "utf8")).match(/-t (\S+) \./)?.[1]));
     expect(built.sort()).toEqual(["ghcr.io/weft-mesh/weft-agent:0.1.0", "ghcr.io/weft-mesh/weft-dashboard:0.1.0", "ghcr.io/weft-mesh/weft-manager:0.1.0", "ghcr.io/weft-mesh/weft-proxy:0.1.0"]);
-    expect([...images].sort()).toEqual(["ghcr.io/weft-mesh/weft-agent:0.1.0", "ghcr.io/weft-mesh/weft-manager:0.1.0", "ghcr.io/weft-mesh/weft-proxy:0.1.0"]);
-    for (const image of images) expect(built).toContain(image);
+    expect([...images].sort()).toEqual(built);
   });
 });
