@@ -16,6 +16,10 @@ export const EnvSchema = z.object({
   WEFT_WEB_PORT: port(3000).describe("Port of the dashboard."),
   WEFT_API_HOST: host("127.0.0.1").describe("Address of the manager API the dashboard forwards /trpc and /healthz to."),
   WEFT_API_PORT: port(4000).describe("Port of the manager API."),
+  WEFT_API_SCHEME: z
+    .enum(["http", "https"], { error: 'must be "http" or "https"' })
+    .default("http")
+    .describe("How the dashboard reaches the manager: https for a manager serving TLS (WEFT_API_TLS_CERT_FILE); a private CA goes in Node's NODE_EXTRA_CA_CERTS."),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -45,8 +49,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   return result.data;
 }
 
-/** http://host:port of the manager API; IPv6 literals get their brackets. */
-export function apiOrigin(env: Pick<Env, "WEFT_API_HOST" | "WEFT_API_PORT">): string {
+/** scheme://host:port of the manager API; IPv6 literals get their brackets. */
+export function apiOrigin(env: Pick<Env, "WEFT_API_HOST" | "WEFT_API_PORT"> & { WEFT_API_SCHEME?: Env["WEFT_API_SCHEME"] }): string {
   const h = env.WEFT_API_HOST.includes(":") && !env.WEFT_API_HOST.startsWith("[") ? `[${env.WEFT_API_HOST}]` : env.WEFT_API_HOST;
-  return `http://${h}:${env.WEFT_API_PORT}`;
+  return `${env.WEFT_API_SCHEME ?? "http"}://${h}:${env.WEFT_API_PORT}`;
 }
