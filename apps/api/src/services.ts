@@ -32,6 +32,7 @@ import { MeshService } from "./features/mesh/mesh.service.ts";
 import type { MetricSource } from "./features/metrics/metric-source.ts";
 import { MetricsRepository } from "./features/metrics/metrics.repository.ts";
 import { DEFAULT_DOWNSAMPLING_SETTINGS, RollupDownsampler, type DownsamplingSettings } from "./features/metrics/rollup-downsampler.ts";
+import { PrometheusMetricSource, type PrometheusSourceOptions } from "./features/metrics/prometheus-metric-source.ts";
 import { RollupMetricSource } from "./features/metrics/rollup-metric-source.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { ResourcesService } from "./features/resources/resources.service.ts";
@@ -59,6 +60,8 @@ export interface ServiceSettings {
   identity?: IdentitySettings;
   /** Hourly rollups: retention, grace, tick. */
   downsampling?: DownsamplingSettings;
+  /** Read service metrics with PromQL from this server instead of the rollups (WEFT_METRICS_PROMETHEUS_URL). */
+  prometheus?: PrometheusSourceOptions;
   /** The clock of the telemetry, metrics, SLO and notification features; tests inject one (a 30-day window must not take 30 days). */
   clock?: () => Date;
 }
@@ -152,7 +155,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
   const rotation = new RotationService(identityRepository, uow, log, identitySettings.caKey, trustChanged);
   const clock = settings.clock ?? (() => new Date());
-  const metricSource: MetricSource = new RollupMetricSource(new MetricsRepository(prisma));
+  const metricSource: MetricSource = settings.prometheus ? new PrometheusMetricSource(settings.prometheus) : new RollupMetricSource(new MetricsRepository(prisma));
   const controllers: Controllers = {
     rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS),
     downsampler: new RollupDownsampler(uow, log, settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS, clock),
