@@ -1,6 +1,6 @@
 export { IdentityError, type IdentityErrorCode } from "./errors.ts";
 export { SecretKey, generateP256Key } from "./secret-key.ts";
-export { sealPrivateKey, openPrivateKey, isSealedKey, loadKeyMaterial, type KeyMaterial, type SealOptions } from "./sealed-key.ts";
+export { sealPrivateKey, openPrivateKey, sealSecret, openSecret, isSealedKey, loadKeyMaterial, type KeyMaterial, type SealOptions } from "./sealed-key.ts";
 export { parseSpiffeId, isSpiffeId, spiffeIdFor, trustDomainId, workloadOf, assertTrustDomain, assertClusterName, type SpiffeId } from "./spiffe-id.ts";
 export { parseCertificate, splitPemCertificates, type CertificateInput, type ParsedCertificate } from "./certificate.ts";
 export {

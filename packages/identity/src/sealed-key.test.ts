@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IdentityError } from "./errors.ts";
-import { isSealedKey, openPrivateKey, sealPrivateKey } from "./sealed-key.ts";
+import { isSealedKey, openPrivateKey, openSecret, sealPrivateKey, sealSecret } from "./sealed-key.ts";
 import { generateP256Key } from "./secret-key.ts";
 
 const secret = "k1-0123456789abcdef0123456789abcdef";
@@ -78,5 +78,22 @@ describe("sealed private keys", () => {
     } catch (error) {
       expect(String((error as Error).message)).not.toContain(pem.split("\n")[1]);
     }
+  });
+});
+
+describe("sealed secrets (channel tokens, signing secrets)", () => {
+  const secret = "an operator secret of at least thirty-two bytes!!";
+
+  it("round-trips any text in the same envelope, bound to its context", () => {
+    const sealed = sealSecret('{"token":"ghp_example"}', secret, { context: "channel/abc" });
+    expect(sealed).not.toContain("ghp_example");
+    expect(openSecret(sealed, secret, { context: "channel/abc" })).toBe('{"token":"ghp_example"}');
+    expect(() => openSecret(sealed, secret, { context: "channel/other" })).toThrow(IdentityError);
+  });
+
+  it("never opens as a private key, nor a private key as a secret", () => {
+    const sealed = sealSecret("text", secret, { context: "x" });
+    expect(() => openPrivateKey(sealed, secret, { context: "x" })).toThrow(IdentityError);
+    expect(() => openPrivateKey(sealed, secret, { context: "secret\0x" })).toThrow(IdentityError);
   });
 });

@@ -55,15 +55,7 @@ export interface SealOptions {
 /** Encrypts a private key for storage at rest (AES-256-GCM, key derived by HKDF from `keyMaterial`). */
 export function sealPrivateKey(key: SecretKey | string, keyMaterial: KeyMaterial, options: SealOptions = {}): string {
   const secret = typeof key === "string" ? SecretKey.fromPem(key) : key;
-  const material = keyMaterialBytes(keyMaterial);
-  const kid = keyId(material);
-  const salt = randomBytes(16);
-  const iv = randomBytes(12);
-  const saltText = salt.toString("base64url");
-  const cipher = createCipheriv("aes-256-gcm", deriveKey(material, salt), iv);
-  cipher.setAAD(aad(kid, saltText, options.context ?? ""));
-  const ciphertext = Buffer.concat([cipher.update(secret.exportPem(), "utf8"), cipher.final()]);
-  return [PREFIX, VERSION, kid, saltText, iv.toString("base64url"), ciphertext.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
+  return sealText(secret.exportPem(), keyMaterial, options.context ?? "");
 }
 
 /** True when `text` looks like a sealed-key envelope (of any version). */
@@ -73,6 +65,36 @@ export function isSealedKey(text: string): boolean {
 
 /** Decrypts an envelope from `sealPrivateKey`; refuses a wrong secret, a changed context or any tampering. */
 export function openPrivateKey(sealed: string, keyMaterial: KeyMaterial, options: SealOptions = {}): SecretKey {
+  return SecretKey.fromPem(openText(sealed, keyMaterial, options.context ?? ""));
+}
+
+/**
+ * Encrypts any other secret (a webhook signing secret, an API token) in the
+ * same envelope. Its context is kept apart from private keys' (a sealed
+ * secret never opens as a key, nor the other way round).
+ */
+export function sealSecret(text: string, keyMaterial: KeyMaterial, options: SealOptions = {}): string {
+  return sealText(text, keyMaterial, `secret\0${options.context ?? ""}`);
+}
+
+/** Decrypts an envelope from `sealSecret`; refuses a wrong secret, a changed context or any tampering. */
+export function openSecret(sealed: string, keyMaterial: KeyMaterial, options: SealOptions = {}): string {
+  return openText(sealed, keyMaterial, `secret\0${options.context ?? ""}`);
+}
+
+function sealText(plaintext: string, keyMaterial: KeyMaterial, context: string): string {
+  const material = keyMaterialBytes(keyMaterial);
+  const kid = keyId(material);
+  const salt = randomBytes(16);
+  const iv = randomBytes(12);
+  const saltText = salt.toString("base64url");
+  const cipher = createCipheriv("aes-256-gcm", deriveKey(material, salt), iv);
+  cipher.setAAD(aad(kid, saltText, context));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return [PREFIX, VERSION, kid, saltText, iv.toString("base64url"), ciphertext.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
+}
+
+function openText(sealed: string, keyMaterial: KeyMaterial, context: string): string {
   const parts = sealed.trim().split(".");
   if (parts[0] !== PREFIX) throw new IdentityError("sealed-key-format", "not a Weft sealed key");
   if (parts[1] !== VERSION) throw new IdentityError("sealed-key-version", `unsupported sealed key version ${parts[1] ?? "(none)"}; this build reads ${VERSION}`);
@@ -90,16 +112,14 @@ export function openPrivateKey(sealed: string, keyMaterial: KeyMaterial, options
   if (salt.length !== 16 || iv.length !== 12 || tag.length !== 16) {
     throw new IdentityError("sealed-key-tampered", "sealed key failed authentication (salt, IV or tag altered)");
   }
-  let plaintext: string;
   try {
     const decipher = createDecipheriv("aes-256-gcm", deriveKey(material, salt), iv);
-    decipher.setAAD(aad(kid, saltText, options.context ?? ""));
+    decipher.setAAD(aad(kid, saltText, context));
     decipher.setAuthTag(tag);
-    plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertextText, "base64url")), decipher.final()]).toString("utf8");
+    return Buffer.concat([decipher.update(Buffer.from(ciphertextText, "base64url")), decipher.final()]).toString("utf8");
   } catch {
     throw new IdentityError("sealed-key-tampered", "sealed key failed authentication: it was altered, or opened with the wrong context");
   }
-  return SecretKey.fromPem(plaintext);
 }
 
 /**
