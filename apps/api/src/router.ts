@@ -9,6 +9,9 @@ import { changeRequestsRouter, namespacesRouter } from "./features/change-reques
 import { healthRouter } from "./features/health/health.router.ts";
 import { identityRouter } from "./features/identity/identity.router.ts";
 import { meshRouter } from "./features/mesh/mesh.router.ts";
+import { channelsRouter } from "./features/notifications/notifications.router.ts";
+import { sloRouter } from "./features/slo/slo.router.ts";
+import { ticketsRouter } from "./features/tickets/tickets.router.ts";
 import { resourcesRouter } from "./features/resources/resources.router.ts";
 import { tokensRouter } from "./features/tokens/tokens.router.ts";
 import { usersRouter } from "./features/users/users.router.ts";
@@ -31,6 +34,9 @@ export const appRouter = router({
   agent: agentRouter,
   telemetry: telemetryRouter,
   identity: identityRouter,
+  slos: sloRouter,
+  tickets: ticketsRouter,
+  channels: channelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

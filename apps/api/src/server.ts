@@ -6,6 +6,7 @@ import type { Database } from "@weft/db";
 import { createContextFactory } from "./context.ts";
 import { isMaskedInternalError, redactedError } from "./errors.ts";
 import { handleOidcRequest } from "./features/auth/oidc.http.ts";
+import { handleAlertmanagerRequest } from "./features/tickets/alertmanager.http.ts";
 import { checkHealth } from "./features/health/health.service.ts";
 import type { Logger } from "./logger.ts";
 import { appRouter } from "./router.ts";
@@ -75,6 +76,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
       return;
     }
     if (path?.startsWith("/auth/oidc/") && handleOidcRequest(req, res, services.oidc, options.log)) return;
+    if (handleAlertmanagerRequest(req, res, services, options.log, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) return;
     if (path?.startsWith("/trpc/")) {
       trpc(req, res);
       return;
