@@ -97,8 +97,9 @@ describe("SLOs in the manager", () => {
   });
 
   it("judges an SLO on an injected clock: a page, one ticket with its context, grouped notifications, recovery", async () => {
-    const { channel } = await admin.channels.create.mutate({ type: "WEBHOOK", name: "hooks", config: { url: receiverUrl }, timeoutMs: 2000 });
+    const { channel, signingSecret } = await admin.channels.create.mutate({ type: "WEBHOOK", name: "hooks", config: { url: receiverUrl }, timeoutMs: 2000 });
     expect(channel.hasSecret).toBe(true);
+    expect(signingSecret).toMatch(/^whsec_/);
     // An hour of healthy traffic, then the SLO.
     for (let i = 0; i < 60; i++) {
       await traffic(100, 0);
@@ -144,6 +145,8 @@ describe("SLOs in the manager", () => {
     const events = received.map((r) => JSON.parse(r.body) as { type: string; data: { severity: string; action: string } });
     expect(events.map((e) => [e.type, e.data.severity])).toEqual(expect.arrayContaining([["slo.alert.firing", "page"], ["slo.alert.firing", "ticket"]]));
     expect(events.filter((e) => e.data.severity === "page")).toHaveLength(1);
+    // Signed per Standard Webhooks: the receiver's library verifies every one.
+    for (const r of received) expect(() => new Webhook(signingSecret!).verify(r.body, r.headers)).not.toThrow();
 
     // Recovery: healthy traffic until every window is clear (6 h short window of the ticket pair), on the injected clock.
     for (let i = 0; i < 8 * 6; i++) {
