@@ -1,17 +1,20 @@
-// Prometheus interop with the real thing (Debian's prometheus scraping real
-// weft-proxy processes): the PromQL metric source reads what the proxies
-// served, close to what Weft's own rollups say; the exported Sloth-style
-// rules pass `promtool check rules` and their recorded error ratio matches
-// Weft's SLI within the stated tolerance.
+// Prometheus and Alertmanager interop with the real things (Debian's
+// prometheus scraping real weft-proxy processes, prometheus-alertmanager
+// configured with Weft's receiver): the PromQL metric source reads what the
+// proxies served, close to what Weft's own rollups say; the rules Weft
+// exports for an SLO pass `promtool check rules` and their recorded error
+// ratio matches Weft's SLI within the stated tolerance; the alert they fire
+// goes through Alertmanager into Weft and opens a ticket tied to the SLO,
+// and its resolution resolves it.
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { prometheusRulesYaml, ServiceLevelObjectiveSchema } from "@weft/mesh-model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrometheusMetricSource } from "../src/features/metrics/prometheus-metric-source.ts";
 import { joinedAgent, sessionClient, startTestManager, type TestManager } from "../src/testing.ts";
-import { send, startApp, startPrometheus, startProxy, tempDir, TelemetryPump, waitFor, type App, type PrometheusProcess, type ProxyProcess } from "./mesh-processes.ts";
+import { send, startAlertmanager, startApp, startPrometheus, startProxy, tempDir, TelemetryPump, waitFor, type App, type PrometheusProcess, type ProxyProcess } from "./mesh-processes.ts";
+import { userWithToken } from "./support.ts";
 
 const run = promisify(execFile);
 
@@ -25,6 +28,9 @@ describe("Prometheus interop", { timeout: 180_000 }, () => {
   let catalog: App;
   let frontend: ProxyProcess;
   let prometheus: PrometheusProcess;
+  let alertmanager: PrometheusProcess;
+  let admin: Awaited<ReturnType<typeof sessionClient>>["client"];
+  let failing = true;
   let pump: TelemetryPump;
   let served = 0;
   const sent = { requests: 0, failed: 0 };
@@ -33,19 +39,36 @@ describe("Prometheus interop", { timeout: 180_000 }, () => {
   beforeAll(async () => {
     tmp = await tempDir("weft-prom-");
     m = await startTestManager();
-    const admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
+    admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
     const east = await joinedAgent(admin, m.url, "east");
-    // Every tenth request fails with 503.
+    // Discovery has seen catalog in east (the SLO analyzers refuse unknown services).
+    const cluster = await m.db.prisma.cluster.findFirstOrThrow({ where: { name: "east" } });
+    await m.db.prisma.service.create({ data: { clusterId: cluster.id, namespace: "shop", name: "catalog", ports: [{ name: "http", port: 8080, protocol: "HTTP" }] } });
+    const { token } = await userWithToken(admin, m.url, sessionClient, "alertmanager", "OPERATOR");
+    await writeFile(join(tmp.dir, "weft-token"), token, { mode: 0o600 });
+    // Every tenth request fails with 503 while `failing`.
     catalog = await startApp((_req, res) => {
       served++;
-      res.writeHead(served % 10 === 0 ? 503 : 200).end("catalog");
+      res.writeHead(failing && served % 10 === 0 ? 503 : 200).end("catalog");
     });
+    alertmanager = await startAlertmanager(
+      tmp.dir,
+      `route: { receiver: weft, group_by: [alertname, weft_slo, weft_window], group_wait: 1s, group_interval: 1s, repeat_interval: 1h }
+receivers:
+  - name: weft
+    webhook_configs:
+      - url: ${m.url}/alertmanager/webhook
+        send_resolved: true
+        http_config: { authorization: { type: Bearer, credentials_file: ${JSON.stringify(join(tmp.dir, "weft-token"))} } }
+`,
+    );
     frontend = await startProxy(tmp.dir, { cluster: "east", namespace: "shop", service: "frontend", version: "v1" }, [{ service: "catalog", namespace: "shop", endpoints: [{ port: catalog.port, version: "v1", cluster: "east" }] }]);
     pump = new TelemetryPump([frontend], new Map([["east", east.client]]));
     prometheus = await startPrometheus(
       tmp.dir,
       `global: { scrape_interval: 1s, evaluation_interval: 1s }
 rule_files: [${JSON.stringify(join(tmp.dir, "weft-rules.yml"))}]
+alerting: { alertmanagers: [{ static_configs: [{ targets: ["${alertmanager.url.replace("http://", "")}"] }] }] }
 scrape_configs:
   - job_name: weft-proxies
     metrics_path: /metrics
@@ -55,6 +78,7 @@ scrape_configs:
   });
   afterAll(async () => {
     await prometheus?.stop();
+    await alertmanager?.stop();
     await frontend?.stop();
     await catalog?.close();
     await m?.stop();
@@ -114,15 +138,24 @@ scrape_configs:
     expect(total).toBeLessThan(260);
   });
 
-  it("exports rules that promtool accepts and whose recorded error ratio matches Weft's SLI", async () => {
-    const slo = ServiceLevelObjectiveSchema.parse({
-      apiVersion: "weft.io/v1alpha1",
-      kind: "ServiceLevelObjective",
-      metadata: { name: "catalog-availability", namespace: "shop" },
-      spec: { service: { name: "catalog" }, indicator: { type: "availability" }, objective: 99, window: "7d", alerting: { windows: [{ severity: "page", longWindow: "2m", shortWindow: "1m", burnRate: 5 }] } },
+  it("exports rules that promtool accepts, whose recorded ratio matches Weft's SLI, and whose alert opens and resolves a Weft ticket through Alertmanager", async () => {
+    // An SLO in Weft, with short windows so the test sees a firing and a recovery: 10 % errors burn 10× a 99 % budget.
+    const applied = await admin.resources.applyDocuments.mutate({
+      text: `apiVersion: weft.io/v1alpha1
+kind: ServiceLevelObjective
+metadata: { name: catalog-availability, namespace: shop }
+spec:
+  service: { name: catalog }
+  indicator: { type: availability }
+  objective: 99
+  window: 7d
+  alerting: { windows: [{ severity: ticket, longWindow: 2m, shortWindow: 1m, burnRate: 5 }] }
+`,
     });
+    expect(applied.status).toBe("applied");
+    const { yaml } = await admin.slos.prometheusRules.query({ namespace: "shop", name: "catalog-availability" });
     const file = join(tmp.dir, "weft-rules.yml");
-    await writeFile(file, prometheusRulesYaml([slo]));
+    await writeFile(file, yaml);
     const check = await run("promtool", ["check", "rules", file]);
     expect(check.stdout).toMatch(/SUCCESS: \d+ rules found/);
     expect((await fetch(`${prometheus.url}/-/reload`, { method: "POST" })).ok).toBe(true);
@@ -139,6 +172,17 @@ scrape_configs:
       // The app fails every tenth request: both say 10 %, within the tolerance.
       expect(Math.abs(recorded - weft.errors / weft.requests)).toBeLessThanOrEqual(RATIO_TOLERANCE);
       expect(Math.abs(recorded - 0.1)).toBeLessThanOrEqual(RATIO_TOLERANCE);
+
+      // Prometheus fires the exported alert; Alertmanager delivers it to Weft: a ticket tied to the SLO.
+      const ticket = await waitFor("a ticket from Alertmanager", async () => (await admin.tickets.list.query({})).find((t) => t.source === "alertmanager"), 90_000, 500);
+      expect(ticket).toMatchObject({ status: "OPEN", severity: "ticket", namespace: "shop", service: "catalog" });
+      const detail = await admin.tickets.get.query({ id: ticket.id });
+      expect((detail.context as { slo: { name: string } | null }).slo?.name).toBe("catalog-availability");
+      expect((detail.context as { alertmanager: { labels: Record<string, string> } }).alertmanager.labels).toMatchObject({ alertname: "WeftSLOErrorBudgetBurn", weft_slo: "shop/catalog-availability", weft_window: "2m/1m" });
+
+      // The errors stop: the 1m window clears, Prometheus resolves, Alertmanager says so, the ticket resolves.
+      failing = false;
+      await waitFor("the ticket to resolve", async () => (await admin.tickets.get.query({ id: ticket.id })).status === "RESOLVED", 150_000, 1_000);
     } finally {
       clearInterval(load);
     }
