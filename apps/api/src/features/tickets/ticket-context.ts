@@ -159,7 +159,8 @@ export class TicketContextBuilder {
     for (const s of services) {
       for (const r of await tx.resources.serviceHistory(mesh.id, s.namespace, s.name, { limit: 20 })) {
         const key = `${r.kind}/${r.namespace}/${r.name}#${r.revision}`;
-        if (seen.has(key) || r.createdAt > at || r.createdAt.getTime() < at.getTime() - lookbackMs) continue;
+        // SLOs refer to their service but do not change its traffic: not a suspect.
+        if (r.kind === "ServiceLevelObjective" || seen.has(key) || r.createdAt > at || r.createdAt.getTime() < at.getTime() - lookbackMs) continue;
         seen.add(key);
         out.push({
           kind: r.kind,
