@@ -9,6 +9,8 @@ import { registerGet } from "./get.ts";
 import { registerHistory } from "./history.ts";
 import { registerLogin } from "./login.ts";
 import { registerRollback } from "./rollback.ts";
+import { registerSlo } from "./slo.ts";
+import { registerTickets } from "./tickets.ts";
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerLogin,
@@ -18,5 +20,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDelete,
   registerHistory,
   registerRollback,
+  registerSlo,
+  registerTickets,
   registerCompletion,
 ];
