@@ -16,8 +16,8 @@ import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import type { ClusterConfig } from "@weft/mesh-model";
 import { compileProxyConfig } from "@weft/mesh-model/compiler";
-import { compileInputs } from "../../apps/agent/src/sync/compile-inputs.ts";
-import { createManagerClient, type ManagerClient } from "../../apps/agent/src/sync/manager-client.ts";
+import { compileInputs } from "../../apps/agent/src/mesh-config/compile-inputs.ts";
+import { createManagerClient, type ManagerClient } from "../../apps/agent/src/manager-link/manager-client.ts";
 import { adminClient, removeHome, startManager } from "../../apps/agent/test/manager-process.ts";
 import type { UniversalFile } from "../../apps/agent/src/universal/universal-file.schema.ts";
 

@@ -36,6 +36,9 @@ const MESH_MODEL_TEST_IO = ["fs", "node:fs"];
 
 const message = {
   pure: "mesh-model is the pure domain: no I/O libraries and nothing of ours (ARCHITECTURE.md, dependency direction).",
+  context: "features never import context.ts: take what you need as arguments; audit facts go back to the router (features/audit/audit-facts.ts), request facts come from request-info.ts.",
+  databaseValues: "only repositories (and the unit of work / database wiring) use the database client: take a repository or the UnitOfWork; types (`import type`) are fine.",
+  transaction: "transactions go through UnitOfWork.run (unit-of-work.ts), which hands the work its transaction's repositories.",
   typeOnly: "apps/api is reachable only as types: use `import type { AppRouter } from \"@weft/api\"`.",
   direction: "this import points against the dependency direction in ARCHITECTURE.md.",
   testOnly: "only this package's tests may import it (they seed data); its own code must not.",
@@ -103,8 +106,12 @@ function withoutTestModules(forbidden, testsMay) {
   return testsMay.length === 0 ? forbidden : { ...forbidden, group: forbidden.group.filter((g) => !testsMay.includes(g)) };
 }
 
-/** ESLint rule settings enforcing the boundaries of one package (`forTests`: the rules for its test files). */
-export function boundaryRules(packageName, { forTests = false } = {}) {
+/**
+ * ESLint rule settings enforcing the boundaries of one package (`forTests`:
+ * the rules for its test files; `extraPatterns`: more restricted patterns
+ * for part of it, since a later config replaces the rule's options whole).
+ */
+export function boundaryRules(packageName, { forTests = false, extraPatterns = [] } = {}) {
   const entry = boundaries[packageName];
   if (!entry) return {};
   const forbidden = (entry.forbidden ?? []).map((f) => (forTests ? allowTestDatabase(withoutTestModules(f, entry.testsMay ?? [])) : { pattern: f }));
@@ -113,6 +120,88 @@ export function boundaryRules(packageName, { forTests = false } = {}) {
     ...forbidden.map((f) => f.pattern),
     ...(entry.testOnly && !forTests ? [{ group: entry.testOnly, message: message.testOnly }] : []),
     ...(entry.typeOnly ? [{ group: entry.typeOnly, message: message.typeOnly, allowTypeImports: true }] : []),
+    ...extraPatterns,
   ];
   return { "@typescript-eslint/no-restricted-imports": ["error", paths.length > 0 ? { paths, patterns } : { patterns }] };
+}
+
+/**
+ * The folders of packages/proxy/src, lowest layer first (Envoy's split:
+ * listener → http → upstream; see the proxy README's code map). A folder
+ * imports only folders of lower layers: never a sibling on its own layer,
+ * never a layer above, never the root files (proxy.ts, cli.ts, index.ts)
+ * that wire the folders together. Type-only imports included: a type
+ * import is one edit away from a value import.
+ */
+export const proxyLayers = [
+  ["core", "codec"],
+  ["observability"],
+  ["upstream", "security"],
+  ["http", "tcp"],
+  ["listener", "admin", "config"],
+];
+
+/** Flat-config entries for packages/proxy (its eslint.config.js passes them to `weft`). */
+export function proxyLayerConfigs() {
+  return proxyLayers.flatMap((layer, i) =>
+    layer.map((folder) => {
+      const above = proxyLayers.slice(i).flat().filter((f) => f !== folder);
+      const extraPatterns = [
+        { regex: `^\\.\\./(${above.join("|")})(/|$)`, message: `proxy layers import downward only: src/${folder}/ may import ${proxyLayers.slice(0, i).flat().join(", ") || "nothing of the other folders"} (tooling/eslint/boundaries.js, proxyLayers).` },
+        { regex: "^\\.\\./[^/]+\\.ts$", message: `proxy layers import downward only: src/${folder}/ may not import the root files that wire the folders together.` },
+        { regex: "^\\.\\./\\.\\./", message: `proxy layers import downward only: src/${folder}/ imports other folders as ../<folder>/<file>.ts.` },
+      ];
+      return { files: [`src/${folder}/**/*.ts`], rules: boundaryRules("@weft/proxy", { extraPatterns }) };
+    }),
+  );
+}
+
+/** Tests must not use `.only`: it silently skips the rest of the suite (in every package, merged with the rules below). */
+export const NO_ONLY = { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: "No .only: it silently skips the rest of the suite." };
+
+/**
+ * The manager's inside shape (apps/api/README.md): features never reach up
+ * into the request context; repositories are the only database code; one
+ * unit of work runs every transaction. Globs are relative to apps/api.
+ */
+export const API_LAYERS = {
+  features: ["src/features/**/*.ts"],
+  /** Tests beside the code seed and inspect the database as they need (like test/). */
+  tests: ["src/**/*.test.ts"],
+  /** Files that may use the database client's values: repositories, the unit of work, and the wiring that opens the database. */
+  databaseCode: ["src/**/*.repository.ts", "src/unit-of-work.ts", "src/db-client.ts", "src/manager.ts", "src/testing.ts"],
+  unitOfWork: ["src/unit-of-work.ts"],
+};
+
+/**
+ * Flat-config entries for the rules inside one package (after its boundary
+ * rules, which they extend for the files they cover).
+ * @returns {import("eslint").Linter.Config[]}
+ */
+export function layerConfigs(packageName) {
+  if (packageName !== "@weft/api") return [];
+  const packageRule = boundaryRules(packageName)["@typescript-eslint/no-restricted-imports"];
+  const packageOptions = packageRule[1];
+  return [
+    {
+      // ESLint's own rule (the typescript-eslint one carries the package boundaries): type imports are refused too.
+      files: API_LAYERS.features,
+      rules: { "no-restricted-imports": ["error", { patterns: [{ regex: "(^|/)context(\\.ts)?$", message: message.context }] }] },
+    },
+    {
+      files: ["src/**/*.ts"],
+      ignores: [...API_LAYERS.databaseCode, ...API_LAYERS.tests],
+      rules: {
+        "@typescript-eslint/no-restricted-imports": [
+          "error",
+          { ...packageOptions, patterns: [...packageOptions.patterns, { group: ["@weft/db", "@weft/db/*", "@prisma/*"], message: message.databaseValues, allowTypeImports: true }] },
+        ],
+      },
+    },
+    {
+      files: ["src/**/*.ts"],
+      ignores: [...API_LAYERS.unitOfWork, ...API_LAYERS.tests],
+      rules: { "no-restricted-syntax": ["error", NO_ONLY, { selector: "MemberExpression[property.name='$transaction']", message: message.transaction }] },
+    },
+  ];
 }

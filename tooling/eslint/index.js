@@ -3,7 +3,7 @@ import { join } from "node:path";
 import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
-import { boundaryRules } from "./boundaries.js";
+import { boundaryRules, layerConfigs, NO_ONLY } from "./boundaries.js";
 
 /**
  * The shared flat config for a workspace package. `dir` is the package's
@@ -20,16 +20,14 @@ export function weft(dir, ...extra) {
       rules: {
         "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
         "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
-        "no-restricted-syntax": [
-          "error",
-          { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: "No .only: it silently skips the rest of the suite." },
-        ],
+        "no-restricted-syntax": ["error", NO_ONLY],
       },
     },
     // Tool configuration files (eslint.config.js, vitest.config.ts, ...) are not the package's code.
     { files: ["**/*.{ts,tsx,js,mjs}"], ignores: ["*.config.{ts,js,mjs}"], rules: boundaryRules(name) },
     // Tests, in test/ or beside the code they test.
     { files: ["test/**/*.{ts,tsx}", "**/*.test.{ts,tsx}"], rules: boundaryRules(name, { forTests: true }) },
+    ...layerConfigs(name),
     ...extra,
   );
 }

@@ -23,16 +23,17 @@ import { KubernetesProvider } from "./kubernetes/kube-provider.ts";
 import type { Logger } from "./logger.ts";
 import { ProxySupervisor } from "./supervision/proxy-supervisor.ts";
 import type { BackoffPolicy } from "./supervision/restart-backoff.ts";
-import { ConfigApplier } from "./sync/config-applier.ts";
-import { ConfigCache } from "./sync/config-cache.ts";
-import { AGENT_VERSION, obtainCredentials } from "./sync/credentials.ts";
-import { checkManagerUrl, createManagerClient } from "./sync/manager-client.ts";
-import type { ConfigSource, DiscoveryReporter } from "./sync/manager-seams.ts";
-import { ConfigSync, TrpcConfigSource, type ConfigSyncOptions } from "./sync/manager-sync.ts";
-import { httpProxyAdmin, type ProxyAdminClient } from "./sync/proxy-admin-client.ts";
-import { SpanCollector } from "./sync/span-collector.ts";
-import { TelemetryShipper, type TelemetrySource } from "./sync/telemetry-shipper.ts";
-import { TrpcDiscoveryReporter } from "./sync/trpc-reporter.ts";
+import { AgentRequests, type LocalProxyView } from "./manager-link/agent-requests.ts";
+import { ConfigApplier } from "./mesh-config/config-applier.ts";
+import { ConfigCache } from "./mesh-config/config-cache.ts";
+import { AGENT_VERSION, obtainCredentials } from "./manager-link/credentials.ts";
+import { checkManagerUrl, createManagerClient } from "./manager-link/manager-client.ts";
+import type { ConfigSource, DiscoveryReporter } from "./manager-link/manager-seams.ts";
+import { ConfigSync, TrpcConfigSource, type ConfigSyncOptions } from "./manager-link/manager-sync.ts";
+import { httpProxyAdmin, readProxyConfig, readProxyTap, type ProxyAdminClient } from "./supervision/proxy-admin-client.ts";
+import { SpanCollector } from "./telemetry/span-collector.ts";
+import { TelemetryShipper, type TelemetrySource } from "./telemetry/telemetry-shipper.ts";
+import { TrpcDiscoveryReporter } from "./manager-link/trpc-reporter.ts";
 import { UniversalFileProvider } from "./universal/universal-provider.ts";
 import type { UniversalFile } from "./universal/universal-file.schema.ts";
 import { WebhookServer } from "./webhook/webhook-server.ts";
@@ -121,6 +122,32 @@ function startTelemetryShipper(
   return { shipper, spans };
 }
 
+/** Every local proxy as weft proxy-status shows it: the supervisor's state, the config the proxy runs, its last refusal or exit. */
+function localProxyViews(app: ConfigApplier, supervisor: ProxySupervisor): LocalProxyView[] {
+  const states = new Map(supervisor.status().map((s) => [s.id, s]));
+  return app.proxies.map((p) => {
+    const s = states.get(p.id);
+    const refusal = p.outcome?.status === "rejected" ? (p.outcome.reason ?? "refused") : null;
+    const exit = s?.lastExit ? `exited with ${s.lastExit.signal ?? `code ${s.lastExit.code}`} at ${s.lastExit.at}` : null;
+    return {
+      id: p.id,
+      adminPort: p.instance.proxy.adminPort,
+      namespace: p.instance.namespace,
+      status: {
+        proxy: p.id,
+        service: p.instance.service,
+        version: p.instance.version ?? "",
+        state: s?.state ?? "stopped",
+        activeVersion: p.active ?? null,
+        meshConfigVersion: app.clusterConfig?.configVersion ?? null,
+        sync: p.outcome?.status === "rejected" ? "rejected" : p.outcome?.status === "applied" && p.active === p.outcome.version ? "synced" : "pending",
+        restarts: s?.restarts ?? 0,
+        lastError: (refusal ?? exit)?.slice(0, 2000) ?? null,
+      },
+    };
+  });
+}
+
 /** The workspace's weft-proxy launcher. */
 export function defaultProxyBin(): string {
   // createRequire rather than import.meta.resolve: the latter is missing under vitest.
@@ -154,7 +181,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       source = new TrpcConfigSource(manager, logger);
     }
     const joined = manager;
-    const heartbeat = joined && (async () => void (await joined.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION })));
+    // agentTime lets the manager measure this host's clock skew (weft check reports it).
+    const heartbeat = joined && (async () => void (await joined.agent.heartbeat.mutate({ agentVersion: AGENT_VERSION, agentTime: new Date() })));
     const sync = new DiscoverySync(catalog, reporter, { fullResyncMs: config.fullResyncSeconds * 1000, retryMs: 5000, logger });
 
     let provider: DiscoveryProvider;
@@ -221,6 +249,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         const sources = () =>
           app.proxies.map((p) => ({ id: p.id, adminPort: p.instance.proxy.adminPort, service: p.instance.service, namespace: p.instance.namespace, version: p.instance.version }));
         telemetry = startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources, namespaceOf }, stops).shipper;
+      }
+      // weft proxy-status, proxy-config and tap: the manager's questions and open taps, polled.
+      if (manager) {
+        const link = manager;
+        const requests = new AgentRequests({
+          manager: { pending: () => link.agent.pending.query(), answer: (a) => link.agent.answerQuery.mutate(a), reportTap: (r) => link.agent.reportTap.mutate(r) },
+          proxies: () => localProxyViews(app, sup),
+          admin: { tap: readProxyTap, config: readProxyConfig },
+          logger,
+        });
+        requests.start();
+        stops.push(async () => requests.stop());
       }
     } else {
       const kubeConfig = deps.kubeConfig ?? new KubeConfig();

@@ -14,7 +14,7 @@ import type { IdentityStatus } from "../src/identity/identity-controller.ts";
 import { chainRootFingerprint } from "../src/identity/identity-decisions.ts";
 import { InMemoryIdentityManager } from "../src/identity/in-memory-identity-manager.ts";
 import { MemoryLogger } from "../src/logger.ts";
-import { InMemoryConfigSource, InMemoryReporter } from "../src/sync/in-memory-manager.ts";
+import { InMemoryConfigSource, InMemoryReporter } from "../src/manager-link/in-memory-manager.ts";
 import { freePort } from "./free-port.ts";
 import { send, shopInstances, startApp, universalAgentConfig, universalFile, type App } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";

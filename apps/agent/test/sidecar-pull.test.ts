@@ -20,7 +20,7 @@ import { startAgent, type RunningAgent, type TelemetrySink } from "../src/agent.
 import type { AgentConfig } from "../src/config.ts";
 import { InMemoryIdentityManager } from "../src/identity/in-memory-identity-manager.ts";
 import { MemoryLogger } from "../src/logger.ts";
-import { InMemoryConfigSource, InMemoryReporter } from "../src/sync/in-memory-manager.ts";
+import { InMemoryConfigSource, InMemoryReporter } from "../src/manager-link/in-memory-manager.ts";
 import { FakeKubeApi, type KubeObject } from "./fake-kube-api.ts";
 import { freePort } from "./free-port.ts";
 import { waitFor } from "./wait-for.ts";

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startAgent, type RunningAgent } from "../src/agent.ts";
 import { MemoryLogger } from "../src/logger.ts";
 import type { ProxyStatus } from "../src/supervision/proxy-supervisor.ts";
-import { InMemoryReporter } from "../src/sync/in-memory-manager.ts";
+import { InMemoryReporter } from "../src/manager-link/in-memory-manager.ts";
 import { alive, freePort } from "./free-port.ts";
 import { startApp, universalAgentConfig, type App } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";

@@ -12,6 +12,8 @@ import { meshRouter } from "./features/mesh/mesh.router.ts";
 import { channelsRouter } from "./features/notifications/notifications.router.ts";
 import { sloRouter } from "./features/slo/slo.router.ts";
 import { ticketsRouter } from "./features/tickets/tickets.router.ts";
+import { proxiesRouter } from "./features/proxies/proxies.router.ts";
+import { tapRouter } from "./features/tap/tap.router.ts";
 import { resourcesRouter } from "./features/resources/resources.router.ts";
 import { tokensRouter } from "./features/tokens/tokens.router.ts";
 import { usersRouter } from "./features/users/users.router.ts";
@@ -37,6 +39,8 @@ export const appRouter = router({
   slos: sloRouter,
   tickets: ticketsRouter,
   channels: channelsRouter,
+  proxies: proxiesRouter,
+  tap: tapRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -29,7 +29,7 @@ const userProcedures = procedures.filter((p) => p.access?.kind !== "agent");
 /** Mutations anyone may call: signing in, and an agent exchanging its join token. */
 const PUBLIC_MUTATIONS = ["agent.join", "auth.login"];
 /** Mutations on the caller's own account, open to every signed-in user (a viewer needs a token for the CLI). */
-const SELF_MUTATIONS = ["auth.changePassword", "auth.logout", "tokens.create", "tokens.revoke"];
+const SELF_MUTATIONS = ["auth.changePassword", "auth.logout", "tap.stop", "tokens.create", "tokens.revoke"];
 
 /**
  * For mutations whose rights depend on the namespaces in their input: an input
@@ -42,6 +42,7 @@ const OUTSIDE_SCOPE: Record<string, (fixtures: { changeRequestId: string }) => u
   "resources.rollback": () => ({ kind: "TrafficPolicy", namespace: "payments", name: "ledger", toRevision: 1 }),
   "changeRequests.approve": ({ changeRequestId }) => ({ id: changeRequestId }),
   "changeRequests.reject": ({ changeRequestId }) => ({ id: changeRequestId }),
+  "tap.start": () => ({ namespace: "payments", service: "ledger" }),
 };
 
 async function call(url: string, path: string, input: unknown, headers: Record<string, string>, type: ProcedureInfo["type"] = "mutation"): Promise<{ status: number; code: string | undefined }> {
@@ -269,12 +270,14 @@ describe("cluster isolation of agent credentials", () => {
   let east: ApiClient;
   let eastCredential: string;
   let westJoinToken: string;
+  let westQueryId: string;
+  let westTapId: string;
   let westClusterId: string;
 
   /** Everything of west, serialised: compared before and after each sample. */
   async function westState(): Promise<string> {
     const prisma = m.db.prisma;
-    const [cluster, services, workloads, endpoints, credentials, edges, spans, intermediates, certificates] = await Promise.all([
+    const [cluster, services, workloads, endpoints, credentials, edges, spans, intermediates, certificates, queries, taps] = await Promise.all([
       prisma.cluster.findUniqueOrThrow({ where: { id: westClusterId } }),
       prisma.service.findMany({ where: { clusterId: westClusterId }, orderBy: { name: "asc" } }),
       prisma.workload.findMany({ where: { clusterId: westClusterId }, orderBy: { name: "asc" } }),
@@ -284,8 +287,10 @@ describe("cluster isolation of agent credentials", () => {
       prisma.span.findMany({ where: { cluster: "west" }, orderBy: { id: "asc" } }),
       prisma.clusterIntermediate.findMany({ where: { clusterId: westClusterId }, orderBy: { createdAt: "asc" } }),
       prisma.workloadCertificate.findMany({ where: { clusterId: westClusterId }, orderBy: { serial: "asc" } }),
+      prisma.agentQuery.findMany({ where: { clusterId: westClusterId }, orderBy: { id: "asc" } }),
+      prisma.tapSession.findMany({ where: { cluster: "west" }, include: { events: true }, orderBy: { id: "asc" } }),
     ]);
-    return JSON.stringify({ cluster, services, workloads, endpoints, credentials, edges, spans, intermediates, certificates }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    return JSON.stringify({ cluster, services, workloads, endpoints, credentials, edges, spans, intermediates, certificates, queries, taps }, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
   }
 
   const minute = () => Math.floor(Date.now() / 60_000) * 60_000;
@@ -365,6 +370,26 @@ describe("cluster isolation of agent credentials", () => {
       // East's report (even one naming west's workload) replaces east's inventory only.
       return [named, await agent.report()];
     },
+    "agent.pending": async () => {
+      const own = await east.agent.pending.query();
+      // West's open question and its west-only tap are not east's to see.
+      expect(own.queries.map((q) => q.id)).not.toContain(westQueryId);
+      expect(own.taps.map((t) => t.id)).not.toContain(westTapId);
+      return [own, await call(m.url, "agent.pending", { cluster: "west" }, { authorization: `Bearer ${eastCredential}` }, "query")];
+    },
+    "agent.answerQuery": async () => {
+      // Answering west's question with east's credential changes nothing.
+      const refused = await east.agent.answerQuery.mutate({ id: westQueryId, statuses: [] });
+      expect(refused).toEqual({ ok: false });
+      return [refused, await call(m.url, "agent.answerQuery", { id: westQueryId, statuses: [], cluster: "west" }, { authorization: `Bearer ${eastCredential}` })];
+    },
+    "agent.reportTap": async () => {
+      const event = { proxy: "shop/web-1", time: new Date().toISOString(), direction: "outbound" as const, method: "GET", authority: "checkout", path: "/", status: 200, durationMs: 1, flags: "-", sourceService: "web", sourceIdentity: "unknown", destinationService: "checkout", destinationVersion: "v1", destinationCluster: "west", mtls: false, traceId: null };
+      // A west-only tap takes nothing from east's proxies, and east cannot attach to it.
+      const own = await east.agent.reportTap.mutate({ attached: [westTapId], events: [{ tap: westTapId, event }] });
+      expect(own).toEqual({ accepted: 0 });
+      return [own, await call(m.url, "agent.reportTap", { attached: [], events: [], cluster: "west" }, { authorization: `Bearer ${eastCredential}` })];
+    },
     "agent.ackTrustBundle": async () => {
       const trust = await m.services.identity.trustBundle();
       const named = await call(m.url, "agent.ackTrustBundle", { bundleVersion: trust?.bundleVersion, proxies: { total: 1, current: 1 }, cluster: "west" }, { authorization: `Bearer ${eastCredential}` });
@@ -388,6 +413,9 @@ describe("cluster isolation of agent credentials", () => {
     await west.agent.ackConfig.mutate({ configVersion: "0", status: "rejected", reason: WEST_SECRET });
     await west.agent.reportTelemetry.mutate({ edges: [{ minute: minute(), source: { cluster: "west", namespace: "shop", service: "checkout" }, destination: { cluster: "west", namespace: "shop", service: "cart" }, codeClass: "2xx", requests: 3, errors: 0, latency: { ...sketch, counts: [3], count: 3, sum: 8.1 } }] });
     // West's identity: an intermediate, its workload certificates and its acknowledged bundle.
+    // An open question to west's agent, and a tap on west's proxies only.
+    westQueryId = (await m.db.prisma.agentQuery.create({ data: { clusterId: westClusterId, kind: "proxy-status" } })).id;
+    westTapId = (await m.db.prisma.tapSession.create({ data: { namespace: "shop", service: "checkout", cluster: "west", createdBy: "someone", expiresAt: new Date(Date.now() + 3_600_000) } })).id;
     const westIdentity = new SimulatedAgent("west", west);
     await westIdentity.sync((await m.services.identity.trustBundle()) as NonNullable<Awaited<ReturnType<typeof m.services.identity.trustBundle>>>);
   });

@@ -72,6 +72,19 @@ describe("agents and config sync", () => {
       expect((await admin.clusters.list.query()).map((c) => c.name)).not.toContain("temp");
     });
 
+    it("records the agent's clock skew from its heartbeat", async () => {
+      const agent = await joinedAgent(admin, m.url, "skewed");
+      const skewOf = async () => (await admin.clusters.list.query()).find((c) => c.name === "skewed")?.clockSkewMs;
+      expect(await skewOf()).toBeNull();
+      await agent.client.agent.heartbeat.mutate({ agentVersion: "1.2.3", agentTime: new Date(Date.now() + 30_000) });
+      // The request's transit time is in the measurement too.
+      expect(await skewOf()).toBeGreaterThan(25_000);
+      expect(await skewOf()).toBeLessThanOrEqual(30_000);
+      await agent.client.agent.heartbeat.mutate({ agentTime: new Date(Date.now() - 3_600_000) });
+      expect(await skewOf()).toBeLessThan(-3_590_000);
+      await admin.clusters.delete.mutate({ id: agent.clusterId });
+    });
+
     it("limits failed join attempts per address", async () => {
       const anonymous = apiClient(m.url);
       const codes: (string | undefined)[] = [];

@@ -11,6 +11,8 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream;
   /** Aborted when the user interrupts a long-running command (`top`, `tap`); tests abort it to stop one. */
   signal?: AbortSignal;
+  /** stdout is a terminal: `top` redraws in place. */
+  terminal?: boolean;
 }
 
 /** A usage mistake: printed with a hint, exit code 2. */

@@ -1,10 +1,11 @@
 // `weft` end to end: a real manager (in-process, on a test database) and the
 // CLI's own code path, from login to apply, diff, history, rollback and delete.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { seedDiscovery, startTestManager, type TestManager } from "@weft/api/testing";
+import { seedDiscovery, startTestManager, TEST_SERVICE_SETTINGS, type TestManager } from "@weft/api/testing";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveKind, run } from "../src/cli.ts";
@@ -64,7 +65,8 @@ describe("weft CLI against a running manager", () => {
   }
 
   beforeAll(async () => {
-    m = await startTestManager();
+    // With a CA key, as a real manager has: weft check looks for it.
+    m = await startTestManager({ settings: { ...TEST_SERVICE_SETTINGS, identity: { caKey: randomBytes(32) } } });
     await seedDiscovery(m.db);
     dir = await mkdtemp(join(tmpdir(), "weft-cli-test-"));
     env = { WEFT_CONFIG: join(dir, "config.json") };
@@ -166,6 +168,34 @@ describe("weft CLI against a running manager", () => {
     const result = await weft(["delete", "trafficpolicy", "cart", "-n", "shop"]);
     expect(result.out).toContain("trafficpolicy/shop/cart deleted");
     expect((await weft(["get", "trafficpolicies"])).out).toBe("no resources found\n");
+  });
+
+  it("checks the installation: ✔ for the manager and the CA, ✘ naming a cluster whose agent is gone", async () => {
+    const check = await weft(["check"]);
+    expect(check.code).toBe(1);
+    expect(check.out).toContain("✔ manager is reachable");
+    expect(check.out).toContain("✔ database is up");
+    expect(check.out).toContain("✔ database migrations are applied");
+    expect(check.out).toContain("✔ the mesh CA key is configured");
+    expect(check.out).toContain("✘ cluster east is connected\n    its agent is disconnected (never seen)");
+    expect(check.out).toContain("✘ cluster east is in sync\n    it has never applied a config");
+    const json = JSON.parse((await weft(["check", "-o", "json"])).out) as { ok: boolean; checks: { name: string; status: string }[] };
+    expect(json.ok).toBe(false);
+    expect(json.checks.filter((c) => c.status === "fail").map((c) => c.name)).toEqual(["cluster east is connected", "cluster east is in sync"]);
+  });
+
+  it("lists clusters, certificates and edges", async () => {
+    expect((await weft(["clusters"])).out).toMatch(/^NAME\s+STATUS\s+SYNC\s+CONFIG\s+PROXIES\s+LAST-SEEN\neast\s+disconnected\s+never\s+-\/\d+\s+0\/0\s+never\n$/);
+    expect((await weft(["certs"])).out).toBe("no certificates\n");
+    expect((await weft(["edges", "--window", "10m"])).out).toBe("no traffic in the window (last 10m)\n");
+    expect(JSON.parse((await weft(["edges", "-o", "json"])).out)).toMatchObject({ groupBy: "edge", groups: [] });
+  });
+
+  it("analyzes a folder offline, naming each finding's file", async () => {
+    const result = await weft(["analyze", "-f", join(import.meta.dirname, "testdata", "shop"), "-o", "wide"]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/^error\s+WEFT1102\s+httproute\/shop\/checkout\s+spec\.rules\[0\]\S*\s+routes\.yaml, document 1\s+/m);
+    expect(result.out).toContain("not checked offline (they need discovery; weft apply --dry-run checks them): WEFT1001 unknown-service");
   });
 
   it("explains usage mistakes and missing logins", async () => {

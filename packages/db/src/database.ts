@@ -2,7 +2,8 @@ import { parseConnectionUrl, type ConnectionTarget } from "./connection-url.ts";
 import { createPrismaClient } from "./client.ts";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.ts";
 import type { PrismaClient } from "./generated/prisma/client.ts";
-import { applyMigrations, type MigrationPaths } from "./migrate.ts";
+import { applyMigrations, loadMigrations, type MigrationPaths } from "./migrate.ts";
+import { migrationsDir as defaultMigrationsDir } from "./paths.ts";
 import { probeDatabase } from "./probe.ts";
 
 export type DatabaseKind = "external" | "embedded";
@@ -15,6 +16,13 @@ export interface DatabaseHealth {
   target: string;
   latencyMs?: number;
   error?: string;
+  /**
+   * Migrations compared with prisma/migrations as this manager ships it:
+   * `pending` ones it knows that the database has not recorded, `unknown`
+   * ones the database recorded that it does not know (a newer manager ran).
+   * Absent when the database is down.
+   */
+  migrations?: { applied: number; latest: string | null; pending: string[]; unknown: string[] };
 }
 
 export interface Database {
@@ -66,6 +74,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // The embedded server multiplexes one PostgreSQL session: one connection keeps statements from interleaving.
     const prisma = createPrismaClient({ url: target.url, maxConnections: options.maxConnections ?? (embedded ? 1 : 10) });
     const where = target.display;
+    const known = (await loadMigrations(options.migrationsDir ?? defaultMigrationsDir)).migrationDirectories.map((d) => d.path);
     return {
       prisma,
       kind,
@@ -75,7 +84,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         const started = performance.now();
         try {
           await prisma.$queryRaw`SELECT 1`;
-          return { status: "up", kind, target: where, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+          const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+          return { status: "up", kind, target: where, latencyMs, migrations: await migrationStatus(prisma, known) };
         } catch (err) {
           return { status: "down", kind, target: where, error: (err as Error).message.split("\n")[0] };
         }
@@ -89,4 +99,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     await embedded?.stop();
     throw err;
   }
+}
+
+/** What `_prisma_migrations` (the table `prisma migrate deploy` keeps) says against the migrations this code ships. */
+async function migrationStatus(prisma: PrismaClient, known: readonly string[]): Promise<NonNullable<DatabaseHealth["migrations"]>> {
+  const rows = await prisma.$queryRaw<{ migration_name: string }[]>`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`.catch(() => []);
+  const applied = new Set(rows.map((r) => r.migration_name));
+  return {
+    applied: applied.size,
+    latest: rows.at(-1)?.migration_name ?? null,
+    pending: known.filter((m) => !applied.has(m)),
+    unknown: [...applied].filter((m) => !known.includes(m)),
+  };
 }

@@ -23,6 +23,7 @@ export * from "./request-authentication/request-authentication.schema.ts";
 export * from "./peer-authentication/peer-authentication.schema.ts";
 export * from "./gateway/gateway.schema.ts";
 export * from "./external-service/external-service.schema.ts";
+export * from "./rollout/rollout.schema.ts";
 export * from "./service-level-objective/service-level-objective.schema.ts";
 
 // SLOs: windows, burn-rate maths, alert state, judgement, interop
@@ -53,15 +54,28 @@ export { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } f
 export { analyzeTrafficPolicyConflicts } from "./traffic-policy/traffic-policy.analyzers.ts";
 export { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "./authorization-policy/authorization-policy.analyzers.ts";
 export { analyzeGatewayHosts } from "./gateway/gateway.analyzers.ts";
+export { analyzeRolloutErrorBudget, analyzeRolloutOverlap, analyzeRolloutRoutes, analyzeRolloutTargets } from "./rollout/rollout.analyzers.ts";
 export { analyzePeerAuthenticationConflicts } from "./peer-authentication/peer-authentication.analyzers.ts";
 export { analyzePolicyTargets } from "./analysis/policy-targets.analyzer.ts";
 export { analyzeResourceIdentity } from "./analysis/resource-identity.analyzer.ts";
 export { analyzeSloAlertsCanFire, analyzeSloLowTraffic, analyzeSloRetention, analyzeSloService } from "./service-level-objective/service-level-objective.analyzers.ts";
 
-// Agent ↔ manager: discovery reports, per-cluster config, telemetry
+// Progressive delivery: the rollout controller's pure parts
+export * from "./rollout/rollout-steps.ts";
+export * from "./rollout/rollout-analysis.ts";
+export * from "./rollout/rollout-plan.ts";
+export * from "./rollout/rollout-route.ts";
+export * from "./rollout/rollout-checks.ts";
+
+// Agent ↔ manager (the whole wire contract): session, discovery reports, per-cluster config and its acks, identity, telemetry and spans
 export * from "./discovery/discovery.schema.ts";
+export * from "./distribution/wire-fields.ts";
+export * from "./distribution/agent-session.schema.ts";
+export * from "./distribution/agent-identity.schema.ts";
+export * from "./distribution/cluster-trust.schema.ts";
 export * from "./distribution/cluster-config.ts";
 export * from "./distribution/config-ack.schema.ts";
+export * from "./distribution/agent-requests.schema.ts";
 export * from "./distribution/sidecar-api.schema.ts";
 export * from "./telemetry/telemetry.schema.ts";
 export * from "./telemetry/edge-stats.ts";

@@ -9,9 +9,10 @@ import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
-import { loadConfigFile } from "./config-file.ts";
-import { PullConfigSource } from "./config-source.ts";
-import { ProxyConfigError, WeftProxy, type Logger } from "./proxy.ts";
+import { loadConfigFile } from "./config/config-file.ts";
+import { ProxyConfigError } from "./core/apply-result.ts";
+import type { Logger } from "./core/logger.ts";
+import { WeftProxy } from "./proxy.ts";
 
 const USAGE =
   "usage: weft-proxy --config <proxy.yaml> [--drain-ms <ms>]\n" +
@@ -28,36 +29,33 @@ function log(level: string, msg: string, fields: Record<string, unknown> = {}): 
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
 }
 
-async function main(): Promise<number> {
-  let values: {
-    config?: string;
-    "drain-ms"?: string;
-    help?: boolean;
-    "config-url"?: string;
-    "token-file"?: string;
-    "ca-file"?: string;
-    "identity-dir"?: string;
-    pod?: string;
-    namespace?: string;
-  };
+const OPTIONS = {
+  config: { type: "string", short: "c" },
+  "drain-ms": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  "config-url": { type: "string" },
+  "token-file": { type: "string" },
+  "ca-file": { type: "string" },
+  "identity-dir": { type: "string" },
+  pod: { type: "string" },
+  namespace: { type: "string" },
+} as const;
+
+type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
+
+/** The parsed flags, or undefined (usage printed) when they do not parse. */
+function readArgs(): CliValues | undefined {
   try {
-    ({ values } = parseArgs({
-      options: {
-        config: { type: "string", short: "c" },
-        "drain-ms": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        "config-url": { type: "string" },
-        "token-file": { type: "string" },
-        "ca-file": { type: "string" },
-        "identity-dir": { type: "string" },
-        pod: { type: "string" },
-        namespace: { type: "string" },
-      },
-    }));
+    return parseArgs({ options: OPTIONS }).values;
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
-    return 2;
+    return undefined;
   }
+}
+
+async function main(): Promise<number> {
+  const values = readArgs();
+  if (!values) return 2;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -109,7 +107,9 @@ async function main(): Promise<number> {
   };
 
   // Pull mode: the file was only the bootstrap; the agent's config replaces it and is not reverted by file events.
-  const source = pull && new PullConfigSource(proxy, { url: pull.url, tokenFile: pull.tokenFile, ...(caPem !== undefined && { caPem }), namespace: pull.namespace, pod: pull.pod, identityDir: pull.identityDir, logger, telemetry: proxy });
+  // Loaded only in pull mode: it brings the whole mesh-model wire contract, which a file-mode proxy never needs (memory).
+  const PullConfigSource = pull ? (await import("./config/config-source.ts")).PullConfigSource : undefined;
+  const source = pull && PullConfigSource && new PullConfigSource(proxy, { url: pull.url, tokenFile: pull.tokenFile, ...(caPem !== undefined && { caPem }), namespace: pull.namespace, pod: pull.pod, identityDir: pull.identityDir, logger, telemetry: proxy });
   source?.start();
 
   // Watch the directory, not the file: editors and Kubernetes ConfigMaps replace files by rename.

@@ -3,7 +3,7 @@
 // short (tens to hundreds of ms); assertions on time use generous bounds.
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeHealthCheckStatus } from "../src/health-check.ts";
+import { decodeHealthCheckStatus } from "../src/upstream/health-check.ts";
 import type { WeftProxy } from "../src/index.ts";
 import { backend, closedPort, config, port, seededRandom, send, sendMany, Stack, vhost, waitFor, type ClientResponse } from "./harness.ts";
 

@@ -1,22 +1,9 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { backend, config, port, send, Stack, vhost } from "./harness.ts";
+import { backend, config, port, raw, send, Stack, vhost } from "./harness.ts";
 
 const stack = new Stack();
 afterEach(() => stack.close());
-
-/** Writes raw bytes and collects everything until the proxy closes the connection. */
-function raw(p: number, data: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(p, "127.0.0.1");
-    const chunks: Buffer[] = [];
-    socket.on("data", (c) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("close", () => resolve(Buffer.concat(chunks).toString("latin1")));
-    socket.setTimeout(3000, () => socket.destroy());
-    socket.end(data);
-  });
-}
 
 async function setup() {
   const up = await stack.upstream("up");

@@ -1,7 +1,7 @@
 // Test harness: real upstream servers and a real proxy on 127.0.0.1
 // ephemeral ports, plus a client that speaks to the proxy the way an app does.
 import { createServer, request as httpRequest, type Agent, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import type { ProxyConfigInput } from "@weft/mesh-model/proxy-config";
 import { WeftProxy, type ProxyOptions } from "../src/index.ts";
 
@@ -285,4 +285,17 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Writes raw bytes to a listener and collects everything until the proxy closes the connection (5 s at most). */
+export function raw(p: number, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(p, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.on("data", (c) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(Buffer.concat(chunks).toString("latin1")));
+    socket.setTimeout(5000, () => socket.destroy());
+    socket.write(data);
+  });
 }

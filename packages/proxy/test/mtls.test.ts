@@ -371,4 +371,19 @@ describe("revoked cluster intermediates", () => {
     expect(impostorApp.seen).toHaveLength(0);
     expect(app.seen).toHaveLength(2);
   });
+
+  it("refuses a client it accepted before once a pushed config revokes its intermediate (accepted chains are not remembered across material)", async () => {
+    const later = await addCluster(pki, "eu-3");
+    const app = await stack.upstream("api-app");
+    const api = await stack.proxy(serverConfig(app, inlineIdentity(svids[API] as WorkloadSvid, [pki]), "STRICT"));
+    const apiPort = port(api, "inbound");
+    const creds = svidTlsCredentials(await issue(later, WEB));
+    const ca = pki.root.certificatePem;
+    expect(await tlsGet(apiPort, creds, ca)).toEqual({ status: 200 });
+    expect(await tlsGet(apiPort, creds, ca)).toEqual({ status: 200 });
+    const revoked = { ...inlineIdentity(svids[API] as WorkloadSvid, [pki]), revokedFingerprints: [parseCertificate(later.intermediate.certificatePem).fingerprintSha256] };
+    expect(await api.applyConfig(serverConfig(app, revoked, "STRICT", {}, "v2"))).toMatchObject({ ok: true });
+    expect(await tlsGet(apiPort, creds, ca)).toHaveProperty("error");
+    expect(app.seen).toHaveLength(2);
+  });
 });

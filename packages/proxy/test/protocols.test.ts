@@ -156,8 +156,9 @@ describe("gRPC through the proxy", () => {
   });
 
   it("honours grpc-timeout: DEADLINE_EXCEEDED at the client, flagged UT by the proxy", async () => {
-    const { proxy, client } = await setup();
-    const r = await unary(client, { name: "slow", delayMs: 2000 }, 300);
+    // The proxy answers grpcTimeoutOffsetMs (here capped at a tenth of the deadline: 100 ms) before the client gives up, so it records the deadline even on a loaded machine.
+    const { proxy, client } = await setup({ timeouts: { grpcTimeoutOffsetMs: 200 } });
+    const r = await unary(client, { name: "slow", delayMs: 3000 }, 1000);
     expect(r.err?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     await expect.poll(() => proxy.edges.count({ destination_service: "greeter", response_flags: "UT", grpc_status: "4" })).toBe(1);
   });

@@ -123,6 +123,43 @@ describe("filters", () => {
     expect(up.seen[0]?.url).toBe("/fixed");
   });
 
+  it("applies a backend's own filters only when that backend is picked, after the rule's (a canary's session cookie)", async () => {
+    const stable = await stack.upstream("stable");
+    const canary = await stack.upstream("canary");
+    const proxy = await stack.proxy(
+      config({
+        backends: [backend("svc.default/v1", [stable]), backend("svc.default/v2", [canary])],
+        virtualHosts: [
+          vhost("svc", [
+            {
+              filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: [{ name: "x-rule", value: "1" }] } }],
+              backendRefs: [
+                { backend: "svc.default/v1", weight: 1 },
+                {
+                  backend: "svc.default/v2",
+                  weight: 1,
+                  filters: [
+                    { type: "ResponseHeaderModifier", responseHeaderModifier: { add: [{ name: "Set-Cookie", value: "weft-canary=run-1; Path=/" }] } },
+                    { type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "x-canary", value: "yes" }] } },
+                  ],
+                },
+              ],
+            },
+          ]),
+        ],
+      }),
+    );
+    const replies: Awaited<ReturnType<typeof send>>[] = [];
+    for (let i = 0; i < 40; i++) replies.push(await send({ port: port(proxy), host: "svc" }));
+    const byUpstream = (name: string) => replies.filter((r) => r.headers["x-upstream"] === name);
+    expect(byUpstream("canary").length).toBeGreaterThan(0);
+    expect(byUpstream("stable").length).toBeGreaterThan(0);
+    for (const r of byUpstream("canary")) expect([r.headers["set-cookie"], r.headers["x-rule"]]).toEqual([["weft-canary=run-1; Path=/"], "1"]);
+    for (const r of byUpstream("stable")) expect([r.headers["set-cookie"], r.headers["x-rule"]]).toEqual([undefined, "1"]);
+    expect(canary.seen.every((s) => s.headers["x-canary"] === "yes")).toBe(true);
+    expect(stable.seen.every((s) => s.headers["x-canary"] === undefined)).toBe(true);
+  });
+
   it("redirects without calling the backend", async () => {
     const { up, p } = await setup({ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", hostname: "secure.example", statusCode: 301 } }] });
     const res = await send({ port: p, host: "svc:8080", path: "/a?b=c" });

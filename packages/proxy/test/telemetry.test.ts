@@ -42,6 +42,23 @@ function admin(p: number, method: string, path: string, body?: string, headers: 
   });
 }
 
+describe("tap", () => {
+  it("serves recent request summaries on GET /tap once someone reads, without query strings", async () => {
+    const { proxy, p } = await simple();
+    const adminPort = port(proxy, "admin");
+    await send({ port: p, host: "svc", path: "/before-anyone-tapped" });
+    const first = JSON.parse((await admin(adminPort, "GET", "/tap?after=0")).body) as { seq: number; events: { path: string }[] };
+    expect(first.events).toEqual([]);
+    await send({ port: p, host: "svc", path: "/products/42?token=secret" });
+    const second = JSON.parse((await admin(adminPort, "GET", `/tap?after=${first.seq}`)).body) as { events: Record<string, unknown>[] };
+    expect(second.events).toEqual([
+      expect.objectContaining({ direction: "outbound", method: "GET", authority: "svc", path: "/products/42", status: 200, sourceService: "frontend", destinationService: "svc", destinationVersion: "v2", destinationCluster: "c2", mtls: false }),
+    ]);
+    expect(JSON.stringify(second)).not.toContain("secret");
+    expect((await admin(adminPort, "GET", "/tap?after=-1")).status).toBe(400);
+  });
+});
+
 describe("per-edge telemetry", () => {
   it("labels requests with source and destination service, version and cluster, and exposes mergeable sketches", async () => {
     const { proxy, p } = await simple();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryLogger } from "../logger.ts";
-import { InMemoryReporter } from "../sync/in-memory-manager.ts";
+import { InMemoryReporter } from "../manager-link/in-memory-manager.ts";
 import { Catalog } from "./catalog.ts";
 import type { CatalogSnapshot } from "./catalog.schema.ts";
 import { DiscoverySync } from "./discovery-sync.ts";

@@ -1,7 +1,7 @@
 // Reports the catalog to the manager: deltas as it changes, a full snapshot
 // on start, periodically, and whenever a report failed.
 import { errorMessage, type Logger } from "../logger.ts";
-import type { DiscoveryReporter } from "../sync/manager-seams.ts";
+import type { DiscoveryReporter } from "../manager-link/manager-seams.ts";
 import { diffCatalogs, isEmptyDelta, summarizeDelta, type Catalog } from "./catalog.ts";
 import type { CatalogSnapshot } from "./catalog.schema.ts";
 

@@ -9,7 +9,7 @@ import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { canonicalJson } from "../discovery/catalog.ts";
-import type { ProxyAdminClient } from "../sync/proxy-admin-client.ts";
+import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 import { GATEWAY_PROXY_ID, gatewayCompileInput } from "./gateway-inputs.ts";
 

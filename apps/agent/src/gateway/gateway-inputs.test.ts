@@ -1,7 +1,7 @@
 import type { ClusterConfig } from "@weft/mesh-model";
 import { compileGatewayConfig, compileProxyConfig } from "@weft/mesh-model/compiler";
 import { describe, expect, it } from "vitest";
-import { compileInputs, remoteCatalog } from "../sync/compile-inputs.ts";
+import { compileInputs, remoteCatalog } from "../mesh-config/compile-inputs.ts";
 import { UniversalFileSchema } from "../universal/universal-file.schema.ts";
 import { gatewayCompileInput, reportedGateway } from "./gateway-inputs.ts";
 

@@ -4,7 +4,7 @@
 // them). Pure.
 import type { EastWestGateway } from "@weft/mesh-model";
 import type { GatewayCompileInputRaw } from "@weft/mesh-model/compiler";
-import { catalogEntry, versionAndZone } from "../sync/compile-inputs.ts";
+import { catalogEntry, versionAndZone } from "../mesh-config/compile-inputs.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 
 /** The supervisor id of the gateway proxy (never a `<namespace>/<instance>` id, which always has a slash). */

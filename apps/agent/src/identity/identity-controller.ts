@@ -20,12 +20,11 @@ import {
   svidTlsCredentials,
   type CertificateAuthority,
 } from "@weft/identity";
-import type { ClusterConfig, ClusterTrust } from "@weft/mesh-model";
-import { z } from "zod";
+import { SignedIntermediateSchema, type AckTrustBundleInput, type ClusterConfig, type ClusterTrust, type ReportCertificatesInput, type ReportedCertificate, type SignIntermediateInput } from "@weft/mesh-model";
 import { errorMessage, type Logger } from "../logger.ts";
 import { restartDelay, type BackoffPolicy } from "../supervision/restart-backoff.ts";
-import type { IdentityFilePaths } from "../sync/compile-inputs.ts";
-import type { ProxyIdentitySource } from "../sync/config-applier.ts";
+import type { IdentityFilePaths } from "../mesh-config/compile-inputs.ts";
+import type { ProxyIdentitySource } from "../mesh-config/config-applier.ts";
 import { localInstances } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 import {
@@ -45,37 +44,16 @@ export class IssuerUnavailableError extends Error {
   override readonly name = "IssuerUnavailableError";
 }
 
-/** One workload certificate as `agent.reportCertificates` takes it (public data only). */
-export interface CertificateReport {
-  spiffeId: string;
-  subject: string;
-  issuer: string;
-  /** Lowercase hex. */
-  serial: string;
-  /** ISO 8601. */
-  notBefore: string;
-  notAfter: string;
-  rootFingerprint: string;
-}
-
 /** The manager's identity procedures, as the agent calls them (the cluster comes from the credential). */
 export interface ManagerIdentityApi {
-  signIntermediate(input: { csrPem: string }): Promise<unknown>;
-  reportCertificates(input: { certificates: CertificateReport[] }): Promise<unknown>;
-  ackTrustBundle(input: { bundleVersion: string; proxies: { total: number; current: number } }): Promise<unknown>;
+  /** Answers a SignedIntermediate (checked with its schema before anything is stored). */
+  signIntermediate(input: SignIntermediateInput): Promise<unknown>;
+  reportCertificates(input: ReportCertificatesInput): Promise<unknown>;
+  ackTrustBundle(input: AckTrustBundleInput): Promise<unknown>;
 }
 
 /** What a local proxy reports about the identity material it runs (GET /stats `identity`); null when it runs none. */
 export type ProxyIdentityProbe = (adminPort: number) => Promise<{ trustBundleFingerprint?: string | undefined; serial?: string | undefined } | null>;
-
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 fingerprint: 64 lowercase hex digits");
-/** The answer of `agent.signIntermediate`, checked before anything is stored. */
-const SignedIntermediateSchema = z.object({
-  certificatePem: z.string().min(1).max(64 * 1024),
-  chainPem: z.array(z.string().min(1).max(64 * 1024)).max(8),
-  rootFingerprint: Sha256,
-  notAfter: z.union([z.string(), z.date()]),
-});
 
 export interface IdentityControllerOptions {
   cluster: string;
@@ -162,7 +140,7 @@ export class IdentityController implements ProxyIdentitySource {
   #intermediateSource: "stored" | "issued" = "stored";
   #svids = new Map<string, IssuedSvid>();
   /** SVIDs signed from workload CSRs (Kubernetes sidecars), by holder (`<namespace>/<pod>`): inventory only, the workloads renew them. */
-  #signed = new Map<string, CertificateReport>();
+  #signed = new Map<string, ReportedCertificate>();
   #ready = new Set<string>();
   #bundle: { version: string; fingerprint: string; roots: number } | undefined;
   #ackedVersion: string | null = null;
@@ -482,7 +460,7 @@ export class IdentityController implements ProxyIdentitySource {
       return;
     }
     this.#inventory.waitingSince = undefined;
-    const certificates: CertificateReport[] = [...this.#svids.values()].map((s) => ({
+    const certificates: ReportedCertificate[] = [...this.#svids.values()].map((s) => ({
       spiffeId: s.spiffeId,
       subject: s.subject,
       issuer: s.issuer,

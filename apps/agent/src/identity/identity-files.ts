@@ -6,7 +6,7 @@
 import { chmod, mkdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseCertificate, SecretKey, splitPemCertificates } from "@weft/identity";
-import { writeFileAtomically } from "../sync/state-files.ts";
+import { writeFileAtomically } from "../state-files.ts";
 
 /** A workload identity of this cluster: instances with the same namespace and service account share one SVID. */
 export interface LocalIdentity {

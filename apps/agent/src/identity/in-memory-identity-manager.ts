@@ -3,8 +3,8 @@
 // built on the same @weft/identity functions the manager uses. For tests of
 // the agent's identity loop, and for the agent run without a manager.
 import { generateMeshRoot, parseCertificate, signIntermediate, type CertificateAuthority } from "@weft/identity";
-import type { ClusterTrust } from "@weft/mesh-model";
-import type { CertificateReport, ManagerIdentityApi } from "./identity-controller.ts";
+import type { AckTrustBundleInput, ClusterTrust, ReportCertificatesInput, ReportedCertificate, SignIntermediateInput } from "@weft/mesh-model";
+import type { ManagerIdentityApi } from "./identity-controller.ts";
 
 export class InMemoryIdentityManager implements ManagerIdentityApi {
   /** Every root in the bundle; the last one signs. */
@@ -16,8 +16,8 @@ export class InMemoryIdentityManager implements ManagerIdentityApi {
   /** Lifetime of signed intermediates (ms); the library default when undefined. */
   intermediateTtlMs: number | undefined;
   readonly signed: { certificatePem: string; rootFingerprint: string }[] = [];
-  readonly reports: CertificateReport[][] = [];
-  readonly acks: { bundleVersion: string; proxies: { total: number; current: number } }[] = [];
+  readonly reports: ReportedCertificate[][] = [];
+  readonly acks: AckTrustBundleInput[] = [];
 
   constructor(
     readonly trustDomain: string,
@@ -57,7 +57,7 @@ export class InMemoryIdentityManager implements ManagerIdentityApi {
     };
   }
 
-  async signIntermediate(input: { csrPem: string }) {
+  async signIntermediate(input: SignIntermediateInput) {
     this.#reachable();
     const root = this.issuing;
     const issued = await signIntermediate(input.csrPem, {
@@ -72,13 +72,13 @@ export class InMemoryIdentityManager implements ManagerIdentityApi {
     return { ...issued, rootFingerprint, notAfter: parseCertificate(issued.certificatePem).notAfter.toISOString() };
   }
 
-  async reportCertificates(input: { certificates: CertificateReport[] }) {
+  async reportCertificates(input: ReportCertificatesInput) {
     this.#reachable();
     this.reports.push(input.certificates);
     return { stored: input.certificates.length };
   }
 
-  async ackTrustBundle(input: { bundleVersion: string; proxies: { total: number; current: number } }) {
+  async ackTrustBundle(input: AckTrustBundleInput) {
     this.#reachable();
     this.acks.push(input);
     return { ok: true as const };

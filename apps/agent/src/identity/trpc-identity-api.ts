@@ -1,5 +1,5 @@
 // The manager's identity procedures over the agent's tRPC client.
-import type { ManagerClient } from "../sync/manager-client.ts";
+import type { ManagerClient } from "../manager-link/manager-client.ts";
 import type { ManagerIdentityApi } from "./identity-controller.ts";
 
 export function trpcIdentityApi(client: ManagerClient): ManagerIdentityApi {

@@ -9,8 +9,8 @@ import { compileProxyConfig } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { EMPTY_SNAPSHOT, type CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import { errorMessage, type Logger } from "../logger.ts";
-import { inputHash } from "../sync/compile-inputs.ts";
-import type { ApplyOutcome, ProxyOutcome } from "../sync/config-applier.ts";
+import { inputHash } from "../mesh-config/compile-inputs.ts";
+import type { ApplyOutcome, ProxyOutcome } from "../mesh-config/config-applier.ts";
 import { hasSidecar, podReachableAdmin, sidecarCompileInput, sidecarPodOf, type SidecarLayout, type SidecarSvidFiles } from "./sidecar-inputs.ts";
 
 /** The part of a sidecar's request that changes its config. */

@@ -1,7 +1,7 @@
 // Adapts what a Kubernetes-mode agent knows into the compiler's input for one
 // injected sidecar: the manager's cluster config, the Kubernetes catalog
 // (services, endpoints, workloads) and the pod itself. Pure. The universal
-// counterpart is sync/compile-inputs.ts, whose pieces are reused here.
+// counterpart is mesh-config/compile-inputs.ts, whose pieces are reused here.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { ClusterConfig } from "@weft/mesh-model";
 import type { CompileInputRaw } from "@weft/mesh-model/compiler";
@@ -9,7 +9,7 @@ import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { SIDECAR_SVID_FILES } from "@weft/mesh-model";
 import type { CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import { portProtocol } from "../kubernetes/kube-catalog.ts";
-import { remoteCatalog, resourceEntries, toPortProtocol } from "../sync/compile-inputs.ts";
+import { remoteCatalog, resourceEntries, toPortProtocol } from "../mesh-config/compile-inputs.ts";
 import { ANNOTATIONS, PROXY_PORTS, serviceOf } from "../webhook/sidecar-injection.ts";
 
 type CatalogServiceInput = NonNullable<NonNullable<CompileInputRaw["catalog"]>["services"]>[number];

@@ -7,8 +7,8 @@
 // id is applied at most once per pod, so a lost answer never double counts.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { SidecarBatchId, SidecarPushResult, SidecarSpansPush, SidecarTelemetryPush } from "@weft/mesh-model";
-import type { SpanCollector } from "../sync/span-collector.ts";
-import type { TelemetryShipper } from "../sync/telemetry-shipper.ts";
+import type { SpanCollector } from "../telemetry/span-collector.ts";
+import type { TelemetryShipper } from "../telemetry/telemetry-shipper.ts";
 import { serviceOf } from "../webhook/sidecar-injection.ts";
 
 export interface SidecarTelemetryIntakeOptions {

@@ -3,6 +3,7 @@ import { ValidationError, type ValidationIssue } from "../common/issues.ts";
 import { analyzeGatewayHosts } from "../gateway/gateway.analyzers.ts";
 import { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } from "../http-route/http-route.analyzers.ts";
 import { analyzePeerAuthenticationConflicts } from "../peer-authentication/peer-authentication.analyzers.ts";
+import { analyzeRolloutErrorBudget, analyzeRolloutOverlap, analyzeRolloutRoutes, analyzeRolloutTargets } from "../rollout/rollout.analyzers.ts";
 import { resourceKey, type ResourceRef } from "../resource/resource.schema.ts";
 import { analyzeTrafficPolicyConflicts } from "../traffic-policy/traffic-policy.analyzers.ts";
 import { ANALYZER_CODES, type AnalyzerCode, type Finding, type Severity } from "./findings.ts";
@@ -31,6 +32,10 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: "authorization-callers", codes: ["WEFT3002", "WEFT3003"], run: analyzeAuthorizationCallers },
   { name: "peer-authentication-conflicts", codes: ["WEFT3101"], run: analyzePeerAuthenticationConflicts },
   { name: "gateway-hosts", codes: ["WEFT4001"], run: analyzeGatewayHosts },
+  { name: "rollout-targets", codes: ["WEFT5001", "WEFT5002", "WEFT5003"], run: analyzeRolloutTargets },
+  { name: "rollout-overlap", codes: ["WEFT5004"], run: analyzeRolloutOverlap },
+  { name: "rollout-error-budget", codes: ["WEFT5005"], run: analyzeRolloutErrorBudget },
+  { name: "rollout-routes", codes: ["WEFT5006", "WEFT5007", "WEFT5008"], run: analyzeRolloutRoutes },
   { name: "slo-service", codes: ["WEFT6001"], run: analyzeSloService },
   { name: "slo-alerts-can-fire", codes: ["WEFT6002"], run: analyzeSloAlertsCanFire },
   { name: "slo-retention", codes: ["WEFT6003"], run: analyzeSloRetention },

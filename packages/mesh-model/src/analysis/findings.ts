@@ -13,7 +13,7 @@ export interface AnalyzerCodeInfo {
 
 /**
  * Every analyzer code. Codes are stable: never reuse or renumber one.
- * 0xxx resources, 1xxx routing, 2xxx traffic policy, 3xxx security, 4xxx gateways, 6xxx SLOs.
+ * 0xxx resources, 1xxx routing, 2xxx traffic policy, 3xxx security, 4xxx gateways, 5xxx rollouts, 6xxx SLOs.
  */
 export const ANALYZER_CODES = {
   WEFT0001: { severity: "error", title: "duplicate-resource", doc: "Two resources have the same kind, namespace and name; only one can be stored." },
@@ -34,6 +34,14 @@ export const ANALYZER_CODES = {
   WEFT3003: { severity: "warning", title: "callers-cut-off", doc: "The AuthorizationPolicies of a service would refuse some callers observed calling it recently." },
   WEFT3101: { severity: "error", title: "conflicting-peer-authentications", doc: "Two PeerAuthentications set the mTLS mode of the same namespace, or of the same service; which one applies would be arbitrary." },
   WEFT4001: { severity: "error", title: "gateway-host-conflict", doc: "A host on a port is claimed by listeners of two Gateways of the same mode in the same cluster." },
+  WEFT5001: { severity: "error", title: "unknown-rollout-service", doc: "A Rollout names a service no cluster has discovered." },
+  WEFT5002: { severity: "error", title: "unknown-rollout-version", doc: "A Rollout's stable or canary version is not a version subset any workload of the service has." },
+  WEFT5003: { severity: "error", title: "unknown-rollout-cluster", doc: "A Rollout names a cluster (in clusters or a wave) where the service does not run." },
+  WEFT5004: { severity: "error", title: "overlapping-rollouts", doc: "Two Rollouts target the same service; their steps would fight over its route." },
+  WEFT5005: { severity: "warning", title: "error-budget-without-slo", doc: "A Rollout asks the error-budget gate, but its service has no ServiceLevelObjective to read, so the gate cannot block promotion." },
+  WEFT5006: { severity: "error", title: "ambiguous-rollout-route", doc: "The service of a Rollout has several HTTPRoutes and the Rollout does not name the one to drive." },
+  WEFT5007: { severity: "error", title: "rollout-route-without-service", doc: "The HTTPRoute a Rollout drives sends no requests to the service, so the rollout would move nothing." },
+  WEFT5008: { severity: "warning", title: "rollout-bypassed", doc: "A consumer HTTPRoute in another namespace replaces the service's routes for its callers, whose traffic does not follow the Rollout." },
   WEFT6001: { severity: "error", title: "unknown-slo-service", doc: "A ServiceLevelObjective names a service no cluster has discovered (and no ExternalService defines), or a cluster the service does not run in." },
   WEFT6002: { severity: "error", title: "alert-never-fires", doc: "An SLO alert's burn-rate threshold is at or above the highest burn its objective allows (every request failing): it can never fire." },
   WEFT6003: { severity: "error", title: "window-beyond-retention", doc: "An SLO window or alert window is longer than the metrics the manager keeps." },

@@ -53,6 +53,10 @@ export function servicesReferencedBy(resource: Resource): ServiceReference[] {
     case "PeerAuthentication":
       add(resource.spec.targetRef?.name ?? "*", undefined, "target");
       break;
+    case "Rollout":
+      // The rollout drives the service's route: it changes how callers reach the service.
+      add(resource.spec.service.name, undefined, "target");
+      break;
     case "ServiceLevelObjective":
       add(resource.spec.service.name, resource.spec.service.namespace, "target");
       break;
@@ -104,6 +108,7 @@ export function namespacesReferencedBy(resource: Resource): string[] {
       add(resource.spec.tls?.clientCertificateRef);
       break;
     case "PeerAuthentication":
+    case "Rollout":
     case "Mesh":
       break;
   }

@@ -8,7 +8,7 @@ import type { BackendCompiler } from "./compile-backends.ts";
 import { type CompileContext, EPOCH, type Indexed } from "./compile-context.ts";
 import type { ExternalServiceCompiler } from "./compile-external-services.ts";
 import { type EffectivePolicy, type MappedRetry, mapRetry, proxyMs, sameConfig } from "./policy-mapping.ts";
-import { mapFilter, mapMatch, matchAll, pickRulePolicy, withPolicy } from "./route-mapping.ts";
+import { mapBackendFilter, mapFilter, mapMatch, matchAll, pickRulePolicy, withPolicy } from "./route-mapping.ts";
 import { type MeshService, type MeshServicePort, isHttpFamily, serviceKey } from "./service-catalog.ts";
 
 /** Short names and the Kubernetes DNS forms a service is reached by. */
@@ -43,10 +43,10 @@ export class RouteCompiler {
         message: `${serviceKey(service.name, service.namespace)} port ${port.port} (${port.protocol}) is not reachable by host name (virtual hosts are per host, the proxy serves port ${primary.port}); map it in options.localPorts`,
       });
     }
-    const routes = this.routesFor(service, primary);
+    const compiled = this.routesFor(service, primary).flatMap((r) => this.compileRoute(r, service, primary) ?? []);
     const entries: HttpRouteEntry[] =
-      routes.length > 0
-        ? routes.map((r) => this.compileRoute(r, service, primary))
+      compiled.length > 0
+        ? compiled
         : [
             {
               name: "default",
@@ -93,16 +93,18 @@ export class RouteCompiler {
     return service.namespace === this.ctx.input.workload.namespace ? [service.name, ...long] : long;
   }
 
-  private compileRoute(route: Indexed<"HTTPRoute">, parent: MeshService, port: MeshServicePort): HttpRouteEntry {
+  /** The route's rules that apply in this workload's cluster; undefined when none does (the route is not attached here). */
+  private compileRoute(route: Indexed<"HTTPRoute">, parent: MeshService, port: MeshServicePort): HttpRouteEntry | undefined {
     this.ctx.reportUnsupported(route.resource, route.key);
     if ((route.resource.spec.hostnames?.length ?? 0) > 0 && route.resource.spec.parentRefs.every((p) => p.kind === "Service"))
       this.ctx.sink.add({ severity: "warning", code: "no_effect", resource: route.key, path: "spec.hostnames", message: "hostnames only apply to Gateway parents; calls to a Service are matched by its own host names" });
-    return {
-      name: route.resource.metadata.name,
-      namespace: route.namespace,
-      creationTimestamp: route.createdAtText,
-      rules: route.resource.spec.rules.map((rule, i) => this.compileRule(rule, `spec.rules[${i}]`, route, parent, port)),
-    };
+    const cluster = this.ctx.input.workload.cluster;
+    const rules = route.resource.spec.rules.flatMap((rule, i) => (rule.clusters && !rule.clusters.includes(cluster) ? [] : [this.compileRule(rule, `spec.rules[${i}]`, route, parent, port)]));
+    if (rules.length === 0) {
+      this.ctx.sink.add({ severity: "info", code: "no_effect", resource: route.key, path: "spec.rules", message: `no rule applies in cluster ${cluster}: the route is not applied here` });
+      return undefined;
+    }
+    return { name: route.resource.metadata.name, namespace: route.namespace, creationTimestamp: route.createdAtText, rules };
   }
 
   private defaultRule(service: MeshService, port: MeshServicePort): RouteRule {
@@ -113,7 +115,10 @@ export class RouteCompiler {
 
   private compileRule(rule: SourceRule, path: string, route: Indexed<"HTTPRoute">, parent: MeshService, port: MeshServicePort): RouteRule {
     const { sink, policies } = this.ctx;
-    const refs: { ref: BackendRef; policy: EffectivePolicy }[] = (rule.backendRefs ?? []).map((ref, i) => this.resolveBackendRef(ref, `${path}.backendRefs[${i}]`, route, parent, port));
+    const refs: { ref: BackendRef; policy: EffectivePolicy }[] = (rule.backendRefs ?? []).map((ref, i) => {
+      const resolved = this.resolveBackendRef(ref, `${path}.backendRefs[${i}]`, route, parent, port);
+      return ref.filters?.length ? { ...resolved, ref: { ...resolved.ref, filters: ref.filters.map(mapBackendFilter) } } : resolved;
+    });
     const out: RouteRule = {
       ...(rule.name !== undefined ? { name: rule.name } : {}),
       matches: (rule.matches?.length ?? 0) > 0 ? (rule.matches ?? []).map(mapMatch) : [matchAll()],

@@ -97,6 +97,19 @@ const headerMods = (type: "RequestHeaderModifier" | "ResponseHeaderModifier", ke
   ];
 };
 
+/** HTTPRoute pair: the first rule's only backend differs in its filters (per-backend header changes, a canary's session cookie). */
+const BF = (a: Spec, b: Spec): Check => R({ backendRefs: [{ name: "reviews", filters: [a] }] }, { backendRefs: [{ name: "reviews", filters: [b] }] });
+const backendMods = (type: "RequestHeaderModifier" | "ResponseHeaderModifier", key: string): [string, Check][] => {
+  const p = `spec.rules[].backendRefs[].filters[].${key}`;
+  return [
+    [`${p}.set[].name`, BF(mod(type, { set: [{ name: "x-a", value: "1" }] }), mod(type, { set: [{ name: "x-b", value: "1" }] }))],
+    [`${p}.set[].value`, BF(mod(type, { set: [{ name: "x-a", value: "1" }] }), mod(type, { set: [{ name: "x-a", value: "2" }] }))],
+    [`${p}.add[].name`, BF(mod(type, { add: [{ name: "x-a", value: "1" }] }), mod(type, { add: [{ name: "x-b", value: "1" }] }))],
+    [`${p}.add[].value`, BF(mod(type, { add: [{ name: "x-a", value: "1" }] }), mod(type, { add: [{ name: "x-a", value: "2" }] }))],
+    [`${p}.remove[]`, BF(mod(type, { remove: ["x-a"] }), mod(type, { remove: ["x-b"] }))],
+  ];
+};
+
 /** Every field path → how it shows. */
 const COVERAGE: Record<string, Check> = {
   // ------------------------------------------------------------ TrafficPolicy
@@ -225,6 +238,10 @@ const COVERAGE: Record<string, Check> = {
   "spec.rules[].backendRefs[].port": R({ backendRefs: [{ name: "ratings" }] }, { backendRefs: [{ name: "ratings", port: 8081 }] }),
   "spec.rules[].backendRefs[].version": R({ backendRefs: [{ name: "reviews", version: "v1" }] }, { backendRefs: [{ name: "reviews", version: "v2" }] }),
   "spec.rules[].backendRefs[].weight": R({ backendRefs: [{ name: "reviews", version: "v1", weight: 1 }, { name: "reviews", version: "v2" }] }, { backendRefs: [{ name: "reviews", version: "v1", weight: 3 }, { name: "reviews", version: "v2" }] }),
+  "spec.rules[].backendRefs[].filters[].type": BF(mod("RequestHeaderModifier", { set: [{ name: "x-a", value: "1" }] }), mod("ResponseHeaderModifier", { set: [{ name: "x-a", value: "1" }] })),
+  ...Object.fromEntries([...backendMods("RequestHeaderModifier", "requestHeaderModifier"), ...backendMods("ResponseHeaderModifier", "responseHeaderModifier")]),
+  // The caller runs in east: a rule scoped to west is not compiled there (its route falls back to the default).
+  "spec.rules[].clusters[]": R({ clusters: ["east"] }, { clusters: ["west"] }),
   "spec.rules[].timeouts.request": R({ timeouts: { request: "1s" } }, { timeouts: { request: "2s" } }),
   "spec.rules[].timeouts.backendRequest": R({ timeouts: { backendRequest: "1s" } }, { timeouts: { backendRequest: "2s" } }),
   "spec.rules[].retry.attempts": RR({ attempts: 2 }, { attempts: 3 }),

@@ -2,7 +2,7 @@
 // request timeout and retry from the destination's policy. Pure, one to one;
 // RequestMirror is left to the route compiler (it needs the catalog).
 import { GRPC_STATUS_CODES, type RouteRule as SourceRule } from "../http-route/http-route.schema.ts";
-import type { RouteFilter, RouteMatch, RouteRule } from "../proxy-config/proxy-routes.schema.ts";
+import type { BackendFilter, RouteFilter, RouteMatch, RouteRule } from "../proxy-config/proxy-routes.schema.ts";
 import { type EffectivePolicy, type Origin, proxyMs } from "./policy-mapping.ts";
 
 /** The match of a rule without matches: every request. */
@@ -22,6 +22,13 @@ export function mapMatch(m: NonNullable<SourceRule["matches"]>[number]): RouteMa
 
 function mapHeaderModifier(m: { set?: { name: string; value: string }[] | undefined; add?: { name: string; value: string }[] | undefined; remove?: string[] | undefined }) {
   return { set: m.set ?? [], add: m.add ?? [], remove: m.remove ?? [] };
+}
+
+/** A backend's own filters (header changes only) in proxy terms. */
+export function mapBackendFilter(f: NonNullable<NonNullable<SourceRule["backendRefs"]>[number]["filters"]>[number]): BackendFilter {
+  return f.type === "RequestHeaderModifier"
+    ? { type: "RequestHeaderModifier", requestHeaderModifier: mapHeaderModifier(f.requestHeaderModifier) }
+    : { type: "ResponseHeaderModifier", responseHeaderModifier: mapHeaderModifier(f.responseHeaderModifier) };
 }
 
 /** Filters map one to one (RequestMirror is resolved by the route compiler, it needs the catalog). */

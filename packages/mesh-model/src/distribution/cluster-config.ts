@@ -5,6 +5,7 @@
 import type { EastWestGateway } from "../discovery/discovery.schema.ts";
 import type { MtlsMode } from "../mesh/mesh.schema.ts";
 import { refOf, resourceKey, type Resource } from "../resource/resource.schema.ts";
+import type { ClusterTrust } from "./cluster-trust.schema.ts";
 
 /** One endpoint of a service as the catalog input carries it (no address: other clusters go through the gateway). */
 export interface CatalogEndpointInput {
@@ -24,21 +25,6 @@ export interface ClusterCatalogInput {
     ports: readonly { port: number; name?: string | undefined; protocol?: string | undefined }[];
     endpoints: readonly CatalogEndpointInput[];
   }[];
-}
-
-/**
- * What every proxy of a cluster must trust, and under which root new cluster
- * intermediates are issued. The same for every cluster of the mesh.
- */
-export interface ClusterTrust {
-  /** Mesh.trustBundleVersion (decimal string): agents acknowledge it once every local proxy runs this bundle. */
-  bundleVersion: string;
-  /** Root certificates (PEM) peers must chain to; two during a staged root rotation. Sorted by fingerprint. */
-  rootsPem: string[];
-  /** SHA-256 (lowercase hex) of the root the manager signs cluster intermediates under now; an agent whose intermediate chains elsewhere asks for a new one. */
-  issuingRootFingerprint: string;
-  /** SHA-256 (lowercase hex) of revoked cluster intermediates: peers whose chain holds one are refused. Sorted. */
-  revokedFingerprints: string[];
 }
 
 export interface ClusterConfigInput {

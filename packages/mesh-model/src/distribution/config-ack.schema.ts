@@ -20,7 +20,4 @@ export const ConfigAckSchema = z
   .refine((a) => a.status === "applied" || a.reason !== undefined, { message: "a rejection needs a reason", path: ["reason"] })
   .describe("What the agent did with a config version.");
 
-/** An acknowledgement as the agent sends it (`proxies` may be omitted). */
-export type ConfigAck = z.input<typeof ConfigAckSchema>;
-/** An acknowledgement as the manager reads it. */
-export type ParsedConfigAck = z.output<typeof ConfigAckSchema>;
+export type ConfigAck = z.infer<typeof ConfigAckSchema>;

@@ -4,6 +4,7 @@
 // serves them, weft-proxy's pull client sends and checks them).
 import { z } from "zod";
 import { LatencySketchDataSchema } from "../telemetry/telemetry.schema.ts";
+import { SerialHexSchema, Sha256FingerprintSchema } from "./wire-fields.ts";
 
 const DnsSubdomain = z
   .string()
@@ -14,8 +15,6 @@ const DnsSubdomain = z
 /** The files a sidecar keeps its SVID in, inside the `identityDir` it names. */
 export const SIDECAR_SVID_FILES = { certChain: "cert.pem", key: "key.pem" } as const;
 
-const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 fingerprint: 64 lowercase hex digits");
-const SerialHex = z.string().regex(/^[0-9a-f]{1,64}$/, "must be a certificate serial in lowercase hex");
 
 /** `GET /v1/proxy-config` query. The config version the sidecar holds goes in `If-None-Match`. */
 export const SidecarConfigQuerySchema = z
@@ -31,8 +30,8 @@ export const SidecarConfigQuerySchema = z
       .describe("Folder where the sidecar keeps its SVID (cert.pem, key.pem); the config names those files once `svid` is `ready`."),
     svid: z.enum(["none", "ready"]).default("none").describe("`ready` when the sidecar holds a valid SVID in identityDir: only then does its config turn on mTLS."),
     waitSeconds: z.coerce.number().int().min(0).max(300).optional().describe("How long the agent may hold the request when nothing changed (its own maximum applies)."),
-    bundle: Sha256Hex.optional().describe("SHA-256 fingerprint of the trust bundle the sidecar runs now (absent while it runs none)."),
-    svidSerial: SerialHex.optional().describe("Serial of the SVID the sidecar runs now (absent while it runs none)."),
+    bundle: Sha256FingerprintSchema.optional().describe("SHA-256 fingerprint of the trust bundle the sidecar runs now (absent while it runs none)."),
+    svidSerial: SerialHexSchema.optional().describe("Serial of the SVID the sidecar runs now (absent while it runs none)."),
   })
   .describe("Which sidecar asks for its config.");
 export type SidecarConfigQuery = z.infer<typeof SidecarConfigQuerySchema>;
@@ -42,10 +41,7 @@ export const SidecarIdentitySchema = z
   .object({
     trustDomain: z.string().min(1).describe("The mesh's SPIFFE trust domain."),
     spiffeId: z.string().startsWith("spiffe://").describe("The SPIFFE ID the agent will sign for this pod (from its service account)."),
-    issuerFingerprint: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, "must be a SHA-256 fingerprint: 64 lowercase hex digits")
-      .nullable()
+    issuerFingerprint: Sha256FingerprintSchema.nullable()
       .describe("SHA-256 of the cluster intermediate that signs now: an SVID from another issuer is renewed at once. Null while the agent has none."),
   })
   .describe("The sidecar's identity as the agent will issue it.");
@@ -72,8 +68,8 @@ export const SidecarAckSchema = z
     reason: z.string().max(4000).optional().describe("Why it was refused."),
     identity: z
       .strictObject({
-        trustBundleFingerprint: Sha256Hex.describe("SHA-256 fingerprint of the trust bundle the sidecar runs after this ack."),
-        serial: SerialHex.optional().describe("Serial of the SVID it runs."),
+        trustBundleFingerprint: Sha256FingerprintSchema.describe("SHA-256 fingerprint of the trust bundle the sidecar runs after this ack."),
+        serial: SerialHexSchema.optional().describe("Serial of the SVID it runs."),
       })
       .nullable()
       .optional()

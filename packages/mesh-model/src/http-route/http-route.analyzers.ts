@@ -100,6 +100,17 @@ export function analyzeRouteBackends(index: SnapshotIndex): Finding[] {
 const MATCH_ALL: RouteMatch = {};
 
 /**
+ * Whether a rule applied in clusters `a` is present wherever one applied in
+ * `b` is (omitted: every cluster). A rule scoped to `east` cannot hide a
+ * rule that also serves `west`: that is how rollouts keep a stable fallback.
+ */
+function clustersCover(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined) return true;
+  if (b === undefined) return false;
+  return b.every((c) => a.includes(c));
+}
+
+/**
  * WEFT1201–WEFT1203: matches that can never select their rule. The data plane
  * picks, among the matching matches of a route, the one with the highest
  * Gateway API precedence (`compareMatchPrecedence`). A match is dead when a
@@ -117,13 +128,16 @@ export function analyzeRouteShadowing(index: SnapshotIndex): Finding[] {
       const explicit = Boolean(rule.matches?.length);
       return (rule.matches?.length ? rule.matches : [MATCH_ALL]).map((match, m) => ({
         match,
+        clusters: rule.clusters,
         at: { rule: r, match: m },
         path: explicit ? formatPath(["spec", "rules", r, "matches", m]) : formatPath(["spec", "rules", r]),
       }));
     });
     route.spec.rules.forEach((rule, r) => {
       const own = all.filter((e) => e.at.rule === r);
-      const winners = own.map((e) => all.find((o) => o.at.rule !== r && matchCovers(o.match, e.match) && compareMatchPrecedence(o.match, o.at, e.match, e.at) < 0));
+      const winners = own.map((e) =>
+        all.find((o) => o.at.rule !== r && clustersCover(o.clusters, e.clusters) && matchCovers(o.match, e.match) && compareMatchPrecedence(o.match, o.at, e.match, e.at) < 0),
+      );
       const label = rule.name ? `rule "${rule.name}"` : `rule ${r}`;
       if (winners.every((w) => w !== undefined)) {
         const by = [...new Set(winners.map((w) => w?.path))].join(", ");
@@ -132,7 +146,7 @@ export function analyzeRouteShadowing(index: SnapshotIndex): Finding[] {
       }
       own.forEach((entry, i) => {
         const winner = winners[i];
-        const twin = all.find((o) => compareMatchPrecedence(o.match, o.at, entry.match, entry.at) < 0 && matchesEqual(o.match, entry.match));
+        const twin = all.find((o) => clustersCover(o.clusters, entry.clusters) && compareMatchPrecedence(o.match, o.at, entry.match, entry.at) < 0 && matchesEqual(o.match, entry.match));
         if (twin) out.push(finding("WEFT1201", about, entry.path, `identical to ${twin.path}`));
         else if (winner) out.push(finding("WEFT1203", about, entry.path, `never selects ${label}: ${winner.path} matches every request it matches and takes precedence`));
       });

@@ -37,6 +37,7 @@ describe("HTTPRoute schema: valid documents", () => {
     ["the smallest route", route([rule()])],
     ["a Gateway parent with hostnames", route([rule()], { parentRefs: [{ kind: "Gateway", name: "edge", sectionName: "https" }], hostnames: ["shop.example.com", "*.shop.example.com"] })],
     ["an ExternalService backend", route([{ backendRefs: [{ kind: "ExternalService", name: "payments", port: 443 }] }])],
+    ["a rule for some clusters, a backend setting a cookie", route([rule({ clusters: ["east"], backendRefs: [{ name: "checkout", version: "v2", filters: [filter("ResponseHeaderModifier", { add: [{ name: "Set-Cookie", value: "c=1" }] })] }] }), rule()])],
     ["a zero request timeout with a backend timeout", route([rule({ timeouts: { request: "0s", backendRequest: "5s" } })])],
   ])("accepts %s", (_name, value) => {
     expect(issuesOf(value)).toEqual([]);
@@ -55,6 +56,10 @@ describe("HTTPRoute schema: invalid documents report every issue at its path", (
     ["no parentRefs", route([rule()], { parentRefs: [] }), ["spec.parentRefs: too_small"]],
     ["no rules", route([]), ["spec.rules: too_small"]],
     ["a weight above 1000000", route([rule(), { backendRefs: [{ name: "a" }, { name: "b", weight: 1_000_001 }] }]), ["spec.rules[1].backendRefs[1].weight: too_big"]],
+    ["a cluster named twice in a rule", route([rule({ clusters: ["east", "east"] })]), ["spec.rules[0].clusters[1]: duplicate"]],
+    ["a rule for no cluster", route([rule({ clusters: [] })]), ["spec.rules[0].clusters: too_small"]],
+    ["a backend filter that is not a header change", route([{ backendRefs: [{ name: "a", filters: [filter("URLRewrite", { hostname: "x.example" })] }] }]), ["spec.rules[0].backendRefs[0].filters[0].type: invalid_value"]],
+    ["a backend with two response modifiers", route([{ backendRefs: [{ name: "a", filters: [filter("ResponseHeaderModifier", { remove: ["a"] }), filter("ResponseHeaderModifier", { remove: ["b"] })] }] }]), ["spec.rules[0].backendRefs[0].filters[1].type: duplicate_filter"]],
     ["a fractional weight", route([{ backendRefs: [{ name: "a", weight: 1.5 }] }]), ["spec.rules[0].backendRefs[0].weight: invalid_type"]],
     ["a weight given as text", route([{ backendRefs: [{ name: "a", weight: "10" }] }]), ["spec.rules[0].backendRefs[0].weight: invalid_type"]],
     ["an upper-case service name", route([{ backendRefs: [{ name: "Checkout" }] }]), ["spec.rules[0].backendRefs[0].name: invalid_format"]],

@@ -136,6 +136,24 @@ export const GRPC_STATUS_CODES = {
 } as const;
 const GRPC_STATUS_NAMES = Object.keys(GRPC_STATUS_CODES) as [keyof typeof GRPC_STATUS_CODES, ...(keyof typeof GRPC_STATUS_CODES)[]];
 
+/** The header filters: allowed on a rule and on a single backend. */
+const HEADER_FILTERS = [
+  z.strictObject({
+    type: z.literal("RequestHeaderModifier").describe("Change request headers."),
+    requestHeaderModifier: HeaderModifierSchema,
+  }),
+  z.strictObject({
+    type: z.literal("ResponseHeaderModifier").describe("Change response headers."),
+    responseHeaderModifier: HeaderModifierSchema,
+  }),
+] as const;
+
+/** Filters a single backend may carry (Gateway API HTTPBackendRef.filters): header changes only. */
+export const BackendFilterSchema = z
+  .discriminatedUnion("type", [...HEADER_FILTERS])
+  .describe("A change applied only to requests sent to this backend (and its responses), after the rule's filters.");
+export type BackendFilter = z.infer<typeof BackendFilterSchema>;
+
 /** A backend: a service (optionally one version subset) or an ExternalService, with a weight. */
 export const BackendRefSchema = z
   .strictObject({
@@ -151,10 +169,17 @@ export const BackendRefSchema = z
       .max(1_000_000, { message: "must be between 0 and 1000000" })
       .default(1)
       .describe("Relative share of the rule's requests this backend receives (0 to 1000000). Default 1; 0 sends it none."),
+    filters: z.array(BackendFilterSchema).max(4, { message: "must have at most 4 entries" }).optional().describe("Filters applied only when this backend is picked, after the rule's filters."),
   })
   .superRefine((ref, ctx) => {
     if (ref.kind === "ExternalService" && ref.version !== undefined)
       reportIssue(ctx, ["version"], "only mesh services have version subsets", "invalid_backend");
+    const types = new Map<string, number>();
+    ref.filters?.forEach((f, i) => {
+      const earlier = types.get(f.type);
+      if (earlier !== undefined) reportIssue(ctx, ["filters", i, "type"], `${f.type} may appear only once per backend (already at filters[${earlier}])`, "duplicate_filter");
+      else types.set(f.type, i);
+    });
   })
   .describe("Where matching requests are sent.");
 export type BackendRef = z.infer<typeof BackendRefSchema>;
@@ -206,14 +231,7 @@ export type FaultInjection = z.infer<typeof FaultInjectionSchema>;
 
 export const RouteFilterSchema = z
   .discriminatedUnion("type", [
-    z.strictObject({
-      type: z.literal("RequestHeaderModifier").describe("Change request headers."),
-      requestHeaderModifier: HeaderModifierSchema,
-    }),
-    z.strictObject({
-      type: z.literal("ResponseHeaderModifier").describe("Change response headers."),
-      responseHeaderModifier: HeaderModifierSchema,
-    }),
+    ...HEADER_FILTERS,
     z.strictObject({
       type: z.literal("URLRewrite").describe("Rewrite the host and/or path before forwarding."),
       urlRewrite: z
@@ -290,8 +308,15 @@ export const RouteRuleSchema = z
       .describe("Backends sharing the rule's requests by weight. A rule without backends (and without a redirect) answers 500."),
     timeouts: RouteTimeoutsSchema.optional(),
     retry: RetrySchema.optional(),
+    clusters: z
+      .array(DnsLabelSchema.describe("A cluster."))
+      .min(1, { message: "must name at least one cluster" })
+      .max(64, { message: "must have at most 64 entries" })
+      .optional()
+      .describe("Only the proxies of these clusters apply the rule; every cluster when omitted. Rollouts use it to move traffic cluster by cluster."),
   })
   .superRefine((rule, ctx) => {
+    reportDuplicates(ctx, rule.clusters, (c) => c, (i) => ["clusters", i], "cluster");
     const filters = rule.filters ?? [];
     const firstIndex = new Map<RouteFilterType, number>();
     filters.forEach((filter, index) => {

@@ -129,6 +129,18 @@ export const FaultInjectionSchema = z
   .describe("Fault injection: the delay is applied first, then the abort; each is drawn independently.");
 export type FaultInjection = z.infer<typeof FaultInjectionSchema>;
 
+/** The header filters: allowed on a rule and on a single backend. */
+const HEADER_FILTERS = [
+  z.object({
+    type: z.literal("RequestHeaderModifier").describe("Modify the request headers sent upstream."),
+    requestHeaderModifier: HeaderModifierSchema,
+  }),
+  z.object({
+    type: z.literal("ResponseHeaderModifier").describe("Modify the response headers sent downstream."),
+    responseHeaderModifier: HeaderModifierSchema,
+  }),
+] as const;
+
 export const RequestMirrorSchema = z
   .object({
     backend: z.string().min(1).describe("Name of an entry in `backends`: the shadow."),
@@ -149,14 +161,7 @@ export type RequestMirror = z.infer<typeof RequestMirrorSchema>;
 
 export const RouteFilterSchema = z
   .discriminatedUnion("type", [
-    z.object({
-      type: z.literal("RequestHeaderModifier").describe("Modify the request headers sent upstream."),
-      requestHeaderModifier: HeaderModifierSchema,
-    }),
-    z.object({
-      type: z.literal("ResponseHeaderModifier").describe("Modify the response headers sent downstream."),
-      responseHeaderModifier: HeaderModifierSchema,
-    }),
+    ...HEADER_FILTERS,
     z.object({
       type: z.literal("URLRewrite").describe("Rewrite the host and/or path before forwarding."),
       urlRewrite: z
@@ -217,10 +222,16 @@ export const RetryPolicySchema = z
   .describe("Retry policy. Requests whose body exceeds the retry buffer limit are never retried.");
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
+export const BackendFilterSchema = z
+  .discriminatedUnion("type", [...HEADER_FILTERS])
+  .describe("A filter applied only when its backend is picked, after the rule's.");
+export type BackendFilter = z.infer<typeof BackendFilterSchema>;
+
 export const BackendRefSchema = z
   .object({
     backend: z.string().min(1).describe("Name of an entry in `backends`."),
     weight: z.number().int().min(0).max(1_000_000).default(1).describe("Relative weight; 0 sends no traffic."),
+    filters: z.array(BackendFilterSchema).max(4).optional().describe("Header changes applied only when this backend is picked (a canary's session cookie)."),
   })
   .describe("A weighted backend of a rule.");
 export type BackendRef = z.infer<typeof BackendRefSchema>;

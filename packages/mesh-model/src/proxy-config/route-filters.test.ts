@@ -28,6 +28,8 @@ describe("applyHeaderModifier", () => {
     ["add creates", {}, { add: [{ name: "b", value: "2" }] }, { b: "2" }],
     ["remove deletes case-insensitively", { a: "1", b: "2" }, { remove: ["A"] }, { b: "2" }],
     ["remove then set then add", { a: "1" }, { remove: ["a"], set: [{ name: "a", value: "s" }], add: [{ name: "a", value: "t" }] }, { a: "s, t" }],
+    ["add Set-Cookie beside the upstream's: one more line, never comma-joined", { "set-cookie": ["a=1"] }, { add: [{ name: "Set-Cookie", value: "b=2; Path=/" }] }, { "set-cookie": ["a=1", "b=2; Path=/"] }],
+    ["add Set-Cookie alone", {}, { add: [{ name: "Set-Cookie", value: "b=2" }] }, { "set-cookie": ["b=2"] }],
   ])("%s", (_name, headers, mod, expected) => {
     expect(applyHeaderModifier(headers, HeaderModifierSchema.parse(mod))).toEqual(expected);
   });

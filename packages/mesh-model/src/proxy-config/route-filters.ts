@@ -9,7 +9,8 @@ export type HeaderMap = Record<string, string | string[] | undefined>;
 
 /**
  * Applies a header modifier in Gateway API order: remove, then set, then add
- * (add appends to an existing value with ", "). Returns a new map.
+ * (add appends to an existing value with ", "; Set-Cookie, which must never be
+ * comma-joined, becomes one more header line). Returns a new map.
  */
 export function applyHeaderModifier(headers: Readonly<HeaderMap>, mod: HeaderModifier): HeaderMap {
   const out: HeaderMap = { ...headers };
@@ -18,7 +19,8 @@ export function applyHeaderModifier(headers: Readonly<HeaderMap>, mod: HeaderMod
   for (const { name, value } of mod.add) {
     const key = name.toLowerCase();
     const existing = out[key];
-    if (existing === undefined) out[key] = value;
+    if (key === "set-cookie") out[key] = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), value];
+    else if (existing === undefined) out[key] = value;
     else if (Array.isArray(existing)) out[key] = [...existing, value];
     else out[key] = `${existing}, ${value}`;
   }

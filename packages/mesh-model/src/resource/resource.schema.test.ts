@@ -20,7 +20,7 @@ function undescribed(schema: JsonSchema, path: string): string[] {
 
 describe("the kind registry", () => {
   it("lists every kind once, in registry order", () => {
-    expect(KINDS).toEqual(["Mesh", "HTTPRoute", "TrafficPolicy", "AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication", "Gateway", "ExternalService", "ServiceLevelObjective"]);
+    expect(KINDS).toEqual(["Mesh", "HTTPRoute", "TrafficPolicy", "AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication", "Gateway", "ExternalService", "ServiceLevelObjective", "Rollout"]);
     expect(Object.keys(KIND_SCHEMAS).sort()).toEqual([...KINDS].sort());
   });
 
@@ -39,7 +39,7 @@ describe("the kind registry", () => {
     const result = ResourceSchema.safeParse({ apiVersion: "weft.io/v1alpha1", kind: "Gateway", metadata: { name: "edge" }, spec: { mode: "ingress", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
     expect(result.success && result.data.kind).toBe("Gateway");
     expect(isKind("Gateway")).toBe(true);
-    expect(isKind("Rollout")).toBe(false);
+    expect(isKind("Canary")).toBe(false);
   });
 
   it("names resources with their namespace, mesh-wide kinds without", () => {

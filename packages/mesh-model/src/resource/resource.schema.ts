@@ -6,6 +6,7 @@ import { GatewaySchema } from "../gateway/gateway.schema.ts";
 import { HTTPRouteSchema } from "../http-route/http-route.schema.ts";
 import { MeshSchema } from "../mesh/mesh.schema.ts";
 import { PeerAuthenticationSchema } from "../peer-authentication/peer-authentication.schema.ts";
+import { RolloutSchema } from "../rollout/rollout.schema.ts";
 import { RequestAuthenticationSchema } from "../request-authentication/request-authentication.schema.ts";
 import { ServiceLevelObjectiveSchema } from "../service-level-objective/service-level-objective.schema.ts";
 import { TrafficPolicySchema } from "../traffic-policy/traffic-policy.schema.ts";
@@ -22,6 +23,7 @@ const KIND_SCHEMA_LIST = [
   GatewaySchema,
   ExternalServiceSchema,
   ServiceLevelObjectiveSchema,
+  RolloutSchema,
 ] as const;
 
 /** Kinds that live outside namespaces (their metadata has no namespace). */

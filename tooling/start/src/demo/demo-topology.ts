@@ -73,8 +73,12 @@ export function demoTopology(base: number, rps: number): DemoCluster[] {
   }));
 }
 
-/** The universal file of one cluster (YAML is a superset of JSON). */
-export function universalFile(cluster: DemoCluster): string {
+/**
+ * The universal file of one cluster (YAML is a superset of JSON). `gateway`
+ * overrides where other clusters reach its east-west gateway and what it
+ * binds: the Docker Compose demo runs each cluster in its own container.
+ */
+export function universalFile(cluster: DemoCluster, gateway: { address: string; bindAddress: string; header: string } = { address: "127.0.0.1", bindAddress: "127.0.0.1", header: `Written by npm start for the demo cluster "${cluster.name}"; rewritten on every start.` }): string {
   const services = [...new Set(cluster.instances.map((i) => i.service))].map((service) => ({
     name: service,
     namespace: DEMO_NAMESPACE,
@@ -83,7 +87,7 @@ export function universalFile(cluster: DemoCluster): string {
       .filter((i) => i.service === service)
       .map((i) => ({ name: i.name, address: "127.0.0.1", port: i.port, version: i.version, serviceAccount: service, zone: `${cluster.name}-1a`, ...(i.proxy && { proxy: i.proxy }) })),
   }));
-  // The gateway is reached and bound on loopback: the demo never leaves this machine.
-  const gateway = { address: "127.0.0.1", bindAddress: "127.0.0.1", port: cluster.gateway.port, adminPort: cluster.gateway.adminPort, zone: `${cluster.name}-1a` };
-  return `# Written by npm start for the demo cluster "${cluster.name}"; rewritten on every start.\n${JSON.stringify({ services, gateway }, null, 2)}\n`;
+  // npm start: the gateway is reached and bound on loopback, so the demo never leaves this machine.
+  const ewGateway = { address: gateway.address, bindAddress: gateway.bindAddress, port: cluster.gateway.port, adminPort: cluster.gateway.adminPort, zone: `${cluster.name}-1a` };
+  return `# ${gateway.header}\n${JSON.stringify({ services, gateway: ewGateway }, null, 2)}\n`;
 }

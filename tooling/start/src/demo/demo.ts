@@ -33,14 +33,14 @@ export interface RunningDemo {
 }
 
 /** A join token for `name`: a new cluster, or a fresh token for an existing one. */
-async function joinToken(api: ManagerApi, name: string): Promise<string> {
+export async function joinToken(api: ManagerApi, name: string): Promise<string> {
   const existing = (await api.query<{ id: string; name: string }[]>("clusters.list")).find((c) => c.name === name);
   if (existing) return (await api.mutation<{ joinToken: string }>("clusters.createJoinToken", { id: existing.id })).joinToken;
   return (await api.mutation<{ joinToken: string }>("clusters.create", { name })).joinToken;
 }
 
 /** The demo's Mesh resource: the mesh's own trust domain, STRICT mTLS, 10 % trace sampling. */
-async function applyDemoMesh(api: ManagerApi): Promise<void> {
+export async function applyDemoMesh(api: ManagerApi): Promise<void> {
   const { trustDomain } = await api.query<{ trustDomain: string }>("mesh.status");
   const mesh = { apiVersion: "weft.io/v1alpha1", kind: "Mesh", metadata: { name: "default" }, spec: { trustDomain, mtls: { mode: "STRICT" }, tracing: { sampleRate: 0.1 } } };
   await api.mutation("resources.applyDocuments", { text: JSON.stringify(mesh), message: "demo: trace 10 % of requests" });

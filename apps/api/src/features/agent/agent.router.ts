@@ -1,12 +1,26 @@
 // The agent API: every procedure but `join` authenticates a cluster's agent
 // by its credential, and takes the cluster from that credential, never from
 // its input. test/access.test.ts proves it for every procedure here.
-import { ConfigAckSchema, DiscoveryDeltaSchema, DiscoverySnapshotSchema, SpanReportSchema, TelemetryReportSchema } from "@weft/mesh-model";
+// Every input (and checked answer) is mesh-model's: the agent↔manager
+// contract lives in packages/mesh-model/src/distribution/, imported by both.
+import {
+  AckTrustBundleInputSchema,
+  AgentJoinInputSchema,
+  ConfigAckSchema,
+  ConfigStreamInputSchema,
+  DiscoveryDeltaSchema,
+  DiscoverySnapshotSchema,
+  HeartbeatInputSchema,
+  QueryAnswerSchema,
+  TapReportSchema,
+  ReportCertificatesInputSchema,
+  SignedIntermediateSchema,
+  SignIntermediateInputSchema,
+  SpanReportSchema,
+  TelemetryReportSchema,
+} from "@weft/mesh-model";
 import { z } from "zod";
 import { agentOf, agentProcedure, audited, publicProcedure, router } from "../../trpc.ts";
-import { AckTrustBundleInputSchema, ReportCertificatesInputSchema, SignedIntermediateSchema, SignIntermediateInputSchema } from "../identity/identity.schema.ts";
-
-const AgentVersionSchema = z.string().min(1).max(64).describe("Version of the agent binary.");
 
 export const agentRouter = router({
   /**
@@ -15,7 +29,7 @@ export const agentRouter = router({
    */
   join: publicProcedure
     .meta({ audit: "manual" })
-    .input(z.strictObject({ joinToken: z.string().min(1).max(256).describe("The token clusters.create returned."), agentVersion: AgentVersionSchema.optional() }))
+    .input(AgentJoinInputSchema)
     .mutation(async ({ ctx, input }) => {
       try {
         const joined = await ctx.services.clusters.join(input.joinToken, input.agentVersion, ctx.request.ip);
@@ -29,12 +43,22 @@ export const agentRouter = router({
   /** The agent's own cluster: status, sync state, proxies. */
   cluster: agentProcedure.input(z.strictObject({}).default({})).query(async ({ ctx }) => ctx.services.clusters.ofAgent(await agentOf(ctx))),
   /** Liveness and agent version; the answer carries the mesh's config version. */
-  heartbeat: agentProcedure.input(z.strictObject({ agentVersion: AgentVersionSchema.optional() }).default({})).mutation(async ({ ctx, input }) => {
+  heartbeat: agentProcedure.input(HeartbeatInputSchema).mutation(async ({ ctx, input }) => {
     const agent = await agentOf(ctx);
-    await ctx.services.clusters.heartbeat(agent, input.agentVersion);
+    await ctx.services.clusters.heartbeat(agent, input.agentVersion, input.agentTime);
     const versions = await ctx.services.distribution.bus.current();
     return { configVersion: versions.configVersion.toString() };
   }),
+  /** What the agent should do besides config: questions about its proxies (weft proxy-status/proxy-config) and open taps to relay. Polled every second. */
+  pending: agentProcedure.input(z.strictObject({}).default({})).query(async ({ ctx }) => {
+    const agent = await agentOf(ctx);
+    const [queries, taps] = await Promise.all([ctx.services.proxies.pending(agent), ctx.services.tap.pendingFor(agent)]);
+    return { queries, taps };
+  }),
+  /** The answer to one of this cluster's queries. */
+  answerQuery: agentProcedure.input(QueryAnswerSchema).mutation(async ({ ctx, input }) => ctx.services.proxies.answer(await agentOf(ctx), input)),
+  /** Request summaries for open taps, read from the cluster's proxies. */
+  reportTap: agentProcedure.input(TapReportSchema).mutation(async ({ ctx, input }) => ctx.services.tap.report(await agentOf(ctx), input)),
   /** Discovery changes since report `baseSeq`; CONFLICT when the manager needs a full resync first. */
   reportDiscovery: agentProcedure.input(DiscoveryDeltaSchema).mutation(async ({ ctx, input }) => ctx.services.discovery.applyDelta(await agentOf(ctx), input)),
   /** Everything discovery sees: the cluster's services, workloads and endpoints become exactly this. */
@@ -45,7 +69,7 @@ export const agentRouter = router({
    * reconnecting with the last one (`lastEventId`) skips a snapshot the agent already has.
    */
   configStream: agentProcedure
-    .input(z.strictObject({ lastEventId: z.string().max(200).nullish().describe("Id of the last snapshot the agent holds (set by the SSE client on reconnect).") }).default({}))
+    .input(ConfigStreamInputSchema)
     .subscription(async function* ({ ctx, input, signal }) {
       const agent = await agentOf(ctx);
       yield* ctx.services.distribution.stream(agent, input.lastEventId ?? null, signal);

@@ -1,4 +1,4 @@
-import type { ParsedConfigAck } from "@weft/mesh-model";
+import type { ConfigAck } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { invalid } from "../../errors.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -13,7 +13,7 @@ export class ConfigSyncService {
     private readonly mesh: () => Promise<MeshInfo>,
   ) {}
 
-  async acknowledge(agent: AgentPrincipal, ack: ParsedConfigAck): Promise<{ recorded: true; syncState: string }> {
+  async acknowledge(agent: AgentPrincipal, ack: ConfigAck): Promise<{ recorded: true; syncState: string }> {
     const version = BigInt(ack.configVersion);
     const mesh = await this.mesh();
     if (version > mesh.configVersion) throw invalid(`config version ${version} does not exist yet (the mesh is at ${mesh.configVersion})`, "configVersion");

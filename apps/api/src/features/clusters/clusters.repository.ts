@@ -28,6 +28,8 @@ export interface ClusterRecord {
   status: ClusterStatus;
   lastSeenAt: Date | null;
   agentVersion: string | null;
+  /** The agent's clock minus the manager's at its last heartbeat, in ms; null until it reports its time. */
+  clockSkewMs: number | null;
   appliedConfigVersion: bigint | null;
   joinTokenExpiresAt: Date | null;
   joinTokenPending: boolean;
@@ -48,6 +50,7 @@ const select = {
   status: true,
   lastSeenAt: true,
   agentVersion: true,
+  clockSkewMs: true,
   appliedConfigVersion: true,
   joinTokenHash: true,
   joinTokenExpiresAt: true,
@@ -75,6 +78,7 @@ function toRecord(row: Row, endpoints: number): ClusterRecord {
     status: row.status,
     lastSeenAt: row.lastSeenAt,
     agentVersion: row.agentVersion,
+    clockSkewMs: row.clockSkewMs,
     appliedConfigVersion: row.appliedConfigVersion,
     joinTokenExpiresAt: row.joinTokenHash ? row.joinTokenExpiresAt : null,
     joinTokenPending: row.joinTokenHash !== null,
@@ -184,10 +188,15 @@ export class ClustersRepository {
     return (await this.db.agentCredential.count({ where: { id: credentialId, revokedAt: null } })) === 1;
   }
 
-  async markSeen(clusterId: string, data: { status?: ClusterStatus; agentVersion?: string | undefined; at: Date }): Promise<void> {
+  async markSeen(clusterId: string, data: { status?: ClusterStatus; agentVersion?: string | undefined; clockSkewMs?: number | undefined; at: Date }): Promise<void> {
     await this.db.cluster.updateMany({
       where: { id: clusterId },
-      data: { lastSeenAt: data.at, ...(data.status ? { status: data.status } : {}), ...(data.agentVersion !== undefined ? { agentVersion: data.agentVersion } : {}) },
+      data: {
+        lastSeenAt: data.at,
+        ...(data.status ? { status: data.status } : {}),
+        ...(data.agentVersion !== undefined ? { agentVersion: data.agentVersion } : {}),
+        ...(data.clockSkewMs !== undefined ? { clockSkewMs: data.clockSkewMs } : {}),
+      },
     });
   }
 

@@ -154,8 +154,16 @@ export class ClustersService {
     return this.byId(agent.clusterId);
   }
 
-  async heartbeat(agent: AgentPrincipal, agentVersion: string | undefined): Promise<void> {
-    await this.repo.markSeen(agent.clusterId, { status: "CONNECTED", agentVersion, at: this.now() });
+  /**
+   * Liveness, with the agent's clock when it sent the heartbeat: the
+   * difference is the cluster's clock skew (the request's transit time is
+   * in it too, a few ms on a healthy network), which `weft check` reports.
+   */
+  async heartbeat(agent: AgentPrincipal, agentVersion: string | undefined, agentTime?: Date): Promise<void> {
+    const now = this.now();
+    // Clamped to the column's int4 range: a clock years off is reported as "very far off", not as an error.
+    const clockSkewMs = agentTime ? Math.max(-2_000_000_000, Math.min(2_000_000_000, Math.round(agentTime.getTime() - now.getTime()))) : undefined;
+    await this.repo.markSeen(agent.clusterId, { status: "CONNECTED", agentVersion, clockSkewMs, at: now });
   }
 
   async streamOpened(agent: AgentPrincipal): Promise<void> {

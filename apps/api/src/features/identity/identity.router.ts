@@ -1,3 +1,4 @@
+import { ClusterTrustSchema } from "@weft/mesh-model";
 import { z } from "zod";
 import { audited, noteAudit, principalOf, roleProcedure, router } from "../../trpc.ts";
 import {
@@ -5,7 +6,6 @@ import {
   AuthorityViewSchema,
   CertificatesInputSchema,
   CertificatesViewSchema,
-  ClusterTrustSchema,
   ImportAuthorityInputSchema,
   RevokeClusterInputSchema,
   RotationGetInputSchema,

@@ -1,5 +1,5 @@
 import { describeCertificate, signIntermediate } from "@weft/identity";
-import type { ClusterTrust } from "@weft/mesh-model";
+import type { ClusterTrust, ReportedCertificate, SignedIntermediate } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { conflict, invalid, notFound, preconditionFailed } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
@@ -8,7 +8,7 @@ import { withAuditFacts, type Audited } from "../audit/audit-facts.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { IntermediateRevoker } from "../clusters/clusters.service.ts";
 import type { AuthorityRecord, IdentityRepository, IntermediateRecord } from "./identity.repository.ts";
-import type { AuthoritiesView, CertificateItem, CertificatesView, ImportAuthorityInput, IntermediateView, ReportedCertificate, SignedIntermediate } from "./identity.schema.ts";
+import type { AuthoritiesView, CertificateItem, CertificatesView, ImportAuthorityInput, IntermediateView } from "./identity.schema.ts";
 import { asDomainError, generateSealedRoot, importSealedAuthority, isRootAuthority, openAuthority, requireCaKey } from "./mesh-authority.ts";
 
 export interface IdentitySettings {

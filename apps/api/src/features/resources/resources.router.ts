@@ -1,4 +1,4 @@
-import { isKind, KINDS, type Kind } from "@weft/mesh-model";
+import { isKind, KINDS, LabelValueSchema, QualifiedKeySchema, type Kind } from "@weft/mesh-model";
 import { z } from "zod";
 import { audited, principalOf, roleProcedure, router, scopedProcedure } from "../../trpc.ts";
 import { normalizeRef, parseDocuments, scopesOfDocuments, scopesOfRef } from "./resources.service.ts";
@@ -19,11 +19,20 @@ export const ApplyInputSchema = z
     text: z.string().max(5_000_000).optional().describe("YAML (multi-document) or JSON text."),
     format: z.enum(["yaml", "json"]).optional().describe("Format of `text`; guessed when omitted."),
     documents: z.array(z.unknown()).max(1000).optional().describe("Documents as parsed objects, instead of text."),
+    prune: z
+      .strictObject({
+        selector: z
+          .record(QualifiedKeySchema, LabelValueSchema)
+          .refine((s) => Object.keys(s).length > 0, "a prune needs a selector: without one it would delete every resource the documents do not name")
+          .describe("Equality label selector: the resources it covers are exactly the documents; the others it covers are deleted. Every document must carry these labels."),
+      })
+      .optional()
+      .describe("GitOps: also delete, in the same change, what the documents no longer declare within the selector."),
     ...ChangeShape,
   })
   .refine((i) => (i.text === undefined) !== (i.documents === undefined), { message: "send exactly one of text and documents", path: ["text"] })
   // Read once, here: the access check (which namespaces) and the change use the same parse.
-  .transform((i) => ({ dryRun: i.dryRun, message: i.message, parsed: parseDocuments(i) }));
+  .transform((i) => ({ dryRun: i.dryRun, message: i.message, parsed: parseDocuments(i), prune: i.prune?.selector }));
 
 const RefChangeSchema = z.strictObject({ ...RefShape, ...ChangeShape });
 const RollbackSchema = z.strictObject({ ...RefShape, toRevision: z.number().int().min(1).describe("The revision to restore."), ...ChangeShape });
@@ -39,7 +48,7 @@ export const resourcesRouter = router({
     .query(({ ctx, input }) => ctx.services.resources.get(refOf(input))),
   /** Create-or-update by kind/namespace/name of every document, in one transaction; or a dry run. */
   applyDocuments: scopedProcedure("OPERATOR", ApplyInputSchema, (input) => scopesOfDocuments(input.parsed)).mutation(async ({ ctx, input }) =>
-    audited(ctx, ctx.services.resources.applyDocuments(await principalOf(ctx), input.parsed, { dryRun: input.dryRun, message: input.message })),
+    audited(ctx, ctx.services.resources.applyDocuments(await principalOf(ctx), input.parsed, { dryRun: input.dryRun, message: input.message, prune: input.prune })),
   ),
   delete: scopedProcedure("OPERATOR", RefChangeSchema, scopesOfRef).mutation(async ({ ctx, input }) =>
     audited(ctx, ctx.services.resources.delete(await principalOf(ctx), refOf(input), { dryRun: input.dryRun, message: input.message })),

@@ -20,6 +20,7 @@ import { conflict, invalid, notFound } from "../../errors.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
 import { withAuditFacts, type Audited, type AuditFacts } from "../audit/audit-facts.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
+import { formatSelector, planPrune, type LabelSelector } from "./prune-plan.ts";
 import { planChange, storedNamespace, type ChangeOperation, type ChangePlan, type ChangeResult, type ResourceChange } from "./change-plan.ts";
 import type { ResourcesRepository, RevisionView, StoredResource } from "./resources.repository.ts";
 
@@ -54,6 +55,8 @@ interface ExecuteOptions extends ChangeOptions {
   expectedRevisions?: ReadonlyMap<string, number | null>;
   /** Set when approving a change request: protection was satisfied. */
   changeRequestId?: string;
+  /** Also delete what the applied documents no longer declare among the resources this selector covers (see prune-plan.ts). */
+  prune?: LabelSelector;
   /** The caller, for deciding whether a protected namespace needs approval; absent when approving. */
   principal?: Principal;
 }
@@ -161,7 +164,7 @@ export class ResourcesService {
   }
 
   /** Create-or-update of every document, atomically; or a dry run of it. */
-  async applyDocuments(principal: Principal, parsed: ParsedDocuments, options: ChangeOptions): Promise<Audited<ChangeResult>> {
+  async applyDocuments(principal: Principal, parsed: ParsedDocuments, options: ChangeOptions & { prune?: LabelSelector | undefined }): Promise<Audited<ChangeResult>> {
     if (!parsed.ok) {
       if (!options.dryRun) throw new ValidationError(parsed.code, parsed.issues);
       const mesh = await this.mesh();
@@ -169,7 +172,8 @@ export class ResourcesService {
       return { value, audit: {} };
     }
     const operations: ChangeOperation[] = parsed.resources.map((resource) => ({ op: "apply", resource }));
-    return this.uow.run((tx) => this.execute(tx, { id: principal.userId, name: principal.username }, operations, { ...options, principal }));
+    const { prune, ...change } = options;
+    return this.uow.run((tx) => this.execute(tx, { id: principal.userId, name: principal.username }, operations, { ...change, principal, ...(prune && { prune }) }));
   }
 
   async delete(principal: Principal, ref: ResourceRef, options: ChangeOptions): Promise<Audited<ChangeResult>> {
@@ -197,10 +201,11 @@ export class ResourcesService {
    * facts name the resources, their namespace and the actions; once the
    * plan is known, a failure (a blocked change) carries them too.
    */
-  async execute(tx: TransactionRepositories, author: Author, operations: ChangeOperation[], options: ExecuteOptions): Promise<Audited<ChangeResult>> {
+  async execute(tx: TransactionRepositories, author: Author, requested: ChangeOperation[], options: ExecuteOptions): Promise<Audited<ChangeResult>> {
     const mesh = options.dryRun ? await tx.mesh.get() : await tx.mesh.lock();
     if (!mesh) throw new Error("the default mesh is missing; the manager creates it at start");
     const [resources, discovery] = [await tx.resources.list(mesh.id), await tx.resources.discovery()];
+    const operations = options.prune ? [...requested, ...this.pruneOperations(resources, requested, options.prune)] : requested;
     const applied = operations.flatMap((o) => (o.op === "apply" ? [o.resource] : []));
     const metrics = this.sloInputs ? await this.sloInputs(tx, applied) : undefined;
     const plan = planChange({ trustDomain: mesh.trustDomain, resources, discovery, ...(metrics ? { metrics } : {}) }, operations);
@@ -213,13 +218,24 @@ export class ResourcesService {
     const audit: AuditFacts = {
       target: plan.changes.map((c) => resourceKey(c.ref)).join(", "),
       namespace: plan.namespaces.length === 1 ? plan.namespaces[0] : undefined,
-      details: { dryRun: options.dryRun, actions: plan.changes.map((c) => `${c.action} ${resourceKey(c.ref)}`) },
+      details: { dryRun: options.dryRun, actions: plan.changes.map((c) => `${c.action} ${resourceKey(c.ref)}`), ...(options.prune && { prune: formatSelector(options.prune) }) },
     };
     try {
       return await this.write(tx, author, operations, options, { mesh, plan, meshChange, audit });
     } catch (err) {
       throw withAuditFacts(err, audit);
     }
+  }
+
+  /** Pruning is planned after the mesh lock, on the same read as the rest of the change. */
+  private pruneOperations(live: StoredResource[], requested: readonly ChangeOperation[], selector: LabelSelector): ChangeOperation[] {
+    const pruned = planPrune(
+      live,
+      requested.flatMap((o) => (o.op === "apply" ? [o.resource] : [])),
+      selector,
+    );
+    if (!pruned.ok) throw new ValidationError("INVALID_RESOURCE", pruned.issues);
+    return pruned.deletions.map((ref) => ({ op: "delete", ref }));
   }
 
   /** The second half of `execute`: the plan is known and allowed; answers a dry run, or writes the change (or its change request). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleProcedure, router } from "../../trpc.ts";
+import { STATS_GROUPS } from "./traffic-groups.ts";
 
 const WindowShape = {
   from: z.date().describe("Start of the window (rounded down to the minute)."),
@@ -17,6 +18,17 @@ export const telemetryRouter = router({
       }),
     )
     .query(({ ctx, input }) => ctx.services.telemetry.edges(input)),
+  /** The window's traffic per service, workload or cluster (by destination) or per edge: rate, success, p50/p95/p99 from merged sketches, mTLS share. */
+  stats: roleProcedure("VIEWER")
+    .input(
+      z.strictObject({
+        ...WindowShape,
+        groupBy: z.enum(STATS_GROUPS).describe("service, workload (service version in a cluster), cluster (of the destination), or edge."),
+        cluster: z.string().min(1).optional().describe("Only traffic with this cluster at either end."),
+        namespace: z.string().min(1).optional().describe("Only traffic with this namespace at either end."),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.telemetry.stats(input)),
   /** A service's inbound traffic as a series: one point per step. */
   serviceSeries: roleProcedure("VIEWER")
     .input(

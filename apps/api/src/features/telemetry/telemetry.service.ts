@@ -1,10 +1,11 @@
-import { edgeKey, LatencySketchDataSchema, summarizeTraffic, trafficSeries, type EdgeEnd, type ParsedEdgeDelta, type TrafficStats } from "@weft/mesh-model";
+import { edgeKey, LatencySketchDataSchema, trafficSeries, type EdgeEnd, type ParsedEdgeDelta, type TrafficStats } from "@weft/mesh-model";
 import { LatencySketch, SketchMismatchError } from "@weft/mesh-model/proxy-config";
 import type { AgentPrincipal } from "../../access.ts";
 import { forbidden, invalid } from "../../errors.ts";
 import type { UnitOfWork } from "../../unit-of-work.ts";
 import type { EdgeMinuteDelta, EdgeMinuteRow, TelemetryRepository } from "./telemetry.repository.ts";
 import type { LatencySketchDataInput } from "./telemetry.types.ts";
+import { groupTraffic, type StatsGroupBy, type TrafficGroup } from "./traffic-groups.ts";
 
 export interface TelemetrySettings {
   /** Rollups older than this are deleted. */
@@ -118,27 +119,40 @@ export class TelemetryService {
 
   /** Every edge with traffic in [from, to): rate, error percentage and latency percentiles. */
   async edges(query: { from: Date; to: Date; cluster?: string | undefined; namespace?: string | undefined }): Promise<{ from: Date; to: Date; edges: EdgeStats[] }> {
+    const { from, to, rows, seconds } = await this.window(query);
+    const edges = groupTraffic(rows, "edge", seconds).map(({ source, destination, byClass, mtlsPercent, requests, errors, rate, errorPercent, p50, p90, p99 }) => ({
+      source: source as EdgeEnd,
+      destination,
+      requests,
+      errors,
+      rate,
+      errorPercent,
+      p50,
+      p90,
+      p99,
+      byClass,
+      // true: every request of the window was mTLS; false: some were plaintext; null: no requests.
+      mtls: mtlsPercent === null ? null : mtlsPercent === 100,
+      mtlsPercent,
+    }));
+    return { from, to, edges };
+  }
+
+  /**
+   * The window's traffic per service, workload, cluster (what serves it) or
+   * edge, with p50/p95/p99 from the merged sketches: the numbers of `weft stat`.
+   */
+  async stats(query: { from: Date; to: Date; groupBy: StatsGroupBy; cluster?: string | undefined; namespace?: string | undefined }): Promise<{ from: Date; to: Date; groupBy: StatsGroupBy; groups: TrafficGroup[] }> {
+    const { from, to, rows, seconds } = await this.window(query);
+    return { from, to, groupBy: query.groupBy, groups: groupTraffic(rows, query.groupBy, seconds) };
+  }
+
+  private async window(query: { from: Date; to: Date; cluster?: string | undefined; namespace?: string | undefined }) {
     const from = floorMinute(query.from);
     const to = ceilMinute(query.to);
     if (to <= from) throw invalid("must be after from", "to");
     const rows = await this.repo.rows({ from, to, cluster: query.cluster, namespace: query.namespace });
-    const groups = new Map<string, EdgeMinuteRow[]>();
-    for (const r of rows) {
-      const key = JSON.stringify([r.source, r.destination]);
-      groups.set(key, [...(groups.get(key) ?? []), r]);
-    }
-    const seconds = (to.getTime() - from.getTime()) / 1000;
-    const edges = [...groups.values()].map((group) => {
-      const first = group[0] as EdgeMinuteRow;
-      const byClass: Record<string, number> = {};
-      for (const r of group) byClass[r.codeClass] = (byClass[r.codeClass] ?? 0) + r.requests;
-      const stats = summarizeTraffic(group.map(toRollup), seconds);
-      const mtlsRequests = group.reduce((n, r) => n + r.mtlsRequests, 0);
-      // true: every request of the window was mTLS; false: some were plaintext; null: no requests.
-      const mtls = stats.requests === 0 ? null : mtlsRequests === stats.requests;
-      return { source: first.source, destination: first.destination, ...stats, byClass, mtls, mtlsPercent: stats.requests === 0 ? null : (mtlsRequests / stats.requests) * 100 };
-    });
-    return { from, to, edges: edges.sort((a, b) => b.requests - a.requests) };
+    return { from, to, rows, seconds: (to.getTime() - from.getTime()) / 1000 };
   }
 
   /** A service's inbound traffic over [from, to) in steps of `stepSeconds` (a multiple of 60). */

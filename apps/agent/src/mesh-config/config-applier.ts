@@ -1,0 +1,220 @@
+// The agent's config loop: (cluster config from the manager, local catalog)
+// → one compile input per local proxy → compiled ProxyConfig → pushed to the
+// proxy → applied or rejected. Work is skipped when a proxy's input hash is
+// unchanged (no compile) or the compiled version is already active (no push).
+// The only way a config reaches a running proxy is PUT /config on its admin
+// port; the supervisor's file follows what the proxy accepted.
+import type { ClusterConfig } from "@weft/mesh-model";
+import { compileProxyConfig, type CompileInputRaw } from "@weft/mesh-model/compiler";
+import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
+import { errorMessage, type Logger } from "../logger.ts";
+import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
+import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
+import type { UniversalFile } from "../universal/universal-file.schema.ts";
+import { compileInputs, inputHash, type IdentityFilePaths } from "./compile-inputs.ts";
+import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
+
+/** What one proxy did with its config for the current inputs. */
+export interface ProxyOutcome {
+  proxy: string;
+  status: "applied" | "rejected";
+  reason?: string;
+  /** The compiled version it runs (applied) or refused (rejected). */
+  version?: string;
+}
+
+/** The result of a reconcile: per proxy, for the cluster config version it was computed from. */
+export interface ApplyOutcome {
+  /** ClusterConfig.configVersion, or undefined while no manager config is known. */
+  configVersion: string | undefined;
+  status: "applied" | "rejected";
+  reason?: string;
+  proxies: ProxyOutcome[];
+}
+
+interface ProxyState {
+  instance: LocalInstance;
+  inputHash?: string;
+  outcome?: ProxyOutcome;
+  /** The compiled version the proxy is known to run. */
+  active?: string;
+}
+
+export interface ConfigApplierOptions {
+  cluster: string;
+  supervisor: ProxySupervisor;
+  admin: ProxyAdminClient;
+  logger: Logger;
+  /** How long a newly started proxy may take to come up on its config. */
+  startTimeoutMs?: number;
+  compile?: typeof compileProxyConfig;
+  /** The agent's identity loop: told the inputs on every reconcile, asked where each proxy's SVID files are. */
+  identity?: ProxyIdentitySource;
+}
+
+/** What the applier needs from the identity loop (apps/agent/src/identity). */
+export interface ProxyIdentitySource {
+  inputs(file: UniversalFile, config: ClusterConfig | undefined): void;
+  filesFor(instance: LocalInstance): IdentityFilePaths | undefined;
+}
+
+export class ConfigApplier {
+  #file: UniversalFile | undefined;
+  #config: ClusterConfig | undefined;
+  #proxies = new Map<string, ProxyState>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #last: ApplyOutcome | undefined;
+  readonly counters = { compiles: 0, compileSkips: 0, pushes: 0, pushSkips: 0, rejections: 0 };
+
+  constructor(private readonly options: ConfigApplierOptions) {}
+
+  get clusterConfig(): ClusterConfig | undefined {
+    return this.#config;
+  }
+  get lastOutcome(): ApplyOutcome | undefined {
+    return this.#last;
+  }
+  /** Local proxies with what they run, for telemetry and /status. */
+  get proxies(): { id: string; instance: LocalInstance; active?: string; outcome?: ProxyOutcome }[] {
+    return [...this.#proxies].map(([id, s]) => ({ id, instance: s.instance, ...(s.active !== undefined && { active: s.active }), ...(s.outcome && { outcome: s.outcome }) }));
+  }
+  get file(): UniversalFile | undefined {
+    return this.#file;
+  }
+
+  /** A new local catalog (universal file). */
+  setFile(file: UniversalFile): Promise<ApplyOutcome | undefined> {
+    this.#file = file;
+    return this.reconcile();
+  }
+
+  /** A new cluster config from the manager (or the cache). */
+  setClusterConfig(config: ClusterConfig): Promise<ApplyOutcome | undefined> {
+    this.#config = config;
+    return this.reconcile();
+  }
+
+  /** Serialized: one reconcile at a time, each on the latest inputs. */
+  reconcile(): Promise<ApplyOutcome | undefined> {
+    const run = this.#queue.then(() => this.#reconcile());
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reconcile(): Promise<ApplyOutcome | undefined> {
+    const file = this.#file;
+    if (!file) return undefined;
+    const { cluster, supervisor, logger } = this.options;
+    const config = this.#config;
+    const identity = this.options.identity;
+    identity?.inputs(file, config);
+    const inputs = compileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
+    const instances = new Map(localInstances(file).map((i) => [i.id, i]));
+    for (const id of this.#proxies.keys()) if (!inputs.has(id)) this.#proxies.delete(id);
+
+    const compiled = new Map<string, { state: ProxyState; config?: ProxyConfig; hash: string }>();
+    for (const [id, input] of inputs) {
+      const state = this.#proxies.get(id) ?? { instance: instances.get(id)! };
+      state.instance = instances.get(id)!;
+      this.#proxies.set(id, state);
+      const hash = inputHash(input);
+      if (hash === state.inputHash && state.outcome) {
+        this.counters.compileSkips++;
+        compiled.set(id, { state, hash });
+        continue;
+      }
+      compiled.set(id, { state, hash, ...this.#compile(id, input, state) });
+    }
+
+    // New proxies start on their first compiled config; gone ones stop.
+    const starting = new Map<string, ProxyConfig>();
+    const desired = new Map<string, ProxyConfig | undefined>();
+    for (const [id, c] of compiled) {
+      if (c.config && !supervisor.has(id)) starting.set(id, c.config);
+      desired.set(id, starting.get(id));
+    }
+    await supervisor.sync(desired);
+
+    await Promise.all(
+      [...compiled].map(async ([id, c]) => {
+        if (!c.config) return; // skipped (unchanged) or failed to compile (outcome already set)
+        c.state.outcome = starting.has(id) ? await this.#awaitStart(id, c.state, c.config) : await this.#push(id, c.state, c.config);
+        c.state.inputHash = c.hash;
+      }),
+    );
+
+    const proxies = [...this.#proxies.entries()].map(([, s]) => s.outcome!).filter(Boolean).sort((a, b) => (a.proxy < b.proxy ? -1 : 1));
+    const rejected = proxies.filter((p) => p.status === "rejected");
+    const outcome: ApplyOutcome = {
+      configVersion: config?.configVersion,
+      status: rejected.length > 0 ? "rejected" : "applied",
+      ...(rejected.length > 0 && { reason: rejected.map((p) => `proxy ${p.proxy} refused: ${p.reason ?? "no reason given"}`).join("; ").slice(0, 4000) }),
+      proxies,
+    };
+    this.#last = outcome;
+    if (rejected.length > 0) logger.warn("config rejected by proxies; they keep their previous config", { configVersion: outcome.configVersion, reason: outcome.reason });
+    else logger.debug("config applied", { configVersion: outcome.configVersion, proxies: proxies.length });
+    return outcome;
+  }
+
+  #compile(id: string, input: CompileInputRaw, state: ProxyState): { config?: ProxyConfig } {
+    this.counters.compiles++;
+    try {
+      const { config, diagnostics } = (this.options.compile ?? compileProxyConfig)(input);
+      const errors = diagnostics.filter((d) => d.severity === "error");
+      if (errors.length > 0) this.options.logger.warn("compile diagnostics", { proxy: id, errors: errors.map((d) => `${d.resource ?? ""} ${d.path}: ${d.message}`.trim()) });
+      return { config };
+    } catch (err) {
+      // Nothing compiled: the proxy keeps what it runs, and the manager hears why.
+      state.outcome = { proxy: id, status: "rejected", reason: `cannot compile: ${errorMessage(err)}` };
+      this.counters.rejections++;
+      return {};
+    }
+  }
+
+  /** A proxy just started on `config` (its file): applied once its admin listener reports that version. */
+  async #awaitStart(id: string, state: ProxyState, config: ProxyConfig): Promise<ProxyOutcome> {
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000);
+    while (Date.now() < deadline) {
+      const version = await this.options.admin.activeVersion(state.instance.proxy.adminPort).catch(() => undefined);
+      if (version === config.version) {
+        state.active = version;
+        return { proxy: id, status: "applied", version };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const logs = this.options.supervisor.status().find((p) => p.id === id)?.recentLogs.at(-1);
+    this.counters.rejections++;
+    return { proxy: id, status: "rejected", version: config.version, reason: `the proxy did not come up on ${config.version}${logs ? `: ${logs}` : ""}` };
+  }
+
+  /** PUT /config over the version the proxy is known to run; a failed precondition (it restarted, someone else pushed) re-reads and retries once. */
+  async #push(id: string, state: ProxyState, config: ProxyConfig): Promise<ProxyOutcome> {
+    const { admin, supervisor, logger } = this.options;
+    const port = state.instance.proxy.adminPort;
+    if (state.active === config.version) {
+      this.counters.pushSkips++;
+      return { proxy: id, status: "applied", version: config.version };
+    }
+    this.counters.pushes++;
+    let result = await admin.put(port, config, state.active);
+    // A proxy being restarted by the supervisor is unreachable for a moment.
+    for (let i = 0; !result.ok && result.status === 0 && i < 25; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      result = await admin.put(port, config, state.active);
+    }
+    if (!result.ok && result.precondition) {
+      state.active = result.activeVersion ?? undefined;
+      if (state.active === config.version) return { proxy: id, status: "applied", version: config.version };
+      result = await admin.put(port, config, state.active);
+    }
+    if (result.ok) {
+      state.active = result.version;
+      await supervisor.persist(id, config);
+      logger.info("proxy config applied", { proxy: id, version: result.version });
+      return { proxy: id, status: "applied", version: result.version };
+    }
+    this.counters.rejections++;
+    return { proxy: id, status: "rejected", version: config.version, reason: result.reason };
+  }
+}

@@ -1,0 +1,73 @@
+// The shipper's delivery contract with the manager: a report whose answer was
+// lost is resent unchanged (same seq, same edges), so the manager's seq check
+// can count it once; what the proxies report meanwhile goes into the next one.
+import { LatencySketch } from "@weft/mesh-model/proxy-config";
+import type { EdgeDelta } from "@weft/mesh-model";
+import { describe, expect, it } from "vitest";
+import { MemoryLogger } from "../logger.ts";
+import type { ProxyAdminClient, ProxyEdgeReport } from "../supervision/proxy-admin-client.ts";
+import { TelemetryShipper } from "./telemetry-shipper.ts";
+
+function edge(count: number): ProxyEdgeReport {
+  const sketch = new LatencySketch();
+  for (let i = 0; i < count; i++) sketch.add(0.005);
+  return {
+    labels: { source_service: "web", source_cluster: "east", source_version: "v1", destination_service: "api", destination_cluster: "east", destination_version: "v1", response_code: "200" },
+    count,
+    sketch: sketch.toJSON(),
+  };
+}
+
+describe("telemetry shipping", () => {
+  it("resends a report whose answer was lost with the same seq, and ships newer counts separately", async () => {
+    const pending: ProxyEdgeReport[][] = [[edge(5)], [edge(3)], [edge(2)]];
+    const admin = { telemetry: async () => ({ edges: pending.shift() ?? [] }) } as unknown as ProxyAdminClient;
+    const sent: { seq: number; requests: number }[] = [];
+    let loseNextAnswer = true;
+    const shipper = new TelemetryShipper({
+      cluster: "east",
+      admin,
+      sources: () => [{ id: "shop/web-1", adminPort: 1, service: "web", namespace: "shop", version: "v1" }],
+      namespaceOf: () => "shop",
+      logger: new MemoryLogger(),
+      intervalMs: 60_000,
+      send: async (edges: EdgeDelta[], seq: number) => {
+        sent.push({ seq, requests: edges.reduce((n, e) => n + e.requests, 0) });
+        if (loseNextAnswer) {
+          loseNextAnswer = false;
+          throw new Error("socket hang up"); // the manager stored it, the answer never arrived
+        }
+      },
+    });
+    await shipper.tick();
+    await shipper.tick();
+    await shipper.tick();
+    expect(sent).toHaveLength(4);
+    const [first, retry, second, third] = sent as [(typeof sent)[number], (typeof sent)[number], (typeof sent)[number], (typeof sent)[number]];
+    expect(retry).toEqual(first);
+    expect(first.requests).toBe(5);
+    expect(second.requests).toBe(3);
+    expect(third.requests).toBe(2);
+    expect(second.seq).toBeGreaterThan(first.seq);
+    expect(third.seq).toBeGreaterThan(second.seq);
+    expect(shipper.status).toMatchObject({ shippedRequests: 10, bufferedEdges: 0, droppedRequests: 0 });
+  });
+
+  it("numbers reports above those of an earlier run, so a restarted agent is not taken for a retry", async () => {
+    const seqs: number[] = [];
+    const make = () =>
+      new TelemetryShipper({
+        cluster: "east",
+        admin: { telemetry: async () => ({ edges: [edge(1)] }) } as unknown as ProxyAdminClient,
+        sources: () => [{ id: "shop/web-1", adminPort: 1, service: "web", namespace: "shop" }],
+        namespaceOf: () => "shop",
+        logger: new MemoryLogger(),
+        intervalMs: 60_000,
+        send: async (_edges, seq) => void seqs.push(seq),
+      });
+    await make().tick();
+    await new Promise((r) => setTimeout(r, 2));
+    await make().tick();
+    expect(seqs[1]).toBeGreaterThan(seqs[0] as number);
+  });
+});

@@ -1,0 +1,219 @@
+// Telemetry: every interval the agent collects each local proxy's per-edge
+// deltas (GET /telemetry, which resets them) and ships them to the manager
+// (agent.reportTelemetry). What could not be shipped stays buffered, merged
+// per minute and edge, and is retried on the next ticks; past `maxAgeMs`
+// (or `maxEntries`) the oldest is dropped and counted, never silently.
+// Spans ride the same tick (span-collector.ts).
+import { codeClassOf, edgeDeltaOf, edgeKey, sketchSecondsToMs, type EdgeDelta } from "@weft/mesh-model";
+import { LatencySketch, type LatencySketchData } from "@weft/mesh-model/proxy-config";
+import { errorMessage, type Logger } from "../logger.ts";
+import type { ProxyAdminClient, ProxyEdgeReport } from "../supervision/proxy-admin-client.ts";
+import type { SpanCollector, SpanStatus } from "./span-collector.ts";
+
+/** A local proxy as telemetry sees it. */
+export interface TelemetrySource {
+  id: string;
+  adminPort: number;
+  service: string;
+  namespace: string;
+  version?: string | undefined;
+}
+
+export interface TelemetryShipperOptions {
+  cluster: string;
+  admin: ProxyAdminClient;
+  sources: () => TelemetrySource[];
+  /** Namespace of a destination service, from what the agent knows (labels carry only the name). */
+  namespaceOf: (service: string, callerNamespace: string) => string;
+  send: (edges: EdgeDelta[], seq: number) => Promise<void>;
+  logger: Logger;
+  intervalMs: number;
+  /** Buffered deltas older than this are dropped. */
+  maxAgeMs?: number;
+  maxEntries?: number;
+  now?: () => number;
+  /** Collects and ships the proxies' spans on the same tick; omitted, spans stay in the proxies. */
+  spans?: SpanCollector;
+}
+
+export interface TelemetryStatus {
+  lastCollectAt?: string;
+  lastShipAt?: string;
+  lastError?: string;
+  shippedRequests: number;
+  bufferedEdges: number;
+  droppedRequests: number;
+  collectErrors: number;
+  spans?: SpanStatus;
+}
+
+// The wire mapping lives in mesh-model (telemetry/proxy-edge.ts); re-exported for this package's tests.
+export { codeClassOf, sketchSecondsToMs };
+
+export class TelemetryShipper {
+  #buffer = new Map<string, EdgeDelta & { latency: LatencySketchData }>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> = Promise.resolve();
+  /**
+   * Report numbers increase per cluster across restarts too (the manager
+   * applies a report only if its seq is above the last one applied): they
+   * start from the start time in microseconds-ish units.
+   */
+  #seq = Date.now() * 1000;
+  /** The batch being sent, with its seq: resent as is (same seq) until the manager has it, so a lost answer never double counts. */
+  #inFlight: { seq: number; entries: [string, EdgeDelta & { latency: LatencySketchData }][] } | undefined;
+  readonly status: TelemetryStatus;
+
+  constructor(private readonly options: TelemetryShipperOptions) {
+    this.status = { shippedRequests: 0, bufferedEdges: 0, droppedRequests: 0, collectErrors: 0, ...(options.spans && { spans: options.spans.status }) };
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.tick(), this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** One collect-and-ship round; serialized. */
+  tick(): Promise<void> {
+    this.#running = this.#running.then(async () => {
+      await this.collect();
+      await this.ship();
+      await this.options.spans?.ship();
+    });
+    return this.#running;
+  }
+
+  async collect(): Promise<void> {
+    const { admin, logger } = this.options;
+    const now = (this.options.now ?? Date.now)();
+    const minute = Math.floor(now / 60_000) * 60_000;
+    await Promise.all(
+      this.options.sources().map(async (source) => {
+        let edges: ProxyEdgeReport[];
+        try {
+          edges = (await admin.telemetry(source.adminPort)).edges;
+        } catch (err) {
+          // A proxy that is restarting has lost its counters anyway; nothing to retry.
+          this.status.collectErrors++;
+          logger.debug("telemetry collect failed", { proxy: source.id, error: errorMessage(err) });
+          return;
+        }
+        this.#ingest(source, edges, minute);
+        await this.options.spans?.collect(source).catch((err: unknown) => logger.debug("span collect failed", { proxy: source.id, error: errorMessage(err) }));
+      }),
+    );
+    this.options.spans?.retain(new Set(this.options.sources().map((s) => s.id)));
+    this.status.lastCollectAt = new Date(now).toISOString();
+    this.#expire(now);
+  }
+
+  /**
+   * Telemetry a sidecar pushed (Kubernetes mode), taken exactly as a
+   * collection from that proxy would be: `source` is the pod's workload (from
+   * its token), `at` the time the sidecar took the deltas. Returns the
+   * requests buffered.
+   */
+  addPushed(source: Omit<TelemetrySource, "adminPort">, edges: ProxyEdgeReport[], at: number): number {
+    const now = (this.options.now ?? Date.now)();
+    const maxAge = this.options.maxAgeMs ?? 10 * 60_000;
+    // The sidecar's clock decides the minute, within what the buffer keeps and never in the future.
+    const clamped = Math.min(now, Math.max(now - maxAge + 60_000, Number.isFinite(at) ? at : now));
+    const requests = this.#ingest(source, edges, Math.floor(clamped / 60_000) * 60_000, source.version ?? "");
+    this.#expire(now);
+    return requests;
+  }
+
+  /**
+   * Buffers a proxy's outbound edges, labelled with its workload; returns the
+   * requests taken. `workloadVersion`, when given, replaces the version the
+   * proxy labelled its requests with (a pushing sidecar's labels are not trusted).
+   */
+  #ingest(source: Omit<TelemetrySource, "adminPort">, edges: ProxyEdgeReport[], minute: number, workloadVersion?: string): number {
+    const { cluster } = this.options;
+    let requests = 0;
+    for (const e of edges) {
+      const delta = edgeDeltaOf(e, { cluster, namespace: source.namespace, service: source.service, version: workloadVersion }, minute, this.options.namespaceOf);
+      if (!delta) continue;
+      this.#add(delta);
+      requests += e.count;
+    }
+    return requests;
+  }
+
+  #add(delta: EdgeDelta & { latency: LatencySketchData }): void {
+    const key = `${delta.minute}|${edgeKey({ source: { version: "", ...delta.source }, destination: { version: "", ...delta.destination }, codeClass: delta.codeClass })}`;
+    const existing = this.#buffer.get(key);
+    if (!existing) {
+      this.#buffer.set(key, delta);
+      return;
+    }
+    const merged = LatencySketch.fromJSON(existing.latency);
+    merged.merge(delta.latency);
+    existing.latency = merged.toJSON();
+    existing.requests += delta.requests;
+    existing.errors += delta.errors;
+    existing.mtlsRequests = (existing.mtlsRequests ?? 0) + (delta.mtlsRequests ?? 0);
+  }
+
+  /** Drops an unsendable batch once its oldest minute is past the buffer's age limit. */
+  #expireInFlight(): void {
+    const batch = this.#inFlight;
+    if (!batch) return;
+    const maxAge = this.options.maxAgeMs ?? 10 * 60_000;
+    const now = (this.options.now ?? Date.now)();
+    if (batch.entries.some(([, e]) => e.minute >= now - maxAge)) return;
+    for (const [, e] of batch.entries) this.status.droppedRequests += e.requests;
+    this.#inFlight = undefined;
+  }
+
+  #expire(now: number): void {
+    const maxAge = this.options.maxAgeMs ?? 10 * 60_000;
+    const maxEntries = this.options.maxEntries ?? 20_000;
+    const entries = [...this.#buffer].sort(([, a], [, b]) => a.minute - b.minute);
+    let over = entries.length - maxEntries;
+    for (const [key, e] of entries) {
+      if (e.minute >= now - maxAge && over <= 0) break;
+      this.#buffer.delete(key);
+      this.status.droppedRequests += e.requests;
+      over--;
+    }
+    this.status.bufferedEdges = this.#buffer.size;
+  }
+
+  /** Ships the pending batch (a retry first), then what is buffered, until done or the manager fails. */
+  async ship(): Promise<void> {
+    while (this.#inFlight || this.#buffer.size > 0) if (!(await this.#shipBatch())) break;
+    this.status.bufferedEdges = this.#buffer.size;
+  }
+
+  async #shipBatch(): Promise<boolean> {
+    if (!this.#inFlight) {
+      // Taken out of the buffer: what is collected meanwhile goes into the next report, never into this one.
+      const entries = [...this.#buffer].slice(0, 20_000);
+      for (const [key] of entries) this.#buffer.delete(key);
+      this.#inFlight = { seq: ++this.#seq, entries };
+    }
+    const batch = this.#inFlight;
+    try {
+      await this.options.send(
+        batch.entries.map(([, e]) => e),
+        batch.seq,
+      );
+    } catch (err) {
+      // Resent with the same seq next tick; a batch that is too old is dropped (counted) by #expireInFlight.
+      this.status.lastError = errorMessage(err);
+      this.options.logger.warn("telemetry not shipped; kept for the next attempt", { edges: batch.entries.length, error: this.status.lastError });
+      this.#expireInFlight();
+      return false;
+    }
+    this.#inFlight = undefined;
+    for (const [, e] of batch.entries) this.status.shippedRequests += e.requests;
+    this.status.lastShipAt = new Date().toISOString();
+    this.status.lastError = undefined;
+    return true;
+  }
+}

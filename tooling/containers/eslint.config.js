@@ -1,0 +1,3 @@
+import { weft } from "@weft/eslint-config";
+
+export default weft(import.meta.dirname);
