@@ -42,7 +42,7 @@ import type { ErrorBudgetGate } from "./features/slo/error-budget-gate.ts";
 import { DEFAULT_SLO_TICK_MS, SloController } from "./features/slo/slo.controller.ts";
 import { SloRepository } from "./features/slo/slo.repository.ts";
 import { SloService } from "./features/slo/slo.service.ts";
-import { NO_ROLLOUT_LOOKUP, TicketContextBuilder } from "./features/tickets/ticket-context.ts";
+import { ACTIVE_ROLLOUT_LOOKUP, TicketContextBuilder } from "./features/tickets/ticket-context.ts";
 import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
 import { TicketsService } from "./features/tickets/tickets.service.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
@@ -206,7 +206,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   // Called at run time, once the controllers exist: wakes the sender after something was queued.
   const queued = () => controllers.notifications.poke();
   const notifications = new NotificationsService(notificationsRepository, uow, log, identitySettings.caKey, clock, queued);
-  const contexts = new TicketContextBuilder(dashboardUrl, NO_ROLLOUT_LOOKUP);
+  const contexts = new TicketContextBuilder(dashboardUrl, ACTIVE_ROLLOUT_LOOKUP);
   const tickets = new TicketsService(new TicketsRepository(prisma), uow, contexts, clock);
   const downsampling = settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS;
   const slo: SloService = new SloService(new SloRepository(prisma), resources, tickets, metricSource, { metricsRetentionMs: settings.prometheus ? null : downsampling.hourlyRetentionMs, dashboardUrl }, clock);

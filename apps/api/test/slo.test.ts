@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../src/router.ts";
 import { joinedAgent, sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
 import { DEFAULT_DOWNSAMPLING_SETTINGS } from "../src/features/metrics/rollup-downsampler.ts";
+import { TicketContextBuilder } from "../src/features/tickets/ticket-context.ts";
+import { UnitOfWork } from "../src/unit-of-work.ts";
 import { seedDiscovery, userWithToken } from "./support.ts";
 import { tokenClient } from "../src/testing.ts";
 
@@ -139,6 +141,7 @@ describe("SLOs in the manager", () => {
     expect(context.changes[0]?.link).toMatch(/^http:\/\/dashboard\.test\/policies\/edit\?kind=TrafficPolicy&namespace=shop&name=checkout&revision=1$/);
     expect(context.neighbourhood.callers[0]?.service).toBe("frontend");
     expect(context.links.map((l) => l.label)).toEqual(["SLO in Weft", "Runbook"]);
+    expect((ticket.context as unknown as { rollouts: unknown }).rollouts).toEqual({ available: true, note: "no rollout was running on the service", items: [] });
 
     // Notifications: one page and one ticket delivery (the two page pairs are one incident), signed.
     await m.services.controllers.notifications.tick();
@@ -192,5 +195,14 @@ describe("SLOs in the manager", () => {
     const audit = await admin.audit.list.query({});
     const actions = audit.events.map((e) => `${e.action} ${e.outcome}`);
     expect(actions).toEqual(expect.arrayContaining(["channels.create SUCCESS", "resources.applyDocuments SUCCESS", "channels.create DENIED", "tickets.acknowledge DENIED"]));
+  });
+
+  it("names the rollout running on the service in a ticket's context", async () => {
+    const mesh = await m.db.prisma.mesh.findFirstOrThrow();
+    await m.db.prisma.rolloutRun.create({
+      data: { meshId: mesh.id, namespace: "shop", name: "checkout-v2", rolloutRevision: 3, document: {}, service: "checkout", stableVersion: "v1", canaryVersion: "v2", routeName: "checkout", activeService: "shop/checkout", phase: "PROGRESSING", state: {}, step: 1, affinityToken: "t", startedBy: "admin" },
+    });
+    const context = await new UnitOfWork(m.db.prisma).run((tx) => new TicketContextBuilder("http://dashboard.test").build(tx, { at: new Date(now), service: { namespace: "shop", name: "checkout" }, slo: null, lookbackMs: 3_600_000, links: [] }));
+    expect(context.rollouts).toEqual({ available: true, note: "a rollout was running on the service", items: [{ namespace: "shop", name: "checkout-v2", revision: 3, step: "wave 1, step 2 (v1 → v2)", phase: "PROGRESSING" }] });
   });
 });

@@ -43,7 +43,7 @@ export interface TicketRollouts {
   /** False while this manager has no rollouts (see RolloutLookup). */
   available: boolean;
   note: string;
-  items: { namespace: string; name: string; revision: number | null; step: string; phase: string }[];
+  items: { namespace: string; name: string; revision: number; step: string; phase: string }[];
 }
 
 export interface TicketSlo {
@@ -73,17 +73,17 @@ export interface TicketContext {
   alertmanager?: { labels: Record<string, string>; annotations: Record<string, string>; generatorURL: string; startsAt: string };
 }
 
-/**
- * Running rollouts on a service. The Rollout tables (issue 14) are not on
- * this manager yet: {@link NO_ROLLOUT_LOOKUP} answers "not available", and
- * the rollout feature replaces it in services.ts when it lands.
- */
+/** Running rollouts on a service (the rollout feature may supply its own; the default reads the active RolloutRun). */
 export interface RolloutLookup {
   runningOn(tx: TransactionRepositories, service: { namespace: string; name: string }): Promise<TicketRollouts>;
 }
 
-export const NO_ROLLOUT_LOOKUP: RolloutLookup = {
-  runningOn: async () => ({ available: false, note: "rollouts are not part of this manager yet", items: [] }),
+/** The run the rollout controller keeps active on the service, if any. */
+export const ACTIVE_ROLLOUT_LOOKUP: RolloutLookup = {
+  runningOn: async (tx, service) => {
+    const run = await tx.tickets.activeRollout(service.namespace, service.name);
+    return { available: true, note: run ? "a rollout was running on the service" : "no rollout was running on the service", items: run ? [run] : [] };
+  },
 };
 
 const NEIGHBOURHOOD_MS = 60 * 60_000;
@@ -100,7 +100,7 @@ export interface ContextRequest {
 export class TicketContextBuilder {
   constructor(
     private readonly dashboardUrl: string,
-    private readonly rollouts: RolloutLookup = NO_ROLLOUT_LOOKUP,
+    private readonly rollouts: RolloutLookup = ACTIVE_ROLLOUT_LOOKUP,
   ) {}
 
   private url(path: string, params: Record<string, string>): string {

@@ -101,4 +101,14 @@ export class TicketsRepository {
     });
     return rows.map(toTicket);
   }
+
+  /**
+   * The rollout running on a service (RolloutRun.activeService is set only
+   * while a run is active), for a ticket's context. Read-only: the rollout
+   * feature owns the table.
+   */
+  async activeRollout(namespace: string, service: string): Promise<{ namespace: string; name: string; revision: number; step: string; phase: string } | null> {
+    const run = await this.db.rolloutRun.findUnique({ where: { activeService: `${namespace}/${service}` }, select: { namespace: true, name: true, rolloutRevision: true, wave: true, step: true, phase: true, stableVersion: true, canaryVersion: true } });
+    return run ? { namespace: run.namespace, name: run.name, revision: run.rolloutRevision, step: `wave ${run.wave + 1}, step ${run.step + 1} (${run.stableVersion} → ${run.canaryVersion})`, phase: run.phase } : null;
+  }
 }
