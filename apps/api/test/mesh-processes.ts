@@ -54,6 +54,35 @@ export function send(port: number, host: string, path = "/"): Promise<number> {
   });
 }
 
+/** A request a {@link startReceiver} got. */
+export interface Received {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A local HTTP receiver (a webhook's far end) answering with `respond` (204 by default); records every request. */
+export async function startReceiver(respond: (r: Received, res: ServerResponse) => void = (_r, res) => void res.writeHead(204).end()): Promise<{ url: string; requests: Received[]; server: Server; close(): Promise<void> }> {
+  const requests: Received[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const r = { method: req.method ?? "", path: req.url ?? "", headers: req.headers as Record<string, string>, body };
+      requests.push(r);
+      respond(r, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    requests,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 export interface App {
   port: number;
   server: Server;

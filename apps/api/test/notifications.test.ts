@@ -7,7 +7,7 @@
 // Events v2, Slack, GitHub Issues and Jira payloads checked against the
 // shapes of their public API documentation.
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -15,30 +15,7 @@ import type { NotificationEvent } from "../src/features/notifications/notifier.t
 import { createLogger } from "../src/logger.ts";
 import { createServices, type Services } from "../src/services.ts";
 import { sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
-import { waitFor } from "./mesh-processes.ts";
-
-interface Received {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A local receiver answering with `respond`; records every request. */
-async function receiver(respond: (r: Received, res: ServerResponse) => void): Promise<{ url: string; requests: Received[]; server: Server }> {
-  const requests: Received[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      const r = { method: req.method ?? "", path: req.url ?? "", headers: req.headers as Record<string, string>, body };
-      requests.push(r);
-      respond(r, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, requests, server };
-}
+import { startReceiver as receiver, waitFor } from "./mesh-processes.ts";
 
 const json = (res: ServerResponse, status: number, body?: unknown) => {
   res.writeHead(status, { "content-type": "application/json" }).end(body === undefined ? undefined : JSON.stringify(body));

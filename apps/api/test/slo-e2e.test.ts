@@ -6,12 +6,11 @@
 // that change) and exactly one page-severity webhook is delivered, within
 // the workbook's detection time; recovery resolves both.
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
 import { alertWindowsOf, detectionTimeMs, ServiceLevelObjectiveSchema } from "@weft/mesh-model";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinedAgent, sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
-import { send, startApp, startProxy, tempDir, TelemetryPump, waitFor, type App, type ProxyProcess } from "./mesh-processes.ts";
+import { send, startApp, startProxy, startReceiver, tempDir, TelemetryPump, waitFor, type App, type ProxyProcess, type Received } from "./mesh-processes.ts";
 
 const MINUTE = 60_000;
 const SLO = `apiVersion: weft.io/v1alpha1
@@ -31,12 +30,12 @@ describe("SLO end to end with real proxies", { timeout: 300_000 }, () => {
   let catalog: App;
   let frontend: ProxyProcess;
   let pump: TelemetryPump;
-  let hook: Server;
+  let hook: Awaited<ReturnType<typeof startReceiver>>;
   let now = Math.floor(Date.now() / MINUTE) * MINUTE;
   let served = 0;
   let failing = false;
   const sent = { requests: 0, failed: 0 };
-  const received: { headers: Record<string, string>; body: string }[] = [];
+  let received: Received[] = [];
 
   /** Waits until nothing queued is left to send (the evaluator wakes the sender itself; this waits for it). */
   const delivered = () =>
@@ -58,15 +57,8 @@ describe("SLO end to end with real proxies", { timeout: 300_000 }, () => {
 
   beforeAll(async () => {
     tmp = await tempDir("weft-slo-e2e-");
-    hook = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => (body += c.toString()));
-      req.on("end", () => {
-        received.push({ headers: req.headers as Record<string, string>, body });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
+    hook = await startReceiver();
+    received = hook.requests;
     m = await startTestManager({ settings: { ...TEST_SERVICE_SETTINGS, identity: { caKey: randomBytes(32) }, clock: () => new Date(now), notifications: { retry: { baseBackoffMs: 100, maxBackoffMs: 1000 }, tickMs: 60_000, batch: 16 } } });
     admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
     const east = await joinedAgent(admin, m.url, "east");
@@ -85,11 +77,11 @@ describe("SLO end to end with real proxies", { timeout: 300_000 }, () => {
     await catalog?.close();
     await m?.stop();
     await tmp?.remove();
-    await new Promise<void>((r) => hook?.close(() => r()));
+    await hook?.close();
   });
 
   it("opens one ticket and one page within the detection time, and recovery resolves both", async () => {
-    const { signingSecret } = await admin.channels.create.mutate({ type: "WEBHOOK", name: "oncall", config: { url: `http://127.0.0.1:${(hook.address() as { port: number }).port}/weft` } });
+    const { signingSecret } = await admin.channels.create.mutate({ type: "WEBHOOK", name: "oncall", config: { url: `${hook.url}/weft` } });
     expect((await admin.resources.applyDocuments.mutate({ text: SLO })).status).toBe("applied");
     // Six hours of healthy history, 10 requests a minute: every alert window up to 6 h is full.
     for (let i = 0; i < 6 * 60; i++) await step(10, MINUTE);

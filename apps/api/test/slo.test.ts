@@ -4,33 +4,18 @@
 // notifications, recovery); viewers read SLOs and tickets but cannot touch
 // channels; every change audited; the error-budget gate.
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import { TRPCClientError } from "@trpc/client";
 import { LatencySketch } from "@weft/mesh-model/proxy-config";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AppRouter } from "../src/router.ts";
 import { joinedAgent, sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
 import { DEFAULT_DOWNSAMPLING_SETTINGS } from "../src/features/metrics/rollup-downsampler.ts";
 import { TicketContextBuilder } from "../src/features/tickets/ticket-context.ts";
 import { UnitOfWork } from "../src/unit-of-work.ts";
-import { seedDiscovery, userWithToken } from "./support.ts";
+import { startReceiver, type Received } from "./mesh-processes.ts";
+import { refusal, seedDiscovery, userWithToken } from "./support.ts";
 import { tokenClient } from "../src/testing.ts";
 
 const MINUTE = 60_000;
-type ErrorData = { code: string; fieldErrors: { path: string; code: string }[] | null };
-
-async function refusal(promise: Promise<unknown>): Promise<ErrorData> {
-  const err = await promise.then(
-    () => {
-      throw new Error("expected the call to be refused");
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TRPCClientError);
-  return (err as TRPCClientError<AppRouter>).data as unknown as ErrorData;
-}
-
 const sloYaml = (spec: string, name = "checkout-availability") => `apiVersion: weft.io/v1alpha1
 kind: ServiceLevelObjective
 metadata:
@@ -44,9 +29,9 @@ describe("SLOs in the manager", () => {
   let admin: ApiClient;
   let agent: ApiClient;
   let now = Math.floor(Date.now() / MINUTE) * MINUTE;
-  let receiver: Server;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let receiverUrl = "";
-  const received: { headers: Record<string, string>; body: string }[] = [];
+  let received: Received[] = [];
 
   /** `requests` requests of which `failed` answered 503, to checkout, in the minute of the test clock. */
   const traffic = async (requests: number, failed: number) => {
@@ -59,16 +44,9 @@ describe("SLOs in the manager", () => {
   };
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c: Buffer) => (body += c.toString()));
-      req.on("end", () => {
-        received.push({ headers: req.headers as Record<string, string>, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    receiver = await startReceiver();
+    received = receiver.requests;
+    receiverUrl = `${receiver.url}/hook`;
     m = await startTestManager({
       settings: { ...TEST_SERVICE_SETTINGS, identity: { caKey: randomBytes(32) }, downsampling: { ...DEFAULT_DOWNSAMPLING_SETTINGS, hourlyRetentionMs: 29 * 86_400_000 }, clock: () => new Date(now), dashboardUrl: "http://dashboard.test", notifications: { retry: { baseBackoffMs: 100, maxBackoffMs: 1000 }, tickMs: 60_000, batch: 16 } },
     });
@@ -78,7 +56,7 @@ describe("SLOs in the manager", () => {
   });
   afterAll(async () => {
     await m?.stop();
-    await new Promise<void>((r) => receiver?.close(() => r()));
+    await receiver?.close();
   });
 
   it("refuses bad SLOs with the field's path and stores nothing", async () => {

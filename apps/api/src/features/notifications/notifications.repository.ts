@@ -80,18 +80,8 @@ function toDelivery(row: Prisma.NotificationDeliveryGetPayload<object>): Deliver
   return { ...row, event: row.event as Record<string, unknown>, log: row.log as unknown as DeliveryAttempt[] };
 }
 
-export interface ChannelWrite {
-  name: string;
-  type: NotificationChannelType;
-  enabled: boolean;
-  config: Record<string, unknown>;
-  severities: string[];
-  namespaces: string[];
-  maxAttempts: number;
-  timeoutMs: number;
-  /** Undefined: keep the stored one. */
-  sealedSecret?: string;
-}
+/** What an admin sets on a channel; `sealedSecret` undefined keeps the stored one. */
+export type ChannelWrite = Pick<ChannelRecord, "name" | "type" | "enabled" | "config" | "severities" | "namespaces" | "maxAttempts" | "timeoutMs"> & { sealedSecret?: string };
 
 /** Channels, deliveries and the outside incidents of channels. The only Prisma code of the notifications feature. */
 export class NotificationsRepository {
