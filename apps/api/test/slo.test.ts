@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinedAgent, sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
 import { DEFAULT_DOWNSAMPLING_SETTINGS } from "../src/features/metrics/rollup-downsampler.ts";
 import { TicketContextBuilder } from "../src/features/tickets/ticket-context.ts";
+import { createLogger } from "../src/logger.ts";
+import { createServices, type ServiceSettings } from "../src/services.ts";
 import { UnitOfWork } from "../src/unit-of-work.ts";
 import { startReceiver, type Received } from "./mesh-processes.ts";
 import { refusal, seedDiscovery, userWithToken } from "./support.ts";
@@ -25,6 +27,14 @@ spec:
 ${spec}`;
 
 describe("SLOs in the manager", () => {
+  const settings: ServiceSettings = {
+    ...TEST_SERVICE_SETTINGS,
+    identity: { caKey: randomBytes(32) },
+    downsampling: { ...DEFAULT_DOWNSAMPLING_SETTINGS, hourlyRetentionMs: 29 * 86_400_000 },
+    clock: () => new Date(now),
+    dashboardUrl: "http://dashboard.test",
+    notifications: { retry: { baseBackoffMs: 100, maxBackoffMs: 1000 }, tickMs: 60_000, batch: 16 },
+  };
   let m: TestManager;
   let admin: ApiClient;
   let agent: ApiClient;
@@ -47,9 +57,7 @@ describe("SLOs in the manager", () => {
     receiver = await startReceiver();
     received = receiver.requests;
     receiverUrl = `${receiver.url}/hook`;
-    m = await startTestManager({
-      settings: { ...TEST_SERVICE_SETTINGS, identity: { caKey: randomBytes(32) }, downsampling: { ...DEFAULT_DOWNSAMPLING_SETTINGS, hourlyRetentionMs: 29 * 86_400_000 }, clock: () => new Date(now), dashboardUrl: "http://dashboard.test", notifications: { retry: { baseBackoffMs: 100, maxBackoffMs: 1000 }, tickMs: 60_000, batch: 16 } },
-    });
+    m = await startTestManager({ settings });
     await seedDiscovery(m.db);
     admin = (await sessionClient(m.url, "admin", m.adminPassword)).client;
     agent = (await joinedAgent(admin, m.url, "west")).client;
@@ -108,6 +116,12 @@ describe("SLOs in the manager", () => {
     [slo] = await admin.slos.list.query({});
     const states = Object.fromEntries(slo!.alerts.map((a) => [a.pair, a.state]));
     expect(states).toMatchObject({ "1h/5m": "FIRING", "6h/30m": "FIRING", "3d/6h": "FIRING" });
+
+    // A restarted manager (new services on the same database) resumes from the stored states: nothing fires twice.
+    const restarted = createServices(m.db, createLogger("silent"), settings);
+    const resumed = await restarted.controllers.slo.tick();
+    expect(resumed.leader && resumed.result.transitions).toEqual([]);
+    await restarted.close();
 
     // One ticket (the ticket-severity pair), with the change that preceded it.
     const tickets = await admin.tickets.list.query({});
