@@ -70,6 +70,22 @@ export const EnvSchema = z.object({
     .optional()
     .describe("Key that seals the mesh CA's private key at rest: base64 of 32 random bytes (`openssl rand -base64 32`). Never logged."),
   WEFT_CA_KEY_FILE: z.string().min(1).optional().describe("File holding WEFT_CA_KEY's value instead (read at start). With neither set, the embedded default creates WEFT_HOME/ca.key."),
+  WEFT_METRICS_PROMETHEUS_URL: z
+    .url({ message: "must be a URL" })
+    .refine((u) => /^https?:\/\//.test(u), "must be an http or https URL")
+    .optional()
+    .describe("Read service metrics (SLOs, canary analysis) with PromQL from this Prometheus-compatible server (Prometheus, Thanos Query, Mimir's /prometheus) instead of the manager's rollups."),
+  WEFT_ROLLUP_HOURLY_RETENTION: z
+    .string()
+    .regex(/^[0-9]+d$/, 'must be a number of days, like "35d"')
+    .refine((t) => Number(t.slice(0, -1)) >= 1 && Number(t.slice(0, -1)) <= 400, "must be between 1d and 400d")
+    .default("35d")
+    .describe("How long hourly rollups are kept (SLO windows up to this long can be judged). Default 35d: a 30-day window and room."),
+  WEFT_SLO_TICK: boundedDuration({ minMs: 1_000, maxMs: 600_000 }).default("30s").describe('How often the SLO evaluator judges every SLO, e.g. "10s", "30s" (default 30s).'),
+  WEFT_DASHBOARD_URL: z
+    .url({ message: "must be a URL" })
+    .default("http://127.0.0.1:3000")
+    .describe("The dashboard as people reach it: links in tickets and notifications point there. Default http://127.0.0.1:3000."),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { WEFT_HOME: string };

@@ -8,3 +8,6 @@ export type { ChangeRequestView } from "./features/change-requests/change-reques
 export type { AuditEventView } from "./features/audit/audit.repository.ts";
 export type { UserView } from "./features/users/users.repository.ts";
 export type { SessionView } from "./features/auth/auth.service.ts";
+export type { SloSummary } from "./features/slo/slo.service.ts";
+export type { TicketRecord } from "./features/tickets/tickets.repository.ts";
+export type { Neighbour, TicketChange, TicketContext, TicketExemplar } from "./features/tickets/ticket-context.ts";

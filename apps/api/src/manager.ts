@@ -4,6 +4,7 @@ import { durationMs } from "@weft/mesh-model";
 import type { Env } from "./env.ts";
 import { loadCaKey } from "./features/identity/ca-key.ts";
 import { openSetting } from "./sealed-settings.ts";
+import { DEFAULT_DOWNSAMPLING_SETTINGS } from "./features/metrics/rollup-downsampler.ts";
 import { DEFAULT_SPAN_SETTINGS } from "./features/telemetry/spans.service.ts";
 import type { Logger } from "./logger.ts";
 import { startManagerServer, type ManagerServer } from "./server.ts";
@@ -32,6 +33,10 @@ export function settingsFromEnv(env: Env): ServiceSettings {
   return {
     auth: { ...DEFAULT_SERVICE_SETTINGS.auth, secureCookies: env.WEFT_COOKIE_SECURE },
     spans: { ...DEFAULT_SPAN_SETTINGS, retentionMs: durationMs(env.WEFT_SPAN_RETENTION) },
+    downsampling: { ...DEFAULT_DOWNSAMPLING_SETTINGS, hourlyRetentionMs: Number(env.WEFT_ROLLUP_HOURLY_RETENTION.slice(0, -1)) * 86_400_000 },
+    ...(env.WEFT_METRICS_PROMETHEUS_URL ? { prometheus: { url: env.WEFT_METRICS_PROMETHEUS_URL } } : {}),
+    slo: { tickMs: durationMs(env.WEFT_SLO_TICK) },
+    dashboardUrl: env.WEFT_DASHBOARD_URL,
     ...(issuer && clientId && clientSecret && redirectUrl ? { oidc: { issuer, clientId, clientSecret, redirectUrl, defaultRole: env.WEFT_OIDC_DEFAULT_ROLE } } : {}),
   };
 }

@@ -9,6 +9,9 @@ import { changeRequestsRouter, namespacesRouter } from "./features/change-reques
 import { healthRouter } from "./features/health/health.router.ts";
 import { identityRouter } from "./features/identity/identity.router.ts";
 import { meshRouter } from "./features/mesh/mesh.router.ts";
+import { channelsRouter } from "./features/notifications/notifications.router.ts";
+import { sloRouter } from "./features/slo/slo.router.ts";
+import { ticketsRouter } from "./features/tickets/tickets.router.ts";
 import { proxiesRouter } from "./features/proxies/proxies.router.ts";
 import { tapRouter } from "./features/tap/tap.router.ts";
 import { resourcesRouter } from "./features/resources/resources.router.ts";
@@ -33,6 +36,9 @@ export const appRouter = router({
   agent: agentRouter,
   telemetry: telemetryRouter,
   identity: identityRouter,
+  slos: sloRouter,
+  tickets: ticketsRouter,
+  channels: channelsRouter,
   proxies: proxiesRouter,
   tap: tapRouter,
 });

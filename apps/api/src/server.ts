@@ -9,6 +9,7 @@ import { isMaskedInternalError, redactedError } from "./errors.ts";
 import { handleOidcRequest } from "./features/auth/oidc.http.ts";
 import { checkHealth, publicHealth } from "./features/health/health.service.ts";
 import { isAgent } from "./access.ts";
+import { handleAlertmanagerRequest } from "./features/tickets/alertmanager.http.ts";
 import type { Logger } from "./logger.ts";
 import { appRouter } from "./router.ts";
 import { createServices, type ServiceSettings, type Services } from "./services.ts";
@@ -95,6 +96,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
       return;
     }
     if (path?.startsWith("/auth/oidc/") && handleOidcRequest(req, res, services.oidc, options.log)) return;
+    if (handleAlertmanagerRequest(req, res, services, options.log, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) return;
     if (path?.startsWith("/trpc/")) {
       trpc(req, res);
       return;

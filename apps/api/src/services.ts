@@ -33,7 +33,19 @@ import { MeshService } from "./features/mesh/mesh.service.ts";
 import type { MetricSource } from "./features/metrics/metric-source.ts";
 import { MetricsRepository } from "./features/metrics/metrics.repository.ts";
 import { DEFAULT_DOWNSAMPLING_SETTINGS, RollupDownsampler, type DownsamplingSettings } from "./features/metrics/rollup-downsampler.ts";
+import { PrometheusMetricSource, type PrometheusSourceOptions } from "./features/metrics/prometheus-metric-source.ts";
 import { RollupMetricSource } from "./features/metrics/rollup-metric-source.ts";
+import { DEFAULT_DELIVERY_SETTINGS, DeliveryController, type DeliverySettings } from "./features/notifications/delivery.controller.ts";
+import type { Notifier } from "./features/notifications/notifier.ts";
+import { NotificationsRepository } from "./features/notifications/notifications.repository.ts";
+import { NotificationsService } from "./features/notifications/notifications.service.ts";
+import type { ErrorBudgetGate } from "./features/slo/error-budget-gate.ts";
+import { DEFAULT_SLO_TICK_MS, SloController } from "./features/slo/slo.controller.ts";
+import { SloRepository } from "./features/slo/slo.repository.ts";
+import { SloService } from "./features/slo/slo.service.ts";
+import { ACTIVE_ROLLOUT_LOOKUP, TicketContextBuilder } from "./features/tickets/ticket-context.ts";
+import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
+import { TicketsService } from "./features/tickets/tickets.service.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { ResourcesService } from "./features/resources/resources.service.ts";
 import { TokensRepository } from "./features/tokens/tokens.repository.ts";
@@ -64,6 +76,14 @@ export interface ServiceSettings {
   identity?: IdentitySettings;
   /** Hourly rollups: retention, grace, tick. */
   downsampling?: DownsamplingSettings;
+  /** Read service metrics with PromQL from this server instead of the rollups (WEFT_METRICS_PROMETHEUS_URL). */
+  prometheus?: PrometheusSourceOptions;
+  /** The SLO evaluator's period (WEFT_SLO_TICK). */
+  slo?: { tickMs: number };
+  /** The notification sender: retry policy and period. */
+  notifications?: DeliverySettings;
+  /** The dashboard as people reach it, for links in tickets and notifications (WEFT_DASHBOARD_URL). */
+  dashboardUrl?: string;
   /** The clock of the telemetry, metrics, SLO and notification features; tests inject one (a 30-day window must not take 30 days). */
   clock?: () => Date;
   /** Questions to agents (weft proxy-status, proxy-config). */
@@ -103,6 +123,18 @@ export interface Services {
    * embedded database has one connection and the step holds it.
    */
   metricSourceIn(tx: Pick<TransactionRepositories, "metrics">): MetricSource;
+  /** SLOs: statuses, alert history, series, dry runs, Prometheus rules, OpenSLO. */
+  slo: SloService;
+  /** The rollout controller's error-budget question, answered with the SLO evaluator's maths. */
+  errorBudgetGate: ErrorBudgetGate;
+  /** Weft's tickets, and Alertmanager's webhook into them. */
+  tickets: TicketsService;
+  /** Notification channels (admins) and the queue controllers hand events to. */
+  notifications: NotificationsService;
+  /** What controllers hand events to (the notifications service); `notifications.enqueueIn(tx, …)` inside a unit of work. */
+  notifier: Notifier;
+  /** The dashboard as people reach it (links in tickets, notifications, test messages). */
+  dashboardUrl: string;
   /** What the agents' proxies run (weft proxy-status, proxy-config), asked of the agents. */
   proxies: ProxiesService;
   /** Live request summaries relayed by the agents (weft tap). */
@@ -120,6 +152,10 @@ export interface Controllers {
   rotation: RotationController;
   /** Completes hourly rollups from the minute rollups and prunes old ones. */
   downsampler: RollupDownsampler;
+  /** Judges every SLO, keeps alert states, opens and resolves tickets, queues notifications (every WEFT_SLO_TICK). */
+  slo: SloController;
+  /** Sends queued notifications with retries (and right after something is queued). */
+  notifications: DeliveryController;
 }
 
 /**
@@ -157,16 +193,29 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   // Agent credentials belong to the clusters feature.
   const auth = new AuthService(new AuthRepository(prisma), usersRepository, new LoginThrottleRepository(prisma), uow, clusters, audit, settings.auth);
   const resourcesRepository = new ResourcesRepository(prisma);
-  const resources = new ResourcesService(uow, resourcesRepository, currentMesh);
+  // The SLO analyzers' inputs come from the SLO feature (built below; called only during a change).
+  const resources: ResourcesService = new ResourcesService(uow, resourcesRepository, currentMesh, (tx, docs) => slo.analysisInputs(metricSourceIn(tx), docs));
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
   spans.start();
   const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
   const rotation = new RotationService(identityRepository, uow, log, identitySettings.caKey, trustChanged);
   const clock = settings.clock ?? (() => new Date());
-  const metricSource: MetricSource = new RollupMetricSource(new MetricsRepository(prisma));
+  const metricSource: MetricSource = settings.prometheus ? new PrometheusMetricSource(settings.prometheus) : new RollupMetricSource(new MetricsRepository(prisma));
+  const metricSourceIn = (tx: Pick<TransactionRepositories, "metrics">): MetricSource => (metricSource.kind === "rollups" ? new RollupMetricSource(tx.metrics) : metricSource);
+  const dashboardUrl = settings.dashboardUrl ?? "http://127.0.0.1:3000";
+  const notificationsRepository = new NotificationsRepository(prisma);
+  // Called at run time, once the controllers exist: wakes the sender after something was queued.
+  const queued = () => controllers.notifications.poke();
+  const notifications = new NotificationsService(notificationsRepository, uow, log, identitySettings.caKey, clock, queued);
+  const contexts = new TicketContextBuilder(dashboardUrl, ACTIVE_ROLLOUT_LOOKUP);
+  const tickets = new TicketsService(new TicketsRepository(prisma), uow, contexts, clock);
+  const downsampling = settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS;
+  const slo: SloService = new SloService(new SloRepository(prisma), resources, tickets, metricSource, { metricsRetentionMs: settings.prometheus ? null : downsampling.hourlyRetentionMs, dashboardUrl }, clock);
   const controllers: Controllers = {
     rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS),
-    downsampler: new RollupDownsampler(uow, log, settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS, clock),
+    downsampler: new RollupDownsampler(uow, log, downsampling, clock),
+    slo: new SloController({ uow, metricSourceIn, notifications, tickets, contexts, dashboardUrl, log, now: clock, tickMs: settings.slo?.tickMs ?? DEFAULT_SLO_TICK_MS, queued }),
+    notifications: new DeliveryController(uow, notificationsRepository, notifications, log, settings.notifications ?? DEFAULT_DELIVERY_SETTINGS, clock),
   };
   return {
     audit,
@@ -187,7 +236,13 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     rotation,
     spans,
     metricSource,
-    metricSourceIn: (tx) => (metricSource.kind === "rollups" ? new RollupMetricSource(tx.metrics) : metricSource),
+    metricSourceIn,
+    slo,
+    errorBudgetGate: slo,
+    tickets,
+    notifications,
+    notifier: notifications,
+    dashboardUrl,
     proxies: new ProxiesService(new AgentQueriesRepository(prisma), currentMesh, settings.proxies ?? DEFAULT_PROXIES_SETTINGS),
     tap: new TapService(new TapRepository(prisma)),
     controllers,

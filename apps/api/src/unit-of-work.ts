@@ -12,6 +12,10 @@ import { DistributionRepository } from "./features/distribution/distribution.rep
 import { IdentityRepository } from "./features/identity/identity.repository.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
 import { MetricsRepository } from "./features/metrics/metrics.repository.ts";
+import { NotificationsRepository } from "./features/notifications/notifications.repository.ts";
+import { SloRepository } from "./features/slo/slo.repository.ts";
+import { SpansRepository } from "./features/telemetry/spans.repository.ts";
+import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { TelemetryRepository } from "./features/telemetry/telemetry.repository.ts";
 import { UsersRepository } from "./features/users/users.repository.ts";
@@ -28,6 +32,14 @@ export interface TransactionRepositories {
   telemetry: TelemetryRepository;
   /** Rollups as the metric source reads them, and their downsampling. */
   metrics: MetricsRepository;
+  /** Notification channels and the delivery queue. */
+  notifications: NotificationsRepository;
+  /** SLO statuses, alerts and their history. */
+  slo: SloRepository;
+  /** Weft's tickets. */
+  tickets: TicketsRepository;
+  /** Stored spans (exemplar traces for tickets). */
+  spans: SpansRepository;
   users: UsersRepository;
   /** Advisory locks for leader-elected controller loops (controllers/leader-loop.ts). */
   leaderLock: LeaderLockRepository;
@@ -51,6 +63,10 @@ function repositoriesOf(tx: Prisma.TransactionClient): TransactionRepositories {
     discovery: new DiscoveryRepository(tx),
     telemetry: new TelemetryRepository(tx),
     metrics: new MetricsRepository(tx),
+    notifications: new NotificationsRepository(tx),
+    slo: new SloRepository(tx),
+    tickets: new TicketsRepository(tx),
+    spans: new SpansRepository(tx),
     users: new UsersRepository(tx),
     leaderLock: new LeaderLockRepository(tx),
   };

@@ -23,13 +23,27 @@ const SELF_MUTATIONS = ["auth.changePassword", "auth.logout", "tap.stop", "token
  * acting on namespace `payments`, where the scoped operator has no rights.
  * A new namespace-scoped mutation without an entry here fails the test.
  */
-const OUTSIDE_SCOPE: Record<string, (fixtures: { changeRequestId: string }) => unknown> = {
+const OPENSLO_IN_PAYMENTS = `apiVersion: openslo/v1
+kind: SLO
+metadata: { name: ledger-availability, annotations: { weft.io/namespace: payments, weft.io/error-classes: "5xx" } }
+spec:
+  service: ledger
+  budgetingMethod: Occurrences
+  objectives: [{ target: 0.999 }]
+`;
+
+const OUTSIDE_SCOPE: Record<string, (fixtures: { changeRequestId: string; ticketId: string }) => unknown> = {
   "resources.applyDocuments": () => ({ text: trafficPolicyYaml({ namespace: "payments", name: "ledger", service: "ledger" }) }),
   "resources.delete": () => ({ kind: "TrafficPolicy", namespace: "payments", name: "ledger" }),
   "resources.rollback": () => ({ kind: "TrafficPolicy", namespace: "payments", name: "ledger", toRevision: 1 }),
   "changeRequests.approve": ({ changeRequestId }) => ({ id: changeRequestId }),
   "changeRequests.reject": ({ changeRequestId }) => ({ id: changeRequestId }),
   "tap.start": () => ({ namespace: "payments", service: "ledger" }),
+  "slos.importOpenSlo": () => ({ text: OPENSLO_IN_PAYMENTS }),
+  "tickets.acknowledge": ({ ticketId }) => ({ id: ticketId }),
+  "tickets.assign": ({ ticketId }) => ({ id: ticketId, assignee: "sam" }),
+  "tickets.comment": ({ ticketId }) => ({ id: ticketId, body: "mine now" }),
+  "tickets.close": ({ ticketId }) => ({ id: ticketId }),
 };
 
 describe("access to every procedure", () => {
@@ -38,6 +52,7 @@ describe("access to every procedure", () => {
   let viewer: { token: string };
   let scoped: { token: string };
   let changeRequestId: string;
+  let ticketId: string;
 
   beforeAll(async () => {
     m = await startTestManager();
@@ -51,6 +66,8 @@ describe("access to every procedure", () => {
     const pending = await tokenClient(m.url, payer.token).resources.applyDocuments.mutate({ text: trafficPolicyYaml({ namespace: "payments", name: "ledger", service: "ledger" }) });
     expect(pending.status).toBe("pending-approval");
     changeRequestId = pending.changeRequest?.id as string;
+    // A ticket about `payments`, for the tickets samples.
+    ticketId = (await m.db.prisma.ticket.create({ data: { dedupKey: "access-test", openKey: "access-test", source: "alertmanager", severity: "ticket", title: "ledger is slow", namespace: "payments", openedAt: new Date(), lastFiredAt: new Date() } })).id;
   });
   afterAll(async () => {
     await m?.stop();
@@ -75,7 +92,7 @@ describe("access to every procedure", () => {
   });
 
   it.each(mutations.filter((p) => p.access?.kind === "role").map((p) => [p.path]))("%s refuses a viewer", async (path) => {
-    expect(await call(m.url, path, OUTSIDE_SCOPE[path]?.({ changeRequestId }) ?? {}, { authorization: `Bearer ${viewer.token}` })).toEqual({ status: 403, code: "FORBIDDEN" });
+    expect(await call(m.url, path, OUTSIDE_SCOPE[path]?.({ changeRequestId, ticketId }) ?? {}, { authorization: `Bearer ${viewer.token}` })).toEqual({ status: 403, code: "FORBIDDEN" });
   });
 
   it.each(mutations.filter((p) => p.access?.kind === "role").map((p) => [p.path]))("%s refuses an operator scoped to another namespace", async (path) => {
@@ -83,7 +100,7 @@ describe("access to every procedure", () => {
     const scopedByInput = rule?.kind === "role" && rule.scopes !== undefined;
     const sample = OUTSIDE_SCOPE[path];
     if (scopedByInput) expect(sample, `add an input acting outside namespace "shop" for ${path} to OUTSIDE_SCOPE`).toBeDefined();
-    expect(await call(m.url, path, sample?.({ changeRequestId }) ?? {}, { authorization: `Bearer ${scoped.token}` })).toEqual({ status: 403, code: "FORBIDDEN" });
+    expect(await call(m.url, path, sample?.({ changeRequestId, ticketId }) ?? {}, { authorization: `Bearer ${scoped.token}` })).toEqual({ status: 403, code: "FORBIDDEN" });
   });
 
   it("lets the scoped operator act inside their namespace", async () => {

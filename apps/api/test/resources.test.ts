@@ -1,22 +1,7 @@
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AppRouter } from "../src/router.ts";
 import { StoredDocumentError } from "../src/features/resources/resources.repository.ts";
 import { sessionClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
-import { routeYaml, seedDiscovery, trafficPolicyYaml } from "./support.ts";
-
-type ErrorData = { code: string; domainCode: string | null; fieldErrors: { path: string; code: string; document?: number; line?: number }[] | null };
-
-async function refusal(promise: Promise<unknown>): Promise<ErrorData> {
-  const err = await promise.then(
-    () => {
-      throw new Error("expected the call to be refused");
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TRPCClientError);
-  return (err as TRPCClientError<AppRouter>).data as unknown as ErrorData;
-}
+import { refusal, routeYaml, seedDiscovery, trafficPolicyYaml } from "./support.ts";
 
 describe("resources: apply, dry run, revisions, history and rollback", () => {
   let m: TestManager;

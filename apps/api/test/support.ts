@@ -1,6 +1,24 @@
 // Shared fixtures for the API tests: resource documents and users.
 export { seedDiscovery } from "../src/testing.ts";
+import { TRPCClientError } from "@trpc/client";
+import { expect } from "vitest";
+import type { AppRouter } from "../src/router.ts";
 import type { ApiClient } from "../src/testing.ts";
+
+/** What a refused call's error carries: the tRPC code, the domain code and the field errors. */
+export type ErrorData = { code: string; domainCode: string | null; fieldErrors: { path: string; code: string; document?: number; line?: number }[] | null };
+
+/** Awaits a call that must be refused; its error data. */
+export async function refusal(promise: Promise<unknown>): Promise<ErrorData> {
+  const err = await promise.then(
+    () => {
+      throw new Error("expected the call to be refused");
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TRPCClientError);
+  return (err as TRPCClientError<AppRouter>).data as unknown as ErrorData;
+}
 
 export function routeYaml(options: { namespace?: string; name?: string; v1?: number; v2?: number; service?: string } = {}): string {
   const { namespace = "shop", name = "checkout", v1 = 90, v2 = 10, service = "checkout" } = options;

@@ -80,4 +80,5 @@ export * from "./distribution/agent-requests.schema.ts";
 export * from "./distribution/sidecar-api.schema.ts";
 export * from "./telemetry/telemetry.schema.ts";
 export * from "./telemetry/edge-stats.ts";
+export * from "./telemetry/proxy-edge.ts";
 export * from "./telemetry/span.schema.ts";

@@ -4,7 +4,7 @@
 // per minute and edge, and is retried on the next ticks; past `maxAgeMs`
 // (or `maxEntries`) the oldest is dropped and counted, never silently.
 // Spans ride the same tick (span-collector.ts).
-import { edgeKey, type CodeClass, type EdgeDelta } from "@weft/mesh-model";
+import { codeClassOf, edgeDeltaOf, edgeKey, sketchSecondsToMs, type EdgeDelta } from "@weft/mesh-model";
 import { LatencySketch, type LatencySketchData } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxyAdminClient, ProxyEdgeReport } from "../supervision/proxy-admin-client.ts";
@@ -47,32 +47,8 @@ export interface TelemetryStatus {
   spans?: SpanStatus;
 }
 
-/** Response class of an HTTP status as the proxy labels it (`0`: no response). */
-export function codeClassOf(code: string): CodeClass {
-  const n = Number(code);
-  if (n >= 200 && n < 300) return "2xx";
-  if (n >= 300 && n < 400) return "3xx";
-  if (n >= 400 && n < 500) return "4xx";
-  if (n >= 500 && n < 600) return "5xx";
-  return "other"; // 0 (no response) and 1xx (an opened WebSocket)
-}
-
-/**
- * The proxy's sketch holds seconds; the manager's rollups hold milliseconds.
- * Rescaling re-buckets each bucket's representative value, which adds at
- * most one more relative accuracy to the error (2 % instead of 1 %); counts,
- * sum, min and max stay exact.
- */
-export function sketchSecondsToMs(s: LatencySketchData): LatencySketchData {
-  const from = LatencySketch.fromJSON({ ...s, counts: [], zeroCount: 0, count: 0, sum: 0, min: 0, max: 0 });
-  const to = new LatencySketch(s.relativeAccuracy);
-  s.counts.forEach((c, k) => {
-    if (c > 0) to.add(from.bucketValue(s.offset + k) * 1000, c);
-  });
-  if (s.zeroCount > 0) to.add(0, s.zeroCount);
-  const data = to.toJSON();
-  return { ...data, count: s.count, sum: s.sum * 1000, min: s.min * 1000, max: s.max * 1000 };
-}
+// The wire mapping lives in mesh-model (telemetry/proxy-edge.ts); re-exported for this package's tests.
+export { codeClassOf, sketchSecondsToMs };
 
 export class TelemetryShipper {
   #buffer = new Map<string, EdgeDelta & { latency: LatencySketchData }>();
@@ -160,27 +136,8 @@ export class TelemetryShipper {
     const { cluster } = this.options;
     let requests = 0;
     for (const e of edges) {
-      const l = e.labels;
-      // Outbound edges only: the caller's proxy sees every request of an edge
-      // once. Inbound records of the same requests would count them twice
-      // (without mTLS the inbound side cannot tell a meshed caller from an outside one).
-      if (l.source_service !== source.service || l.source_cluster !== cluster) continue;
-      const codeClass = codeClassOf(l.response_code ?? "0");
-      const delta: EdgeDelta & { latency: LatencySketchData } = {
-        minute,
-        source: { cluster, namespace: source.namespace, service: source.service, version: workloadVersion ?? (l.source_version === "unknown" ? "" : (l.source_version ?? "")) },
-        destination: {
-          cluster: l.destination_cluster === "unknown" ? "" : (l.destination_cluster ?? ""),
-          namespace: this.options.namespaceOf(l.destination_service ?? "", source.namespace),
-          service: l.destination_service || "unknown",
-          version: l.destination_version === "unknown" ? "" : (l.destination_version ?? ""),
-        },
-        codeClass,
-        requests: e.count,
-        errors: codeClass === "5xx" || codeClass === "other" ? e.count : 0,
-        mtlsRequests: l.mtls === "true" ? e.count : 0,
-        latency: sketchSecondsToMs(e.sketch),
-      };
+      const delta = edgeDeltaOf(e, { cluster, namespace: source.namespace, service: source.service, version: workloadVersion }, minute, this.options.namespaceOf);
+      if (!delta) continue;
       this.#add(delta);
       requests += e.count;
     }

@@ -16,6 +16,8 @@ import { registerLogin } from "./login.ts";
 import { registerProxyConfig } from "./proxy-config.ts";
 import { registerProxyStatus } from "./proxy-status.ts";
 import { registerRollback } from "./rollback.ts";
+import { registerSlo } from "./slo.ts";
+import { registerTickets } from "./tickets.ts";
 import { registerStat } from "./stat.ts";
 import { registerTap } from "./tap.ts";
 import { registerTop } from "./top.ts";
@@ -28,6 +30,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDelete,
   registerHistory,
   registerRollback,
+  registerSlo,
+  registerTickets,
   registerAnalyze,
   registerCheck,
   registerClusters,

@@ -8,7 +8,8 @@ import { DnsLabelSchema } from "../common/names.ts";
 const httpUrl = (what: string) =>
   z
     .url({ message: "must be a URL" })
-    .refine((u) => /^https?:\/\//.test(u), { message: "must be an http or https URL" })
+    // Only a URL of another scheme gets this message; anything else already has "must be a URL".
+    .refine((u) => !/^[a-z][a-z0-9+.-]*:/i.test(u) || /^https?:\/\//.test(u), { message: "must be an http or https URL" })
     .describe(what);
 
 export const NotificationSeveritySchema = z.enum(["page", "ticket", "info"]).describe("`page` wakes someone, `ticket` waits for working hours, `info` is a record.");

@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startChild, type Child } from "../processes.ts";
+import { inboxSecret, seedDemoSlos } from "./demo-slos.ts";
 import { demoTopology, universalFile, type DemoCluster } from "./demo-topology.ts";
 import { ManagerApi } from "./manager-api.ts";
 
@@ -115,5 +116,18 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       }),
     );
   }
+  // The built-in notification channel's receiver, and (first start only) the demo SLOs once discovery knows the services.
+  const inboxPort = options.portBase + 250;
+  options.watch(
+    startChild({
+      name: "demo-inbox",
+      command: process.execPath,
+      args: ["--import", "tsx", join(root, "tooling/start/src/demo/demo-inbox.ts"), String(inboxPort)],
+      cwd: root,
+      env: { ...options.env, WEFT_DEMO_INBOX_SECRET: await inboxSecret(dir) },
+      output: log,
+    }),
+  );
+  if (api) void seedDemoSlos(api, { inboxUrl: `http://127.0.0.1:${inboxPort}/weft`, secret: await inboxSecret(dir), log }).catch((err: unknown) => log(`demo: SLOs not created: ${err instanceof Error ? err.message : String(err)}`));
   return { clusters };
 }

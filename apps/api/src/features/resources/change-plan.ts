@@ -11,6 +11,7 @@ import {
   servicesReferencedBy,
   type DiffEntry,
   type Finding,
+  type MeshSnapshot,
   type Resource,
   type ResourceRef,
   type ServiceReference,
@@ -83,6 +84,8 @@ export interface MeshState {
   trustDomain: string;
   resources: StoredResource[];
   discovery: Discovery;
+  /** For the SLO analyzers: how far back metrics reach, and services' recent request rates. */
+  metrics?: Pick<MeshSnapshot, "metricsRetentionMs" | "observedTraffic">;
 }
 
 export interface ChangePlan {
@@ -142,7 +145,7 @@ export function planChange(state: MeshState, operations: readonly ChangeOperatio
   // A Mesh document in the change sets the trust domain the identities are derived with.
   const meshAfter = [...after.values()].find((r) => r.kind === "Mesh");
   const trustDomain = meshAfter?.kind === "Mesh" ? meshAfter.spec.trustDomain : state.trustDomain;
-  const base = { services: state.discovery.services, workloads: state.discovery.workloads, trustDomain };
+  const base = { services: state.discovery.services, workloads: state.discovery.workloads, trustDomain, ...state.metrics };
   const beforeFindings = new Set(analyze({ ...base, resources: [...live.values()].map((r) => r.document as Resource) }).map(findingKey));
   // A change answers for its own resources, and for problems it causes elsewhere; not for old problems it leaves alone.
   const findings = analyze({ ...base, resources: [...after.values()] }).filter(

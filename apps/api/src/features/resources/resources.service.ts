@@ -10,6 +10,7 @@ import {
   ValidationError,
   type Finding,
   type Kind,
+  type MeshSnapshot,
   type Resource,
   type ResourceRef,
   type ValidationIssue,
@@ -139,12 +140,17 @@ function uniq(xs: string[]): string[] {
   return [...new Set(xs)];
 }
 
+/** The SLO feature's answer to "what do the SLO analyzers need for these documents" (inside the change's unit of work). */
+export type SloAnalysisInputs = (tx: TransactionRepositories, resources: readonly Resource[]) => Promise<Pick<MeshSnapshot, "metricsRetentionMs" | "observedTraffic">>;
+
 /** Changing resources: validation, analysis, dry runs, revisions, history and rollback. */
 export class ResourcesService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly repo: ResourcesRepository,
     private readonly mesh: () => Promise<MeshInfo>,
+    /** What the SLO analyzers need beyond documents (metrics retention, observed traffic); absent in tests that change no SLOs. */
+    private readonly sloInputs?: SloAnalysisInputs,
   ) {}
 
   async list(filter: { kind?: string | undefined; namespace?: string | undefined }): Promise<StoredResource[]> {
@@ -200,7 +206,9 @@ export class ResourcesService {
     if (!mesh) throw new Error("the default mesh is missing; the manager creates it at start");
     const [resources, discovery] = [await tx.resources.list(mesh.id), await tx.resources.discovery()];
     const operations = options.prune ? [...requested, ...this.pruneOperations(resources, requested, options.prune)] : requested;
-    const plan = planChange({ trustDomain: mesh.trustDomain, resources, discovery }, operations);
+    const applied = operations.flatMap((o) => (o.op === "apply" ? [o.resource] : []));
+    const metrics = this.sloInputs ? await this.sloInputs(tx, applied) : undefined;
+    const plan = planChange({ trustDomain: mesh.trustDomain, resources, discovery, ...(metrics ? { metrics } : {}) }, operations);
     if (options.expectedRevisions) assertNotMoved(plan, options.expectedRevisions);
     const missing = plan.changes.find((c, i) => operations[i]?.op === "delete" && c.fromRevision === null);
     if (missing && !options.allowMissingDelete) throw notFound(resourceKey(missing.ref), "name");

@@ -7,6 +7,7 @@ import { useTRPC } from "../../trpc/context.ts";
 import { ExpiryWarningsPanel } from "../certificates/expiry-warnings-panel.tsx";
 import { describeAgentStatus, describeSync } from "../clusters/cluster-view.ts";
 import { HealthOverview } from "../health/health-overview.tsx";
+import { SloPanel } from "../slo/slo-table.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { DataTable } from "../ui/data-table.tsx";
@@ -157,13 +158,14 @@ function RecentChangesPanel() {
 /**
  * The page operators open first: are the clusters connected and in sync, is
  * traffic healthy, what changed lately, which certificates are overdue for
- * renewal. Tickets appear once the manager has an API for them (no placeholders until then).
+ * renewal, and how the SLOs stand.
  */
 export function OverviewPage() {
   return (
     <>
       <h1>Overview</h1>
       <TrafficPanel />
+      <SloPanel />
       <ClustersPanel />
       <ExpiryWarningsPanel refetchInterval={LIVE_REFRESH_MS} />
       <div className="grid-2">

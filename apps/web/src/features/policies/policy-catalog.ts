@@ -1,7 +1,7 @@
 import { servicesReferencedBy, type Resource } from "@weft/mesh-model";
 
 /** The kinds the service-level editor offers. */
-export const SERVICE_POLICY_KINDS = ["HTTPRoute", "TrafficPolicy", "AuthorizationPolicy"] as const;
+export const SERVICE_POLICY_KINDS = ["HTTPRoute", "TrafficPolicy", "AuthorizationPolicy", "ServiceLevelObjective"] as const;
 export type ServicePolicyKind = (typeof SERVICE_POLICY_KINDS)[number];
 
 export interface ResourceRow {
@@ -46,7 +46,8 @@ export function filterResources<T extends Pick<ResourceRow, "kind" | "namespace"
 
 /** A new resource of `kind` for a service, filled enough to be valid once named. */
 export function newPolicyFor(kind: ServicePolicyKind, service: ServiceRef): Record<string, unknown> {
-  const metadata = { name: kind === "HTTPRoute" ? service.name : `${service.name}-${kind === "TrafficPolicy" ? "traffic" : "authz"}`, namespace: service.namespace };
+  const suffix = { HTTPRoute: "", TrafficPolicy: "-traffic", AuthorizationPolicy: "-authz", ServiceLevelObjective: "-availability" }[kind];
+  const metadata = { name: `${service.name}${suffix}`, namespace: service.namespace };
   const base = { apiVersion: "weft.io/v1alpha1", kind, metadata };
   switch (kind) {
     case "HTTPRoute":
@@ -55,5 +56,7 @@ export function newPolicyFor(kind: ServicePolicyKind, service: ServiceRef): Reco
       return { ...base, spec: { targetRef: { name: service.name }, timeouts: { request: "15s" } } };
     case "AuthorizationPolicy":
       return { ...base, spec: { targetRef: { name: service.name }, action: "ALLOW", rules: [{ from: { namespaces: [service.namespace] } }] } };
+    case "ServiceLevelObjective":
+      return { ...base, spec: { service: { name: service.name }, indicator: { type: "availability" }, objective: 99.9, window: "30d" } };
   }
 }

@@ -13,6 +13,7 @@ import { hrefWithFilters } from "../shell/view-filters.ts";
 import { DataTable, type DataColumn } from "../ui/data-table.tsx";
 import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
 import { Empty, ErrorState, Panel, QueryState } from "../ui/states.tsx";
+import { SloPanel } from "../slo/slo-table.tsx";
 import { RecentTraces } from "../traces/recent-traces.tsx";
 import { ServiceCharts } from "./service-charts.tsx";
 import { ServiceEndpoints } from "./service-endpoints.tsx";
@@ -69,6 +70,7 @@ export function ServicePage() {
         </Link>
       </div>
       {session.canEdit(namespace) ? <ProposePolicyAction namespace={namespace} service={name} /> : null}
+      <SloPanel service={{ namespace, name }} />
       <Panel title="Golden signals" id="signals-heading">
         <ServiceCharts namespace={namespace} name={name} />
         <p className="muted">Dashed purple lines mark config changes to resources that refer to this service.</p>

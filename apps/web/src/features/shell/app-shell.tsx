@@ -22,10 +22,13 @@ export const NAV_LINKS: readonly NavLink[] = [
   { href: "/topology", label: "Topology" },
   { href: "/services", label: "Services" },
   { href: "/policies", label: "Policies" },
+  { href: "/slos", label: "SLOs" },
+  { href: "/tickets", label: "Tickets" },
   { href: "/change-requests", label: "Change requests" },
   { href: "/clusters", label: "Clusters" },
   { href: "/certificates", label: "Certificates" },
   { href: "/users", label: "Users & tokens" },
+  { href: "/channels", label: "Channels", show: (s) => s.isAdmin },
   { href: "/audit", label: "Audit", show: (s) => s.isAdmin },
 ];
 

@@ -5,18 +5,18 @@ const context: TicketContextLike = {
   capturedAt: "2026-12-06T12:00:00.000Z",
   service: { namespace: "shop", name: "catalog" },
   neighbourhood: {
-    self: { namespace: "shop", service: "catalog", requests: 600, errorPercent: 12.5 },
-    callers: [{ namespace: "shop", service: "frontend", requests: 600, errorPercent: 12.5 }],
+    self: { namespace: "shop", service: "catalog", requests: 600, errors: 75, errorPercent: 12.5 },
+    callers: [{ namespace: "shop", service: "frontend", requests: 600, errors: 75, errorPercent: 12.5 }],
     callees: [
-      { namespace: "shop", service: "inventory", requests: 300, errorPercent: 0 },
-      { namespace: "billing", service: "ledger", requests: 20, errorPercent: 2 },
+      { namespace: "shop", service: "inventory", requests: 300, errors: 0, errorPercent: 0 },
+      { namespace: "billing", service: "ledger", requests: 20, errors: 1, errorPercent: 5 },
     ],
   },
   changes: [
-    { kind: "HTTPRoute", namespace: "shop", name: "catalog", revision: 3, action: "update", author: "alice", at: "2026-12-06T11:48:00.000Z", message: "shift to v2" },
-    { kind: "TrafficPolicy", namespace: "shop", name: "catalog", revision: 1, action: "create", author: "bob", at: "2026-12-06T09:00:00.000Z", message: "" },
+    { kind: "HTTPRoute", namespace: "shop", name: "catalog", revision: 3, action: "update", author: "alice", at: "2026-12-06T11:48:00.000Z", message: "shift to v2", link: "http://dashboard.test/x" },
+    { kind: "TrafficPolicy", namespace: "shop", name: "catalog", revision: 1, action: "create", author: "bob", at: "2026-12-06T09:00:00.000Z", message: "", link: "http://dashboard.test/y" },
   ],
-  exemplars: [{ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", at: "2026-12-06T11:59:00.000Z", service: "catalog", statusCode: 503, durationMs: 3 }],
+  exemplars: [{ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", at: "2026-12-06T11:59:00.000Z", service: "shop/catalog", name: "GET /items", statusCode: 503, durationMs: 3, link: "http://dashboard.test/z" }],
 };
 
 describe("ticket context", () => {
@@ -27,12 +27,12 @@ describe("ticket context", () => {
       ["frontend", "caller", "critical", 77, 68],
       ["catalog", "self", "critical", 320, 68],
       ["inventory", "callee", "ok", 563, 40],
-      ["billing/ledger", "callee", "warning", 563, 96],
+      ["billing/ledger", "callee", "critical", 563, 96],
     ]);
     expect(edges.map((e) => `${e.from} -> ${e.to} ${e.label}`)).toEqual([
       "caller:shop/frontend -> self:shop/catalog 12.5 %",
       "self:shop/catalog -> callee:shop/inventory 0.0 %",
-      "self:shop/catalog -> callee:billing/ledger 2.0 %",
+      "self:shop/catalog -> callee:billing/ledger 5.0 %",
     ]);
   });
 

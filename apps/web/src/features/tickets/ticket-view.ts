@@ -3,39 +3,18 @@
 // the changes that preceded the breach, exemplar traces) arranged for
 // rendering. The snapshot was taken by the manager at breach time; nothing
 // here re-reads live data.
+import type { Neighbour, TicketChange, TicketExemplar } from "@weft/api";
 
 export type TicketStatusLike = "OPEN" | "ACKNOWLEDGED" | "RESOLVED" | "CLOSED";
 
-export interface NeighbourLike {
-  namespace: string;
-  service: string;
-  requests: number;
-  errorPercent: number;
-}
-
-export interface ChangeLike {
-  kind: string;
-  namespace: string;
-  name: string;
-  revision: number;
-  action: string;
-  author: string;
-  at: string;
-  message: string;
-}
-
-export interface ExemplarLike {
-  traceId: string;
-  at: string;
-  service: string;
-  statusCode: number | null;
-  durationMs: number;
-}
+export type NeighbourLike = Neighbour;
+export type ChangeLike = TicketChange;
+export type ExemplarLike = TicketExemplar;
 
 export interface TicketContextLike {
   capturedAt: string;
   service: { namespace: string; name: string } | null;
-  neighbourhood: { callers: NeighbourLike[]; callees: NeighbourLike[]; self: NeighbourLike | null } | null;
+  neighbourhood: { callers: Neighbour[]; callees: Neighbour[]; self: Neighbour | null } | null;
   changes: ChangeLike[];
   exemplars: ExemplarLike[];
 }
