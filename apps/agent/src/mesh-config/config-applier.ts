@@ -56,7 +56,17 @@ export interface ConfigApplierOptions {
 export interface ProxyIdentitySource {
   inputs(file: UniversalFile, config: ClusterConfig | undefined): void;
   filesFor(instance: LocalInstance): IdentityFilePaths | undefined;
+  /** Resolves once SVIDs for the latest inputs are issued (or could not be), at most `timeoutMs` later. */
+  issued?(timeoutMs: number): Promise<void>;
 }
+
+/**
+ * How long a reconcile waits for SVIDs the mesh's trust calls for before it
+ * compiles without them (a proxy then starts in plaintext and is recompiled
+ * when they arrive). Issuing from a stored intermediate takes milliseconds;
+ * a first intermediate is one round trip to the manager.
+ */
+const SVID_WAIT_MS = 5_000;
 
 export class ConfigApplier {
   #file: UniversalFile | undefined;
@@ -108,6 +118,9 @@ export class ConfigApplier {
     const config = this.#config;
     const identity = this.options.identity;
     identity?.inputs(file, config);
+    // The compile input names SVID files only once they exist: without this wait, the first config
+    // after a restart would differ from the one before it (plaintext, another version, a needless push).
+    if (identity?.issued && config?.trust && localInstances(file).some((inst) => !identity.filesFor(inst))) await identity.issued(SVID_WAIT_MS);
     const inputs = compileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
     const instances = new Map(localInstances(file).map((i) => [i.id, i]));
     for (const id of this.#proxies.keys()) if (!inputs.has(id)) this.#proxies.delete(id);
