@@ -50,6 +50,8 @@ export interface ConfigApplierOptions {
   compile?: typeof compileProxyConfig;
   /** The agent's identity loop: told the inputs on every reconcile, asked where each proxy's SVID files are. */
   identity?: ProxyIdentitySource;
+  /** Told how long each compile and each push took (the agent's /metrics). */
+  metrics?: { compiled(seconds: number): void; pushed(seconds: number, outcome: "applied" | "rejected"): void };
 }
 
 /** What the applier needs from the identity loop (apps/agent/src/identity). */
@@ -151,7 +153,9 @@ export class ConfigApplier {
     await Promise.all(
       [...compiled].map(async ([id, c]) => {
         if (!c.config) return; // skipped (unchanged) or failed to compile (outcome already set)
+        const began = performance.now();
         c.state.outcome = starting.has(id) ? await this.#awaitStart(id, c.state, c.config) : await this.#push(id, c.state, c.config);
+        this.options.metrics?.pushed((performance.now() - began) / 1000, c.state.outcome.status);
         c.state.inputHash = c.hash;
       }),
     );
@@ -173,7 +177,9 @@ export class ConfigApplier {
   #compile(id: string, input: CompileInputRaw, state: ProxyState): { config?: ProxyConfig } {
     this.counters.compiles++;
     try {
+      const began = performance.now();
       const { config, diagnostics } = (this.options.compile ?? compileProxyConfig)(input);
+      this.options.metrics?.compiled((performance.now() - began) / 1000);
       const errors = diagnostics.filter((d) => d.severity === "error");
       if (errors.length > 0) this.options.logger.warn("compile diagnostics", { proxy: id, errors: errors.map((d) => `${d.resource ?? ""} ${d.path}: ${d.message}`.trim()) });
       return { config };
