@@ -57,7 +57,9 @@ export class RolloutRunWriter {
     let state = decision.state;
     const events = [...decision.events];
     let routeRevision: number | null = null;
-    if (decision.trafficChanged && run.document.spec.shadow?.mode !== "RecordOnly") {
+    // An ending run writes the route's clean form even when its traffic stays (a promotion: canary before and after).
+    const ending = isTerminal(state.phase) && !isTerminal(run.state.phase);
+    if ((decision.trafficChanged || ending) && run.document.spec.shadow?.mode !== "RecordOnly") {
       try {
         routeRevision = await this.writeRoute(tx, run, decision, plan);
       } catch (err) {
