@@ -45,7 +45,7 @@ export class BackendCompiler {
     const { sink, input } = this.ctx;
     const endpoints: Endpoint[] = [];
     const included: CatalogEndpoint[] = [];
-    const candidates = service.endpoints.filter((e) => version === undefined || e.version === version);
+    const candidates = service.endpoints.filter((e) => (version === undefined || e.version === version) && this.reachableThroughGateway(service, e));
     // Auto mTLS: originate it only to endpoints that have a proxy to terminate it. A service with none
     // (a workload outside the mesh) is called in plaintext; in a mixed one, the proxy-less endpoints are left out.
     const useMtls = input.options.identity !== undefined && isHttpFamily(port.protocol) && candidates.some((e) => e.sidecar !== false);
@@ -100,6 +100,23 @@ export class BackendCompiler {
       this.ctx.backends.set(name, { name, service, namespace, ...(version ? { version } : {}), endpoints: [], protocol: "http1", loadBalancer: loadBalancerFor(policy, []), policy: backendPolicy(policy) });
     }
     return name;
+  }
+
+  /**
+   * Whether the path to `e` can carry what the caller would send: another
+   * cluster's gateway only passes mTLS through to a proxy, so remote
+   * endpoints without one are never candidates (they would fail every
+   * request with a TLS error), with a diagnostic saying why.
+   */
+  private reachableThroughGateway(service: MeshService, e: CatalogEndpoint): boolean {
+    if (!e.viaGateway || e.sidecar !== false) return true;
+    this.ctx.sink.add({
+      severity: "warning",
+      code: "unreachable_endpoint",
+      path: "catalog",
+      message: `${serviceKey(service.name, service.namespace)} in cluster ${e.cluster}${e.version !== undefined ? ` (version ${e.version})` : ""} has no proxy in front of it, and its east-west gateway only passes mTLS through to a proxy: those endpoints are left out (mesh them, or call the service in its own cluster)`,
+    });
+    return false;
   }
 
   /**

@@ -12,6 +12,10 @@ export interface CatalogEndpointInput {
   version: string | null;
   zone: string | null;
   healthy: boolean;
+  /** Whether a Weft proxy fronts it (true when omitted). Only those are reachable through the gateway. */
+  sidecar?: boolean;
+  /** Service account of its workload, when known. */
+  serviceAccount?: string | null;
 }
 
 /** One cluster's discovered services, as stored by the manager. */
@@ -45,12 +49,19 @@ export interface ClusterConfigInput {
   clusters: readonly ClusterCatalogInput[];
 }
 
-/** Endpoints of one service in one remote cluster, counted per version and zone. */
+/** Endpoints of one service in one remote cluster, counted per version, zone and whether a proxy fronts them. */
 export interface EndpointGroup {
   version: string | null;
   zone: string | null;
   healthy: number;
   total: number;
+  /**
+   * Whether a Weft proxy fronts these endpoints (absent in configs of managers before issue 12: treat as
+   * true). `false`: the east-west gateway cannot reach them (it passes mTLS through to a proxy).
+   */
+  sidecar?: boolean;
+  /** Service accounts of their workloads, sorted (the identities callers expect); empty when unknown. */
+  serviceAccounts?: string[];
 }
 
 /** Where one service runs in one remote cluster. */
@@ -151,11 +162,14 @@ function versionsOf(endpoints: readonly CatalogEndpointInput[]): string[] {
 function groupEndpoints(endpoints: readonly CatalogEndpointInput[]): EndpointGroup[] {
   const groups = new Map<string, EndpointGroup>();
   for (const e of endpoints) {
-    const key = `${e.version ?? ""}\u0000${e.zone ?? ""}`;
-    const group = groups.get(key) ?? { version: e.version, zone: e.zone, healthy: 0, total: 0 };
+    const sidecar = e.sidecar ?? true;
+    const key = `${e.version ?? ""}\u0000${e.zone ?? ""}\u0000${sidecar}`;
+    const group = groups.get(key) ?? { version: e.version, zone: e.zone, healthy: 0, total: 0, sidecar, serviceAccounts: [] };
     group.total += 1;
     if (e.healthy) group.healthy += 1;
+    if (e.serviceAccount && !group.serviceAccounts?.includes(e.serviceAccount)) group.serviceAccounts?.push(e.serviceAccount);
     groups.set(key, group);
   }
-  return [...groups.values()].sort((a, b) => compare(a.version ?? "", b.version ?? "") || compare(a.zone ?? "", b.zone ?? ""));
+  for (const g of groups.values()) g.serviceAccounts?.sort(compare);
+  return [...groups.values()].sort((a, b) => compare(a.version ?? "", b.version ?? "") || compare(a.zone ?? "", b.zone ?? "") || Number(a.sidecar) - Number(b.sidecar));
 }
