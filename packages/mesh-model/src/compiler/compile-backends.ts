@@ -34,6 +34,29 @@ export function backendPolicy(policy: EffectivePolicy): Backend["policy"] {
   };
 }
 
+/**
+ * The passive health check a mesh service's backend gets when no policy sets
+ * one and locality failover is on. Locality failover moves traffic only when
+ * the local level has no *healthy* endpoint; without outlier detection a local
+ * instance that answers every request with 503 or refuses connections stays
+ * "healthy" and callers keep failing — Istio's pitfall, where locality
+ * failover silently does nothing until a DestinationRule adds
+ * outlierDetection. In Weft it is on by default: 5 consecutive 5xx (or 3
+ * gateway errors / connect failures) eject an endpoint for 30 s (× the
+ * number of ejections, up to 5 min), and every endpoint of a level may be
+ * ejected (100 %; the last one standing never is), so a whole zone or
+ * cluster can fail over. A TrafficPolicy's `outlierDetection` replaces it.
+ */
+export const DEFAULT_OUTLIER_DETECTION: NonNullable<Backend["policy"]["outlierDetection"]> = {
+  consecutive5xx: 5,
+  consecutiveGatewayErrors: 3,
+  intervalMs: 10_000,
+  baseEjectionTimeMs: 30_000,
+  maxEjectionTimeMs: 300_000,
+  maxEjectionPercent: 100,
+  alwaysKeepOne: true,
+};
+
 /** Builds catalog backends into the context's `backends`, once per name. */
 export class BackendCompiler {
   constructor(private readonly ctx: CompileContext) {}
@@ -88,7 +111,7 @@ export class BackendCompiler {
       protocol: port.protocol === "HTTP" ? "http1" : port.protocol === "TCP" ? "http1" : "http2",
       ...(mtls ? { mtls } : {}),
       loadBalancer: loadBalancerFor(policy, endpoints),
-      policy: backendPolicy(policy),
+      policy: { ...(policy.localityFailover && { outlierDetection: DEFAULT_OUTLIER_DETECTION }), ...backendPolicy(policy) },
     });
     return name;
   }
