@@ -1,7 +1,7 @@
 // Routing of one request: the virtual host and rule, the rule's filters, the
 // weighted backend, the headers that go upstream and the timeouts. Pure
 // decisions over the snapshot; nothing is sent from here.
-import { setPeerMetadata } from "../security/peer-metadata.ts";
+import { setPeerMetadata } from "../core/peer-metadata.ts";
 import { randomUUID } from "node:crypto";
 import type { OutgoingHttpHeaders } from "node:http";
 import {

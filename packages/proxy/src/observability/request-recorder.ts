@@ -2,7 +2,7 @@
 // edge (weft_requests_total, the duration histogram, the latency sketch),
 // traced when sampled and written to the access log when one is configured.
 // Also the downstream gauges /stats and weft_active_requests show.
-import { PEER_METADATA_HEADER, peerSource } from "../security/peer-metadata.ts";
+import { PEER_METADATA_HEADER, peerSource } from "../core/peer-metadata.ts";
 import type { ProxyNode } from "@weft/mesh-model/proxy-config";
 import type { Outcome } from "../core/outcome.ts";
 import type { PeerIdentity } from "../core/peer-identity.ts";

@@ -4,7 +4,7 @@
 // caller's service. The cluster is never taken from the header: it comes
 // from the verified certificate chain (the cluster's intermediate).
 import type { OutgoingHttpHeaders } from "node:http";
-import type { PeerIdentity } from "../core/peer-identity.ts";
+import type { PeerIdentity } from "./peer-identity.ts";
 
 /** `<service>;<version>` of the calling workload, set by its proxy on mTLS requests only. */
 export const PEER_METADATA_HEADER = "x-weft-peer-metadata";
