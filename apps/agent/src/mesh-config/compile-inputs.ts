@@ -74,6 +74,8 @@ export function remoteCatalog(config: ClusterConfig | undefined): CatalogService
       namespace: s.namespace,
       cluster: c.cluster,
       ports,
+      // Not exported there: the manager sent no endpoints; the compiler says why calls answer 503.
+      ...(c.exported === false && { exported: false }),
       endpoints: c.gateway
         ? c.endpoints.map((g) => ({
             address: c.gateway!.address,

@@ -50,6 +50,8 @@ export interface ConfigApplierOptions {
   compile?: typeof compileProxyConfig;
   /** The agent's identity loop: told the inputs on every reconcile, asked where each proxy's SVID files are. */
   identity?: ProxyIdentitySource;
+  /** Told every new cluster config (the east-west gateway follows the Mesh's export settings). */
+  onClusterConfig?: (config: ClusterConfig) => void;
 }
 
 /** What the applier needs from the identity loop (apps/agent/src/identity). */
@@ -91,6 +93,7 @@ export class ConfigApplier {
   /** A new cluster config from the manager (or the cache). */
   setClusterConfig(config: ClusterConfig): Promise<ApplyOutcome | undefined> {
     this.#config = config;
+    this.options.onClusterConfig?.(config);
     return this.reconcile();
   }
 

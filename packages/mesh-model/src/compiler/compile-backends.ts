@@ -99,6 +99,13 @@ export class BackendCompiler {
         ...(sni !== undefined ? { sni } : {}),
       });
     }
+    if (endpoints.length === 0 && service.notExportedIn.length > 0)
+      sink.add({
+        severity: "warning",
+        code: "not_exported",
+        path: "catalog",
+        message: `${serviceKey(service.name, service.namespace)} runs in cluster ${service.notExportedIn.join(", ")}, which does not export it (Mesh spec.multicluster.export), and nowhere this workload can reach: its calls answer 503 UH`,
+      });
     const policy = this.ctx.policies.resolve({ service: service.name, namespace: service.namespace, port: port.port, ...(version !== undefined ? { version } : {}) });
     // The TCP passthrough has no TLS: TCP ports of mesh services stay plaintext (their inbound side is a TCP listener too).
     const mtls = useMtls ? backendMtls(this.ctx.security, service, included) : undefined;

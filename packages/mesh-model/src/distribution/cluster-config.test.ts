@@ -82,6 +82,15 @@ describe("buildClusterConfig", () => {
     });
   });
 
+  it("withholds the endpoints of services the Mesh does not export, and says so", () => {
+    const mesh = make("Mesh", "default", { trustDomain: "weft.local", multicluster: { export: { mode: "Selected", services: [{ namespace: "shop", name: "cart" }] } } });
+    const config = buildClusterConfig(input({ cluster: "west", resources: [mesh] }));
+    const cart = config.catalog.find((s) => s.name === "cart");
+    const checkout = config.catalog.find((s) => s.name === "checkout");
+    expect(cart?.clusters.map((c) => [c.cluster, c.exported ?? true, c.endpoints.length])).toEqual([["east", true, 1]]);
+    expect(checkout?.clusters.map((c) => [c.cluster, c.exported ?? true, c.endpoints.length])).toEqual([["east", false, 0]]);
+  });
+
   it("carries every live resource, sorted, and the versions as decimal strings", () => {
     const route = make("HTTPRoute", "checkout", { parentRefs: [{ name: "checkout" }], rules: [{ backendRefs: [{ name: "checkout" }] }] });
     const policy = make("TrafficPolicy", "cart", { targetRef: { name: "cart" } });

@@ -3,7 +3,7 @@
 // where, in which versions and zones, and how to reach it). Pure: the
 // manager reads the rows, this function decides what the cluster gets.
 import type { EastWestGateway } from "../discovery/discovery.schema.ts";
-import type { MtlsMode } from "../mesh/mesh.schema.ts";
+import { isExported, type MtlsMode, type MultiCluster } from "../mesh/mesh.schema.ts";
 import { refOf, resourceKey, type Resource } from "../resource/resource.schema.ts";
 import type { ClusterTrust } from "./cluster-trust.schema.ts";
 
@@ -73,6 +73,11 @@ export interface RemoteServiceLocation {
   /** Versions with at least one endpoint, sorted. */
   versions: string[];
   endpoints: EndpointGroup[];
+  /**
+   * False when the service runs there but is not exported (Mesh `spec.multicluster.export`): its
+   * endpoints are withheld and callers here answer 503. Absent from older managers' configs: exported.
+   */
+  exported?: boolean;
 }
 
 /** A service of the federated catalog: every remote cluster it runs in. */
@@ -102,6 +107,12 @@ export interface ClusterConfig {
   catalog: FederatedService[];
 }
 
+/** The Mesh's multi-cluster settings among `resources`; undefined without a Mesh (everything is exported). */
+export function meshMultiCluster(resources: readonly Resource[]): MultiCluster | undefined {
+  const mesh = resources.find((r) => r.kind === "Mesh");
+  return mesh?.kind === "Mesh" ? mesh.spec.multicluster : undefined;
+}
+
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The config for one cluster. Deterministic: equal inputs give deep-equal (and equally serialised) output. */
@@ -117,6 +128,7 @@ export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
         return at ? [[key, at.toISOString()]] : [];
       }))
     : undefined;
+  const multicluster = meshMultiCluster(input.resources);
   const services = new Map<string, FederatedService>();
   // Clusters in name order, so the first report of a port (its name, protocol) wins the same way every time.
   for (const cluster of [...input.clusters].sort((a, b) => compare(a.name, b.name))) {
@@ -132,7 +144,9 @@ export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
         if (entry.ports.some((q) => q.port === p.port)) continue;
         entry.ports.push({ port: p.port, ...(p.name !== undefined ? { name: p.name } : {}), ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) });
       }
-      entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: versionsOf(s.endpoints), endpoints: groupEndpoints(s.endpoints) });
+      // Unexported: other clusters learn that it runs there (so their callers fail fast, 503), never how to reach it.
+      if (!isExported(multicluster, s.namespace, s.name)) entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: [], endpoints: [], exported: false });
+      else entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: versionsOf(s.endpoints), endpoints: groupEndpoints(s.endpoints) });
     }
   }
   const catalog = [...services.values()]
