@@ -19,6 +19,7 @@ import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { freePort } from "./free-port.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "./manager-process.ts";
 import { send, startApp, type App } from "./mesh-harness.ts";
+import { steadyTraffic } from "./steady-traffic.ts";
 import { waitFor } from "./wait-for.ts";
 
 const route = (version: string) => `apiVersion: weft.io/v1alpha1
@@ -52,32 +53,6 @@ backend replicas
   default-server inter 250 fall 2 rise 1
 ${replicas.map((r) => `  server ${r.name} 127.0.0.1:${r.port} check`).join("\n")}
 `;
-}
-
-/** Counts every request sent through the proxy while it runs; `stop()` returns the tally. */
-function steadyTraffic(port: number) {
-  const tally = { sent: 0, failed: 0, failures: [] as string[] };
-  let running = true;
-  const loop = async () => {
-    while (running) {
-      tally.sent++;
-      const reply = await send(port, "catalog", { timeoutMs: 5000 }).catch((err: Error) => ({ status: 0, body: err.message }));
-      if (reply.status !== 200) {
-        tally.failed++;
-        if (tally.failures.length < 10) tally.failures.push(`${reply.status} ${reply.body.slice(0, 120)}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const loops = [loop(), loop()];
-  return {
-    tally,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return tally;
-    },
-  };
 }
 
 describe.skipIf(!process.env.DATABASE_URL)("manager replicas behind HAProxy on one PostgreSQL", { timeout: 240_000 }, () => {
