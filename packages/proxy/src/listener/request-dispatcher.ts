@@ -121,7 +121,7 @@ export class RequestDispatcher implements ListenerTraffic {
     }
     if (spec.kind === "tcp" || spec.kind === "gateway") return;
 
-    const started = deps.now();
+    const started = performance.now();
     const recorder = deps.recorder;
     recorder.active++;
     recorder.total++;
@@ -159,7 +159,7 @@ export class RequestDispatcher implements ListenerTraffic {
     const spec = handle.spec;
     if (!snapshot || (spec.kind !== "outbound" && spec.kind !== "inbound")) return false;
     if (choosePath(pathFeatures(snapshot, spec, req.head, deps.fastPath)).path !== "fast") return false;
-    const started = deps.now();
+    const started = performance.now();
     const recorder = deps.recorder;
     recorder.active++;
     recorder.total++;
@@ -191,7 +191,7 @@ export class RequestDispatcher implements ListenerTraffic {
       rawReply(socket, 501, [], "only WebSocket upgrades are supported\n");
       return;
     }
-    const started = deps.now();
+    const started = performance.now();
     const recorder = deps.recorder;
     recorder.total++;
     recorder.active++;

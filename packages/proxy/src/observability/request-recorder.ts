@@ -90,11 +90,16 @@ export class RequestRecorder {
     };
   }
 
-  /** Counts, logs and traces one finished request. */
-  record(ctx: RecordContext, req: RecordedRequest, outcome: Outcome, code: number, startedMs: number): void {
+  /**
+   * Counts, logs and traces one finished request. `startedAt` is a
+   * `performance.now()` reading: durations are monotonic and sub-millisecond
+   * (a loopback request takes a fraction of a millisecond, which a
+   * `Date.now()` difference records as zero).
+   */
+  record(ctx: RecordContext, req: RecordedRequest, outcome: Outcome, code: number, startedAt: number): void {
     const { node, inbound } = ctx;
     const endMs = this.now();
-    const seconds = (endMs - startedMs) / 1000;
+    const seconds = Math.max(0, performance.now() - startedAt) / 1000;
     const flags = formatFlags(outcome.flags);
     const grpcStatus = outcome.grpcStatus === undefined ? "-" : String(outcome.grpcStatus);
     const sourceVersion = inbound ? "unknown" : (node.version ?? "unknown");
