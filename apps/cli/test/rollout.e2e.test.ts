@@ -10,13 +10,27 @@
 // the whole test no request fails because a weight changed: every failure
 // is one of v3's own.
 import { writeFile } from "node:fs/promises";
-import type { ServerResponse } from "node:http";
+import { request, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { send, startMesh, waitFor, type MeshFixture } from "./mesh-fixture.ts";
 
 const VERSIONS = ["v1", "v2", "v3"] as const;
 type Version = (typeof VERSIONS)[number];
+
+/** One request through frontend-1's proxy with extra headers: the body names the version that answered. */
+function sendWith(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: "/", headers: { host: "catalog", ...headers }, agent: false, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.end();
+  });
+}
 
 function rollout(stable: Version, canary: Version, steps: string): string {
   return `apiVersion: weft.io/v1alpha1
@@ -160,6 +174,34 @@ describe("weft rollout against a mesh with an agent and proxies", { timeout: 240
     await synced();
     const share = await measure(300);
     expect(share.v2).toBe(100);
+  });
+
+  it("A/B by header sends exactly the matching requests to the canary; a mirror phase sends copies and no canary answer reaches a caller", async () => {
+    const ab = rollout("v2", "v1", "[{ setWeight: 100 }]").replace("strategy: { canary: { steps: [{ setWeight: 100 }] } }", 'strategy: { abTesting: { iterations: 2, matches: [{ headers: [{ name: x-canary, value: "yes" }] }] } }');
+    await mesh.admin.rollouts.start.mutate({ text: ab });
+    await waitFor(async () => ((await run()).state.traffic?.[0]?.mode === "match") || undefined, "the A/B step entered");
+    await synced();
+    const answered = async (headers: Record<string, string>, n: number) => {
+      const bodies: Record<string, number> = {};
+      for (let i = 0; i < n; i++) {
+        const reply = await sendWith(mesh.frontend.outbound, headers);
+        bodies[reply.body] = (bodies[reply.body] ?? 0) + 1;
+      }
+      return bodies;
+    };
+    expect(await answered({ "x-canary": "yes" }, 100)).toEqual({ "catalog v1": 100 });
+    expect(await answered({ "x-canary": "no" }, 100)).toEqual({ "catalog v2": 100 });
+    expect((await mesh.weft(["rollout", "abort", "shop/catalog", "-m", "A/B seen"])).out).toContain("Aborted");
+
+    const mirrored = rollout("v2", "v1", "[{ setWeight: 100 }]").replace("strategy: { canary:", "strategy: { mirror: { percent: 100, iterations: 5 }, canary:");
+    await mesh.admin.rollouts.start.mutate({ text: mirrored });
+    await waitFor(async () => ((await run()).state.traffic?.[0]?.mode === "mirror") || undefined, "the mirror phase entered");
+    await synced();
+    const copiesBefore = served.v1;
+    expect(await answered({}, 200)).toEqual({ "catalog v2": 200 });
+    // Copies are fire-and-forget: they arrive shortly after the answers.
+    await waitFor(async () => served.v1 - copiesBefore >= 200 || undefined, "a copy of every request at v1", 15_000);
+    await mesh.admin.rollouts.abort.mutate({ namespace: "shop", name: "catalog" });
   });
 
   it("no request failed because of a weight change", () => {
