@@ -48,16 +48,20 @@ async function load(url: string): Promise<void> {
 
 interface Memory {
   idle: number;
+  /** Of the idle RSS: anonymous (the process's own) and file-backed (the executable's pages, shared between processes). */
+  idleAnon: number;
+  idleFile: number;
   afterLoad: number;
   peak: number;
 }
 async function measure(procs: ChildProcess[], url: string | undefined): Promise<Memory> {
   const pids = procs.map((p) => p.pid ?? 0);
   const idle = await settledRss(pids);
-  if (url === undefined) return { idle, afterLoad: NaN, peak: await procMemMb(pids, "VmHWM") };
+  const split = { idleAnon: await procMemMb(pids, "RssAnon"), idleFile: await procMemMb(pids, "RssFile") };
+  if (url === undefined) return { idle, ...split, afterLoad: NaN, peak: await procMemMb(pids, "VmHWM") };
   await load(url);
   const afterLoad = await settledRss(pids);
-  return { idle, afterLoad, peak: await procMemMb(pids, "VmHWM") };
+  return { idle, ...split, afterLoad, peak: await procMemMb(pids, "VmHWM") };
 }
 
 async function weftOnly(work: string, name: string, config: object, ports: number[]): Promise<ChildProcess> {
@@ -106,9 +110,14 @@ async function main(): Promise<void> {
     const lines = [
       `Node ${process.version}${NODE_ARGS.length > 0 ? ` ${NODE_ARGS.join(" ")}` : ""}; ${(await run("haproxy", ["-v"])).split("\n")[0]}; ${REQUESTS} requests per load (hey -c ${CONNECTIONS}); load average ${loadBefore} before, ${loadavg()[0]?.toFixed(2)} after.`,
       "",
-      "| config | Weft idle RSS (MB) | Weft RSS after load | Weft peak RSS | HAProxy idle RSS | HAProxy after load | HAProxy peak | idle Weft/HAProxy |",
-      "|---|---|---|---|---|---|---|---|",
-      ...rows.map(([name, w, h]) => `| ${name} | ${f(w.idle)} | ${f(w.afterLoad)} | ${f(w.peak)} | ${f(h?.idle)} | ${f(h?.afterLoad)} | ${f(h?.peak)} | ${h ? `${(w.idle / h.idle).toFixed(2)}×` : "—"} |`),
+      "| config | Weft idle RSS (MB) | of which anon + file | Weft RSS after load | Weft peak RSS | HAProxy idle RSS | of which anon + file | HAProxy after load | HAProxy peak | idle Weft/HAProxy |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      ...rows.map(
+        ([name, w, h]) =>
+          `| ${name} | ${f(w.idle)} | ${f(w.idleAnon)} + ${f(w.idleFile)} | ${f(w.afterLoad)} | ${f(w.peak)} | ${f(h?.idle)} | ${h ? `${f(h.idleAnon)} + ${f(h.idleFile)}` : "—"} | ${f(h?.afterLoad)} | ${f(h?.peak)} | ${h ? `${(w.idle / h.idle).toFixed(2)}×` : "—"} |`,
+      ),
+      "",
+      "anon: the process's own pages (V8 heap, malloc, stacks), what each extra proxy costs; file: pages of mapped files (node's or haproxy's executable and libraries), shared by every process running the same binary on a host.",
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {

@@ -77,8 +77,12 @@ export async function procCpuSeconds(pids: readonly number[]): Promise<number> {
   }
   return total;
 }
-/** VmRSS (resident now) or VmHWM (peak resident) of the processes, summed, in MB. */
-export async function procMemMb(pids: readonly number[], field: "VmRSS" | "VmHWM"): Promise<number> {
+/**
+ * VmRSS (resident now), VmHWM (peak resident), RssAnon (the process's own
+ * pages: heap, stacks) or RssFile (mapped files, mostly the executable's code,
+ * shared with every process running the same binary) of the processes, summed, in MB.
+ */
+export async function procMemMb(pids: readonly number[], field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): Promise<number> {
   let total = 0;
   for (const pid of pids) {
     const status = await readFile(`/proc/${pid}/status`, "utf8");
