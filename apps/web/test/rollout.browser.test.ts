@@ -89,7 +89,7 @@ describe("a canary rollout from the dashboard", () => {
       expect(await preview.getByRole("img").getAttribute("aria-label")).toMatch(/^Canary weight: 0, 0, 0, 20, 20, 50, 50, 100, 100 percent/);
       // A weight outside 0–100 is named by the schema, next to the field.
       await page.getByLabel("Canary weights (%)").fill("20, 150");
-      await page.getByText("must be at most 100").waitFor();
+      await page.getByText("must be between 0 and 100").waitFor();
       await page.getByLabel("Canary weights (%)").fill("20, 50");
       await page.getByRole("button", { name: "Next: Analysis" }).click();
 

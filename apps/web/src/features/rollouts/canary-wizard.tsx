@@ -9,7 +9,7 @@ import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
 import { useSession } from "../shell/session.tsx";
 import { hrefWithFilters } from "../shell/view-filters.ts";
-import { Panel } from "../ui/states.tsx";
+import { ErrorState, Loading, Panel } from "../ui/states.tsx";
 import { draftToDocument, initialDraft, validateDraft, type RolloutDraft } from "./rollout-draft.ts";
 import { rolloutHref } from "./rollout-links.ts";
 import { suggestThresholds, type ThresholdSuggestion } from "./threshold-suggestions.ts";
@@ -138,7 +138,15 @@ export function CanaryWizard() {
       ) : null}
       <Panel title={STEPS[step] ?? ""} id="wizard-step-heading">
         {step === 0 ? <ServiceStep service={service} onPick={(s) => router.push(hrefWithFilters("/rollouts/new", params, { service: s }))} /> : null}
-        {step === 1 ? <VersionsStep draft={draft} update={update} rows={data.rows} liveMinutes={LIVE_MINUTES} issues={issues} /> : null}
+        {step === 1 ? (
+          data.endpoints.isError || data.live.isError ? (
+            <ErrorState error={data.endpoints.error ?? data.live.error} title="Could not read the service's versions" />
+          ) : data.endpoints.isPending || data.live.isPending ? (
+            <Loading what="the versions and their live traffic" />
+          ) : (
+            <VersionsStep draft={draft} update={update} rows={data.rows} liveMinutes={LIVE_MINUTES} issues={issues} />
+          )
+        ) : null}
         {step === 2 ? <StrategyStep draft={draft} update={update} issues={issues} /> : null}
         {step === 3 ? <AnalysisStep draft={draft} update={update} issues={issues} suggestion={suggestion} baselineState={data.hour.isError ? "error" : data.hour.isPending ? "loading" : "ready"} /> : null}
         {step === 4 ? <WebhooksStep draft={draft} update={update} issues={issues} /> : null}
