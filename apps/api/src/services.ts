@@ -42,6 +42,10 @@ import { NotificationsService } from "./features/notifications/notifications.ser
 import type { ErrorBudgetGate } from "./features/slo/error-budget-gate.ts";
 import { DEFAULT_SLO_TICK_MS, SloController } from "./features/slo/slo.controller.ts";
 import { SloRepository } from "./features/slo/slo.repository.ts";
+import { DEFAULT_ROLLOUT_TICK_MS, RolloutController } from "./features/rollouts/rollout.controller.ts";
+import { RolloutRunWriter } from "./features/rollouts/rollout-run-writer.ts";
+import { RolloutsRepository } from "./features/rollouts/rollouts.repository.ts";
+import { RolloutsService } from "./features/rollouts/rollouts.service.ts";
 import { SloService } from "./features/slo/slo.service.ts";
 import { ACTIVE_ROLLOUT_LOOKUP, TicketContextBuilder } from "./features/tickets/ticket-context.ts";
 import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
@@ -78,6 +82,8 @@ export interface ServiceSettings {
   downsampling?: DownsamplingSettings;
   /** Read service metrics with PromQL from this server instead of the rollups (WEFT_METRICS_PROMETHEUS_URL). */
   prometheus?: PrometheusSourceOptions;
+  /** The rollout controller's period (WEFT_ROLLOUT_TICK). */
+  rollouts?: { tickMs: number };
   /** The SLO evaluator's period (WEFT_SLO_TICK). */
   slo?: { tickMs: number };
   /** The notification sender: retry policy and period. */
@@ -125,6 +131,8 @@ export interface Services {
   metricSourceIn(tx: Pick<TransactionRepositories, "metrics">): MetricSource;
   /** SLOs: statuses, alert history, series, dry runs, Prometheus rules, OpenSLO. */
   slo: SloService;
+  /** Rollout runs as operators start, steer and read them. */
+  rollouts: RolloutsService;
   /** The rollout controller's error-budget question, answered with the SLO evaluator's maths. */
   errorBudgetGate: ErrorBudgetGate;
   /** Weft's tickets, and Alertmanager's webhook into them. */
@@ -154,6 +162,8 @@ export interface Controllers {
   downsampler: RollupDownsampler;
   /** Judges every SLO, keeps alert states, opens and resolves tickets, queues notifications (every WEFT_SLO_TICK). */
   slo: SloController;
+  /** Drives rollout runs step by step (every WEFT_ROLLOUT_TICK, and right after an operator's action). */
+  rollouts: RolloutController;
   /** Sends queued notifications with retries (and right after something is queued). */
   notifications: DeliveryController;
 }
@@ -211,10 +221,13 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const tickets = new TicketsService(new TicketsRepository(prisma), uow, contexts, clock);
   const downsampling = settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS;
   const slo: SloService = new SloService(new SloRepository(prisma), resources, tickets, metricSource, { metricsRetentionMs: settings.prometheus ? null : downsampling.hourlyRetentionMs, dashboardUrl }, clock);
+  const rolloutWriter = new RolloutRunWriter(resources, notifications, dashboardUrl);
+  const rollouts = new RolloutsService(uow, new RolloutsRepository(prisma), resources, rolloutWriter, currentMesh, clock, () => controllers.rollouts.poke());
   const controllers: Controllers = {
     rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS),
     downsampler: new RollupDownsampler(uow, log, downsampling, clock),
     slo: new SloController({ uow, metricSourceIn, notifications, tickets, contexts, dashboardUrl, log, now: clock, tickMs: settings.slo?.tickMs ?? DEFAULT_SLO_TICK_MS, queued }),
+    rollouts: new RolloutController({ uow, writer: rolloutWriter, metricSourceIn, errorBudget: slo, audit, log, now: clock, tickMs: settings.rollouts?.tickMs ?? DEFAULT_ROLLOUT_TICK_MS, queued }),
     notifications: new DeliveryController(uow, notificationsRepository, notifications, log, settings.notifications ?? DEFAULT_DELIVERY_SETTINGS, clock),
   };
   return {
@@ -238,6 +251,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     metricSource,
     metricSourceIn,
     slo,
+    rollouts,
     errorBudgetGate: slo,
     tickets,
     notifications,
