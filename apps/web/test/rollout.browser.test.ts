@@ -31,16 +31,18 @@ describe("a canary rollout from the dashboard", () => {
   let adminPassword: string;
   let browser: Browser;
   let admin: Api;
+  const agents: Api[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     await checkPrerequisites({ docsScreenshots: true });
-    ({ webOrigin, apiOrigin, adminPassword } = await harness.startManagerAndDashboard({ homePrefix: "weft-web-rollout-", managerEnv: { WEFT_CA_KEY: randomBytes(32).toString("base64") } }));
+    ({ webOrigin, apiOrigin, adminPassword } = await harness.startManagerAndDashboard({ homePrefix: "weft-web-rollout-", managerEnv: { WEFT_CA_KEY: randomBytes(32).toString("base64"), WEFT_ROLLOUT_TICK: "1s" } }));
     admin = await signIn(apiOrigin, "admin", adminPassword);
     await admin.users.create.mutate({ username: "olga", password: "operator-password-1", role: "OPERATOR" });
     const now = Math.floor(Date.now() / MINUTE) * MINUTE;
     for (const [i, cluster] of ["east", "west"].entries()) {
       const agent = await joinCluster(admin, apiOrigin, cluster);
+      agents.push(agent);
       const workloads = [
         { namespace: "shop", name: "frontend-0", serviceAccount: "frontend", version: "v1" },
         { namespace: "shop", name: "catalog-v1", serviceAccount: "catalog", version: "v1" },
@@ -62,6 +64,27 @@ describe("a canary rollout from the dashboard", () => {
 
   afterAll(() => harness.stop());
 
+  /** Reports the current minute's traffic to catalog v1 and v2 in both clusters every second until stopped. */
+  function startTraffic(): { stop: () => Promise<void> } {
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const minute = Math.floor(Date.now() / MINUTE) * MINUTE;
+        for (const [i, agent] of agents.entries()) {
+          const cluster = i === 0 ? "east" : "west";
+          await agent.agent.reportTelemetry.mutate({ edges: [...minuteOf(cluster, "v1", minute, 40, 0, 40), ...minuteOf(cluster, "v2", minute, 20, 0, 40)] });
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await loop;
+      },
+    };
+  }
+
   async function signedInPage(path: string): Promise<Page> {
     const page = await openPage(browser, { height: 1000, pageErrors });
     await logIn(page, webOrigin, "olga", "operator-password-1", path);
@@ -82,11 +105,16 @@ describe("a canary rollout from the dashboard", () => {
       expect(await page.getByLabel("Canary version").inputValue()).toBe("v2");
       await page.getByRole("button", { name: "Next: Strategy" }).click();
 
-      // Strategy: canary steps, a mirror phase first; the preview follows.
+      // Strategy: canary steps and a gate before promotion; the preview follows (a mirror phase would come first).
       await page.getByLabel("Canary weights (%)").fill("20, 50");
-      await page.getByRole("checkbox", { name: /Before any live traffic/ }).check();
+      await page.getByRole("checkbox", { name: "Wait for an approval before promotion" }).check();
       const preview = page.getByTestId("weight-preview");
+      const mirror = page.getByRole("checkbox", { name: /Before any live traffic/ });
+      await mirror.check();
       expect(await preview.getByRole("img").getAttribute("aria-label")).toMatch(/^Canary weight: 0, 0, 0, 20, 20, 50, 50, 100, 100 percent/);
+      await mirror.uncheck();
+      expect(await preview.getByRole("img").getAttribute("aria-label")).toMatch(/^Canary weight: 0, 20, 20, 50, 50, 100, 100 percent/);
+      expect(await preview.textContent()).toContain("approval (wave 1)");
       // A weight outside 0–100 is named by the schema, next to the field.
       await page.getByLabel("Canary weights (%)").fill("20, 150");
       await page.getByText("must be between 0 and 100").waitFor();
@@ -113,11 +141,49 @@ describe("a canary rollout from the dashboard", () => {
       expect(await page.getByTestId("rollout-findings").textContent()).toContain("No findings");
       const diff = page.getByTestId("text-diff");
       await diff.waitFor();
-      expect(await diff.textContent()).toContain("percent: 100");
+      // The first step: 20 % of catalog's requests to v2 (the route is created: the service has none yet).
+      expect(await diff.textContent()).toMatch(/version: v1\W*weight: 80[\s\S]*version: v2\W*weight: 20/);
       expect(await page.getByTestId("rollout-approvals").textContent()).toContain("You may start this rollout");
       await saveScreenshot(page, "canary-wizard", { docs: true, fullPage: true });
       await page.getByRole("button", { name: "Start rollout" }).click();
       await page.waitForURL(/\/rollouts\/detail\?/);
+
+      // The rollout page: 20 % in both clusters right away.
+      const clusters = page.getByTestId("rollout-clusters");
+      await clusters.locator('tr[data-cluster="west"]').getByText("20 %").waitFor();
+      expect(await clusters.locator('tr[data-cluster="east"] td').nth(2).textContent()).toBe("20 %");
+      // Live traffic while it runs: v1 and v2 in both clusters, v2 as healthy as v1; the analysis judges each 10 s interval.
+      const traffic = startTraffic();
+      try {
+        await page.getByTestId("rollout-verdicts").locator('tr[data-verdict="pass"]').first().waitFor({ timeout: 60_000 });
+        // It passes 20 % and 50 %, then waits at the gate before promotion.
+        await page.getByTestId("rollout-phase").getByText("waiting for approval").waitFor({ timeout: 60_000 });
+      } finally {
+        await traffic.stop();
+      }
+      const verdicts = page.getByTestId("rollout-verdicts");
+      expect(await verdicts.locator('tr[data-verdict="pass"]').filter({ hasText: "success-rate" }).first().textContent()).toMatch(/success-rate.*\d+(\.\d+)? % \(≥ 99\.2 %.*n=\d+\/\d+\)/);
+      expect(await clusters.locator('tr[data-cluster="east"] td').nth(2).textContent()).toBe("50 %");
+      expect(await page.getByTestId("rollout-timeline").textContent()).toMatch(/step-entered/);
+      await page.getByTestId("chart-success").locator("canvas").first().waitFor();
+      await page.getByRole("button", { name: "Approve" }).waitFor();
+      await saveScreenshot(page, "rollout", { docs: true, fullPage: true });
+
+      // The list puts it first, waiting for an approval.
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Rollouts" }).click();
+      const first = page.getByTestId("rollout-row").first();
+      await first.waitFor();
+      expect(await first.textContent()).toMatch(/shop\/catalog.*v1 → v2.*waiting for approval/);
+      await first.getByRole("link").click();
+      await page.waitForURL(/\/rollouts\/detail\?/);
+
+      // Abort, confirmed: back to v1 everywhere at once.
+      await page.getByRole("button", { name: "Abort" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Abort" }).click();
+      await page.getByTestId("rollout-phase").getByText("aborted").waitFor();
+      await clusters.locator('tr[data-cluster="west"]').getByText("stable (0 %)").waitFor();
+      expect(await page.getByTestId("rollout-timeline").textContent()).toMatch(/aborted by olga/);
+      expect(await page.getByTestId("rollout-actions").getByRole("button").allTextContents()).toEqual(["Retry"]);
     } finally {
       await page.context().close();
     }

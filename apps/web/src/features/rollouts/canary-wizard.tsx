@@ -100,10 +100,10 @@ export function CanaryWizard() {
   }, [data.baseline, baselineKey, prefilledFor]);
 
   const start = useMutation(
-    trpc.resources.applyDocuments.mutationOptions({
+    trpc.rollouts.start.mutationOptions({
       onSuccess: async (res) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() });
-        if (res.status === "applied") router.push(rolloutHref(params, draft.namespace, draft.name));
+        await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() }), queryClient.invalidateQueries({ queryKey: trpc.rollouts.pathKey() })]);
+        if (res.status === "started") router.push(rolloutHref(params, draft.namespace, draft.name));
       },
     }),
   );
@@ -163,14 +163,14 @@ export function CanaryWizard() {
             </button>
           ) : null}
           {step === STEPS.length - 1 ? (
-            <button type="button" className="btn btn-primary" disabled={!canStart} onClick={() => start.mutate({ documents: [draftToDocument(draft)], message: `start rollout ${draft.namespace}/${draft.name}: ${draft.stable} → ${draft.canary}` })}>
+            <button type="button" className="btn btn-primary" disabled={!canStart} onClick={() => start.mutate({ document: draftToDocument(draft), message: `start rollout ${draft.namespace}/${draft.name}: ${draft.stable} → ${draft.canary}` })}>
               Start rollout
             </button>
           ) : null}
         </div>
-        {start.data?.status === "pending-approval" && start.data.changeRequest ? (
+        {start.data?.status === "pending-approval" && start.data.change?.changeRequest ? (
           <p className="notice notice-warning" role="status" data-testid="start-pending">
-            Filed as change request <Link href={`/change-requests?id=${start.data.changeRequest.id}`}>{start.data.changeRequest.id.slice(0, 8)}</Link>: the rollout starts once an admin approves it.
+            Filed as change request <Link href={`/change-requests?id=${start.data.change.changeRequest.id}`}>{start.data.change.changeRequest.id.slice(0, 8)}</Link>: once an admin approves it, start the stored rollout with weft rollout start.
           </p>
         ) : null}
         {failure ? (
