@@ -129,7 +129,7 @@ describe("a canary rollout from the dashboard", () => {
       expect(await page.getByLabel("Canary success rate at least (%)").inputValue()).toBe("99.2");
       expect(Number(await page.getByLabel("Canary p99 at most (ms)").inputValue())).toBeGreaterThanOrEqual(60);
       expect(await page.getByTestId("from-baseline").count()).toBe(2);
-      await page.getByLabel("Interval").fill("10s");
+      await page.getByRole("textbox", { name: /^Interval/ }).fill("10s");
       await saveScreenshot(page, "canary-wizard-analysis", { fullPage: true });
       await page.getByRole("button", { name: "Next: Webhooks" }).click();
       await page.getByRole("button", { name: "Next: Review" }).click();

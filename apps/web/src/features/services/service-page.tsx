@@ -16,6 +16,7 @@ import { Empty, ErrorState, Panel, QueryState } from "../ui/states.tsx";
 import { SloPanel } from "../slo/slo-table.tsx";
 import { RecentTraces } from "../traces/recent-traces.tsx";
 import { newRolloutHref } from "../rollouts/rollout-links.ts";
+import { ServiceRolloutBanner } from "../rollouts/service-rollout-banner.tsx";
 import { ServiceCharts } from "./service-charts.tsx";
 import { ServiceEndpoints } from "./service-endpoints.tsx";
 import { neighbours, type Neighbour } from "./service-index.ts";
@@ -75,6 +76,7 @@ export function ServicePage() {
           </Link>
         ) : null}
       </div>
+      <ServiceRolloutBanner namespace={namespace} name={name} />
       {session.canEdit(namespace) ? <ProposePolicyAction namespace={namespace} service={name} /> : null}
       <SloPanel service={{ namespace, name }} />
       <Panel title="Golden signals" id="signals-heading">
