@@ -144,6 +144,7 @@ describe("a canary rollout from the dashboard", () => {
       // The first step: 20 % of catalog's requests to v2 (the route is created: the service has none yet).
       expect(await diff.textContent()).toMatch(/version: v1\W*weight: 80[\s\S]*version: v2\W*weight: 20/);
       expect(await page.getByTestId("rollout-approvals").textContent()).toContain("You may start this rollout");
+      expect(await page.getByTestId("review-analysis").textContent()).toMatch(/success ≥ 99\.2 %.*pre-filled from the last 60 min of v1/);
       await saveScreenshot(page, "canary-wizard", { docs: true, fullPage: true });
       await page.getByRole("button", { name: "Start rollout" }).click();
       await page.waitForURL(/\/rollouts\/detail\?/);
@@ -166,6 +167,9 @@ describe("a canary rollout from the dashboard", () => {
       expect(await clusters.locator('tr[data-cluster="east"] td').nth(2).textContent()).toBe("50 %");
       expect(await page.getByTestId("rollout-timeline").textContent()).toMatch(/step-entered/);
       await page.getByTestId("chart-success").locator("canvas").first().waitFor();
+      // The canary's own series (telemetry filtered by version): 100 % success in the minutes it served.
+      const canaryCells = await page.getByTestId("chart-success").locator("table tbody tr td:nth-child(3)").allTextContents();
+      expect(canaryCells.filter((v) => v === "100").length).toBeGreaterThan(0);
       await page.getByRole("button", { name: "Approve" }).waitFor();
       await saveScreenshot(page, "rollout", { docs: true, fullPage: true });
 

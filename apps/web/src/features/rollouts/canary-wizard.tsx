@@ -150,7 +150,7 @@ export function CanaryWizard() {
         {step === 2 ? <StrategyStep draft={draft} update={update} issues={issues} /> : null}
         {step === 3 ? <AnalysisStep draft={draft} update={update} issues={issues} suggestion={suggestion} baselineState={data.hour.isError ? "error" : data.hour.isPending ? "loading" : "ready"} /> : null}
         {step === 4 ? <WebhooksStep draft={draft} update={update} issues={issues} /> : null}
-        {step === 5 ? <ReviewStep draft={draft} issues={issues} routes={routes} protectedNamespaces={protectedNamespaces} /> : null}
+        {step === 5 ? <ReviewStep draft={draft} issues={issues} routes={routes} protectedNamespaces={protectedNamespaces} suggestion={suggestion} /> : null}
         <div className="row" style={{ marginTop: "1rem" }}>
           {step > 0 ? (
             <button type="button" className="btn" onClick={() => setStep(step - 1)}>

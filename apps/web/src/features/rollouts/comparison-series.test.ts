@@ -14,6 +14,11 @@ describe("comparisonColumns", () => {
       canaryP99: [null, 90, 30],
     });
   });
+
+  it("stretches the axis to the last step boundary", () => {
+    const c = comparisonColumns([p(0, 600, 0, 40)], [], at(0).getTime() / 1000 + 45);
+    expect([c.x.length, c.stableSuccess, c.canarySuccess]).toEqual([2, [100, null], [null, null]]);
+  });
 });
 
 describe("stepMarkers", () => {

@@ -22,13 +22,16 @@ export interface ComparisonColumns {
 
 /**
  * Both versions' points aligned on the union of their timestamps. A minute
- * without requests is a gap (null), not 100 % success.
+ * without requests is a gap (null), not 100 % success. `until` (seconds)
+ * stretches the axis with an empty point, so step boundaries inside the
+ * current minute (after its point) are on the chart too.
  */
-export function comparisonColumns(stable: readonly VersionPoint[], canary: readonly VersionPoint[]): ComparisonColumns {
+export function comparisonColumns(stable: readonly VersionPoint[], canary: readonly VersionPoint[], until?: number): ComparisonColumns {
   const byTime = (points: readonly VersionPoint[]) => new Map(points.map((p) => [Math.floor(p.at.getTime() / 1000), p]));
   const s = byTime(stable);
   const c = byTime(canary);
   const x = [...new Set([...s.keys(), ...c.keys()])].sort((a, b) => a - b);
+  if (until !== undefined && x.length > 0 && until > (x.at(-1) as number)) x.push(until);
   const success = (p: VersionPoint | undefined) => (p && p.requests > 0 ? 100 - p.errorPercent : null);
   const p99 = (p: VersionPoint | undefined) => (p && p.requests > 0 ? p.p99 : null);
   return {

@@ -26,10 +26,14 @@ export function RolloutCharts({ rollout, live }: { rollout: RolloutDetailView; l
   const options = { refetchInterval: live ? 15_000 : (false as const), placeholderData: <T,>(p: T) => p };
   const stable = useQuery(trpc.telemetry.serviceSeries.queryOptions({ service, from, to, step, version: rollout.spec.stable.version }, options));
   const canary = useQuery(trpc.telemetry.serviceSeries.queryOptions({ service, from, to, step, version: rollout.spec.canary.version }, options));
-  const columns = useMemo(() => (stable.data && canary.data ? comparisonColumns(stable.data.points, canary.data.points) : null), [stable.data, canary.data]);
   const fromMs = from.getTime();
   const toMs = to.getTime();
   const markers = useMemo(() => stepMarkers(rollout.events, new Date(fromMs), new Date(toMs)), [rollout.events, fromMs, toMs]);
+  const lastMarker = markers.at(-1)?.at;
+  const columns = useMemo(
+    () => (stable.data && canary.data ? comparisonColumns(stable.data.points, canary.data.points, lastMarker === undefined ? undefined : lastMarker + 15) : null),
+    [stable.data, canary.data, lastMarker],
+  );
   const success = useMemo(
     () => (columns ? [{ label: `stable ${rollout.spec.stable.version}`, values: columns.stableSuccess, color: STABLE_COLOR }, { label: `canary ${rollout.spec.canary.version}`, values: columns.canarySuccess, color: CANARY_COLOR }] : []),
     [columns, rollout.spec.stable.version, rollout.spec.canary.version],

@@ -1,7 +1,7 @@
 "use client";
 
 import { describeStep, planOf } from "@weft/mesh-model";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { DataTable } from "../ui/data-table.tsx";
 import styles from "./rollouts.module.css";
 import { formatDateTime } from "../ui/format.ts";
@@ -9,6 +9,9 @@ import { Empty } from "../ui/states.tsx";
 import { clusterProgress, describeTraffic } from "./rollout-progress.ts";
 import type { RolloutDetailView } from "./rollout-view.ts";
 import { verdictCounts, verdictRows } from "./verdict-rows.ts";
+
+/** Checks shown before "Show all": two or three intervals of a rollout over a few clusters. */
+const VERDICTS_SHOWN = 18;
 
 const VERDICT_TONE = { pass: "ok", fail: "critical", "no-data": "warning", "no-slo": "info" } as const;
 
@@ -65,6 +68,7 @@ export function RolloutProgress({ rollout }: { rollout: RolloutDetailView }) {
 /** Every stored check with the numbers it judged (query, values, threshold, samples), newest first. */
 export function RolloutVerdicts({ rollout }: { rollout: RolloutDetailView }) {
   const rows = useMemo(() => verdictRows(rollout.checks, { waves: rollout.spec.waves?.groups.length ?? 1, attempts: rollout.state.attempt }), [rollout.checks, rollout.spec.waves, rollout.state.attempt]);
+  const [all, setAll] = useState(false);
   if (rows.length === 0) return <Empty title="No check judged yet">The first verdict comes after one interval ({rollout.spec.analysis.interval}) of traffic at a step.</Empty>;
   const counts = verdictCounts(rows);
   return (
@@ -73,7 +77,7 @@ export function RolloutVerdicts({ rollout }: { rollout: RolloutDetailView }) {
         {counts.pass} passed · {counts.fail} failed · {counts["no-data"]} without enough data
       </p>
       <DataTable columns={["When", "Where", "Check", "Cluster", "Verdict", "Numbers", "Query"]} testId="rollout-verdicts">
-        {rows.map((r) => (
+        {(all ? rows : rows.slice(0, VERDICTS_SHOWN)).map((r) => (
           <tr key={r.id} data-verdict={r.verdict}>
             <td>{formatDateTime(r.at)}</td>
             <td>{r.where}</td>
@@ -103,6 +107,11 @@ export function RolloutVerdicts({ rollout }: { rollout: RolloutDetailView }) {
           </tr>
         ))}
       </DataTable>
+      {rows.length > VERDICTS_SHOWN ? (
+        <button type="button" className="btn btn-small" onClick={() => setAll(!all)}>
+          {all ? `Show the newest ${VERDICTS_SHOWN}` : `Show all ${rows.length} checks`}
+        </button>
+      ) : null}
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { useSession } from "../shell/session.tsx";
 import { ErrorState, Loading } from "../ui/states.tsx";
 import { firstRoute } from "./first-route.ts";
 import { draftToDocument, type RolloutDraft } from "./rollout-draft.ts";
+import type { ThresholdSuggestion } from "./threshold-suggestions.ts";
 
 const SEVERITY_TONE = { error: "critical", warning: "warning", info: "info" } as const;
 
@@ -27,7 +28,7 @@ function approvalNeeds(draft: RolloutDraft, opts: { canEdit: boolean; isAdmin: b
 }
 
 /** Step 6: the Rollout document, the manager's verdict on it, the route diff of the first step, and who must act. */
-export function ReviewStep({ draft, issues, routes, protectedNamespaces }: { draft: RolloutDraft; issues: ValidationIssue[]; routes: readonly HTTPRoute[]; protectedNamespaces: readonly string[] }) {
+export function ReviewStep({ draft, issues, routes, protectedNamespaces, suggestion }: { draft: RolloutDraft; issues: ValidationIssue[]; routes: readonly HTTPRoute[]; protectedNamespaces: readonly string[]; suggestion: ThresholdSuggestion | null }) {
   const trpc = useTRPC();
   const session = useSession();
   const document = useMemo(() => draftToDocument(draft), [draft]);
@@ -72,6 +73,11 @@ export function ReviewStep({ draft, issues, routes, protectedNamespaces }: { dra
           <pre className="diff" data-testid="rollout-yaml" tabIndex={0} aria-label="The Rollout document">
             {yaml}
           </pre>
+          <p data-testid="review-analysis">
+            Every {draft.interval}: canary success ≥ {draft.successRateMin} %{draft.maxDropVsStable !== null ? ` and at most ${draft.maxDropVsStable} points below stable` : ""}
+            {draft.p99MaxMs !== null ? `, p99 ≤ ${draft.p99MaxMs} ms${draft.latencyAdvisory ? " (advisory)" : ""}` : ""}; at least {draft.minRequests} canary requests, else the step holds; {draft.threshold} failed checks roll back.
+            {suggestion ? <span className="muted"> Thresholds {suggestion.explanation}.</span> : null}
+          </p>
           <h4>Analyzer findings</h4>
           {rolloutDry.isPending ? <Loading what="the manager's dry run" /> : null}
           {rolloutDry.isError ? <ErrorState error={rolloutDry.error} title="The dry run failed" /> : null}
