@@ -39,6 +39,7 @@ describe("a canary rollout from the dashboard", () => {
     ({ webOrigin, apiOrigin, adminPassword } = await harness.startManagerAndDashboard({ homePrefix: "weft-web-rollout-", managerEnv: { WEFT_CA_KEY: randomBytes(32).toString("base64"), WEFT_ROLLOUT_TICK: "1s" } }));
     admin = await signIn(apiOrigin, "admin", adminPassword);
     await admin.users.create.mutate({ username: "olga", password: "operator-password-1", role: "OPERATOR" });
+    await admin.users.create.mutate({ username: "vera", password: "viewer-password-1", role: "VIEWER" });
     const now = Math.floor(Date.now() / MINUTE) * MINUTE;
     for (const [i, cluster] of ["east", "west"].entries()) {
       const agent = await joinCluster(admin, apiOrigin, cluster);
@@ -85,9 +86,9 @@ describe("a canary rollout from the dashboard", () => {
     };
   }
 
-  async function signedInPage(path: string): Promise<Page> {
+  async function signedInPage(path: string, [user, password] = ["olga", "operator-password-1"]): Promise<Page> {
     const page = await openPage(browser, { height: 1000, pageErrors });
-    await logIn(page, webOrigin, "olga", "operator-password-1", path);
+    await logIn(page, webOrigin, user, password, path);
     return page;
   }
 
@@ -190,6 +191,17 @@ describe("a canary rollout from the dashboard", () => {
       expect(await page.getByTestId("rollout-actions").getByRole("button").allTextContents()).toEqual(["Retry"]);
     } finally {
       await page.context().close();
+    }
+    // A viewer follows the rollout but gets no buttons, and no way into the wizard.
+    const viewer = await signedInPage("/rollouts/detail?namespace=shop&name=catalog", ["vera", "viewer-password-1"]);
+    try {
+      await viewer.getByText("Viewers follow rollouts").waitFor();
+      expect(await viewer.getByTestId("rollout-actions").count()).toBe(0);
+      await viewer.goto(`${webOrigin}/services/detail?service=shop%2Fcatalog`);
+      await viewer.getByTestId("edit-policy").waitFor();
+      expect(await viewer.getByTestId("start-rollout").count()).toBe(0);
+    } finally {
+      await viewer.context().close();
     }
     expect(pageErrors).toEqual([]);
   });
