@@ -11,6 +11,8 @@ import { OidcRepository } from "./features/auth/oidc.repository.ts";
 import { OidcService, type OidcSettings } from "./features/auth/oidc.service.ts";
 import { PRODUCTION_SCRYPT_COST } from "./features/auth/password-hash.ts";
 import { ConfigSyncService } from "./features/agent/config-sync.service.ts";
+import { ControlPlaneMetrics } from "./features/control-plane/control-plane-metrics.ts";
+import { onLeaderTick } from "./controllers/leader-loop.ts";
 import { ClustersRepository } from "./features/clusters/clusters.repository.ts";
 import { ClustersService, DEFAULT_CLUSTERS_SETTINGS, type ClustersSettings } from "./features/clusters/clusters.service.ts";
 import { DiscoveryRepository } from "./features/discovery/discovery.repository.ts";
@@ -149,6 +151,8 @@ export interface Services {
   tap: TapService;
   /** The leader-elected controller loops (controllers/leader-loop.ts); tests tick them directly. */
   controllers: Controllers;
+  /** The manager's own Prometheus metrics (GET /metrics). */
+  metrics: ControlPlaneMetrics;
   /** Starts every controller loop (the manager does, once bootstrapped). */
   startControllers(): void;
   /** Stops background work (controllers, the config bus's listener and poll) and writes pending audit summaries. */
@@ -207,7 +211,9 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const resources: ResourcesService = new ResourcesService(uow, resourcesRepository, currentMesh, (tx, docs) => slo.analysisInputs(metricSourceIn(tx), docs));
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
   spans.start();
-  const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
+  const metrics: ControlPlaneMetrics = new ControlPlaneMetrics({ versions: () => bus.current(), openStreams: (): ReadonlyMap<string, number> => distribution.openStreams });
+  const stopObservingTicks = onLeaderTick((controller, outcome, seconds) => metrics.controllerTicked(controller, outcome, seconds));
+  const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS, metrics);
   const rotation = new RotationService(identityRepository, uow, log, identitySettings.caKey, trustChanged);
   const clock = settings.clock ?? (() => new Date());
   const metricSource: MetricSource = settings.prometheus ? new PrometheusMetricSource(settings.prometheus) : new RollupMetricSource(new MetricsRepository(prisma));
@@ -243,8 +249,8 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     clusters,
     discovery: new DiscoveryService(new DiscoveryRepository(prisma), uow, currentMesh),
     distribution,
-    sync: new ConfigSyncService(clusters, audit, currentMesh),
-    telemetry: new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock),
+    sync: new ConfigSyncService(clusters, audit, currentMesh, { metrics, versionWrittenAt: (version) => distributionRepository.versionWrittenAt(version) }),
+    telemetry: new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock, metrics),
     identity,
     rotation,
     spans,
@@ -260,10 +266,12 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     proxies: new ProxiesService(new AgentQueriesRepository(prisma), currentMesh, settings.proxies ?? DEFAULT_PROXIES_SETTINGS),
     tap: new TapService(new TapRepository(prisma)),
     controllers,
+    metrics,
     startControllers: () => {
       for (const controller of Object.values(controllers)) controller.start();
     },
     close: async () => {
+      stopObservingTicks();
       await Promise.all(Object.values(controllers).map((c) => c.stop()));
       spans.stop();
       await distribution.close();

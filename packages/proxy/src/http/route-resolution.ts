@@ -1,6 +1,7 @@
 // Routing of one request: the virtual host and rule, the rule's filters, the
 // weighted backend, the headers that go upstream and the timeouts. Pure
 // decisions over the snapshot; nothing is sent from here.
+import { setPeerMetadata } from "../core/peer-metadata.ts";
 import { randomUUID } from "node:crypto";
 import type { OutgoingHttpHeaders } from "node:http";
 import {
@@ -128,6 +129,7 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
   outcome.mtls = backend.spec.mtls !== undefined;
 
   let headers = forwardedHeaders(req, client, host, outcome);
+  setPeerMetadata(headers, outcome.mtls, env.snapshot.config.node);
   if (outcome.stripToken && "header" in outcome.stripToken) delete headers[outcome.stripToken.header];
   const modifiers = withBackendFilters(ref?.filters, requestModifier, responseModifier);
   for (const modifier of modifiers.request) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, modifier) as OutgoingHttpHeaders;
