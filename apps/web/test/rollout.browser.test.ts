@@ -102,6 +102,7 @@ describe("a canary rollout from the dashboard", () => {
       await versions.locator('tr[data-cluster="west"][data-version="v2"]').waitFor();
       expect(await versions.locator('tr[data-cluster="east"][data-version="v1"] td').nth(3).textContent()).toMatch(/^(\d\.\d\d|\d\d)\/s$/);
       expect(await versions.locator('tr[data-cluster="east"][data-version="v2"] td').nth(3).textContent()).toBe("0/s");
+      await saveScreenshot(page, "canary-wizard-versions", { fullPage: true });
       expect(await page.getByLabel("Stable version").inputValue()).toBe("v1");
       expect(await page.getByLabel("Canary version").inputValue()).toBe("v2");
       await page.getByRole("button", { name: "Next: Strategy" }).click();
@@ -116,6 +117,7 @@ describe("a canary rollout from the dashboard", () => {
       await mirror.uncheck();
       expect(await preview.getByRole("img").getAttribute("aria-label")).toMatch(/^Canary weight: 0, 20, 20, 50, 50, 100, 100 percent/);
       expect(await preview.textContent()).toContain("approval (wave 1)");
+      await saveScreenshot(page, "canary-wizard-strategy", { fullPage: true });
       // A weight outside 0–100 is named by the schema, next to the field.
       await page.getByLabel("Canary weights (%)").fill("20, 150");
       await page.getByText("must be between 0 and 100").waitFor();

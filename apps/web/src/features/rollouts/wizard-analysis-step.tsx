@@ -4,6 +4,7 @@ import { WEBHOOK_TYPES, type ValidationIssue, type WebhookType } from "@weft/mes
 import type { RolloutDraft } from "./rollout-draft.ts";
 import type { ThresholdSuggestion } from "./threshold-suggestions.ts";
 import { Field, issueAt, NumberInput } from "./wizard-fields.tsx";
+import styles from "./rollouts.module.css";
 
 type Update = (patch: Partial<RolloutDraft>) => void;
 
@@ -63,7 +64,7 @@ export function AnalysisStep({ draft, update, issues, suggestion, baselineState 
           <Field label="Largest increase vs stable (%)" error={issueAt(issues, "spec.analysis.metrics[1].maxIncreaseVsStable")}>
             <NumberInput value={draft.p99MaxIncrease} min={0} onChange={(n) => update({ p99MaxIncrease: Number.isNaN(n) ? null : n })} />
           </Field>
-          <label className="row">
+          <label className={styles.check}>
             <input type="checkbox" checked={draft.latencyAdvisory} onChange={(e) => update({ latencyAdvisory: e.target.checked })} /> Advisory (recorded, never rolls back)
           </label>
         </div>
@@ -84,7 +85,7 @@ export function AnalysisStep({ draft, update, issues, suggestion, baselineState 
               <option value="RecordOnly">record the analysis only, move no traffic</option>
             </select>
           </Field>
-          <label className="row">
+          <label className={styles.check}>
             <input type="checkbox" checked={draft.errorBudgetGate} onChange={(e) => update({ errorBudgetGate: e.target.checked })} /> Refuse promotion while the service's SLO burns its error budget too fast
           </label>
         </div>

@@ -6,6 +6,7 @@ import { draftToDocument, parseWeights, type DraftStrategy, type RolloutDraft } 
 import { previewChart } from "./rollout-preview.ts";
 import { WeightPreviewChart } from "./weight-preview-chart.tsx";
 import { Field, issueAt, NumberInput } from "./wizard-fields.tsx";
+import styles from "./rollouts.module.css";
 
 type Update = (patch: Partial<RolloutDraft>) => void;
 
@@ -27,7 +28,7 @@ export function StrategyStep({ draft, update, issues }: { draft: RolloutDraft; u
       <fieldset className="form-object">
         <legend>Strategy</legend>
         {STRATEGIES.map((s) => (
-          <label key={s.value} className="row">
+          <label key={s.value} className={styles.check}>
             <input type="radio" name="strategy" value={s.value} checked={draft.strategy === s.value} onChange={() => update({ strategy: s.value })} /> <strong>{s.label}</strong> <span className="muted">{s.help}</span>
           </label>
         ))}
@@ -44,10 +45,10 @@ export function StrategyStep({ draft, update, issues }: { draft: RolloutDraft; u
                 }}
               />
             </Field>
-            <label className="row">
+            <label className={styles.check}>
               <input type="checkbox" checked={draft.approvalBeforePromotion} onChange={(e) => update({ approvalBeforePromotion: e.target.checked })} /> Wait for an approval before promotion
             </label>
-            <label className="row">
+            <label className={styles.check}>
               <input type="checkbox" checked={draft.sessionAffinity} onChange={(e) => update({ sessionAffinity: e.target.checked })} /> Session affinity (a user who reached the canary stays on it)
             </label>
           </>
@@ -76,7 +77,7 @@ export function StrategyStep({ draft, update, issues }: { draft: RolloutDraft; u
       </div>
       <fieldset className="form-object">
         <legend>Mirror phase</legend>
-        <label className="row">
+        <label className={styles.check}>
           <input type="checkbox" checked={draft.mirror.enabled} onChange={(e) => update({ mirror: { ...draft.mirror, enabled: e.target.checked } })} /> Before any live traffic, send copies of requests to the canary (its responses are discarded) and analyse them on their own
         </label>
         {draft.mirror.enabled ? (

@@ -7,6 +7,7 @@ import { Empty } from "../ui/states.tsx";
 import type { RolloutDraft } from "./rollout-draft.ts";
 import { clustersOf, UNLABELLED, versionsOf, type VersionRow } from "./version-traffic.ts";
 import { Field, issueAt } from "./wizard-fields.tsx";
+import styles from "./rollouts.module.css";
 
 type Update = (patch: Partial<RolloutDraft>) => void;
 
@@ -65,7 +66,7 @@ export function VersionsStep({ draft, update, rows, liveMinutes, issues }: { dra
           ))}
         </div>
         {issueAt(issues, "spec.clusters") ? <span className="field-error">{issueAt(issues, "spec.clusters")}</span> : null}
-        <label className="row">
+        <label className={styles.check}>
           <input type="checkbox" checked={draft.waves} disabled={draft.clusters.length < 2} onChange={(e) => update({ waves: e.target.checked })} /> One wave per cluster, in the order checked ({draft.clusters.join(" → ") || "check two or more"})
         </label>
         {draft.waves && draft.clusters.length > 1 ? (
