@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import type { DemoCluster } from "../src/demo/demo-topology.ts";
 import { ManagerApi } from "../src/demo/manager-api.ts";
 import { formatVerdicts, measureDemoEdges } from "../src/demo/measure-edges.ts";
 
-const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -30,6 +30,43 @@ function isListening(port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+/** Processes whose environment names `home` as WEFT_HOME: npm start and everything it started, to any depth. */
+async function processesUnder(home: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+    const environ = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
+    if (!environ.split("\0").includes(`WEFT_HOME=${home}`)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    found.push(`${pid} ${cmdline.split("\0").join(" ").slice(0, 160)}`);
+  }
+  return found;
+}
+
+/** Waits up to 30 s for every process under `home` to end; returns those left. */
+async function survivorsUnder(home: string): Promise<string[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const left = await processesUnder(home);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** `npm start` in a process group of its own, as a terminal runs it. */
+function npmStart(settings: Record<string, string | undefined>) {
+  const env: NodeJS.ProcessEnv = { ...process.env, WEFT_SKIP_BUILD: "1" };
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  const child = spawn("npm", ["start"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const out = { text: "" };
+  child.stdout.on("data", (chunk) => (out.text += String(chunk)));
+  child.stderr.on("data", (chunk) => (out.text += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, out, exited };
 }
 
 /** Polls until `check` returns something truthy, for up to 90 s. */
@@ -65,29 +102,21 @@ describe("npm start", () => {
     // Below Linux's ephemeral range (32768+), where the kernel hands out ports to other sockets at any time.
     const demoBase = 20_000 + Math.floor(Math.random() * 120) * 100;
     // The turbo task graph builds the dashboard before this test runs.
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: packageDir,
-      env: { ...process.env, ...(database ? { DATABASE_URL: database.url } : {}), WEFT_SKIP_BUILD: "1", WEFT_HOME: home, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "10" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += String(chunk)));
-    child.stderr.on("data", (chunk) => (output += String(chunk)));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const { child, out, exited } = npmStart({ ...(database ? { DATABASE_URL: database.url } : {}), WEFT_HOME: home, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "10" });
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setInterval(() => {
-          if (output.includes("Weft is running.")) {
+          if (out.text.includes("Weft is running.")) {
             clearInterval(timer);
             resolve();
           }
           if (child.exitCode !== null) {
             clearInterval(timer);
-            reject(new Error(`npm start exited early:\n${output}`));
+            reject(new Error(`npm start exited early:\n${out.text}`));
           }
         }, 200);
       });
-      expect(output).toContain(`Dashboard:   http://127.0.0.1:${webPort}`);
+      expect(out.text).toContain(`Dashboard:   http://127.0.0.1:${webPort}`);
 
       const page = await fetch(`http://127.0.0.1:${webPort}/`);
       expect(page.status).toBe(200);
@@ -108,7 +137,7 @@ describe("npm start", () => {
       const clusters = await poll(async () => {
         const list = await api.query<ClusterRow[]>("clusters.list");
         return list.length === 2 && list.every((c) => c.status === "CONNECTED" && c.sync.state === "in-sync" && c.counts.services > 0) && list;
-      }, `both demo clusters in sync (output:\n${output.slice(-3000)})`);
+      }, `both demo clusters in sync (output:\n${out.text.slice(-3000)})`);
       expect(clusters.map((c) => [c.name, c.counts.services]).sort()).toEqual([
         ["east", 4],
         ["west", 5],
@@ -141,16 +170,34 @@ describe("npm start", () => {
       expect(servedFrom("east:frontend -> catalog"), table).toEqual(new Set(["east"]));
       expect(servedFrom("east:frontend -> reviews"), table).toEqual(new Set(["west"]));
     } finally {
-      child.kill("SIGTERM");
-      // Wait for the stop even when an assertion failed: if this worker exits first, npm start loses its
-      // output pipes mid-shutdown and the manager, dashboard and demo (each in its own process group) stay behind.
+      // What a terminal's ctrl-C or `kill -TERM -<pgid>` does: the signal reaches npm, its shell and the supervisor at once.
+      process.kill(-child.pid!, "SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
     }
-    expect(await exited).toBe(0);
-    expect(output).toContain("weft: stopped.");
+    // Everything npm start ran is gone: manager, dashboard, demo application, both agents and all their proxies.
+    expect(await survivorsUnder(home)).toEqual([]);
+    expect(out.text).toContain("weft: stopped.");
     expect(await isListening(apiPort)).toBe(false);
     expect(await isListening(webPort)).toBe(false);
     // The manager shut down cleanly: it released the state folder's lock.
     if (!process.env.DATABASE_URL) expect(existsSync(join(home, "manager.lock"))).toBe(false);
+  });
+
+  it("stops everything when npm alone is sent SIGTERM during start-up", { timeout: 120_000 }, async () => {
+    const early = await mkdtemp(join(tmpdir(), "weft-start-"));
+    try {
+      const [apiPort, webPort] = [await freePort(), await freePort()];
+      const { child, out, exited } = npmStart({ DATABASE_URL: undefined, WEFT_HOME: early, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO: "0" });
+      // The manager is starting (or up) and the dashboard not yet: stopped part-way through start-up.
+      await poll(async () => out.text.includes("[manager]") || child.exitCode !== null, "the manager's first output");
+      // npm exits without passing the signal on; the supervisor notices its parent is gone.
+      child.kill("SIGTERM");
+      await exited;
+      expect(await survivorsUnder(early)).toEqual([]);
+      expect(out.text).not.toContain("Weft is running.");
+      expect(await isListening(apiPort)).toBe(false);
+    } finally {
+      await rm(early, { recursive: true, force: true });
+    }
   });
 });

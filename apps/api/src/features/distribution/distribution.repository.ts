@@ -15,6 +15,12 @@ type PortJson = { port?: unknown; name?: unknown; protocol?: unknown };
 export class DistributionRepository {
   constructor(private readonly db: DbClient) {}
 
+  /** When the change that produced config `version` was committed (its first revision); null when none did (a bootstrap version). */
+  async versionWrittenAt(version: bigint): Promise<Date | null> {
+    const first = await this.db.resourceRevision.findFirst({ where: { configVersion: version }, orderBy: { createdAt: "asc" }, select: { createdAt: true } });
+    return first?.createdAt ?? null;
+  }
+
   async versions(): Promise<MeshVersions> {
     return this.db.mesh.findFirstOrThrow({ where: { name: "default" }, select: { configVersion: true, catalogVersion: true, trustBundleVersion: true } });
   }
