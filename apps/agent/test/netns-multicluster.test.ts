@@ -144,6 +144,7 @@ function relay(managerPort: number): Promise<Server> {
 
 describe.skipIf(skipReason !== undefined)(`clusters in separate network namespaces${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   let manager: ManagerProcess | undefined;
+  let applyMesh: (spec: Record<string, unknown>) => Promise<void>;
   let relayServer: Server | undefined;
   let dir: string;
   const children: ChildProcess[] = [];
@@ -159,8 +160,11 @@ describe.skipIf(skipReason !== undefined)(`clusters in separate network namespac
     // A request already written on a pooled connection when the link dies gets no answer and no reset: only a
     // request timeout ends it (Weft, like Istio, sets none by default), so the mesh here has one.
     const { trustDomain } = await admin.mesh.status.query();
-    const mesh = { apiVersion: "weft.io/v1alpha1", kind: "Mesh", metadata: { name: "default" }, spec: { trustDomain, defaults: { requestTimeout: "2s" } } };
-    await admin.resources.applyDocuments.mutate({ text: JSON.stringify(mesh), message: "netns test: 2 s request timeout" });
+    applyMesh = async (spec) => {
+      const mesh = { apiVersion: "weft.io/v1alpha1", kind: "Mesh", metadata: { name: "default" }, spec: { trustDomain, defaults: { requestTimeout: "2s" }, ...spec } };
+      await admin.resources.applyDocuments.mutate({ text: JSON.stringify(mesh), message: "netns test" });
+    };
+    await applyMesh({});
     const bundled = join(import.meta.dirname, "../../../packages/proxy/dist/weft-proxy.mjs");
     const proxy = (inbound: number, outbound: number, adminPort: number) => `proxy: { inboundPort: ${inbound}, outboundPort: ${outbound}, adminPort: ${adminPort} }`;
     const files = {
@@ -208,7 +212,7 @@ services:
     removeNetwork();
   }, 60_000);
 
-  it("calls across the gateways with mTLS, fails over or fails fast when west's gateway is cut, and fails back", { timeout: 240_000 }, async () => {
+  it("calls across the gateways with mTLS, fails over or fails fast when west's gateway is cut, fails back, and honours export", { timeout: 300_000 }, async () => {
     // Cross-cluster: east's frontend reaches reviews (west only) through west's gateway; catalog stays local.
     const cross = await waitFor(async () => {
       const r = await drive(P.frontendOut, "reviews", 20);
@@ -231,5 +235,14 @@ services:
     expect(ip("-n", NS.west, "link", "set", `${LINKS.ew}b`, "up").ok).toBe(true);
     await waitFor(async () => (await drive(P.frontendOut, "reviews", 10))["200 - west"] === 10, "reviews back through west's gateway", 120_000, 1000);
     expect(await drive(P.frontendOut, "reviews", 20)).toEqual({ "200 - west": 20 });
+
+    // Export only catalog: reviews becomes unreachable from east (503 UH at once, never a hang), catalog is unaffected.
+    await applyMesh({ multicluster: { export: { mode: "Selected", services: [{ namespace: "shop", name: "catalog" }] } } });
+    await waitFor(async () => (await drive(P.frontendOut, "reviews", 5))["503 UH -"] === 5, "reviews unexported", 60_000, 500);
+    expect(await drive(P.frontendOut, "reviews", 20)).toEqual({ "503 UH -": 20 });
+    expect(await drive(P.frontendOut, "catalog", 20)).toEqual({ "200 - east": 20 });
+    // Exporting it again takes effect with the next config push.
+    await applyMesh({});
+    await waitFor(async () => (await drive(P.frontendOut, "reviews", 5))["200 - west"] === 5, "reviews exported again", 60_000, 500);
   });
 });
