@@ -68,7 +68,7 @@ export class BackendCompiler {
     const { sink, input } = this.ctx;
     const endpoints: Endpoint[] = [];
     const included: CatalogEndpoint[] = [];
-    const candidates = service.endpoints.filter((e) => (version === undefined || e.version === version) && this.reachableThroughGateway(service, e));
+    const candidates = service.endpoints.filter((e) => (version === undefined || e.version === version) && this.reachableThroughGateway(service, port, e));
     // Auto mTLS: originate it only to endpoints that have a proxy to terminate it. A service with none
     // (a workload outside the mesh) is called in plaintext; in a mixed one, the proxy-less endpoints are left out.
     const useMtls = input.options.identity !== undefined && isHttpFamily(port.protocol) && candidates.some((e) => e.sidecar !== false);
@@ -138,8 +138,20 @@ export class BackendCompiler {
    * endpoints without one are never candidates (they would fail every
    * request with a TLS error), with a diagnostic saying why.
    */
-  private reachableThroughGateway(service: MeshService, e: CatalogEndpoint): boolean {
-    if (!e.viaGateway || e.sidecar !== false) return true;
+  private reachableThroughGateway(service: MeshService, port: MeshServicePort, e: CatalogEndpoint): boolean {
+    if (!e.viaGateway) return true;
+    const served = service.clusterPorts.get(e.cluster);
+    if (served && !served.has(port.port)) {
+      // The server name names the port; that cluster's gateway has no route for a port its service does not declare.
+      this.ctx.sink.add({
+        severity: "warning",
+        code: "unreachable_endpoint",
+        path: "catalog",
+        message: `${serviceKey(service.name, service.namespace)} in cluster ${e.cluster} does not serve port ${port.port} (it serves ${[...served].sort((a, b) => a - b).join(", ")}), so its east-west gateway has no route for it: those endpoints are left out of port ${port.port}`,
+      });
+      return false;
+    }
+    if (e.sidecar !== false) return true;
     this.ctx.sink.add({
       severity: "warning",
       code: "unreachable_endpoint",

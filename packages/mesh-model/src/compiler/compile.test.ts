@@ -227,6 +227,16 @@ describe("security (issue 6)", () => {
     expect(backend(onlyRemote, "inventory.shop:8080")?.mtls).toEqual({ expectedIdentities: ["spiffe://mesh.test/ns/shop/sa/inventory"] });
   });
 
+  it("never sends a port to another cluster whose service does not declare it: its gateway has no route for it (issue 12)", () => {
+    const base = secured([]);
+    // npm start runs both clusters on one machine, so the same service has a different port in each.
+    const east = { name: "frontend", namespace: "shop", cluster: "east", ports: [{ port: 20010, protocol: "HTTP" as const }], endpoints: [{ address: "127.0.0.1", port: 20011, cluster: "east", ready: true, serviceAccount: "frontend" }] };
+    const west = { name: "frontend", namespace: "shop", cluster: "west", ports: [{ port: 20110, protocol: "HTTP" as const }], endpoints: [{ address: "127.0.0.1", port: 20190, cluster: "west", ready: true, viaGateway: true }] };
+    const result = compileProxyConfig({ ...base, catalog: { services: [...(base.catalog?.services ?? []), east, west] } });
+    expect(backend(result, "frontend.shop:20010")?.endpoints.map((e) => `${e.address}:${e.port}`)).toEqual(["127.0.0.1:20011"]);
+    expect(result.diagnostics).toContainEqual(expect.objectContaining({ code: "unreachable_endpoint", message: expect.stringContaining("shop/frontend in cluster west does not serve port 20010") }));
+  });
+
   it("leaves ExternalServices to their own TLS settings", () => {
     const es = make("ExternalService", "pay", { hosts: ["pay.example.com"], ports: [{ number: 443, protocol: "HTTP" }], tls: { mode: "SIMPLE" } });
     const result = compileProxyConfig(secured([es]));

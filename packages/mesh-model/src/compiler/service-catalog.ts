@@ -20,6 +20,8 @@ export interface MeshService {
   endpoints: CatalogEndpoint[];
   /** Clusters where the service runs but is not exported to this one, sorted. */
   notExportedIn: string[];
+  /** The service ports each cluster's entry declares (another cluster's gateway routes only those). */
+  clusterPorts: Map<string, Set<number>>;
 }
 
 /** True for ports the outbound listener can route by Host. */
@@ -43,7 +45,7 @@ export function indexCatalog(catalog: Catalog, sink: DiagnosticSink): Map<string
     const key = serviceKey(service.name, service.namespace);
     let merged = out.get(key);
     if (!merged) {
-      merged = { name: service.name, namespace: service.namespace, ports: [], endpoints: [], notExportedIn: [] };
+      merged = { name: service.name, namespace: service.namespace, ports: [], endpoints: [], notExportedIn: [], clusterPorts: new Map() };
       out.set(key, merged);
     }
     for (const port of service.ports) {
@@ -58,6 +60,9 @@ export function indexCatalog(catalog: Catalog, sink: DiagnosticSink): Map<string
         });
     }
     merged.endpoints.push(...service.endpoints.map((e) => ({ ...e, cluster: e.cluster })));
+    const declared = merged.clusterPorts.get(service.cluster) ?? new Set<number>();
+    for (const port of service.ports) declared.add(port.port);
+    merged.clusterPorts.set(service.cluster, declared);
     if (service.exported === false) merged.notExportedIn.push(service.cluster);
   }
   for (const service of out.values()) {

@@ -26,10 +26,10 @@ describe("demo edges", () => {
 
   it.each([
     // A dead edge (every call answered 503) fails; so does an injected failure that does not show.
-    [{ requests: 600, failures: 600, destinations: [{ cluster: "west", version: "v1", requests: 600, failures: 600 }] }, "east:catalog -> inventory", false],
-    [{ requests: 600, failures: 0, destinations: [{ cluster: "east", version: "v2", requests: 600, failures: 0 }] }, "east:frontend -> catalog", false],
+    [{ requests: 600, failures: 600, destinations: [{ cluster: "west", version: "v1", requests: 600, failures: 600, failed: { "503 UF": 600 } }] }, "east:catalog -> inventory", false],
+    [{ requests: 600, failures: 0, destinations: [{ cluster: "east", version: "v2", requests: 600, failures: 0, failed: {} }] }, "east:frontend -> catalog", false],
     [{ requests: 0, failures: 0, destinations: [] }, "east:frontend -> reviews", false],
-    [{ requests: 1000, failures: 5, destinations: [{ cluster: "east", version: "v1", requests: 1000, failures: 5 }] }, "east:catalog -> inventory", true],
+    [{ requests: 1000, failures: 5, destinations: [{ cluster: "east", version: "v1", requests: 1000, failures: 5, failed: { "500 -": 5 } }] }, "east:catalog -> inventory", true],
   ])("judges %o on %s: ok=%s", (w, edge, ok) => {
     expect(judgeEdge(clusters, { edge, ...w }).ok).toBe(ok);
   });

@@ -33,6 +33,8 @@ export interface EdgeDestination {
   version: string;
   requests: number;
   failures: number;
+  /** Failed answers by `<code> <flags>`, so a failing edge says why. */
+  failed: Record<string, number>;
 }
 
 /** One caller → service edge over the window, as the caller's proxies counted it. */
@@ -67,11 +69,14 @@ export function callerWindow(caller: Pick<DemoInstance, "cluster" | "service">, 
     edge.requests += delta;
     edge.failures += failures;
     const dest = { cluster: l.destination_cluster ?? "unknown", version: l.destination_version ?? "unknown" };
-    const d = edge.destinations.find((x) => x.cluster === dest.cluster && x.version === dest.version);
-    if (d) {
-      d.requests += delta;
-      d.failures += failures;
-    } else edge.destinations.push({ ...dest, requests: delta, failures });
+    let d = edge.destinations.find((x) => x.cluster === dest.cluster && x.version === dest.version);
+    if (!d) edge.destinations.push((d = { ...dest, requests: 0, failures: 0, failed: {} }));
+    d.requests += delta;
+    d.failures += failures;
+    if (failures > 0) {
+      const why = `${l.response_code ?? "?"} ${l.response_flags ?? "-"}`;
+      d.failed[why] = (d.failed[why] ?? 0) + failures;
+    }
     edges.set(name, edge);
   }
   return [...edges.values()];
@@ -86,10 +91,12 @@ export function mergeWindows(windows: readonly EdgeWindow[]): EdgeWindow[] {
     e.failures += w.failures;
     for (const d of w.destinations) {
       const x = e.destinations.find((y) => y.cluster === d.cluster && y.version === d.version);
-      if (x) {
+      if (!x) e.destinations.push({ ...d, failed: { ...d.failed } });
+      else {
         x.requests += d.requests;
         x.failures += d.failures;
-      } else e.destinations.push({ ...d });
+        for (const [why, n] of Object.entries(d.failed)) x.failed[why] = (x.failed[why] ?? 0) + n;
+      }
     }
     out.set(w.edge, e);
   }

@@ -33,7 +33,7 @@ export function formatVerdicts(verdicts: readonly EdgeVerdict[], windows: readon
   const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
   return verdicts
     .map((v) => {
-      const dests = (windows.find((w) => w.edge === v.edge)?.destinations ?? []).map((d) => `${d.cluster}/${d.version} ${d.requests} (${d.failures} failed)`).join(", ");
+      const dests = (windows.find((w) => w.edge === v.edge)?.destinations ?? []).map((d) => `${d.cluster}/${d.version} ${d.requests}${d.failures > 0 ? ` (failed: ${Object.entries(d.failed).map(([why, n]) => `${n}× ${why}`).join(", ")})` : ""}`).join(", ");
       return `${v.ok ? "ok  " : "FAIL"} ${v.edge.padEnd(32)} ${String(v.requests).padStart(6)} req  success ${pct(v.successRate).padStart(8)}  injected ${pct(v.expectedFailureRate)} ± ${pct(v.tolerance)}  [${dests}]`;
     })
     .join("\n");
