@@ -73,14 +73,20 @@ export function matchRoute(snapshot: Snapshot, listener: OutboundListener, req: 
   });
 }
 
+/** A request's target and the route it matched, when the caller already worked them out (the fast path's path decision did). */
+export interface Routed {
+  target: RequestTarget | undefined;
+  selection: RouteSelection | undefined;
+}
+
 /** Routes an outbound request (the local app calling another service); `client` is the caller's address for x-forwarded-for. */
-export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target = requestTarget(req)): Resolution {
+export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target = requestTarget(req), routed?: Routed): Resolution {
   const { snapshot } = env;
   if (!target) {
     outcome.flags.push(ResponseFlag.DownstreamProtocolError);
     return { kind: "local", status: 400, body: "bad request target\n", close: true };
   }
-  const selection = matchRoute(snapshot, listener, req, target);
+  const selection = routed ? routed.selection : matchRoute(snapshot, listener, req, target);
   if (!selection) {
     outcome.flags.push(ResponseFlag.NoRoute);
     return { kind: "local", status: 404, body: `no route for ${target.host}${target.path}\n` };
