@@ -96,6 +96,10 @@ describe("telemetry rollups", () => {
       expect(Math.abs((point.p99 as number) - want) / want).toBeLessThanOrEqual(0.01 + 1e-9);
     });
     expect(await m.db.prisma.edgeMinute.count()).toBe(3 + sent.filter((s) => s.failed.length > 0).length);
+    // One version's series (a rollout's canary or stable): all of checkout's traffic went to v2, none to v1.
+    const window = { service: { namespace: "shop", name: "checkout" }, from: new Date(base - MINUTE), to: new Date(base + 3 * MINUTE), step: 60 };
+    expect((await admin.telemetry.serviceSeries.query({ ...window, version: "v2" })).points.map((p) => p.requests)).toEqual(series.points.map((p) => p.requests));
+    expect((await admin.telemetry.serviceSeries.query({ ...window, version: "v1" })).points.map((p) => p.requests)).toEqual([0, 0, 0, 0]);
   });
 
   it("counts a retried report once: a seq not above the last applied one changes nothing", async () => {

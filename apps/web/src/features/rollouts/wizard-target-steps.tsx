@@ -2,7 +2,7 @@
 
 import type { ValidationIssue } from "@weft/mesh-model";
 import { DataTable } from "../ui/data-table.tsx";
-import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
+import { formatMs, formatRate } from "../ui/format.ts";
 import { Empty } from "../ui/states.tsx";
 import type { RolloutDraft } from "./rollout-draft.ts";
 import { clustersOf, UNLABELLED, versionsOf, type VersionRow } from "./version-traffic.ts";
@@ -26,7 +26,7 @@ export function VersionsStep({ draft, update, rows, liveMinutes, issues }: { dra
             <td>{r.version}</td>
             <td className="num">{r.endpoints}</td>
             <td className="num">{formatRate(r.rate)}</td>
-            <td className="num">{formatPercent(r.successPercent)}</td>
+            <td className="num">{r.successPercent === null ? "n/a" : `${r.successPercent.toFixed(2)}%`}</td>
             <td className="num">{formatMs(r.p99)}</td>
             <td>
               {r.version === draft.stable ? <span className="badge" data-tone="ok">stable</span> : r.version === draft.canary ? <span className="badge" data-tone="warning">canary</span> : r.version === UNLABELLED ? <span className="muted">cannot be targeted</span> : null}
