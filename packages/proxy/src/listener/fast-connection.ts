@@ -34,6 +34,8 @@ const HEAD_TIMEOUT_MS = 30_000;
 const READ_AHEAD_BYTES = 65_536;
 
 const EMPTY = Buffer.alloc(0);
+/** Body bytes up to this size are copied behind the response head for a single write; larger ones are written after it. */
+const MERGE_BODY_BYTES = 16_384;
 
 const STATUS_REASON: Record<number, string> = {
   400: "Bad Request",
@@ -215,7 +217,8 @@ export class FastRequest implements FastDownstream {
   private onBodyEnd: (() => void) | undefined;
   private doneListeners: ((completed: boolean) => void)[] = [];
   private finished = false;
-  private corked = false;
+  /** The response head, held until the first body bytes (one write with them) or the end of this tick. */
+  private heldHead: string | undefined;
   private closeAfter = false;
   /** The body broke its framing (malformed chunked). */
   bodyBroken = false;
@@ -325,23 +328,33 @@ export class FastRequest implements FastDownstream {
     // Keep-alive unless the client, the upstream's framing or a drain says otherwise; an unread body cannot be skipped safely.
     const close = upstreamClose || h.close || this.conn.draining || this.closeAfter;
     this.closeAfter = close;
-    const socket = this.conn.socket;
-    socket.cork();
-    this.corked = true;
-    const text = close ? `${head}connection: close\r\n\r\n` : h.minor === 0 ? `${head}connection: keep-alive\r\n\r\n` : `${head}\r\n`;
-    // As a Buffer: a corked writev of buffers only takes libuv's fast path (strings are copied chunk by chunk).
-    socket.write(Buffer.from(text, "latin1"));
-    process.nextTick(() => this.uncork());
+    this.heldHead = close ? `${head}connection: close\r\n\r\n` : h.minor === 0 ? `${head}connection: keep-alive\r\n\r\n` : `${head}\r\n`;
+    // The body usually follows in this same tick (the relay hands on what came with the upstream's head): then head and
+    // body go out in one plain write, cheaper than a corked writev. A body that takes longer does not hold the head back.
+    process.nextTick(() => this.flushHead());
   }
 
-  private uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.conn.socket.uncork();
+  private flushHead(): void {
+    const head = this.heldHead;
+    if (head === undefined) return;
+    this.heldHead = undefined;
+    this.conn.socket.write(Buffer.from(head, "latin1"));
   }
 
   write(chunk: Buffer): boolean {
-    return this.conn.socket.write(chunk);
+    const head = this.heldHead;
+    const socket = this.conn.socket;
+    if (head === undefined) return socket.write(chunk);
+    this.heldHead = undefined;
+    if (chunk.length > MERGE_BODY_BYTES) {
+      socket.write(Buffer.from(head, "latin1"));
+      return socket.write(chunk);
+    }
+    // Latin1: one byte per character, so the head's length is its size.
+    const out = Buffer.allocUnsafe(head.length + chunk.length);
+    out.write(head, 0, "latin1");
+    chunk.copy(out, head.length);
+    return socket.write(out);
   }
 
   onDrain(fn: () => void): void {
@@ -351,7 +364,7 @@ export class FastRequest implements FastDownstream {
   end(): void {
     if (this.finished) return;
     this.finished = true;
-    this.uncork();
+    this.flushHead();
     // The connection carries another request only once this body has been read to its end.
     const keepAlive = !this.closeAfter && this.bodyDone && !this.bodyBroken;
     this.emitDone(true);
