@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
 import { createServices, type ServiceSettings } from "../src/services.ts";
 import { joinedAgent, sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
-import { startReceiver } from "./mesh-processes.ts";
+import { startReceiver, waitFor } from "./mesh-processes.ts";
 import { refusal, routeYaml, seedDiscovery, userWithToken } from "./support.ts";
 
 const MINUTE = 60_000;
@@ -42,12 +42,12 @@ describe("rollouts", { timeout: 120_000 }, () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
   /** Requests to checkout in the test clock's minute, per version: [requests, failed]. */
-  const traffic = async (byVersion: Record<string, [number, number]>) => {
+  const traffic = async (byVersion: Record<string, [number, number]>, cluster = "east") => {
     const edges = Object.entries(byVersion).flatMap(([version, [requests, failed]]) => {
       const edge = (codeClass: "2xx" | "5xx", n: number) => {
         const sketch = new LatencySketch();
         for (let i = 0; i < n; i++) sketch.add(5 + (i % 20));
-        return { minute: Math.floor(now / MINUTE) * MINUTE, source: { cluster: "west", namespace: "shop", service: "frontend", version: "v1" }, destination: { cluster: "east", namespace: "shop", service: "checkout", version }, codeClass, requests: n, errors: codeClass === "5xx" ? n : 0, latency: sketch.toJSON() };
+        return { minute: Math.floor(now / MINUTE) * MINUTE, source: { cluster: "west", namespace: "shop", service: "frontend", version: "v1" }, destination: { cluster, namespace: "shop", service: "checkout", version }, codeClass, requests: n, errors: codeClass === "5xx" ? n : 0, latency: sketch.toJSON() };
       };
       return [edge("2xx", requests - failed), ...(failed ? [edge("5xx", failed)] : [])].filter((e) => e.requests > 0);
     });
@@ -167,5 +167,63 @@ describe("rollouts", { timeout: 120_000 }, () => {
     expect(await weights()).toEqual({ v2: 100 });
     const audit = await admin.audit.list.query({});
     expect(audit.events.map((e) => e.action)).toEqual(expect.arrayContaining(["rollouts.start", "rollouts.retry", "rollouts.abort"]));
+  });
+
+  it("judges every cluster together: a canary failing only in west fails the shared analysis and the route goes back to stable everywhere", async () => {
+    const { run } = await admin.rollouts.start.mutate({ text: rolloutYaml({ stable: "v2", canary: "v1" }) });
+    await m.services.controllers.rollouts.tick();
+    for (let i = 0; i < 2; i++) {
+      await traffic({ v2: [400, 0], v1: [900, 0] }, "east");
+      await traffic({ v2: [400, 0], v1: [100, 5] }, "west");
+      await interval();
+    }
+    const detail = await admin.rollouts.get.query({ id: run!.id });
+    expect(detail.run.phase).toBe("RolledBack");
+    const last = detail.checks.filter((c) => c.at.getTime() === detail.checks[0]!.at.getTime());
+    // All clusters together: 99.5 % passes; west alone: 95 % fails the interval (the per-cluster guard); east alone passes.
+    expect(Object.fromEntries(last.map((c) => [c.cluster ?? "all", [c.verdict, (c.values as { value: number }).value]]))).toEqual({ all: ["pass", 99.5], east: ["pass", 100], west: ["fail", 95] });
+    expect(await weights()).toEqual({ v2: 100 });
+  });
+
+  it("holds on a refusing confirm-traffic-increase webhook, counts a timed-out rollout webhook as a failed check, and stores both calls", async () => {
+    const hang = await startReceiver(() => undefined); // never answers
+    const refuse = await startReceiver((_r, res) => void res.writeHead(500).end());
+    try {
+      const hooks = `    webhooks:
+      - { name: gate, type: confirm-traffic-increase, url: "${refuse.url}/gate", retries: 1, timeout: 2s }
+      - { name: slow, type: rollout, url: "${hang.url}/slow", retries: 0, timeout: 300ms }`;
+      const { run } = await admin.rollouts.start.mutate({ text: rolloutYaml({ stable: "v2", canary: "v1" }).replace("  analysis: { interval: 1m, threshold: 2, minRequests: 20 }\n", `  analysis:\n    interval: 1m\n    threshold: 2\n    minRequests: 20\n${hooks}\n`) });
+      const id = run!.id;
+      // The gate is asked outside the controller's transaction: a later tick decides with its answer.
+      const held = await waitFor("the refusing gate to hold the first step", async () => {
+        await m.services.controllers.rollouts.tick();
+        const d = await admin.rollouts.get.query({ id });
+        return d.state.hold?.reason === "confirm-traffic-increase" ? d : undefined;
+      });
+      expect(held.run).toMatchObject({ phase: "Initializing", canaryWeight: 0 });
+      expect(held.checks[0]).toMatchObject({ kind: "webhook", name: "gate", verdict: "fail", values: { status: 500, attempts: 2 } });
+      expect(refuse.requests.length).toBe(2);
+      // An operator overrides the gate; then each interval's rollout hook hangs, times out and counts as a failure.
+      await admin.rollouts.promote.mutate({ id });
+      expect(await weights()).toMatchObject({ v1: 20 });
+      for (let i = 0; i < 2; i++) {
+        await traffic({ v2: [400, 0], v1: [100, 0] });
+        now += MINUTE;
+        const before = (await admin.rollouts.get.query({ id })).run.failedChecks;
+        await waitFor("the rollout webhook's timeout to count", async () => {
+          await m.services.controllers.rollouts.tick();
+          return (await admin.rollouts.get.query({ id })).run.failedChecks > before;
+        });
+      }
+      const detail = await admin.rollouts.get.query({ id });
+      expect(detail.run.phase).toBe("RolledBack");
+      expect(detail.checks.find((c) => c.name === "slow")).toMatchObject({ verdict: "fail", values: { status: null, error: "timed out after 300ms" } });
+      // The metric passed meanwhile: the webhook alone failed the intervals.
+      expect(detail.checks.filter((c) => c.kind === "metric" && c.cluster === null).every((c) => c.verdict === "pass")).toBe(true);
+    } finally {
+      hang.server.closeAllConnections();
+      await hang.close();
+      await refuse.close();
+    }
   });
 });

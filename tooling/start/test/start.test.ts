@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import type { DemoCluster } from "../src/demo/demo-topology.ts";
 import { ManagerApi } from "../src/demo/manager-api.ts";
+import { formatVerdicts, measureDemoEdges } from "../src/demo/measure-edges.ts";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -92,7 +94,7 @@ describe("npm start", () => {
     await database?.drop();
   });
 
-  it("runs the manager, the dashboard and the demo clusters, prints the URL, and stops everything on SIGTERM", { timeout: 240_000 }, async () => {
+  it("runs the manager, the dashboard and the demo clusters, prints the URL, and stops everything on SIGTERM", { timeout: 300_000 }, async () => {
     home = await mkdtemp(join(tmpdir(), "weft-start-"));
     if (process.env.DATABASE_URL) database = await createTestDatabase();
     const [apiPort, webPort] = [await freePort(), await freePort()];
@@ -149,27 +151,24 @@ describe("npm start", () => {
       const edges = await poll(async () => {
         const { edges } = await api.query<{ edges: EdgeRow[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
         const seen = new Set(edges.map((e) => `${e.source.cluster}:${e.source.service}->${e.destination.service}`));
-        return ["east:loadgen->frontend", "east:frontend->catalog", "east:catalog->inventory", "west:loadgen->frontend"].every((k) => seen.has(k)) && edges;
-      }, "demo traffic in telemetry.edges");
+        return ["east:loadgen->frontend", "east:frontend->catalog", "east:catalog->inventory", "west:loadgen->frontend", "east:frontend->reviews", "west:catalog->inventory"].every((k) => seen.has(k)) && edges;
+      }, "demo traffic in telemetry.edges (east's frontend reaching reviews: west's catalog has arrived)");
       expect(edges.every((e) => e.requests > 0)).toBe(true);
-      // inventory runs without a proxy: the callers' proxies must reach it in plaintext (mTLS to it would fail every call).
-      const inventory = await poll(async () => {
-        const { edges: all } = await api.query<{ edges: EdgeRow[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
-        return all.find((e) => e.source.cluster === "east" && e.source.service === "catalog" && e.destination.service === "inventory" && (e.byClass["2xx"] ?? 0) >= 5) ?? false;
-      }, "east catalog → inventory (no proxy) answered 2xx");
-      expect(inventory.byClass["5xx"] ?? 0).toBeLessThan(inventory.byClass["2xx"] ?? 0);
-
-      // reviews runs only in west: east's frontend reaches it through west's east-west gateway, with mTLS end to end.
-      interface CrossEdge {
-        source: { service: string; cluster: string };
-        destination: { service: string; cluster: string };
-        byClass: Record<string, number>;
-      }
-      const cross = await poll(async () => {
-        const { edges: all } = await api.query<{ edges: CrossEdge[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
-        return all.find((e) => e.source.cluster === "east" && e.source.service === "frontend" && e.destination.service === "reviews" && e.destination.cluster === "west" && (e.byClass["2xx"] ?? 0) > 0) ?? false;
-      }, "east frontend → reviews (west) answered 2xx through the gateway");
-      expect(cross.byClass["2xx"]).toBeGreaterThan(0);
+      // Steady state, as the callers' proxies count it over a 30 s window once both clusters are in sync and
+      // every edge carries traffic: every edge (summed over destination clusters and versions) answers at
+      // least 99 %, except the failures the demo injects (catalog v2 3 %, west inventory 1 %), which must show
+      // at their rate within max(1 point, 4 binomial standard deviations). inventory runs without a proxy:
+      // callers reach it in plaintext in their own cluster (issue 12: it used to fail 100 % across clusters).
+      const topology = JSON.parse(await readFile(join(home, "demo", "topology.json"), "utf8")) as DemoCluster[];
+      const { windows, verdicts } = await measureDemoEdges(topology, 30_000);
+      const table = formatVerdicts(verdicts, windows);
+      expect(verdicts.filter((v) => !v.ok), table).toEqual([]);
+      // Local first: callers stay in their cluster when it has healthy instances; reviews (west only) is the cross-cluster edge.
+      const servedFrom = (edge: string) => new Set(windows.find((w) => w.edge === edge)?.destinations.map((d) => d.cluster));
+      expect(servedFrom("east:catalog -> inventory"), table).toEqual(new Set(["east"]));
+      expect(servedFrom("west:catalog -> inventory"), table).toEqual(new Set(["west"]));
+      expect(servedFrom("east:frontend -> catalog"), table).toEqual(new Set(["east"]));
+      expect(servedFrom("east:frontend -> reviews"), table).toEqual(new Set(["west"]));
     } finally {
       // What a terminal's ctrl-C or `kill -TERM -<pgid>` does: the signal reaches npm, its shell and the supervisor at once.
       process.kill(-child.pid!, "SIGTERM");

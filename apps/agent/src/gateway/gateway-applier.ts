@@ -3,6 +3,7 @@
 // config over its admin port whenever the routes change. The gateway needs
 // neither the manager's config nor an identity (it never terminates TLS), so
 // it keeps routing when the manager is away.
+import { isExported, type MultiCluster } from "@weft/mesh-model";
 import { createHash } from "node:crypto";
 import { compileGatewayConfig } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
@@ -47,6 +48,7 @@ export class GatewayApplier {
   #hash: string | undefined;
   #active: string | undefined;
   #adminPort: number | undefined;
+  #multicluster: MultiCluster | undefined;
   status: GatewayStatus = { state: "absent" };
 
   constructor(private readonly options: GatewayApplierOptions) {}
@@ -64,9 +66,16 @@ export class GatewayApplier {
     return run;
   }
 
+  /** The mesh's export settings (from the manager's config): only exported services get gateway routes. */
+  setExport(multicluster: MultiCluster | undefined): Promise<GatewayStatus> | undefined {
+    this.#multicluster = multicluster;
+    return this.#latest ? this.setFile(this.#latest) : undefined;
+  }
+
   async #apply(file: UniversalFile): Promise<GatewayStatus> {
     const { cluster, supervisor, logger } = this.options;
-    const input = gatewayCompileInput(file, cluster);
+    const multicluster = this.#multicluster;
+    const input = gatewayCompileInput(file, cluster, (namespace, name) => isExported(multicluster, namespace, name));
     if (!input) {
       if (supervisor.has(GATEWAY_PROXY_ID)) logger.info("east-west gateway removed from the universal file; stopping it");
       await supervisor.sync(new Map());

@@ -52,6 +52,8 @@ export interface ConfigApplierOptions {
   identity?: ProxyIdentitySource;
   /** Told how long each compile and each push took (the agent's /metrics). */
   metrics?: { compiled(seconds: number): void; pushed(seconds: number, outcome: "applied" | "rejected"): void };
+  /** Told every new cluster config (the east-west gateway follows the Mesh's export settings). */
+  onClusterConfig?: (config: ClusterConfig) => void;
 }
 
 /** What the applier needs from the identity loop (apps/agent/src/identity). */
@@ -103,6 +105,7 @@ export class ConfigApplier {
   /** A new cluster config from the manager (or the cache). */
   setClusterConfig(config: ClusterConfig): Promise<ApplyOutcome | undefined> {
     this.#config = config;
+    this.options.onClusterConfig?.(config);
     return this.reconcile();
   }
 

@@ -56,6 +56,7 @@ export class RolloutRunWriter {
     const plan = planOf(run.document.spec);
     let state = decision.state;
     const events = [...decision.events];
+    let notifications = decision.notifications;
     let routeRevision: number | null = null;
     // An ending run writes the route's clean form even when its traffic stays (a promotion: canary before and after).
     const ending = isTerminal(state.phase) && !isTerminal(run.state.phase);
@@ -69,6 +70,7 @@ export class RolloutRunWriter {
         state = { ...run.state, phase: "Paused", pause: { reason: "failure", since: now, detail, resumeTo: isTerminal(run.state.phase) || run.state.phase === "Paused" ? "Progressing" : run.state.phase } };
         events.length = 0;
         events.push({ type: "paused", message: `paused: ${detail}`, wave: run.state.wave, step: run.state.step, by: null });
+        notifications = [{ key: `rollout.paused:route:${run.state.wave}:${run.state.step}`, type: "rollout.paused", severity: "ticket", title: "paused: its route could not be written", summary: detail }];
       }
     }
     for (const e of events) {
@@ -81,7 +83,7 @@ export class RolloutRunWriter {
     await tx.rollouts.addEvents(run.id, events.map((e) => ({ attempt: state.attempt, wave: e.wave, step: e.step, at: now, type: e.type, message: e.message, actor: e.by })));
     await tx.rollouts.addChecks(run.id, options.checks ?? []);
     let queued = 0;
-    for (const draft of decision.notifications) queued += await this.notifications.enqueueIn(tx, this.event(run, state.attempt, draft, now));
+    for (const draft of notifications) queued += await this.notifications.enqueueIn(tx, this.event(run, state.attempt, draft, now));
     const terminal = isTerminal(state.phase);
     const message = state.outcome ?? state.pause?.detail ?? state.hold?.detail ?? "";
     const updated = await tx.rollouts.update(run.id, {

@@ -11,7 +11,7 @@
 // connection): when a run needs them the step starts the calls and skips
 // the run; a later step finds the answers, as long as the run has not moved
 // since (keyed by its row's update time), and decides with them.
-import { dueChecks, errorBudgetOutcome, isTerminal, planOf, webhookOutcome, type ErrorBudgetCheck, type TickInput, type WebhookCheck, decide } from "@weft/mesh-model";
+import { dueChecks, errorBudgetOutcome, isTerminal, planOf, webhookOutcome, type ErrorBudgetCheck, type TickInput, type WebhookCheck, type WebhookType, decide } from "@weft/mesh-model";
 import { CONTROLLER_LOCKS } from "../../controllers/controller-locks.ts";
 import { LeaderLoop, type LeaderTick } from "../../controllers/leader-loop.ts";
 import type { Logger } from "../../logger.ts";
@@ -143,7 +143,7 @@ export class RolloutController {
   }
 
   /** The webhook and error-budget answers for the run as it is now; starts asking when there are none yet. */
-  private answers(run: RunRecord, webhooks: readonly string[], errorBudget: boolean, clusters: string[] | null, now: Date): ExternalAnswers | null {
+  private answers(run: RunRecord, webhooks: readonly WebhookType[], errorBudget: boolean, clusters: string[] | null, now: Date): ExternalAnswers | null {
     const key = `${run.updatedAt.getTime()}|${[...webhooks].sort().join(",")}|${errorBudget}`;
     const known = this.external.get(run.id);
     if (known?.key === key) {
@@ -155,7 +155,7 @@ export class RolloutController {
     this.external.set(run.id, pending);
     void (async () => {
       try {
-        pending.webhooks = await callWebhooks(run.document, webhooks as never[], this.payload(run), this.deps.fetch);
+        pending.webhooks = await callWebhooks(run.document, webhooks, this.payload(run), this.deps.fetch);
         pending.errorBudget = errorBudget ? await askErrorBudget(this.deps.errorBudget, run.document, clusters, now) : null;
         pending.done = true;
         this.poke();

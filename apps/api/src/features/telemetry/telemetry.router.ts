@@ -37,9 +37,12 @@ export const telemetryRouter = router({
         ...WindowShape,
         step: z.number().int().min(60).max(86_400).multipleOf(60).default(60).describe("Seconds per point, a multiple of 60."),
         cluster: z.string().min(1).optional().describe("Only traffic to this cluster's instances."),
+        version: z.string().min(1).optional().describe("Only traffic to this version's instances (a rollout's canary or stable)."),
       }),
     )
-    .query(({ ctx, input }) => ctx.services.telemetry.serviceSeries({ namespace: input.service.namespace, service: input.service.name, from: input.from, to: input.to, stepSeconds: input.step, cluster: input.cluster })),
+    .query(({ ctx, input }) =>
+      ctx.services.telemetry.serviceSeries({ namespace: input.service.namespace, service: input.service.name, from: input.from, to: input.to, stepSeconds: input.step, cluster: input.cluster, version: input.version }),
+    ),
   /** The most recent traces touching a service (its proxies recorded a span, or a caller's proxy called it), newest first. */
   traces: roleProcedure("VIEWER")
     .input(

@@ -162,13 +162,14 @@ export class TelemetryService {
   }
 
   /** A service's inbound traffic over [from, to) in steps of `stepSeconds` (a multiple of 60). */
-  async serviceSeries(query: { namespace: string; service: string; from: Date; to: Date; stepSeconds: number; cluster?: string | undefined }) {
+  async serviceSeries(query: { namespace: string; service: string; from: Date; to: Date; stepSeconds: number; cluster?: string | undefined; version?: string | undefined }) {
     const from = floorMinute(query.from);
     const to = ceilMinute(query.to);
     if (to <= from) throw invalid("must be after from", "to");
     const stepMs = query.stepSeconds * 1000;
     if ((to.getTime() - from.getTime()) / stepMs > 2000) throw invalid("too many points: widen the step or narrow the window", "step");
-    const rows = await this.repo.rows({ from, to, cluster: query.cluster, destination: { namespace: query.namespace, name: query.service } });
+    const all = await this.repo.rows({ from, to, cluster: query.cluster, destination: { namespace: query.namespace, name: query.service } });
+    const rows = query.version === undefined ? all : all.filter((r) => r.destination.version === query.version);
     const points = trafficSeries(rows.map(toRollup), from.getTime(), to.getTime(), stepMs).map(({ at, ...stats }) => ({ at: new Date(at), ...stats }));
     return { service: { namespace: query.namespace, name: query.service }, from, to, stepSeconds: query.stepSeconds, points };
   }

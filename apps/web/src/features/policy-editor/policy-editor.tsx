@@ -10,6 +10,7 @@ import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
 import type { ChangeResultView } from "../../trpc/types.ts";
 import { newPolicyFor, SERVICE_POLICY_KINDS, type ServicePolicyKind } from "../policies/policy-catalog.ts";
+import { RolloutOwnedRoute } from "../rollouts/rollout-owned-route.tsx";
 import { SloDryRun } from "../slo/slo-dry-run.tsx";
 import { readDraft } from "../policy-proposal/policy-draft.ts";
 import { useSession } from "../shell/session.tsx";
@@ -287,6 +288,7 @@ export function PolicyEditorPage() {
         </h1>
         <Link href={hrefWithFilters("/policies", params)}>All policies</Link>
       </div>
+      {name ? <RolloutOwnedRoute kind={kind} namespace={namespace} name={name} /> : null}
       {body}
     </>
   );

@@ -15,6 +15,8 @@ import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
 import { Empty, ErrorState, Panel, QueryState } from "../ui/states.tsx";
 import { SloPanel } from "../slo/slo-table.tsx";
 import { RecentTraces } from "../traces/recent-traces.tsx";
+import { newRolloutHref } from "../rollouts/rollout-links.ts";
+import { ServiceRolloutBanner } from "../rollouts/service-rollout-banner.tsx";
 import { ServiceCharts } from "./service-charts.tsx";
 import { ServiceEndpoints } from "./service-endpoints.tsx";
 import { neighbours, type Neighbour } from "./service-index.ts";
@@ -68,7 +70,13 @@ export function ServicePage() {
         <Link className="btn btn-primary" href={hrefWithFilters("/policies", params, { service: `${namespace}/${name}` })} data-testid="edit-policy">
           {session.canEdit(namespace) ? "Edit policy" : "View policies"}
         </Link>
+        {session.canEdit(namespace) ? (
+          <Link className="btn" href={newRolloutHref(params, namespace, name)} data-testid="start-rollout">
+            Start a rollout
+          </Link>
+        ) : null}
       </div>
+      <ServiceRolloutBanner namespace={namespace} name={name} />
       {session.canEdit(namespace) ? <ProposePolicyAction namespace={namespace} service={name} /> : null}
       <SloPanel service={{ namespace, name }} />
       <Panel title="Golden signals" id="signals-heading">

@@ -22,6 +22,7 @@ export const NAV_LINKS: readonly NavLink[] = [
   { href: "/topology", label: "Topology" },
   { href: "/services", label: "Services" },
   { href: "/policies", label: "Policies" },
+  { href: "/rollouts", label: "Rollouts" },
   { href: "/slos", label: "SLOs" },
   { href: "/tickets", label: "Tickets" },
   { href: "/change-requests", label: "Change requests" },

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { useTRPC } from "../../trpc/context.ts";
+import { newRolloutHref } from "../rollouts/rollout-links.ts";
 import { ServiceCharts } from "../services/service-charts.tsx";
 import { useSession } from "../shell/session.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
@@ -80,6 +81,11 @@ function SidePanel({ selection, onClose }: { selection: NonNullable<Selection>; 
             <Link className="btn btn-primary" href={hrefWithFilters("/policies", params, { service: `${svc.namespace}/${svc.name}` })} data-testid="edit-policy">
               {session.canEdit(svc.namespace) ? "Edit policy" : "View policies"}
             </Link>
+            {session.canEdit(svc.namespace) ? (
+              <Link className="btn" href={newRolloutHref(params, svc.namespace, svc.name)} data-testid="start-rollout">
+                Start a rollout
+              </Link>
+            ) : null}
           </div>
           <ServiceCharts namespace={svc.namespace} name={svc.name} compact />
         </>
