@@ -183,6 +183,25 @@ describe("npm start", () => {
     if (!process.env.DATABASE_URL) expect(existsSync(join(home, "manager.lock"))).toBe(false);
   });
 
+  it("leaves nothing behind when the supervisor itself is SIGKILLed (its children's lifelines)", { timeout: 120_000 }, async () => {
+    const killed = await mkdtemp(join(tmpdir(), "weft-start-"));
+    try {
+      const [apiPort, webPort] = [await freePort(), await freePort()];
+      const env: NodeJS.ProcessEnv = { ...process.env, WEFT_SKIP_BUILD: "1", WEFT_HOME: killed, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO: "0" };
+      delete env.DATABASE_URL;
+      const supervisor = spawn(process.execPath, ["--import", "tsx", "tooling/start/src/main.ts"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      supervisor.stdout.on("data", (chunk) => (output += String(chunk)));
+      // Once the manager answers: a child that is up and holds a port and the state folder's lock.
+      await poll(async () => output.includes("[manager]") && (await isListening(apiPort)), "the manager to listen");
+      supervisor.kill("SIGKILL");
+      expect(await survivorsUnder(killed)).toEqual([]);
+      expect(await isListening(apiPort)).toBe(false);
+    } finally {
+      await rm(killed, { recursive: true, force: true });
+    }
+  });
+
   it("stops everything when npm alone is sent SIGTERM during start-up", { timeout: 120_000 }, async () => {
     const early = await mkdtemp(join(tmpdir(), "weft-start-"));
     try {

@@ -3,7 +3,9 @@
 // proxy; catalog's two versions have proxies too), and steady traffic counted
 // at the caller while the control plane is hurt. Each fault prints one line
 // "fault: <name>: sent N, failed M, recovery T ms" (docs/reliability.md keeps
-// the measured table) and asserts zero failed requests.
+// the measured table). Every fault asserts zero failed requests except a
+// callee's proxy being killed, whose failures are counted and reported (the
+// proxies do not yet retry a refused connection on another endpoint).
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -153,5 +155,34 @@ describe("control-plane faults under steady traffic", () => {
     const tally = await traffic.stop();
     await report("manager down 20 s", tally, reconnectedMs);
     expect(tally.failures).toEqual([]);
+  });
+  it("a callee's proxy SIGKILLed: the agent restarts it (failed requests are counted and reported, in flight or not)", async () => {
+    // Both versions behind the route, so the caller has somewhere else to go while one proxy is gone.
+    await admin.resources.applyDocuments.mutate({
+      text: `apiVersion: weft.io/v1alpha1
+kind: HTTPRoute
+metadata: { name: catalog, namespace: shop }
+spec:
+  parentRefs: [{ kind: Service, name: catalog }]
+  rules:
+    - backendRefs: [{ kind: Service, name: catalog, version: v1, weight: 1 }, { kind: Service, name: catalog, version: v2, weight: 1 }]
+`,
+    });
+    const seen = new Set<string>();
+    await waitFor(async () => (seen.add(await body()), seen.has("catalog-v1") && seen.has("catalog-v2")), "both versions to answer", 30_000, 50).catch(explain);
+    type Proxy = { id: string; state: string; pid?: number; restarts: number };
+    const proxies = async () => ((await (await fetch(`http://127.0.0.1:${ports.agentAdmin}/status`)).json()) as { proxies: Proxy[] }).proxies;
+    const victim = (await proxies()).find((p) => p.id === "shop/catalog-v1")!;
+    const traffic = steadyTraffic(ports.webOut!);
+    await new Promise((r) => setTimeout(r, 1000));
+    process.kill(victim.pid!, "SIGKILL");
+    const killedAt = Date.now();
+    await waitFor(async () => (await proxies()).some((p) => p.id === victim.id && p.state === "running" && p.restarts > victim.restarts), "the agent to restart the proxy", 30_000, 100).catch(explain);
+    const restartedMs = Date.now() - killedAt;
+    seen.clear();
+    await waitFor(async () => (seen.add(await body()), seen.has("catalog-v1")), "the restarted proxy to serve", 30_000, 50).catch(explain);
+    const servingMs = Date.now() - killedAt;
+    const tally = await traffic.stop();
+    await report("callee proxy SIGKILL", tally, servingMs, { restartedMs, failures: tally.failures.slice(0, 3) });
   });
 });
