@@ -5,6 +5,8 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { useTRPC } from "../../trpc/context.ts";
+import { thresholdReasons } from "../explain/failure-reasons.ts";
+import { WhyUnhealthy } from "../explain/why-unhealthy.tsx";
 import { ServiceCharts } from "../services/service-charts.tsx";
 import { useSession } from "../shell/session.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
@@ -24,10 +26,21 @@ function serviceOf(id: string): { namespace: string; name: string } | null {
   return m && m[1] && m[2] ? { namespace: m[1], name: m[2] } : null;
 }
 
-function SidePanel({ selection, onClose }: { selection: NonNullable<Selection>; onClose: () => void }) {
+/** Why the selection is unhealthy: its own thresholds (an edge) or those of its unhealthy inbound edges (a node). */
+function reasonsOf(selection: NonNullable<Selection>, edges: readonly EdgeData[], thresholds: HealthThresholds): string[] {
+  if (selection.type === "edge") return thresholdReasons(selection.data, thresholds);
+  return edges
+    .filter((e) => e.target === selection.data.id && (e.health === "degraded" || e.health === "failing"))
+    .flatMap((e) => thresholdReasons(e, thresholds).map((r) => `from ${e.source.replace(/^svc:|^ext:/, "")}: ${r}`));
+}
+
+function SidePanel({ selection, onClose, edges, thresholds, window }: { selection: NonNullable<Selection>; onClose: () => void; edges: readonly EdgeData[]; thresholds: HealthThresholds; window: { from: Date; to: Date } }) {
   const params = useSearchParams();
   const session = useSession();
   const svc = selection.type === "node" ? (selection.data.namespace && selection.data.service ? { namespace: selection.data.namespace, name: selection.data.service } : null) : serviceOf(selection.data.target);
+  const caller = selection.type === "edge" ? serviceOf(selection.data.source) : null;
+  const health = selection.data.health;
+  const unhealthy = health === "degraded" || health === "failing";
   return (
     <aside className="side-panel" aria-labelledby="side-panel-heading" data-testid="side-panel">
       <div className="panel-header">
@@ -71,6 +84,14 @@ function SidePanel({ selection, onClose }: { selection: NonNullable<Selection>; 
           <dd>{selection.data.health ?? "—"}</dd>
         </dl>
       )}
+      {unhealthy && svc ? (
+        <WhyUnhealthy
+          destination={{ namespace: svc.namespace, service: svc.name }}
+          source={caller ? { namespace: caller.namespace, service: caller.name } : undefined}
+          window={window}
+          thresholdReasons={reasonsOf(selection, edges, thresholds)}
+        />
+      ) : null}
       {svc ? (
         <>
           <div className="row" style={{ margin: "0.75rem 0" }}>
@@ -182,7 +203,7 @@ export function TopologyPage() {
       {query.data && elements.edges.length > 0 ? (
       <div className="topology-layout" data-panel={selection ? "open" : "closed"}>
         <TopologyCanvas elements={elements} onSelect={setSelection} label={`Service topology: ${services} services and ${elements.edges.length} traffic edges. Use the Services page for a keyboard-friendly list.`} />
-        {selection ? <SidePanel selection={selection} onClose={() => setSelection(null)} /> : null}
+        {selection ? <SidePanel selection={selection} onClose={() => setSelection(null)} edges={elements.edges} thresholds={thresholds} window={window} /> : null}
       </div>
       ) : null}
     </>
