@@ -12,6 +12,7 @@ import type { ChangeResultView } from "../../trpc/types.ts";
 import { newPolicyFor, SERVICE_POLICY_KINDS, type ServicePolicyKind } from "../policies/policy-catalog.ts";
 import { SloDryRun } from "../slo/slo-dry-run.tsx";
 import { readDraft } from "../policy-proposal/policy-draft.ts";
+import { needsApproval } from "../shell/permissions.ts";
 import { useSession } from "../shell/session.tsx";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { ErrorState, Loading } from "../ui/states.tsx";
@@ -72,6 +73,10 @@ function Editor({
   const model = formModelOf(kind);
   const namespace = namespaceOfValue(value);
   const canEdit = session.canEdit(namespace);
+  const protectedNamespaces = useQuery(trpc.namespaces.protected.queryOptions(undefined, { staleTime: 30_000 }));
+  // Mesh-wide kinds have no namespace to protect.
+  const scoped = (value as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace !== undefined;
+  const forApproval = needsApproval(session.grants, scoped ? namespace : null, (protectedNamespaces.data ?? []).map((p) => p.namespace));
 
   // Client-side validation with the same zod schema the manager uses.
   const clientIssues = useMemo(() => {
@@ -126,7 +131,9 @@ function Editor({
       onChange(parsed.value);
     } else setYamlError({ message: parsed.message, line: parsed.line });
   };
-  const submit = (dryRun: boolean) => apply.mutate({ documents: [value], dryRun, message });
+  const submit = (dryRun: boolean) => apply.mutate({ documents: [value], dryRun, message: message.trim() });
+  // Every revision says why: the message is recorded with it and shown in history, audit and replay.
+  const messageMissing = message.trim() === "";
 
   const tabs: { id: Tab; label: string }[] = [
     { id: "form", label: "Form" },
@@ -217,16 +224,33 @@ function Editor({
           </p>
           {canEdit ? (
             <>
+              {forApproval ? (
+                <p className="notice notice-warning" data-testid="approval-notice">
+                  Namespace {namespace} is protected: your change goes to an admin for approval instead of applying.
+                </p>
+              ) : null}
               <label className="field">
-                <span className="field-label">Change message</span>
-                <input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="Why (recorded with the revision)" maxLength={2000} data-testid="change-message" />
+                <span className="field-label">Change message (required)</span>
+                <input
+                  value={message}
+                  onChange={(e) => setMessage(e.target.value)}
+                  placeholder="Why (recorded with the revision)"
+                  maxLength={2000}
+                  required
+                  aria-required="true"
+                  aria-describedby="change-message-hint"
+                  data-testid="change-message"
+                />
+                <span id="change-message-hint" className="muted">
+                  {messageMissing ? "Say why before applying: it is recorded with the revision." : "Recorded with the revision."}
+                </span>
               </label>
               <div className="row">
                 <button type="button" className="btn" onClick={() => submit(true)} disabled={apply.isPending || Boolean(yamlError)} data-testid="dry-run">
                   Preview (dry run)
                 </button>
-                <button type="button" className="btn btn-primary" onClick={() => submit(false)} disabled={apply.isPending || clientIssues.length > 0 || Boolean(yamlError)} data-testid="apply">
-                  Apply
+                <button type="button" className="btn btn-primary" onClick={() => submit(false)} disabled={apply.isPending || clientIssues.length > 0 || Boolean(yamlError) || messageMissing} data-testid="apply">
+                  {forApproval ? "Submit for approval" : "Apply"}
                 </button>
               </div>
             </>
@@ -234,7 +258,7 @@ function Editor({
           {apply.isPending ? <p role="status">Sending to the manager…</p> : null}
           {failure ? (
             <div role="alert" className="state state-error" data-testid="apply-error">
-              <p className="state-title">{failure.kind === "forbidden" ? "Refused" : "The manager did not accept the change"}</p>
+              <p className="state-title">{failure.kind === "forbidden" ? "Refused: you do not have permission for this change" : "The manager did not accept the change"}</p>
               <p className="state-detail">{failure.message}</p>
             </div>
           ) : null}
@@ -252,7 +276,8 @@ export function PolicyEditorPage() {
   const params = useSearchParams();
   const trpc = useTRPC();
   const kindParam = params.get("kind") ?? "";
-  const namespace = params.get("namespace") ?? "default";
+  // Mesh-wide kinds (Mesh) come with an empty namespace: the manager ignores it, but refuses an empty one.
+  const namespace = params.get("namespace") || "default";
   const name = params.get("name");
   const service = params.get("service");
   const kind = isKind(kindParam) ? kindParam : null;
@@ -283,7 +308,7 @@ export function PolicyEditorPage() {
     <>
       <div className="page-header">
         <h1>
-          {name ? `${kind} ${namespace}/${name}` : draftId ? `Proposed ${kind}` : `New ${kind}`}
+          {name ? `${kind} ${params.get("namespace") ? `${namespace}/` : ""}${name}` : draftId ? `Proposed ${kind}` : `New ${kind}`}
         </h1>
         <Link href={hrefWithFilters("/policies", params)}>All policies</Link>
       </div>
