@@ -22,6 +22,7 @@ import { HistoryPanel } from "./history-panel.tsx";
 import { buildFormModel, shownPaths, type FormNode, type JsonSchema } from "./schema-form-model.ts";
 import { SchemaForm } from "./schema-form.tsx";
 import { fromYaml, toYaml } from "./yaml-codec.ts";
+import { YamlCodeEditor } from "./yaml-code-editor.tsx";
 
 const models = new Map<Kind, FormNode>();
 /** The form model of a kind, from its zod schema (input form: fields with defaults are optional). */
@@ -173,20 +174,10 @@ function Editor({
             <SchemaForm model={model} value={value} onChange={onChange} errors={errors} readOnly={!canEdit} />
           ) : (
             <div className="stack">
-              <label className="field-label" htmlFor="yaml-text">
-                {kind} as YAML
-              </label>
-              <textarea
-                id="yaml-text"
-                className="yaml-editor"
-                spellCheck={false}
-                value={yamlText}
-                readOnly={!canEdit}
-                aria-invalid={yamlError ? true : undefined}
-                aria-describedby={yamlError ? "yaml-error" : undefined}
-                onChange={(e) => onYaml(e.target.value)}
-                data-testid="yaml-editor"
-              />
+              <span className="field-label" id="yaml-label">
+                {kind} as YAML <span className="muted">(Ctrl+Space completes keys and values from the schema)</span>
+              </span>
+              <YamlCodeEditor text={yamlText} onChange={onYaml} problems={yamlError ? [] : errors.all} model={model} readOnly={!canEdit} labelledBy="yaml-label" describedBy={yamlError ? "yaml-error" : undefined} />
               {yamlError ? (
                 <p className="field-error" id="yaml-error" role="alert">
                   {yamlError.line !== null ? `Line ${yamlError.line}: ` : ""}
