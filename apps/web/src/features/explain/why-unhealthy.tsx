@@ -43,7 +43,7 @@ export function WhyUnhealthy({ destination, source, window, thresholdReasons }: 
               <span className="row" style={{ gap: "0.4rem", flexWrap: "wrap" }}>
                 {c.traceIds.map((id, i) => (
                   <Link key={id} href={traceHref(id)} data-testid="failed-trace-link" aria-label={`Failed trace ${i + 1}: ${id}`}>
-                    trace {id.slice(0, 8)}
+                    trace {id.slice(0, 6)}…{id.slice(-4)}
                   </Link>
                 ))}
               </span>

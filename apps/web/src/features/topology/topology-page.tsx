@@ -136,6 +136,16 @@ export function TopologyPage() {
     [query.data, splitVersions, thresholds, filters.cluster, filters.namespace, search],
   );
   const services = elements.nodes.filter((n) => n.kind === "service").length;
+  // The panel shows the selected element's numbers from the latest refresh, as the graph does, not those of the moment it was clicked.
+  const current: Selection = useMemo(() => {
+    if (!selection) return null;
+    if (selection.type === "edge") {
+      const edge = elements.edges.find((e) => e.id === selection.data.id);
+      return edge ? { type: "edge", data: edge } : selection;
+    }
+    const node = elements.nodes.find((n) => n.id === selection.data.id);
+    return node ? { type: "node", data: node } : selection;
+  }, [selection, elements]);
 
   return (
     <>
@@ -203,7 +213,7 @@ export function TopologyPage() {
       {query.data && elements.edges.length > 0 ? (
       <div className="topology-layout" data-panel={selection ? "open" : "closed"}>
         <TopologyCanvas elements={elements} onSelect={setSelection} label={`Service topology: ${services} services and ${elements.edges.length} traffic edges. Use the Services page for a keyboard-friendly list.`} />
-        {selection ? <SidePanel selection={selection} onClose={() => setSelection(null)} edges={elements.edges} thresholds={thresholds} window={window} /> : null}
+        {current ? <SidePanel selection={current} onClose={() => setSelection(null)} edges={elements.edges} thresholds={thresholds} window={window} /> : null}
       </div>
       ) : null}
     </>
