@@ -13,92 +13,19 @@
 // sidecar config (20 routes, 50 endpoints, mTLS on), a CPU profile of the
 // fast path under saturation, and the load average before and after.
 // Benchmarks are not tests: this prints tables and asserts nothing.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { haproxyH2c, haproxyPlain, haproxyTlsClient, haproxyTlsServer, weftMtlsClient, weftMtlsServer, weftPlain, weftRealistic } from "./configs.ts";
 import { benchPki, type BenchPki } from "./pki.ts";
+import { freePort, killAll, procCpuSeconds, procMemMb, run, start, startHaproxy, startWeft, stop, waitForPort } from "./processes.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-// The bundled proxy (`npm run build -w @weft/proxy`), as it would ship: no TypeScript loader in the process.
-const proxyBin = resolve(here, "../../packages/proxy/dist/weft-proxy.mjs");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const RATE = 1000;
 const CONNECTIONS = 64;
-const CLK_TCK = 100; // USER_HZ on Linux
-
-const children: ChildProcess[] = [];
-function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  children.push(child);
-  child.stdout?.on("data", () => undefined);
-  child.stderr?.on("data", () => undefined);
-  return child;
-}
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (child.exitCode !== null || child.signalCode !== null) return r();
-    child.once("exit", () => r());
-    child.kill("SIGTERM");
-  });
-}
-process.on("exit", () => children.forEach((c) => c.exitCode === null && c.kill("SIGKILL")));
-
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolveRun(out) : reject(new Error(`${cmd} exited ${code}: ${out.slice(-500)}`))));
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, "127.0.0.1", () => (s.destroy(), r(true)));
-      s.on("error", () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((r) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => r(port));
-    });
-  });
-}
-
-async function procCpuSeconds(pids: readonly number[]): Promise<number> {
-  let total = 0;
-  for (const pid of pids) {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    total += (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  }
-  return total;
-}
-async function procMemMb(pids: readonly number[], field: "VmRSS" | "VmHWM"): Promise<number> {
-  let total = 0;
-  for (const pid of pids) {
-    const status = await readFile(`/proc/${pid}/status`, "utf8");
-    total += Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
-  }
-  return total;
-}
 
 interface WrkResult {
   rps: number;
@@ -182,24 +109,6 @@ async function measureH2c(url: string, pids: readonly number[]): Promise<PathRes
   const wall = (performance.now() - t0) / 1000;
   const cpu1 = await procCpuSeconds(pids);
   return { ...NONE, rps, cpuPer1k: ((cpu1 - cpu0) / wall / (rps / 1000)) * 100, idleRss, peakRss: await procMemMb(pids, "VmHWM") };
-}
-
-async function startWeft(work: string, name: string, config: object, ports: number[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ChildProcess> {
-  const file = join(work, `${name}.json`);
-  await writeFile(file, JSON.stringify(config));
-  const child = start(process.execPath, [...nodeArgs, proxyBin, "--config", file, "--drain-ms", "0"], env);
-  for (const p of ports) await waitForPort(p);
-  await new Promise((r) => setTimeout(r, 1000));
-  return child;
-}
-
-async function startHaproxy(work: string, name: string, config: string, ports: number[]): Promise<ChildProcess> {
-  const file = join(work, `${name}.cfg`);
-  await writeFile(file, config);
-  const child = start("haproxy", ["-db", "-f", file]);
-  for (const p of ports) await waitForPort(p);
-  await new Promise((r) => setTimeout(r, 500));
-  return child;
 }
 
 type PathName = "direct" | "weft-fast" | "weft-node" | "haproxy" | "weft-mtls" | "haproxy-tls" | "weft-h2c" | "haproxy-h2c";
@@ -396,7 +305,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${out.join("\n")}\n`);
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    killAll();
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -34,7 +34,7 @@ COPY packages/mesh-model packages/mesh-model
 COPY packages/identity packages/identity
 COPY packages/proxy packages/proxy
 COPY apps/agent apps/agent
-COPY --from=build /app/packages/proxy/dist/weft-proxy.mjs packages/proxy/dist/weft-proxy.mjs
+COPY --from=build /app/packages/proxy/dist packages/proxy/dist
 RUN mkdir -p /var/lib/weft-agent && chown 1000:1000 /var/lib/weft-agent
 VOLUME /var/lib/weft-agent
 EXPOSE 15000

@@ -13,7 +13,8 @@ FROM base AS manifests
 COPY . /src
 RUN find /src -type f ! -name package.json ! -name package-lock.json -delete && find /src -type d -empty -delete
 
-# esbuild bundles the proxy and every dependency into dist/weft-proxy.mjs.
+# esbuild bundles the proxy and every dependency into dist/weft-proxy.mjs plus the
+# chunks it loads lazily (dist/chunks: HTTP/2-only, Redis, OTLP, pull mode...).
 FROM base AS build
 COPY --from=manifests /src ./
 RUN npm ci --workspace @weft/proxy --include=dev --ignore-scripts
@@ -25,6 +26,7 @@ RUN npm run build --workspace @weft/proxy
 # No node_modules at all: the bundle is the whole program.
 FROM base AS runtime
 COPY --from=build /app/packages/proxy/dist/weft-proxy.mjs /app/weft-proxy.mjs
+COPY --from=build /app/packages/proxy/dist/chunks /app/chunks
 ENV WEFT_PROXY_ADMIN_PORT=15020
 EXPOSE 15001 15006 15020
 USER 1337:1337

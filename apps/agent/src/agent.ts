@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { EdgeDelta, SpanReport } from "@weft/mesh-model";
+import { meshMultiCluster, type EdgeDelta, type SpanReport } from "@weft/mesh-model";
 import { AdminServer } from "./admin/admin-server.ts";
 import type { AgentConfig } from "./config.ts";
 import { Catalog } from "./discovery/catalog.ts";
@@ -41,6 +41,7 @@ import { SidecarConfigs } from "./sidecar/sidecar-configs.ts";
 import { SidecarServer } from "./sidecar/sidecar-server.ts";
 import { SidecarTelemetryIntake } from "./sidecar/sidecar-telemetry.ts";
 import { KubeTokenReviewer, type TokenReviewer } from "./sidecar/token-review.ts";
+import { AgentMetrics } from "./admin/agent-metrics.ts";
 import type { SidecarLayout } from "./sidecar/sidecar-inputs.ts";
 
 export interface AgentDeps {
@@ -194,6 +195,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     let telemetry: TelemetryShipper | undefined;
     let identity: IdentityController | undefined;
     let gateway: GatewayApplier | undefined;
+    // Read at scrape time: whatever of the agent exists by then (the universal and Kubernetes modes differ).
+    const metrics = new AgentMetrics({
+      config: () => configSync?.status,
+      streamConnected: () => (source instanceof TrpcConfigSource ? source.state === "connected" : undefined),
+      apply: () => applier?.counters,
+      proxies: () => supervisor?.status() ?? [],
+      telemetry: () => telemetry?.status,
+    });
     let sidecars: SidecarConfigs | undefined;
     let sidecarApi: SidecarServer | undefined;
     const admin = deps.proxyAdmin ?? httpProxyAdmin;
@@ -221,7 +230,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       identity = ids;
       await ids.start();
       stops.push(async () => ids.stop());
-      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger, identity: ids });
+      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger, identity: ids, metrics, onClusterConfig: (c) => void gateway?.setExport(meshMultiCluster(c.resources)) });
       applier = app;
       // Before the file is read: with a cached config, the proxies start on it rather than on a local-only one.
       if (source) configSync = await startConfigSync({ source, applier: app, stateDir: config.stateDir, cluster, logger, ...(heartbeat && { heartbeat }) }, stops);
@@ -233,6 +242,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         logger,
       });
       gateway = gw;
+      // A cached config was handed to the applier before the gateway existed.
+      void gw.setExport(meshMultiCluster(app.clusterConfig?.resources ?? []));
       stops.push(() => gw.stop());
       universal.onFile((file) => {
         const gatewayMoved = JSON.stringify(reportedGateway(latestFile)) !== JSON.stringify(reportedGateway(file));
@@ -370,6 +381,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     const startedAt = new Date().toISOString();
     const adminServer = await AdminServer.start({
       port: config.adminPort,
+      metrics: () => metrics.exposition(),
       ready: () => provider.status().synced,
       status: () => ({
         agent: { mode: config.mode, cluster, version: AGENT_VERSION, startedAt, pid: process.pid },

@@ -187,13 +187,13 @@ describe("authorization: the what-if agrees with the proxies' decisions", { time
         return s?.state === "ready" && s.svids.length === instances.length;
       },
       "an SVID for every workload",
-      40_000,
+      90_000,
       200,
     ).catch(explain);
     for (const c of CALLERS) {
       await waitFor(async () => (await call(c.sa, "GET", "/").catch(() => undefined))?.body === "api GET /", `${c.sa} → api over mTLS`, 30_000, 200).catch(explain);
     }
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await agent?.stop();

@@ -71,7 +71,7 @@ ${versions.map((v, i) => `      - { name: reviews-${v}, address: 127.0.0.1, port
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("runs the gateway on the local routes and pushes new routes to the same process", { timeout: 60_000 }, async () => {
+  it("runs the gateway on the local routes and pushes new routes to the same process", { timeout: 120_000 }, async () => {
     const config = universalAgentConfig({ dir, file, cluster: "west" });
     const logger = new MemoryLogger();
     agent = await startAgent(config, { logger, reporter: new InMemoryReporter(), backoff: { initialMs: 100, maxMs: 400 }, fileDebounceMs: 30 });
@@ -80,7 +80,9 @@ ${versions.map((v, i) => `      - { name: reviews-${v}, address: 127.0.0.1, port
     const first = await waitFor(async () => {
       const s = await status();
       return s.gateway?.state === "applied" && s;
-    }, `the gateway to run (${JSON.stringify(logger.entries.slice(-5))})`, 30_000);
+    }, "the gateway to run", 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(logger.entries.slice(-5))}`);
+    });
     expect(first.gateway).toMatchObject({ routes: 2 });
     const gatewayConfig = async () => JSON.parse(await get(ports.gatewayAdmin!, "/config")) as { version: string; config: { listeners: { kind: string; routes?: { sni: string }[] }[] } };
     const snis = async () => (await gatewayConfig()).config.listeners.find((l) => l.kind === "gateway")?.routes?.map((r) => r.sni);

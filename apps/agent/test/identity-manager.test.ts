@@ -51,7 +51,7 @@ describe("the agent's identities with a real manager", { timeout: 120_000 }, () 
         return s?.state === "ready" && s.svids.length === 2 && s;
       },
       "the agent's SVIDs",
-      30_000,
+      60_000,
       200,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${agent!.output()}\n${manager.output()}`);

@@ -45,12 +45,14 @@ export async function startManager(
     onOutput?: (chunk: string) => void;
     /** Serve https with this certificate and key (files); `caPem` is what the test trusts it by. */
     tls?: { certFile: string; keyFile: string; caPem: string };
+    /** A database shared with other managers (replicas); without it, one of its own as described above. */
+    databaseUrl?: string;
   } = {},
 ): Promise<ManagerProcess> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), "weft-manager-")));
   const port = options.port ?? (await freePort());
-  if (process.env.DATABASE_URL && !databases.has(home)) databases.set(home, await createTestDatabase());
-  const database = databases.get(home);
+  if (process.env.DATABASE_URL && !options.databaseUrl && !databases.has(home)) databases.set(home, await createTestDatabase());
+  const database = options.databaseUrl ? { url: options.databaseUrl } : databases.get(home);
   const child = spawn(process.execPath, [MANAGER_BIN], {
     env: {
       ...process.env,

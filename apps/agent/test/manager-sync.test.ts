@@ -2,6 +2,7 @@
 // database unless DATABASE_URL is set), with real proxies and upstreams on
 // loopback: joining, config stream → compile → push → ack, the cache, the
 // manager going away, a proxy refusing a config, and telemetry rollups.
+import { spawnSync } from "node:child_process";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -158,6 +159,30 @@ describe("the agent with a real manager", { timeout: 120_000 }, () => {
     expect(cache.config).toMatchObject({ cluster: "east", configVersion: applied.configVersion.toString() });
   });
 
+  it("exposes control-plane metrics on the manager (API token only) and the agent, which promtool accepts", async () => {
+    const promtool = (text: string) => spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+    expect((await fetch(`${manager.url}/metrics`)).status).toBe(401);
+    const { token } = await admin.tokens.create.mutate({ name: "prometheus", role: "VIEWER" });
+    const scraped = await fetch(`${manager.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(scraped.status).toBe(200);
+    const managerText = await scraped.text();
+    const agentText = await (await fetch(`http://127.0.0.1:${ports.agentAdmin}/metrics`)).text();
+    for (const text of [managerText, agentText]) {
+      const check = promtool(text);
+      expect(check.error).toBeUndefined();
+      expect({ status: check.status, problems: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, problems: "" });
+    }
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1]);
+    const { sync } = await eastView();
+    // East applied the route above: its write-to-ack was timed, and it holds a stream to this manager.
+    expect(value(managerText, "weft_manager_config_write_to_ack_seconds_count")).toBeGreaterThanOrEqual(1);
+    expect(value(managerText, "weft_manager_connected_agents")).toBe(1);
+    expect(value(managerText, 'weft_manager_mesh_version{kind="config"}')).toBe(Number(sync.appliedConfigVersion));
+    expect(value(agentText, "weft_agent_config_version")).toBe(Number(sync.appliedConfigVersion));
+    expect(value(agentText, 'weft_agent_config_source{source="manager"}')).toBe(1);
+    expect(value(agentText, "weft_agent_proxy_compile_seconds_count")).toBeGreaterThanOrEqual(1);
+  });
+
   it("ships telemetry whose rollups match the requests sent, exactly", async () => {
     for (let i = 0; i < 37; i++) expect((await callCatalog()).status).toBe(200);
     const from = new Date(Date.now() - 10 * 60_000);
@@ -202,7 +227,7 @@ describe("the agent with a real manager", { timeout: 120_000 }, () => {
     // Restarted with the same (already used) join token still set, as a Deployment's environment keeps it:
     // the agent recognises the token its credential came from and uses the stored credential instead of joining again.
     agent = startAgentProcess([...agentArgs(), "--join-token", east.joinToken]);
-    await waitFor(async () => (await get(ports.outbound, "catalog")).body === "catalog-v2", "traffic through the restarted proxy", 30_000, 200).catch((err: Error) => {
+    await waitFor(async () => (await get(ports.outbound, "catalog")).body === "catalog-v2", "traffic through the restarted proxy", 60_000, 200).catch((err: Error) => {
       throw new Error(`${err.message}\n${agent!.output()}`);
     });
     sent++;

@@ -81,6 +81,7 @@ export const EnvSchema = z.object({
     .refine((t) => Number(t.slice(0, -1)) >= 1 && Number(t.slice(0, -1)) <= 400, "must be between 1d and 400d")
     .default("35d")
     .describe("How long hourly rollups are kept (SLO windows up to this long can be judged). Default 35d: a 30-day window and room."),
+  WEFT_ROLLOUT_TICK: boundedDuration({ minMs: 200, maxMs: 600_000 }).default("5s").describe('How often the rollout controller advances running rollouts, e.g. "1s", "5s" (default 5s); keep it below the rollouts\' analysis intervals.'),
   WEFT_SLO_TICK: boundedDuration({ minMs: 1_000, maxMs: 600_000 }).default("30s").describe('How often the SLO evaluator judges every SLO, e.g. "10s", "30s" (default 30s).'),
   WEFT_DASHBOARD_URL: z
     .url({ message: "must be a URL" })

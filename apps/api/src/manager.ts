@@ -36,6 +36,7 @@ export function settingsFromEnv(env: Env): ServiceSettings {
     downsampling: { ...DEFAULT_DOWNSAMPLING_SETTINGS, hourlyRetentionMs: Number(env.WEFT_ROLLUP_HOURLY_RETENTION.slice(0, -1)) * 86_400_000 },
     ...(env.WEFT_METRICS_PROMETHEUS_URL ? { prometheus: { url: env.WEFT_METRICS_PROMETHEUS_URL } } : {}),
     slo: { tickMs: durationMs(env.WEFT_SLO_TICK) },
+    rollouts: { tickMs: durationMs(env.WEFT_ROLLOUT_TICK) },
     dashboardUrl: env.WEFT_DASHBOARD_URL,
     ...(issuer && clientId && clientSecret && redirectUrl ? { oidc: { issuer, clientId, clientSecret, redirectUrl, defaultRole: env.WEFT_OIDC_DEFAULT_ROLE } } : {}),
   };

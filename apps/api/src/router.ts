@@ -10,6 +10,7 @@ import { healthRouter } from "./features/health/health.router.ts";
 import { identityRouter } from "./features/identity/identity.router.ts";
 import { meshRouter } from "./features/mesh/mesh.router.ts";
 import { channelsRouter } from "./features/notifications/notifications.router.ts";
+import { rolloutsRouter } from "./features/rollouts/rollouts.router.ts";
 import { sloRouter } from "./features/slo/slo.router.ts";
 import { ticketsRouter } from "./features/tickets/tickets.router.ts";
 import { proxiesRouter } from "./features/proxies/proxies.router.ts";
@@ -37,6 +38,7 @@ export const appRouter = router({
   telemetry: telemetryRouter,
   identity: identityRouter,
   slos: sloRouter,
+  rollouts: rolloutsRouter,
   tickets: ticketsRouter,
   channels: channelsRouter,
   proxies: proxiesRouter,

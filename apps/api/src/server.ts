@@ -10,6 +10,7 @@ import { handleOidcRequest } from "./features/auth/oidc.http.ts";
 import { checkHealth, publicHealth } from "./features/health/health.service.ts";
 import { isAgent } from "./access.ts";
 import { handleAlertmanagerRequest } from "./features/tickets/alertmanager.http.ts";
+import { handleMetricsRequest } from "./features/control-plane/metrics.http.ts";
 import type { Logger } from "./logger.ts";
 import { appRouter } from "./router.ts";
 import { createServices, type ServiceSettings, type Services } from "./services.ts";
@@ -54,7 +55,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(payload);
 }
 
-/** The manager's HTTP server: tRPC under /trpc and the /healthz probe. */
+/** The manager's HTTP server: tRPC under /trpc, the /healthz probe and /metrics. */
 export async function startManagerServer(options: ManagerServerOptions): Promise<ManagerServer> {
   const startedAt = new Date();
   const services = options.services ?? createServices(options.db, options.log, options.settings);
@@ -95,6 +96,7 @@ export async function startManagerServer(options: ManagerServerOptions): Promise
       );
       return;
     }
+    if (handleMetricsRequest(req, res, { metrics: services.metrics, authenticate: () => contextOf({ req, res }).authenticate(), log: options.log })) return;
     if (path?.startsWith("/auth/oidc/") && handleOidcRequest(req, res, services.oidc, options.log)) return;
     if (handleAlertmanagerRequest(req, res, services, options.log, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) return;
     if (path?.startsWith("/trpc/")) {

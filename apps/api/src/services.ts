@@ -11,6 +11,8 @@ import { OidcRepository } from "./features/auth/oidc.repository.ts";
 import { OidcService, type OidcSettings } from "./features/auth/oidc.service.ts";
 import { PRODUCTION_SCRYPT_COST } from "./features/auth/password-hash.ts";
 import { ConfigSyncService } from "./features/agent/config-sync.service.ts";
+import { ControlPlaneMetrics } from "./features/control-plane/control-plane-metrics.ts";
+import { onLeaderTick } from "./controllers/leader-loop.ts";
 import { ClustersRepository } from "./features/clusters/clusters.repository.ts";
 import { ClustersService, DEFAULT_CLUSTERS_SETTINGS, type ClustersSettings } from "./features/clusters/clusters.service.ts";
 import { DiscoveryRepository } from "./features/discovery/discovery.repository.ts";
@@ -44,6 +46,10 @@ import { NotificationsService } from "./features/notifications/notifications.ser
 import type { ErrorBudgetGate } from "./features/slo/error-budget-gate.ts";
 import { DEFAULT_SLO_TICK_MS, SloController } from "./features/slo/slo.controller.ts";
 import { SloRepository } from "./features/slo/slo.repository.ts";
+import { DEFAULT_ROLLOUT_TICK_MS, RolloutController } from "./features/rollouts/rollout.controller.ts";
+import { RolloutRunWriter } from "./features/rollouts/rollout-run-writer.ts";
+import { RolloutsRepository } from "./features/rollouts/rollouts.repository.ts";
+import { RolloutsService } from "./features/rollouts/rollouts.service.ts";
 import { SloService } from "./features/slo/slo.service.ts";
 import { ACTIVE_ROLLOUT_LOOKUP, TicketContextBuilder } from "./features/tickets/ticket-context.ts";
 import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
@@ -80,6 +86,8 @@ export interface ServiceSettings {
   downsampling?: DownsamplingSettings;
   /** Read service metrics with PromQL from this server instead of the rollups (WEFT_METRICS_PROMETHEUS_URL). */
   prometheus?: PrometheusSourceOptions;
+  /** The rollout controller's period (WEFT_ROLLOUT_TICK). */
+  rollouts?: { tickMs: number };
   /** The SLO evaluator's period (WEFT_SLO_TICK). */
   slo?: { tickMs: number };
   /** The notification sender: retry policy and period. */
@@ -129,6 +137,8 @@ export interface Services {
   metricSourceIn(tx: Pick<TransactionRepositories, "metrics">): MetricSource;
   /** SLOs: statuses, alert history, series, dry runs, Prometheus rules, OpenSLO. */
   slo: SloService;
+  /** Rollout runs as operators start, steer and read them. */
+  rollouts: RolloutsService;
   /** The rollout controller's error-budget question, answered with the SLO evaluator's maths. */
   errorBudgetGate: ErrorBudgetGate;
   /** Weft's tickets, and Alertmanager's webhook into them. */
@@ -145,6 +155,8 @@ export interface Services {
   tap: TapService;
   /** The leader-elected controller loops (controllers/leader-loop.ts); tests tick them directly. */
   controllers: Controllers;
+  /** The manager's own Prometheus metrics (GET /metrics). */
+  metrics: ControlPlaneMetrics;
   /** Starts every controller loop (the manager does, once bootstrapped). */
   startControllers(): void;
   /** Stops background work (controllers, the config bus's listener and poll) and writes pending audit summaries. */
@@ -158,6 +170,8 @@ export interface Controllers {
   downsampler: RollupDownsampler;
   /** Judges every SLO, keeps alert states, opens and resolves tickets, queues notifications (every WEFT_SLO_TICK). */
   slo: SloController;
+  /** Drives rollout runs step by step (every WEFT_ROLLOUT_TICK, and right after an operator's action). */
+  rollouts: RolloutController;
   /** Sends queued notifications with retries (and right after something is queued). */
   notifications: DeliveryController;
 }
@@ -201,7 +215,9 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const resources: ResourcesService = new ResourcesService(uow, resourcesRepository, currentMesh, (tx, docs) => slo.analysisInputs(metricSourceIn(tx), docs));
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
   spans.start();
-  const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS);
+  const metrics: ControlPlaneMetrics = new ControlPlaneMetrics({ versions: () => bus.current(), openStreams: (): ReadonlyMap<string, number> => distribution.openStreams });
+  const stopObservingTicks = onLeaderTick((controller, outcome, seconds) => metrics.controllerTicked(controller, outcome, seconds));
+  const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS, metrics);
   const rotation = new RotationService(identityRepository, uow, log, identitySettings.caKey, trustChanged);
   const clock = settings.clock ?? (() => new Date());
   const metricSource: MetricSource = settings.prometheus ? new PrometheusMetricSource(settings.prometheus) : new RollupMetricSource(new MetricsRepository(prisma));
@@ -215,10 +231,13 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const tickets = new TicketsService(new TicketsRepository(prisma), uow, contexts, clock);
   const downsampling = settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS;
   const slo: SloService = new SloService(new SloRepository(prisma), resources, tickets, metricSource, { metricsRetentionMs: settings.prometheus ? null : downsampling.hourlyRetentionMs, dashboardUrl }, clock);
+  const rolloutWriter = new RolloutRunWriter(resources, notifications, dashboardUrl);
+  const rollouts = new RolloutsService(uow, new RolloutsRepository(prisma), resources, rolloutWriter, currentMesh, clock, () => controllers.rollouts.poke());
   const controllers: Controllers = {
     rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS),
     downsampler: new RollupDownsampler(uow, log, downsampling, clock),
     slo: new SloController({ uow, metricSourceIn, notifications, tickets, contexts, dashboardUrl, log, now: clock, tickMs: settings.slo?.tickMs ?? DEFAULT_SLO_TICK_MS, queued }),
+    rollouts: new RolloutController({ uow, writer: rolloutWriter, metricSourceIn, errorBudget: slo, audit, log, now: clock, tickMs: settings.rollouts?.tickMs ?? DEFAULT_ROLLOUT_TICK_MS, queued }),
     notifications: new DeliveryController(uow, notificationsRepository, notifications, log, settings.notifications ?? DEFAULT_DELIVERY_SETTINGS, clock),
   };
   return {
@@ -234,8 +253,8 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     clusters,
     discovery: new DiscoveryService(new DiscoveryRepository(prisma), uow, currentMesh),
     distribution,
-    sync: new ConfigSyncService(clusters, audit, currentMesh),
-    telemetry: new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock),
+    sync: new ConfigSyncService(clusters, audit, currentMesh, { metrics, versionWrittenAt: (version) => distributionRepository.versionWrittenAt(version) }),
+    telemetry: new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock, metrics),
     identity,
     rotation,
     spans,
@@ -243,6 +262,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     metricSource,
     metricSourceIn,
     slo,
+    rollouts,
     errorBudgetGate: slo,
     tickets,
     notifications,
@@ -251,10 +271,12 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     proxies: new ProxiesService(new AgentQueriesRepository(prisma), currentMesh, settings.proxies ?? DEFAULT_PROXIES_SETTINGS),
     tap: new TapService(new TapRepository(prisma)),
     controllers,
+    metrics,
     startControllers: () => {
       for (const controller of Object.values(controllers)) controller.start();
     },
     close: async () => {
+      stopObservingTicks();
       await Promise.all(Object.values(controllers).map((c) => c.stop()));
       spans.stop();
       await distribution.close();

@@ -13,6 +13,7 @@ import { IdentityRepository } from "./features/identity/identity.repository.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
 import { MetricsRepository } from "./features/metrics/metrics.repository.ts";
 import { NotificationsRepository } from "./features/notifications/notifications.repository.ts";
+import { RolloutsRepository } from "./features/rollouts/rollouts.repository.ts";
 import { SloRepository } from "./features/slo/slo.repository.ts";
 import { SpansRepository } from "./features/telemetry/spans.repository.ts";
 import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
@@ -36,6 +37,8 @@ export interface TransactionRepositories {
   notifications: NotificationsRepository;
   /** SLO statuses, alerts and their history. */
   slo: SloRepository;
+  /** Rollout runs, their steps, checks, events and approvals. */
+  rollouts: RolloutsRepository;
   /** Weft's tickets. */
   tickets: TicketsRepository;
   /** Stored spans (exemplar traces for tickets). */
@@ -65,6 +68,7 @@ function repositoriesOf(tx: Prisma.TransactionClient): TransactionRepositories {
     metrics: new MetricsRepository(tx),
     notifications: new NotificationsRepository(tx),
     slo: new SloRepository(tx),
+    rollouts: new RolloutsRepository(tx),
     tickets: new TicketsRepository(tx),
     spans: new SpansRepository(tx),
     users: new UsersRepository(tx),

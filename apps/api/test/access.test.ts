@@ -44,6 +44,8 @@ const OUTSIDE_SCOPE: Record<string, (fixtures: { changeRequestId: string; ticket
   "tickets.assign": ({ ticketId }) => ({ id: ticketId, assignee: "sam" }),
   "tickets.comment": ({ ticketId }) => ({ id: ticketId, body: "mine now" }),
   "tickets.close": ({ ticketId }) => ({ id: ticketId }),
+  "rollouts.start": () => ({ text: "apiVersion: weft.io/v1alpha1\nkind: Rollout\nmetadata: { name: ledger, namespace: payments }\nspec:\n  service: { name: ledger }\n  stable: { version: v1 }\n  canary: { version: v2 }\n  strategy: { canary: { stepWeight: 50 } }\n" }),
+  ...Object.fromEntries(["pause", "resume", "promote", "approve", "abort", "retry"].map((op) => [`rollouts.${op}`, () => ({ namespace: "payments", name: "ledger" })])),
 };
 
 describe("access to every procedure", () => {

@@ -68,7 +68,7 @@ describe("the shells' completion scripts", () => {
     const script = (line: string[]) =>
       `weft() { node ${BIN} "$@" }; compdef() {}; source <(weft completion zsh); _describe() { print -l -- "\${(P)\${@[-1]}}" }; compadd() { print -l -- "\${(P)\${@[-1]}}" }; _files() { print FILES }; words=(${line.map((w) => `'${w}'`).join(" ")}); CURRENT=${line.length}; _weft`;
     const run = async (line: string[]) => (await exec("zsh", ["-c", script(line)], { cwd: dir })).stdout.trim().split("\n");
-    expect(await run(["weft", "roll"])).toEqual(["rollback:restore an earlier revision's content as a new revision"]);
+    expect(await run(["weft", "rollb"])).toEqual(["rollback:restore an earlier revision's content as a new revision"]);
     expect(await run(["weft", "get", "-o", "w"])).toEqual(["wide"]);
     expect(await run(["weft", "diff", "-f", ""])).toEqual(["FILES"]);
   });

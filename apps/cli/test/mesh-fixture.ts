@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer as createHttpServer, request, type Server } from "node:http";
+import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,11 +54,14 @@ export function send(port: number, host: string, path = "/", method = "GET"): Pr
   });
 }
 
-/** An app answering 500 on paths starting /fail and 200 with its name otherwise. */
-async function startApp(name: string): Promise<{ server: Server; port: number }> {
+/** How an app answers a request it read. */
+export type AppHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** An app answering 500 on paths starting /fail and 200 with its name otherwise (or as `handler` says). */
+async function startApp(name: string, handler?: AppHandler): Promise<{ server: Server; port: number }> {
   const server = createHttpServer((req, res) => {
     req.resume();
-    req.on("end", () => res.writeHead(req.url?.startsWith("/fail") ? 500 : 200).end(name));
+    req.on("end", () => (handler ? handler(req, res) : res.writeHead(req.url?.startsWith("/fail") ? 500 : 200).end(name)));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, port: (server.address() as { port: number }).port };
@@ -88,13 +91,22 @@ export interface MeshFixture {
   stop(): Promise<void>;
 }
 
+type ServiceSettings = NonNullable<NonNullable<Parameters<typeof startTestManager>[0]>["settings"]>;
+
+export interface MeshOptions {
+  /** catalog's instances (catalog-1, catalog-2, …) with their versions and apps; default one v1 instance. */
+  catalog?: { version: string; handler?: AppHandler }[];
+  /** Service settings over the fixture's. */
+  settings?: Partial<ServiceSettings>;
+}
+
 /**
  * Cluster east: frontend-1 and catalog-1 (namespace shop) with their
  * proxies, its agent joined with a one-time token, every proxy on the
  * current config. `weft` is logged in as admin.
  */
-export async function startMesh(): Promise<MeshFixture> {
-  const manager = await startTestManager({ settings: { ...TEST_SERVICE_SETTINGS, identity: { caKey: randomBytes(32) } } });
+export async function startMesh(options: MeshOptions = {}): Promise<MeshFixture> {
+  const manager = await startTestManager({ settings: { ...TEST_SERVICE_SETTINGS, identity: { caKey: randomBytes(32) }, ...options.settings } });
   const dir = await mkdtemp(join(tmpdir(), "weft-cli-mesh-"));
   const apps: Server[] = [];
   let agent: ChildProcess | undefined;
@@ -139,24 +151,28 @@ export async function startMesh(): Promise<MeshFixture> {
     const login = await weft(["login", "--server", manager.url, "--username", "admin", "--password-stdin"], { stdin: `${manager.adminPassword}\n` });
     if (login.code !== 0) throw new Error(`weft login failed: ${login.err}`);
 
-    const [frontendApp, catalogApp] = [await startApp("frontend"), await startApp("catalog")];
-    apps.push(frontendApp.server, catalogApp.server);
+    const frontendApp = await startApp("frontend");
+    const catalogApps = [];
+    for (const c of options.catalog ?? [{ version: "v1" }]) catalogApps.push({ ...c, ...(await startApp("catalog", c.handler)) });
+    apps.push(frontendApp.server, ...catalogApps.map((a) => a.server));
     const ports = async (): Promise<ProxyPorts> => ({ inbound: await freePort(), outbound: await freePort(), admin: await freePort() });
     const frontend = await ports();
-    const catalog = await ports();
+    const catalogPorts: ProxyPorts[] = [];
+    for (const _app of catalogApps) catalogPorts.push(await ports());
+    const catalog = catalogPorts[0] as ProxyPorts;
     const ledgerLocalPort = await freePort();
-    const instance = (name: string, service: string, appPort: number, proxy: ProxyPorts, extra: object = {}) => ({
+    const instance = (name: string, service: string, appPort: number, proxy: ProxyPorts, extra: object = {}, version = "v1") => ({
       name,
       address: "127.0.0.1",
       port: appPort,
-      version: "v1",
+      version,
       serviceAccount: service,
       proxy: { inboundPort: proxy.inbound, outboundPort: proxy.outbound, adminPort: proxy.admin, ...extra },
     });
     const universal = {
       services: [
         { name: "frontend", namespace: "shop", protocol: "http", instances: [instance("frontend-1", "frontend", frontendApp.port, frontend, { localPorts: [{ service: "ledger", port: 5432, localPort: ledgerLocalPort }] })] },
-        { name: "catalog", namespace: "shop", protocol: "http", instances: [instance("catalog-1", "catalog", catalogApp.port, catalog)] },
+        { name: "catalog", namespace: "shop", protocol: "http", instances: catalogApps.map((a, i) => instance(`catalog-${i + 1}`, "catalog", a.port, catalogPorts[i] as ProxyPorts, {}, a.version)) },
       ],
     };
     await writeFile(join(dir, "east.yaml"), JSON.stringify(universal, null, 2));
@@ -173,15 +189,15 @@ export async function startMesh(): Promise<MeshFixture> {
     await waitFor(
       async () => {
         const view = await admin.clusters.byId.query({ id: east.cluster.id });
-        return view.status === "CONNECTED" && view.sync.state === "in-sync" && view.proxyCounts.total === 2 && view.proxyCounts.applied === 2;
+        return view.status === "CONNECTED" && view.sync.state === "in-sync" && view.proxyCounts.total === 1 + catalogApps.length && view.proxyCounts.applied === 1 + catalogApps.length;
       },
-      "east connected, in sync, both proxies on the current config",
+      "east connected, in sync, every proxy on the current config",
       90_000,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${output}`);
     });
     // The agent reports workload certificates once its proxies serve them: from then on every hop is mTLS.
-    await waitFor(async () => (await admin.identity.certificates.query({ cluster: "east" })).items.filter((c) => c.kind === "workload").length === 2, "both proxies serving their SVIDs", 60_000).catch((err: Error) => {
+    await waitFor(async () => (await admin.identity.certificates.query({ cluster: "east" })).items.filter((c) => c.kind === "workload").length >= 2, "frontend's and catalog's SVIDs served", 60_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${output}`);
     });
     return { manager, admin, dir, eastId: east.cluster.id, frontend, catalog, ledgerLocalPort, agentOutput: () => output, stopAgent, weft, stop };

@@ -12,6 +12,7 @@ import { readFile } from "node:fs/promises";
 import { loadConfigFile } from "./config/config-file.ts";
 import { ProxyConfigError } from "./core/apply-result.ts";
 import type { Logger } from "./core/logger.ts";
+import { releaseYoungGeneration } from "./core/young-generation.ts";
 import { WeftProxy } from "./proxy.ts";
 
 const USAGE =
@@ -92,6 +93,8 @@ async function main(): Promise<number> {
     logger.error("cannot start", { config: path, error: err instanceof ProxyConfigError ? err.reason : err instanceof Error ? err.message : String(err) });
     return 1;
   }
+  // Start-up is over: from here on the young generation sizes itself to the traffic (src/main.ts held it).
+  releaseYoungGeneration();
 
   let reloading = Promise.resolve();
   const reload = (why: string) => {

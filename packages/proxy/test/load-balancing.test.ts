@@ -1,6 +1,6 @@
 import { Agent } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { backend, config, port, send, sendMany, Stack, vhost, type Upstream } from "./harness.ts";
+import { backend, config, port, send, sendMany, Stack, vhost, waitFor, type Upstream } from "./harness.ts";
 
 const stack = new Stack();
 afterEach(() => stack.close());
@@ -178,5 +178,50 @@ describe("locality", () => {
     expect(statuses).toEqual(new Set([503]));
     expect(flags).toEqual(new Set(["UH"]));
     expect(served).toEqual(new Set([undefined]));
+  });
+});
+
+describe("locality failover across clusters (issue 12)", () => {
+  // What the compiler emits by default (DEFAULT_OUTLIER_DETECTION in mesh-model) but with a 1 s ejection instead
+  // of 30 s, plus an active health check every 100 ms, so that detection and fail-back fit in a test.
+  const outlierDetection = { consecutive5xx: 5, consecutiveGatewayErrors: 3, intervalMs: 10_000, baseEjectionTimeMs: 1000, maxEjectionTimeMs: 1000, maxEjectionPercent: 100, alwaysKeepOne: true };
+  const healthChecks = [{ type: "http" as const, path: "/healthz", intervalMs: 100, timeoutMs: 100, healthyThreshold: 2, unhealthyThreshold: 1 }];
+
+  it("serves an east caller from its 3 east instances while they are healthy, fails over to west's 2 when they fail, and comes back", async () => {
+    const east = [await stack.controlled("east-1"), await stack.controlled("east-2"), await stack.controlled("east-3")];
+    const west = [await stack.controlled("west-1"), await stack.controlled("west-2")];
+    const endpoint = (u: Upstream, cluster: string) => ({ address: "127.0.0.1", port: u.port, locality: { zone: `${cluster}-1a`, cluster } });
+    const proxy = await stack.proxy(
+      config({
+        node: { service: "frontend", namespace: "default", locality: { zone: "east-1a", cluster: "east" } },
+        backends: [{ ...backend("svc.default", []), endpoints: [...east.map((u) => endpoint(u, "east")), ...west.map((u) => endpoint(u, "west"))], policy: { outlierDetection, healthChecks } }],
+        virtualHosts: [vhost("svc", [{ backendRefs: [{ backend: "svc.default" }] }])],
+      }),
+    );
+    const agent = new Agent({ keepAlive: true });
+    stack.defer(() => agent.destroy());
+    /** A window of `n` requests: the share answered 2xx and the share each cluster served (counted at the upstreams). */
+    const window = async (n: number) => {
+      const served = (ups: readonly Upstream[]) => ups.reduce((sum, u) => sum + u.seen.filter((r) => r.url !== "/healthz").length, 0);
+      const [e0, w0] = [served(east), served(west)];
+      const results = await sendMany(n, 4, () => send({ port: port(proxy), host: "svc", agent }));
+      const ok = results.filter((r) => r.status === 200).length / n;
+      return { ok, east: (served(east) - e0) / n, west: (served(west) - w0) / n };
+    };
+
+    // Healthy: 100 % local.
+    expect(await window(300)).toEqual({ ok: 1, east: 1, west: 0 });
+
+    // East fails (every request and its health check): within a few checks every request goes to west.
+    for (const u of east) Object.assign(u.control, { status: 503, healthy: false });
+    await waitFor(async () => (await window(50)).ok === 1, 10_000, "east's instances taken out");
+    const failedOver = await window(300);
+    expect(failedOver.ok).toBeGreaterThanOrEqual(0.99);
+    expect(failedOver.west).toBeGreaterThanOrEqual(0.99);
+
+    // East recovers: traffic returns and stays local.
+    for (const u of east) Object.assign(u.control, { status: 200, healthy: true });
+    await waitFor(async () => (await window(50)).east === 1, 10_000, "traffic back in east");
+    expect(await window(300)).toEqual({ ok: 1, east: 1, west: 0 });
   });
 });

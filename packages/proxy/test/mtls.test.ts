@@ -105,6 +105,19 @@ describe("inbound mTLS", () => {
     expect(web.edges.count({ source_identity: WEB, mtls: "true", destination_service: "api", response_code: "200" })).toBe(1);
   });
 
+  it("counts the inbound edge under the verified caller's service, version and cluster and its own cluster (peer metadata, issue 12)", async () => {
+    const api = await apiServer("PERMISSIVE");
+    const web = await stack.proxy({ ...clientConfig(svids[WEB] as WorkloadSvid, api.port), node: { service: "web", version: "v3", namespace: "shop", locality: { cluster: "eu-1" } } });
+    // The app cannot speak for its proxy: a value it sets is replaced.
+    expect((await send({ port: port(web, "outbound"), host: "api", headers: { "x-weft-peer-metadata": "admin;v9" } })).status).toBe(200);
+    expect(api.proxy.edges.count({ source_service: "web", source_version: "v3", source_cluster: "eu-1", destination_service: "api", destination_cluster: "eu-1", mtls: "true" })).toBe(1);
+    // The app behind the inbound side never sees the header.
+    expect(api.app.seen[0]?.headers["x-weft-peer-metadata"]).toBeUndefined();
+    // A plaintext caller's claim counts for nothing.
+    expect((await send({ port: api.port, host: "api", headers: { "x-weft-peer-metadata": "web;v3" } })).status).toBe(200);
+    expect(api.proxy.edges.count({ source_service: "unknown", source_version: "unknown", destination_cluster: "eu-1", mtls: "false" })).toBe(1);
+  });
+
   it("carries the identity over HTTP/2 (ALPN h2) between proxies", async () => {
     const api = await apiServer("STRICT");
     const input = clientConfig(svids[WEB] as WorkloadSvid, api.port);

@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { DockerfileParser, type Copy, type From } from "dockerfile-ast";
 import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { composeClusters, composeFiles, agentService } from "../src/compose-files.ts";
+import { ALERTMANAGER_TOKEN_FILE, composeClusters, composeFiles, agentService } from "../src/compose-files.ts";
 import { lintDockerfile } from "../src/dockerfile-lint.ts";
 
 const exec = promisify(execFile);
@@ -52,9 +52,9 @@ describe("docker-compose.yml", () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  it("has the platform's services: database, manager, dashboard, two demo clusters and Prometheus", () => {
+  it("has the platform's services: database, manager, dashboard, two demo clusters, Prometheus and Alertmanager", () => {
     expect(Object.keys(services).sort()).toEqual(
-      ["postgres", "ca-key", "manager", "dashboard", "demo-join", "prometheus", ...composeClusters().flatMap((c) => [agentService(c), `demo-${c}`, `prometheus-${c}`])].sort(),
+      ["postgres", "ca-key", "manager", "dashboard", "demo-join", "prometheus", "alertmanager", ...composeClusters().flatMap((c) => [agentService(c), `demo-${c}`, `prometheus-${c}`])].sort(),
     );
     expect(services.manager?.build).toBeDefined();
   });
@@ -119,6 +119,19 @@ describe("docker-compose.yml", () => {
   it("has Prometheus configs promtool accepts", async () => {
     await exec("promtool", ["check", "config", join(ROOT, "deploy/compose/prometheus.yml")]);
     for (const cluster of composeClusters()) await exec("promtool", ["check", "config", "--agent", join(ROOT, `deploy/compose/${cluster}/prometheus-agent.yml`)]);
+  });
+
+  it("evaluates the demo SLOs' burn-rate rules and sends their alerts to an Alertmanager that delivers to Weft's receiver", async () => {
+    const rules = await exec("promtool", ["check", "rules", join(ROOT, "deploy/compose/rules/weft-slo.yml")]);
+    expect(rules.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    expect(await readFile(join(ROOT, "deploy/compose/rules/weft-slo.yml"), "utf8")).toContain("weft_slo: shop/catalog-availability");
+    await exec("amtool", ["check-config", join(ROOT, "deploy/compose/alertmanager.yml")]);
+    const alertmanager = parse(await readFile(join(ROOT, "deploy/compose/alertmanager.yml"), "utf8")) as { receivers: { webhook_configs: { url: string; send_resolved: boolean; http_config: { authorization: { credentials_file: string } } }[] }[] };
+    const hook = alertmanager.receivers[0]!.webhook_configs[0]!;
+    expect(hook).toMatchObject({ url: "http://manager:4000/alertmanager/webhook", send_resolved: true });
+    // The token file is in the volume the join step writes and Alertmanager mounts.
+    expect(hook.http_config.authorization.credentials_file).toBe(`/var/lib/weft-join/${ALERTMANAGER_TOKEN_FILE}`);
+    expect(services.alertmanager?.volumes).toContain("join-tokens:/var/lib/weft-join:ro");
   });
 });
 

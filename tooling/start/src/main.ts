@@ -32,33 +32,61 @@ if (env.WEFT_SKIP_BUILD === "0") {
 
 // Tracked here as they start: a ctrl-C may come before the platform is up.
 const children: Child[] = [];
-let stopping = false;
+let stopping: Promise<void> | undefined;
 
-async function stopAll(exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+// Output must never stop the stop: if whoever reads our output (a pipe, a closed
+// terminal) is gone, the lines are lost but every child is still stopped.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+
+/**
+ * Stops every child, dashboard first, then exits. Every trigger (a signal,
+ * the parent's death, a child's unexpected exit) joins the one stop in
+ * progress: exiting part-way through it would orphan the children not yet
+ * stopped (issue 19: a SIGTERM to npm's process group also kills npm's shell,
+ * and that parent change used to end the supervisor mid-stop).
+ */
+function stopAll(exitCode: number): Promise<void> {
+  stopping ??= (async () => {
     log("weft: stopping ...");
-    // Dashboard first, so nothing calls the manager while it shuts down.
-    for (const child of [...children].reverse()) await child.stop();
+    // Last started first (the dashboard before the manager, so nothing calls the manager while it
+    // shuts down). Looking again each time also stops a child the start-up sequence launches while this runs.
+    const stopped = new Set<Child>();
+    for (let child = children.findLast((c) => !stopped.has(c)); child; child = children.findLast((c) => !stopped.has(c))) {
+      stopped.add(child);
+      await child.stop();
+    }
     log("weft: stopped.");
-  }
-  process.exit(exitCode);
+    process.exit(exitCode);
+  })();
+  return stopping;
 }
 
-let signals = 0;
+// A second ctrl-C (not the echo of the first: npm and the terminal can both deliver one) stops
+// waiting for graceful shutdowns.
+let firstSignalAt = 0;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
-    if (++signals > 1) {
-      // A second ctrl-C: no more waiting for graceful shutdowns.
-      for (const child of children) if (child.process.pid) process.kill(-child.process.pid, "SIGKILL");
-      process.exit(130);
+    if (!firstSignalAt) {
+      firstSignalAt = Date.now();
+      void stopAll(0);
+      return;
     }
-    void stopAll(0);
+    if (Date.now() - firstSignalAt < 1_000) return;
+    for (const child of children) {
+      if (child.process.pid === undefined) continue;
+      try {
+        process.kill(-child.process.pid, "SIGKILL");
+      } catch {
+        // That group is already gone.
+      }
+    }
+    log("weft: stopped (forced).");
+    process.exit(130);
   });
 }
 
-// npm answers SIGTERM by exiting without passing it on to the script, which
-// would orphan us; a changed parent means whoever started us is gone.
+// npm may exit without passing a signal on to the script; a changed parent means whoever
+// started us is gone, and an orphaned platform would hold its ports and the state folder.
 const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) void stopAll(0);

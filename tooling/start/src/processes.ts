@@ -1,5 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** Preloaded into every Node child: it stops the child when the supervisor is gone (see lifeline.mjs). */
+const LIFELINE = fileURLToPath(new URL("./lifeline.mjs", import.meta.url));
+/** The child's end of its lifeline pipe. */
+const LIFELINE_FD = 3;
 
 /** A child process of the platform, in its own process group so that its own children stop with it. */
 export interface Child {
@@ -20,9 +26,23 @@ export interface ChildSpec {
   output: (line: string) => void;
 }
 
+/**
+ * Starts a child in its own process group. A Node child also gets a lifeline:
+ * a pipe only this process holds open, so the child stops itself when the
+ * supervisor dies without stopping it.
+ */
 export function startChild(spec: ChildSpec): Child {
-  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const node = spec.command === process.execPath;
+  const args = node ? ["--import", LIFELINE, ...spec.args] : spec.args;
+  const env = node ? { ...spec.env, WEFT_LIFELINE_FD: String(LIFELINE_FD) } : spec.env;
+  const child = spawn(spec.command, args, { cwd: spec.cwd, env, stdio: ["ignore", "pipe", "pipe", node ? "pipe" : "ignore"], detached: true });
+  const lifeline = child.stdio[LIFELINE_FD];
+  if (lifeline && "unref" in lifeline) {
+    lifeline.on("error", () => {});
+    (lifeline as unknown as { unref(): void }).unref();
+  }
   for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
     createInterface({ input: stream }).on("line", (line) => spec.output(`[${spec.name}] ${line}`));
   }
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {

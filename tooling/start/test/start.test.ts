@@ -1,15 +1,17 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import type { DemoCluster } from "../src/demo/demo-topology.ts";
 import { ManagerApi } from "../src/demo/manager-api.ts";
+import { formatVerdicts, measureDemoEdges } from "../src/demo/measure-edges.ts";
 
-const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -28,6 +30,43 @@ function isListening(port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+/** Processes whose environment names `home` as WEFT_HOME: npm start and everything it started, to any depth. */
+async function processesUnder(home: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+    const environ = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
+    if (!environ.split("\0").includes(`WEFT_HOME=${home}`)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    found.push(`${pid} ${cmdline.split("\0").join(" ").slice(0, 160)}`);
+  }
+  return found;
+}
+
+/** Waits up to 30 s for every process under `home` to end; returns those left. */
+async function survivorsUnder(home: string): Promise<string[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const left = await processesUnder(home);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** `npm start` in a process group of its own, as a terminal runs it. */
+function npmStart(settings: Record<string, string | undefined>) {
+  const env: NodeJS.ProcessEnv = { ...process.env, WEFT_SKIP_BUILD: "1" };
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  const child = spawn("npm", ["start"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const out = { text: "" };
+  child.stdout.on("data", (chunk) => (out.text += String(chunk)));
+  child.stderr.on("data", (chunk) => (out.text += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, out, exited };
 }
 
 /** Polls until `check` returns something truthy, for up to 90 s. */
@@ -55,7 +94,7 @@ describe("npm start", () => {
     await database?.drop();
   });
 
-  it("runs the manager, the dashboard and the demo clusters, prints the URL, and stops everything on SIGTERM", { timeout: 240_000 }, async () => {
+  it("runs the manager, the dashboard and the demo clusters, prints the URL, and stops everything on SIGTERM", { timeout: 300_000 }, async () => {
     home = await mkdtemp(join(tmpdir(), "weft-start-"));
     if (process.env.DATABASE_URL) database = await createTestDatabase();
     const [apiPort, webPort] = [await freePort(), await freePort()];
@@ -63,29 +102,21 @@ describe("npm start", () => {
     // Below Linux's ephemeral range (32768+), where the kernel hands out ports to other sockets at any time.
     const demoBase = 20_000 + Math.floor(Math.random() * 120) * 100;
     // The turbo task graph builds the dashboard before this test runs.
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: packageDir,
-      env: { ...process.env, ...(database ? { DATABASE_URL: database.url } : {}), WEFT_SKIP_BUILD: "1", WEFT_HOME: home, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "10" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += String(chunk)));
-    child.stderr.on("data", (chunk) => (output += String(chunk)));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const { child, out, exited } = npmStart({ ...(database ? { DATABASE_URL: database.url } : {}), WEFT_HOME: home, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "10" });
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setInterval(() => {
-          if (output.includes("Weft is running.")) {
+          if (out.text.includes("Weft is running.")) {
             clearInterval(timer);
             resolve();
           }
           if (child.exitCode !== null) {
             clearInterval(timer);
-            reject(new Error(`npm start exited early:\n${output}`));
+            reject(new Error(`npm start exited early:\n${out.text}`));
           }
         }, 200);
       });
-      expect(output).toContain(`Dashboard:   http://127.0.0.1:${webPort}`);
+      expect(out.text).toContain(`Dashboard:   http://127.0.0.1:${webPort}`);
 
       const page = await fetch(`http://127.0.0.1:${webPort}/`);
       expect(page.status).toBe(200);
@@ -106,7 +137,7 @@ describe("npm start", () => {
       const clusters = await poll(async () => {
         const list = await api.query<ClusterRow[]>("clusters.list");
         return list.length === 2 && list.every((c) => c.status === "CONNECTED" && c.sync.state === "in-sync" && c.counts.services > 0) && list;
-      }, `both demo clusters in sync (output:\n${output.slice(-3000)})`);
+      }, `both demo clusters in sync (output:\n${out.text.slice(-3000)})`);
       expect(clusters.map((c) => [c.name, c.counts.services]).sort()).toEqual([
         ["east", 4],
         ["west", 5],
@@ -120,38 +151,53 @@ describe("npm start", () => {
       const edges = await poll(async () => {
         const { edges } = await api.query<{ edges: EdgeRow[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
         const seen = new Set(edges.map((e) => `${e.source.cluster}:${e.source.service}->${e.destination.service}`));
-        return ["east:loadgen->frontend", "east:frontend->catalog", "east:catalog->inventory", "west:loadgen->frontend"].every((k) => seen.has(k)) && edges;
-      }, "demo traffic in telemetry.edges");
+        return ["east:loadgen->frontend", "east:frontend->catalog", "east:catalog->inventory", "west:loadgen->frontend", "east:frontend->reviews", "west:catalog->inventory"].every((k) => seen.has(k)) && edges;
+      }, "demo traffic in telemetry.edges (east's frontend reaching reviews: west's catalog has arrived)");
       expect(edges.every((e) => e.requests > 0)).toBe(true);
-      // inventory runs without a proxy: the callers' proxies must reach it in plaintext (mTLS to it would fail every call).
-      const inventory = await poll(async () => {
-        const { edges: all } = await api.query<{ edges: EdgeRow[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
-        return all.find((e) => e.source.cluster === "east" && e.source.service === "catalog" && e.destination.service === "inventory" && (e.byClass["2xx"] ?? 0) >= 5) ?? false;
-      }, "east catalog → inventory (no proxy) answered 2xx");
-      expect(inventory.byClass["5xx"] ?? 0).toBeLessThan(inventory.byClass["2xx"] ?? 0);
-
-      // reviews runs only in west: east's frontend reaches it through west's east-west gateway, with mTLS end to end.
-      interface CrossEdge {
-        source: { service: string; cluster: string };
-        destination: { service: string; cluster: string };
-        byClass: Record<string, number>;
-      }
-      const cross = await poll(async () => {
-        const { edges: all } = await api.query<{ edges: CrossEdge[] }>("telemetry.edges", { from: new Date(Date.now() - 10 * 60_000), to: new Date(Date.now() + 60_000) });
-        return all.find((e) => e.source.cluster === "east" && e.source.service === "frontend" && e.destination.service === "reviews" && e.destination.cluster === "west" && (e.byClass["2xx"] ?? 0) > 0) ?? false;
-      }, "east frontend → reviews (west) answered 2xx through the gateway");
-      expect(cross.byClass["2xx"]).toBeGreaterThan(0);
+      // Steady state, as the callers' proxies count it over a 30 s window once both clusters are in sync and
+      // every edge carries traffic: every edge (summed over destination clusters and versions) answers at
+      // least 99 %, except the failures the demo injects (catalog v2 3 %, west inventory 1 %), which must show
+      // at their rate within max(1 point, 4 binomial standard deviations). inventory runs without a proxy:
+      // callers reach it in plaintext in their own cluster (issue 12: it used to fail 100 % across clusters).
+      const topology = JSON.parse(await readFile(join(home, "demo", "topology.json"), "utf8")) as DemoCluster[];
+      const { windows, verdicts } = await measureDemoEdges(topology, 30_000);
+      const table = formatVerdicts(verdicts, windows);
+      expect(verdicts.filter((v) => !v.ok), table).toEqual([]);
+      // Local first: callers stay in their cluster when it has healthy instances; reviews (west only) is the cross-cluster edge.
+      const servedFrom = (edge: string) => new Set(windows.find((w) => w.edge === edge)?.destinations.map((d) => d.cluster));
+      expect(servedFrom("east:catalog -> inventory"), table).toEqual(new Set(["east"]));
+      expect(servedFrom("west:catalog -> inventory"), table).toEqual(new Set(["west"]));
+      expect(servedFrom("east:frontend -> catalog"), table).toEqual(new Set(["east"]));
+      expect(servedFrom("east:frontend -> reviews"), table).toEqual(new Set(["west"]));
     } finally {
-      child.kill("SIGTERM");
-      // Wait for the stop even when an assertion failed: if this worker exits first, npm start loses its
-      // output pipes mid-shutdown and the manager, dashboard and demo (each in its own process group) stay behind.
+      // What a terminal's ctrl-C or `kill -TERM -<pgid>` does: the signal reaches npm, its shell and the supervisor at once.
+      process.kill(-child.pid!, "SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
     }
-    expect(await exited).toBe(0);
-    expect(output).toContain("weft: stopped.");
+    // Everything npm start ran is gone: manager, dashboard, demo application, both agents and all their proxies.
+    expect(await survivorsUnder(home)).toEqual([]);
+    expect(out.text).toContain("weft: stopped.");
     expect(await isListening(apiPort)).toBe(false);
     expect(await isListening(webPort)).toBe(false);
     // The manager shut down cleanly: it released the state folder's lock.
     if (!process.env.DATABASE_URL) expect(existsSync(join(home, "manager.lock"))).toBe(false);
+  });
+
+  it("stops everything when npm alone is sent SIGTERM during start-up", { timeout: 120_000 }, async () => {
+    const early = await mkdtemp(join(tmpdir(), "weft-start-"));
+    try {
+      const [apiPort, webPort] = [await freePort(), await freePort()];
+      const { child, out, exited } = npmStart({ DATABASE_URL: undefined, WEFT_HOME: early, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO: "0" });
+      // The manager is starting (or up) and the dashboard not yet: stopped part-way through start-up.
+      await poll(async () => out.text.includes("[manager]") || child.exitCode !== null, "the manager's first output");
+      // npm exits without passing the signal on; the supervisor notices its parent is gone.
+      child.kill("SIGTERM");
+      await exited;
+      expect(await survivorsUnder(early)).toEqual([]);
+      expect(out.text).not.toContain("Weft is running.");
+      expect(await isListening(apiPort)).toBe(false);
+    } finally {
+      await rm(early, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,7 @@
-// The agent's admin endpoint on loopback: GET /status (JSON), /ready, /healthz.
+// The agent's admin endpoint on loopback: GET /status (JSON), /ready, /healthz,
+// /metrics (Prometheus). Like /status, it binds to loopback unless the operator
+// chooses another address, and asks no credentials: whoever can reach the admin
+// port can already read /status.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -7,6 +10,8 @@ export interface AdminServerOptions {
   host?: string;
   status: () => unknown;
   ready: () => boolean;
+  /** Prometheus exposition (GET /metrics). */
+  metrics?: () => Promise<{ contentType: string; text: string }>;
 }
 
 export class AdminServer {
@@ -25,10 +30,15 @@ export class AdminServer {
       } else if (path === "/ready") {
         const ready = options.ready();
         res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "not ready\n");
+      } else if (path === "/metrics" && options.metrics) {
+        options.metrics().then(
+          ({ contentType, text }) => res.writeHead(200, { "content-type": contentType }).end(text),
+          (err: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${err.message}\n`),
+        );
       } else if (path === "/healthz") {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       } else {
-        res.writeHead(404, { "content-type": "text/plain" }).end("agent admin endpoints: /status /ready /healthz\n");
+        res.writeHead(404, { "content-type": "text/plain" }).end("agent admin endpoints: /status /ready /healthz /metrics\n");
       }
     });
     await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@
 // config over its admin port whenever the routes change. The gateway needs
 // neither the manager's config nor an identity (it never terminates TLS), so
 // it keeps routing when the manager is away.
+import { isExported, type MultiCluster } from "@weft/mesh-model";
 import { createHash } from "node:crypto";
 import { compileGatewayConfig } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
@@ -31,25 +32,50 @@ export interface GatewayStatus {
   routes?: number;
 }
 
+/**
+ * After a rejection, the same file is applied again this much later: a gateway
+ * that came up after the start timeout (a loaded machine) is then found
+ * running and reported applied, instead of staying "rejected" until the next
+ * change of the file.
+ */
+const RETRY_MS = 2_000;
+
 export class GatewayApplier {
   #queue: Promise<unknown> = Promise.resolve();
+  #retry: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #latest: UniversalFile | undefined;
   #hash: string | undefined;
   #active: string | undefined;
   #adminPort: number | undefined;
+  #multicluster: MultiCluster | undefined;
   status: GatewayStatus = { state: "absent" };
 
   constructor(private readonly options: GatewayApplierOptions) {}
 
   /** A new universal file. Serialized: each run works on the latest file handed in. */
   setFile(file: UniversalFile): Promise<GatewayStatus> {
+    clearTimeout(this.#retry);
+    this.#latest = file;
     const run = this.#queue.then(() => this.#apply(file));
     this.#queue = run.catch(() => undefined);
+    void run.then((status) => {
+      // Only the latest file is retried: a newer one is already queued otherwise.
+      if (status.state === "rejected" && file === this.#latest && !this.#stopped) this.#retry = setTimeout(() => void this.setFile(file), RETRY_MS);
+    }, () => undefined);
     return run;
+  }
+
+  /** The mesh's export settings (from the manager's config): only exported services get gateway routes. */
+  setExport(multicluster: MultiCluster | undefined): Promise<GatewayStatus> | undefined {
+    this.#multicluster = multicluster;
+    return this.#latest ? this.setFile(this.#latest) : undefined;
   }
 
   async #apply(file: UniversalFile): Promise<GatewayStatus> {
     const { cluster, supervisor, logger } = this.options;
-    const input = gatewayCompileInput(file, cluster);
+    const multicluster = this.#multicluster;
+    const input = gatewayCompileInput(file, cluster, (namespace, name) => isExported(multicluster, namespace, name));
     if (!input) {
       if (supervisor.has(GATEWAY_PROXY_ID)) logger.info("east-west gateway removed from the universal file; stopping it");
       await supervisor.sync(new Map());
@@ -115,6 +141,8 @@ export class GatewayApplier {
 
   /** Stops the gateway (agent shutdown). */
   stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
     return this.options.supervisor.stop();
   }
 }

@@ -47,6 +47,10 @@ describe("the east-west gateway of a universal file", () => {
     expect(gatewayCompileInput(UniversalFileSchema.parse({ services: [] }), "west")).toBeUndefined();
   });
 
+  it("routes no service the mesh does not export (a caller naming one is refused at the gateway)", () => {
+    expect(compileGatewayConfig(gatewayCompileInput(file, "west", (_ns, name) => name !== "reviews")!).config.listeners.flatMap((l) => (l.kind === "gateway" ? l.routes : []))).toEqual([]);
+  });
+
   it("refuses a gateway port that an instance proxy also uses", () => {
     const clash = UniversalFileSchema.safeParse({
       gateway: { address: "127.0.0.1", port: 16001, adminPort: 16444 },
@@ -92,5 +96,13 @@ describe("services of other clusters", () => {
     const ratings = compileProxyConfig(input).config.backends.find((b) => b.name === "ratings.shop:9090");
     expect(ratings?.endpoints).toMatchObject([{ address: "127.0.0.1", port: 16443, sni: "9090.v1.ratings.shop.weft.internal" }]);
     expect(ratings?.mtls).toEqual({ expectedIdentities: ["spiffe://mesh.test/ns/shop/*"] });
+  });
+
+  it("answer 503 with a diagnostic when the other cluster does not export the service", () => {
+    const local = UniversalFileSchema.parse({ services: [{ name: "web", namespace: "shop", instances: [{ address: "127.0.0.1", port: 8080, proxy: { inboundPort: 15001, outboundPort: 15002, adminPort: 15003 } }] }] });
+    const unexported: ClusterConfig = { ...config, catalog: config.catalog.map((s) => ({ ...s, clusters: s.clusters.map((c) => ({ ...c, versions: [], endpoints: [], exported: false })) })) };
+    const result = compileProxyConfig(compileInputs(local, "east", unexported).get("shop/web-0")!);
+    expect(result.config.backends.find((b) => b.name === "ratings.shop:9090")?.endpoints).toEqual([]);
+    expect(result.diagnostics).toContainEqual(expect.objectContaining({ code: "not_exported", message: expect.stringContaining("shop/ratings runs in cluster south, west, which does not export it") }));
   });
 });

@@ -15,11 +15,16 @@ export function reportedGateway(file: UniversalFile | undefined): EastWestGatewa
   return file?.gateway ? { address: file.gateway.address, port: file.gateway.port } : null;
 }
 
-/** The gateway's compile input, or undefined when the file declares no gateway. */
-export function gatewayCompileInput(file: UniversalFile, cluster: string): GatewayCompileInputRaw | undefined {
+/**
+ * The gateway's compile input, or undefined when the file declares no gateway.
+ * Services the mesh does not export (`exported`, from the Mesh's
+ * `spec.multicluster.export`) get no route: a caller that names one anyway is
+ * refused at the gateway (unknown server name), never passed through.
+ */
+export function gatewayCompileInput(file: UniversalFile, cluster: string, exported: (namespace: string, name: string) => boolean = () => true): GatewayCompileInputRaw | undefined {
   const gateway = file.gateway;
   if (!gateway) return undefined;
-  const services = file.services.flatMap((s) =>
+  const services = file.services.filter((s) => exported(s.namespace, s.name)).flatMap((s) =>
     catalogEntry(
       s,
       s.instances.filter((inst) => inst.proxy !== undefined),

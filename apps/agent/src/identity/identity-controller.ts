@@ -150,6 +150,8 @@ export class IdentityController implements ProxyIdentitySource {
   #lastError: string | null = null;
   #loaded: Promise<void> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Settles when the latest round has issued its SVIDs (see issued()). */
+  #issued: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #inputsKey = "";
@@ -265,9 +267,25 @@ export class IdentityController implements ProxyIdentitySource {
 
   /** One round now (serialized with any running one); schedules the next. */
   tick(): Promise<void> {
-    const run = this.#queue.then(() => this.#round());
+    let onIssued = () => {};
+    this.#issued = new Promise<void>((resolve) => (onIssued = resolve));
+    const run = this.#queue.then(() => this.#round(onIssued));
     this.#queue = run.catch(() => undefined);
+    void run.finally(onIssued).catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Resolves once the latest round has issued the SVIDs it could (before it
+   * reports to the manager), or after `timeoutMs`. The config applier waits
+   * on it for a proxy whose files are not ready yet, so an agent restarted
+   * from its cache compiles the same config as before the restart (SVID
+   * files named, mTLS on) instead of a plaintext one first.
+   */
+  issued(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    return Promise.race([this.#issued, timeout]).finally(() => clearTimeout(timer));
   }
 
   get status(): IdentityStatus {
@@ -294,11 +312,11 @@ export class IdentityController implements ProxyIdentitySource {
     };
   }
 
-  async #round(): Promise<void> {
+  async #round(onIssued: () => void): Promise<void> {
     await this.start();
     if (this.#stopped) return;
     try {
-      await this.#reconcile();
+      await this.#reconcile(onIssued);
     } catch (err) {
       this.#lastError = errorMessage(err);
       this.options.logger.error("identity round failed", { error: this.#lastError });
@@ -306,7 +324,7 @@ export class IdentityController implements ProxyIdentitySource {
     this.#schedule();
   }
 
-  async #reconcile(): Promise<void> {
+  async #reconcile(onIssued: () => void): Promise<void> {
     const trust = this.#trust;
     const trustDomain = this.#trustDomain;
     if (!trust || !trustDomain) return;
@@ -340,6 +358,7 @@ export class IdentityController implements ProxyIdentitySource {
     if (reason && now.getTime() >= this.#retry.at) await this.#requestIntermediate(reason, trust, trustDomain);
 
     await this.#issueDue(trustDomain);
+    onIssued();
     await this.#reportInventory();
     await this.#acknowledgeBundle();
   }

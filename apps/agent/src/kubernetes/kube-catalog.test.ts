@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ANNOTATIONS } from "../webhook/sidecar-injection.ts";
 import { kubeToCatalog, portProtocol } from "./kube-catalog.ts";
 
 describe("portProtocol", () => {
@@ -36,18 +37,18 @@ describe("kubeToCatalog", () => {
       },
     ],
     pods: [
-      { metadata: { name: "web-a", namespace: "shop", labels: { version: "v1" } }, spec: { serviceAccountName: "web", containers: [] } },
+      { metadata: { name: "web-a", namespace: "shop", labels: { version: "v1" }, annotations: { [ANNOTATIONS.injected]: "true" } }, spec: { serviceAccountName: "web", containers: [] } },
       { metadata: { name: "web-b", namespace: "shop", labels: { "topology.kubernetes.io/zone": "z2" } }, spec: { containers: [] } },
       { metadata: { name: "job-1", namespace: "shop" }, spec: { containers: [] }, status: { phase: "Succeeded" } },
     ],
   };
 
-  it("maps readiness, version, service account and zone; leaves out ExternalName services, UDP ports and finished pods", () => {
+  it("maps readiness, version, service account, zone and whether the sidecar runs; leaves out ExternalName services, UDP ports and finished pods", () => {
     const catalog = kubeToCatalog(objects as unknown as Parameters<typeof kubeToCatalog>[0]);
     expect(catalog.services.map((s) => s.name)).toEqual(["web"]);
     expect(catalog.endpoints).toEqual([
-      { service: "web", namespace: "shop", address: "10.0.0.1", port: 8080, protocol: "http", ready: false, workload: "web-a", version: "v1", zone: "z1" },
-      { service: "web", namespace: "shop", address: "10.0.0.2", port: 8080, protocol: "http", ready: true, workload: "web-b", zone: "z2" },
+      { service: "web", namespace: "shop", address: "10.0.0.1", port: 8080, protocol: "http", ready: false, workload: "web-a", version: "v1", zone: "z1", sidecar: true },
+      { service: "web", namespace: "shop", address: "10.0.0.2", port: 8080, protocol: "http", ready: true, workload: "web-b", zone: "z2", sidecar: false },
     ]);
     expect(catalog.workloads).toEqual([
       { name: "web-a", namespace: "shop", serviceAccount: "web", version: "v1", zone: "z1", labels: { version: "v1" } },

@@ -1,6 +1,7 @@
 // Maps the Kubernetes objects the informers hold onto the catalog. Pure.
 import type { V1EndpointSlice, V1Namespace, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { ReportedEndpoint, CatalogSnapshot, ReportedWorkload, Protocol, DiscoveredPort } from "../discovery/catalog.schema.ts";
+import { ANNOTATIONS } from "../webhook/sidecar-injection.ts";
 
 export interface MeshSelector {
   /** Namespace label that enables the mesh, e.g. `weft.io/mesh`. */
@@ -86,6 +87,8 @@ export function kubeToCatalog(objects: KubeObjects, mesh: MeshSelector = DEFAULT
             ...(podName && { workload: podName }),
             ...(version && { version }),
             ...(zone && { zone }),
+            // Other clusters reach it through the east-west gateway only when a proxy terminates their mTLS.
+            sidecar: pod?.metadata?.annotations?.[ANNOTATIONS.injected] !== undefined,
           });
         }
       }

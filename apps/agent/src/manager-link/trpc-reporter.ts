@@ -27,6 +27,7 @@ const endpoint = (e: ReportedEndpoint) => ({
   ...(e.workload !== undefined && { workload: e.workload }),
   ...(e.version !== undefined && { version: e.version }),
   ...(e.zone !== undefined && { zone: e.zone }),
+  ...(e.sidecar !== undefined && { sidecar: e.sidecar }),
 });
 
 /** The wire form of a full report. Pure. */

@@ -58,8 +58,11 @@ export function localCatalog(file: UniversalFile, cluster: string): CatalogServi
 /**
  * The other clusters' services from the manager's federated catalog. Their
  * instances are reached through their cluster's east-west gateway: one
- * endpoint per (version, zone) group at the gateway, weighted by its healthy
- * count. A cluster without a gateway contributes no endpoints.
+ * endpoint per (version, zone, proxy or not) group at the gateway, weighted
+ * by its healthy count, carrying what a local endpoint carries (whether a
+ * proxy fronts it, its identity, its locality) so the compiler can decide
+ * whether the gateway path can reach it at all. A cluster without a gateway
+ * contributes no endpoints.
  */
 export function remoteCatalog(config: ClusterConfig | undefined): CatalogServiceInput[] {
   if (!config) return [];
@@ -71,6 +74,8 @@ export function remoteCatalog(config: ClusterConfig | undefined): CatalogService
       namespace: s.namespace,
       cluster: c.cluster,
       ports,
+      // Not exported there: the manager sent no endpoints; the compiler says why calls answer 503.
+      ...(c.exported === false && { exported: false }),
       endpoints: c.gateway
         ? c.endpoints.map((g) => ({
             address: c.gateway!.address,
@@ -80,6 +85,9 @@ export function remoteCatalog(config: ClusterConfig | undefined): CatalogService
             weight: Math.max(1, g.healthy),
             // The compiler gives it the east-west server name of the service port and version, and originates mTLS.
             viaGateway: true,
+            // Configs of managers before issue 12 do not say: assume a proxy, as callers always did.
+            sidecar: g.sidecar ?? true,
+            ...(g.serviceAccounts?.length === 1 && { serviceAccount: g.serviceAccounts[0] }),
             ...(g.version !== null && { version: g.version }),
             ...(g.zone !== null && { zone: g.zone }),
           }))

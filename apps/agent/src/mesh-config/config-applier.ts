@@ -50,13 +50,27 @@ export interface ConfigApplierOptions {
   compile?: typeof compileProxyConfig;
   /** The agent's identity loop: told the inputs on every reconcile, asked where each proxy's SVID files are. */
   identity?: ProxyIdentitySource;
+  /** Told how long each compile and each push took (the agent's /metrics). */
+  metrics?: { compiled(seconds: number): void; pushed(seconds: number, outcome: "applied" | "rejected"): void };
+  /** Told every new cluster config (the east-west gateway follows the Mesh's export settings). */
+  onClusterConfig?: (config: ClusterConfig) => void;
 }
 
 /** What the applier needs from the identity loop (apps/agent/src/identity). */
 export interface ProxyIdentitySource {
   inputs(file: UniversalFile, config: ClusterConfig | undefined): void;
   filesFor(instance: LocalInstance): IdentityFilePaths | undefined;
+  /** Resolves once SVIDs for the latest inputs are issued (or could not be), at most `timeoutMs` later. */
+  issued?(timeoutMs: number): Promise<void>;
 }
+
+/**
+ * How long a reconcile waits for SVIDs the mesh's trust calls for before it
+ * compiles without them (a proxy then starts in plaintext and is recompiled
+ * when they arrive). Issuing from a stored intermediate takes milliseconds;
+ * a first intermediate is one round trip to the manager.
+ */
+const SVID_WAIT_MS = 5_000;
 
 export class ConfigApplier {
   #file: UniversalFile | undefined;
@@ -91,6 +105,7 @@ export class ConfigApplier {
   /** A new cluster config from the manager (or the cache). */
   setClusterConfig(config: ClusterConfig): Promise<ApplyOutcome | undefined> {
     this.#config = config;
+    this.options.onClusterConfig?.(config);
     return this.reconcile();
   }
 
@@ -108,6 +123,9 @@ export class ConfigApplier {
     const config = this.#config;
     const identity = this.options.identity;
     identity?.inputs(file, config);
+    // The compile input names SVID files only once they exist: without this wait, the first config
+    // after a restart would differ from the one before it (plaintext, another version, a needless push).
+    if (identity?.issued && config?.trust && localInstances(file).some((inst) => !identity.filesFor(inst))) await identity.issued(SVID_WAIT_MS);
     const inputs = compileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
     const instances = new Map(localInstances(file).map((i) => [i.id, i]));
     for (const id of this.#proxies.keys()) if (!inputs.has(id)) this.#proxies.delete(id);
@@ -138,7 +156,9 @@ export class ConfigApplier {
     await Promise.all(
       [...compiled].map(async ([id, c]) => {
         if (!c.config) return; // skipped (unchanged) or failed to compile (outcome already set)
+        const began = performance.now();
         c.state.outcome = starting.has(id) ? await this.#awaitStart(id, c.state, c.config) : await this.#push(id, c.state, c.config);
+        this.options.metrics?.pushed((performance.now() - began) / 1000, c.state.outcome.status);
         c.state.inputHash = c.hash;
       }),
     );
@@ -160,7 +180,9 @@ export class ConfigApplier {
   #compile(id: string, input: CompileInputRaw, state: ProxyState): { config?: ProxyConfig } {
     this.counters.compiles++;
     try {
+      const began = performance.now();
       const { config, diagnostics } = (this.options.compile ?? compileProxyConfig)(input);
+      this.options.metrics?.compiled((performance.now() - began) / 1000);
       const errors = diagnostics.filter((d) => d.severity === "error");
       if (errors.length > 0) this.options.logger.warn("compile diagnostics", { proxy: id, errors: errors.map((d) => `${d.resource ?? ""} ${d.path}: ${d.message}`.trim()) });
       return { config };

@@ -48,6 +48,8 @@ export function universalToCatalog(file: UniversalFile): CatalogSnapshot {
         workload: name,
         ...(inst.version !== undefined && { version: inst.version }),
         ...(inst.zone !== undefined && { zone: inst.zone }),
+        // Other clusters reach it through the east-west gateway only when a proxy terminates their mTLS.
+        sidecar: inst.proxy !== undefined,
       });
     });
     snapshot.services.push({ name: s.name, namespace: s.namespace, ports: [...ports.values()], labels: s.labels });

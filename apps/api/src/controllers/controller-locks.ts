@@ -16,6 +16,8 @@ export const CONTROLLER_LOCKS = {
   downsampler: controllerLockKey("weftdwn"),
   /** The SLO evaluator (features/slo/slo.controller.ts). */
   slo: controllerLockKey("weftslo"),
+  /** The rollout controller (features/rollouts/rollout.controller.ts). */
+  rollouts: controllerLockKey("weftrol"),
   /** The notification sender (features/notifications/delivery.controller.ts). */
   notifications: controllerLockKey("weftntf"),
 } as const satisfies Record<string, bigint>;

@@ -33,6 +33,16 @@ export interface LeaderLoopOptions<T> {
   afterCommit?(result: T): Promise<void>;
 }
 
+/** Told of every tick of every controller in this process: the manager's metrics (leadership, durations). */
+export type LeaderTickListener = (controller: string, outcome: "led" | "standby" | "failed", seconds: number) => void;
+const tickListeners = new Set<LeaderTickListener>();
+
+/** Listens to every controller's ticks; returns the function that stops listening. */
+export function onLeaderTick(listener: LeaderTickListener): () => void {
+  tickListeners.add(listener);
+  return () => void tickListeners.delete(listener);
+}
+
 /** What one tick did: `leader: false` when another replica held the lock (its step may be running). */
 export type LeaderTick<T> = { leader: false } | { leader: true; result: T };
 
@@ -48,8 +58,19 @@ export class LeaderLoop<T> {
 
   /** One tick now: the step when this replica wins the lock. Tests call it directly instead of waiting for the timer. */
   async tick(): Promise<LeaderTick<T>> {
-    const { lockKey, step } = this.options;
-    const outcome = await this.uow.run(async (tx): Promise<LeaderTick<T>> => ((await tx.leaderLock.tryLock(lockKey)) ? { leader: true, result: await step(tx) } : { leader: false }));
+    const { lockKey, step, name } = this.options;
+    const began = performance.now();
+    const told = (outcome: "led" | "standby" | "failed") => {
+      for (const listener of tickListeners) listener(name, outcome, (performance.now() - began) / 1000);
+    };
+    let outcome: LeaderTick<T>;
+    try {
+      outcome = await this.uow.run(async (tx): Promise<LeaderTick<T>> => ((await tx.leaderLock.tryLock(lockKey)) ? { leader: true, result: await step(tx) } : { leader: false }));
+    } catch (err) {
+      told("failed");
+      throw err;
+    }
+    told(outcome.leader ? "led" : "standby");
     if (outcome.leader) await this.options.afterCommit?.(outcome.result);
     return outcome;
   }

@@ -16,6 +16,7 @@ import { registerLogin } from "./login.ts";
 import { registerProxyConfig } from "./proxy-config.ts";
 import { registerProxyStatus } from "./proxy-status.ts";
 import { registerRollback } from "./rollback.ts";
+import { registerRollout } from "./rollout.ts";
 import { registerSlo } from "./slo.ts";
 import { registerTickets } from "./tickets.ts";
 import { registerStat } from "./stat.ts";
@@ -30,6 +31,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDelete,
   registerHistory,
   registerRollback,
+  registerRollout,
   registerSlo,
   registerTickets,
   registerAnalyze,

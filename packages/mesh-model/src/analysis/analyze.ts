@@ -2,6 +2,7 @@ import { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "../
 import { ValidationError, type ValidationIssue } from "../common/issues.ts";
 import { analyzeGatewayHosts } from "../gateway/gateway.analyzers.ts";
 import { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } from "../http-route/http-route.analyzers.ts";
+import { analyzeServiceExports } from "../mesh/mesh.analyzers.ts";
 import { analyzePeerAuthenticationConflicts } from "../peer-authentication/peer-authentication.analyzers.ts";
 import { analyzeRolloutErrorBudget, analyzeRolloutOverlap, analyzeRolloutRoutes, analyzeRolloutTargets } from "../rollout/rollout.analyzers.ts";
 import { resourceKey, type ResourceRef } from "../resource/resource.schema.ts";
@@ -40,6 +41,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: "slo-alerts-can-fire", codes: ["WEFT6002"], run: analyzeSloAlertsCanFire },
   { name: "slo-retention", codes: ["WEFT6003"], run: analyzeSloRetention },
   { name: "slo-low-traffic", codes: ["WEFT6004"], run: analyzeSloLowTraffic },
+  { name: "service-exports", codes: ["WEFT7001"], run: analyzeServiceExports },
 ];
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

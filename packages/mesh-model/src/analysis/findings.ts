@@ -46,6 +46,7 @@ export const ANALYZER_CODES = {
   WEFT6002: { severity: "error", title: "alert-never-fires", doc: "An SLO alert's burn-rate threshold is at or above the highest burn its objective allows (every request failing): it can never fire." },
   WEFT6003: { severity: "error", title: "window-beyond-retention", doc: "An SLO window or alert window is longer than the metrics the manager keeps." },
   WEFT6004: { severity: "warning", title: "alert-needs-minimum-events", doc: "At the service's observed traffic one failed request would fire an SLO alert; set alerting.minimumEvents." },
+  WEFT7001: { severity: "error", title: "unknown-export", doc: "The Mesh exports a service, or a namespace, that no cluster has discovered." },
 } as const satisfies Record<string, AnalyzerCodeInfo>;
 
 export type AnalyzerCode = keyof typeof ANALYZER_CODES;

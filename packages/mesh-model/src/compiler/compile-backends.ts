@@ -34,6 +34,29 @@ export function backendPolicy(policy: EffectivePolicy): Backend["policy"] {
   };
 }
 
+/**
+ * The passive health check a mesh service's backend gets when no policy sets
+ * one and locality failover is on. Locality failover moves traffic only when
+ * the local level has no *healthy* endpoint; without outlier detection a local
+ * instance that answers every request with 503 or refuses connections stays
+ * "healthy" and callers keep failing — Istio's pitfall, where locality
+ * failover silently does nothing until a DestinationRule adds
+ * outlierDetection. In Weft it is on by default: 5 consecutive 5xx (or 3
+ * gateway errors / connect failures) eject an endpoint for 30 s (× the
+ * number of ejections, up to 5 min), and every endpoint of a level may be
+ * ejected (100 %; the last one standing never is), so a whole zone or
+ * cluster can fail over. A TrafficPolicy's `outlierDetection` replaces it.
+ */
+export const DEFAULT_OUTLIER_DETECTION: NonNullable<Backend["policy"]["outlierDetection"]> = {
+  consecutive5xx: 5,
+  consecutiveGatewayErrors: 3,
+  intervalMs: 10_000,
+  baseEjectionTimeMs: 30_000,
+  maxEjectionTimeMs: 300_000,
+  maxEjectionPercent: 100,
+  alwaysKeepOne: true,
+};
+
 /** Builds catalog backends into the context's `backends`, once per name. */
 export class BackendCompiler {
   constructor(private readonly ctx: CompileContext) {}
@@ -45,7 +68,7 @@ export class BackendCompiler {
     const { sink, input } = this.ctx;
     const endpoints: Endpoint[] = [];
     const included: CatalogEndpoint[] = [];
-    const candidates = service.endpoints.filter((e) => version === undefined || e.version === version);
+    const candidates = service.endpoints.filter((e) => (version === undefined || e.version === version) && this.reachableThroughGateway(service, e));
     // Auto mTLS: originate it only to endpoints that have a proxy to terminate it. A service with none
     // (a workload outside the mesh) is called in plaintext; in a mixed one, the proxy-less endpoints are left out.
     const useMtls = input.options.identity !== undefined && isHttpFamily(port.protocol) && candidates.some((e) => e.sidecar !== false);
@@ -76,6 +99,13 @@ export class BackendCompiler {
         ...(sni !== undefined ? { sni } : {}),
       });
     }
+    if (endpoints.length === 0 && service.notExportedIn.length > 0)
+      sink.add({
+        severity: "warning",
+        code: "not_exported",
+        path: "catalog",
+        message: `${serviceKey(service.name, service.namespace)} runs in cluster ${service.notExportedIn.join(", ")}, which does not export it (Mesh spec.multicluster.export), and nowhere this workload can reach: its calls answer 503 UH`,
+      });
     const policy = this.ctx.policies.resolve({ service: service.name, namespace: service.namespace, port: port.port, ...(version !== undefined ? { version } : {}) });
     // The TCP passthrough has no TLS: TCP ports of mesh services stay plaintext (their inbound side is a TCP listener too).
     const mtls = useMtls ? backendMtls(this.ctx.security, service, included) : undefined;
@@ -88,7 +118,7 @@ export class BackendCompiler {
       protocol: port.protocol === "HTTP" ? "http1" : port.protocol === "TCP" ? "http1" : "http2",
       ...(mtls ? { mtls } : {}),
       loadBalancer: loadBalancerFor(policy, endpoints),
-      policy: backendPolicy(policy),
+      policy: { ...(policy.localityFailover && { outlierDetection: DEFAULT_OUTLIER_DETECTION }), ...backendPolicy(policy) },
     });
     return name;
   }
@@ -100,6 +130,23 @@ export class BackendCompiler {
       this.ctx.backends.set(name, { name, service, namespace, ...(version ? { version } : {}), endpoints: [], protocol: "http1", loadBalancer: loadBalancerFor(policy, []), policy: backendPolicy(policy) });
     }
     return name;
+  }
+
+  /**
+   * Whether the path to `e` can carry what the caller would send: another
+   * cluster's gateway only passes mTLS through to a proxy, so remote
+   * endpoints without one are never candidates (they would fail every
+   * request with a TLS error), with a diagnostic saying why.
+   */
+  private reachableThroughGateway(service: MeshService, e: CatalogEndpoint): boolean {
+    if (!e.viaGateway || e.sidecar !== false) return true;
+    this.ctx.sink.add({
+      severity: "warning",
+      code: "unreachable_endpoint",
+      path: "catalog",
+      message: `${serviceKey(service.name, service.namespace)} in cluster ${e.cluster}${e.version !== undefined ? ` (version ${e.version})` : ""} has no proxy in front of it, and its east-west gateway only passes mTLS through to a proxy: those endpoints are left out (mesh them, or call the service in its own cluster)`,
+    });
+    return false;
   }
 
   /**

@@ -64,8 +64,12 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
   for (const service of services) {
     const key = serviceKey(service.name, service.namespace);
     const endpoints = service.endpoints.filter(local);
-    if (endpoints.length === 0) continue;
-    const versions = [...new Set(endpoints.flatMap((e) => (e.version !== undefined ? [e.version] : [])))].sort(compareText);
+    // The gateway passes callers' mTLS through unopened: only a proxy can terminate it.
+    const meshed = endpoints.filter((e) => e.sidecar !== false);
+    if (meshed.length < endpoints.length)
+      sink.add({ severity: "info", code: "unreachable_endpoint", path: "catalog", message: `${key}: ${endpoints.length - meshed.length} endpoint(s) without a proxy are not routed by the east-west gateway (it passes mTLS through, only a proxy can terminate it)` });
+    if (meshed.length === 0) continue;
+    const versions = [...new Set(meshed.flatMap((e) => (e.version !== undefined ? [e.version] : [])))].sort(compareText);
     for (const port of service.ports) {
       if (!isHttpFamily(port.protocol)) {
         sink.add({ severity: "info", code: "unsupported_port", path: "catalog", message: `${key} port ${port.port} is TCP: callers do not originate mTLS for TCP, so the gateway does not route it` });
@@ -78,7 +82,7 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
           continue;
         }
         const name = `${service.name}.${service.namespace}:${port.port}${version !== undefined ? `/${version}` : ""}`;
-        const targets = endpoints.flatMap((e) => {
+        const targets = meshed.flatMap((e) => {
           if (version !== undefined && e.version !== version) return [];
           const target = endpointPort(service, e, port);
           if (target === undefined) {

@@ -78,6 +78,10 @@ export const CatalogServiceSchema = z
       .min(1)
       .describe("Ports of the service."),
     endpoints: z.array(CatalogEndpointSchema).default([]).describe("Instances of the service in this cluster."),
+    exported: z
+      .boolean()
+      .optional()
+      .describe("false: the service runs in this (other) cluster, but that cluster does not export it (Mesh spec.multicluster.export), so it lists no endpoints; true or omitted: exported."),
   })
   .describe("A service found by discovery in one cluster.");
 export type CatalogService = z.infer<typeof CatalogServiceSchema>;

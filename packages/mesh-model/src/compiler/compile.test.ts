@@ -209,6 +209,24 @@ describe("security (issue 6)", () => {
     expect(result.diagnostics).toContainEqual(expect.objectContaining({ code: "endpoint_without_proxy", message: expect.stringContaining("10.3.0.2:8080") }));
   });
 
+  it("never sends to another cluster's proxy-less endpoints through its gateway: the local plaintext instance serves (issue 12)", () => {
+    const base = secured([]);
+    // The demo's inventory: no proxy in either cluster. Before issue 12 the remote entry looked meshed, so
+    // callers chose mTLS, dropped their local instance and sent everything to the other cluster (503 UF).
+    const inventory = (cluster: string, endpoint: { address: string; port: number; serviceAccount?: string; sidecar?: boolean; viaGateway?: boolean }) => ({ name: "inventory", namespace: "shop", cluster, ports: [{ port: 8080, protocol: "HTTP" as const }], endpoints: [{ cluster, ready: true, ...endpoint }] });
+    const local = inventory("east", { address: "10.2.0.1", port: 8080, serviceAccount: "inventory", sidecar: false });
+    const remote = inventory("west", { address: "192.0.2.9", port: 15443, viaGateway: true, sidecar: false });
+    const result = compileProxyConfig({ ...base, catalog: { services: [...(base.catalog?.services ?? []), local, remote] } });
+    const b = backend(result, "inventory.shop:8080");
+    expect(b?.mtls).toBeUndefined();
+    expect(b?.endpoints.map((e) => `${e.address}:${e.port}`)).toEqual(["10.2.0.1:8080"]);
+    expect(result.diagnostics).toContainEqual(expect.objectContaining({ code: "unreachable_endpoint", message: expect.stringContaining("shop/inventory in cluster west") }));
+    // A meshed remote instance stays a candidate, with the identity its cluster reported.
+    const meshed = inventory("west", { address: "192.0.2.9", port: 15443, viaGateway: true, serviceAccount: "inventory" });
+    const onlyRemote = compileProxyConfig({ ...base, catalog: { services: [...(base.catalog?.services ?? []), meshed] } });
+    expect(backend(onlyRemote, "inventory.shop:8080")?.mtls).toEqual({ expectedIdentities: ["spiffe://mesh.test/ns/shop/sa/inventory"] });
+  });
+
   it("leaves ExternalServices to their own TLS settings", () => {
     const es = make("ExternalService", "pay", { hosts: ["pay.example.com"], ports: [{ number: 443, protocol: "HTTP" }], tls: { mode: "SIMPLE" } });
     const result = compileProxyConfig(secured([es]));

@@ -38,7 +38,7 @@ export class CompileInputError extends Error {
 }
 
 /** Bumped when the compiler's output changes for the same input, so versions change too. */
-export const COMPILER_REVISION = 3;
+export const COMPILER_REVISION = 4;
 
 /** Validates a compile input (resources, catalog, workload, options), applying defaults. */
 export function parseCompileInput(value: unknown): { ok: true; input: CompileInput } | { ok: false; issues: ValidationIssue[] } {

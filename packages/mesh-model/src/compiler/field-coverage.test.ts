@@ -359,9 +359,10 @@ describe("every TrafficPolicy, HTTPRoute and security field has an effect or is 
     ...fieldPaths(AuthorizationPolicySpecSchema, "spec").map((p) => `AuthorizationPolicy ${p}`),
     ...fieldPaths(RequestAuthenticationSpecSchema, "spec").map((p) => `RequestAuthentication ${p}`),
     ...fieldPaths(PeerAuthenticationSpecSchema, "spec").map((p) => `PeerAuthentication ${p}`),
-    // The Mesh's security fields; its defaults (connect timeout, retries, ...) are outside issue 6.
+    // The Mesh's security fields; its defaults (connect timeout, retries, ...) are outside issue 6, and its
+    // multicluster export shapes the manager's cluster config, not a proxy's (distribution/cluster-config.test.ts).
     ...fieldPaths(MeshSpecSchema, "spec")
-      .filter((p) => !p.startsWith("spec.defaults"))
+      .filter((p) => !p.startsWith("spec.defaults") && !p.startsWith("spec.multicluster"))
       .map((p) => `Mesh ${p}`),
   ];
 

@@ -18,6 +18,8 @@ export interface MeshService {
   primary?: MeshServicePort;
   /** Every cluster's endpoints, ordered by cluster, zone, address, port, version. */
   endpoints: CatalogEndpoint[];
+  /** Clusters where the service runs but is not exported to this one, sorted. */
+  notExportedIn: string[];
 }
 
 /** True for ports the outbound listener can route by Host. */
@@ -41,7 +43,7 @@ export function indexCatalog(catalog: Catalog, sink: DiagnosticSink): Map<string
     const key = serviceKey(service.name, service.namespace);
     let merged = out.get(key);
     if (!merged) {
-      merged = { name: service.name, namespace: service.namespace, ports: [], endpoints: [] };
+      merged = { name: service.name, namespace: service.namespace, ports: [], endpoints: [], notExportedIn: [] };
       out.set(key, merged);
     }
     for (const port of service.ports) {
@@ -56,6 +58,7 @@ export function indexCatalog(catalog: Catalog, sink: DiagnosticSink): Map<string
         });
     }
     merged.endpoints.push(...service.endpoints.map((e) => ({ ...e, cluster: e.cluster })));
+    if (service.exported === false) merged.notExportedIn.push(service.cluster);
   }
   for (const service of out.values()) {
     const primary = service.ports.find((p) => isHttpFamily(p.protocol));

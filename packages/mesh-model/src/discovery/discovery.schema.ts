@@ -63,6 +63,10 @@ export const ReportedEndpointSchema = z
     workload: NameSchema.optional().describe("Workload (same namespace) behind the endpoint, when known."),
     version: z.string().min(1).max(63).optional().describe("Version of the backend; the workload's version when omitted."),
     zone: z.string().min(1).max(128).optional().describe("Availability zone of the endpoint; the workload's zone when omitted."),
+    sidecar: z
+      .boolean()
+      .optional()
+      .describe("Whether a Weft proxy fronts the endpoint (true when omitted, as agents before issue 12 reported only meshed workloads' proxies). `false`: outside the mesh; other clusters cannot reach it through the east-west gateway, which only passes mTLS through to a proxy."),
   })
   .describe("One address:port of a service.");
 export type ReportedEndpoint = z.infer<typeof ReportedEndpointSchema>;

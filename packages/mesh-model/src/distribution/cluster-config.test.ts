@@ -13,8 +13,9 @@ const east: ClusterCatalogInput = {
       name: "checkout",
       ports: [{ port: 8080, name: "http", protocol: "http" }],
       endpoints: [
-        { version: "v1", zone: "a", healthy: true },
-        { version: "v1", zone: "a", healthy: false },
+        { version: "v1", zone: "a", healthy: true, serviceAccount: "checkout" },
+        { version: "v1", zone: "a", healthy: false, serviceAccount: "checkout" },
+        { version: "v1", zone: "a", healthy: true, sidecar: false, serviceAccount: "legacy" },
         { version: "v2", zone: "b", healthy: true },
       ],
     },
@@ -57,7 +58,7 @@ describe("buildClusterConfig", () => {
     expect(config.catalog.flatMap((s) => s.clusters.map((c) => c.cluster))).not.toContain(cluster);
   });
 
-  it("merges one service over clusters: ports, versions, zones, health and gateways", () => {
+  it("merges one service over clusters: ports, versions, zones, health, whether a proxy fronts them, identities and gateways", () => {
     const checkout = buildClusterConfig(input()).catalog.find((s) => s.name === "checkout");
     expect(checkout).toEqual({
       namespace: "shop",
@@ -70,13 +71,24 @@ describe("buildClusterConfig", () => {
           gateway: { address: "east-gw.example", port: 15443 },
           versions: ["v1", "v2"],
           endpoints: [
-            { version: "v1", zone: "a", healthy: 1, total: 2 },
-            { version: "v2", zone: "b", healthy: 1, total: 1 },
+            // Endpoints without a proxy are a group of their own: other clusters cannot reach them through the gateway.
+            { version: "v1", zone: "a", healthy: 1, total: 1, sidecar: false, serviceAccounts: ["legacy"] },
+            { version: "v1", zone: "a", healthy: 1, total: 2, sidecar: true, serviceAccounts: ["checkout"] },
+            { version: "v2", zone: "b", healthy: 1, total: 1, sidecar: true, serviceAccounts: [] },
           ],
         },
-        { cluster: "west", region: null, gateway: null, versions: ["v1"], endpoints: [{ version: "v1", zone: "c", healthy: 1, total: 1 }] },
+        { cluster: "west", region: null, gateway: null, versions: ["v1"], endpoints: [{ version: "v1", zone: "c", healthy: 1, total: 1, sidecar: true, serviceAccounts: [] }] },
       ],
     });
+  });
+
+  it("withholds the endpoints of services the Mesh does not export, and says so", () => {
+    const mesh = make("Mesh", "default", { trustDomain: "weft.local", multicluster: { export: { mode: "Selected", services: [{ namespace: "shop", name: "cart" }] } } });
+    const config = buildClusterConfig(input({ cluster: "west", resources: [mesh] }));
+    const cart = config.catalog.find((s) => s.name === "cart");
+    const checkout = config.catalog.find((s) => s.name === "checkout");
+    expect(cart?.clusters.map((c) => [c.cluster, c.exported ?? true, c.endpoints.length])).toEqual([["east", true, 1]]);
+    expect(checkout?.clusters.map((c) => [c.cluster, c.exported ?? true, c.endpoints.length])).toEqual([["east", false, 0]]);
   });
 
   it("carries every live resource, sorted, and the versions as decimal strings", () => {

@@ -3,7 +3,7 @@
 // where, in which versions and zones, and how to reach it). Pure: the
 // manager reads the rows, this function decides what the cluster gets.
 import type { EastWestGateway } from "../discovery/discovery.schema.ts";
-import type { MtlsMode } from "../mesh/mesh.schema.ts";
+import { isExported, type MtlsMode, type MultiCluster } from "../mesh/mesh.schema.ts";
 import { refOf, resourceKey, type Resource } from "../resource/resource.schema.ts";
 import type { ClusterTrust } from "./cluster-trust.schema.ts";
 
@@ -12,6 +12,10 @@ export interface CatalogEndpointInput {
   version: string | null;
   zone: string | null;
   healthy: boolean;
+  /** Whether a Weft proxy fronts it (true when omitted). Only those are reachable through the gateway. */
+  sidecar?: boolean;
+  /** Service account of its workload, when known. */
+  serviceAccount?: string | null;
 }
 
 /** One cluster's discovered services, as stored by the manager. */
@@ -45,12 +49,19 @@ export interface ClusterConfigInput {
   clusters: readonly ClusterCatalogInput[];
 }
 
-/** Endpoints of one service in one remote cluster, counted per version and zone. */
+/** Endpoints of one service in one remote cluster, counted per version, zone and whether a proxy fronts them. */
 export interface EndpointGroup {
   version: string | null;
   zone: string | null;
   healthy: number;
   total: number;
+  /**
+   * Whether a Weft proxy fronts these endpoints (absent in configs of managers before issue 12: treat as
+   * true). `false`: the east-west gateway cannot reach them (it passes mTLS through to a proxy).
+   */
+  sidecar?: boolean;
+  /** Service accounts of their workloads, sorted (the identities callers expect); empty when unknown. */
+  serviceAccounts?: string[];
 }
 
 /** Where one service runs in one remote cluster. */
@@ -62,6 +73,11 @@ export interface RemoteServiceLocation {
   /** Versions with at least one endpoint, sorted. */
   versions: string[];
   endpoints: EndpointGroup[];
+  /**
+   * False when the service runs there but is not exported (Mesh `spec.multicluster.export`): its
+   * endpoints are withheld and callers here answer 503. Absent from older managers' configs: exported.
+   */
+  exported?: boolean;
 }
 
 /** A service of the federated catalog: every remote cluster it runs in. */
@@ -91,6 +107,12 @@ export interface ClusterConfig {
   catalog: FederatedService[];
 }
 
+/** The Mesh's multi-cluster settings among `resources`; undefined without a Mesh (everything is exported). */
+export function meshMultiCluster(resources: readonly Resource[]): MultiCluster | undefined {
+  const mesh = resources.find((r) => r.kind === "Mesh");
+  return mesh?.kind === "Mesh" ? mesh.spec.multicluster : undefined;
+}
+
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The config for one cluster. Deterministic: equal inputs give deep-equal (and equally serialised) output. */
@@ -106,6 +128,7 @@ export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
         return at ? [[key, at.toISOString()]] : [];
       }))
     : undefined;
+  const multicluster = meshMultiCluster(input.resources);
   const services = new Map<string, FederatedService>();
   // Clusters in name order, so the first report of a port (its name, protocol) wins the same way every time.
   for (const cluster of [...input.clusters].sort((a, b) => compare(a.name, b.name))) {
@@ -121,7 +144,9 @@ export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
         if (entry.ports.some((q) => q.port === p.port)) continue;
         entry.ports.push({ port: p.port, ...(p.name !== undefined ? { name: p.name } : {}), ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) });
       }
-      entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: versionsOf(s.endpoints), endpoints: groupEndpoints(s.endpoints) });
+      // Unexported: other clusters learn that it runs there (so their callers fail fast, 503), never how to reach it.
+      if (!isExported(multicluster, s.namespace, s.name)) entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: [], endpoints: [], exported: false });
+      else entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: versionsOf(s.endpoints), endpoints: groupEndpoints(s.endpoints) });
     }
   }
   const catalog = [...services.values()]
@@ -151,11 +176,14 @@ function versionsOf(endpoints: readonly CatalogEndpointInput[]): string[] {
 function groupEndpoints(endpoints: readonly CatalogEndpointInput[]): EndpointGroup[] {
   const groups = new Map<string, EndpointGroup>();
   for (const e of endpoints) {
-    const key = `${e.version ?? ""}\u0000${e.zone ?? ""}`;
-    const group = groups.get(key) ?? { version: e.version, zone: e.zone, healthy: 0, total: 0 };
+    const sidecar = e.sidecar ?? true;
+    const key = `${e.version ?? ""}\u0000${e.zone ?? ""}\u0000${sidecar}`;
+    const group = groups.get(key) ?? { version: e.version, zone: e.zone, healthy: 0, total: 0, sidecar, serviceAccounts: [] };
     group.total += 1;
     if (e.healthy) group.healthy += 1;
+    if (e.serviceAccount && !group.serviceAccounts?.includes(e.serviceAccount)) group.serviceAccounts?.push(e.serviceAccount);
     groups.set(key, group);
   }
-  return [...groups.values()].sort((a, b) => compare(a.version ?? "", b.version ?? "") || compare(a.zone ?? "", b.zone ?? ""));
+  for (const g of groups.values()) g.serviceAccounts?.sort(compare);
+  return [...groups.values()].sort((a, b) => compare(a.version ?? "", b.version ?? "") || compare(a.zone ?? "", b.zone ?? "") || Number(a.sidecar) - Number(b.sidecar));
 }

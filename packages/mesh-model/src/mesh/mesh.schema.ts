@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DurationSchema } from "../common/duration.ts";
 import { TrustDomainSchema } from "../common/identity.ts";
+import { reportDuplicates, reportIssue } from "../common/issues.ts";
 import { ClusterMetadataSchema, defineResource } from "../common/metadata.ts";
 import { RetrySchema } from "../common/retry.schema.ts";
 import { LoadBalancingAlgorithmSchema } from "../traffic-policy/traffic-policy.schema.ts";
@@ -20,6 +21,47 @@ export const MeshDefaultsSchema = z
     retry: RetrySchema.optional().describe("Default retry settings for routes and policies that set none."),
   })
   .describe("Mesh-wide defaults; TrafficPolicies and route rules override them.");
+
+const DnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label (lowercase letters, digits and '-')");
+
+export const ServiceExportSchema = z
+  .strictObject({
+    namespace: DnsLabel.describe("Namespace of the exported services."),
+    name: z.string().min(1).max(253).optional().describe("Service name; every service of the namespace when omitted."),
+  })
+  .describe("Services other clusters may reach: one service, or a whole namespace.");
+export type ServiceExport = z.infer<typeof ServiceExportSchema>;
+
+export const MultiClusterSchema = z
+  .strictObject({
+    export: z
+      .strictObject({
+        mode: z
+          .enum(["All", "Selected"])
+          .default("All")
+          .describe("All: every service with a proxy is reachable from the other clusters (the behaviour before issue 12, and the default). Selected: only the services listed in `services` are; the others answer other clusters' callers 503 UH."),
+        services: z.array(ServiceExportSchema).max(1000, { message: "must have at most 1000 entries" }).default([]).describe("What Selected exports."),
+      })
+      .superRefine((e, ctx) => {
+        if (e.mode === "All" && e.services.length > 0) reportIssue(ctx, ["services"], "has no effect with mode All (everything is exported); use mode Selected", "unused_setting");
+        reportDuplicates(ctx, e.services, (s) => `${s.namespace}/${s.name ?? "*"}`, (i) => ["services", i], "export");
+      })
+      .default({ mode: "All", services: [] })
+      .describe("Which services other clusters may reach through this mesh's east-west gateways."),
+  })
+  .describe("Multi-cluster settings: service export.");
+export type MultiCluster = z.infer<typeof MultiClusterSchema>;
+
+/** Whether `namespace/name` may be reached from other clusters under the mesh's export settings (All when there is no Mesh). */
+export function isExported(multicluster: MultiCluster | undefined, namespace: string, name: string): boolean {
+  const e = multicluster?.export;
+  if (!e || e.mode === "All") return true;
+  return e.services.some((s) => s.namespace === namespace && (s.name === undefined || s.name === name));
+}
 
 export const MeshSpecSchema = z
   .strictObject({
@@ -41,6 +83,7 @@ export const MeshSpecSchema = z
       })
       .optional()
       .describe("Tracing across the mesh; proxies sample nothing on their own when omitted (only requests that arrive with a sampled trace context are traced)."),
+    multicluster: MultiClusterSchema.optional(),
   })
   .describe("Mesh-wide settings: identity, tracing and defaults.");
 

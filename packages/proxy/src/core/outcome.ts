@@ -31,6 +31,8 @@ export type TokenLocation = { header: string } | { param: string };
 
 export interface Outcome {
   sourceService: string;
+  /** The caller's version: the proxy's own outbound; inbound, what a verified caller's proxy stated. */
+  sourceVersion: string;
   destinationService: string;
   destinationVersion: string;
   destinationCluster: string;

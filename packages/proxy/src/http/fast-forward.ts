@@ -16,6 +16,7 @@ import { Cancel } from "../upstream/upstream-attempt.ts";
 import { replyLocal, type FastDownstream } from "./fast-downstream.ts";
 import type { ForwardEnv, ForwardPlan } from "./forward-env.ts";
 import { admitAndRoute } from "./request-handler.ts";
+import type { Routed } from "./route-resolution.ts";
 import { nextAttempt } from "./next-attempt.ts";
 import { RetryGate } from "./retry-gate.ts";
 import { countFailure, countOverflow, failureAnswer } from "./upstream-failures.ts";
@@ -25,10 +26,10 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"])
 /** Response headers that describe the upstream connection, not the message (framing headers stay: the body is forwarded as framed). */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
 
-/** Handles a request the fast path took. */
-export async function handleFast(env: ForwardEnv, listener: OutboundListener | InboundListener, down: FastDownstream, outcome: Outcome): Promise<void> {
-  const routed = admitAndRoute(env, listener, down.head, down.remoteAddress, outcome);
-  const r = routed instanceof Promise ? await routed : routed;
+/** Handles a request the fast path took; `routed`: its target and route as the path decision matched them. */
+export async function handleFast(env: ForwardEnv, listener: OutboundListener | InboundListener, down: FastDownstream, outcome: Outcome, routed?: Routed): Promise<void> {
+  const resolving = admitAndRoute(env, listener, down.head, down.remoteAddress, outcome, routed);
+  const r = resolving instanceof Promise ? await resolving : resolving;
   if (r.kind === "local") {
     replyLocal(down, r.status, outcome.flags, r.body, r.extra, r.close === true);
     return;

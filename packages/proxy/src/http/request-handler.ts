@@ -11,27 +11,28 @@ import { forward } from "./forward.ts";
 import type { ForwardEnv, ForwardPlan, Resolution } from "./forward-env.ts";
 import { sendLocal } from "./local-reply.ts";
 import { remoteAddress, requestTarget, type RequestTarget } from "./request-target.ts";
-import { resolveInbound, resolveOutbound } from "./route-resolution.ts";
+import { resolveInbound, resolveOutbound, type Routed } from "./route-resolution.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Admission and routing, shared by both paths: JWT and authorization, rate
  * limits, then the route. Answers locally (refused, limited, no route,
- * redirect) or with the plan to forward.
+ * redirect) or with the plan to forward. `routed`: the target and route the
+ * caller already matched (the same request, snapshot and listener).
  */
-export function admitAndRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome): Resolution | Promise<Resolution> {
-  const target = requestTarget(req);
+export function admitAndRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, routed?: Routed): Resolution | Promise<Resolution> {
+  const target = routed ? routed.target : requestTarget(req);
   // Without security or rate limits (the common sidecar hop) routing answers synchronously: no promise per request.
-  if (!env.rateLimit && !env.snapshot.security.has(listener.name)) return route(env, listener, req, client, outcome, target);
-  return admitThenRoute(env, listener, req, client, outcome, target);
+  if (!env.rateLimit && !env.snapshot.security.has(listener.name)) return route(env, listener, req, client, outcome, target, routed);
+  return admitThenRoute(env, listener, req, client, outcome, target, routed);
 }
 
-function route(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target: RequestTarget | undefined): Resolution {
-  return listener.kind === "outbound" ? resolveOutbound(env, listener, req, client, outcome, target) : resolveInbound(env, listener, req, client, outcome, target);
+function route(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target: RequestTarget | undefined, routed: Routed | undefined): Resolution {
+  return listener.kind === "outbound" ? resolveOutbound(env, listener, req, client, outcome, target, routed) : resolveInbound(env, listener, req, client, outcome, target);
 }
 
-async function admitThenRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target: RequestTarget | undefined): Promise<Resolution> {
+async function admitThenRoute(env: ForwardEnv, listener: OutboundListener | InboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target: RequestTarget | undefined, routed: Routed | undefined): Promise<Resolution> {
   const refused = await checkSecurity(env, listener, req, outcome, target);
   if (refused) return { kind: "local", status: refused.status, body: refused.body, extra: refused.extra };
   if (env.rateLimit) {
@@ -41,7 +42,7 @@ async function admitThenRoute(env: ForwardEnv, listener: OutboundListener | Inbo
       return { kind: "local", status: 429, body: decision.flag === ResponseFlag.RateLimited ? "rate limit exceeded\n" : "rate limit service unavailable\n", extra: decision.headers };
     }
   }
-  return route(env, listener, req, client, outcome, target);
+  return route(env, listener, req, client, outcome, target, routed);
 }
 
 /** Handles a request on an outbound or inbound listener (node:http path). */

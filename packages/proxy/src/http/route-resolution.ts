@@ -1,6 +1,7 @@
 // Routing of one request: the virtual host and rule, the rule's filters, the
 // weighted backend, the headers that go upstream and the timeouts. Pure
 // decisions over the snapshot; nothing is sent from here.
+import { setPeerMetadata } from "../core/peer-metadata.ts";
 import { randomUUID } from "node:crypto";
 import type { OutgoingHttpHeaders } from "node:http";
 import {
@@ -72,14 +73,20 @@ export function matchRoute(snapshot: Snapshot, listener: OutboundListener, req: 
   });
 }
 
+/** A request's target and the route it matched, when the caller already worked them out (the fast path's path decision did). */
+export interface Routed {
+  target: RequestTarget | undefined;
+  selection: RouteSelection | undefined;
+}
+
 /** Routes an outbound request (the local app calling another service); `client` is the caller's address for x-forwarded-for. */
-export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target = requestTarget(req)): Resolution {
+export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req: RequestHead, client: string | undefined, outcome: Outcome, target = requestTarget(req), routed?: Routed): Resolution {
   const { snapshot } = env;
   if (!target) {
     outcome.flags.push(ResponseFlag.DownstreamProtocolError);
     return { kind: "local", status: 400, body: "bad request target\n", close: true };
   }
-  const selection = matchRoute(snapshot, listener, req, target);
+  const selection = routed ? routed.selection : matchRoute(snapshot, listener, req, target);
   if (!selection) {
     outcome.flags.push(ResponseFlag.NoRoute);
     return { kind: "local", status: 404, body: `no route for ${target.host}${target.path}\n` };
@@ -128,6 +135,7 @@ export function resolveOutbound(env: ForwardEnv, listener: OutboundListener, req
   outcome.mtls = backend.spec.mtls !== undefined;
 
   let headers = forwardedHeaders(req, client, host, outcome);
+  setPeerMetadata(headers, outcome.mtls, env.snapshot.config.node);
   if (outcome.stripToken && "header" in outcome.stripToken) delete headers[outcome.stripToken.header];
   const modifiers = withBackendFilters(ref?.filters, requestModifier, responseModifier);
   for (const modifier of modifiers.request) headers = applyHeaderModifier(headers as Record<string, string | string[] | undefined>, modifier) as OutgoingHttpHeaders;

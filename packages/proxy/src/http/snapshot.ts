@@ -46,7 +46,8 @@ export function inboundBackend(config: ProxyConfig, listener: InboundListener): 
     service: config.node.service,
     namespace: config.node.namespace,
     version: config.node.version,
-    endpoints: [{ address: listener.app.address, port: listener.app.port, version: config.node.version }],
+    // The app runs where this proxy runs: the inbound side counts its own cluster as the destination's.
+    endpoints: [{ address: listener.app.address, port: listener.app.port, version: config.node.version, locality: config.node.locality }],
     loadBalancer: { algorithm: "random" },
     policy: { localityFailover: false },
   });

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { InboundListener, Limits, Listener, OutboundListener, RandomSource } from "@weft/mesh-model/proxy-config";
+import type { InboundListener, Limits, Listener, OutboundListener, RandomSource, RouteSelection } from "@weft/mesh-model/proxy-config";
 import { validHost, type RequestHead } from "../codec/http1-head.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Outcome } from "../core/outcome.ts";
@@ -17,7 +17,7 @@ import { isGrpc } from "../http/grpc.ts";
 import { sendLocal } from "../http/local-reply.ts";
 import { checkSecurity, handleHttp } from "../http/request-handler.ts";
 import { parseTarget, remoteAddress, requestTarget, type RequestTarget } from "../http/request-target.ts";
-import { matchRoute, resolveInbound, resolveOutbound } from "../http/route-resolution.ts";
+import { matchRoute, resolveInbound, resolveOutbound, type Routed } from "../http/route-resolution.ts";
 import type { Snapshot } from "../http/snapshot.ts";
 import { rawReply, tunnelUpgrade } from "../http/upgrade-tunnel.ts";
 import { replyLocal } from "../http/fast-downstream.ts";
@@ -63,8 +63,33 @@ function strictHead(req: IncomingMessage, limits: Limits, h2: boolean): { status
   return undefined;
 }
 
-/** What the path decision needs to know about a request on `spec`. */
-function pathFeatures(snapshot: Snapshot, spec: OutboundListener | InboundListener, head: RequestHead, enabled: boolean): PathFeatures {
+/** What the path decision needs from a matched rule: the same for every request it matches under one snapshot. */
+interface RuleFeatures {
+  snapshot: Snapshot;
+  filters: readonly string[];
+  retries: boolean;
+  http2Backend: boolean;
+}
+const ruleFeatureCache = new WeakMap<RouteSelection["rule"], RuleFeatures>();
+
+function ruleFeatures(snapshot: Snapshot, rule: RouteSelection["rule"]): RuleFeatures {
+  const known = ruleFeatureCache.get(rule);
+  if (known && known.snapshot === snapshot) return known;
+  const features: RuleFeatures = {
+    snapshot,
+    // The backends' own filters (a canary's header modifiers) count like the rule's.
+    filters: [...rule.filters.map((f) => f.type), ...rule.backendRefs.flatMap((ref) => (ref.filters ?? []).map((f) => f.type))],
+    retries: (rule.retry?.maxAttempts ?? 1) > 1,
+    http2Backend: rule.backendRefs.some((ref) => snapshot.backends.get(ref.backend)?.spec.protocol === "http2"),
+  };
+  ruleFeatureCache.set(rule, features);
+  return features;
+}
+
+const NO_FILTERS: readonly string[] = [];
+
+/** What the path decision needs to know about a request on `spec`; `routed`: an outbound request's target and route. */
+function pathFeatures(snapshot: Snapshot, spec: OutboundListener | InboundListener, head: RequestHead, enabled: boolean, routed: Routed | undefined): PathFeatures {
   const features: PathFeatures = {
     enabled,
     http10: head.minor === 0,
@@ -74,7 +99,7 @@ function pathFeatures(snapshot: Snapshot, spec: OutboundListener | InboundListen
     grpc: isGrpc(head.headers["content-type"]),
     hasBody: head.chunked || (head.contentLength ?? 0) > 0,
     jwt: snapshot.security.get(spec.name)?.jwt !== undefined,
-    filters: [],
+    filters: NO_FILTERS,
     retries: false,
     http2Backend: false,
   };
@@ -82,23 +107,46 @@ function pathFeatures(snapshot: Snapshot, spec: OutboundListener | InboundListen
     features.http2Backend = snapshot.inbound.get(spec.name)?.spec.protocol === "http2";
     return features;
   }
-  const target = parseTarget(head.url, head.headers.host);
-  const rule = target ? matchRoute(snapshot, spec, head, target)?.rule : undefined;
+  const rule = routed?.selection?.rule;
   if (rule) {
-    // The backends' own filters (a canary's header modifiers) count like the rule's.
-    features.filters = [...rule.filters.map((f) => f.type), ...rule.backendRefs.flatMap((ref) => (ref.filters ?? []).map((f) => f.type))];
-    features.retries = (rule.retry?.maxAttempts ?? 1) > 1;
-    features.http2Backend = rule.backendRefs.some((ref) => snapshot.backends.get(ref.backend)?.spec.protocol === "http2");
+    const r = ruleFeatures(snapshot, rule);
+    features.filters = r.filters;
+    features.retries = r.retries;
+    features.http2Backend = r.http2Backend;
   }
   return features;
+}
+
+/** An outbound request's target and the route it matches: worked out once, for the path decision and for routing. */
+function routeOutbound(snapshot: Snapshot, spec: OutboundListener, head: RequestHead): Routed {
+  const target = parseTarget(head.url, head.headers.host);
+  return { target, selection: target ? matchRoute(snapshot, spec, head, target) : undefined };
 }
 
 function recordContext(snapshot: Snapshot, spec: Listener): RecordContext {
   return { node: snapshot.config.node, localIdentity: snapshot.identity?.spiffeId, listener: spec.name, inbound: spec.kind === "inbound" };
 }
 
+/** What every request on one listener under one snapshot shares: built once, not per request. */
+interface ListenerRequestContext {
+  snapshot: Snapshot;
+  spec: Listener;
+  env: ForwardEnv;
+  ctx: RecordContext;
+}
+
 export class RequestDispatcher implements ListenerTraffic {
+  private readonly contexts = new WeakMap<ListenerHandle, ListenerRequestContext>();
+
   constructor(private readonly deps: DispatcherDeps) {}
+
+  private context(snapshot: Snapshot, handle: ListenerHandle): ListenerRequestContext {
+    const known = this.contexts.get(handle);
+    if (known && known.snapshot === snapshot && known.spec === handle.spec) return known;
+    const c = { snapshot, spec: handle.spec, env: this.env(snapshot, handle), ctx: recordContext(snapshot, handle.spec) };
+    this.contexts.set(handle, c);
+    return c;
+  }
 
   protocolError(handle: ListenerHandle, status: number): void {
     this.deps.recorder.protocolError(handle.spec.name, status);
@@ -125,7 +173,8 @@ export class RequestDispatcher implements ListenerTraffic {
     const recorder = deps.recorder;
     recorder.active++;
     recorder.total++;
-    const ctx = recordContext(snapshot, spec);
+    const shared = this.context(snapshot, handle);
+    const ctx = shared.ctx;
     const outcome = recorder.newOutcome(ctx, req.headers, peerOf(req), h2, isGrpc(req.headers["content-type"]));
     res.once("close", () => {
       recorder.active--;
@@ -146,7 +195,7 @@ export class RequestDispatcher implements ListenerTraffic {
       sendLocal(res, 501, outcome.flags, "CONNECT is not supported\n", {}, false, outcome);
       return;
     }
-    handleHttp(this.env(snapshot, handle), spec, req, res, outcome).catch((err: unknown) => {
+    handleHttp(shared.env, spec, req, res, outcome).catch((err: unknown) => {
       deps.logger.error("request failed", { error: err instanceof Error ? err.stack : String(err) });
       sendLocal(res, 500, outcome.flags, "internal proxy error\n", {}, true, outcome);
     });
@@ -158,20 +207,22 @@ export class RequestDispatcher implements ListenerTraffic {
     const snapshot = deps.snapshot();
     const spec = handle.spec;
     if (!snapshot || (spec.kind !== "outbound" && spec.kind !== "inbound")) return false;
-    if (choosePath(pathFeatures(snapshot, spec, req.head, deps.fastPath)).path !== "fast") return false;
+    const routed = spec.kind === "outbound" && deps.fastPath ? routeOutbound(snapshot, spec, req.head) : undefined;
+    if (choosePath(pathFeatures(snapshot, spec, req.head, deps.fastPath, routed)).path !== "fast") return false;
     const started = performance.now();
     const recorder = deps.recorder;
     recorder.active++;
     recorder.total++;
     recorder.fastPath++;
-    const ctx = recordContext(snapshot, spec);
+    const shared = this.context(snapshot, handle);
+    const ctx = shared.ctx;
     const outcome = recorder.newOutcome(ctx, req.head.headers, req.peer, false, false);
     req.onDone((completed) => {
       recorder.active--;
       if (!completed) outcome.flags.push(ResponseFlag.DownstreamConnectionTermination);
       recorder.record(ctx, req.head, outcome, completed ? req.status : 0, started);
     });
-    handleFast(this.env(snapshot, handle), spec, req, outcome).catch((err: unknown) => {
+    handleFast(shared.env, spec, req, outcome, routed).catch((err: unknown) => {
       deps.logger.error("request failed", { error: err instanceof Error ? err.stack : String(err) });
       replyLocal(req, 500, outcome.flags, "internal proxy error\n", {}, true);
     });

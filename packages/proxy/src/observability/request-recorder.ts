@@ -2,6 +2,7 @@
 // edge (weft_requests_total, the duration histogram, the latency sketch),
 // traced when sampled and written to the access log when one is configured.
 // Also the downstream gauges /stats and weft_active_requests show.
+import { PEER_METADATA_HEADER, peerSource } from "../core/peer-metadata.ts";
 import type { ProxyNode } from "@weft/mesh-model/proxy-config";
 import type { Outcome } from "../core/outcome.ts";
 import type { PeerIdentity } from "../core/peer-identity.ts";
@@ -68,9 +69,11 @@ export class RequestRecorder {
   newOutcome(ctx: RecordContext, headers: RequestHead["headers"], peer: PeerIdentity | undefined, h2: boolean, grpc: boolean): Outcome {
     const node = ctx.node;
     const inbound = ctx.inbound;
+    // Inbound callers are anonymous until mTLS gives them an identity; their proxy states service and version.
+    const source = inbound ? peerSource(headers[PEER_METADATA_HEADER], peer) : { service: node.service, version: node.version ?? "unknown" };
     return {
-      // Inbound callers are anonymous until mTLS gives them an identity.
-      sourceService: inbound ? "unknown" : node.service,
+      sourceService: source.service,
+      sourceVersion: source.version,
       destinationService: "unknown",
       destinationVersion: "unknown",
       destinationCluster: inbound ? (node.locality.cluster ?? "unknown") : "unknown",
@@ -102,7 +105,7 @@ export class RequestRecorder {
     const seconds = Math.max(0, performance.now() - startedAt) / 1000;
     const flags = formatFlags(outcome.flags);
     const grpcStatus = outcome.grpcStatus === undefined ? "-" : String(outcome.grpcStatus);
-    const sourceVersion = inbound ? "unknown" : (node.version ?? "unknown");
+    const sourceVersion = outcome.sourceVersion;
     const sourceCluster = inbound ? (outcome.peer?.cluster ?? "unknown") : (node.locality.cluster ?? "unknown");
     const sourceIdentity = inbound ? (outcome.peer?.spiffeId ?? "unknown") : (ctx.localIdentity ?? "unknown");
     const mtls = outcome.mtls ? "true" : "false";

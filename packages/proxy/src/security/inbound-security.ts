@@ -11,7 +11,7 @@ import type { ProxyMetrics } from "../observability/metrics.ts";
 import { ResponseFlag, type ResponseFlagCode } from "../core/response-flags.ts";
 
 /** Headers only the proxy may set: whatever a client sends under these names is dropped. */
-export const IDENTITY_HEADERS = ["x-forwarded-client-cert", "x-weft-peer-identity", "x-weft-request-principal"] as const;
+export const IDENTITY_HEADERS = ["x-forwarded-client-cert", "x-weft-peer-identity", "x-weft-request-principal", "x-weft-peer-metadata"] as const;
 
 /** What a listener checks per request. */
 export interface ListenerSecurity {

@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startChild, type Child } from "../processes.ts";
+import { writeDemoRollout } from "./demo-rollout.ts";
 import { inboxSecret, seedDemoSlos } from "./demo-slos.ts";
 import { demoTopology, universalFile, type DemoCluster } from "./demo-topology.ts";
 import { ManagerApi } from "./manager-api.ts";
@@ -52,6 +53,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const dir = join(home, "demo");
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const clusters = demoTopology(options.portBase, options.rps);
+  await writeDemoRollout(dir);
   const topologyFile = join(dir, "topology.json");
   await writeFile(topologyFile, `${JSON.stringify(clusters, null, 2)}\n`);
 

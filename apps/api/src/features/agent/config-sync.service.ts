@@ -2,6 +2,7 @@ import type { ConfigAck } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { invalid } from "../../errors.ts";
 import type { AuditService } from "../audit/audit.service.ts";
+import type { ControlPlaneMetrics } from "../control-plane/control-plane-metrics.ts";
 import type { ClustersService } from "../clusters/clusters.service.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 
@@ -11,6 +12,8 @@ export class ConfigSyncService {
     private readonly clusters: ClustersService,
     private readonly audit: AuditService,
     private readonly mesh: () => Promise<MeshInfo>,
+    /** The manager's metrics, with when a config version was written (for write-to-ack latency). */
+    private readonly metrics?: { metrics: Pick<ControlPlaneMetrics, "acknowledged">; versionWrittenAt: (version: bigint) => Promise<Date | null> },
   ) {}
 
   async acknowledge(agent: AgentPrincipal, ack: ConfigAck): Promise<{ recorded: true; syncState: string }> {
@@ -21,6 +24,7 @@ export class ConfigSyncService {
     const proxies = { total: ack.proxies.length, applied: ack.proxies.length - rejections.length, rejected: rejections.length };
     const applied = ack.status === "applied";
     const syncState = await this.clusters.recordAck(agent, { version, applied, reason: ack.reason ?? null, proxies, rejections: rejections.slice(0, 100) }, mesh.configVersion);
+    if (this.metrics) this.metrics.metrics.acknowledged(agent.cluster, { version, applied, proxies }, applied ? await this.metrics.versionWrittenAt(version) : null);
     if (!applied)
       await this.audit.record({
         actor: agent,

@@ -34,6 +34,8 @@ export interface EndpointState {
   workload: string | null;
   version: string | null;
   zone: string | null;
+  /** Whether a Weft proxy fronts it (other clusters reach it through the east-west gateway only then). */
+  sidecar: boolean;
 }
 
 /** One endpoint of a service as the dashboard reads it: where it runs and whether it is ready. */
@@ -81,7 +83,7 @@ export class DiscoveryRepository {
       where: { namespace, name, cluster: { meshId } },
       select: {
         cluster: { select: { name: true } },
-        endpoints: { select: { address: true, port: true, protocol: true, healthy: true, version: true, zone: true, updatedAt: true, workload: { select: { name: true, version: true, zone: true } } } },
+        endpoints: { select: { address: true, port: true, protocol: true, healthy: true, version: true, zone: true, sidecar: true, updatedAt: true, workload: { select: { name: true, version: true, zone: true } } } },
       },
     });
     return {
@@ -96,6 +98,7 @@ export class DiscoveryRepository {
           workload: e.workload?.name ?? null,
           version: e.version ?? e.workload?.version ?? null,
           zone: e.zone ?? e.workload?.zone ?? null,
+          sidecar: e.sidecar,
           updatedAt: e.updatedAt,
         })),
       ),
@@ -109,7 +112,7 @@ export class DiscoveryRepository {
       this.db.workload.findMany({ where: { clusterId }, select: { namespace: true, name: true, serviceAccount: true, version: true, zone: true, labels: true } }),
       this.db.endpoint.findMany({
         where: { service: { clusterId } },
-        select: { address: true, port: true, protocol: true, healthy: true, version: true, zone: true, service: { select: { namespace: true, name: true } }, workload: { select: { name: true } } },
+        select: { address: true, port: true, protocol: true, healthy: true, version: true, zone: true, sidecar: true, service: { select: { namespace: true, name: true } }, workload: { select: { name: true } } },
       }),
     ]);
     return {
@@ -129,6 +132,7 @@ export class DiscoveryRepository {
             workload: e.workload?.name ?? null,
             version: e.version,
             zone: e.zone,
+            sidecar: e.sidecar,
           };
           return [endpointKey(state), state];
         }),
@@ -190,6 +194,7 @@ export class DiscoveryRepository {
         healthy: e.healthy,
         version: e.version,
         zone: e.zone,
+        sidecar: e.sidecar,
       });
       if (endpoints.added.length > 0) await this.db.endpoint.createMany({ data: endpoints.added.map(([, e]) => ({ id: randomUUID(), ...row(e) })) });
       for (const [, e] of endpoints.updated) {

@@ -45,6 +45,7 @@ function endpointState(e: ReportedEndpoint, workloads: Map<string, WorkloadState
     workload: e.workload ?? null,
     version: e.version ?? workload?.version ?? null,
     zone: e.zone ?? workload?.zone ?? null,
+    sidecar: e.sidecar ?? true,
   };
 }
 

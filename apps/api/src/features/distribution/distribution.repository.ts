@@ -15,6 +15,12 @@ type PortJson = { port?: unknown; name?: unknown; protocol?: unknown };
 export class DistributionRepository {
   constructor(private readonly db: DbClient) {}
 
+  /** When the change that produced config `version` was committed (its first revision); null when none did (a bootstrap version). */
+  async versionWrittenAt(version: bigint): Promise<Date | null> {
+    const first = await this.db.resourceRevision.findFirst({ where: { configVersion: version }, orderBy: { createdAt: "asc" }, select: { createdAt: true } });
+    return first?.createdAt ?? null;
+  }
+
   async versions(): Promise<MeshVersions> {
     return this.db.mesh.findFirstOrThrow({ where: { name: "default" }, select: { configVersion: true, catalogVersion: true, trustBundleVersion: true } });
   }
@@ -33,7 +39,7 @@ export class DistributionRepository {
         region: true,
         gatewayAddress: true,
         gatewayPort: true,
-        services: { select: { namespace: true, name: true, ports: true, endpoints: { select: { version: true, zone: true, healthy: true, workload: { select: { version: true, zone: true } } } } } },
+        services: { select: { namespace: true, name: true, ports: true, endpoints: { select: { version: true, zone: true, healthy: true, sidecar: true, workload: { select: { version: true, zone: true, serviceAccount: true } } } } } },
       },
     });
     return clusters.map((c) => ({
@@ -46,7 +52,13 @@ export class DistributionRepository {
         ports: (Array.isArray(s.ports) ? (s.ports as PortJson[]) : [])
           .filter((p) => typeof p.port === "number")
           .map((p) => ({ port: p.port as number, ...(typeof p.name === "string" ? { name: p.name } : {}), ...(typeof p.protocol === "string" ? { protocol: p.protocol.toLowerCase() } : {}) })),
-        endpoints: s.endpoints.map((e) => ({ version: e.version ?? e.workload?.version ?? null, zone: e.zone ?? e.workload?.zone ?? null, healthy: e.healthy })),
+        endpoints: s.endpoints.map((e) => ({
+          version: e.version ?? e.workload?.version ?? null,
+          zone: e.zone ?? e.workload?.zone ?? null,
+          healthy: e.healthy,
+          sidecar: e.sidecar,
+          serviceAccount: e.workload?.serviceAccount ?? null,
+        })),
       })),
     }));
   }

@@ -6,6 +6,7 @@ import { unauthenticated } from "../../errors.ts";
 import { plainJson } from "../../transport/wire-transformer.ts";
 import type { Logger } from "../../logger.ts";
 import type { UnitOfWork } from "../../unit-of-work.ts";
+import type { ControlPlaneMetrics } from "../control-plane/control-plane-metrics.ts";
 import type { ClustersService } from "../clusters/clusters.service.ts";
 import type { ConfigBus, MeshVersions } from "./config-bus.ts";
 import type { MeshHead } from "./distribution.repository.ts";
@@ -56,7 +57,13 @@ export class DistributionService {
     private readonly clusters: ClustersService,
     private readonly log: Logger,
     private readonly settings: DistributionSettings = DEFAULT_DISTRIBUTION_SETTINGS,
+    private readonly metrics?: Pick<ControlPlaneMetrics, "pushed">,
   ) {}
+
+  /** Config streams open on this replica, per cluster id. */
+  get openStreams(): ReadonlyMap<string, number> {
+    return this.open;
+  }
 
   /** Something may have changed the versions (a local write): check now. */
   poke(): void {
@@ -153,16 +160,20 @@ export class DistributionService {
     this.open.set(agent.clusterId, (this.open.get(agent.clusterId) ?? 0) + 1);
     await this.clusters.streamOpened(agent);
     let lastSeenWrite = Date.now();
+    // When this stream learnt of the versions it is about to serve (push latency starts there).
+    let wokeAt = performance.now();
     try {
       while (!signal?.aborted) {
         const versions = await this.bus.current();
         const event = await this.snapshotFor(agent);
         if (event.hash !== sentHash) {
           sentHash = event.hash;
+          this.metrics?.pushed(agent.cluster, (performance.now() - wokeAt) / 1000);
           // Built from JSON data only: the transformer sends it without superjson's walk.
           yield tracked(event.id, plainJson(event.config));
         }
         await this.bus.waitForChange(versions, signal, this.settings.streamKeepaliveMs);
+        wokeAt = performance.now();
         if (signal?.aborted) break;
         if (!(await this.clusters.credentialActive(agent))) throw unauthenticated("agent credentials revoked");
         if (Date.now() - lastSeenWrite >= this.settings.streamKeepaliveMs) {

@@ -59,6 +59,8 @@ interface ExecuteOptions extends ChangeOptions {
   prune?: LabelSelector;
   /** The caller, for deciding whether a protected namespace needs approval; absent when approving. */
   principal?: Principal;
+  /** Set by the rollout controller: the run whose route this writes (every other writer is refused on a route a running rollout owns). */
+  rolloutRunId?: string;
 }
 
 /** A page of history. */
@@ -214,6 +216,7 @@ export class ResourcesService {
     if (missing && !options.allowMissingDelete) throw notFound(resourceKey(missing.ref), "name");
     // Who may make the change is decided on what it touches, not only on where the documents live.
     if (options.principal) assertRole(options.principal, "OPERATOR", scopesOfNamespaces(plan.namespaces));
+    await refuseRoutesOwnedByRollouts(tx, mesh.id, plan, options.rolloutRunId);
     const meshChange = meshSettingsOf(plan, mesh, discovery.workloads.length > 0);
     const audit: AuditFacts = {
       target: plan.changes.map((c) => resourceKey(c.ref)).join(", "),
@@ -338,6 +341,22 @@ export class ResourcesService {
     const meshId = (await this.mesh()).id;
     return pageByVersion((p) => this.repo.meshHistory(meshId, { ...p, namespace: page.namespace }), page);
   }
+}
+
+/**
+ * A route a running rollout drives is written by its controller only: a
+ * person's edit (or deletion, rollback, approved change request) would fight
+ * the controller step by step, so it is refused with an error naming the
+ * rollout. Pause or abort the rollout, or wait for it to end, then edit.
+ */
+async function refuseRoutesOwnedByRollouts(tx: TransactionRepositories, meshId: string, plan: ChangePlan, rolloutRunId: string | undefined): Promise<void> {
+  const routes = plan.changes.filter((c) => c.action !== "unchanged" && c.ref.kind === "HTTPRoute").map((c) => ({ namespace: c.ref.namespace ?? "default", name: c.ref.name }));
+  const owners = (await tx.rollouts.owningRoutes(meshId, routes)).filter((run) => run.id !== rolloutRunId);
+  const owner = owners[0];
+  if (!owner) return;
+  if (owner.phase === "Paused")
+    throw conflict(`HTTPRoute ${owner.namespace}/${owner.routeName} is driven by rollout ${owner.namespace}/${owner.name}, which is paused but still owns it; abort the rollout (or let it finish) before editing the route`, "metadata.name");
+  throw conflict(`HTTPRoute ${owner.namespace}/${owner.routeName} is driven by rollout ${owner.namespace}/${owner.name} (${owner.phase}, step ${owner.step + 1}); abort the rollout (or let it finish) before editing the route`, "metadata.name");
 }
 
 /** `namespace/name` of every service a document refers to, for per-service history. */

@@ -6,6 +6,7 @@ import type { UnitOfWork } from "../../unit-of-work.ts";
 import type { EdgeMinuteDelta, EdgeMinuteRow, TelemetryRepository } from "./telemetry.repository.ts";
 import type { LatencySketchDataInput } from "./telemetry.types.ts";
 import { groupTraffic, type StatsGroupBy, type TrafficGroup } from "./traffic-groups.ts";
+import type { ControlPlaneMetrics } from "../control-plane/control-plane-metrics.ts";
 
 export interface TelemetrySettings {
   /** Rollups older than this are deleted. */
@@ -66,6 +67,7 @@ export class TelemetryService {
     private readonly uow: UnitOfWork,
     private readonly settings: TelemetrySettings = DEFAULT_TELEMETRY_SETTINGS,
     private readonly now: () => Date = () => new Date(),
+    private readonly metrics?: Pick<ControlPlaneMetrics, "telemetryReported">,
   ) {}
 
   /**
@@ -110,7 +112,11 @@ export class TelemetryService {
       ),
     );
     this.queue = run.catch(() => undefined);
-    const rows = await run;
+    const rows = await run.catch((err: unknown) => {
+      this.metrics?.telemetryReported(edges.length, "failed");
+      throw err;
+    });
+    this.metrics?.telemetryReported(edges.length, rows === null ? "duplicate" : "stored");
     if (rows === null) return { rows: 0, duplicate: true };
     if (now - this.lastPrune > 10 * MINUTE) {
       this.lastPrune = now;

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { MemoryLogger } from "../logger.ts";
+import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
+import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
+import { UniversalFileSchema } from "../universal/universal-file.schema.ts";
+import { GatewayApplier } from "./gateway-applier.ts";
+
+const file = UniversalFileSchema.parse({
+  gateway: { address: "127.0.0.1", port: 16443, adminPort: 16444 },
+  services: [{ name: "reviews", instances: [{ address: "127.0.0.1", port: 9081, version: "v1", proxy: { inboundPort: 16001, outboundPort: 16002, adminPort: 16003 } }] }],
+});
+
+/** A gateway process that takes `slowMs` to come up on the config it was started with (a loaded machine). */
+function slowGateway(slowMs: number) {
+  let started: { at: number; version: string } | undefined;
+  const supervisor = {
+    has: () => started !== undefined,
+    sync: async (desired: ReadonlyMap<string, { version: string } | undefined>) => {
+      const config = [...desired.values()][0];
+      started = config ? { at: Date.now(), version: config.version } : undefined;
+    },
+    status: () => [],
+    persist: async () => {},
+    stop: async () => {},
+  } as unknown as ProxySupervisor;
+  const up = () => started !== undefined && Date.now() - started.at >= slowMs;
+  const admin = {
+    activeVersion: async () => (up() ? started!.version : undefined),
+    put: async (_port: number, config: { version: string }) => (up() ? { ok: true, version: config.version } : { ok: false, status: 0, reason: "connection refused" }),
+  } as unknown as ProxyAdminClient;
+  return { supervisor, admin };
+}
+
+describe("the east-west gateway applier", () => {
+  it("reports a gateway that came up after its start timeout as applied, without a new file", async () => {
+    const { supervisor, admin } = slowGateway(400);
+    const applier = new GatewayApplier({ cluster: "west", supervisor, admin, logger: new MemoryLogger(), startTimeoutMs: 100 });
+    expect((await applier.setFile(file)).state).toBe("rejected");
+    const deadline = Date.now() + 10_000;
+    while (applier.status.state !== "applied" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(applier.status).toMatchObject({ state: "applied", routes: 2 });
+    await applier.stop();
+  });
+});
