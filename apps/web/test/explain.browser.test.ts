@@ -174,6 +174,27 @@ describe("a dashboard that explains itself", () => {
     expect(await rev3.textContent()).toContain("back to 90/10: v2 errors");
   });
 
+  it("predicts the impact of a shift from the workloads that called the service in the last hour", async () => {
+    await page.goto(`${webOrigin}/policies/edit?kind=HTTPRoute&namespace=shop&name=checkout`);
+    await page.locator('[data-path="spec.rules[0].backendRefs[0].weight"]').fill("50");
+    await page.locator('[data-path="spec.rules[0].backendRefs[1].weight"]').fill("50");
+    await page.getByTestId("dry-run").click();
+    const impact = page.getByTestId("predicted-impact");
+    await impact.getByTestId("impact-callers").waitFor();
+    // Only frontend called checkout: no other workload of the namespace is listed.
+    const rows = impact.getByTestId("impact-callers").locator("tbody tr");
+    expect(await rows.count()).toBe(1);
+    const moves = (await rows.first().getByTestId("impact-moves").textContent())!;
+    expect(moves).toMatch(/^≈ [\d.]+ req\/min from east\/shop\/frontend would move to v2$/);
+    // 90/10 → 50/50: 40 % of frontend's requests per minute, as the rollups have them for the hour.
+    const api = await admin.telemetry.edges.query({ from: new Date(Date.now() - 60 * MINUTE), to: new Date() });
+    const perMinute = api.edges.filter((e) => e.source.service === "frontend" && e.destination.service === "checkout").reduce((n, e) => n + e.rate * 60, 0);
+    const shown = Number.parseFloat(moves.slice(2));
+    expect(Math.abs(shown - perMinute * 0.4) / (perMinute * 0.4), `shown ${shown}, rollups ${perMinute * 0.4}`).toBeLessThan(0.1);
+    await impact.scrollIntoViewIfNeeded();
+    await saveScreenshot(page, "predicted-impact", { docs: true });
+  });
+
   it("underlines a bad value in the YAML editor at its field and completes keys from the schema", async () => {
     await page.goto(`${webOrigin}/policies/edit?kind=HTTPRoute&namespace=shop&name=checkout`);
     await page.locator('[data-path="spec.rules[0].backendRefs[1].weight"]').fill("-5");

@@ -10,6 +10,7 @@ import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
 import type { ChangeResultView } from "../../trpc/types.ts";
 import { newPolicyFor, SERVICE_POLICY_KINDS, type ServicePolicyKind } from "../policies/policy-catalog.ts";
+import { PredictedImpactPanel } from "../explain/predicted-impact-panel.tsx";
 import { SloDryRun } from "../slo/slo-dry-run.tsx";
 import { readDraft } from "../policy-proposal/policy-draft.ts";
 import { needsApproval } from "../shell/permissions.ts";
@@ -254,6 +255,7 @@ function Editor({
             </div>
           ) : null}
           {result ? <ChangeResultPanel result={result} /> : null}
+          {result?.dryRun && kind === "HTTPRoute" && existing ? <PredictedImpactPanel before={initial} after={value} /> : null}
           {kind === "ServiceLevelObjective" ? <SloDryRun value={value} /> : null}
         </section>
         {existing ? <HistoryPanel resource={{ kind, ...existing }} canEdit={canEdit} onResult={(r) => { setResult(r); }} /> : null}
