@@ -195,6 +195,38 @@ describe("a dashboard that explains itself", () => {
     await saveScreenshot(page, "predicted-impact", { docs: true });
   });
 
+  it("shifts traffic with the wizard on the service page, through the review step, and reopens it with the new weights", async () => {
+    await page.goto(`${webOrigin}/services/detail?service=shop/checkout`);
+    const wizard = page.getByTestId("traffic-shift-wizard");
+    await wizard.waitFor();
+    // It starts from the route's weights.
+    expect(await wizard.getByTestId("shift-weight-v2").inputValue()).toBe("10");
+    await wizard.getByTestId("shift-weight-v2").fill("30");
+    // The other slider follows: always 100 together.
+    await page.waitForFunction(() => (document.querySelector('[data-testid="shift-weight-v1"]') as HTMLInputElement | null)?.value === "70");
+    expect(await wizard.getByTestId("shift-slider-v1").inputValue()).toBe("70");
+    await wizard.scrollIntoViewIfNeeded();
+    await saveScreenshot(page, "wizard-traffic-shift", { docs: true });
+
+    await wizard.getByTestId("shift-review").click();
+    await page.waitForURL(/\/policies\/edit\?.*name=checkout.*draft=/);
+    await page.locator('[data-path="spec.rules[0].backendRefs[1].weight"]').waitFor();
+    expect(await page.locator('[data-path="spec.rules[0].backendRefs[0].weight"]').inputValue()).toBe("70");
+    expect(await page.locator('[data-path="spec.rules[0].backendRefs[1].weight"]').inputValue()).toBe("30");
+    await page.getByTestId("dry-run").click();
+    await page.getByTestId("predicted-impact").getByTestId("impact-moves").first().waitFor();
+    expect(await page.getByTestId("structured-diff").textContent()).toContain("spec.rules[0].backendRefs[1].weight");
+    await page.getByTestId("change-message").fill("shift 30 % to v2");
+    await page.getByTestId("apply").click();
+    await page.getByTestId("change-status").filter({ hasText: "Applied" }).waitFor();
+    const stored = await admin.resources.get.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" });
+    expect(JSON.stringify(stored.document)).toContain('"version":"v2","weight":30');
+
+    await page.goto(`${webOrigin}/services/detail?service=shop/checkout`);
+    await page.getByTestId("traffic-shift-wizard").waitFor();
+    expect(await page.getByTestId("shift-weight-v2").inputValue()).toBe("30");
+  });
+
   it("underlines a bad value in the YAML editor at its field and completes keys from the schema", async () => {
     await page.goto(`${webOrigin}/policies/edit?kind=HTTPRoute&namespace=shop&name=checkout`);
     await page.locator('[data-path="spec.rules[0].backendRefs[1].weight"]').fill("-5");

@@ -54,9 +54,12 @@ function Editor({
   existing,
   result,
   setResult,
+  before,
 }: {
   kind: Kind;
   initial: unknown;
+  /** The stored document this edit starts from, when it differs from `initial` (a wizard's draft of an existing resource). */
+  before?: unknown;
   existing: { namespace: string; name: string } | null;
   /** Kept by the page: an apply or rollback reloads the editor with the new revision, and its result stays in view. */
   result: ChangeResultView | null;
@@ -255,7 +258,7 @@ function Editor({
             </div>
           ) : null}
           {result ? <ChangeResultPanel result={result} /> : null}
-          {result?.dryRun && kind === "HTTPRoute" && existing ? <PredictedImpactPanel before={initial} after={value} /> : null}
+          {result?.dryRun && kind === "HTTPRoute" && (existing || before) ? <PredictedImpactPanel before={before ?? initial} after={value} /> : null}
           {kind === "ServiceLevelObjective" ? <SloDryRun value={value} /> : null}
         </section>
         {existing ? <HistoryPanel resource={{ kind, ...existing }} canEdit={canEdit} onResult={(r) => { setResult(r); }} /> : null}
@@ -286,6 +289,9 @@ export function PolicyEditorPage() {
     if (existing.isPending) body = <Loading what={`${kind} ${namespace}/${name}`} />;
     else if (existing.isError || !existing.data) body = <ErrorState error={existing.error} title={`Could not load ${kind} ${namespace}/${name}`} onRetry={() => void existing.refetch()} />;
     else if (!existing.data.document) body = <ErrorState error={new Error("This resource was deleted. Restore it from its history.")} title="Deleted" />;
+    else if (draftId && draft && draft.kind === kind)
+      // A wizard's draft of this resource: edited in place, its diff and impact against the stored revision.
+      body = <Editor key={`${kind}/${namespace}/${name}/${existing.data.revision}/draft/${draftId}`} kind={kind} initial={draft.document} before={existing.data.document} existing={{ namespace, name }} result={result} setResult={setResult} />;
     else body = <Editor key={`${kind}/${namespace}/${name}/${existing.data.revision}`} kind={kind} initial={existing.data.document} existing={{ namespace, name }} result={result} setResult={setResult} />;
   } else if (draftId) {
     if (!draft || draft.kind !== kind) body = <ErrorState error={new Error("The proposed document is gone: it lives only in the browser tab that opened it. Propose it again from the service page.")} title="No draft to edit" />;
