@@ -28,6 +28,8 @@ import { TelemetryRepository } from "./features/telemetry/telemetry.repository.t
 import { DEFAULT_TELEMETRY_SETTINGS, TelemetryService, type TelemetrySettings } from "./features/telemetry/telemetry.service.ts";
 import { SpansRepository } from "./features/telemetry/spans.repository.ts";
 import { DEFAULT_SPAN_SETTINGS, SpansService, type SpanSettings } from "./features/telemetry/spans.service.ts";
+import { FailureCausesRepository } from "./features/telemetry/failure-causes.repository.ts";
+import { FailureCausesService } from "./features/telemetry/failure-causes.service.ts";
 import { ChangeRequestsRepository } from "./features/change-requests/change-requests.repository.ts";
 import { ChangeRequestsService } from "./features/change-requests/change-requests.service.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
@@ -123,6 +125,8 @@ export interface Services {
   rotation: RotationService;
   /** Recent spans for trace views; prunes on a timer. */
   spans: SpansService;
+  /** Why requests failed, from the recorded spans. */
+  failureCauses: FailureCausesService;
   /** Service traffic as SLOs, canary analysis and charts read it: the rollups (the embedded default) or PromQL. */
   metricSource: MetricSource;
   /**
@@ -254,6 +258,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     identity,
     rotation,
     spans,
+    failureCauses: new FailureCausesService(new FailureCausesRepository(prisma)),
     metricSource,
     metricSourceIn,
     slo,

@@ -121,7 +121,8 @@ describe("the dashboard in Chromium against a real manager", () => {
   it("sends a signed-out visitor to the login page and back after signing in", async () => {
     await page.goto(`${webOrigin}/topology?range=6h`);
     await page.waitForURL(/\/login\?next=%2Ftopology%3Frange%3D6h/);
-    await expect(page.title()).resolves.toBe("Sign in · Weft");
+    // Next streams the metadata: wait for the title rather than read it at once.
+    await expect.poll(() => page.title(), { timeout: 30_000 }).toBe("Sign in · Weft");
     // No OIDC provider is configured: no OIDC button.
     expect(await page.getByTestId("oidc-login").count()).toBe(0);
     await page.getByLabel("Username").fill("admin");
@@ -137,7 +138,7 @@ describe("the dashboard in Chromium against a real manager", () => {
 
   it("shows the overview: clusters, mesh traffic, recent changes and the manager's health", async () => {
     await page.goto(webOrigin);
-    await expect(page.title()).resolves.toBe("Overview · Weft");
+    await expect.poll(() => page.title(), { timeout: 30_000 }).toBe("Overview · Weft");
     expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).getAttribute("aria-current")).toBe("page");
     await page.getByRole("main").getByRole("heading", { level: 1, name: "Overview" }).waitFor();
     await page.getByTestId("overview-clusters").getByText("east").waitFor();
@@ -222,7 +223,7 @@ describe("the dashboard in Chromium against a real manager", () => {
 
     // The YAML tab round-trips the form's value.
     await page.getByRole("tab", { name: "YAML" }).click();
-    const yaml = await page.getByTestId("yaml-editor").inputValue();
+    const yaml = await page.getByTestId("yaml-editor").locator(".cm-content").innerText();
     expect(yaml).toContain("weight: 50");
     expect(yaml).not.toContain("weight: 90");
     await page.getByRole("tab", { name: "Form" }).click();
@@ -248,6 +249,8 @@ describe("the dashboard in Chromium against a real manager", () => {
     expect(await rev2.textContent()).toContain("admin");
 
     await page.locator('[data-testid="history-row"][data-revision="1"]').getByTestId("rollback").click();
+    await page.getByTestId("rollback-confirm").getByTestId("text-diff").waitFor();
+    await page.getByRole("button", { name: "Roll back", exact: true }).click();
     await page.locator('[data-testid="history-row"][data-revision="3"]').waitFor();
     expect(await page.locator('[data-testid="history-row"][data-revision="3"]').textContent()).toContain("Roll back to revision 1");
     await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLInputElement | null)?.value === "10", WEIGHT_1);

@@ -1,6 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import { ApiUnreachableError } from "./api-fetch.ts";
+import { ApiRefusedError, ApiUnreachableError } from "./api-fetch.ts";
 import { isSessionExpired, loginHref, safeNext, toApiFailure, type ApiFailure } from "./api-errors.ts";
 
 function managerError(code: string, message: string, extra: Record<string, unknown> = {}) {
@@ -19,6 +19,7 @@ describe("toApiFailure", () => {
     ["conflict", managerError("CONFLICT", "exists"), { kind: "conflict" }],
     ["unknown server code", managerError("INTERNAL_SERVER_ERROR", "boom"), { kind: "server" }],
     ["proxy answered", TRPCClientError.from(new ApiUnreachableError(502)), { kind: "unreachable", message: "No answer from the manager API: the dashboard's proxy returned HTTP 502." }],
+    ["a proxy in front refused (403): a permission problem, not an unreachable manager", TRPCClientError.from(new ApiRefusedError(403)), { kind: "forbidden", message: "Refused: you do not have permission for this (HTTP 403)." }],
     ["network", new TypeError("Failed to fetch"), { kind: "unreachable", message: "Failed to fetch" }],
   ])("%s", (_name, error, expected) => {
     expect(toApiFailure(error)).toMatchObject(expected);

@@ -1,5 +1,5 @@
 import { TRPCClientError } from "@trpc/client";
-import { ApiUnreachableError } from "./api-fetch.ts";
+import { ApiRefusedError, ApiUnreachableError } from "./api-fetch.ts";
 
 /** One invalid field as the manager reports it in `data.fieldErrors`. */
 export interface FieldErrorView {
@@ -44,6 +44,9 @@ export function toApiFailure(error: unknown): ApiFailure {
     const data = (error.data ?? null) as { code?: unknown; fieldErrors?: unknown; domainCode?: unknown } | null;
     const code = typeof data?.code === "string" ? data.code : null;
     if (code === null) {
+      if (error.cause instanceof ApiRefusedError) {
+        return { kind: error.cause.httpStatus === 401 ? "unauthenticated" : "forbidden", code: error.cause.httpStatus === 401 ? "UNAUTHORIZED" : "FORBIDDEN", message: error.cause.message, fieldErrors: [], domainCode: null };
+      }
       const cause = error.cause instanceof ApiUnreachableError ? error.cause.message : error.message;
       return { kind: "unreachable", code: "UNREACHABLE", message: cause, fieldErrors: [], domainCode: null };
     }

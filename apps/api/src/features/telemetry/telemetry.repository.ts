@@ -125,6 +125,12 @@ export class TelemetryRepository {
     }));
   }
 
+  /** The earliest minute in [from, to) with any rollup, mesh-wide; null without any. */
+  async firstMinute(window: { from: Date; to: Date }): Promise<Date | null> {
+    const found = await this.db.edgeMinute.aggregate({ where: { minute: { gte: window.from, lt: window.to } }, _min: { minute: true } });
+    return found._min.minute;
+  }
+
   /** Deletes rollups older than `before`; returns how many. */
   async prune(before: Date): Promise<number> {
     return (await this.db.edgeMinute.deleteMany({ where: { minute: { lt: before } } })).count;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleProcedure, router } from "../../trpc.ts";
+import { failureCausesProcedure } from "./failure-causes.router.ts";
 import { STATS_GROUPS } from "./traffic-groups.ts";
 
 const WindowShape = {
@@ -56,6 +57,8 @@ export const telemetryRouter = router({
       }),
     )
     .query(({ ctx, input }) => ctx.services.spans.traces(input)),
+  /** Why requests to a service or over an edge failed: status, response flags, the proxy that set them, traces. */
+  failureCauses: failureCausesProcedure,
   /** Every recorded span of one trace, earliest first, with parent links. */
   trace: roleProcedure("VIEWER")
     .input(z.strictObject({ traceId: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex digits").describe("W3C trace id.") }))

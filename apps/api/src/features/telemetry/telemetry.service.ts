@@ -33,6 +33,17 @@ const MINUTE = 60_000;
 const floorMinute = (d: Date) => new Date(Math.floor(d.getTime() / MINUTE) * MINUTE);
 const ceilMinute = (d: Date) => new Date(Math.ceil(d.getTime() / MINUTE) * MINUTE);
 
+/**
+ * The part of [from, to) that data covers: from the first recorded minute
+ * (or `from` without data) to `to` or `now`, whichever is earlier; at least
+ * one minute, so a window that began this instant does not divide by zero.
+ */
+export function coveredSpan(from: Date, to: Date, firstMinute: Date | null, now: Date): { from: Date; seconds: number } {
+  const start = firstMinute && firstMinute > from ? firstMinute : from;
+  const end = Math.min(to.getTime(), Math.max(now.getTime(), start.getTime()));
+  return { from: start, seconds: Math.max(60, (end - start.getTime()) / 1000) };
+}
+
 /** Merges a delta's sketch into a stored one with the proxy's own merge. */
 function mergeSketch(stored: LatencySketchDataInput, delta: LatencySketchDataInput): LatencySketchDataInput {
   const sketch = LatencySketch.fromJSON(stored);
@@ -124,8 +135,8 @@ export class TelemetryService {
   }
 
   /** Every edge with traffic in [from, to): rate, error percentage and latency percentiles. */
-  async edges(query: { from: Date; to: Date; cluster?: string | undefined; namespace?: string | undefined }): Promise<{ from: Date; to: Date; edges: EdgeStats[] }> {
-    const { from, to, rows, seconds } = await this.window(query);
+  async edges(query: { from: Date; to: Date; cluster?: string | undefined; namespace?: string | undefined }): Promise<{ from: Date; to: Date; coveredFrom: Date; coveredSeconds: number; edges: EdgeStats[] }> {
+    const { from, to, rows, seconds, coveredFrom } = await this.window(query);
     const edges = groupTraffic(rows, "edge", seconds).map(({ source, destination, byClass, mtlsPercent, requests, errors, rate, errorPercent, p50, p90, p99 }) => ({
       source: source as EdgeEnd,
       destination,
@@ -141,24 +152,33 @@ export class TelemetryService {
       mtls: mtlsPercent === null ? null : mtlsPercent === 100,
       mtlsPercent,
     }));
-    return { from, to, edges };
+    return { from, to, coveredFrom, coveredSeconds: seconds, edges };
   }
 
   /**
    * The window's traffic per service, workload, cluster (what serves it) or
    * edge, with p50/p95/p99 from the merged sketches: the numbers of `weft stat`.
    */
-  async stats(query: { from: Date; to: Date; groupBy: StatsGroupBy; cluster?: string | undefined; namespace?: string | undefined }): Promise<{ from: Date; to: Date; groupBy: StatsGroupBy; groups: TrafficGroup[] }> {
-    const { from, to, rows, seconds } = await this.window(query);
-    return { from, to, groupBy: query.groupBy, groups: groupTraffic(rows, query.groupBy, seconds) };
+  async stats(query: { from: Date; to: Date; groupBy: StatsGroupBy; cluster?: string | undefined; namespace?: string | undefined }): Promise<{ from: Date; to: Date; coveredFrom: Date; coveredSeconds: number; groupBy: StatsGroupBy; groups: TrafficGroup[] }> {
+    const { from, to, rows, seconds, coveredFrom } = await this.window(query);
+    return { from, to, coveredFrom, coveredSeconds: seconds, groupBy: query.groupBy, groups: groupTraffic(rows, query.groupBy, seconds) };
   }
 
+  /**
+   * The window's rows, and the seconds its rates are over: the time the
+   * mesh's data covers (from the first minute any traffic was recorded in
+   * the window, to the window's end or now, whichever is earlier). A rate
+   * divided by a whole hour when the mesh reported only its last minutes
+   * would read far below what is flowing; the cover is mesh-wide, so a
+   * filtered view and the whole mesh divide by the same time.
+   */
   private async window(query: { from: Date; to: Date; cluster?: string | undefined; namespace?: string | undefined }) {
     const from = floorMinute(query.from);
     const to = ceilMinute(query.to);
     if (to <= from) throw invalid("must be after from", "to");
-    const rows = await this.repo.rows({ from, to, cluster: query.cluster, namespace: query.namespace });
-    return { from, to, rows, seconds: (to.getTime() - from.getTime()) / 1000 };
+    const [rows, first] = await Promise.all([this.repo.rows({ from, to, cluster: query.cluster, namespace: query.namespace }), this.repo.firstMinute({ from, to })]);
+    const covered = coveredSpan(from, to, first, this.now());
+    return { from, to, rows, seconds: covered.seconds, coveredFrom: covered.from };
   }
 
   /** A service's inbound traffic over [from, to) in steps of `stepSeconds` (a multiple of 60). */

@@ -9,6 +9,7 @@ import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime } from "../ui/format.ts";
 import { Empty, ErrorState, QueryState } from "../ui/states.tsx";
+import { detailLines } from "./audit-details.ts";
 import { auditInput, OUTCOMES, parseAuditFilters, type AuditFilters } from "./audit-query.ts";
 
 const TONE = { SUCCESS: "ok", FAILURE: "warning", DENIED: "critical" } as const;
@@ -93,7 +94,16 @@ export function AuditPage() {
                     </span>
                   </td>
                   <td>
-                    <code className="muted">{Object.keys(e.details).length ? JSON.stringify(e.details).slice(0, 160) : ""}</code>
+                    {Object.keys(e.details).length ? (
+                      <dl className="audit-details">
+                        {detailLines(e.details).map((l) => (
+                          <div key={l.path}>
+                            <dt>{l.path}</dt>
+                            <dd>{l.value}</dd>
+                          </div>
+                        ))}
+                      </dl>
+                    ) : null}
                     {e.ip ? <div className="muted">from {e.ip}</div> : null}
                   </td>
                 </tr>

@@ -54,7 +54,7 @@ export function CertificatesPage() {
         <h1>Certificates</h1>
         {live ? (
           <span className="badge" data-tone="info" role="status">
-            Rotation in progress · refreshing every {LIVE_ROTATION_REFRESH_MS / 1000} s
+            {rotation.data?.paused ? "Rotation paused" : "Rotation in progress"} · refreshing every {LIVE_ROTATION_REFRESH_MS / 1000} s
           </span>
         ) : null}
       </div>

@@ -11,7 +11,7 @@ import { commonName, shortFingerprint } from "./certificate-view.ts";
 import styles from "./certificates.module.css";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import type { RotationData } from "./identity-types.ts";
-import { canReverse, clusterProgress, describeHistory, isOpen, isReversing, overallMigration, reverseConsequences, stepper, waitingFor } from "./rotation-view.ts";
+import { canReverse, clusterProgress, describeHistory, isOpen, isReversing, overallMigration, reverseConsequences, staleReverse, stepLabel, stepper, waitingFor } from "./rotation-view.ts";
 import { StartRotationForm } from "./start-rotation-form.tsx";
 
 function Stepper({ rotation }: { rotation: RotationData }) {
@@ -58,9 +58,11 @@ function ProgressTable({ rotation }: { rotation: RotationData }) {
 function RotationActions({ rotation }: { rotation: RotationData }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [confirmReverse, setConfirmReverse] = useState(false);
+  // The dialog holds the rotation it was opened for: a refresh cannot turn it into a reverse of another step or rotation.
+  const [confirmReverse, setConfirmReverse] = useState<RotationData | null>(null);
+  const stale = confirmReverse ? staleReverse(confirmReverse, rotation) : null;
   const onSuccess = async () => {
-    setConfirmReverse(false);
+    setConfirmReverse(null);
     await queryClient.invalidateQueries({ queryKey: trpc.identity.pathKey() });
   };
   const pause = useMutation(trpc.identity.rotation.pause.mutationOptions({ onSuccess }));
@@ -68,9 +70,10 @@ function RotationActions({ rotation }: { rotation: RotationData }) {
   const reverse = useMutation(trpc.identity.rotation.reverse.mutationOptions({ onSuccess }));
   const busy = pause.isPending || resume.isPending || reverse.isPending;
   const error = pause.error ?? resume.error ?? reverse.error;
-  if (!isOpen(rotation)) return null;
+  if (!isOpen(rotation) && !confirmReverse) return null;
   return (
     <>
+      {isOpen(rotation) ? (
       <div className="row" role="group" aria-label="Rotation actions">
         {rotation.paused ? (
           <button type="button" className="btn btn-primary" disabled={busy} onClick={() => resume.mutate({ id: rotation.id })}>
@@ -82,26 +85,44 @@ function RotationActions({ rotation }: { rotation: RotationData }) {
           </button>
         )}
         {canReverse(rotation) ? (
-          <button type="button" className="btn btn-danger" disabled={busy} onClick={() => setConfirmReverse(true)}>
+          <button type="button" className="btn btn-danger" disabled={busy} onClick={() => setConfirmReverse(rotation)}>
             Reverse…
           </button>
         ) : null}
       </div>
+      ) : null}
       {error ? (
         <div role="alert" className="state state-error" data-testid="rotation-action-error">
           <p className="state-title">The manager refused</p>
           <p className="state-detail">{toApiFailure(error).message}</p>
         </div>
       ) : null}
-      <ConfirmDialog open={confirmReverse} title="Reverse this rotation?" confirmLabel="Reverse rotation" danger busy={reverse.isPending} onConfirm={() => reverse.mutate({ id: rotation.id })} onCancel={() => setConfirmReverse(false)}>
-        <p>
-          Back from <strong>{commonName(rotation.to.subject)}</strong> to <strong>{commonName(rotation.from.subject)}</strong>, from step {rotation.step}:
-        </p>
-        <ul>
-          {reverseConsequences(rotation.step).map((line) => (
-            <li key={line}>{line}</li>
-          ))}
-        </ul>
+      <ConfirmDialog
+        open={confirmReverse !== null}
+        title="Reverse this rotation?"
+        confirmLabel="Reverse rotation"
+        danger
+        busy={reverse.isPending || stale !== null}
+        onConfirm={() => confirmReverse && stale === null && reverse.mutate({ id: confirmReverse.id })}
+        onCancel={() => setConfirmReverse(null)}
+      >
+        {confirmReverse ? (
+          <div data-testid="reverse-dialog" data-rotation={confirmReverse.id} data-step={confirmReverse.step}>
+            <p>
+              Back from <strong>{commonName(confirmReverse.to.subject)}</strong> to <strong>{commonName(confirmReverse.from.subject)}</strong>, from the step “{stepLabel(confirmReverse.step)}”:
+            </p>
+            <ul>
+              {reverseConsequences(confirmReverse.step).map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+            {stale ? (
+              <p className="notice notice-warning" role="alert" data-testid="reverse-stale">
+                {stale}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
       </ConfirmDialog>
     </>
   );
@@ -166,7 +187,7 @@ export function RotationHistory({ rotations }: { rotations: readonly RotationDat
           </td>
           <td>
             <span className="badge" data-tone={r.step === "COMPLETED" ? "ok" : r.step === "REVERSED" ? "critical" : "info"}>
-              {isOpen(r) ? (r.paused ? `${r.step} (paused)` : r.step) : r.step}
+              {isOpen(r) ? (r.paused ? `${stepLabel(r.step)} (paused)` : stepLabel(r.step)) : stepLabel(r.step)}
             </span>
             {r.completedAt ? <div className="muted">{formatDateTime(r.completedAt)}</div> : null}
           </td>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canReverse, clusterProgress, describeHistory, overallMigration, reverseConsequences, startFormFieldOf, stepper, validateStartForm, waitingFor, type RotationLike, type RotationStep } from "./rotation-view.ts";
+import { canReverse, clusterProgress, describeHistory, overallMigration, reverseConsequences, staleReverse, startFormFieldOf, stepper, validateStartForm, waitingFor, type RotationLike, type RotationStep } from "./rotation-view.ts";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
 const KEY = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----";
@@ -84,8 +84,8 @@ describe("reverse", () => {
   });
 
   it("describes history entries", () => {
-    expect(describeHistory({ step: "ISSUE_INTERMEDIATES", by: "controller", action: "advance" })).toBe("controller advanced to ISSUE_INTERMEDIATES");
-    expect(describeHistory({ step: "ADD_ROOT", by: "admin", action: "pause" })).toBe("admin paused it at ADD_ROOT");
+    expect(describeHistory({ step: "ISSUE_INTERMEDIATES", by: "controller", action: "advance" })).toBe("controller advanced to “Issue intermediates”");
+    expect(describeHistory({ step: "ADD_ROOT", by: "admin", action: "pause" })).toBe("admin paused it at “Add new root”");
   });
 });
 
@@ -117,5 +117,18 @@ describe("validateStartForm", () => {
     ["id", null],
   ])("maps the manager's path %s to the field %s", (path, field) => {
     expect(startFormFieldOf(path)).toBe(field);
+  });
+});
+
+describe("staleReverse: the reverse dialog holds the rotation it was opened for", () => {
+  const held = { id: "r1", step: "ISSUE_INTERMEDIATES" as RotationStep };
+  it.each<[string, ({ id: string } & RotationLike) | null, string | null]>([
+    ["same rotation, same step", { id: "r1", ...rotation({ step: "ISSUE_INTERMEDIATES" }) }, null],
+    ["moved on to the next step", { id: "r1", ...rotation({ step: "MIGRATE_WORKLOADS" }) }, "The rotation moved on from “Issue intermediates” to “Migrate workloads” since this dialog opened: close it and look again."],
+    ["past the point of no return", { id: "r1", ...rotation({ step: "REMOVE_OLD_ROOT" }) }, "The rotation can no longer be reversed: it is now at “Remove old root”."],
+    ["another rotation is current", { id: "r2", ...rotation({ step: "ADD_ROOT" }) }, "This rotation is no longer the current one: close this dialog and look again."],
+    ["no rotation", null, "This rotation is no longer the current one: close this dialog and look again."],
+  ])("%s", (_name, live, want) => {
+    expect(staleReverse(held, live)).toBe(want);
   });
 });

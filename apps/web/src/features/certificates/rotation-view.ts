@@ -191,20 +191,38 @@ export function startFormFieldOf(path: string): StartFormField | null {
   return m ? (m[1] as StartFormField) : null;
 }
 
-/** Describes a history entry for people ("controller advanced to ISSUE_INTERMEDIATES"). */
+/** A step as people say it ("Issue intermediates"), never the internal name. */
+export function stepLabel(step: RotationStep): string {
+  return step === "REVERSED" ? "Reversed" : (STEPS.find((s) => s.step === step)?.label ?? step);
+}
+
+/** Describes a history entry for people ("controller advanced to “Issue intermediates”"). */
 export function describeHistory(h: { step: RotationStep; by: string; action: string }): string {
+  const step = `“${stepLabel(h.step)}”`;
   switch (h.action) {
     case "start":
       return `${h.by} started the rotation`;
     case "advance":
-      return `${h.by} advanced to ${h.step}`;
+      return `${h.by} advanced to ${step}`;
     case "pause":
-      return `${h.by} paused it at ${h.step}`;
+      return `${h.by} paused it at ${step}`;
     case "resume":
-      return `${h.by} resumed it at ${h.step}`;
+      return `${h.by} resumed it at ${step}`;
     case "reverse":
-      return `${h.by} reversed it (now ${h.step})`;
+      return `${h.by} reversed it (now ${step})`;
     default:
-      return `${h.by}: ${h.action} (${h.step})`;
+      return `${h.by}: ${h.action} (${step})`;
   }
+}
+
+/**
+ * Whether a reverse confirmed in a dialog opened for `held` still means what
+ * the dialog says, now that the rotation reads `live`: null when it does,
+ * else why not (it moved on, ended, or another rotation is current).
+ */
+export function staleReverse(held: { id: string; step: RotationStep }, live: ({ id: string } & RotationLike) | null): string | null {
+  if (!live || live.id !== held.id) return "This rotation is no longer the current one: close this dialog and look again.";
+  if (!canReverse(live)) return `The rotation can no longer be reversed: it is now at “${stepLabel(live.step)}”.`;
+  if (live.step !== held.step) return `The rotation moved on from “${stepLabel(held.step)}” to “${stepLabel(live.step)}” since this dialog opened: close it and look again.`;
+  return null;
 }

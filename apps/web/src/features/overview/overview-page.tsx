@@ -77,8 +77,17 @@ function ClustersPanel() {
   );
 }
 
+/** Says what the rates are over: the part of the window the data covers, when that is less than all of it. */
+export function coverNote(coveredFrom: Date, coveredSeconds: number, window: { from: Date; to: Date }): string {
+  const minutes = Math.max(1, Math.round(coveredSeconds / 60));
+  const windowMinutes = Math.round((window.to.getTime() - window.from.getTime()) / 60_000);
+  if (coveredFrom.getTime() <= window.from.getTime()) return `Rates are per second over the ${windowMinutes} minutes of the time range.`;
+  return `Rates are per second over the ${minutes} minute${minutes === 1 ? "" : "s"} the data covers (traffic was first recorded ${formatRelative(coveredFrom, Date.now())}), not the whole ${windowMinutes}-minute range.`;
+}
+
 function TrafficPanel() {
   const trpc = useTRPC();
+  const params = useSearchParams();
   const { filters } = useViewFilters();
   const window = useTimeWindow(filters);
   const query = useQuery(
@@ -92,29 +101,31 @@ function TrafficPanel() {
       <QueryState query={query} what="traffic" isEmpty={(d) => d.edges.length === 0} empty={<Empty title="No traffic in this time range">Agents report request counts once their proxies carry traffic.</Empty>}>
         {(data) => {
           const totals = meshTotals(data.edges);
+          const tiles: { label: string; value: string; href: string; what: string }[] = [
+            { label: "Request rate", value: formatRate(totals.rate), href: "/topology", what: "the topology" },
+            { label: "Success rate", value: formatPercent(totals.successPercent), href: "/services", what: "services by error rate" },
+            { label: "Latency p50 (weighted)", value: formatMs(totals.p50), href: "/services", what: "services by latency" },
+            { label: "Worst edge p99", value: formatMs(totals.worstP99), href: "/topology", what: "the topology's edges" },
+            { label: "Active edges", value: String(totals.edges), href: "/topology", what: "the topology" },
+          ];
           return (
-            <dl className="stat-grid" data-testid="mesh-totals">
-              <div className="stat">
-                <dt>Request rate</dt>
-                <dd>{formatRate(totals.rate)}</dd>
-              </div>
-              <div className="stat">
-                <dt>Success rate</dt>
-                <dd>{formatPercent(totals.successPercent)}</dd>
-              </div>
-              <div className="stat">
-                <dt>Latency p50 (weighted)</dt>
-                <dd>{formatMs(totals.p50)}</dd>
-              </div>
-              <div className="stat">
-                <dt>Worst edge p99</dt>
-                <dd>{formatMs(totals.worstP99)}</dd>
-              </div>
-              <div className="stat">
-                <dt>Active edges</dt>
-                <dd>{totals.edges}</dd>
-              </div>
-            </dl>
+            <>
+              <dl className="stat-grid" data-testid="mesh-totals">
+                {tiles.map((t) => (
+                  <div className="stat stat-link" key={t.label}>
+                    <dt>{t.label}</dt>
+                    <dd>
+                      <Link href={hrefWithFilters(t.href, params)} aria-label={`${t.label} ${t.value}: open ${t.what}`} data-testid="overview-tile">
+                        {t.value}
+                      </Link>
+                    </dd>
+                  </div>
+                ))}
+              </dl>
+              <p className="muted" data-testid="rate-cover">
+                {coverNote(data.coveredFrom, data.coveredSeconds, window)}
+              </p>
+            </>
           );
         }}
       </QueryState>

@@ -8,34 +8,45 @@ import type { ChangeResultView } from "../../trpc/types.ts";
 import { DataTable, DetailRow } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Panel, QueryState } from "../ui/states.tsx";
-import { StructuredDiff } from "./change-result.tsx";
+import { ConfirmDialog } from "../certificates/confirm-dialog.tsx";
+import { StructuredDiff, TextDiff } from "./change-result.tsx";
 import type { DiffEntryLike } from "./diff-model.ts";
 
 type Ref = { kind: string; namespace: string; name: string };
 
-/** Every revision of one resource, newest first, with one-click rollback to any earlier one. */
+/**
+ * Every revision of one resource, newest first, with rollback to any earlier
+ * one: the rollback is previewed first (a dry run: the diff from now back to
+ * that revision) and needs a message before it goes through.
+ */
 export function HistoryPanel({ resource, canEdit, onResult }: { resource: Ref; canEdit: boolean; onResult: (r: ChangeResultView) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ref = { kind: resource.kind as "HTTPRoute", namespace: resource.namespace || undefined, name: resource.name };
   const history = useQuery(trpc.resources.history.queryOptions(ref));
   const [open, setOpen] = useState<number | null>(null);
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [message, setMessage] = useState("");
+  const preview = useMutation(trpc.resources.rollback.mutationOptions());
   const rollback = useMutation(
     trpc.resources.rollback.mutationOptions({
       onSuccess: async (result) => {
+        setConfirming(null);
         onResult(result);
         await queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() });
       },
     }),
   );
+  const ask = (revision: number) => {
+    setConfirming(revision);
+    setMessage(`Roll back to revision ${revision}`);
+    rollback.reset();
+    preview.mutate({ ...ref, toRevision: revision, dryRun: true });
+  };
+  const previewChange = preview.data?.changes[0];
   const latest = history.data?.[0]?.revision;
   return (
     <Panel title="History" id="history-heading">
-      {rollback.error ? (
-        <p role="alert" className="field-error">
-          Rollback failed: {toApiFailure(rollback.error).message}
-        </p>
-      ) : null}
       <QueryState query={history} what="history" isEmpty={(d) => d.length === 0}>
         {(revisions) => (
           <DataTable columns={["Rev", "Change", "Author", "When", "Message", { label: "Actions", hidden: true }]} testId="history">
@@ -60,7 +71,7 @@ export function HistoryPanel({ resource, canEdit, onResult }: { resource: Ref; c
                         className="btn btn-small"
                         disabled={rollback.isPending}
                         data-testid="rollback"
-                        onClick={() => rollback.mutate({ ...ref, toRevision: r.revision, message: `Roll back to revision ${r.revision}` })}
+                        onClick={() => ask(r.revision)}
                       >
                         Roll back to rev {r.revision}
                       </button>
@@ -77,6 +88,34 @@ export function HistoryPanel({ resource, canEdit, onResult }: { resource: Ref; c
           </DataTable>
         )}
       </QueryState>
+      <ConfirmDialog
+        open={confirming !== null}
+        title={`Roll back to revision ${confirming ?? ""}?`}
+        confirmLabel="Roll back"
+        danger
+        busy={rollback.isPending || preview.isPending || message.trim() === "" || !preview.data}
+        onCancel={() => setConfirming(null)}
+        onConfirm={() => confirming !== null && rollback.mutate({ ...ref, toRevision: confirming, message: message.trim() })}
+      >
+        <div data-testid="rollback-confirm" className="stack">
+          {preview.isPending ? <p role="status">Previewing the rollback…</p> : null}
+          {preview.error ? <p role="alert" className="field-error">Cannot preview: {toApiFailure(preview.error).message}</p> : null}
+          {previewChange ? (
+            <>
+              <p>This is what changes from the current revision:</p>
+              <StructuredDiff entries={previewChange.diff as DiffEntryLike[]} />
+              {previewChange.textDiff ? <TextDiff patch={previewChange.textDiff} label={`${resource.kind}/${resource.name}`} /> : null}
+            </>
+          ) : preview.data ? (
+            <p className="muted">No changes: the current revision already matches.</p>
+          ) : null}
+          <label className="field">
+            <span className="field-label">Change message (required)</span>
+            <input value={message} onChange={(e) => setMessage(e.target.value)} maxLength={2000} required data-testid="rollback-message" />
+          </label>
+          {rollback.error ? <p role="alert" className="field-error">Rollback failed: {toApiFailure(rollback.error).message}</p> : null}
+        </div>
+      </ConfirmDialog>
     </Panel>
   );
 }

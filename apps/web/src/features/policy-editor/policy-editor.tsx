@@ -11,8 +11,10 @@ import { useTRPC } from "../../trpc/context.ts";
 import type { ChangeResultView } from "../../trpc/types.ts";
 import { newPolicyFor, SERVICE_POLICY_KINDS, type ServicePolicyKind } from "../policies/policy-catalog.ts";
 import { RolloutOwnedRoute } from "../rollouts/rollout-owned-route.tsx";
+import { PredictedImpactPanel } from "../explain/predicted-impact-panel.tsx";
 import { SloDryRun } from "../slo/slo-dry-run.tsx";
 import { readDraft } from "../policy-proposal/policy-draft.ts";
+import { needsApproval } from "../shell/permissions.ts";
 import { useSession } from "../shell/session.tsx";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { ErrorState, Loading } from "../ui/states.tsx";
@@ -22,6 +24,7 @@ import { HistoryPanel } from "./history-panel.tsx";
 import { buildFormModel, shownPaths, type FormNode, type JsonSchema } from "./schema-form-model.ts";
 import { SchemaForm } from "./schema-form.tsx";
 import { fromYaml, toYaml } from "./yaml-codec.ts";
+import { YamlCodeEditor } from "./yaml-code-editor.tsx";
 
 const models = new Map<Kind, FormNode>();
 /** The form model of a kind, from its zod schema (input form: fields with defaults are optional). */
@@ -52,9 +55,12 @@ function Editor({
   existing,
   result,
   setResult,
+  before,
 }: {
   kind: Kind;
   initial: unknown;
+  /** The stored document this edit starts from, when it differs from `initial` (a wizard's draft of an existing resource). */
+  before?: unknown;
   existing: { namespace: string; name: string } | null;
   /** Kept by the page: an apply or rollback reloads the editor with the new revision, and its result stays in view. */
   result: ChangeResultView | null;
@@ -73,6 +79,10 @@ function Editor({
   const model = formModelOf(kind);
   const namespace = namespaceOfValue(value);
   const canEdit = session.canEdit(namespace);
+  const protectedNamespaces = useQuery(trpc.namespaces.protected.queryOptions(undefined, { staleTime: 30_000 }));
+  // Mesh-wide kinds have no namespace to protect.
+  const scoped = (value as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace !== undefined;
+  const forApproval = needsApproval(session.grants, scoped ? namespace : null, (protectedNamespaces.data ?? []).map((p) => p.namespace));
 
   // Client-side validation with the same zod schema the manager uses.
   const clientIssues = useMemo(() => {
@@ -127,7 +137,9 @@ function Editor({
       onChange(parsed.value);
     } else setYamlError({ message: parsed.message, line: parsed.line });
   };
-  const submit = (dryRun: boolean) => apply.mutate({ documents: [value], dryRun, message });
+  const submit = (dryRun: boolean) => apply.mutate({ documents: [value], dryRun, message: message.trim() });
+  // Every revision says why: the message is recorded with it and shown in history, audit and replay.
+  const messageMissing = message.trim() === "";
 
   const tabs: { id: Tab; label: string }[] = [
     { id: "form", label: "Form" },
@@ -167,20 +179,10 @@ function Editor({
             <SchemaForm model={model} value={value} onChange={onChange} errors={errors} readOnly={!canEdit} />
           ) : (
             <div className="stack">
-              <label className="field-label" htmlFor="yaml-text">
-                {kind} as YAML
-              </label>
-              <textarea
-                id="yaml-text"
-                className="yaml-editor"
-                spellCheck={false}
-                value={yamlText}
-                readOnly={!canEdit}
-                aria-invalid={yamlError ? true : undefined}
-                aria-describedby={yamlError ? "yaml-error" : undefined}
-                onChange={(e) => onYaml(e.target.value)}
-                data-testid="yaml-editor"
-              />
+              <span className="field-label" id="yaml-label">
+                {kind} as YAML <span className="muted">(Ctrl+Space completes keys and values from the schema)</span>
+              </span>
+              <YamlCodeEditor text={yamlText} onChange={onYaml} problems={yamlError ? [] : errors.all} model={model} readOnly={!canEdit} labelledBy="yaml-label" describedBy={yamlError ? "yaml-error" : undefined} />
               {yamlError ? (
                 <p className="field-error" id="yaml-error" role="alert">
                   {yamlError.line !== null ? `Line ${yamlError.line}: ` : ""}
@@ -218,16 +220,33 @@ function Editor({
           </p>
           {canEdit ? (
             <>
+              {forApproval ? (
+                <p className="notice notice-warning" data-testid="approval-notice">
+                  Namespace {namespace} is protected: your change goes to an admin for approval instead of applying.
+                </p>
+              ) : null}
               <label className="field">
-                <span className="field-label">Change message</span>
-                <input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="Why (recorded with the revision)" maxLength={2000} data-testid="change-message" />
+                <span className="field-label">Change message (required)</span>
+                <input
+                  value={message}
+                  onChange={(e) => setMessage(e.target.value)}
+                  placeholder="Why (recorded with the revision)"
+                  maxLength={2000}
+                  required
+                  aria-required="true"
+                  aria-describedby="change-message-hint"
+                  data-testid="change-message"
+                />
+                <span id="change-message-hint" className="muted">
+                  {messageMissing ? "Say why before applying: it is recorded with the revision." : "Recorded with the revision."}
+                </span>
               </label>
               <div className="row">
                 <button type="button" className="btn" onClick={() => submit(true)} disabled={apply.isPending || Boolean(yamlError)} data-testid="dry-run">
                   Preview (dry run)
                 </button>
-                <button type="button" className="btn btn-primary" onClick={() => submit(false)} disabled={apply.isPending || clientIssues.length > 0 || Boolean(yamlError)} data-testid="apply">
-                  Apply
+                <button type="button" className="btn btn-primary" onClick={() => submit(false)} disabled={apply.isPending || clientIssues.length > 0 || Boolean(yamlError) || messageMissing} data-testid="apply">
+                  {forApproval ? "Submit for approval" : "Apply"}
                 </button>
               </div>
             </>
@@ -235,11 +254,12 @@ function Editor({
           {apply.isPending ? <p role="status">Sending to the manager…</p> : null}
           {failure ? (
             <div role="alert" className="state state-error" data-testid="apply-error">
-              <p className="state-title">{failure.kind === "forbidden" ? "Refused" : "The manager did not accept the change"}</p>
+              <p className="state-title">{failure.kind === "forbidden" ? "Refused: you do not have permission for this change" : "The manager did not accept the change"}</p>
               <p className="state-detail">{failure.message}</p>
             </div>
           ) : null}
           {result ? <ChangeResultPanel result={result} /> : null}
+          {result?.dryRun && kind === "HTTPRoute" && (existing || before) ? <PredictedImpactPanel before={before ?? initial} after={value} /> : null}
           {kind === "ServiceLevelObjective" ? <SloDryRun value={value} /> : null}
         </section>
         {existing ? <HistoryPanel resource={{ kind, ...existing }} canEdit={canEdit} onResult={(r) => { setResult(r); }} /> : null}
@@ -253,7 +273,8 @@ export function PolicyEditorPage() {
   const params = useSearchParams();
   const trpc = useTRPC();
   const kindParam = params.get("kind") ?? "";
-  const namespace = params.get("namespace") ?? "default";
+  // Mesh-wide kinds (Mesh) come with an empty namespace: the manager ignores it, but refuses an empty one.
+  const namespace = params.get("namespace") || "default";
   const name = params.get("name");
   const service = params.get("service");
   const kind = isKind(kindParam) ? kindParam : null;
@@ -269,6 +290,9 @@ export function PolicyEditorPage() {
     if (existing.isPending) body = <Loading what={`${kind} ${namespace}/${name}`} />;
     else if (existing.isError || !existing.data) body = <ErrorState error={existing.error} title={`Could not load ${kind} ${namespace}/${name}`} onRetry={() => void existing.refetch()} />;
     else if (!existing.data.document) body = <ErrorState error={new Error("This resource was deleted. Restore it from its history.")} title="Deleted" />;
+    else if (draftId && draft && draft.kind === kind)
+      // A wizard's draft of this resource: edited in place, its diff and impact against the stored revision.
+      body = <Editor key={`${kind}/${namespace}/${name}/${existing.data.revision}/draft/${draftId}`} kind={kind} initial={draft.document} before={existing.data.document} existing={{ namespace, name }} result={result} setResult={setResult} />;
     else body = <Editor key={`${kind}/${namespace}/${name}/${existing.data.revision}`} kind={kind} initial={existing.data.document} existing={{ namespace, name }} result={result} setResult={setResult} />;
   } else if (draftId) {
     if (!draft || draft.kind !== kind) body = <ErrorState error={new Error("The proposed document is gone: it lives only in the browser tab that opened it. Propose it again from the service page.")} title="No draft to edit" />;
@@ -284,7 +308,7 @@ export function PolicyEditorPage() {
     <>
       <div className="page-header">
         <h1>
-          {name ? `${kind} ${namespace}/${name}` : draftId ? `Proposed ${kind}` : `New ${kind}`}
+          {name ? `${kind} ${params.get("namespace") ? `${namespace}/` : ""}${name}` : draftId ? `Proposed ${kind}` : `New ${kind}`}
         </h1>
         <Link href={hrefWithFilters("/policies", params)}>All policies</Link>
       </div>

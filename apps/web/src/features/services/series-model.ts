@@ -53,3 +53,18 @@ export function changeMarkers(revisions: readonly { createdAt: Date; kind: strin
 export function hasTraffic(points: readonly { requests: number }[]): boolean {
   return points.some((p) => p.requests > 0);
 }
+
+/**
+ * The series' requests per second over the time its data covers: from its
+ * first minute with traffic to the window's end or now, whichever is earlier
+ * (at least a minute) — the rule the manager's rates follow, so the number
+ * under a chart matches the topology's and the overview's for the window.
+ */
+export function averageRate(points: readonly SeriesPointLike[], windowTo: Date, now: number): { rate: number; seconds: number } | null {
+  const first = points.find((p) => p.requests > 0);
+  if (!first) return null;
+  const requests = points.reduce((n, p) => n + p.requests, 0);
+  const end = Math.min(windowTo.getTime(), Math.max(now, first.at.getTime()));
+  const seconds = Math.max(60, (end - first.at.getTime()) / 1000);
+  return { rate: requests / seconds, seconds };
+}

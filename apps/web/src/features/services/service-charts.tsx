@@ -5,7 +5,8 @@ import { useMemo } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { Empty, QueryState } from "../ui/states.tsx";
-import { changeMarkers, hasTraffic, toColumns } from "./series-model.ts";
+import { formatRate } from "../ui/format.ts";
+import { averageRate, changeMarkers, hasTraffic, toColumns } from "./series-model.ts";
 import { TimeSeriesChart } from "./time-series-chart.tsx";
 
 export const SERIES_REFRESH_MS = 15_000;
@@ -24,6 +25,7 @@ export function ServiceCharts({ namespace, name, compact = false }: { namespace:
   const history = useQuery(trpc.resources.serviceHistory.queryOptions({ namespace, name, limit: 100 }, { refetchInterval: SERIES_REFRESH_MS }));
   const markers = useMemo(() => changeMarkers(history.data?.revisions ?? [], window.from, window.to), [history.data, window.from, window.to]);
   const columns = useMemo(() => (series.data ? toColumns(series.data.points) : null), [series.data]);
+  const average = useMemo(() => (series.data ? averageRate(series.data.points, window.to, Date.now()) : null), [series.data, window.to]);
   const rate = useMemo(() => (columns ? [{ label: "requests/s", values: columns.rate, color: "#2f6fdd" }] : []), [columns]);
   const errors = useMemo(() => (columns ? [{ label: "error %", values: columns.errorPercent, color: "#c62828" }] : []), [columns]);
   const latency = useMemo(
@@ -42,7 +44,14 @@ export function ServiceCharts({ namespace, name, compact = false }: { namespace:
       {() =>
         columns ? (
           <div className={compact ? "stack" : "grid-3"} data-testid="service-charts">
-            <TimeSeriesChart title="Request rate" unit="req/s" x={columns.x} series={rate} markers={markers} testId="chart-rate" />
+            <div>
+              <TimeSeriesChart title="Request rate" unit="req/s" x={columns.x} series={rate} markers={markers} testId="chart-rate" />
+              {average ? (
+                <p className="muted" data-testid="chart-average-rate">
+                  {formatRate(average.rate)} on average over the {Math.round(average.seconds / 60)} min the data covers
+                </p>
+              ) : null}
+            </div>
             <TimeSeriesChart title="Error rate" unit="%" x={columns.x} series={errors} markers={markers} testId="chart-errors" />
             <TimeSeriesChart title="Latency" unit="ms" x={columns.x} series={latency} markers={markers} testId="chart-latency" />
           </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TrafficEdge } from "../topology/graph-model.ts";
-import { changeMarkers, hasTraffic, toColumns } from "./series-model.ts";
+import { averageRate, changeMarkers, hasTraffic, toColumns } from "./series-model.ts";
 import { indexServices, neighbours } from "./service-index.ts";
 
 const end = (cluster: string, namespace: string, service: string, version = "") => ({ cluster, namespace, service, version });
@@ -66,5 +66,17 @@ describe("series", () => {
       { at: 90, label: "update HTTPRoute shop/checkout rev 2 by alice" },
       { at: 150, label: "update HTTPRoute shop/checkout rev 3 by alice" },
     ]);
+  });
+});
+
+describe("averageRate: the chart's number over the time its data covers", () => {
+  const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 12, m));
+  const point = (m: number, requests: number) => ({ at: at(m), requests, rate: requests / 60, errorPercent: 0, p50: null, p90: null, p99: null });
+  it("divides by the minutes since traffic began, not the whole window", () => {
+    const points = [point(0, 0), point(1, 0), point(57, 600), point(58, 600), point(59, 600)];
+    expect(averageRate(points, at(60), at(75).getTime())).toEqual({ rate: 10, seconds: 180 });
+    // Now inside the window: up to now.
+    expect(averageRate(points, at(60), at(59).getTime() + 30_000)).toEqual({ rate: 1800 / 150, seconds: 150 });
+    expect(averageRate([point(0, 0)], at(60), at(75).getTime())).toBeNull();
   });
 });

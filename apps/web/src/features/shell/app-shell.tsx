@@ -6,6 +6,8 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, type ReactNode } from "react";
 import { loginHref } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { PendingRequestsBadge } from "../change-requests/pending-badge.tsx";
+import { roleSummary } from "../users/role-summary.ts";
 import { ErrorState, Loading } from "../ui/states.tsx";
 import { FilterBar } from "./filter-bar.tsx";
 import { SessionProvider, toSession, useMeQuery, type Session } from "./session.tsx";
@@ -77,8 +79,9 @@ function Header({ session }: { session: Session }) {
       </nav>
       <div className="user-menu">
         <span data-testid="signed-in-user">
-          {session.me.user.displayName ?? session.me.user.username} <span className="role-tag">{session.me.user.role.toLowerCase()}</span>
+          {session.me.user.displayName ?? session.me.user.username} <span className="role-tag" data-testid="role-tag">{roleSummary(session.me.user.role, session.me.user.bindings)}</span>
         </span>
+        {session.isAdmin ? <PendingRequestsBadge /> : null}
         <SignOut />
       </div>
     </header>

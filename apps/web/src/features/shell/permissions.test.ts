@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canEditNamespace, canEditSomewhere, editableNamespaces, isAdmin, roleInNamespace, type Grants } from "./permissions.ts";
+import { canEditNamespace, canEditSomewhere, editableNamespaces, isAdmin, needsApproval, roleInNamespace, type Grants } from "./permissions.ts";
 
 const viewer: Grants = { role: "VIEWER", bindings: [] };
 const operator: Grants = { role: "OPERATOR", bindings: [] };
@@ -44,5 +44,18 @@ describe("other checks", () => {
 
   it("takes the higher of role and binding", () => {
     expect(roleInNamespace({ role: "OPERATOR", bindings: [{ role: "VIEWER", namespace: "a", cluster: null }] }, "a")).toBe("OPERATOR");
+  });
+});
+
+describe("needsApproval", () => {
+  const operator = { role: "OPERATOR" as const, bindings: [] };
+  const nsAdmin = { role: "VIEWER" as const, bindings: [{ role: "ADMIN" as const, namespace: "pay", cluster: null }] };
+  it.each([
+    ["an operator in a protected namespace", operator, "pay", true],
+    ["an operator elsewhere", operator, "shop", false],
+    ["an admin of the protected namespace", nsAdmin, "pay", false],
+    ["a mesh-wide kind", operator, null, false],
+  ])("%s", (_name, grants, namespace, want) => {
+    expect(needsApproval(grants, namespace, ["pay"])).toBe(want);
   });
 });

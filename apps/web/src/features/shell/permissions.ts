@@ -40,3 +40,13 @@ export function editableNamespaces(grants: Grants | null): string[] {
   if (!grants) return [];
   return [...new Set(grants.bindings.filter((b) => b.namespace && RANK[b.role] >= RANK.OPERATOR).map((b) => b.namespace as string))].sort();
 }
+
+/**
+ * True when a change by this user in `namespace` goes to approval instead of
+ * applying: the namespace is protected and the user is not an admin there
+ * (the manager's rule; the editor says "Submit for approval" up front).
+ */
+export function needsApproval(grants: Grants | null, namespace: string | null, protectedNamespaces: readonly string[]): boolean {
+  if (!grants || namespace === null || !protectedNamespaces.includes(namespace)) return false;
+  return RANK[roleInNamespace(grants, namespace)] < RANK.ADMIN;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { hrefWithFilters, parseFilters, stepFor, timeWindow, writeFilters, type ViewFilters } from "./view-filters.ts";
+import { DEFAULT_RANGE, hrefWithFilters, parseFilters, stepFor, timeWindow, writeFilters, type ViewFilters } from "./view-filters.ts";
 
-const base: ViewFilters = { cluster: null, namespace: null, range: "1h", from: null, to: null };
+const base: ViewFilters = { cluster: null, namespace: null, range: DEFAULT_RANGE, from: null, to: null };
 const FROM = Date.parse("2026-01-01T10:00:00Z");
 const TO = Date.parse("2026-01-01T12:00:00Z");
 
@@ -15,7 +15,8 @@ describe("parseFilters", () => {
     ["custom range in epoch ms", `range=custom&from=${FROM}&to=${TO}`, { ...base, range: "custom", from: FROM, to: TO }],
     ["custom without bounds", "range=custom", base],
     ["custom with to before from", `range=custom&from=${TO}&to=${FROM}`, base],
-    ["bounds without custom are dropped", `range=15m&from=${FROM}&to=${TO}`, { ...base, range: "15m" }],
+    ["bounds without custom are dropped", `range=6h&from=${FROM}&to=${TO}`, { ...base, range: "6h" }],
+    ["a short live window is the default", "", { ...base, range: "15m" }],
     ["blank values", "cluster=%20&ns=", base],
   ])("%s", (_name, query, expected) => {
     expect(parseFilters(new URLSearchParams(query))).toEqual(expected);

@@ -1,10 +1,11 @@
 // The cluster/namespace filter and time range every page respects. They live
 // in the URL's search params so a view is bookmarkable and shareable.
 
-export const RANGES = ["15m", "1h", "6h", "24h", "custom"] as const;
+export const RANGES = ["5m", "15m", "1h", "6h", "24h", "custom"] as const;
 export type RangeKey = (typeof RANGES)[number];
 
 const RANGE_MS: Record<Exclude<RangeKey, "custom">, number> = {
+  "5m": 5 * 60_000,
   "15m": 15 * 60_000,
   "1h": 60 * 60_000,
   "6h": 6 * 60 * 60_000,
@@ -12,6 +13,7 @@ const RANGE_MS: Record<Exclude<RangeKey, "custom">, number> = {
 };
 
 export const RANGE_LABELS: Record<RangeKey, string> = {
+  "5m": "Last 5 minutes",
   "15m": "Last 15 minutes",
   "1h": "Last hour",
   "6h": "Last 6 hours",
@@ -19,7 +21,8 @@ export const RANGE_LABELS: Record<RangeKey, string> = {
   custom: "Custom",
 };
 
-export const DEFAULT_RANGE: RangeKey = "1h";
+/** Short enough to be live: rates are over the time the data covers, so a short window reads what flows now. */
+export const DEFAULT_RANGE: RangeKey = "15m";
 
 /** The filters as the URL holds them. */
 export interface ViewFilters {

@@ -5,6 +5,7 @@ import fcose from "cytoscape-fcose";
 import { useEffect, useRef } from "react";
 import { diffElements, isStructural, type EdgeData, type GraphElements, type NodeData } from "./graph-model.ts";
 import { chooseLayout, groupBoxes, groupedGridPositions, layoutOptions, type GroupBox, type LayoutVariant, type Point } from "./topology-layout.ts";
+import { loadPositions, rememberedLayout, savePositions } from "./position-memory.ts";
 import { LARGE_TOPOLOGY_STYLE, TOPOLOGY_STYLE } from "./topology-style.ts";
 import { EDGE_LABEL_ZOOM, edgesToLabel, viewportAfterResize } from "./topology-viewport.ts";
 
@@ -49,6 +50,13 @@ function fitBoxes(cy: Core, nodes: readonly NodeData[]) {
 }
 
 const EMPTY: GraphElements = { nodes: [], edges: [] };
+
+const browserStore = () => (typeof window === "undefined" ? null : window.localStorage);
+
+/** Remembers where the services are drawn now (after a layout or a drag), for the next visit. */
+function rememberPositions(cy: Core) {
+  savePositions(browserStore(), Object.fromEntries(cy.nodes().filter((n) => n.isChildless()).map((n) => [n.id(), { ...(n as cytoscape.NodeSingular).position() }])));
+}
 
 /** Gives the edges in view their traffic label when zoomed in far enough to read it (large meshes only). */
 function labelEdgesInView(cy: Core) {
@@ -137,6 +145,10 @@ export function TopologyCanvas({
         relabelTimer = setTimeout(() => labelEdgesInView(cy), 150);
       });
     }
+    if (!large) {
+      cy.on("layoutstop", () => rememberPositions(cy));
+      cy.on("dragfree", "node", () => rememberPositions(cy));
+    }
     // Only gestures count: programmatic fits and layouts emit plain pan/zoom events.
     cy.on("scrollzoom pinchzoom dragpan", () => {
       userAdjusted.current = true;
@@ -178,10 +190,13 @@ export function TopologyCanvas({
         })
       : null;
     const before = new Map(cy.nodes().map((n) => [n.id(), { ...n.position() }]));
+    // A first drawing of a small mesh starts from where the user last saw its services.
+    const remembered = first && !large ? rememberedLayout(elements.nodes.filter((n) => n.kind === "service" || n.kind === "external").map((n) => n.id), loadPositions(browserStore())) : null;
+    const rememberedAt = remembered ? Object.fromEntries(remembered.map((r) => [r.nodeId, r.position])) : null;
     cy.batch(() => {
       for (const id of diff.remove) cy.getElementById(id).remove();
       for (const u of diff.update) cy.getElementById(u.id).data(large ? withoutParent({ ...u }) : { ...u });
-      cy.add(toDefs(diff.addNodes, diff.addEdges, placed, boxes));
+      cy.add(toDefs(diff.addNodes, diff.addEdges, placed ?? rememberedAt, boxes));
     });
     if (!isStructural(diff) || cy.nodes().length === 0) return;
     if (first) userAdjusted.current = false;
@@ -191,13 +206,19 @@ export function TopologyCanvas({
       else labelEdgesInView(cy);
       return;
     }
-    const fixed = first
+    if (remembered && remembered.length === cy.nodes().filter((n) => n.isChildless()).length) {
+      cy.fit(undefined, 30);
+      return;
+    }
+    const fixed = remembered
+      ? remembered
+      : first
       ? []
       : cy
           .nodes()
           .filter((n) => n.isChildless() && before.has(n.id()))
           .map((n) => ({ nodeId: n.id(), position: before.get(n.id()) ?? { x: 0, y: 0 } }));
-    cy.layout(layoutOptions(variant, { first, fixed })).run();
+    cy.layout(layoutOptions(variant, { first, fixed, remembered: remembered !== null })).run();
   }, [elements, variant, large]);
 
   return <div ref={host} className="topology-canvas" role="application" aria-label={label} data-testid="topology-canvas" tabIndex={0} />;

@@ -171,6 +171,8 @@ export interface LayoutRequest {
   first: boolean;
   /** Positions of nodes already on the canvas, kept where they are on a refresh. */
   fixed: readonly { nodeId: string; position: Point }[];
+  /** First data, but some nodes are where the user last saw them: place the rest around them instead of from scratch. */
+  remembered?: boolean;
 }
 
 /**
@@ -179,13 +181,14 @@ export interface LayoutRequest {
  * go into the element definitions, which is cheaper than moving 1,000 nodes
  * (each move dirties its compounds' bounds).
  */
-export function layoutOptions(variant: Exclude<LayoutVariant, "grouped-grid">, { first, fixed }: LayoutRequest): LayoutOptions {
+export function layoutOptions(variant: Exclude<LayoutVariant, "grouped-grid">, { first, fixed, remembered = false }: LayoutRequest): LayoutOptions {
+  const scratch = first && !remembered;
   return {
     name: "fcose",
     // Draft skips the force-directed polish; it only makes sense from scratch (incremental runs need "default").
-    quality: variant === "fcose-draft" && first ? "draft" : "default",
+    quality: variant === "fcose-draft" && scratch ? "draft" : "default",
     animate: !first,
-    randomize: first,
+    randomize: scratch,
     fit: first,
     padding: 30,
     nodeDimensionsIncludeLabels: true,

@@ -6,6 +6,8 @@ import { useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { newRolloutHref } from "../rollouts/rollout-links.ts";
+import { thresholdReasons } from "../explain/failure-reasons.ts";
+import { WhyUnhealthy } from "../explain/why-unhealthy.tsx";
 import { ServiceCharts } from "../services/service-charts.tsx";
 import { useSession } from "../shell/session.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
@@ -25,10 +27,21 @@ function serviceOf(id: string): { namespace: string; name: string } | null {
   return m && m[1] && m[2] ? { namespace: m[1], name: m[2] } : null;
 }
 
-function SidePanel({ selection, onClose }: { selection: NonNullable<Selection>; onClose: () => void }) {
+/** Why the selection is unhealthy: its own thresholds (an edge) or those of its unhealthy inbound edges (a node). */
+function reasonsOf(selection: NonNullable<Selection>, edges: readonly EdgeData[], thresholds: HealthThresholds): string[] {
+  if (selection.type === "edge") return thresholdReasons(selection.data, thresholds);
+  return edges
+    .filter((e) => e.target === selection.data.id && (e.health === "degraded" || e.health === "failing"))
+    .flatMap((e) => thresholdReasons(e, thresholds).map((r) => `from ${e.source.replace(/^svc:|^ext:/, "")}: ${r}`));
+}
+
+function SidePanel({ selection, onClose, edges, thresholds, window }: { selection: NonNullable<Selection>; onClose: () => void; edges: readonly EdgeData[]; thresholds: HealthThresholds; window: { from: Date; to: Date } }) {
   const params = useSearchParams();
   const session = useSession();
   const svc = selection.type === "node" ? (selection.data.namespace && selection.data.service ? { namespace: selection.data.namespace, name: selection.data.service } : null) : serviceOf(selection.data.target);
+  const caller = selection.type === "edge" ? serviceOf(selection.data.source) : null;
+  const health = selection.data.health;
+  const unhealthy = health === "degraded" || health === "failing";
   return (
     <aside className="side-panel" aria-labelledby="side-panel-heading" data-testid="side-panel">
       <div className="panel-header">
@@ -72,6 +85,14 @@ function SidePanel({ selection, onClose }: { selection: NonNullable<Selection>; 
           <dd>{selection.data.health ?? "—"}</dd>
         </dl>
       )}
+      {unhealthy && svc ? (
+        <WhyUnhealthy
+          destination={{ namespace: svc.namespace, service: svc.name }}
+          source={caller ? { namespace: caller.namespace, service: caller.name } : undefined}
+          window={window}
+          thresholdReasons={reasonsOf(selection, edges, thresholds)}
+        />
+      ) : null}
       {svc ? (
         <>
           <div className="row" style={{ margin: "0.75rem 0" }}>
@@ -121,6 +142,16 @@ export function TopologyPage() {
     [query.data, splitVersions, thresholds, filters.cluster, filters.namespace, search],
   );
   const services = elements.nodes.filter((n) => n.kind === "service").length;
+  // The panel shows the selected element's numbers from the latest refresh, as the graph does, not those of the moment it was clicked.
+  const current: Selection = useMemo(() => {
+    if (!selection) return null;
+    if (selection.type === "edge") {
+      const edge = elements.edges.find((e) => e.id === selection.data.id);
+      return edge ? { type: "edge", data: edge } : selection;
+    }
+    const node = elements.nodes.find((n) => n.id === selection.data.id);
+    return node ? { type: "node", data: node } : selection;
+  }, [selection, elements]);
 
   return (
     <>
@@ -188,7 +219,7 @@ export function TopologyPage() {
       {query.data && elements.edges.length > 0 ? (
       <div className="topology-layout" data-panel={selection ? "open" : "closed"}>
         <TopologyCanvas elements={elements} onSelect={setSelection} label={`Service topology: ${services} services and ${elements.edges.length} traffic edges. Use the Services page for a keyboard-friendly list.`} />
-        {selection ? <SidePanel selection={selection} onClose={() => setSelection(null)} /> : null}
+        {current ? <SidePanel selection={current} onClose={() => setSelection(null)} edges={elements.edges} thresholds={thresholds} window={window} /> : null}
       </div>
       ) : null}
     </>

@@ -7,6 +7,7 @@ import { useTRPC } from "../../trpc/context.ts";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime } from "../ui/format.ts";
+import { Drawer } from "../ui/drawer.tsx";
 import { Empty, QueryState } from "../ui/states.tsx";
 import { TraceWaterfall } from "./trace-waterfall.tsx";
 import { formatTraceMs } from "./waterfall-layout.ts";
@@ -40,10 +41,13 @@ export function RecentTraces({ namespace, name }: { namespace: string; name: str
   const trpc = useTRPC();
   const { filters } = useViewFilters();
   const window = useTimeWindow(filters);
-  const [errorsOnly, setErrorsOnly] = useState(false);
+  const params = useSearchParams();
+  // `failed=1`: opened from an unhealthy node or edge's "all failed traces".
+  const [errorsOnly, setErrorsOnly] = useState(() => params.get("failed") === "1");
   const [selected, select] = useSelectedTrace();
+  // While a waterfall is open the list holds still: a refresh must not move the row that was clicked.
   const traces = useQuery(
-    trpc.telemetry.traces.queryOptions({ namespace, service: name, from: window.from, to: window.to, limit: 50, errorsOnly }, { refetchInterval: TRACES_REFRESH_MS, placeholderData: (p) => p }),
+    trpc.telemetry.traces.queryOptions({ namespace, service: name, from: window.from, to: window.to, limit: 50, errorsOnly }, { refetchInterval: selected ? false : TRACES_REFRESH_MS, placeholderData: (p) => p }),
   );
   return (
     <>
@@ -87,7 +91,10 @@ export function RecentTraces({ namespace, name }: { namespace: string; name: str
           </DataTable>
         )}
       </QueryState>
-      {selected ? <TraceWaterfall traceId={selected} onClose={() => select(null)} /> : null}
+      {selected ? <p className="muted" role="status" data-testid="traces-paused">Refresh paused while a trace is open.</p> : null}
+      <Drawer open={selected !== null} label="Trace waterfall" onClose={() => select(null)} testId="trace-drawer">
+        {selected ? <TraceWaterfall traceId={selected} onClose={() => select(null)} /> : null}
+      </Drawer>
     </>
   );
 }

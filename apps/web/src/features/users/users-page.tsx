@@ -6,10 +6,13 @@ import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
 import type { RouterOutputs } from "../../trpc/types.ts";
 import type { Role } from "../shell/permissions.ts";
+import { ConfirmDialog } from "../certificates/confirm-dialog.tsx";
 import { useSession } from "../shell/session.tsx";
+import { CopyButton } from "../ui/copy-button.tsx";
 import { DataTable, DetailRow } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Empty, Panel, QueryState } from "../ui/states.tsx";
+import { bindingText, roleChangeWarnings, type BindingLike } from "./role-summary.ts";
 
 const ROLES: Role[] = ["VIEWER", "OPERATOR", "ADMIN"];
 type UserRow = RouterOutputs["users"]["list"][number];
@@ -150,13 +153,36 @@ function UsersAdmin() {
   const query = useQuery(trpc.users.list.queryOptions());
   const [open, setOpen] = useState<string | null>(null);
   const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() }) }));
+  // A role change is asked before it is made: it takes effect on the user's next request.
+  const [roleChange, setRoleChange] = useState<{ id: string; username: string; from: Role; to: Role; bindings: BindingLike[] } | null>(null);
   return (
     <Panel title="Users" id="users-heading">
+      <ConfirmDialog
+        open={roleChange !== null}
+        title={roleChange ? `Change ${roleChange.username}'s role from ${roleChange.from.toLowerCase()} to ${roleChange.to.toLowerCase()}?` : ""}
+        confirmLabel="Change role"
+        busy={update.isPending}
+        onCancel={() => setRoleChange(null)}
+        onConfirm={() => {
+          if (roleChange) update.mutate({ id: roleChange.id, role: roleChange.to }, { onSettled: () => setRoleChange(null) });
+        }}
+      >
+        <div data-testid="role-change-confirm">
+          <p>The new mesh-wide role applies from {roleChange?.username}&apos;s next request.</p>
+          {roleChange
+            ? roleChangeWarnings(roleChange.username, roleChange.to, roleChange.bindings).map((w) => (
+                <p key={w} className="notice notice-warning">
+                  {w}
+                </p>
+              ))
+            : null}
+        </div>
+      </ConfirmDialog>
       <CreateUser />
       <MutationError error={update.error} />
       <QueryState query={query} what="users" isEmpty={(d) => d.length === 0}>
         {(users) => (
-          <DataTable columns={["User", "Role", "Status", "Last sign-in", { label: "Actions", hidden: true }]} testId="users-table">
+          <DataTable columns={["User", "Role", "Role bindings", "Status", "Last sign-in", { label: "Actions", hidden: true }]} testId="users-table">
             {users.map((u) => (
               <Fragment key={u.id}>
                 <tr>
@@ -168,11 +194,22 @@ function UsersAdmin() {
                     <label className="visually-hidden" htmlFor={`role-${u.id}`}>
                       Role of {u.username}
                     </label>
-                    <select id={`role-${u.id}`} value={u.role} disabled={u.id === session.me.user.id} onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}>
+                    <select id={`role-${u.id}`} value={u.role} disabled={u.id === session.me.user.id} onChange={(e) => setRoleChange({ id: u.id, username: u.username, from: u.role, to: e.target.value as Role, bindings: u.bindings })}>
                       {ROLES.map((r) => (
                         <option key={r}>{r}</option>
                       ))}
                     </select>
+                  </td>
+                  <td data-testid="user-bindings">
+                    {u.bindings.length === 0 ? (
+                      <span className="muted">none</span>
+                    ) : (
+                      u.bindings.map((b) => (
+                        <span key={b.id} className="badge" data-tone="info">
+                          {bindingText(b)}
+                        </span>
+                      ))
+                    )}
                   </td>
                   <td>
                     {u.disabled ? <span className="badge" data-tone="critical">disabled</span> : <span className="badge" data-tone="ok">active</span>}
@@ -190,7 +227,7 @@ function UsersAdmin() {
                   </td>
                 </tr>
                 {open === u.id ? (
-                  <DetailRow span={5}>
+                  <DetailRow span={6}>
                     <UserDetails user={u} />
                   </DetailRow>
                 ) : null}
@@ -238,7 +275,12 @@ function TokensPanel() {
       {create.data ? (
         <div role="status" className="stack" data-testid="new-token">
           <p>Copy this token now: it is shown only once. It acts with your rights.</p>
-          <code className="token-secret">{create.data.token}</code>
+          <div className="row">
+            <code className="token-secret" data-testid="token-secret">
+              {create.data.token}
+            </code>
+            <CopyButton text={create.data.token} label="Copy token" />
+          </div>
         </div>
       ) : null}
       <QueryState query={query} what="tokens" isEmpty={(d) => d.length === 0} empty={<Empty title="No API tokens">Tokens let the CLI and scripts act as you.</Empty>}>

@@ -1,0 +1,32 @@
+"use client";
+
+import { useEffect, useRef, type ReactNode } from "react";
+
+/**
+ * A modal side drawer on the native <dialog>: it opens over the page (not
+ * below a long list), focus moves into it, Escape or the close button closes
+ * it and focus returns to the opener.
+ */
+export function Drawer({ open, label, onClose, children, testId }: { open: boolean; label: string; onClose: () => void; children: ReactNode; testId?: string }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      className="drawer"
+      aria-label={label}
+      data-testid={testId}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+    >
+      {open ? children : null}
+    </dialog>
+  );
+}
