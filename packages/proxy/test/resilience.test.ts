@@ -67,6 +67,23 @@ describe("retries", () => {
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
   });
 
+  it("without a retry policy, sends a bodiless request whose connection was refused to another endpoint once (the upstream never saw it)", async () => {
+    const dead = await closedPort();
+    const up = await stack.upstream("up", (_req, res) => res.end("ok"));
+    const { p } = await proxyFor([{ port: dead }, up]);
+    const results = await sendMany(10, 1, () => send({ port: p, host: "svc", method: "DELETE" }));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(up.seen).toHaveLength(10);
+  });
+
+  it("without a retry policy, does not send a request twice when the upstream answered or reset it", async () => {
+    const resetting = await stack.upstream("reset", (req) => req.socket.destroy());
+    const { p } = await proxyFor([resetting]);
+    const res = await send({ port: p, host: "svc", method: "DELETE" });
+    expect(res.status).toBe(502);
+    expect(resetting.seen).toHaveLength(1);
+  });
+
   it("retries a reset on another endpoint", async () => {
     const resetting = await stack.upstream("reset", (req) => req.socket.destroy());
     const up = await stack.upstream("up");

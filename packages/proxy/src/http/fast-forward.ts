@@ -264,6 +264,7 @@ export async function forwardFast(env: ForwardEnv, down: FastDownstream, outcome
         await gate.backoff(env.random);
         continue;
       }
+      if (gate.retriesUnsentRequest(r.failure)) continue;
       const answer = gate.timedOut() ? failureAnswer(outcome, "timeout") : failureAnswer(outcome, r.failure);
       replyLocal(down, answer.status, outcome.flags, answer.body);
       return;

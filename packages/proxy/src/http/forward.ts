@@ -83,6 +83,7 @@ export async function forward(env: ForwardEnv, req: IncomingMessage, res: Server
         await gate.backoff(env.random);
         continue;
       }
+      if (gate.retriesUnsentRequest(r.failure)) continue;
       answerFailure(env, res, outcome, gate.timedOut() ? "timeout" : r.failure);
       return;
     }

@@ -14,6 +14,7 @@ export class RetryGate {
   /** The body can be sent again (none, or buffered); known once the body has been read. */
   replayable = true;
   private held = false;
+  private unsentRetryUsed = false;
 
   constructor(
     private readonly backend: BackendRuntime,
@@ -34,6 +35,24 @@ export class RetryGate {
   retriesResponse(status: number, grpcCode: number | undefined): boolean {
     const retry = this.retry;
     return retry !== undefined && (isRetriableStatus(status, retry) || (grpcCode !== undefined && retry.grpcStatusCodes.includes(grpcCode)));
+  }
+
+  /**
+   * Without a retry policy on the rule: whether a connection that failed
+   * before the request left (refused, or not established in time) may go to
+   * another endpoint. The upstream never saw the request, so any method may
+   * go again; once per request, and not for a streamed body. A restarting or
+   * just-killed instance otherwise fails every request the balancer sends it
+   * until outlier detection ejects it (Istio's default retry policy covers
+   * connect failures for the same reason). Counted as a retry; a rule's own
+   * retry policy, when it has one, decides instead.
+   */
+  retriesUnsentRequest(failure: AttemptFailure): boolean {
+    if (this.retry !== undefined || failure !== "connect-failure" || !this.replayable || this.unsentRetryUsed || this.timedOut()) return false;
+    this.unsentRetryUsed = true;
+    this.backend.counters.retries++;
+    this.metrics.retries.inc({ destination_service: this.backend.spec.service });
+    return true;
   }
 
   /** True (and counted) when one more attempt is allowed; flags URX when not. */
