@@ -101,6 +101,11 @@ function SidePanel({ selection, onClose, edges, thresholds, window }: { selectio
             <Link className="btn btn-primary" href={hrefWithFilters("/policies", params, { service: `${svc.namespace}/${svc.name}` })} data-testid="edit-policy">
               {session.canEdit(svc.namespace) ? "Edit policy" : "View policies"}
             </Link>
+            {session.canEdit(svc.namespace) ? (
+              <Link className="btn" href={`${hrefWithFilters("/services/detail", params, { service: `${svc.namespace}/${svc.name}` })}#traffic-shift-heading`} data-testid="shift-traffic">
+                Shift traffic…
+              </Link>
+            ) : null}
           </div>
           <ServiceCharts namespace={svc.namespace} name={svc.name} compact />
         </>
