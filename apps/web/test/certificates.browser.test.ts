@@ -194,9 +194,10 @@ describe("the certificates page in Chromium against a real manager", () => {
       expect(await page.getByRole("button", { name: "Pause" }).count()).toBe(0);
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="bundle-roots"] li').length === 1);
       const history = page.getByTestId("rotation-history");
-      await history.getByText("REVERSED", { exact: true }).waitFor();
+      // People read step names, not the controller's constants.
+      await history.getByText("Reversed", { exact: true }).waitFor();
       await history.getByText("4 entries").click();
-      for (const line of ["admin started the rotation", "admin paused it at ADD_ROOT", "admin resumed it at ADD_ROOT", "admin reversed it (now REVERSED)"]) expect(await history.textContent()).toContain(line);
+      for (const line of ["admin started the rotation", "admin paused it at “Add new root”", "admin resumed it at “Add new root”", "admin reversed it (now “Reversed”)"]) expect(await history.textContent()).toContain(line);
       // A new rotation may start again.
       await page.getByTestId("start-rotation").waitFor();
     } finally {

@@ -103,9 +103,14 @@ function SidePanel({ selection, onClose, edges, thresholds, window }: { selectio
               {session.canEdit(svc.namespace) ? "Edit policy" : "View policies"}
             </Link>
             {session.canEdit(svc.namespace) ? (
-              <Link className="btn" href={newRolloutHref(params, svc.namespace, svc.name)} data-testid="start-rollout">
-                Start a rollout
-              </Link>
+              <>
+                <Link className="btn" href={newRolloutHref(params, svc.namespace, svc.name)} data-testid="start-rollout">
+                  Start a rollout
+                </Link>
+                <Link className="btn" href={`${hrefWithFilters("/services/detail", params, { service: `${svc.namespace}/${svc.name}` })}#traffic-shift-heading`} data-testid="shift-traffic">
+                  Shift traffic…
+                </Link>
+              </>
             ) : null}
           </div>
           <ServiceCharts namespace={svc.namespace} name={svc.name} compact />
