@@ -77,13 +77,16 @@ export class BackendRuntime {
     this.outlier?.returnDue(ctx.now);
     // Health and locality change only with a config or a health event, so first attempts share one candidate list.
     let candidates: EndpointView[];
-    if (ctx.tried === undefined || ctx.tried.size === 0) {
+    const { localityFailover, localityOrder, localityDistribution } = this.spec.policy;
+    const preference = { order: localityOrder, distribution: localityDistribution };
+    // A weighted distribution draws a locality per request, so only level-ordered candidates are shared.
+    if ((ctx.tried === undefined || ctx.tried.size === 0) && !localityDistribution) {
       if (this.firstChoiceGeneration !== this.health.generation || !this.firstChoice) {
-        this.firstChoice = eligibleEndpoints(this.endpoints, this.node.locality, this.spec.policy.localityFailover);
+        this.firstChoice = eligibleEndpoints(this.endpoints, this.node.locality, localityFailover, undefined, preference);
         this.firstChoiceGeneration = this.health.generation;
       }
       candidates = this.firstChoice;
-    } else candidates = eligibleEndpoints(this.endpoints, this.node.locality, this.spec.policy.localityFailover, ctx.tried);
+    } else candidates = eligibleEndpoints(this.endpoints, this.node.locality, localityFailover, ctx.tried, preference, ctx.random);
     if (candidates.length === 0) return undefined;
     const window = this.spec.policy.slowStartWindowMs;
     if (window !== undefined && candidates.length > 1) candidates = slowStart(candidates, ctx.now, window);
