@@ -241,7 +241,7 @@ describe("explicit locality failover order and weighted distribution (issue 12)"
     const agent = new Agent({ keepAlive: true });
     stack.defer(() => agent.destroy());
     /** A window of `n` requests: the share answered 2xx and the share each group of upstreams served (counted at the upstreams). */
-    return async (n: number, groups: Record<string, readonly Upstream[]>) => {
+    return async (n: number, groups: Record<string, readonly Upstream[]>): Promise<Record<string, number>> => {
       const served = (ups: readonly Upstream[]) => ups.reduce((sum, u) => sum + u.seen.filter((r) => r.url !== "/healthz").length, 0);
       const before = Object.fromEntries(Object.entries(groups).map(([k, ups]) => [k, served(ups)]));
       const results = await sendMany(n, 8, () => send({ port: port(proxy), host: "svc", agent }));
