@@ -213,7 +213,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const resourcesRepository = new ResourcesRepository(prisma);
   // The SLO analyzers' inputs come from the SLO feature (built below; called only during a change).
   // A route's callers are the workloads telemetry saw calling its service in the last hour (built below; called only during a change).
-  const recentCalls = async () => (await telemetry.edges({ from: new Date(clock().getTime() - 3_600_000), to: clock() })).edges;
+  const recentCalls = async (tx: TransactionRepositories) => (await telemetry.within(tx.telemetry).edges({ from: new Date(clock().getTime() - 3_600_000), to: clock() })).edges;
   const resources: ResourcesService = new ResourcesService(uow, resourcesRepository, currentMesh, (tx, docs) => slo.analysisInputs(metricSourceIn(tx), docs), recentCalls);
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
   spans.start();

@@ -154,7 +154,8 @@ export class ResourcesService {
     /** What the SLO analyzers need beyond documents (metrics retention, observed traffic); absent in tests that change no SLOs. */
     private readonly sloInputs?: SloAnalysisInputs,
     /** Who called whom in the last hour (telemetry rollups), for naming a route's real callers; absent in tests without telemetry. */
-    private readonly recentCalls?: () => Promise<readonly ObservedCall[]>,
+    /** Read through the change's transaction: the embedded database has one connection, and the transaction holds it. */
+    private readonly recentCalls?: (tx: TransactionRepositories) => Promise<readonly ObservedCall[]>,
   ) {}
 
   async list(filter: { kind?: string | undefined; namespace?: string | undefined }): Promise<StoredResource[]> {
@@ -212,7 +213,7 @@ export class ResourcesService {
     const operations = options.prune ? [...requested, ...this.pruneOperations(resources, requested, options.prune)] : requested;
     const applied = operations.flatMap((o) => (o.op === "apply" ? [o.resource] : []));
     const metrics = this.sloInputs ? await this.sloInputs(tx, applied) : undefined;
-    const calls = this.recentCalls && changesCallerSide(operations) ? await this.recentCalls() : undefined;
+    const calls = this.recentCalls && changesCallerSide(operations) ? await this.recentCalls(tx) : undefined;
     const plan = planChange({ trustDomain: mesh.trustDomain, resources, discovery, ...(metrics ? { metrics } : {}), ...(calls ? { calls } : {}) }, operations);
     if (options.expectedRevisions) assertNotMoved(plan, options.expectedRevisions);
     const missing = plan.changes.find((c, i) => operations[i]?.op === "delete" && c.fromRevision === null);

@@ -181,6 +181,15 @@ export class TelemetryService {
     return { from, to, rows, seconds: covered.seconds, coveredFrom: covered.from };
   }
 
+  /**
+   * The same reads on another repository, e.g. a transaction's: a read made
+   * during a change must use the change's connection (the embedded database
+   * has one, and the transaction holds it).
+   */
+  within(repo: TelemetryRepository): TelemetryService {
+    return new TelemetryService(repo, this.uow, this.settings, this.now, this.metrics);
+  }
+
   /** A service's inbound traffic over [from, to) in steps of `stepSeconds` (a multiple of 60). */
   async serviceSeries(query: { namespace: string; service: string; from: Date; to: Date; stepSeconds: number; cluster?: string | undefined; version?: string | undefined }) {
     const from = floorMinute(query.from);
