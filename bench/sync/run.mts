@@ -120,7 +120,7 @@ try {
           lastId = id;
           agent.latest = data;
           agent.received.set(data.configVersion, performance.now());
-          queue = queue.then(() => reconcile(data)).catch((err: unknown) => log(`reconcile failed for ${agent.name}: ${String(err)}`));
+          queue = queue.then(() => reconcile(data)).catch((err: unknown) => void log(`reconcile failed for ${agent.name}: ${String(err)}`));
         },
         onError(err) {
           log(`stream error ${agent.name} (last ${lastId}): ${err.message}`);
