@@ -1,7 +1,7 @@
 // One proxy's real compile against catalogs of growing size: how the agent's
 // per-proxy cost grows with the services in the mesh (docs/scaling.md).
 //
-//   npm run bench:compile-size -w @weft/agent      (BENCH_SIZES=250,1000,4000,10000, BENCH_RUNS=5)
+//   npm run bench:compile-size -w @weft/agent      (BENCH_SIZES=20,250,1000,4000,10000, BENCH_RUNS=5)
 //
 // The catalog is local services (one instance each, one of them proxied), built
 // with the agent's own compileInputs; no manager, no resources.
@@ -10,7 +10,7 @@ import { compileProxyConfig } from "@weft/mesh-model/compiler";
 import { compileInputs } from "../../apps/agent/src/mesh-config/compile-inputs.ts";
 import type { UniversalFile } from "../../apps/agent/src/universal/universal-file.schema.ts";
 
-const SIZES = (process.env.BENCH_SIZES ?? "250,1000,2000,4000,10000").split(",").map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? "20,50,250,1000,2000,4000,10000").split(",").map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 const catalog = (services: number): UniversalFile => ({
@@ -39,6 +39,7 @@ console.log("| services | compile p50 | min | max | per service (p50) |");
 console.log("|---|---|---|---|---|");
 for (const size of SIZES) {
   const input = [...compileInputs(catalog(size), "bench", undefined).values()][0]!;
+  compileProxyConfig(input); // warm-up: the first compile of a run pays for the JIT
   const ms: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
