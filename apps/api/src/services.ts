@@ -212,7 +212,9 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const auth = new AuthService(new AuthRepository(prisma), usersRepository, new LoginThrottleRepository(prisma), uow, clusters, audit, settings.auth);
   const resourcesRepository = new ResourcesRepository(prisma);
   // The SLO analyzers' inputs come from the SLO feature (built below; called only during a change).
-  const resources: ResourcesService = new ResourcesService(uow, resourcesRepository, currentMesh, (tx, docs) => slo.analysisInputs(metricSourceIn(tx), docs));
+  // A route's callers are the workloads telemetry saw calling its service in the last hour (built below; called only during a change).
+  const recentCalls = async () => (await telemetry.edges({ from: new Date(clock().getTime() - 3_600_000), to: clock() })).edges;
+  const resources: ResourcesService = new ResourcesService(uow, resourcesRepository, currentMesh, (tx, docs) => slo.analysisInputs(metricSourceIn(tx), docs), recentCalls);
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
   spans.start();
   const metrics: ControlPlaneMetrics = new ControlPlaneMetrics({ versions: () => bus.current(), openStreams: (): ReadonlyMap<string, number> => distribution.openStreams });
@@ -222,6 +224,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const clock = settings.clock ?? (() => new Date());
   const metricSource: MetricSource = settings.prometheus ? new PrometheusMetricSource(settings.prometheus) : new RollupMetricSource(new MetricsRepository(prisma));
   const metricSourceIn = (tx: Pick<TransactionRepositories, "metrics">): MetricSource => (metricSource.kind === "rollups" ? new RollupMetricSource(tx.metrics) : metricSource);
+  const telemetry = new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock, metrics);
   const dashboardUrl = settings.dashboardUrl ?? "http://127.0.0.1:3000";
   const notificationsRepository = new NotificationsRepository(prisma);
   // Called at run time, once the controllers exist: wakes the sender after something was queued.
@@ -254,7 +257,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     discovery: new DiscoveryService(new DiscoveryRepository(prisma), uow, currentMesh),
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh, { metrics, versionWrittenAt: (version) => distributionRepository.versionWrittenAt(version) }),
-    telemetry: new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock, metrics),
+    telemetry,
     identity,
     rotation,
     spans,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoredDocumentError } from "../src/features/resources/resources.repository.ts";
-import { sessionClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
+import { LatencySketch } from "@weft/mesh-model/proxy-config";
+import { agentClient, apiClient, sessionClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
 import { refusal, routeYaml, seedDiscovery, trafficPolicyYaml } from "./support.ts";
 
 describe("resources: apply, dry run, revisions, history and rollback", () => {
@@ -30,9 +31,49 @@ describe("resources: apply, dry run, revisions, history and rollback", () => {
     const checkoutV2 = result.affectedWorkloads.find((w) => w.name === "checkout-v2-0");
     expect(checkoutV2).toMatchObject({ cluster: "east", namespace: "shop" });
     expect(checkoutV2?.reasons).toEqual(expect.arrayContaining(["parent shop/checkout", "backend shop/checkout"]));
-    expect(result.affectedWorkloads.find((w) => w.name === "cart-v1-0")?.reasons).toEqual(expect.arrayContaining(["target shop/cart", "caller of shop/checkout"]));
+    // No telemetry yet: nothing ever called checkout, so no workload is named its caller.
+    expect(result.affectedWorkloads.find((w) => w.name === "cart-v1-0")).toMatchObject({ reasons: ["target shop/cart"], calls: [] });
+    expect(result.affectedWorkloads.flatMap((w) => w.reasons).filter((r) => r.includes("caller"))).toEqual([]);
     expect(await version()).toBe(0n);
     expect(await admin.resources.list.query()).toEqual([]);
+  });
+
+  it("a route's dry run names as callers only the workloads telemetry saw calling the service, at the rollups' rate", async () => {
+    const east = (await admin.clusters.list.query()).find((c) => c.name === "east")!;
+    const { joinToken } = await admin.clusters.createJoinToken.mutate({ id: east.id });
+    const { credential } = await apiClient(m.url).agent.join.mutate({ joinToken, agentVersion: "test" });
+    const agent = agentClient(m.url, credential);
+    const MINUTE = 60_000;
+    const firstMinute = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
+    const sketch = new LatencySketch();
+    sketch.add(5);
+    const end = (namespace: string, service: string, version: string) => ({ cluster: "east", namespace, service, version });
+    // frontend calls checkout (120 requests a minute, two versions); cart calls ledger, never checkout.
+    for (let i = 0; i < 3; i++) {
+      const minute = firstMinute + i * MINUTE;
+      await agent.agent.reportTelemetry.mutate({
+        edges: [
+          { minute, source: end("shop", "frontend", "v1"), destination: end("shop", "checkout", "v1"), codeClass: "2xx", requests: 100, errors: 0, latency: sketch.toJSON() },
+          { minute, source: end("shop", "frontend", "v1"), destination: end("shop", "checkout", "v2"), codeClass: "5xx", requests: 20, errors: 20, latency: sketch.toJSON() },
+          { minute, source: end("shop", "cart", "v1"), destination: end("payments", "ledger", "v1"), codeClass: "2xx", requests: 60, errors: 0, latency: sketch.toJSON() },
+        ],
+      });
+    }
+    const result = await admin.resources.applyDocuments.mutate({ text: routeYaml({ v1: 50, v2: 50 }), dryRun: true });
+    const edges = await admin.telemetry.edges.query({ from: new Date(Date.now() - 60 * MINUTE), to: new Date() });
+    const rollupRate = edges.edges.filter((e) => e.source.service === "frontend" && e.destination.service === "checkout").reduce((n, e) => n + e.rate, 0);
+    expect(rollupRate * edges.coveredSeconds).toBeCloseTo(360, 6);
+
+    const callers = result.affectedWorkloads.filter((w) => w.reasons.some((r) => r.startsWith("caller of")));
+    expect(callers.map((w) => `${w.cluster}/${w.namespace}/${w.name}`)).toEqual(["east/shop/frontend-v1-0"]);
+    const rate = callers[0]!.calls.find((c) => c.service === "shop/checkout")!.requestsPerSecond;
+    // The same rollups over (nearly) the same covered time: equal but for the instant each was read.
+    expect(Math.abs(rate - rollupRate) / rollupRate).toBeLessThan(0.01);
+    expect(callers[0]!.reasons).toContain(`caller of shop/checkout: ≈ ${Math.round(rate * 600) / 10} req/min in the last hour`);
+    // Never called checkout: cart and ledger are not its callers; checkout's own instances stay, for their own reason.
+    expect(result.affectedWorkloads.find((w) => w.name === "cart-v1-0")).toBeUndefined();
+    expect(result.affectedWorkloads.find((w) => w.name === "ledger-v1-0")).toBeUndefined();
+    expect(result.affectedWorkloads.find((w) => w.name === "checkout-v2-0")?.reasons).toEqual(["parent shop/checkout", "backend shop/checkout"]);
   });
 
   it("applies a multi-document change as one revision each and bumps the config version once", async () => {

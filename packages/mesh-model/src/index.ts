@@ -52,7 +52,7 @@ export * from "./analysis/findings.ts";
 export * from "./analysis/analyze.ts";
 export * from "./analysis/resource-services.ts";
 export { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } from "./http-route/http-route.analyzers.ts";
-export { analyzeTrafficPolicyConflicts } from "./traffic-policy/traffic-policy.analyzers.ts";
+export { analyzeTrafficPolicyConflicts, analyzeTrafficPolicyLocalities } from "./traffic-policy/traffic-policy.analyzers.ts";
 export { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "./authorization-policy/authorization-policy.analyzers.ts";
 export { analyzeGatewayHosts } from "./gateway/gateway.analyzers.ts";
 export { analyzeRolloutErrorBudget, analyzeRolloutOverlap, analyzeRolloutRoutes, analyzeRolloutTargets } from "./rollout/rollout.analyzers.ts";

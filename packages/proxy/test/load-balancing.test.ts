@@ -225,3 +225,65 @@ describe("locality failover across clusters (issue 12)", () => {
     expect(await window(300)).toEqual({ ok: 1, east: 1, west: 0 });
   });
 });
+
+describe("explicit locality failover order and weighted distribution (issue 12)", () => {
+  const healthChecks = [{ type: "http" as const, path: "/healthz", intervalMs: 100, timeoutMs: 100, healthyThreshold: 2, unhealthyThreshold: 1 }];
+  const endpoint = (u: Upstream, cluster: string) => ({ address: "127.0.0.1", port: u.port, locality: { zone: `${cluster}-1a`, cluster } });
+
+  async function eastCaller(endpoints: ReturnType<typeof endpoint>[], policy: Record<string, unknown>) {
+    const proxy = await stack.proxy(
+      config({
+        node: { service: "frontend", namespace: "default", locality: { zone: "east-1a", cluster: "east" } },
+        backends: [{ ...backend("svc.default", []), endpoints, policy: { healthChecks, ...policy } }],
+        virtualHosts: [vhost("svc", [{ backendRefs: [{ backend: "svc.default" }] }])],
+      }),
+    );
+    const agent = new Agent({ keepAlive: true });
+    stack.defer(() => agent.destroy());
+    /** A window of `n` requests: the share answered 2xx and the share each group of upstreams served (counted at the upstreams). */
+    return async (n: number, groups: Record<string, readonly Upstream[]>): Promise<Record<string, number>> => {
+      const served = (ups: readonly Upstream[]) => ups.reduce((sum, u) => sum + u.seen.filter((r) => r.url !== "/healthz").length, 0);
+      const before = Object.fromEntries(Object.entries(groups).map(([k, ups]) => [k, served(ups)]));
+      const results = await sendMany(n, 8, () => send({ port: port(proxy), host: "svc", agent }));
+      const shares = Object.fromEntries(Object.entries(groups).map(([k, ups]) => [k, (served(ups) - (before[k] ?? 0)) / n]));
+      return { ok: results.filter((r) => r.status === 200).length / n, ...shares };
+    };
+  }
+
+  it("distributes an east caller's requests 80/20 between east and west, and sends all to west while east is down", async () => {
+    const east = [await stack.controlled("east-1"), await stack.controlled("east-2")];
+    const west = [await stack.controlled("west-1"), await stack.controlled("west-2")];
+    const window = await eastCaller([...east.map((u) => endpoint(u, "east")), ...west.map((u) => endpoint(u, "west"))], {
+      localityDistribution: [
+        { cluster: "east", weight: 80 },
+        { cluster: "west", weight: 20 },
+      ],
+    });
+    const split = await window(1000, { east, west });
+    expect(split.ok).toBe(1);
+    expect(Math.abs((split.east ?? 0) * 100 - 80)).toBeLessThanOrEqual(5);
+    expect(Math.abs((split.west ?? 0) * 100 - 20)).toBeLessThanOrEqual(5);
+
+    // East fails its health checks: its share goes to west.
+    for (const u of east) Object.assign(u.control, { status: 503, healthy: false });
+    await waitFor(async () => (await window(50, { west })).west === 1, 10_000, "east's instances taken out");
+    expect(await window(200, { east, west })).toEqual({ ok: 1, east: 0, west: 1 });
+  });
+
+  it("fails over in the configured cluster order (central before west) when the local level is down", async () => {
+    const east = await stack.controlled("east-1");
+    const west = await stack.controlled("west-1");
+    const central = await stack.controlled("central-1");
+    const window = await eastCaller([endpoint(east, "east"), endpoint(west, "west"), endpoint(central, "central")], { localityOrder: ["central", "west"] });
+    const groups = { east: [east], west: [west], central: [central] };
+    expect(await window(100, groups)).toEqual({ ok: 1, east: 1, west: 0, central: 0 });
+
+    Object.assign(east.control, { status: 503, healthy: false });
+    await waitFor(async () => (await window(20, groups)).central === 1, 10_000, "east taken out");
+    expect(await window(200, groups)).toEqual({ ok: 1, east: 0, west: 0, central: 1 });
+
+    Object.assign(central.control, { status: 503, healthy: false });
+    await waitFor(async () => (await window(20, groups)).west === 1, 10_000, "central taken out");
+    expect(await window(200, groups)).toEqual({ ok: 1, east: 0, west: 1, central: 0 });
+  });
+});

@@ -6,7 +6,7 @@ import { analyzeServiceExports } from "../mesh/mesh.analyzers.ts";
 import { analyzePeerAuthenticationConflicts } from "../peer-authentication/peer-authentication.analyzers.ts";
 import { analyzeRolloutErrorBudget, analyzeRolloutOverlap, analyzeRolloutRoutes, analyzeRolloutTargets } from "../rollout/rollout.analyzers.ts";
 import { resourceKey, type ResourceRef } from "../resource/resource.schema.ts";
-import { analyzeTrafficPolicyConflicts } from "../traffic-policy/traffic-policy.analyzers.ts";
+import { analyzeTrafficPolicyConflicts, analyzeTrafficPolicyLocalities } from "../traffic-policy/traffic-policy.analyzers.ts";
 import { ANALYZER_CODES, type AnalyzerCode, type Finding, type Severity } from "./findings.ts";
 import { analyzePolicyTargets } from "./policy-targets.analyzer.ts";
 import { analyzeResourceIdentity } from "./resource-identity.analyzer.ts";
@@ -29,6 +29,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: "route-backends", codes: ["WEFT1101", "WEFT1102"], run: analyzeRouteBackends },
   { name: "route-shadowing", codes: ["WEFT1201", "WEFT1202", "WEFT1203"], run: analyzeRouteShadowing },
   { name: "traffic-policy-conflicts", codes: ["WEFT2001"], run: analyzeTrafficPolicyConflicts },
+  { name: "traffic-policy-localities", codes: ["WEFT2002"], run: analyzeTrafficPolicyLocalities },
   { name: "authorization-identities", codes: ["WEFT3001"], run: analyzeAuthorizationIdentities },
   { name: "authorization-callers", codes: ["WEFT3002", "WEFT3003"], run: analyzeAuthorizationCallers },
   { name: "peer-authentication-conflicts", codes: ["WEFT3101"], run: analyzePeerAuthenticationConflicts },

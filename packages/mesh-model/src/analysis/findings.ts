@@ -29,6 +29,7 @@ export const ANALYZER_CODES = {
   WEFT1202: { severity: "warning", title: "unreachable-rule", doc: "Every match of a route rule is covered by matches of earlier rules, so the rule never handles a request." },
   WEFT1203: { severity: "warning", title: "unreachable-match", doc: "A route match is covered by a match of an earlier rule, so it never selects its rule." },
   WEFT2001: { severity: "error", title: "conflicting-traffic-policies", doc: "Several TrafficPolicies select the same service, version and port; which one applies would be arbitrary." },
+  WEFT2002: { severity: "error", title: "unknown-locality-cluster", doc: "A TrafficPolicy's locality failover order or distribution names a cluster no discovery has reported; that entry would never apply." },
   WEFT3001: { severity: "warning", title: "unknown-identity", doc: "An AuthorizationPolicy names a source identity (or pattern) that no workload has." },
   WEFT3002: { severity: "error", title: "all-callers-cut-off", doc: "The AuthorizationPolicies of a service would refuse every caller observed calling it recently." },
   WEFT3003: { severity: "warning", title: "callers-cut-off", doc: "The AuthorizationPolicies of a service would refuse some callers observed calling it recently." },

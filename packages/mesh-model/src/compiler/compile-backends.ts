@@ -6,6 +6,7 @@ import type { Backend, Endpoint } from "../proxy-config/proxy-backends.schema.ts
 import type { CompileContext } from "./compile-context.ts";
 import type { CatalogEndpoint } from "./compile-input.ts";
 import { type EffectivePolicy, pointsPerWeight } from "./policy-mapping.ts";
+import { localityPreference } from "./locality-mapping.ts";
 import { backendMtls } from "./security-mapping.ts";
 import { type MeshService, type MeshServicePort, endpointPort, isHttpFamily, serviceKey } from "./service-catalog.ts";
 
@@ -118,7 +119,11 @@ export class BackendCompiler {
       protocol: port.protocol === "HTTP" ? "http1" : port.protocol === "TCP" ? "http1" : "http2",
       ...(mtls ? { mtls } : {}),
       loadBalancer: loadBalancerFor(policy, endpoints),
-      policy: { ...(policy.localityFailover && { outlierDetection: DEFAULT_OUTLIER_DETECTION }), ...backendPolicy(policy) },
+      policy: {
+        ...(policy.localityFailover && { outlierDetection: DEFAULT_OUTLIER_DETECTION }),
+        ...backendPolicy(policy),
+        ...localityPreference(policy, { cluster: input.workload.cluster, zone: input.workload.zone }),
+      },
     });
     return name;
   }

@@ -42,7 +42,6 @@ describe("unsupported fields", () => {
   // One resource per entry of UNSUPPORTED_FIELDS: a test that fails when an entry is added without a case here.
   const cases: [string, Resource][] = [
     ["spec.loadBalancer.ringHash.hashOn[type=Cookie]", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, loadBalancer: { algorithm: "RING_HASH", ringHash: { hashOn: { type: "Cookie", cookie: { name: "s" } } } } })],
-    ["spec.loadBalancer.locality.failover", make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, loadBalancer: { locality: { failover: [{ from: "eu", to: ["us"] }] } } })],
     ["spec.tls[mode=MUTUAL]", make("ExternalService", "e", { hosts: ["api.example.com"], ports: [{ number: 80, protocol: "HTTP" }], tls: { mode: "MUTUAL", clientCertificateRef: { name: "c" } } })],
     ["spec.tls.verifyHostname=false", make("ExternalService", "e", { hosts: ["api.example.com"], ports: [{ number: 80, protocol: "HTTP" }], tls: { mode: "SIMPLE", verifyHostname: false } })],
     ["spec.hosts[*.wildcard]", make("ExternalService", "e", { hosts: ["*.example.com"], ports: [{ number: 80, protocol: "HTTP" }] })],
@@ -63,7 +62,7 @@ describe("unsupported fields", () => {
     // Issue 8: the resilience fields are supported now.
     expect(
       findUnsupportedFields(
-        make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, circuitBreaker: {}, outlierDetection: {}, connectionPool: { maxRequestsPerConnection: 1 }, healthChecks: [{ type: "TCP" }], loadBalancer: { slowStart: { window: "10s" } } }),
+        make("TrafficPolicy", "p", { targetRef: { name: "reviews" }, circuitBreaker: {}, outlierDetection: {}, connectionPool: { maxRequestsPerConnection: 1 }, healthChecks: [{ type: "TCP" }], loadBalancer: { slowStart: { window: "10s" }, locality: { failover: [{ from: "eu", to: ["us"] }] } } }),
       ),
     ).toEqual([]);
     expect(findUnsupportedFields(make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ backendRefs: [{ name: "reviews" }] }] }))).toEqual([]);

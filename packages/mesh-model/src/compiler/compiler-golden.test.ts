@@ -43,7 +43,7 @@ function reorder<T>(items: readonly T[] | undefined): T[] | undefined {
 describe("compiler golden files", () => {
   it("has the cases the compiler is reviewed by", () => {
     expect(cases).toEqual(
-      expect.arrayContaining(["canary-split", "default-route", "external-service", "header-path-match", "locality-two-clusters", "security-strict", "traffic-policy", "unsupported-fields"]),
+      expect.arrayContaining(["canary-split", "default-route", "external-service", "header-path-match", "locality-failover-distribute", "locality-two-clusters", "security-strict", "traffic-policy", "unsupported-fields"]),
     );
   });
 

@@ -6,7 +6,7 @@ import type { Mesh } from "../mesh/mesh.schema.ts";
 import { MeshDefaultsSchema } from "../mesh/mesh.schema.ts";
 import type { BackendPolicy, HashOn, LoadBalancer } from "../proxy-config/proxy-backends.schema.ts";
 import type { RetryPolicy } from "../proxy-config/proxy-routes.schema.ts";
-import type { LoadBalancingAlgorithm, TrafficPolicy } from "../traffic-policy/traffic-policy.schema.ts";
+import type { LoadBalancingAlgorithm, LocalityDistribute, LocalityFailover, TrafficPolicy } from "../traffic-policy/traffic-policy.schema.ts";
 import { canonicalJson } from "./config-hash.ts";
 import { type DiagnosticSink, compareText } from "./diagnostics.ts";
 
@@ -96,6 +96,8 @@ export interface EffectivePolicy {
   connectTimeoutMs?: number;
   idleTimeoutMs?: number;
   localityFailover: boolean;
+  /** The policy's explicit locality settings (TrafficPolicy spec.loadBalancer.locality), resolved per caller by localityPreference. */
+  locality?: { failover?: LocalityFailover[]; distribute?: LocalityDistribute[] };
   retryBudget?: { ratio: number; minRetriesPerSecond: number };
   requestTimeoutMs?: number;
   retry?: MappedRetry;
@@ -207,7 +209,12 @@ export class PolicyResolver {
         into.loadBalancer.hashOn = h.type === "Header" ? { kind: "header", name: h.header } : h.type === "Cookie" ? { kind: "cookie", name: h.cookie.name } : { kind: "source-address" };
         into.loadBalancer.minimumRingSize = lb.ringHash.minimumRingSize;
       }
-      if (lb.locality) into.localityFailover = lb.locality.enabled;
+      if (lb.locality) {
+        into.localityFailover = lb.locality.enabled;
+        const { failover, distribute } = lb.locality;
+        if (failover || distribute) into.locality = { ...(failover ? { failover } : {}), ...(distribute ? { distribute } : {}) };
+        else delete into.locality;
+      }
       if (lb.slowStart) into.slowStartWindowMs = proxyMs(lb.slowStart.window, at("loadBalancer.slowStart.window")) ?? 1;
       else delete into.slowStartWindowMs;
     }

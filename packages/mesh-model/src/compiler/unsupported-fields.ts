@@ -32,12 +32,6 @@ const RULES: readonly AnyRule[] = [
     reason: "the proxy hashes the cookie when a request carries it but cannot set it when absent (ProxyConfig HashOn has no cookie ttl or path); requests without the cookie are spread at random",
     find: (p) => when(p.spec.loadBalancer?.ringHash?.hashOn.type === "Cookie", "spec.loadBalancer.ringHash.hashOn.cookie"),
   },
-  {
-    kind: "TrafficPolicy",
-    field: "spec.loadBalancer.locality.failover",
-    reason: "ProxyConfig localities have zone and cluster but no region, so region-to-region failover order cannot be expressed; the proxy fails over zone → cluster → rest",
-    find: (p) => when((p.spec.loadBalancer?.locality?.failover?.length ?? 0) > 0, "spec.loadBalancer.locality.failover"),
-  },
   // --------------------------------------------------------------- HTTPRoute
   // --------------------------------------------------------- ExternalService
   {

@@ -136,12 +136,32 @@ export const ConnectionPoolSchema = z
   .describe("Connection reuse of a backend's pool.");
 export type ConnectionPool = z.infer<typeof ConnectionPoolSchema>;
 
+/** One locality's share in a weighted locality distribution. */
+export const LocalityWeightSchema = z
+  .object({
+    cluster: z.string().min(1).max(63).describe("Cluster of the endpoints."),
+    zone: z.string().min(1).optional().describe("Only endpoints of this zone of the cluster; the whole cluster when absent."),
+    weight: z.number().int().min(1).max(100).describe("Share of requests (the shares of a backend sum to 100)."),
+  })
+  .describe("Endpoints of one cluster (or one zone of it) and their share of requests; an endpoint counts for the first entry it matches.");
+export type LocalityWeight = z.infer<typeof LocalityWeightSchema>;
+
 export const BackendPolicySchema = z
   .object({
     connectTimeoutMs: DurationMsSchema.default(1000).describe("Time allowed to open a connection; exceeding it is a connect failure (UF)."),
     idleTimeoutMs: DurationMsSchema.default(60_000).describe("A request/response stream with no bytes for this long is aborted."),
     maxConnectionsPerEndpoint: z.number().int().min(1).max(100_000).optional().describe("Connection cap per endpoint; requests queue above it."),
     localityFailover: z.boolean().default(true).describe("Prefer same zone, then same cluster, then the rest, failing over when a level has no healthy endpoint."),
+    localityOrder: z
+      .array(z.string().min(1).max(63).describe("A cluster."))
+      .max(32)
+      .optional()
+      .describe("Clusters to fail over to after the caller's own, in order, each its own level (after same zone and same cluster); clusters not named come last. Needs localityFailover."),
+    localityDistribution: z
+      .array(LocalityWeightSchema)
+      .max(64)
+      .optional()
+      .describe("Share of requests per locality, replacing the priority levels; a locality with no healthy endpoint gets none and its share goes to the others in proportion. Needs localityFailover."),
     retryBudget: RetryBudgetSchema.prefault({}),
     circuitBreaker: CircuitBreakerSchema.optional().describe(`Fail fast (503, flag UO) above these limits; ${JSON.stringify(DEFAULT_CIRCUIT_BREAKER)} when absent.`),
     outlierDetection: OutlierDetectionSchema.optional().describe("Passive health checking; off when absent."),

@@ -42,3 +42,26 @@ describe("policy targets (WEFT1005)", () => {
     expect(findings.every((f) => f.severity === "warning")).toBe(true);
   });
 });
+
+describe("locality clusters (WEFT2002)", () => {
+  type Locality = NonNullable<NonNullable<TrafficPolicyInput["spec"]["loadBalancer"]>["locality"]>;
+  const withLocality = (locality: Locality) => make("TrafficPolicy", "a", { targetRef: { name: "checkout" }, loadBalancer: { locality } }, "shop");
+  it.each<[string, Locality, string[]]>([
+    ["a failover order of discovered clusters", { failover: [{ from: "east", to: ["west"] }] }, []],
+    ["a failover order naming an unknown cluster", { failover: [{ from: "east", to: ["west", "central"] }] }, ["WEFT2002 TrafficPolicy/shop/a spec.loadBalancer.locality.failover[0].to[1]"]],
+    ["failover from an unknown cluster", { failover: [{ from: "north", to: ["east"] }] }, ["WEFT2002 TrafficPolicy/shop/a spec.loadBalancer.locality.failover[0].from"]],
+    ["a distribution over discovered clusters and zones", { distribute: [{ from: "east/e1", to: { "east/e1": 80, west: 20 } }] }, []],
+    ["a distribution naming an unknown cluster", { distribute: [{ from: "east", to: { east: 80, central: 20 } }] }, ["WEFT2002 TrafficPolicy/shop/a spec.loadBalancer.locality.distribute[0].to.central"]],
+  ])("%s", (_name, locality, expected) => {
+    expect(run(withLocality(locality))).toEqual(expected);
+  });
+
+  it("lists the known clusters, and checks nothing when discovery reports no cluster", () => {
+    const policyWithTypo = withLocality({ failover: [{ from: "east", to: ["wset"] }] });
+    const [finding] = analyze(baseSnapshot({ resources: [policyWithTypo] }));
+    expect(finding?.message).toBe('no cluster "wset" has been discovered (known: east, west)');
+    const clusterless = baseSnapshot({ resources: [policyWithTypo] });
+    const findings = analyze({ ...clusterless, services: clusterless.services.map(({ cluster: _c, ...s }) => s), workloads: clusterless.workloads.map(({ cluster: _c, ...w }) => w) });
+    expect(findings.filter((f) => f.code === "WEFT2002")).toEqual([]);
+  });
+});

@@ -50,15 +50,42 @@ export const HashOnSchema = z
 
 export const LocalityFailoverSchema = z
   .strictObject({
-    from: DnsLabelSchema.describe("Region whose callers this entry is for."),
-    to: z.array(DnsLabelSchema.describe("A region.")).min(1, { message: "must name at least one region" }).describe("Regions to fail over to, in order of preference."),
+    from: DnsLabelSchema.describe("Cluster whose callers this entry is for."),
+    to: z
+      .array(DnsLabelSchema.describe("A cluster."))
+      .min(1, { message: "must name at least one cluster" })
+      .max(32, { message: "must have at most 32 entries" })
+      .describe("Clusters to fail over to when the caller's own cluster has no healthy endpoint, in order of preference; clusters not named come after them."),
   })
   .superRefine((f, ctx) => {
     const self = f.to.indexOf(f.from);
     if (self >= 0) reportIssue(ctx, ["to", self], `must not fail over from "${f.from}" to itself`, "invalid_failover");
-    reportDuplicates(ctx, f.to, (r) => r, (i) => ["to", i], "region");
+    reportDuplicates(ctx, f.to, (c) => c, (i) => ["to", i], "cluster");
   })
-  .describe("Where callers in one region go when their region has no healthy endpoint.");
+  .describe("Where callers in one cluster go, in order, when their own cluster (zone first) has no healthy endpoint (Istio's localityLbSetting.failover, per cluster).");
+export type LocalityFailover = z.infer<typeof LocalityFailoverSchema>;
+
+/** A locality: `cluster`, or `cluster/zone` for one zone of it. */
+export const LocalityNameSchema = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, { message: 'must be "cluster" or "cluster/zone"' })
+  .describe('A locality: "cluster", or "cluster/zone" for one zone of it.');
+
+export const LocalityDistributeSchema = z
+  .strictObject({
+    from: LocalityNameSchema.describe('Callers in this locality ("cluster" or "cluster/zone"; a zone entry wins over its cluster\'s).'),
+    to: z
+      .record(LocalityNameSchema, int(1, 100).describe("Share of requests in percent."))
+      .describe('Share of the callers\' requests per destination locality ("cluster" or "cluster/zone"), in percent; the shares sum to 100.'),
+  })
+  .superRefine((d, ctx) => {
+    const entries = Object.entries(d.to);
+    if (entries.length === 0) reportIssue(ctx, ["to"], "must name at least one locality", "required");
+    const sum = entries.reduce((total, [, w]) => total + w, 0);
+    if (entries.length > 0 && sum !== 100) reportIssue(ctx, ["to"], `weights must sum to 100 (they sum to ${sum})`, "invalid_weight_sum");
+  })
+  .describe("Weighted locality distribution (Istio's localityLbSetting.distribute): what share of one locality's calls each locality serves.");
+export type LocalityDistribute = z.infer<typeof LocalityDistributeSchema>;
 
 export const LoadBalancerSchema = z
   .strictObject({
@@ -72,10 +99,21 @@ export const LoadBalancerSchema = z
       .describe("Consistent hashing settings; required with RING_HASH."),
     locality: z
       .strictObject({
-        enabled: z.boolean().default(true).describe("Prefer endpoints in the caller's zone, then region, then cluster. Default true."),
-        failover: z.array(LocalityFailoverSchema).max(32, { message: "must have at most 32 entries" }).optional().describe("Explicit failover order between regions."),
+        enabled: z.boolean().default(true).describe("Prefer endpoints in the caller's zone, then its cluster, then other clusters. Default true."),
+        failover: z.array(LocalityFailoverSchema).max(32, { message: "must have at most 32 entries" }).optional().describe("Explicit failover order between clusters, per calling cluster."),
+        distribute: z
+          .array(LocalityDistributeSchema)
+          .max(32, { message: "must have at most 32 entries" })
+          .optional()
+          .describe("Weighted locality distribution per calling locality; replaces the zone → cluster → other clusters order for those callers."),
       })
-      .superRefine((l, ctx) => reportDuplicates(ctx, l.failover, (f) => f.from, (i) => ["failover", i, "from"], "failover region"))
+      .superRefine((l, ctx) => {
+        reportDuplicates(ctx, l.failover, (f) => f.from, (i) => ["failover", i, "from"], "failover cluster");
+        reportDuplicates(ctx, l.distribute, (d) => d.from, (i) => ["distribute", i, "from"], "distribute locality");
+        if (l.failover && l.distribute) reportIssue(ctx, ["distribute"], "only one of failover or distribute may be set", "conflicting_settings");
+        if (!l.enabled && (l.failover || l.distribute))
+          reportIssue(ctx, [l.failover ? "failover" : "distribute"], "has no effect with enabled: false", "unused_setting");
+      })
       .optional()
       .describe("Locality-aware routing and failover."),
     slowStart: z

@@ -229,6 +229,13 @@ export async function forwardFast(env: ForwardEnv, down: FastDownstream, outcome
 
   for (;;) {
     if (abort.aborted) return;
+    // A retry whose backoff ran into the request deadline: 504 UT, no attempt.
+    if (gate.attempt > 0 && gate.timedOut()) {
+      backend.counters.timeouts++;
+      const answer = failureAnswer(outcome, "timeout");
+      replyLocal(down, answer.status, outcome.flags, answer.body);
+      return;
+    }
     gate.attempt++;
     const next = nextAttempt(env, backend, outcome, hashKey, tried, deadline, plan.perTryTimeoutMs);
     if (next.kind === "answer") {

@@ -55,6 +55,12 @@ export async function forward(env: ForwardEnv, req: IncomingMessage, res: Server
 
   for (;;) {
     if (abort.aborted) return;
+    // A retry whose backoff ran into the request deadline: 504 UT, no attempt.
+    if (gate.attempt > 0 && gate.timedOut()) {
+      backend.counters.timeouts++;
+      answerFailure(env, res, outcome, "timeout");
+      return;
+    }
     gate.attempt++;
     const next = nextAttempt(env, backend, outcome, hashKey, tried, deadline, plan.perTryTimeoutMs);
     if (next.kind === "answer") {

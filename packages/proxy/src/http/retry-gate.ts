@@ -15,6 +15,8 @@ export class RetryGate {
   replayable = true;
   private held = false;
   private unsentRetryUsed = false;
+  /** A backoff was cut at the request deadline: no attempt may follow it. */
+  private deadlineReached = false;
 
   constructor(
     private readonly backend: BackendRuntime,
@@ -90,13 +92,21 @@ export class RetryGate {
 
   /** The request's deadline has passed. */
   timedOut(): boolean {
-    return this.deadline !== undefined && this.now() >= this.deadline;
+    return this.deadlineReached || (this.deadline !== undefined && this.now() >= this.deadline);
   }
 
   /** Waits the backoff before the next attempt, never past the request's deadline. */
   backoff(random: RandomSource): Promise<void> {
     let ms = this.retry ? backoffDelayMs(this.attempt, this.retry.backoff, random) : 0;
-    if (this.deadline !== undefined) ms = Math.min(ms, Math.max(0, this.deadline - this.now()));
+    if (this.deadline !== undefined) {
+      const left = Math.max(0, this.deadline - this.now());
+      // Cut at the deadline: the request is out of time when it wakes, even if
+      // the timer fires a millisecond before the wall clock reaches the deadline.
+      if (ms >= left) {
+        ms = left;
+        this.deadlineReached = true;
+      }
+    }
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 

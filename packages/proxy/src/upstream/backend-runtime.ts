@@ -2,7 +2,7 @@
 // live stats, a balancer, the pool, the retry budget and the breaker gauges
 // (the shared parts come from BackendRegistry).
 import { DEFAULT_CIRCUIT_BREAKER, type Backend, type CircuitBreaker, type ProxyNode } from "@weft/mesh-model/proxy-config";
-import { createBalancer, eligibleEndpoints, readCookie, type Balancer, type EndpointView, type PickContext } from "./load-balancer.ts";
+import { createBalancer, eligibleEndpoints, readCookie, type Balancer, type EndpointView, type LocalityPreference, type PickContext } from "./load-balancer.ts";
 import type { OutlierDetector, HealthGeneration } from "./outlier-detection.ts";
 import type { PooledAgent } from "./pooled-agent.ts";
 import type { RetryBudget } from "./retry.ts";
@@ -37,6 +37,7 @@ export class BackendRuntime {
   private readonly balancer: Balancer;
   private firstChoice: EndpointView[] | undefined;
   private firstChoiceGeneration = -1;
+  private readonly localityPreference: LocalityPreference;
 
   constructor(
     readonly spec: Backend,
@@ -51,6 +52,7 @@ export class BackendRuntime {
     readonly outlier?: OutlierDetector,
   ) {
     this.balancer = createBalancer(spec.loadBalancer);
+    this.localityPreference = { order: spec.policy.localityOrder, distribution: spec.policy.localityDistribution };
   }
 
   /** The ring-hash key of a request, if the algorithm uses one. */
@@ -77,13 +79,16 @@ export class BackendRuntime {
     this.outlier?.returnDue(ctx.now);
     // Health and locality change only with a config or a health event, so first attempts share one candidate list.
     let candidates: EndpointView[];
-    if (ctx.tried === undefined || ctx.tried.size === 0) {
+    const { localityFailover, localityDistribution } = this.spec.policy;
+    const preference = this.localityPreference;
+    // A weighted distribution draws a locality per request, so only level-ordered candidates are shared.
+    if ((ctx.tried === undefined || ctx.tried.size === 0) && !localityDistribution) {
       if (this.firstChoiceGeneration !== this.health.generation || !this.firstChoice) {
-        this.firstChoice = eligibleEndpoints(this.endpoints, this.node.locality, this.spec.policy.localityFailover);
+        this.firstChoice = eligibleEndpoints(this.endpoints, this.node.locality, localityFailover, undefined, preference);
         this.firstChoiceGeneration = this.health.generation;
       }
       candidates = this.firstChoice;
-    } else candidates = eligibleEndpoints(this.endpoints, this.node.locality, this.spec.policy.localityFailover, ctx.tried);
+    } else candidates = eligibleEndpoints(this.endpoints, this.node.locality, localityFailover, ctx.tried, preference, ctx.random);
     if (candidates.length === 0) return undefined;
     const window = this.spec.policy.slowStartWindowMs;
     if (window !== undefined && candidates.length > 1) candidates = slowStart(candidates, ctx.now, window);

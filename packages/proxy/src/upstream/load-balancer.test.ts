@@ -117,3 +117,69 @@ describe("readCookie", () => {
     expect(readCookie(header, name)).toBe(expected);
   });
 });
+
+describe("explicit locality failover order and weighted distribution", () => {
+  // A seeded generator (mulberry32), so the shares below are the same on every run.
+  function seeded(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+  }
+  const east = { zone: "e1", cluster: "east" };
+  const ejected = (v: EndpointView): EndpointView => {
+    const stats = new EndpointStats();
+    stats.ejectedUntil = 1;
+    return { ...v, stats };
+  };
+
+  it("fails over to the clusters of the order, in that order, when the local level is ejected", () => {
+    const localOne = view("east-1", east);
+    const central = view("central-1", { cluster: "central" });
+    const west = view("west-1", { cluster: "west" });
+    const other = view("north-1", { cluster: "north" });
+    const order = { order: ["west", "central"] };
+    expect(eligibleEndpoints([central, west, other, localOne], east, true, undefined, order).map((v) => v.key)).toEqual(["east-1"]);
+    expect(eligibleEndpoints([central, west, other, ejected(localOne)], east, true, undefined, order).map((v) => v.key)).toEqual(["west-1"]);
+    expect(eligibleEndpoints([central, ejected(west), other, ejected(localOne)], east, true, undefined, order).map((v) => v.key)).toEqual(["central-1"]);
+    // Clusters the order does not name come last.
+    expect(eligibleEndpoints([ejected(central), ejected(west), other, ejected(localOne)], east, true, undefined, order).map((v) => v.key)).toEqual(["north-1"]);
+    // A retry that tried west moves on to central.
+    expect(eligibleEndpoints([central, west, other, ejected(localOne)], east, true, new Set(["west-1"]), order).map((v) => v.key)).toEqual(["central-1"]);
+  });
+
+  it("sends 80/20 between two clusters' endpoints over 1000 picks, and all to the other when one is ejected", () => {
+    const views = [view("east-1", east), view("east-2", east), view("west-1", { cluster: "west" }), view("west-2", { cluster: "west" }), view("west-3", { cluster: "west" })];
+    const distribution = { distribution: [{ cluster: "east", weight: 80 }, { cluster: "west", weight: 20 }] };
+    const random = seeded(12);
+    const rr = new RoundRobinBalancer();
+    const served = (vs: EndpointView[]) => {
+      const byCluster = new Map<string, number>();
+      for (let i = 0; i < 1000; i++) {
+        const picked = rr.pick(eligibleEndpoints(vs, east, true, undefined, distribution, random));
+        const cluster = picked?.endpoint.locality.cluster ?? "none";
+        byCluster.set(cluster, (byCluster.get(cluster) ?? 0) + 1);
+      }
+      return byCluster;
+    };
+    const shares = served(views);
+    expect(Math.abs((shares.get("east") ?? 0) / 10 - 80)).toBeLessThanOrEqual(5);
+    expect(Math.abs((shares.get("west") ?? 0) / 10 - 20)).toBeLessThanOrEqual(5);
+    // East's endpoints ejected: its share goes to west, nothing fails.
+    const failedOver = served(views.map((v) => (v.endpoint.locality.cluster === "east" ? ejected(v) : v)));
+    expect(Object.fromEntries(failedOver)).toEqual({ west: 1000 });
+  });
+
+  it("a zone entry matches before its cluster's entry, and unmatched endpoints serve only when no entry can", () => {
+    const zoned = view("east-e1", east);
+    const other = view("east-e2", { zone: "e2", cluster: "east" });
+    const stray = view("north-1", { cluster: "north" });
+    const distribution = { distribution: [{ cluster: "east", zone: "e1", weight: 100 }, { cluster: "east", weight: 1 }] };
+    const pickKeys = (vs: EndpointView[]) => eligibleEndpoints(vs, east, true, undefined, distribution, () => 0).map((v) => v.key);
+    expect(pickKeys([zoned, other, stray])).toEqual(["east-e1"]);
+    expect(pickKeys([ejected(zoned), ejected(other), stray])).toEqual(["north-1"]);
+  });
+});

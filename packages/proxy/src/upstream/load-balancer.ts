@@ -2,7 +2,7 @@
 // algorithms. Mutable per-endpoint state (in-flight count, latency EWMA)
 // lives in EndpointStats, which survives config reloads; everything else is
 // recomputed from the config.
-import { pickWeighted, type Endpoint, type Locality, type LoadBalancer, type RandomSource } from "@weft/mesh-model/proxy-config";
+import { pickWeighted, type Endpoint, type Locality, type LocalityWeight, type LoadBalancer, type RandomSource } from "@weft/mesh-model/proxy-config";
 
 /** Decay time of the latency EWMA (Finagle and Linkerd use 10 s). */
 export const EWMA_DECAY_MS = 10_000;
@@ -74,22 +74,77 @@ export function localityLevel(local: Locality, remote: Locality): 0 | 1 | 2 {
   return 2;
 }
 
+/** Explicit locality settings of a backend (BackendPolicy.localityOrder / localityDistribution). */
+export interface LocalityPreference {
+  /** Clusters after the caller's own, in order of preference. */
+  order?: readonly string[] | undefined;
+  /** Share of requests per locality; replaces the levels. */
+  distribution?: readonly LocalityWeight[] | undefined;
+}
+
+/** Healthy endpoints in priority levels: same zone, same cluster, then each cluster of `order`, then the rest. */
+function priorityLevels(healthy: readonly EndpointView[], local: Locality, order: readonly string[]): EndpointView[][] {
+  const levels: EndpointView[][] = Array.from({ length: 3 + order.length }, () => []);
+  for (const v of healthy) {
+    const level = localityLevel(local, v.endpoint.locality);
+    const named = level === 2 && v.endpoint.locality.cluster !== undefined ? order.indexOf(v.endpoint.locality.cluster) : -1;
+    levels[level < 2 ? level : named >= 0 ? 2 + named : 2 + order.length]?.push(v);
+  }
+  return levels;
+}
+
+/** Index of the first distribution entry an endpoint's locality matches, or -1. */
+function distributionEntry(distribution: readonly LocalityWeight[], at: Locality): number {
+  return distribution.findIndex((d) => d.cluster === at.cluster && (d.zone === undefined || d.zone === at.zone));
+}
+
+/**
+ * Weighted locality distribution: a locality is drawn by its weight among
+ * those with a healthy (and, on a retry, untried) endpoint; endpoints no entry
+ * matches are used only when no entry has one.
+ */
+function distributedEndpoints(healthy: readonly EndpointView[], distribution: readonly LocalityWeight[], random: RandomSource, tried?: ReadonlySet<string>): EndpointView[] {
+  const groups: EndpointView[][] = distribution.map(() => []);
+  const unmatched: EndpointView[] = [];
+  for (const v of healthy) {
+    const i = distributionEntry(distribution, v.endpoint.locality);
+    const group = i >= 0 ? groups[i] : undefined;
+    if (group) group.push(v);
+    else unmatched.push(v);
+  }
+  const choose = (keep: (v: EndpointView) => boolean): EndpointView[] | undefined => {
+    const items = groups.map((g, i) => ({ g: g.filter(keep), weight: distribution[i]?.weight ?? 0 })).filter((x) => x.g.length > 0);
+    const picked = pickWeighted(items, random)?.g;
+    if (picked) return picked;
+    const rest = unmatched.filter(keep);
+    return rest.length > 0 ? rest : undefined;
+  };
+  if (tried && tried.size > 0) {
+    const fresh = choose((v) => !tried.has(v.key));
+    if (fresh) return fresh;
+  }
+  return choose(() => true) ?? [];
+}
+
 /**
  * The endpoints to balance over: healthy ones of the best locality level
  * (failing over to the next level when a level has none), preferring
  * endpoints this request has not tried yet; on a retry that means moving to
- * the next level when every endpoint of the best one was tried.
+ * the next level when every endpoint of the best one was tried. With a
+ * distribution, one locality drawn by weight (`random` is then required).
  */
 export function eligibleEndpoints(
   views: readonly EndpointView[],
   local: Locality,
   localityAware: boolean,
   tried?: ReadonlySet<string>,
+  preference: LocalityPreference = {},
+  random: RandomSource = Math.random,
 ): EndpointView[] {
   const healthy = views.filter((v) => v.endpoint.health === "healthy" && v.stats.available);
   if (healthy.length === 0) return [];
-  const levels: EndpointView[][] = localityAware ? [[], [], []] : [[]];
-  for (const v of healthy) levels[localityAware ? localityLevel(local, v.endpoint.locality) : 0]?.push(v);
+  if (localityAware && preference.distribution && preference.distribution.length > 0) return distributedEndpoints(healthy, preference.distribution, random, tried);
+  const levels: EndpointView[][] = localityAware ? priorityLevels(healthy, local, preference.order ?? []) : [[...healthy]];
   if (tried && tried.size > 0) {
     for (const level of levels) {
       const fresh = level.filter((v) => !tried.has(v.key));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { hostsOverlap, planChange, type MeshState } from "./change-plan.ts";
 import type { Discovery, StoredResource, WorkloadRecord } from "./resources.repository.ts";
 
-const w = (namespace: string, name: string): WorkloadRecord => ({ cluster: "east", namespace, name, serviceAccount: name.split("-")[0] as string });
+const w = (namespace: string, name: string): WorkloadRecord => ({ cluster: "east", namespace, name, serviceAccount: name.split("-")[0] as string, version: name.split("-")[1] as string });
 const workloads = { checkout: w("shop", "checkout-v1"), checkout2: w("shop", "checkout-v2"), cart: w("shop", "cart-v1"), ledger: w("payments", "ledger-v1") };
 const discovery: Discovery = {
   services: [
@@ -63,15 +63,38 @@ describe("planChange", () => {
 
   it.each<[string, Resource, string[]]>([
     [
-      "a route reaches its service's workloads and every possible caller",
+      "without telemetry, a route reaches its service's workloads and every possible caller",
       route("cart"),
-      ["shop/cart-v1: parent shop/cart; backend shop/cart; caller of shop/cart", "payments/ledger-v1: caller of shop/cart", "shop/checkout-v1: caller of shop/cart", "shop/checkout-v2: caller of shop/cart"],
+      [
+        "shop/cart-v1: parent shop/cart; backend shop/cart; possible caller of shop/cart (no telemetry)",
+        "payments/ledger-v1: possible caller of shop/cart (no telemetry)",
+        "shop/checkout-v1: possible caller of shop/cart (no telemetry)",
+        "shop/checkout-v2: possible caller of shop/cart (no telemetry)",
+      ],
     ],
     ["an authorization policy reaches only its target's workloads", authz("checkout"), ["shop/checkout-v1: target shop/checkout", "shop/checkout-v2: target shop/checkout"]],
   ])("affected workloads: %s", (_name, resource, expected) => {
     const plan = planChange(state(), [{ op: "apply", resource }]);
     const lines = plan.affectedWorkloads.map((a) => `${a.namespace}/${a.name}: ${a.reasons.join("; ")}`);
     expect(lines.sort()).toEqual([...expected].sort());
+  });
+
+  it("with telemetry, names only the workloads seen calling the service, with their rate", () => {
+    const end = (namespace: string, service: string, version: string, cluster = "east") => ({ cluster, namespace, service, version });
+    const calls = [
+      // checkout v2 called cart at 0.5/s over two response classes' edges; checkout v1 never did.
+      { source: end("shop", "checkout", "v2"), destination: end("shop", "cart", "v1"), rate: 0.3 },
+      { source: end("shop", "checkout", "v2"), destination: end("shop", "cart", ""), rate: 0.2 },
+      // ledger called checkout, not cart; a caller from outside the mesh has no proxy to change.
+      { source: end("payments", "ledger", "v1"), destination: end("shop", "checkout", "v1"), rate: 4 },
+      { source: end("", "unknown", "", ""), destination: end("shop", "cart", "v1"), rate: 9 },
+    ];
+    const plan = planChange({ ...state(), calls }, [{ op: "apply", resource: route("cart") }]);
+    expect(plan.affectedWorkloads.map((a) => `${a.namespace}/${a.name}: ${a.reasons.join("; ")}`)).toEqual([
+      "shop/cart-v1: parent shop/cart; backend shop/cart",
+      "shop/checkout-v2: caller of shop/cart: ≈ 30 req/min in the last hour",
+    ]);
+    expect(plan.affectedWorkloads[1]?.calls).toEqual([{ service: "shop/cart", requestsPerSecond: 0.5 }]);
   });
 
   it("counts the workloads of the old document too (a route moved to another service)", () => {

@@ -18,7 +18,7 @@ import {
   type ValidationIssue,
 } from "@weft/mesh-model";
 import { createTwoFilesPatch } from "diff";
-import type { Discovery, StoredResource } from "./resources.repository.ts";
+import type { Discovery, StoredResource, WorkloadRecord } from "./resources.repository.ts";
 
 /** One thing a change does: store a document (create or update), or delete a resource. */
 export type ChangeOperation = { op: "apply"; resource: Resource } | { op: "delete"; ref: ResourceRef };
@@ -40,8 +40,21 @@ export interface AffectedWorkload {
   cluster: string;
   namespace: string;
   name: string;
-  /** E.g. `target shop/checkout`, `caller of shop/checkout`. */
+  /** E.g. `target shop/checkout`, `caller of shop/checkout: ≈ 9.8 req/min in the last hour`. */
   reasons: string[];
+  /** For a caller: its requests per second to each edited service over the last hour (telemetry rollups); empty otherwise. */
+  calls: { service: string; requestsPerSecond: number }[];
+}
+
+/**
+ * Requests one caller sent to one service over the last hour, as the
+ * telemetry rollups count them (an edge of `telemetry.edges`).
+ */
+export interface ObservedCall {
+  source: { cluster: string; namespace: string; service: string; version: string };
+  destination: { namespace: string; service: string };
+  /** Requests per second over the time the data covers. */
+  rate: number;
 }
 
 /**
@@ -86,6 +99,8 @@ export interface MeshState {
   discovery: Discovery;
   /** For the SLO analyzers: how far back metrics reach, and services' recent request rates. */
   metrics?: Pick<MeshSnapshot, "metricsRetentionMs" | "observedTraffic">;
+  /** Who called whom in the last hour (telemetry); without it every workload counts as a possible caller. */
+  calls?: readonly ObservedCall[];
 }
 
 export interface ChangePlan {
@@ -155,7 +170,7 @@ export function planChange(state: MeshState, operations: readonly ChangeOperatio
     changes,
     findings,
     blocked: findings.some((f) => f.severity === "error"),
-    affectedWorkloads: affectedWorkloads(effective, state.discovery),
+    affectedWorkloads: affectedWorkloads(effective, state.discovery, state.calls),
     namespaces: [...new Set([...touchedNamespaces(effective), ...egressClaims(effective, [...live.values()].map((r) => r.document as Resource), [...after.values()], state.discovery).keys()])].sort(),
   };
 }
@@ -219,20 +234,50 @@ export function touchedNamespaces(changes: readonly { ref: ResourceRef; before: 
 /** Kinds whose configuration lives in the proxies of the callers (outbound side). */
 const CALLER_SIDE: ReadonlySet<string> = new Set(["HTTPRoute", "TrafficPolicy"]);
 
+/** True when the operations change caller-side configuration, so who calls the services matters. */
+export function changesCallerSide(operations: readonly ChangeOperation[]): boolean {
+  return operations.some((o) => CALLER_SIDE.has(o.op === "apply" ? o.resource.kind : o.ref.kind));
+}
+
+const perMinute = (rate: number) => Math.round(rate * 600) / 10;
+
+/**
+ * The discovered workloads behind each observed caller of `target`
+ * (`namespace/name`), with their summed rate: an edge's source is a service
+ * version in a cluster, so it maps to that service's workloads there (of
+ * that version, when both sides know it). Callers from outside the mesh, or
+ * whose workloads are gone, have no proxy to reconfigure and are left out.
+ */
+function observedCallers(target: string, calls: readonly ObservedCall[], discovery: Discovery): { workload: WorkloadRecord; rate: number }[] {
+  const out = new Map<WorkloadRecord, number>();
+  for (const call of calls) {
+    if (`${call.destination.namespace}/${call.destination.service}` !== target || call.source.cluster === "") continue;
+    const members = discovery.members.get(`${call.source.namespace}/${call.source.service}`) ?? [];
+    for (const w of members) {
+      if (w.cluster !== call.source.cluster) continue;
+      if (call.source.version !== "" && w.version !== undefined && w.version !== call.source.version) continue;
+      out.set(w, (out.get(w) ?? 0) + call.rate);
+    }
+  }
+  return [...out].map(([workload, rate]) => ({ workload, rate }));
+}
+
 /**
  * The workloads whose proxy configuration a change alters: the workloads of
  * every service the old or new document refers to; for routes and traffic
- * policies (applied by the caller's proxy) also the callers. Until telemetry
- * tells who calls whom, every workload of the mesh counts as a possible caller,
+ * policies (applied by the caller's proxy) also the callers: the workloads
+ * telemetry saw calling the service in the last hour, with their rate (when
+ * `calls` is given), else every workload of the mesh as a possible caller,
  * since each proxy carries the outbound config of every service. Mesh-wide
  * kinds and ExternalServices (egress) reach every workload too.
  */
-export function affectedWorkloads(changes: readonly { ref: ResourceRef; before: Resource | null; after: Resource | null }[], discovery: Discovery): AffectedWorkload[] {
+export function affectedWorkloads(changes: readonly { ref: ResourceRef; before: Resource | null; after: Resource | null }[], discovery: Discovery, calls?: readonly ObservedCall[]): AffectedWorkload[] {
   const out = new Map<string, AffectedWorkload>();
-  const add = (w: { cluster: string; namespace: string; name: string }, reason: string) => {
+  const add = (w: { cluster: string; namespace: string; name: string }, reason: string, call?: { service: string; requestsPerSecond: number }) => {
     const key = `${w.cluster}/${w.namespace}/${w.name}`;
-    const entry = out.get(key) ?? { cluster: w.cluster, namespace: w.namespace, name: w.name, reasons: [] };
+    const entry = out.get(key) ?? { cluster: w.cluster, namespace: w.namespace, name: w.name, reasons: [], calls: [] };
     if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+    if (call && !entry.calls.some((c) => c.service === call.service)) entry.calls.push(call);
     out.set(key, entry);
   };
   for (const change of changes) {
@@ -245,8 +290,14 @@ export function affectedWorkloads(changes: readonly { ref: ResourceRef; before: 
     }
     const kind = change.ref.kind;
     if (CALLER_SIDE.has(kind)) {
-      const targets = [...refs.values()].filter((r) => r.role !== "backend").map((r) => `${r.namespace}/${r.name}`);
-      for (const w of discovery.workloads) for (const t of targets) add(w, `caller of ${t}`);
+      const targets = [...new Set([...refs.values()].filter((r) => r.role !== "backend").map((r) => `${r.namespace}/${r.name}`))];
+      for (const t of targets) {
+        if (!calls) {
+          for (const w of discovery.workloads) add(w, `possible caller of ${t} (no telemetry)`);
+          continue;
+        }
+        for (const { workload, rate } of observedCallers(t, calls, discovery)) add(workload, `caller of ${t}: ≈ ${perMinute(rate)} req/min in the last hour`, { service: t, requestsPerSecond: rate });
+      }
     } else if (kind === "ExternalService" || kind === "Mesh") {
       const reason = kind === "Mesh" ? "mesh defaults" : `egress to ${namespaceOf(docs[0] as Resource) ?? ""}/${change.ref.name}`;
       for (const w of discovery.workloads) add(w, reason);

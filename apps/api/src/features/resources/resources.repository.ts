@@ -38,6 +38,8 @@ export interface RevisionView {
 /** A discovered workload with where it runs. */
 export interface WorkloadRecord extends DiscoveredWorkload {
   cluster: string;
+  /** Its version label, when it has one. */
+  version?: string;
 }
 
 /** What discovery reports, shaped for the analyzers plus service → workload membership. */
@@ -170,7 +172,7 @@ export class ResourcesRepository {
       this.db.workload.findMany({ select: { id: true, namespace: true, name: true, serviceAccount: true, version: true, cluster: { select: { name: true } } } }),
     ]);
     const byId = new Map(workloads.map((w) => [w.id, w]));
-    const records = new Map(workloads.map((w) => [w.id, { name: w.name, namespace: w.namespace, serviceAccount: w.serviceAccount, cluster: w.cluster.name } satisfies WorkloadRecord]));
+    const records = new Map(workloads.map((w) => [w.id, { name: w.name, namespace: w.namespace, serviceAccount: w.serviceAccount, cluster: w.cluster.name, ...(w.version ? { version: w.version } : {}) } satisfies WorkloadRecord]));
     const members = new Map<string, WorkloadRecord[]>();
     const discovered: DiscoveredService[] = services.map((s) => {
       const ids = [...new Set(s.endpoints.map((e) => e.workloadId).filter((id): id is string => id !== null))];

@@ -21,7 +21,7 @@ import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts"
 import { withAuditFacts, type Audited, type AuditFacts } from "../audit/audit-facts.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 import { formatSelector, planPrune, type LabelSelector } from "./prune-plan.ts";
-import { planChange, storedNamespace, type ChangeOperation, type ChangePlan, type ChangeResult, type ResourceChange } from "./change-plan.ts";
+import { changesCallerSide, planChange, storedNamespace, type ChangeOperation, type ChangePlan, type ChangeResult, type ObservedCall, type ResourceChange } from "./change-plan.ts";
 import type { ResourcesRepository, RevisionView, StoredResource } from "./resources.repository.ts";
 
 /** Who a change is recorded as. */
@@ -153,6 +153,8 @@ export class ResourcesService {
     private readonly mesh: () => Promise<MeshInfo>,
     /** What the SLO analyzers need beyond documents (metrics retention, observed traffic); absent in tests that change no SLOs. */
     private readonly sloInputs?: SloAnalysisInputs,
+    /** Who called whom in the last hour (telemetry rollups), for naming a route's real callers; absent in tests without telemetry. */
+    private readonly recentCalls?: () => Promise<readonly ObservedCall[]>,
   ) {}
 
   async list(filter: { kind?: string | undefined; namespace?: string | undefined }): Promise<StoredResource[]> {
@@ -210,7 +212,8 @@ export class ResourcesService {
     const operations = options.prune ? [...requested, ...this.pruneOperations(resources, requested, options.prune)] : requested;
     const applied = operations.flatMap((o) => (o.op === "apply" ? [o.resource] : []));
     const metrics = this.sloInputs ? await this.sloInputs(tx, applied) : undefined;
-    const plan = planChange({ trustDomain: mesh.trustDomain, resources, discovery, ...(metrics ? { metrics } : {}) }, operations);
+    const calls = this.recentCalls && changesCallerSide(operations) ? await this.recentCalls() : undefined;
+    const plan = planChange({ trustDomain: mesh.trustDomain, resources, discovery, ...(metrics ? { metrics } : {}), ...(calls ? { calls } : {}) }, operations);
     if (options.expectedRevisions) assertNotMoved(plan, options.expectedRevisions);
     const missing = plan.changes.find((c, i) => operations[i]?.op === "delete" && c.fromRevision === null);
     if (missing && !options.allowMissingDelete) throw notFound(resourceKey(missing.ref), "name");
