@@ -2,7 +2,7 @@
 // to the last of 2,000 proxy configs compiled by the real compiler across 20
 // simulated agents, with 1,000 services in the mesh; manager and agents' RSS.
 //
-//   npm run bench:sync -w @weft/agent           (BENCH_AGENTS, BENCH_PROXIES_PER_AGENT, BENCH_SERVICES, BENCH_WRITES)
+//   npm run bench:sync -w @weft/agent           (BENCH_AGENTS, BENCH_PROXIES_PER_AGENT, BENCH_SERVICES, BENCH_WRITES, BENCH_MANAGER_LOG)
 //
 // Each simulated agent holds a real configStream subscription over HTTP (SSE,
 // the agent's own tRPC client) with its own cluster credential. On every
@@ -57,7 +57,8 @@ interface SimAgent {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-const manager = await startManager();
+// BENCH_MANAGER_LOG=1 shows the manager's own log (warn and above), e.g. the cause of an "internal error".
+const manager = await startManager(process.env.BENCH_MANAGER_LOG ? { onOutput: (chunk) => void process.stderr.write(chunk) } : {});
 const pid = manager.process.pid!;
 try {
   const admin = await adminClient(manager.url, manager.home);
