@@ -156,7 +156,7 @@ describe("agents and config sync", () => {
         expect(first.id).toBe(`${first.data.configVersion}.${first.data.catalogVersion}.${first.id.split(".")[2]}`);
         const checkout = first.data.catalog.find((s) => s.name === "checkout");
         expect(checkout?.clusters).toEqual([
-          { cluster: "west", region: null, gateway: { address: "west-gw.example", port: 15443 }, versions: ["v1", "v2"], endpoints: [{ version: "v1", zone: "us-1b", healthy: 1, total: 1 }, { version: "v2", zone: "us-1b", healthy: 1, total: 1 }] },
+          { cluster: "west", region: null, gateway: { address: "west-gw.example", port: 15443 }, versions: ["v1", "v2"], endpoints: [{ version: "v1", zone: "us-1b", healthy: 1, total: 1, sidecar: true, serviceAccounts: ["checkout"] }, { version: "v2", zone: "us-1b", healthy: 1, total: 1, sidecar: true, serviceAccounts: ["checkout"] }] },
         ]);
         expect(first.data.catalog.flatMap((s) => s.clusters.map((c) => c.cluster))).not.toContain("east");
 
