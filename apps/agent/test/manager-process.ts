@@ -47,15 +47,18 @@ export async function startManager(
     tls?: { certFile: string; keyFile: string; caPem: string };
     /** A database shared with other managers (replicas); without it, one of its own as described above. */
     databaseUrl?: string;
+    /** The manager's embedded database even when DATABASE_URL is set. */
+    embedded?: boolean;
   } = {},
 ): Promise<ManagerProcess> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), "weft-manager-")));
   const port = options.port ?? (await freePort());
-  if (process.env.DATABASE_URL && !options.databaseUrl && !databases.has(home)) databases.set(home, await createTestDatabase());
+  if (process.env.DATABASE_URL && !options.databaseUrl && !options.embedded && !databases.has(home)) databases.set(home, await createTestDatabase());
   const database = options.databaseUrl ? { url: options.databaseUrl } : databases.get(home);
+  const { DATABASE_URL: _external, ...inherited } = process.env;
   const child = spawn(process.execPath, [MANAGER_BIN], {
     env: {
-      ...process.env,
+      ...(options.embedded ? inherited : process.env),
       WEFT_LOG_LEVEL: "warn",
       ...options.env,
       ...(database ? { DATABASE_URL: database.url } : {}),
