@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useId, type ReactNode } from "react";
+import { useModalDialog } from "../ui/use-modal-dialog.ts";
 import styles from "./certificates.module.css";
 
 /**
@@ -8,14 +9,8 @@ import styles from "./certificates.module.css";
  * cancels, and focus returns to the opener when it closes.
  */
 export function ConfirmDialog({ open, title, confirmLabel, danger = false, busy = false, onConfirm, onCancel, children }: { open: boolean; title: string; confirmLabel: string; danger?: boolean; busy?: boolean; onConfirm: () => void; onCancel: () => void; children: ReactNode }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog(open);
   const id = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
   return (
     <dialog ref={ref} className={styles.dialog} aria-labelledby={`${id}-title`} onCancel={(e) => { e.preventDefault(); onCancel(); }}>
       <h2 id={`${id}-title`}>{title}</h2>

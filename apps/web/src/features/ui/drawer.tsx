@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useRef, type ReactNode } from "react";
+import type { ReactNode } from "react";
+import { useModalDialog } from "./use-modal-dialog.ts";
 
 /**
  * A modal side drawer on the native <dialog>: it opens over the page (not
@@ -8,13 +9,7 @@ import { useEffect, useRef, type ReactNode } from "react";
  * it and focus returns to the opener.
  */
 export function Drawer({ open, label, onClose, children, testId }: { open: boolean; label: string; onClose: () => void; children: ReactNode; testId?: string }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const ref = useModalDialog(open);
   return (
     <dialog
       ref={ref}
