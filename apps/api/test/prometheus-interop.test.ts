@@ -87,7 +87,7 @@ scrape_configs:
 
   const prom = () => new PrometheusMetricSource({ url: prometheus.url });
   const promTotal = async () => {
-    const r = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(weft_requests_total{destination_service="catalog",source_service!="unknown"})')}`)).json()) as { data: { result: { value: [number, string] }[] } };
+    const r = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(weft_requests_total{destination_service="catalog",reporter="source"})')}`)).json()) as { data: { result: { value: [number, string] }[] } };
     return Number(r.data.result[0]?.value[1] ?? 0);
   };
 

@@ -110,7 +110,11 @@ describe("inbound mTLS", () => {
     const web = await stack.proxy({ ...clientConfig(svids[WEB] as WorkloadSvid, api.port), node: { service: "web", version: "v3", namespace: "shop", locality: { cluster: "eu-1" } } });
     // The app cannot speak for its proxy: a value it sets is replaced.
     expect((await send({ port: port(web, "outbound"), host: "api", headers: { "x-weft-peer-metadata": "admin;v9" } })).status).toBe(200);
-    expect(api.proxy.edges.count({ source_service: "web", source_version: "v3", source_cluster: "eu-1", destination_service: "api", destination_cluster: "eu-1", mtls: "true" })).toBe(1);
+    expect(api.proxy.edges.count({ source_service: "web", source_version: "v3", source_cluster: "eu-1", destination_service: "api", destination_cluster: "eu-1", mtls: "true", reporter: "destination" })).toBe(1);
+    // The caller's proxy counts the same request with the same source labels, as the source reporter:
+    // only `reporter` tells the two records apart (what the rollups and the exported rules select on).
+    expect(web.edges.count({ source_service: "web", source_version: "v3", source_cluster: "eu-1", destination_service: "api", mtls: "true", reporter: "source" })).toBe(1);
+    expect(web.edges.count({ reporter: "destination" })).toBe(0);
     // The app behind the inbound side never sees the header.
     expect(api.app.seen[0]?.headers["x-weft-peer-metadata"]).toBeUndefined();
     // A plaintext caller's claim counts for nothing.
@@ -319,7 +323,8 @@ describe("certificate rotation", () => {
     // A caller still holding an old-root SVID is now refused; the new chain is what the server presents.
     expect(await tlsGet(apiPort, svidTlsCredentials(svids[WEB] as WorkloadSvid), pki2.root.certificatePem)).toHaveProperty("error");
     expect(await tlsGet(apiPort, svidTlsCredentials(web2), pki2.root.certificatePem)).toEqual({ status: 200 });
-  });
+    // Four certificates issued and three waits on file reloads: seconds on a loaded two-core machine.
+  }, 30_000);
 
   it("redacts private keys in GET /config and never logs them", async () => {
     const lines: string[] = [];

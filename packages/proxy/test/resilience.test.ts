@@ -198,11 +198,11 @@ describe("timeouts and failure flags", () => {
     await expect
       .poll(() => proxy.metricsText())
       .toContain(
-        'weft_requests_total{source_service="frontend",source_version="unknown",source_cluster="c1",destination_service="svc",destination_version="unknown",destination_cluster="unknown",response_code="503",response_flags="URX",grpc_status="-",source_identity="unknown",mtls="false"} 1',
+        'weft_requests_total{source_service="frontend",source_version="unknown",source_cluster="c1",destination_service="svc",destination_version="unknown",destination_cluster="unknown",response_code="503",response_flags="URX",grpc_status="-",source_identity="unknown",mtls="false",reporter="source"} 1',
       );
     const text = proxy.metricsText();
     expect(text).toContain(
-      'weft_requests_total{source_service="frontend",source_version="unknown",source_cluster="c1",destination_service="unknown",destination_version="unknown",destination_cluster="unknown",response_code="404",response_flags="NR",grpc_status="-",source_identity="unknown",mtls="false"} 1',
+      'weft_requests_total{source_service="frontend",source_version="unknown",source_cluster="c1",destination_service="unknown",destination_version="unknown",destination_cluster="unknown",response_code="404",response_flags="NR",grpc_status="-",source_identity="unknown",mtls="false",reporter="source"} 1',
     );
     expect(text).toContain('weft_upstream_retries_total{destination_service="svc"} 1');
     expect(text).toMatch(/weft_request_duration_seconds_bucket\{source_service="frontend",[^}]*destination_service="svc",[^}]*response_code="503",[^}]*le="\+Inf"\} 1/);

@@ -76,6 +76,7 @@ describe("per-edge telemetry", () => {
       grpc_status: "-",
       source_identity: "unknown",
       mtls: "false",
+      reporter: "source",
     };
     await expect.poll(() => proxy.edges.count(edge)).toBe(20);
     const text = (await admin(port(proxy, "admin"), "GET", "/metrics")).body;

@@ -52,8 +52,8 @@ describe("OpenSLO export and import round-trip", () => {
         indicator: {
           spec: {
             ratioMetric: {
-              bad: { metricSource: { type: "Prometheus", spec: { query: 'sum(rate(weft_requests_total{destination_service="checkout",source_service!="unknown",response_code=~"5..|0|1.."}[{{.window}}]))' } } },
-              total: { metricSource: { type: "Prometheus", spec: { query: 'sum(rate(weft_requests_total{destination_service="checkout",source_service!="unknown"}[{{.window}}]))' } } },
+              bad: { metricSource: { type: "Prometheus", spec: { query: 'sum(rate(weft_requests_total{destination_service="checkout",reporter="source",response_code=~"5..|0|1.."}[{{.window}}]))' } } },
+              total: { metricSource: { type: "Prometheus", spec: { query: 'sum(rate(weft_requests_total{destination_service="checkout",reporter="source"}[{{.window}}]))' } } },
             },
           },
         },

@@ -34,13 +34,13 @@ describe("Sloth-style Prometheus rules", () => {
 
   it("counts the callers' side only and falls back to zero errors when no error series exists yet", () => {
     const expr = sloPrometheusRules(slo()).groups[0]!.rules[0]!.expr;
-    expect(expr).toContain('source_service!="unknown"');
+    expect(expr).toContain('reporter="source"');
     expect(expr).toMatch(/^\(sum\(rate\(weft_requests_total\{[^}]*response_code=~"5\.\.\|0\|1\.\."\}\[5m\]\)\) or 0 \* sum\(rate/);
   });
 
   it("groups per-cluster SLOs by destination cluster, down to the alerts", () => {
     const file = sloPrometheusRules(slo({ clusters: ["east", "west"], perCluster: true }));
-    expect(file.groups[0]!.rules[0]!.expr).toContain('sum by (destination_cluster)(rate(weft_requests_total{destination_service="checkout",source_service!="unknown",destination_cluster=~"east|west"');
+    expect(file.groups[0]!.rules[0]!.expr).toContain('sum by (destination_cluster)(rate(weft_requests_total{destination_service="checkout",reporter="source",destination_cluster=~"east|west"');
     expect(file.groups[2]!.rules[0]!.expr).toMatch(/^max by \(destination_cluster, weft_slo, weft_service\)/);
   });
 
@@ -71,7 +71,7 @@ describe("reading a latency threshold from the proxies' histogram", () => {
 
   it("selects by clusters and versions with escaped alternations", () => {
     expect(selectorMatchers({ service: "checkout", clusters: ["east"], versions: ["v1", "v2"] })).toBe(
-      'destination_service="checkout",source_service!="unknown",destination_cluster=~"east",destination_version=~"v1|v2"',
+      'destination_service="checkout",reporter="source",destination_cluster=~"east",destination_version=~"v1|v2"',
     );
   });
 });

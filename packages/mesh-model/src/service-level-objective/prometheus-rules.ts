@@ -61,7 +61,7 @@ export function errorRatioExpr(slo: ServiceLevelObjective, window: string): stri
 /** Notes for people reading the exported rules. */
 export function ruleNotes(slo: ServiceLevelObjective): string[] {
   const notes = [
-    "Counts requests as the callers' proxies saw them (source_service!=\"unknown\"), as Weft's rollups do.",
+    "Counts requests as the callers' proxies saw them (reporter=\"source\"), as Weft's rollups do.",
     "The proxies' metrics carry no destination namespace: a service of the same name in another namespace would be counted too.",
   ];
   if (slo.spec.indicator.type === "latency") notes.push(`Latency threshold ${slo.spec.indicator.threshold}: ${bucketPlan(durationMs(slo.spec.indicator.threshold)).note}.`);

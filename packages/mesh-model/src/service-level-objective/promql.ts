@@ -5,11 +5,12 @@
 // Which series: `weft_requests_total` and `weft_request_duration_seconds`
 // carry source_service, source_version, source_cluster,
 // destination_service, destination_version, destination_cluster,
-// response_code, response_flags, grpc_status, source_identity and mtls.
-// Every request is recorded twice, by the caller's proxy (outbound:
-// source_service is the caller) and by the callee's (inbound:
-// source_service is "unknown"). Weft's rollups count the callers' side, so
-// these queries do too (`source_service!="unknown"`). The labels carry no
+// response_code, response_flags, grpc_status, source_identity, mtls and
+// reporter. A request between two meshed workloads is recorded twice, by the
+// caller's proxy (reporter="source") and by the callee's (reporter=
+// "destination"; with mTLS its source labels name the caller too, from the
+// caller's peer metadata). Weft's rollups count the callers' side, so these
+// queries do too (`reporter="source"`). The labels carry no
 // destination namespace: two services of the same name in different
 // namespaces cannot be told apart in Prometheus.
 import type { CodeClass } from "../telemetry/telemetry.schema.ts";
@@ -40,9 +41,9 @@ function alternation(values: readonly string[]): string {
   return values.map((v) => escapeValue(v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("|");
 }
 
-/** The label matchers of a selection, without braces: `destination_service="checkout",source_service!="unknown"`. */
+/** The label matchers of a selection, without braces: `destination_service="checkout",reporter="source"`. */
 export function selectorMatchers(selector: PromSelector, extra: readonly string[] = []): string {
-  const out = [`destination_service="${escapeValue(selector.service)}"`, 'source_service!="unknown"'];
+  const out = [`destination_service="${escapeValue(selector.service)}"`, 'reporter="source"'];
   if (selector.clusters?.length) out.push(`destination_cluster=~"${alternation(selector.clusters)}"`);
   if (selector.versions?.length) out.push(`destination_version=~"${alternation(selector.versions)}"`);
   return [...out, ...extra].join(",");

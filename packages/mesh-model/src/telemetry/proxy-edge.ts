@@ -41,8 +41,10 @@ export interface ProxyEdgeReport {
 
 /**
  * The rollup delta of one outbound edge of a local workload's proxy, or null
- * for the proxy's inbound records: the caller's proxy sees every request of
- * an edge once, and the inbound side would count it twice.
+ * for the proxy's inbound records (reporter="destination"): the caller's
+ * proxy sees every request of an edge once, and the inbound side would count
+ * it twice. With mTLS the inbound record names the caller too (peer
+ * metadata), so only the reporter label tells a self-call's two records apart.
  */
 export function edgeDeltaOf(
   report: ProxyEdgeReport,
@@ -51,7 +53,7 @@ export function edgeDeltaOf(
   namespaceOf: (service: string, callerNamespace: string) => string,
 ): (EdgeDelta & { latency: LatencySketchData }) | null {
   const l = report.labels;
-  if (l.source_service !== workload.service || l.source_cluster !== workload.cluster) return null;
+  if (l.reporter === "destination" || l.source_service !== workload.service || l.source_cluster !== workload.cluster) return null;
   const codeClass = codeClassOf(l.response_code ?? "0");
   return {
     minute,

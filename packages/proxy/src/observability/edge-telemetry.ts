@@ -19,6 +19,10 @@ export const EDGE_LABEL_NAMES = [
   "grpc_status",
   "source_identity",
   "mtls",
+  // Which proxy recorded the request: "source" (the caller's outbound side) or "destination" (the callee's
+  // inbound side). Both sides count an mTLS request, with the same source labels since peer metadata, so
+  // whatever counts requests picks one side (Istio's `reporter` label).
+  "reporter",
 ] as const;
 
 export type EdgeLabels = Record<(typeof EDGE_LABEL_NAMES)[number], string>;
@@ -60,13 +64,14 @@ export class EdgeTelemetry {
     grpcStatus: string,
     sourceIdentity: string,
     mtls: string,
+    reporter: "source" | "destination",
     seconds: number,
   ): void {
-    const key = `${sourceService}\u0001${sourceVersion}\u0001${sourceCluster}\u0001${destinationService}\u0001${destinationVersion}\u0001${destinationCluster}\u0001${responseCode}\u0001${responseFlags}\u0001${grpcStatus}\u0001${sourceIdentity}\u0001${mtls}`;
+    const key = `${sourceService}\u0001${sourceVersion}\u0001${sourceCluster}\u0001${destinationService}\u0001${destinationVersion}\u0001${destinationCluster}\u0001${responseCode}\u0001${responseFlags}\u0001${grpcStatus}\u0001${sourceIdentity}\u0001${mtls}\u0001${reporter}`;
     let e = this.edges.get(key);
     if (!e) {
       e = {
-        values: [sourceService, sourceVersion, sourceCluster, destinationService, destinationVersion, destinationCluster, responseCode, responseFlags, grpcStatus, sourceIdentity, mtls],
+        values: [sourceService, sourceVersion, sourceCluster, destinationService, destinationVersion, destinationCluster, responseCode, responseFlags, grpcStatus, sourceIdentity, mtls, reporter],
         count: 0,
         sumSeconds: 0,
         buckets: new Float64Array(LATENCY_BUCKETS_SECONDS.length),

@@ -70,13 +70,8 @@ export class RequestRecorder {
     const node = ctx.node;
     const inbound = ctx.inbound;
     // Inbound callers are anonymous until mTLS gives them an identity; their proxy states service and version.
-    const stated = inbound ? peerSource(headers[PEER_METADATA_HEADER], peer) : { service: node.service, version: node.version ?? "unknown" };
-    // A call from the workload's own service in its own cluster would be recorded on the inbound side
-    // with exactly the labels the caller's outbound side uses, and everything that counts at the callers
-    // (the agent's rollups, the exported SLO rules) would see each such request twice. Until edges carry
-    // the reporting side (Istio's `reporter` label), the inbound side leaves such a caller anonymous.
-    const selfCall = inbound && stated.service === node.service && (peer?.cluster ?? node.locality.cluster) === node.locality.cluster;
-    const source = selfCall ? { service: "unknown", version: "unknown" } : stated;
+    // Both sides then record the caller's labels; the `reporter` label tells their records apart.
+    const source = inbound ? peerSource(headers[PEER_METADATA_HEADER], peer) : { service: node.service, version: node.version ?? "unknown" };
     return {
       sourceService: source.service,
       sourceVersion: source.version,
@@ -127,6 +122,7 @@ export class RequestRecorder {
       grpcStatus,
       sourceIdentity,
       mtls,
+      inbound ? "destination" : "source",
       seconds,
     );
     const trace = outcome.trace;

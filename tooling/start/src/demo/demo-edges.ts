@@ -60,7 +60,7 @@ export function callerWindow(caller: Pick<DemoInstance, "cluster" | "service">, 
   const edges = new Map<string, EdgeWindow>();
   for (const c of after) {
     const l = c.labels;
-    if (l.source_service !== caller.service || l.source_cluster !== caller.cluster || l.destination_service === caller.service) continue;
+    if (l.reporter === "destination" || l.source_service !== caller.service || l.source_cluster !== caller.cluster || l.destination_service === caller.service) continue;
     const delta = c.count - (start.get(key(l)) ?? 0);
     if (delta <= 0) continue;
     const name = `${caller.cluster}:${caller.service} -> ${l.destination_service ?? "unknown"}`;
