@@ -2,6 +2,7 @@
 // `weft-manager` spawned as a process (the agent may not load the manager's
 // code), its own WEFT_HOME, the embedded database unless DATABASE_URL is set.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +35,22 @@ export interface ManagerProcess {
  */
 const databases = new Map<string, TestDatabase>();
 
+/**
+ * The mesh CA's key per external database. The embedded default creates
+ * WEFT_HOME/ca.key by itself; on an external database the operator sets
+ * WEFT_CA_KEY (replicas must share it), and without one the mesh has no CA:
+ * no SVIDs, no mTLS, and no path to other clusters (their east-west gateways
+ * pass only mTLS). A test must see the same mesh on both databases, so each
+ * external database gets a key here, shared by every manager on it (replicas,
+ * restarts); `env.WEFT_CA_KEY` still wins.
+ */
+const caKeys = new Map<string, string>();
+function caKeyFor(databaseUrl: string): string {
+  let key = caKeys.get(databaseUrl);
+  if (!key) caKeys.set(databaseUrl, (key = randomBytes(32).toString("base64")));
+  return key;
+}
+
 /** Starts weft-manager on a free loopback port; `home` reuses a state folder (a restart). */
 export async function startManager(
   options: {
@@ -60,6 +77,7 @@ export async function startManager(
     env: {
       ...(options.embedded ? inherited : process.env),
       WEFT_LOG_LEVEL: "warn",
+      ...(database && !options.env?.WEFT_CA_KEY_FILE ? { WEFT_CA_KEY: caKeyFor(database.url) } : {}),
       ...options.env,
       ...(database ? { DATABASE_URL: database.url } : {}),
       WEFT_HOME: home,
@@ -112,7 +130,9 @@ export async function startManager(
 /** Removes a stopped manager's state folder, and its database when it had one of its own. */
 export async function removeHome(home: string): Promise<void> {
   await rm(home, { recursive: true, force: true });
-  await databases.get(home)?.drop();
+  const database = databases.get(home);
+  if (database) caKeys.delete(database.url);
+  await database?.drop();
   databases.delete(home);
 }
 
