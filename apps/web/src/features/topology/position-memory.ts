@@ -40,7 +40,7 @@ export function savePositions(store: KeyValueStore | null, positions: Record<str
   }
 }
 
-/** The remembered positions of `ids`, as the layout's fixed nodes; null when fewer than all are known (then lay out anew). */
+/** The remembered positions of `ids` that are known, as the layout's fixed nodes (the layout places the others around them); null when none is known (then lay out anew). */
 export function rememberedLayout(ids: readonly string[], remembered: Record<string, Point>): { nodeId: string; position: Point }[] | null {
   const fixed = ids.flatMap((id) => (remembered[id] ? [{ nodeId: id, position: remembered[id] }] : []));
   return fixed.length > 0 ? fixed : null;
