@@ -10,6 +10,8 @@ const port = (fallback: number) =>
     .max(65535, "must be between 0 and 65535")
     .default(fallback);
 
+const DAY_MS = 86_400_000;
+
 const CA_KEY_MESSAGE = "must be base64 of at least 32 random bytes (generate one with `openssl rand -base64 32`)";
 
 /** True for base64 text that decodes to at least 32 bytes: the CA key's only accepted form. */
@@ -78,9 +80,11 @@ export const EnvSchema = z.object({
   WEFT_ROLLUP_HOURLY_RETENTION: z
     .string()
     .regex(/^[0-9]+d$/, 'must be a number of days, like "35d"')
-    .refine((t) => Number(t.slice(0, -1)) >= 1 && Number(t.slice(0, -1)) <= 400, "must be between 1d and 400d")
-    .default("35d")
-    .describe("How long hourly rollups are kept (SLO windows up to this long can be judged). Default 35d: a 30-day window and room."),
+    // Parsed here once: the manager reads milliseconds.
+    .transform((t) => Number(t.slice(0, -1)) * DAY_MS)
+    .refine((ms) => ms >= DAY_MS && ms <= 400 * DAY_MS, "must be between 1d and 400d")
+    .default(35 * DAY_MS)
+    .describe("How long hourly rollups are kept, in days (\"35d\"; read as milliseconds). SLO windows up to this long can be judged. Default 35d: a 30-day window and room."),
   WEFT_ROLLOUT_TICK: boundedDuration({ minMs: 200, maxMs: 600_000 }).default("5s").describe('How often the rollout controller advances running rollouts, e.g. "1s", "5s" (default 5s); keep it below the rollouts\' analysis intervals.'),
   WEFT_SLO_TICK: boundedDuration({ minMs: 1_000, maxMs: 600_000 }).default("30s").describe('How often the SLO evaluator judges every SLO, e.g. "10s", "30s" (default 30s).'),
   WEFT_DASHBOARD_URL: z

@@ -33,7 +33,7 @@ export function settingsFromEnv(env: Env): ServiceSettings {
   return {
     auth: { ...DEFAULT_SERVICE_SETTINGS.auth, secureCookies: env.WEFT_COOKIE_SECURE },
     spans: { ...DEFAULT_SPAN_SETTINGS, retentionMs: durationMs(env.WEFT_SPAN_RETENTION) },
-    downsampling: { ...DEFAULT_DOWNSAMPLING_SETTINGS, hourlyRetentionMs: Number(env.WEFT_ROLLUP_HOURLY_RETENTION.slice(0, -1)) * 86_400_000 },
+    downsampling: { ...DEFAULT_DOWNSAMPLING_SETTINGS, hourlyRetentionMs: env.WEFT_ROLLUP_HOURLY_RETENTION },
     ...(env.WEFT_METRICS_PROMETHEUS_URL ? { prometheus: { url: env.WEFT_METRICS_PROMETHEUS_URL } } : {}),
     slo: { tickMs: durationMs(env.WEFT_SLO_TICK) },
     rollouts: { tickMs: durationMs(env.WEFT_ROLLOUT_TICK) },

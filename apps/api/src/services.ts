@@ -12,7 +12,6 @@ import { OidcService, type OidcSettings } from "./features/auth/oidc.service.ts"
 import { PRODUCTION_SCRYPT_COST } from "./features/auth/password-hash.ts";
 import { ConfigSyncService } from "./features/agent/config-sync.service.ts";
 import { ControlPlaneMetrics } from "./features/control-plane/control-plane-metrics.ts";
-import { onLeaderTick } from "./controllers/leader-loop.ts";
 import { ClustersRepository } from "./features/clusters/clusters.repository.ts";
 import { ClustersService, DEFAULT_CLUSTERS_SETTINGS, type ClustersSettings } from "./features/clusters/clusters.service.ts";
 import { DiscoveryRepository } from "./features/discovery/discovery.repository.ts";
@@ -218,7 +217,8 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
   spans.start();
   const metrics: ControlPlaneMetrics = new ControlPlaneMetrics({ versions: () => bus.current(), openStreams: (): ReadonlyMap<string, number> => distribution.openStreams });
-  const stopObservingTicks = onLeaderTick((controller, outcome, seconds) => metrics.controllerTicked(controller, outcome, seconds));
+  // This manager's controllers tell this manager's metrics of their ticks (several managers in one process keep their own counts).
+  const onTick = (controller: string, outcome: "led" | "standby" | "failed", seconds: number) => metrics.controllerTicked(controller, outcome, seconds);
   const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS, metrics);
   const rotation = new RotationService(identityRepository, uow, log, identitySettings.caKey, trustChanged);
   const clock = settings.clock ?? (() => new Date());
@@ -237,11 +237,11 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const rolloutWriter = new RolloutRunWriter(resources, notifications, dashboardUrl);
   const rollouts = new RolloutsService(uow, new RolloutsRepository(prisma), resources, rolloutWriter, currentMesh, clock, () => controllers.rollouts.poke());
   const controllers: Controllers = {
-    rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS),
-    downsampler: new RollupDownsampler(uow, log, downsampling, clock),
-    slo: new SloController({ uow, metricSourceIn, notifications, tickets, contexts, dashboardUrl, log, now: clock, tickMs: settings.slo?.tickMs ?? DEFAULT_SLO_TICK_MS, queued }),
-    rollouts: new RolloutController({ uow, writer: rolloutWriter, metricSourceIn, errorBudget: slo, audit, log, now: clock, tickMs: settings.rollouts?.tickMs ?? DEFAULT_ROLLOUT_TICK_MS, queued }),
-    notifications: new DeliveryController(uow, notificationsRepository, notifications, log, settings.notifications ?? DEFAULT_DELIVERY_SETTINGS, clock),
+    rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS, undefined, onTick),
+    downsampler: new RollupDownsampler(uow, log, downsampling, clock, onTick),
+    slo: new SloController({ uow, metricSourceIn, notifications, tickets, contexts, dashboardUrl, log, now: clock, tickMs: settings.slo?.tickMs ?? DEFAULT_SLO_TICK_MS, queued, onTick }),
+    rollouts: new RolloutController({ uow, writer: rolloutWriter, metricSourceIn, errorBudget: slo, audit, log, now: clock, tickMs: settings.rollouts?.tickMs ?? DEFAULT_ROLLOUT_TICK_MS, queued, onTick }),
+    notifications: new DeliveryController(uow, notificationsRepository, notifications, log, settings.notifications ?? DEFAULT_DELIVERY_SETTINGS, clock, onTick),
   };
   return {
     audit,
@@ -279,7 +279,6 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
       for (const controller of Object.values(controllers)) controller.start();
     },
     close: async () => {
-      stopObservingTicks();
       await Promise.all(Object.values(controllers).map((c) => c.stop()));
       spans.stop();
       await distribution.close();

@@ -5,6 +5,7 @@
 // transactions adds its repository to TransactionRepositories below.
 import type { Prisma, PrismaClient } from "@weft/db";
 import { LeaderLockRepository } from "./controllers/leader-lock.repository.ts";
+import { SavepointRepository } from "./controllers/savepoint.repository.ts";
 import { ChangeRequestsRepository } from "./features/change-requests/change-requests.repository.ts";
 import { ClustersRepository } from "./features/clusters/clusters.repository.ts";
 import { DiscoveryRepository } from "./features/discovery/discovery.repository.ts";
@@ -46,6 +47,8 @@ export interface TransactionRepositories {
   users: UsersRepository;
   /** Advisory locks for leader-elected controller loops (controllers/leader-loop.ts). */
   leaderLock: LeaderLockRepository;
+  /** Parts of the transaction that fail alone (a controller's per-item work). */
+  savepoints: SavepointRepository;
 }
 
 export interface TransactionOptions {
@@ -73,6 +76,7 @@ function repositoriesOf(tx: Prisma.TransactionClient): TransactionRepositories {
     spans: new SpansRepository(tx),
     users: new UsersRepository(tx),
     leaderLock: new LeaderLockRepository(tx),
+    savepoints: new SavepointRepository(tx),
   };
 }
 

@@ -4,6 +4,7 @@
 // re-fire comments), resolved resolves it. Real Alertmanager delivers into
 // the same endpoint in prometheus-interop.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_MAX_BODY_BYTES } from "../src/server.ts";
 import { sessionClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
 import { userWithToken } from "./support.ts";
 
@@ -49,6 +50,26 @@ describe("Alertmanager webhook", () => {
     await m?.stop();
   });
 
+  it("answers 413 to a payload over the limit, whether it declares its length or not", async () => {
+    const over = "x".repeat(DEFAULT_MAX_BODY_BYTES + 1);
+    const declared = await post(over, operatorToken);
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: string }).error).toMatch(/over \d+ bytes/);
+    // Chunked, four times the limit: the limit is found while the client still sends; the answer still reaches it (the rest is drained, not the socket destroyed).
+    const chunk = new TextEncoder().encode("y".repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > 4 * DEFAULT_MAX_BODY_BYTES) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const streamed = await fetch(`${m.url}/alertmanager/webhook`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${operatorToken}` }, body, duplex: "half" } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await admin.tickets.list.query({})).toEqual([]);
+  });
+
   it("needs an operator's API token", async () => {
     expect((await post(payload([alert("firing")]))).status).toBe(401);
     expect((await post(payload([alert("firing")]), viewerToken)).status).toBe(403);
@@ -65,12 +86,20 @@ describe("Alertmanager webhook", () => {
     expect(await admin.tickets.list.query({})).toEqual([]);
   });
 
-  it("opens a ticket on firing, comments on a re-fire, resolves it on resolved", async () => {
+  it("opens a ticket on firing, ignores Alertmanager's repeats of that firing, comments on a re-fire, resolves it on resolved", async () => {
     let res = await post(payload([alert("firing")]), operatorToken);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ opened: 1, refired: 0, resolved: 0, ignored: 0 });
-    res = await post(payload([alert("firing")]), operatorToken);
+    // Alertmanager sends a still-firing alert again (repeat_interval, a change in its group): the same startsAt is the same firing.
+    for (let i = 0; i < 2; i++) {
+      res = await post(payload([alert("firing")]), operatorToken);
+      expect(await res.json()).toEqual({ opened: 0, refired: 0, resolved: 0, ignored: 1 });
+    }
+    // A new firing of the same alert (a new startsAt) is a re-fire, and its own repeats are ignored again.
+    res = await post(payload([alert("firing", { startsAt: "2026-12-06T10:07:00Z" })]), operatorToken);
     expect(await res.json()).toEqual({ opened: 0, refired: 1, resolved: 0, ignored: 0 });
+    res = await post(payload([alert("firing", { startsAt: "2026-12-06T10:07:00Z" })]), operatorToken);
+    expect(await res.json()).toEqual({ opened: 0, refired: 0, resolved: 0, ignored: 1 });
     const [ticket] = await admin.tickets.list.query({});
     expect(ticket).toMatchObject({ source: "alertmanager", title: "checkout p99 over 500 ms", severity: "ticket", status: "OPEN", fireCount: 2, namespace: "shop" });
     res = await post(payload([alert("resolved")], { status: "resolved" }), operatorToken);

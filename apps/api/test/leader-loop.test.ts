@@ -130,6 +130,47 @@ describe("leader loop", () => {
     expect([steps, stopped]).toEqual([1, true]);
   });
 
+  it("runs a poke after the tick in progress, never beside it; a direct tick waits its turn; pokes count only while started", async () => {
+    const held = gate();
+    let steps = 0;
+    let inside = 0;
+    let most = 0;
+    const told: string[] = [];
+    const poked = loop(db, {
+      intervalMs: 3_600_000,
+      onTick: (name, outcome) => told.push(`${name} ${outcome}`),
+      step: async (tx) => {
+        steps++;
+        most = Math.max(most, ++inside);
+        if (steps === 1) await held.wait;
+        inside--;
+        return advance(tx);
+      },
+    });
+    poked.poke();
+    await poked.idle();
+    expect(steps).toBe(0);
+    poked.start();
+    poked.poke();
+    await until(() => steps === 1, "the poked step");
+    poked.poke();
+    poked.poke();
+    const direct = poked.tick();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(steps).toBe(1);
+    held.open();
+    // On PostgreSQL a tick beside the first would have lost the lock to it: this one waited and led.
+    expect((await direct).leader).toBe(true);
+    await poked.idle();
+    // The first, the direct one, then one for the two pokes that came during the first.
+    expect([steps, most]).toEqual([3, 1]);
+    expect(told).toEqual(["test controller led", "test controller led", "test controller led"]);
+    await poked.stop();
+    poked.poke();
+    await poked.idle();
+    expect(steps).toBe(3);
+  });
+
   // One replica leading at a time needs two sessions: the embedded database multiplexes one session (a pool of one).
   describe.skipIf(!process.env.DATABASE_URL)("two replicas on PostgreSQL", () => {
     let other: Database;

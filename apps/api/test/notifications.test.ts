@@ -11,11 +11,15 @@ import type { Server, ServerResponse } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { DEFAULT_DELIVERY_SETTINGS, DeliveryController } from "../src/features/notifications/delivery.controller.ts";
 import type { NotificationEvent } from "../src/features/notifications/notifier.ts";
+import { NotificationsRepository } from "../src/features/notifications/notifications.repository.ts";
 import { createLogger } from "../src/logger.ts";
 import { createServices, type Services } from "../src/services.ts";
 import { sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
+import { UnitOfWork } from "../src/unit-of-work.ts";
 import { startReceiver as receiver, waitFor } from "./mesh-processes.ts";
+import { refusal } from "./support.ts";
 
 const json = (res: ServerResponse, status: number, body?: unknown) => {
   res.writeHead(status, { "content-type": "application/json" }).end(body === undefined ? undefined : JSON.stringify(body));
@@ -95,10 +99,67 @@ describe("notification channels", { timeout: 120_000 }, () => {
       expect(() => new Webhook(`whsec_${randomBytes(32).toString("base64")}`).verify(r.body, r.headers)).toThrow();
     }
     expect(JSON.parse(rx.requests[2]!.body)).toMatchObject({ type: "slo.alert.firing", data: { severity: "page", action: "trigger", dedupKey: "incident-retry" } });
-    // Queuing the same event again delivers nothing new.
+    // Queuing the same event again delivers nothing new: nothing is stored, and nothing more is sent.
     await services.notifier.notify({ ...event("retry"), id: JSON.parse(rx.requests[0]!.body).data.id as string });
+    expect(await deliveriesOf(channel.id)).toHaveLength(1);
     await services.controllers.notifications.tick();
+    await services.controllers.notifications.idle();
     expect(rx.requests).toHaveLength(3);
+  });
+
+  it("sends one incident's deliveries in order: a resolve waits for its trigger in backoff", async () => {
+    let calls = 0;
+    const rx = await receiver((_r, res) => json(res, ++calls === 1 ? 503 : 200, {}));
+    servers.push(rx.server);
+    const { channel } = await admin.channels.create.mutate({ type: "WEBHOOK", name: "ordered", config: { url: `${rx.url}/hook` }, namespaces: ["order"] });
+    // Queued together (one claim would hold both): the trigger fails once and backs off.
+    await services.notifier.notify(event("order", "trigger"));
+    await services.notifier.notify(event("order", "resolve"));
+    await waitFor("both delivered", async () => {
+      await services.controllers.notifications.tick();
+      const all = await deliveriesOf(channel.id);
+      return all.length === 2 && all.every((d) => d.status === "DELIVERED") ? all : undefined;
+    }, 30_000, 100);
+    expect(rx.requests.map((r) => (JSON.parse(r.body) as { data: { action: string } }).data.action)).toEqual(["trigger", "trigger", "resolve"]);
+  });
+
+  it("records an attempt only while it holds its lease: a delivery taken over is neither counted twice nor sent again", async () => {
+    const held: { res?: ServerResponse } = {};
+    const rx = await receiver((_r, res) => {
+      if (!held.res) held.res = res; // the first attempt hangs until the test answers it
+      else json(res, 200, {});
+    });
+    servers.push(rx.server);
+    const { channel } = await admin.channels.create.mutate({ type: "WEBHOOK", name: "leased", config: { url: `${rx.url}/hook` }, namespaces: ["lease"], timeoutMs: 60_000 });
+    await services.notifier.notify(event("lease"));
+    const first = services.controllers.notifications.tick();
+    await waitFor("the first attempt", async () => rx.requests.length === 1 || undefined);
+    // Another sender whose clock is past every lease of the first takes the delivery over and delivers it.
+    const later = new DeliveryController(new UnitOfWork(m.db.prisma), new NotificationsRepository(m.db.prisma), services.notifications, createLogger("silent"), { ...DEFAULT_DELIVERY_SETTINGS, ...settings.notifications }, () => new Date(Date.now() + 10 * 60_000));
+    await later.tick();
+    expect(rx.requests).toHaveLength(2);
+    // The first attempt ends late with a failure: it no longer holds the delivery, so it records nothing.
+    held.res?.writeHead(500).end();
+    await first;
+    const [d] = await deliveriesOf(channel.id);
+    expect(d).toMatchObject({ status: "DELIVERED", attempts: 1 });
+    expect(d!.log.map((a) => a.status)).toEqual([200]);
+    await services.controllers.notifications.tick();
+    expect(rx.requests).toHaveLength(2);
+  });
+
+  it("asks for a channel's secret again when an update changes where it sends", async () => {
+    const { channel } = await admin.channels.create.mutate({ type: "GITHUB", name: "issues", namespaces: ["moved"], config: { apiUrl: "https://github.example/api/v3", repository: "acme/shop" }, secrets: { token: "ghp_kept" } });
+    const update = (config: { apiUrl: string; labels?: string[] }, secrets?: { token: string }) =>
+      admin.channels.update.mutate({ id: channel.id, channel: { type: "GITHUB", name: "issues", namespaces: ["moved"], config: { repository: "acme/shop", ...config }, ...(secrets ? { secrets } : {}) } });
+    const refused = await refusal(update({ apiUrl: "https://attacker.example" }));
+    expect(refused.code).toBe("PRECONDITION_FAILED");
+    expect(refused.fieldErrors?.[0]?.path).toBe("secrets");
+    expect((await admin.channels.list.query()).find((c) => c.id === channel.id)?.config).toMatchObject({ apiUrl: "https://github.example/api/v3" });
+    // The same destination keeps the stored secret; a new one with its secret is fine.
+    await update({ apiUrl: "https://github.example/api/v3", labels: ["weft", "prod"] });
+    await update({ apiUrl: "https://github.other/api/v3" }, { token: "ghp_new" });
+    expect((await admin.channels.list.query()).find((c) => c.id === channel.id)?.config).toMatchObject({ apiUrl: "https://github.other/api/v3" });
   });
 
   it("times out a receiver that hangs, and dead-letters after the last attempt", async () => {

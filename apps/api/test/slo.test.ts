@@ -197,4 +197,31 @@ describe("SLOs in the manager", () => {
     const context = await new UnitOfWork(m.db.prisma).run((tx) => new TicketContextBuilder("http://dashboard.test").build(tx, { at: new Date(now), service: { namespace: "shop", name: "checkout" }, slo: null, lookbackMs: 3_600_000, links: [] }));
     expect(context.rollouts).toEqual({ available: true, note: "a rollout was running on the service", items: [{ namespace: "shop", name: "checkout-v2", revision: 3, step: "wave 1, step 2 (v1 → v2)", phase: "PROGRESSING" }] });
   });
+
+  it("resolves a firing SLO's incidents on the channels when the SLO is deleted", async () => {
+    const name = "checkout-retired";
+    await admin.resources.applyDocuments.mutate({ text: sloYaml("  service: { name: checkout }\n  indicator: { type: availability }\n  objective: 99.9\n  window: 28d\n", name) });
+    let firing = false;
+    for (let i = 0; i < 10 && !firing; i++) {
+      await traffic(100, 50);
+      now += MINUTE;
+      const tick = await m.services.controllers.slo.tick();
+      firing = tick.leader && tick.result.transitions.some((t) => t.slo === `shop/${name}` && t.pair === "1h/5m" && t.to === "firing");
+    }
+    expect(firing).toBe(true);
+    await m.services.controllers.notifications.tick();
+    const ofThis = (action: string) =>
+      received
+        .map((r) => JSON.parse(r.body) as { data: { dedupKey: string; severity: string; action: string } })
+        .filter((e) => e.data.dedupKey.startsWith(`slo:shop/${name}:`) && e.data.action === action)
+        .map((e) => `${e.data.dedupKey} ${e.data.severity}`)
+        .sort();
+    const triggered = ofThis("trigger");
+    expect(triggered).toContain(`slo:shop/${name}:mesh:page page`);
+    await admin.resources.delete.mutate({ kind: "ServiceLevelObjective", namespace: "shop", name });
+    await m.services.controllers.slo.tick();
+    await m.services.controllers.notifications.tick();
+    // Every incident the channels opened for it is closed, once each.
+    expect(ofThis("resolve")).toEqual(triggered);
+  });
 });

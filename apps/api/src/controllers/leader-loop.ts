@@ -31,24 +31,24 @@ export interface LeaderLoopOptions<T> {
   step(tx: TransactionRepositories): Promise<T>;
   /** After the step committed, on the leader only: notify, log, audit. */
   afterCommit?(result: T): Promise<void>;
+  /** Told of each of this loop's ticks: the manager's own metrics (leadership, durations), passed in by whoever builds the loop. */
+  onTick?: LeaderTickListener | undefined;
 }
 
-/** Told of every tick of every controller in this process: the manager's metrics (leadership, durations). */
+/** Told of a controller's ticks: the manager's metrics (leadership, durations). */
 export type LeaderTickListener = (controller: string, outcome: "led" | "standby" | "failed", seconds: number) => void;
-const tickListeners = new Set<LeaderTickListener>();
-
-/** Listens to every controller's ticks; returns the function that stops listening. */
-export function onLeaderTick(listener: LeaderTickListener): () => void {
-  tickListeners.add(listener);
-  return () => void tickListeners.delete(listener);
-}
 
 /** What one tick did: `leader: false` when another replica held the lock (its step may be running). */
 export type LeaderTick<T> = { leader: false } | { leader: true; result: T };
 
 export class LeaderLoop<T> {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | null = null;
+  /** Every tick of this loop (timer, poke or a direct call) runs after the previous one settled: never two at once on this replica. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** A background tick (timer or poke) is queued or running. */
+  private busy = false;
+  /** A poke arrived while a background tick was busy: tick once more after it. */
+  private again = false;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -56,13 +56,21 @@ export class LeaderLoop<T> {
     readonly options: LeaderLoopOptions<T>,
   ) {}
 
-  /** One tick now: the step when this replica wins the lock. Tests call it directly instead of waiting for the timer. */
-  async tick(): Promise<LeaderTick<T>> {
-    const { lockKey, step, name } = this.options;
+  /**
+   * One tick: the step when this replica wins the lock. Waits for a tick in
+   * progress on this replica first (so it never reports `leader: false`
+   * because of its own loop). Tests call it directly instead of waiting for the timer.
+   */
+  tick(): Promise<LeaderTick<T>> {
+    const next = this.chain.then(() => this.once());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async once(): Promise<LeaderTick<T>> {
+    const { lockKey, step, name, onTick } = this.options;
     const began = performance.now();
-    const told = (outcome: "led" | "standby" | "failed") => {
-      for (const listener of tickListeners) listener(name, outcome, (performance.now() - began) / 1000);
-    };
+    const told = (outcome: "led" | "standby" | "failed") => onTick?.(name, outcome, (performance.now() - began) / 1000);
     let outcome: LeaderTick<T>;
     try {
       outcome = await this.uow.run(async (tx): Promise<LeaderTick<T>> => ((await tx.leaderLock.tryLock(lockKey)) ? { leader: true, result: await step(tx) } : { leader: false }));
@@ -75,24 +83,54 @@ export class LeaderLoop<T> {
     return outcome;
   }
 
+  /** A tick soon instead of at the next interval (something was queued, an operator acted, an answer arrived). Only while started; a poke during a tick runs one more tick after it. */
+  poke(): void {
+    if (!this.timer) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.background();
+  }
+
+  private background(): void {
+    this.busy = true;
+    void this.tick()
+      .catch((err: unknown) => this.log.warn({ err, controller: this.options.name }, `${this.options.name} tick failed; retrying next tick`))
+      .finally(() => {
+        this.busy = false;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+
   /** Ticks every `intervalMs` until `stop` (never two ticks at once on this replica; a failed tick is logged and retried next time). */
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.tick()
-        .catch((err: unknown) => this.log.warn({ err, controller: this.options.name }, `${this.options.name} tick failed; retrying next tick`))
-        .finally(() => {
-          this.running = null;
-        });
+      if (!this.busy) this.background();
     }, this.options.intervalMs);
     this.timer.unref();
   }
 
-  /** Stops ticking and waits for a tick in progress. */
+  /** Resolves once no tick of this loop is queued or running. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const seen = this.chain;
+      await seen;
+      if (seen === this.chain && !this.busy) return;
+      // A background tick settled but has not yet run its follow-up (a poke that came during it).
+      if (seen === this.chain) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Stops ticking (pokes are ignored from now on) and waits for the ticks in progress. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    this.again = false;
+    await this.idle();
   }
 }

@@ -113,7 +113,9 @@ export type RolloutEventType =
   | "succeeded"
   | "rolled-back"
   | "aborted"
-  | "retried";
+  | "retried"
+  /** The controller could not advance the run this step (recorded by the manager; the run is retried next step). */
+  | "controller-error";
 
 export interface RolloutEvent {
   type: RolloutEventType;

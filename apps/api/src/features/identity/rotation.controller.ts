@@ -1,5 +1,5 @@
 import { CONTROLLER_LOCKS } from "../../controllers/controller-locks.ts";
-import { LeaderLoop } from "../../controllers/leader-loop.ts";
+import { LeaderLoop, type LeaderTickListener } from "../../controllers/leader-loop.ts";
 import type { Logger } from "../../logger.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -44,6 +44,7 @@ export class RotationController {
     private readonly onTrustChanged: () => void,
     intervalMs = DEFAULT_ROTATION_TICK_MS,
     private readonly now: () => Date = () => new Date(),
+    onTick?: LeaderTickListener,
   ) {
     this.loop = new LeaderLoop(uow, log, {
       name: "root rotation controller",
@@ -51,6 +52,7 @@ export class RotationController {
       intervalMs,
       step: (tx) => this.step(tx),
       afterCommit: (result) => this.afterCommit(result),
+      onTick,
     });
   }
 

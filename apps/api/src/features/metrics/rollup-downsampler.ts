@@ -5,7 +5,7 @@
 // hourly rows past their retention, all in one transaction.
 import { LatencySketch, type LatencySketchData } from "@weft/mesh-model/proxy-config";
 import { CONTROLLER_LOCKS } from "../../controllers/controller-locks.ts";
-import { LeaderLoop, type LeaderTick } from "../../controllers/leader-loop.ts";
+import { LeaderLoop, type LeaderTick, type LeaderTickListener } from "../../controllers/leader-loop.ts";
 import type { Logger } from "../../logger.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
 import type { ServiceHourRow } from "./metrics.repository.ts";
@@ -55,6 +55,7 @@ export class RollupDownsampler {
     private readonly log: Logger,
     private readonly settings: DownsamplingSettings = DEFAULT_DOWNSAMPLING_SETTINGS,
     private readonly now: () => Date = () => new Date(),
+    onTick?: LeaderTickListener,
   ) {
     this.loop = new LeaderLoop(uow, log, {
       name: "rollup downsampler",
@@ -64,6 +65,7 @@ export class RollupDownsampler {
       afterCommit: async (r) => {
         if (r.hours > 0 || r.pruned > 0) this.log.debug({ hours: r.hours, rows: r.rows, pruned: r.pruned, watermark: r.watermark }, "rollups downsampled");
       },
+      onTick,
     });
   }
 

@@ -5,7 +5,7 @@
 // result recorded in a unit of work of its own. Retry state lives in the
 // database: a manager restarted mid-retry sends what is due.
 import { CONTROLLER_LOCKS } from "../../controllers/controller-locks.ts";
-import { LeaderLoop, type LeaderTick } from "../../controllers/leader-loop.ts";
+import { LeaderLoop, type LeaderTick, type LeaderTickListener } from "../../controllers/leader-loop.ts";
 import type { Logger } from "../../logger.ts";
 import type { UnitOfWork } from "../../unit-of-work.ts";
 import { sendToChannel } from "./channel-sender.ts";
@@ -22,12 +22,26 @@ export interface DeliverySettings {
 
 export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = { retry: DEFAULT_RETRY_POLICY, tickMs: 1_000, batch: 16 };
 
-/** The longest a channel's attempt may take, plus room: a claim outlives its attempt. */
-const LEASE_MS = 75_000;
+/** Deliveries sent at once: one hanging receiver delays only its own slot. */
+const SLOTS = 4;
+/** The longest one attempt may take (a channel's timeoutMs is at most this; Jira's resolve makes its calls within one timeout). */
+const MAX_ATTEMPT_MS = 60_000;
+/** Room past an attempt's timeout before its lease lapses (opening the channel, recording the result). */
+const LEASE_MARGIN_MS = 15_000;
+
+/**
+ * How long a claim of `batch` deliveries holds: the last one waits behind
+ * `batch / SLOTS - 1` rounds of attempts before its own, so the claim
+ * outlives the whole queue. Each attempt then moves its delivery to a lease
+ * of its own (its channel's timeout plus room), and records only while it
+ * still holds it: a claim that lapsed anyway is never sent twice.
+ */
+export function claimLeaseMs(batch: number): number {
+  return Math.ceil(batch / SLOTS) * MAX_ATTEMPT_MS + LEASE_MARGIN_MS;
+}
 
 export class DeliveryController {
   private readonly loop: LeaderLoop<DeliveryRecord[]>;
-  private poked: Promise<unknown> | null = null;
 
   constructor(
     uow: UnitOfWork,
@@ -36,13 +50,15 @@ export class DeliveryController {
     private readonly log: Logger,
     private readonly settings: DeliverySettings = DEFAULT_DELIVERY_SETTINGS,
     private readonly now: () => Date = () => new Date(),
+    onTick?: LeaderTickListener,
   ) {
     this.loop = new LeaderLoop(uow, log, {
       name: "notification sender",
       lockKey: CONTROLLER_LOCKS.notifications,
       intervalMs: settings.tickMs,
-      step: (tx) => tx.notifications.claimDue(this.now(), new Date(this.now().getTime() + LEASE_MS), settings.batch),
+      step: (tx) => tx.notifications.claimDue(this.now(), new Date(this.now().getTime() + claimLeaseMs(settings.batch)), settings.batch),
       afterCommit: (claimed) => this.sendAll(claimed),
+      onTick,
     });
   }
 
@@ -50,7 +66,7 @@ export class DeliveryController {
     // A few at a time: one hanging receiver delays only its own slot.
     const queue = [...claimed];
     await Promise.all(
-      Array.from({ length: Math.min(4, queue.length) }, async () => {
+      Array.from({ length: Math.min(SLOTS, queue.length) }, async () => {
         for (let d = queue.shift(); d; d = queue.shift()) await this.send(d);
       }),
     );
@@ -58,7 +74,13 @@ export class DeliveryController {
 
   private async send(delivery: DeliveryRecord): Promise<void> {
     const channel = await this.notifications.openChannel(delivery.channelId);
-    if (!channel) return; // deleted meanwhile: its deliveries went with it
+    if (!channel || !delivery.leaseUntil) return; // deleted meanwhile: its deliveries went with it
+    // The claim may have lapsed while this delivery waited for a slot, and another sender taken it.
+    const leased = new Date(this.now().getTime() + channel.timeoutMs + LEASE_MARGIN_MS);
+    if (!(await this.repo.takeForAttempt(delivery.id, delivery.leaseUntil, leased))) {
+      this.log.info({ delivery: delivery.id, event: delivery.eventId }, "notification claim lapsed before its attempt; another sender has it");
+      return;
+    }
     const event = eventOf(delivery);
     const incident = channel.type === "GITHUB" || channel.type === "JIRA" ? await this.repo.incident(delivery.channelId, delivery.dedupKey) : null;
     const result = await sendToChannel(channel, event, incident);
@@ -67,12 +89,18 @@ export class DeliveryController {
     const now = this.now();
     const next = afterAttempt(attempts, stored?.maxAttempts ?? 8, result.outcome, now.getTime(), this.settings.retry);
     const error = result.outcome.ok ? null : next.status === "DEAD" ? next.reason : result.outcome.error;
-    await this.repo.recordAttempt(
+    const recorded = await this.repo.recordAttempt(
       delivery.id,
+      leased,
       { at: now.toISOString(), status: result.outcome.status, error: result.outcome.ok ? null : result.outcome.error, durationMs: result.durationMs },
       { status: next.status, nextAttemptAt: next.status === "PENDING" ? new Date(next.nextAttemptAt) : null, deliveredAt: next.status === "DELIVERED" ? now : null, error },
     );
+    // The outside incident exists whoever records the attempt.
     if (result.incident) await this.repo.saveIncident(delivery.channelId, delivery.dedupKey, result.incident);
+    if (!recorded) {
+      this.log.warn({ delivery: delivery.id, channel: stored?.name, event: delivery.eventId }, "notification attempt outlived its lease; its result is not recorded");
+      return;
+    }
     if (next.status === "DEAD") this.log.warn({ delivery: delivery.id, channel: stored?.name, event: delivery.eventId, reason: error }, "notification moved to the dead letter");
   }
 
@@ -80,23 +108,21 @@ export class DeliveryController {
     return this.loop.tick();
   }
 
-  /** Sends what is due now instead of at the next tick (something was just queued). */
+  /** Sends what is due now instead of at the next tick (something was just queued); only while started. */
   poke(): void {
-    if (this.poked) return;
-    this.poked = this.loop
-      .tick()
-      .catch((err: unknown) => this.log.warn({ err }, "notification sender tick failed; retrying next tick"))
-      .finally(() => {
-        this.poked = null;
-      });
+    this.loop.poke();
+  }
+
+  /** Resolves once no tick of the sender is queued or running on this replica (tests count what was sent after it). */
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
   start(): void {
     this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    await this.poked;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -45,6 +45,8 @@ export interface DeliveryRecord {
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: Date | null;
+  /** Claimed by a sender until then. */
+  leaseUntil: Date | null;
   lastAttemptAt: Date | null;
   lastStatus: number | null;
   lastError: string | null;
@@ -132,18 +134,41 @@ export class NotificationsRepository {
   }
 
   /**
-   * Claims deliveries due at `now` whose last claim expired, oldest first:
-   * each gets `leaseUntil` so a crashed sender's claim lapses and another
-   * tick takes it. Inside the caller's unit of work (the sender's leader step).
+   * Claims deliveries due at `now` whose last claim expired, oldest first,
+   * in one statement: each gets `leaseUntil` so a crashed sender's claim
+   * lapses and another tick takes it. First in, first out per channel and
+   * incident (`dedupKey`): a delivery waits while an older one of the same
+   * channel and key is still PENDING (a resolve never overtakes its
+   * trigger in backoff), so one claim never holds two of one incident.
+   * Inside the caller's unit of work (the sender's leader step).
    */
   async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DeliveryRecord[]> {
-    const due = await this.db.notificationDelivery.findMany({
-      where: { status: "PENDING", nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
-      orderBy: { nextAttemptAt: "asc" },
-      take: limit,
-    });
-    if (due.length > 0) await this.db.notificationDelivery.updateMany({ where: { id: { in: due.map((d) => d.id) } }, data: { leaseUntil } });
-    return due.map(toDelivery);
+    const rows = await this.db.$queryRaw<Prisma.NotificationDeliveryGetPayload<object>[]>`
+      UPDATE "NotificationDelivery" AS d SET "leaseUntil" = ${leaseUntil}
+      WHERE d.id IN (
+        SELECT c.id FROM "NotificationDelivery" AS c
+        WHERE c.status = 'PENDING' AND c."nextAttemptAt" <= ${now} AND (c."leaseUntil" IS NULL OR c."leaseUntil" < ${now})
+          AND NOT EXISTS (
+            SELECT 1 FROM "NotificationDelivery" AS o
+            WHERE o."channelId" = c."channelId" AND o."dedupKey" = c."dedupKey" AND o.status = 'PENDING'
+              AND (o."createdAt" < c."createdAt" OR (o."createdAt" = c."createdAt" AND o.id < c.id)))
+        ORDER BY c."nextAttemptAt", c."createdAt"
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      AND (d."leaseUntil" IS NULL OR d."leaseUntil" < ${now})
+      RETURNING d.*`;
+    return rows.map(toDelivery).sort((a, b) => (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0) || a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  /**
+   * Takes a claimed delivery for one attempt: moves its lease from the claim
+   * (`claimed`) to `until` only while the claim is still this sender's (it
+   * may have lapsed while the delivery waited, and another sender taken it).
+   * False: not ours any more, do not send.
+   */
+  async takeForAttempt(id: string, claimed: Date, until: Date): Promise<boolean> {
+    const { count } = await this.db.notificationDelivery.updateMany({ where: { id, status: "PENDING", leaseUntil: claimed }, data: { leaseUntil: until } });
+    return count === 1;
   }
 
   async delivery(id: string): Promise<DeliveryRecord | null> {
@@ -151,14 +176,20 @@ export class NotificationsRepository {
     return row ? toDelivery(row) : null;
   }
 
-  /** Records an attempt's result and the delivery's next state. */
-  async recordAttempt(id: string, attempt: DeliveryAttempt, next: { status: DeliveryStatus; nextAttemptAt: Date | null; deliveredAt: Date | null; error: string | null }): Promise<void> {
-    const row = await this.db.notificationDelivery.findUniqueOrThrow({ where: { id }, select: { log: true, attempts: true } });
+  /**
+   * Records an attempt's result and the delivery's next state, only while
+   * the sender still holds the attempt's lease (`leased`); false when it
+   * does not (another sender took it over: its own record counts).
+   */
+  async recordAttempt(id: string, leased: Date, attempt: DeliveryAttempt, next: { status: DeliveryStatus; nextAttemptAt: Date | null; deliveredAt: Date | null; error: string | null }): Promise<boolean> {
+    const row = await this.db.notificationDelivery.findUnique({ where: { id }, select: { log: true } });
+    if (!row) return false;
     const log = [...(row.log as unknown as DeliveryAttempt[]), attempt].slice(-50);
-    await this.db.notificationDelivery.update({
-      where: { id },
+    // Conditional on the lease: whoever holds it is the only writer of this row until it is cleared here.
+    const { count } = await this.db.notificationDelivery.updateMany({
+      where: { id, leaseUntil: leased },
       data: {
-        attempts: row.attempts + 1,
+        attempts: { increment: 1 },
         lastAttemptAt: new Date(attempt.at),
         lastStatus: attempt.status,
         lastError: next.error,
@@ -169,6 +200,7 @@ export class NotificationsRepository {
         log: log as unknown as Prisma.InputJsonArray,
       },
     });
+    return count === 1;
   }
 
   /** Puts a dead delivery back in the queue (an operator's resend). */

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { openSecret, sealSecret } from "@weft/identity";
 import type { NotificationChannelSpec } from "@weft/mesh-model";
 import type { Principal } from "../../access.ts";
+import { dashboardLink } from "../../dashboard-link.ts";
 import { conflict, notFound, preconditionFailed } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
@@ -98,13 +99,16 @@ export class NotificationsService implements Notifier {
     return { value: { channel, signingSecret: generated }, audit: { target: `NotificationChannel/${channel.name}`, details: { type: channel.type, severities: channel.severities, namespaces: channel.namespaces } } };
   }
 
-  /** Updates a channel; omitted secrets keep the stored ones. */
+  /** Updates a channel; omitted secrets keep the stored ones, unless the update changes where the channel sends (then they are required). */
   async updateChannel(id: string, input: NotificationChannelSpec): Promise<Audited<ChannelView>> {
     const existing = await this.repo.channel(id);
     if (!existing) throw notFound(`channel ${id}`, "id");
     if (existing.type !== input.type) throw conflict(`a channel keeps its type (${existing.type}); create a new one`, "type");
     const other = await this.repo.channelByName(input.name);
     if (other && other.id !== id) throw conflict(`a channel named "${input.name}" exists`, "name");
+    // The stored secret goes where the channel sends: a new destination gets it only from someone who knows it.
+    const moved = DESTINATION_FIELDS[input.type].find((field) => existing.config[field] !== (input.config as Record<string, unknown>)[field]);
+    if (moved && !input.secrets) throw preconditionFailed(`changing where a channel sends (config.${moved}) requires entering its secret again`, "secrets");
     const channel = await this.repo.updateChannel(id, { ...fieldsOf(input), ...(input.secrets ? { sealedSecret: this.sealSecrets(id, input.secrets) } : {}) });
     return { value: channel, audit: { target: `NotificationChannel/${channel.name}`, details: { secretsReplaced: input.secrets !== undefined, enabled: channel.enabled } } };
   }
@@ -130,7 +134,7 @@ export class NotificationsService implements Notifier {
       summary: `${principal.username} sent this test from the dashboard at ${now.toISOString()}. If you can read it, the channel works.`,
       dedupKey: `test:${channel.id}`,
       action: "trigger",
-      links: [{ label: "Channels", url: `${dashboardUrl.replace(/\/$/, "")}/channels` }],
+      links: [{ label: "Channels", url: dashboardLink(dashboardUrl, "/channels") }],
       data: { channel: channel.name },
       occurredAt: now,
     };
@@ -154,6 +158,15 @@ export class NotificationsService implements Notifier {
     return { value: { ok: true }, audit: { target: `NotificationDelivery/${id}`, details: { eventId: delivery.eventId } } };
   }
 }
+
+/** The config fields that say where a channel sends (Slack's destination is its secret itself). */
+const DESTINATION_FIELDS: Record<NotificationChannelSpec["type"], readonly string[]> = {
+  WEBHOOK: ["url"],
+  PAGERDUTY: ["url"],
+  SLACK: [],
+  GITHUB: ["apiUrl"],
+  JIRA: ["baseUrl"],
+};
 
 function fieldsOf(input: NotificationChannelSpec) {
   return {

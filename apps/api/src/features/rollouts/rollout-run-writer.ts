@@ -15,6 +15,7 @@ import {
   type RolloutDecision,
   type RolloutPlan,
 } from "@weft/mesh-model";
+import { dashboardLink } from "../../dashboard-link.ts";
 import { DomainError } from "../../errors.ts";
 import type { TransactionRepositories } from "../../unit-of-work.ts";
 import type { NotificationEvent } from "../notifications/notifier.ts";
@@ -108,7 +109,7 @@ export class RolloutRunWriter {
   }
 
   private event(run: RunRecord, attempt: number, draft: NotificationDraft, now: Date): NotificationEvent {
-    const url = `${this.dashboardUrl.replace(/\/$/, "")}/rollouts/${run.id}`;
+    const url = dashboardLink(this.dashboardUrl, "/rollouts/detail", { namespace: run.namespace, name: run.name });
     return {
       id: `rollout:${run.id}:${attempt}:${draft.key}`,
       type: draft.type,

@@ -13,7 +13,7 @@
 // since (keyed by its row's update time), and decides with them.
 import { dueChecks, errorBudgetOutcome, isTerminal, planOf, webhookOutcome, type ErrorBudgetCheck, type TickInput, type WebhookCheck, type WebhookType, decide } from "@weft/mesh-model";
 import { CONTROLLER_LOCKS } from "../../controllers/controller-locks.ts";
-import { LeaderLoop, type LeaderTick } from "../../controllers/leader-loop.ts";
+import { LeaderLoop, type LeaderTick, type LeaderTickListener } from "../../controllers/leader-loop.ts";
 import type { Logger } from "../../logger.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -38,6 +38,8 @@ export interface RolloutControllerDeps {
   /** Wakes the notification sender after a step queued something. */
   queued: () => void;
   fetch?: typeof fetch;
+  /** Told of each tick (the manager's metrics). */
+  onTick?: LeaderTickListener;
 }
 
 /** What a step did to one run. */
@@ -70,8 +72,6 @@ interface ExternalAnswers {
 export class RolloutController {
   private readonly loop: LeaderLoop<RolloutStepResult>;
   private readonly external = new Map<string, ExternalAnswers>();
-  private started = false;
-  private poking: Promise<unknown> | null = null;
 
   constructor(private readonly deps: RolloutControllerDeps) {
     this.loop = new LeaderLoop(deps.uow, deps.log, {
@@ -80,6 +80,7 @@ export class RolloutController {
       intervalMs: deps.tickMs,
       step: (tx) => this.step(tx),
       afterCommit: (result) => this.afterCommit(result),
+      onTick: deps.onTick,
     });
   }
 
@@ -91,12 +92,35 @@ export class RolloutController {
     const active = await tx.rollouts.activeIds(mesh.id);
     for (const key of this.external.keys()) if (!active.includes(key)) this.external.delete(key);
     for (const id of active) {
-      const run = await tx.rollouts.lock(id);
-      if (!run || !run.active) continue;
-      const outcome = await this.advance(tx, source, run, result);
-      if (outcome) result.runs.push(outcome);
+      // Each run alone: a run that fails (a query, a constraint, a bug in one decision) rolls back only its own
+      // writes, is recorded and retried next step; the other runs advance.
+      const waiting = result.waiting;
+      const queued = result.queued;
+      const advanced = await tx.savepoints.isolated(async () => {
+        const run = await tx.rollouts.lock(id);
+        return run?.active ? this.advance(tx, source, run, result) : null;
+      });
+      if (advanced.ok) {
+        if (advanced.value) result.runs.push(advanced.value);
+        continue;
+      }
+      result.waiting = waiting;
+      result.queued = queued;
+      await this.recordFailure(tx, id, advanced.error);
     }
     return result;
+  }
+
+  /** A run the step could not advance: logged, and one event on the run (not one per tick) so its page says why it stands still. */
+  private async recordFailure(tx: TransactionRepositories, runId: string, err: unknown): Promise<void> {
+    const run = await tx.rollouts.byId(runId);
+    const rollout = run ? `${run.namespace}/${run.name}` : runId;
+    this.deps.log.warn({ err, rollout, run: runId }, "rollout controller could not advance a run; retrying next tick");
+    if (!run) return;
+    const message = `the controller could not advance the run: ${err instanceof Error ? err.message : String(err)} (retried every tick)`;
+    const [last] = await tx.rollouts.events(runId, 1);
+    if (last?.type === "controller-error" && last.message === message) return;
+    await tx.rollouts.addEvents(runId, [{ attempt: run.state.attempt, wave: run.state.wave, step: run.state.step, at: this.deps.now(), type: "controller-error", message, actor: null }]);
   }
 
   /** One run: measure what is due, decide, write. Null when nothing changed (or the run waits for answers). */
@@ -161,7 +185,8 @@ export class RolloutController {
         this.poke();
       } catch (err) {
         this.deps.log.warn({ err, rollout: `${run.namespace}/${run.name}` }, "rollout gate could not be asked; asking again next tick");
-        this.external.delete(run.id);
+        // Only this round's entry: the run may have moved meanwhile and a newer round be in flight.
+        if (this.external.get(run.id) === pending) this.external.delete(run.id);
       }
     })();
     return null;
@@ -173,20 +198,30 @@ export class RolloutController {
 
   private async afterCommit(result: RolloutStepResult): Promise<void> {
     if (result.queued > 0) this.deps.queued();
+    // Each run's hooks alone: they are committed already, and one run's failing audit or hook must not skip the others'.
     for (const run of result.runs) {
-      for (const e of run.events) this.deps.log.info({ rollout: run.rollout, run: run.runId, event: e.type }, `rollout ${run.rollout}: ${e.message}`);
-      if (run.phase !== run.phaseBefore || run.routeRevision !== null)
-        await this.deps.audit.record({
-          actor: null,
-          actorName: "rollout controller",
-          action: `rollouts.${run.phase === run.phaseBefore ? "step" : run.phase.toLowerCase()}`,
-          outcome: "SUCCESS",
-          target: `Rollout/${run.rollout}`,
-          namespace: run.rollout.split("/")[0],
-          details: { runId: run.runId, from: run.phaseBefore, to: run.phase, step: run.step + 1, routeRevision: run.routeRevision, events: run.events.map((e) => e.message) },
-        });
-      if (run.ended) await this.postRollout(run.runId);
+      try {
+        await this.afterRun(run);
+      } catch (err) {
+        this.deps.log.warn({ err, rollout: run.rollout, run: run.runId }, "rollout audit or post-rollout hooks failed after the step committed");
+      }
     }
+  }
+
+  /** After the commit, one run: log its events, audit what moved, call post-rollout hooks when it ended. */
+  private async afterRun(run: RunStepOutcome): Promise<void> {
+    for (const e of run.events) this.deps.log.info({ rollout: run.rollout, run: run.runId, event: e.type }, `rollout ${run.rollout}: ${e.message}`);
+    if (run.phase !== run.phaseBefore || run.routeRevision !== null)
+      await this.deps.audit.record({
+        actor: null,
+        actorName: "rollout controller",
+        action: `rollouts.${run.phase === run.phaseBefore ? "step" : run.phase.toLowerCase()}`,
+        outcome: "SUCCESS",
+        target: `Rollout/${run.rollout}`,
+        namespace: run.rollout.split("/")[0],
+        details: { runId: run.runId, from: run.phaseBefore, to: run.phase, step: run.step + 1, routeRevision: run.routeRevision, events: run.events.map((e) => e.message) },
+      });
+    if (run.ended) await this.postRollout(run.runId);
   }
 
   /** After a run ended: its post-rollout hooks (a failure is only recorded). */
@@ -208,23 +243,14 @@ export class RolloutController {
 
   /** A tick soon, after an operator's change or an answer that arrived (only once started). */
   poke(): void {
-    if (!this.started || this.poking) return;
-    this.poking = this.loop
-      .tick()
-      .catch((err: unknown) => this.deps.log.warn({ err }, "rollout controller tick failed; retrying next tick"))
-      .finally(() => {
-        this.poking = null;
-      });
+    this.loop.poke();
   }
 
   start(): void {
-    this.started = true;
     this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.started = false;
-    await this.poking;
-    await this.loop.stop();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

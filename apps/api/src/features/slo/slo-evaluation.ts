@@ -68,6 +68,36 @@ export interface SloRef {
   service: { namespace: string; name: string };
 }
 
+/** The incident key of an SLO, scope and severity: PagerDuty's dedup key, one GitHub/Jira issue per key. */
+export function incidentKey(ref: Pick<SloRef, "namespace" | "name">, scope: string, severity: string): string {
+  return `slo:${ref.namespace}/${ref.name}:${scope || "mesh"}:${severity}`;
+}
+
+/** The event id of an incident's trigger or resolve: the same incident closed twice is one event. */
+const incidentEventId = (ref: Pick<SloRef, "resourceId">, scope: string, severity: string, startedAt: number, action: string) => `slo.${ref.resourceId}.${scope || "mesh"}.${severity}.${startedAt}.${action}`;
+
+/**
+ * The resolve of an incident whose alerts are no longer evaluated (the SLO
+ * was deleted, its window pairs removed, or alerting turned off): the
+ * channels close what they opened for it.
+ */
+export function retiredIncidentEvent(ref: Pick<SloRef, "resourceId" | "namespace" | "name">, scope: string, severity: string, startedAt: number, reason: string, now: number, links: { label: string; url: string }[]): NotificationEvent {
+  const where = scope ? ` in ${scope}` : "";
+  return {
+    id: incidentEventId(ref, scope, severity, startedAt, "resolve"),
+    type: "slo.alert.resolved",
+    severity: severity === "page" ? "page" : "ticket",
+    namespace: ref.namespace,
+    title: `${ref.namespace}/${ref.name}${where}: no longer alerting (${severity}): ${reason}`,
+    summary: `The ${severity} alert of ${ref.namespace}/${ref.name}${where} stopped: ${reason}. It is no longer evaluated, so it is resolved.`,
+    dedupKey: incidentKey(ref, scope, severity),
+    action: "resolve",
+    links,
+    data: { slo: `${ref.namespace}/${ref.name}`, scope: scope || null, retired: reason, alerts: [] },
+    occurredAt: new Date(now),
+  };
+}
+
 /** The notification of an incident: both burn rates of every pair, the budget left and when it runs out. */
 export function incidentEvent(slo: ServiceLevelObjective, ref: SloRef, scope: string, incident: Incident, judgement: SloJudgement, now: number, links: { label: string; url: string }[]): NotificationEvent {
   const where = scope ? ` in ${scope}` : "";
@@ -83,13 +113,13 @@ export function incidentEvent(slo: ServiceLevelObjective, ref: SloRef, scope: st
       ? `${ref.namespace}/${ref.name}${where}: burning ${burn(lead.longBurn)} over ${lead.window.longWindow} and ${burn(lead.shortBurn)} over ${lead.window.shortWindow} (${incident.severity} threshold ${formatBurnRate(lead.window.burnRate)}×)`
       : `${ref.namespace}/${ref.name}${where}: recovered (${incident.severity})`;
   return {
-    id: `slo.${ref.resourceId}.${scope || "mesh"}.${incident.severity}.${incident.startedAt}.${incident.action}`,
+    id: incidentEventId(ref, scope, incident.severity, incident.startedAt, incident.action),
     type: incident.action === "trigger" ? "slo.alert.firing" : "slo.alert.resolved",
     severity: incident.severity === "page" ? "page" : "ticket",
     namespace: ref.namespace,
     title,
     summary: [`Service ${ref.service.namespace}/${ref.service.name}${where}: SLI ${sli} over ${slo.spec.window} against ${slo.spec.objective} %; ${budget}${runsOut}.`, ...lines].join("\n"),
-    dedupKey: `slo:${ref.namespace}/${ref.name}:${scope || "mesh"}:${incident.severity}`,
+    dedupKey: incidentKey(ref, scope, incident.severity),
     action: incident.action,
     links,
     data: {

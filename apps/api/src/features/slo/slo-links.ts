@@ -1,12 +1,12 @@
 // Where people go from an SLO alert: its page in the dashboard, and the
 // SLO's own runbook and dashboard links. And the SLI in words.
 import type { ServiceLevelObjective } from "@weft/mesh-model";
+import { dashboardLink } from "../../dashboard-link.ts";
 
 /** The links every notification and ticket of this SLO carries. */
 export function sloLinks(dashboardUrl: string, slo: ServiceLevelObjective): { label: string; url: string }[] {
-  const params = new URLSearchParams({ namespace: slo.metadata.namespace ?? "default", name: slo.metadata.name });
   return [
-    { label: "SLO in Weft", url: `${dashboardUrl.replace(/\/$/, "")}/slos/detail?${params.toString()}` },
+    { label: "SLO in Weft", url: dashboardLink(dashboardUrl, "/slos/detail", { namespace: slo.metadata.namespace ?? "default", name: slo.metadata.name }) },
     ...(slo.spec.links?.runbook ? [{ label: "Runbook", url: slo.spec.links.runbook }] : []),
     ...(slo.spec.links?.dashboard ? [{ label: "Dashboard", url: slo.spec.links.dashboard }] : []),
   ];

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ValidationError } from "@weft/mesh-model";
 import { isAgent, roleAtLeast, roleIn } from "../../access.ts";
 import type { Logger } from "../../logger.ts";
+import { readLimitedBody } from "../../read-limited-body.ts";
 import type { RequestInfo } from "../../request-info.ts";
 import type { AuditService } from "../audit/audit.service.ts";
 import type { AuthService } from "../auth/auth.service.ts";
@@ -23,21 +24,10 @@ export interface AlertmanagerDeps {
 
 export const ALERTMANAGER_WEBHOOK_PATH = "/alertmanager/webhook";
 
-function answer(res: ServerResponse, status: number, body: unknown): void {
+function answer(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Handles the request when it is Alertmanager's webhook; true when it was. */
@@ -70,11 +60,14 @@ async function serve(req: IncomingMessage, res: ServerResponse, services: Alertm
     answer(res, 403, { error: "the token's user needs the OPERATOR role mesh-wide to open tickets" });
     return;
   }
-  const text = await readBody(req, maxBodyBytes);
-  if (text === null) {
-    answer(res, 413, { error: `the payload is over ${maxBodyBytes} bytes` });
+  const raw = await readLimitedBody(req, maxBodyBytes);
+  if (raw === null) {
+    // The rest of the body is discarded, not read: the connection closes after this answer.
+    await audit("FAILURE", auth.principal, { error: `payload over ${maxBodyBytes} bytes` });
+    answer(res, 413, { error: `the payload is over ${maxBodyBytes} bytes` }, { connection: "close" });
     return;
   }
+  const text = raw.toString("utf8");
   let body: unknown;
   try {
     body = JSON.parse(text);

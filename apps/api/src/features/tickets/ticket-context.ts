@@ -6,6 +6,7 @@
 // Read inside the caller's unit of work (the evaluator's step), from the
 // stored rollups, revisions and spans.
 import { summarizeTraffic } from "@weft/mesh-model";
+import { dashboardLink } from "../../dashboard-link.ts";
 import type { TransactionRepositories } from "../../unit-of-work.ts";
 
 export interface Neighbour {
@@ -104,7 +105,7 @@ export class TicketContextBuilder {
   ) {}
 
   private url(path: string, params: Record<string, string>): string {
-    return `${this.dashboardUrl.replace(/\/$/, "")}${path}?${new URLSearchParams(params).toString()}`;
+    return dashboardLink(this.dashboardUrl, path, params);
   }
 
   async build(tx: TransactionRepositories, request: ContextRequest): Promise<TicketContext> {

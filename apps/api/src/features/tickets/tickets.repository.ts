@@ -65,8 +65,9 @@ export class TicketsRepository {
     return toTicket(row);
   }
 
-  async update(id: string, data: Partial<Pick<TicketRecord, "status" | "assignee" | "fireCount" | "lastFiredAt" | "acknowledgedAt" | "acknowledgedBy" | "resolvedAt" | "closedAt" | "closedBy">>): Promise<TicketRecord> {
-    const row = await this.db.ticket.update({ where: { id }, data: { ...data, ...(data.status === "CLOSED" ? { openKey: null } : {}) } });
+  async update(id: string, data: Partial<Pick<TicketRecord, "status" | "assignee" | "fireCount" | "lastFiredAt" | "acknowledgedAt" | "acknowledgedBy" | "resolvedAt" | "closedAt" | "closedBy" | "context">>): Promise<TicketRecord> {
+    const { context, ...rest } = data;
+    const row = await this.db.ticket.update({ where: { id }, data: { ...rest, ...(context ? { context: context as Prisma.InputJsonObject } : {}), ...(data.status === "CLOSED" ? { openKey: null } : {}) } });
     return toTicket(row);
   }
 

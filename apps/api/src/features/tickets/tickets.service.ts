@@ -126,7 +126,11 @@ export class TicketsService {
 
   /**
    * Alertmanager's webhook (payload version 4): firing alerts open or
-   * re-fire a ticket per alert fingerprint, resolved alerts resolve it. The
+   * re-fire a ticket per alert fingerprint, resolved alerts resolve it.
+   * Alertmanager sends a still-firing alert again at every repeat interval
+   * and whenever its group changes: the same fingerprint and `startsAt` on
+   * a ticket that has not resolved is that same firing (ignored); a new
+   * `startsAt`, or a firing after the ticket resolved, is a re-fire. The
    * whole payload is validated first and stored in one unit of work:
    * nothing is half-stored. Alerts from Weft's exported rules (label
    * `weft_slo`) are tied to their SLO and carry its context.
@@ -144,14 +148,35 @@ export class TicketsService {
           else counts.ignored++;
           continue;
         }
+        const open = await tx.tickets.openFor(dedupKey);
+        if (open && open.status !== "RESOLVED" && firingSince(open) === alert.startsAt) {
+          counts.ignored++;
+          continue;
+        }
         const slo = alert.labels.weft_slo ? await slos.find(tx, alert.labels.weft_slo) : null;
         const result = await this.fireIn(tx, fireRequestOf(alert, dedupKey, at, slo, parsed.data.externalURL, this.contexts));
         if (result.opened) counts.opened++;
-        else counts.refired++;
+        else {
+          counts.refired++;
+          // The firing this ticket now follows: its repeats are not re-fires.
+          await tx.tickets.update(result.ticket.id, { context: { ...result.ticket.context, alertmanager: { ...alertmanagerContext(result.ticket), startsAt: alert.startsAt } } });
+        }
       }
     });
     return { value: counts, audit: { target: `Alertmanager/${parsed.data.receiver}`, details: { groupKey: parsed.data.groupKey, status: parsed.data.status, alerts: parsed.data.alerts.length, ...counts } } };
   }
+}
+
+/** What the ticket keeps of the Alertmanager alert it follows (labels, annotations, the current firing's startsAt). */
+function alertmanagerContext(ticket: Pick<TicketRecord, "context">): Record<string, unknown> {
+  const context = ticket.context.alertmanager;
+  return context && typeof context === "object" ? (context as Record<string, unknown>) : {};
+}
+
+/** The `startsAt` of the firing an Alertmanager ticket follows (null when unknown). */
+function firingSince(ticket: Pick<TicketRecord, "context">): string | null {
+  const startsAt = alertmanagerContext(ticket).startsAt;
+  return typeof startsAt === "string" ? startsAt : null;
 }
 
 /** Finds the SLO an alert names (`weft_slo="namespace/name"`), with what a ticket shows of it. */
