@@ -120,8 +120,8 @@ describe("topology replay", () => {
     }
     // After the marker it does, with the minute's rate.
     await showFrame(markerFrame + 1);
-    // 120 requests in the minute: 2/s; the slowest of its five latencies is the p99 (within the sketch's accuracy).
-    expect(await canaryEdge()).toMatchObject({ visible: true, absent: false, label: expect.stringMatching(/^2\.00\/s · 0% · p99 1(4[89]|5[0-2])ms$/) });
+    // 120 requests in the minute: 2/s; the p99 of the reported latencies (30, 35, 41, 60, 150 ms) by the sketch's rank is 60 ms.
+    expect(await canaryEdge()).toMatchObject({ visible: true, absent: false, label: expect.stringMatching(/^2\.00\/s · 0% · p99 (59|60|61)ms$/) });
     // The frame's own time is shown (as the browser formats it), and the services kept their places.
     const expected = await page.evaluate((t) => new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }), Math.floor(changedAt / MINUTE) * MINUTE + MINUTE);
     expect(await page.getByTestId("replay-frame-time").textContent()).toBe(expected);

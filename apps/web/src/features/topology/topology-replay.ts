@@ -66,9 +66,18 @@ export function frameElements(union: GraphElements, frame: ReplayFrameLike | und
   const current = buildGraph((frame?.edges ?? []).map(asTraffic), options);
   const nodes = new Map(current.nodes.map((n) => [n.id, n]));
   const edges = new Map(current.edges.map((e) => [e.id, e]));
+  // Flags are always set, false included: the canvas updates elements with cytoscape's data(), which
+  // merges, so a key left out would keep the previous frame's value.
   return {
-    nodes: union.nodes.map((n) => nodes.get(n.id) ?? (n.kind === "service" || n.kind === "external" ? { ...n, health: n.kind === "service" ? "idle" : n.health, rate: 0, dimmed: true } : n)),
-    edges: union.edges.map((e) => edges.get(e.id) ?? { ...e, rate: 0, requests: 0, errors: 0, errorPercent: 0, p99: null, health: "idle", label: "", absent: true }),
+    nodes: union.nodes.map((n) => {
+      const shown = nodes.get(n.id);
+      if (shown) return n.kind === "service" || n.kind === "external" ? { ...shown, dimmed: shown.dimmed ?? false } : shown;
+      return n.kind === "service" || n.kind === "external" ? { ...n, health: n.kind === "service" ? "idle" : n.health, rate: 0, dimmed: true } : n;
+    }),
+    edges: union.edges.map((e) => {
+      const shown = edges.get(e.id);
+      return shown ? { ...shown, absent: false } : { ...e, rate: 0, requests: 0, errors: 0, errorPercent: 0, p99: null, health: "idle", label: "", absent: true };
+    }),
   };
 }
 
