@@ -78,7 +78,8 @@ describe("topology replay", () => {
         { minute: nextMinute, source: end("checkout-canary"), destination: end("payments"), codeClass: "2xx", requests: 60, errors: 0, latency: latencySketch([5, 6, 9, 15]) },
       ],
     });
-  });
+    // Besides starting a manager and a dashboard, this waits for the next minute to begin (up to 60 s).
+  }, 300_000);
 
   afterAll(() => harness.stop());
 
@@ -140,7 +141,7 @@ describe("topology replay", () => {
     await detail.getByTestId("replay-after").click();
     await page.waitForFunction(() => document.querySelector('[data-testid="replay-after"]')?.getAttribute("aria-pressed") === "true");
     expect(await canaryEdge()).toMatchObject({ visible: true });
-    await saveScreenshot(page, "topology-replay", { docs: true });
+    await saveScreenshot(page, "topology-replay", { docs: true, fullPage: true });
 
     await detail.getByTestId("replay-before").click();
     await page.waitForFunction(() => document.querySelector('[data-testid="replay-before"]')?.getAttribute("aria-pressed") === "true");
