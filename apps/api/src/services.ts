@@ -29,6 +29,8 @@ import { SpansRepository } from "./features/telemetry/spans.repository.ts";
 import { DEFAULT_SPAN_SETTINGS, SpansService, type SpanSettings } from "./features/telemetry/spans.service.ts";
 import { FailureCausesRepository } from "./features/telemetry/failure-causes.repository.ts";
 import { FailureCausesService } from "./features/telemetry/failure-causes.service.ts";
+import { ReplayMarkersRepository } from "./features/telemetry/replay-markers.repository.ts";
+import { TopologyReplayService } from "./features/telemetry/topology-replay.service.ts";
 import { ChangeRequestsRepository } from "./features/change-requests/change-requests.repository.ts";
 import { ChangeRequestsService } from "./features/change-requests/change-requests.service.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
@@ -119,6 +121,8 @@ export interface Services {
   distribution: DistributionService;
   sync: ConfigSyncService;
   telemetry: TelemetryService;
+  /** The topology frame by frame over a window, with the window's changes marked. */
+  topologyReplay: TopologyReplayService;
   identity: IdentityService;
   /** Staged root rotations as operators drive them. */
   rotation: RotationService;
@@ -258,6 +262,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh, { metrics, versionWrittenAt: (version) => distributionRepository.versionWrittenAt(version) }),
     telemetry,
+    topologyReplay: new TopologyReplayService(new TelemetryRepository(prisma), new ReplayMarkersRepository(prisma), async () => (await currentMesh()).id, clock),
     identity,
     rotation,
     spans,

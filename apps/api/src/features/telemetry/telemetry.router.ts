@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { roleProcedure, router } from "../../trpc.ts";
 import { failureCausesProcedure } from "./failure-causes.router.ts";
+import { TopologyReplayInputSchema } from "./topology-replay.schema.ts";
 import { STATS_GROUPS } from "./traffic-groups.ts";
 
 const WindowShape = {
@@ -30,6 +31,10 @@ export const telemetryRouter = router({
       }),
     )
     .query(({ ctx, input }) => ctx.services.telemetry.stats(input)),
+  /** The topology frame by frame (rate, success, p99 per edge) over a bounded window, with every change of the window marked: revisions, rollout steps, SLO alert transitions. */
+  topologyReplay: roleProcedure("VIEWER")
+    .input(TopologyReplayInputSchema)
+    .query(({ ctx, input }) => ctx.services.topologyReplay.replay({ from: input.from, to: input.to, stepSeconds: input.step, cluster: input.cluster, namespace: input.namespace })),
   /** A service's inbound traffic as a series: one point per step. */
   serviceSeries: roleProcedure("VIEWER")
     .input(

@@ -1,7 +1,8 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Fragment, useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { Fragment, useEffect, useState } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
 import type { ChangeResultView } from "../../trpc/types.ts";
@@ -24,7 +25,13 @@ export function HistoryPanel({ resource, canEdit, onResult }: { resource: Ref; c
   const queryClient = useQueryClient();
   const ref = { kind: resource.kind as "HTTPRoute", namespace: resource.namespace || undefined, name: resource.name };
   const history = useQuery(trpc.resources.history.queryOptions(ref));
-  const [open, setOpen] = useState<number | null>(null);
+  // A link to one revision (`?revision=3`, from the topology replay or a ticket) opens with its diff shown.
+  const linked = Number(useSearchParams().get("revision") ?? "");
+  const [open, setOpen] = useState<number | null>(Number.isInteger(linked) && linked > 0 ? linked : null);
+  const loaded = history.data !== undefined;
+  useEffect(() => {
+    if (loaded && Number.isInteger(linked) && linked > 0) document.querySelector(`[data-testid="history-row"][data-revision="${linked}"]`)?.scrollIntoView({ block: "center" });
+  }, [loaded, linked]);
   const [confirming, setConfirming] = useState<number | null>(null);
   const [message, setMessage] = useState("");
   const preview = useMutation(trpc.resources.rollback.mutationOptions());

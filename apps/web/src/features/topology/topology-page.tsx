@@ -16,6 +16,7 @@ import { formatMs, formatPercent, formatRate } from "../ui/format.ts";
 import { Empty, ErrorState, Loading } from "../ui/states.tsx";
 import { buildGraph, DEFAULT_THRESHOLDS, parseThresholds, type EdgeData, type HealthThresholds, type NodeData } from "./graph-model.ts";
 import { TopologyCanvas } from "./topology-canvas.tsx";
+import { ReplayLink } from "./topology-replay-page.tsx";
 import { HEALTH_COLORS } from "./topology-style.ts";
 
 export const TOPOLOGY_REFRESH_MS = 10_000;
@@ -162,6 +163,7 @@ export function TopologyPage() {
     <>
       <div className="page-header">
         <h1>Topology</h1>
+        <ReplayLink />
         <div className="legend" aria-label="Legend">
           {Object.entries(HEALTH_COLORS).map(([h, c]) => (
             <span key={h}>

@@ -49,6 +49,8 @@ export const TOPOLOGY_STYLE: StylesheetJson = [
   { selector: 'edge[mtlsState = "on"]', style: { "line-style": "solid", "source-arrow-shape": "square", "source-arrow-color": "#1e2a3a" } },
   { selector: 'edge[mtlsState = "off"]', style: { "line-style": "dashed" } },
   { selector: "[?dimmed]", style: { opacity: 0.2 } },
+  // The replay keeps every edge of its window on the canvas (no re-layout between frames) and hides those idle in the frame shown.
+  { selector: "edge[?absent]", style: { display: "none" } },
   { selector: "node[?matched]", style: { "border-width": 4, "border-color": "#2f6fdd" } },
   { selector: ":selected", style: { "border-width": 4, "border-color": "#2f6fdd", "line-color": "#2f6fdd", "target-arrow-color": "#2f6fdd" } },
 ];
@@ -85,5 +87,5 @@ export const LARGE_TOPOLOGY_STYLE: StylesheetJson = [
   { selector: 'edge[mtlsState = "off"]', style: { "line-style": "dashed" } },
   { selector: "edge.labelled, edge.hovered, edge.neighbour, edge:selected", style: EDGE_LABEL },
   // Rules after the edge rules keep their precedence (selection colour over health colour, dimming).
-  ...TOPOLOGY_STYLE.filter((rule) => rule.selector === "[?dimmed]" || rule.selector === ":selected"),
+  ...TOPOLOGY_STYLE.filter((rule) => rule.selector === "[?dimmed]" || rule.selector === "edge[?absent]" || rule.selector === ":selected"),
 ];
