@@ -82,3 +82,4 @@ export * from "./telemetry/telemetry.schema.ts";
 export * from "./telemetry/edge-stats.ts";
 export * from "./telemetry/proxy-edge.ts";
 export * from "./telemetry/span.schema.ts";
+export * from "./telemetry/response-flags.ts";

@@ -14,3 +14,4 @@ export * from "./weighted-pick.ts";
 export * from "./latency-sketch.ts";
 export * from "./trace-context.ts";
 export * from "./east-west-sni.ts";
+export * from "../telemetry/response-flags.ts";
