@@ -15,6 +15,7 @@ import { ControlPlaneMetrics } from "./features/control-plane/control-plane-metr
 import { onLeaderTick } from "./controllers/leader-loop.ts";
 import { ClustersRepository } from "./features/clusters/clusters.repository.ts";
 import { ClustersService, DEFAULT_CLUSTERS_SETTINGS, type ClustersSettings } from "./features/clusters/clusters.service.ts";
+import { DiagnosticsService } from "./features/diagnostics/diagnostics.service.ts";
 import { DiscoveryRepository } from "./features/discovery/discovery.repository.ts";
 import { DiscoveryService } from "./features/discovery/discovery.service.ts";
 import { ConfigBus } from "./features/distribution/config-bus.ts";
@@ -116,6 +117,8 @@ export interface Services {
   authorization: AuthorizationService;
   changeRequests: ChangeRequestsService;
   clusters: ClustersService;
+  /** The compiler's diagnostics of the clusters' proxies, as the agents acknowledged them. */
+  diagnostics: DiagnosticsService;
   discovery: DiscoveryService;
   distribution: DistributionService;
   sync: ConfigSyncService;
@@ -207,7 +210,8 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const identityRepository = new IdentityRepository(prisma);
   const identity = new IdentityService(identityRepository, uow, audit, log, identitySettings, trustChanged);
   // A cluster whose credentials are revoked, or that is deleted, loses its intermediates (identity).
-  const clusters = new ClustersService(new ClustersRepository(prisma), uow, currentMesh, identity, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
+  const clustersRepository = new ClustersRepository(prisma);
+  const clusters = new ClustersService(clustersRepository, uow, currentMesh, identity, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
   // Agent credentials belong to the clusters feature.
   const auth = new AuthService(new AuthRepository(prisma), usersRepository, new LoginThrottleRepository(prisma), uow, clusters, audit, settings.auth);
   const resourcesRepository = new ResourcesRepository(prisma);
@@ -254,6 +258,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     authorization: new AuthorizationService(resourcesRepository, currentMesh, new CallerObservationsRepository(prisma)),
     changeRequests: new ChangeRequestsService(uow, new ChangeRequestsRepository(prisma), resources),
     clusters,
+    diagnostics: new DiagnosticsService(clustersRepository, currentMesh),
     discovery: new DiscoveryService(new DiscoveryRepository(prisma), uow, currentMesh),
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh, { metrics, versionWrittenAt: (version) => distributionRepository.versionWrittenAt(version) }),
