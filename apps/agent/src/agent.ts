@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { meshMultiCluster, type EdgeDelta, type SpanReport } from "@weft/mesh-model";
+import type { EdgeDelta, SpanReport } from "@weft/mesh-model";
 import { AdminServer } from "./admin/admin-server.ts";
 import type { AgentConfig } from "./config.ts";
 import { Catalog } from "./discovery/catalog.ts";
@@ -230,7 +230,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       identity = ids;
       await ids.start();
       stops.push(async () => ids.stop());
-      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger, identity: ids, metrics, onClusterConfig: (c) => void gateway?.setExport(meshMultiCluster(c.resources)) });
+      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger, identity: ids, metrics, onClusterConfig: (c) => void gateway?.setClusterConfig(c) });
       applier = app;
       // Before the file is read: with a cached config, the proxies start on it rather than on a local-only one.
       if (source) configSync = await startConfigSync({ source, applier: app, stateDir: config.stateDir, cluster, logger, ...(heartbeat && { heartbeat }) }, stops);
@@ -243,7 +243,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       });
       gateway = gw;
       // A cached config was handed to the applier before the gateway existed.
-      void gw.setExport(meshMultiCluster(app.clusterConfig?.resources ?? []));
+      void gw.setClusterConfig(app.clusterConfig);
       stops.push(() => gw.stop());
       universal.onFile((file) => {
         const gatewayMoved = JSON.stringify(reportedGateway(latestFile)) !== JSON.stringify(reportedGateway(file));

@@ -157,6 +157,9 @@ describe("the agent with a real manager", { timeout: 120_000 }, () => {
     expect(replies.map((r) => r.body)).toEqual(Array(20).fill("catalog-v2"));
     const cache = JSON.parse(await readFile(join(dir, "state", "config-cache.json"), "utf8")) as { config: { configVersion: string; cluster: string } };
     expect(cache.config).toMatchObject({ cluster: "east", configVersion: applied.configVersion.toString() });
+    // What the compiler said travels with the acknowledgement: the web proxy's local port for a ledger no cluster runs yet.
+    const findings = (await admin.diagnostics.list.query({ cluster: "east" })).diagnostics;
+    expect(findings).toContainEqual(expect.objectContaining({ severity: "error", code: "unknown_backend", proxies: ["shop/web-1"], proxyCount: 1, configVersion: applied.configVersion, message: expect.stringMatching(/ledger port 5432 is not in the catalog/) as string }));
   });
 
   it("exposes control-plane metrics on the manager (API token only) and the agent, which promtool accepts", async () => {
@@ -267,5 +270,7 @@ describe("the agent with a real manager", { timeout: 120_000 }, () => {
     expect(await proxyVersion()).toBe(active);
     const replies = await Promise.all(Array.from({ length: 20 }, () => callCatalog()));
     expect(replies.every((r) => r.status === 200 && r.body === "catalog-v2")).toBe(true);
+    // The ledger exists now: its finding is gone with this acknowledgement.
+    expect((await admin.diagnostics.list.query({ cluster: "east" })).diagnostics.filter((d) => d.code === "unknown_backend")).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { agentRouter } from "./features/agent/agent.router.ts";
 import { clustersRouter } from "./features/clusters/clusters.router.ts";
+import { diagnosticsRouter } from "./features/diagnostics/diagnostics.router.ts";
 import { discoveryRouter } from "./features/discovery/discovery.router.ts";
 import { telemetryRouter } from "./features/telemetry/telemetry.router.ts";
 import { auditRouter } from "./features/audit/audit.router.ts";
@@ -33,6 +34,7 @@ export const appRouter = router({
   changeRequests: changeRequestsRouter,
   namespaces: namespacesRouter,
   clusters: clustersRouter,
+  diagnostics: diagnosticsRouter,
   discovery: discoveryRouter,
   agent: agentRouter,
   telemetry: telemetryRouter,

@@ -14,6 +14,7 @@ import { ConfigSyncService } from "./features/agent/config-sync.service.ts";
 import { ControlPlaneMetrics } from "./features/control-plane/control-plane-metrics.ts";
 import { ClustersRepository } from "./features/clusters/clusters.repository.ts";
 import { ClustersService, DEFAULT_CLUSTERS_SETTINGS, type ClustersSettings } from "./features/clusters/clusters.service.ts";
+import { DiagnosticsService } from "./features/diagnostics/diagnostics.service.ts";
 import { DiscoveryRepository } from "./features/discovery/discovery.repository.ts";
 import { DiscoveryService } from "./features/discovery/discovery.service.ts";
 import { ConfigBus } from "./features/distribution/config-bus.ts";
@@ -117,6 +118,8 @@ export interface Services {
   authorization: AuthorizationService;
   changeRequests: ChangeRequestsService;
   clusters: ClustersService;
+  /** The compiler's diagnostics of the clusters' proxies, as the agents acknowledged them. */
+  diagnostics: DiagnosticsService;
   discovery: DiscoveryService;
   distribution: DistributionService;
   sync: ConfigSyncService;
@@ -210,7 +213,8 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const identityRepository = new IdentityRepository(prisma);
   const identity = new IdentityService(identityRepository, uow, audit, log, identitySettings, trustChanged);
   // A cluster whose credentials are revoked, or that is deleted, loses its intermediates (identity).
-  const clusters = new ClustersService(new ClustersRepository(prisma), uow, currentMesh, identity, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
+  const clustersRepository = new ClustersRepository(prisma);
+  const clusters = new ClustersService(clustersRepository, uow, currentMesh, identity, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
   // Agent credentials belong to the clusters feature.
   const auth = new AuthService(new AuthRepository(prisma), usersRepository, new LoginThrottleRepository(prisma), uow, clusters, audit, settings.auth);
   const resourcesRepository = new ResourcesRepository(prisma);
@@ -258,6 +262,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     authorization: new AuthorizationService(resourcesRepository, currentMesh, new CallerObservationsRepository(prisma)),
     changeRequests: new ChangeRequestsService(uow, new ChangeRequestsRepository(prisma), resources),
     clusters,
+    diagnostics: new DiagnosticsService(clustersRepository, currentMesh),
     discovery: new DiscoveryService(new DiscoveryRepository(prisma), uow, currentMesh),
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh, { metrics, versionWrittenAt: (version) => distributionRepository.versionWrittenAt(version) }),

@@ -76,6 +76,7 @@ export * from "./distribution/agent-identity.schema.ts";
 export * from "./distribution/cluster-trust.schema.ts";
 export * from "./distribution/cluster-config.ts";
 export * from "./distribution/config-ack.schema.ts";
+export * from "./distribution/ack-diagnostics.ts";
 export * from "./distribution/agent-requests.schema.ts";
 export * from "./distribution/sidecar-api.schema.ts";
 export * from "./telemetry/telemetry.schema.ts";

@@ -3,7 +3,7 @@
 // config over its admin port whenever the routes change. The gateway needs
 // neither the manager's config nor an identity (it never terminates TLS), so
 // it keeps routing when the manager is away.
-import { isExported, type MultiCluster } from "@weft/mesh-model";
+import { isExported, meshMultiCluster, type ClusterConfig } from "@weft/mesh-model";
 import { createHash } from "node:crypto";
 import { compileGatewayConfig } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
@@ -12,7 +12,7 @@ import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { canonicalJson } from "../discovery/catalog.ts";
 import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
-import { GATEWAY_PROXY_ID, gatewayCompileInput } from "./gateway-inputs.ts";
+import { GATEWAY_PROXY_ID, gatewayCompileInput, gatewayPolicyEntries } from "./gateway-inputs.ts";
 
 export interface GatewayApplierOptions {
   cluster: string;
@@ -48,7 +48,7 @@ export class GatewayApplier {
   #hash: string | undefined;
   #active: string | undefined;
   #adminPort: number | undefined;
-  #multicluster: MultiCluster | undefined;
+  #clusterConfig: ClusterConfig | undefined;
   status: GatewayStatus = { state: "absent" };
 
   constructor(private readonly options: GatewayApplierOptions) {}
@@ -66,16 +66,21 @@ export class GatewayApplier {
     return run;
   }
 
-  /** The mesh's export settings (from the manager's config): only exported services get gateway routes. */
-  setExport(multicluster: MultiCluster | undefined): Promise<GatewayStatus> | undefined {
-    this.#multicluster = multicluster;
+  /**
+   * The manager's config: only services the Mesh exports get gateway routes,
+   * and the TrafficPolicies' locality entries for this cluster apply to the
+   * gateway's backends.
+   */
+  setClusterConfig(config: ClusterConfig | undefined): Promise<GatewayStatus> | undefined {
+    this.#clusterConfig = config;
     return this.#latest ? this.setFile(this.#latest) : undefined;
   }
 
   async #apply(file: UniversalFile): Promise<GatewayStatus> {
     const { cluster, supervisor, logger } = this.options;
-    const multicluster = this.#multicluster;
-    const input = gatewayCompileInput(file, cluster, (namespace, name) => isExported(multicluster, namespace, name));
+    const clusterConfig = this.#clusterConfig;
+    const multicluster = meshMultiCluster(clusterConfig?.resources ?? []);
+    const input = gatewayCompileInput(file, cluster, (namespace, name) => isExported(multicluster, namespace, name), gatewayPolicyEntries(clusterConfig));
     if (!input) {
       if (supervisor.has(GATEWAY_PROXY_ID)) logger.info("east-west gateway removed from the universal file; stopping it");
       await supervisor.sync(new Map());

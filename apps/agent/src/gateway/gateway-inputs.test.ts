@@ -3,7 +3,7 @@ import { compileGatewayConfig, compileProxyConfig } from "@weft/mesh-model/compi
 import { describe, expect, it } from "vitest";
 import { compileInputs, remoteCatalog } from "../mesh-config/compile-inputs.ts";
 import { UniversalFileSchema } from "../universal/universal-file.schema.ts";
-import { gatewayCompileInput, reportedGateway } from "./gateway-inputs.ts";
+import { gatewayCompileInput, gatewayPolicyEntries, reportedGateway } from "./gateway-inputs.ts";
 
 const file = UniversalFileSchema.parse({
   gateway: { address: "127.0.0.1", port: 16443, adminPort: 16444 },
@@ -49,6 +49,27 @@ describe("the east-west gateway of a universal file", () => {
 
   it("routes no service the mesh does not export (a caller naming one is refused at the gateway)", () => {
     expect(compileGatewayConfig(gatewayCompileInput(file, "west", (_ns, name) => name !== "reviews")!).config.listeners.flatMap((l) => (l.kind === "gateway" ? l.routes : []))).toEqual([]);
+  });
+
+  it("applies the manager's TrafficPolicy locality entry for its own cluster, and reads no other kind", () => {
+    const config: ClusterConfig = {
+      cluster: "west",
+      configVersion: "7",
+      catalogVersion: "3",
+      mesh: { trustDomain: "weft.local", mtlsMode: "PERMISSIVE" },
+      trust: null,
+      resources: [
+        { apiVersion: "weft.io/v1alpha1", kind: "HTTPRoute", metadata: { name: "reviews", namespace: "shop" }, spec: { parentRefs: [{ name: "reviews" }], rules: [{ backendRefs: [{ name: "reviews" }] }] } },
+        { apiVersion: "weft.io/v1alpha1", kind: "TrafficPolicy", metadata: { name: "reviews", namespace: "shop" }, spec: { targetRef: { name: "reviews" }, loadBalancer: { locality: { failover: [{ from: "west", to: ["central", "east"] }] } } } },
+      ] as ClusterConfig["resources"],
+      resourceCreatedAt: { "TrafficPolicy/shop/reviews": "2024-03-01T10:00:00.000Z" },
+      catalog: [],
+    };
+    const entries = gatewayPolicyEntries(config);
+    expect(entries.map((e) => e.resource.kind)).toEqual(["TrafficPolicy"]);
+    const { config: compiled } = compileGatewayConfig(gatewayCompileInput(file, "west", () => true, entries)!);
+    expect(compiled.backends.map((b) => b.policy.localityOrder)).toEqual(compiled.backends.map(() => ["central", "east"]));
+    expect(gatewayPolicyEntries(undefined)).toEqual([]);
   });
 
   it("refuses a gateway port that an instance proxy also uses", () => {

@@ -2,9 +2,9 @@
 // gateway's ports and the local instances that have a proxy (the gateway hands
 // callers' mTLS connections to those proxies; a bare app could not terminate
 // them). Pure.
-import type { EastWestGateway } from "@weft/mesh-model";
+import type { ClusterConfig, EastWestGateway } from "@weft/mesh-model";
 import type { GatewayCompileInputRaw } from "@weft/mesh-model/compiler";
-import { catalogEntry, versionAndZone } from "../mesh-config/compile-inputs.ts";
+import { catalogEntry, resourceEntries, versionAndZone } from "../mesh-config/compile-inputs.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 
 /** The supervisor id of the gateway proxy (never a `<namespace>/<instance>` id, which always has a slash). */
@@ -21,7 +21,12 @@ export function reportedGateway(file: UniversalFile | undefined): EastWestGatewa
  * `spec.multicluster.export`) get no route: a caller that names one anyway is
  * refused at the gateway (unknown server name), never passed through.
  */
-export function gatewayCompileInput(file: UniversalFile, cluster: string, exported: (namespace: string, name: string) => boolean = () => true): GatewayCompileInputRaw | undefined {
+export function gatewayCompileInput(
+  file: UniversalFile,
+  cluster: string,
+  exported: (namespace: string, name: string) => boolean = () => true,
+  resources: NonNullable<GatewayCompileInputRaw["resources"]> = [],
+): GatewayCompileInputRaw | undefined {
   const gateway = file.gateway;
   if (!gateway) return undefined;
   const services = file.services.filter((s) => exported(s.namespace, s.name)).flatMap((s) =>
@@ -45,5 +50,15 @@ export function gatewayCompileInput(file: UniversalFile, cluster: string, export
     cluster,
     gateway: { address: gateway.bindAddress, port: gateway.port, adminPort: gateway.adminPort, ...(gateway.zone !== undefined && { zone: gateway.zone }) },
     catalog: { services },
+    ...(resources.length > 0 && { resources }),
   };
+}
+
+/**
+ * The resources the gateway compiler reads (TrafficPolicies for their
+ * locality entries, the Mesh for its defaults), so an edit of any other kind
+ * does not even recompile the gateway.
+ */
+export function gatewayPolicyEntries(config: ClusterConfig | undefined): NonNullable<GatewayCompileInputRaw["resources"]> {
+  return resourceEntries(config).filter((e) => e.resource.kind === "TrafficPolicy" || e.resource.kind === "Mesh");
 }

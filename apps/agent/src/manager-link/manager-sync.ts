@@ -181,6 +181,7 @@ export class ConfigSync {
       status: outcome.status,
       ...(outcome.reason !== undefined && { reason: outcome.reason }),
       proxies: outcome.proxies.map((p) => ({ proxy: p.proxy, status: p.status, ...(p.reason !== undefined && { reason: p.reason.slice(0, 4000) }) })),
+      diagnostics: outcome.diagnostics ?? [],
     };
     if (JSON.stringify(ack) === this.#ackedKey) return;
     this.#pending = ack;

@@ -4,8 +4,8 @@
 // unchanged (no compile) or the compiled version is already active (no push).
 // The only way a config reaches a running proxy is PUT /config on its admin
 // port; the supervisor's file follows what the proxy accepted.
-import type { ClusterConfig } from "@weft/mesh-model";
-import { compileProxyConfig, type CompileInputRaw } from "@weft/mesh-model/compiler";
+import { foldProxyDiagnostics, type AckDiagnostic, type ClusterConfig } from "@weft/mesh-model";
+import { compileProxyConfig, type CompileDiagnostic, type CompileInputRaw } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
@@ -30,6 +30,8 @@ export interface ApplyOutcome {
   status: "applied" | "rejected";
   reason?: string;
   proxies: ProxyOutcome[];
+  /** The compiler's findings for the proxies' current configs, one entry per distinct finding (acknowledged with the version). */
+  diagnostics?: AckDiagnostic[];
 }
 
 interface ProxyState {
@@ -38,6 +40,8 @@ interface ProxyState {
   outcome?: ProxyOutcome;
   /** The compiled version the proxy is known to run. */
   active?: string;
+  /** What the compiler said about its current input. */
+  diagnostics?: readonly CompileDiagnostic[];
 }
 
 export interface ConfigApplierOptions {
@@ -165,11 +169,13 @@ export class ConfigApplier {
 
     const proxies = [...this.#proxies.entries()].map(([, s]) => s.outcome!).filter(Boolean).sort((a, b) => (a.proxy < b.proxy ? -1 : 1));
     const rejected = proxies.filter((p) => p.status === "rejected");
+    const diagnostics = foldProxyDiagnostics([...this.#proxies].map(([id, s]) => ({ proxy: id, diagnostics: s.diagnostics ?? [] })));
     const outcome: ApplyOutcome = {
       configVersion: config?.configVersion,
       status: rejected.length > 0 ? "rejected" : "applied",
       ...(rejected.length > 0 && { reason: rejected.map((p) => `proxy ${p.proxy} refused: ${p.reason ?? "no reason given"}`).join("; ").slice(0, 4000) }),
       proxies,
+      ...(diagnostics.length > 0 && { diagnostics }),
     };
     this.#last = outcome;
     if (rejected.length > 0) logger.warn("config rejected by proxies; they keep their previous config", { configVersion: outcome.configVersion, reason: outcome.reason });
@@ -183,11 +189,13 @@ export class ConfigApplier {
       const began = performance.now();
       const { config, diagnostics } = (this.options.compile ?? compileProxyConfig)(input);
       this.options.metrics?.compiled((performance.now() - began) / 1000);
+      state.diagnostics = diagnostics;
       const errors = diagnostics.filter((d) => d.severity === "error");
       if (errors.length > 0) this.options.logger.warn("compile diagnostics", { proxy: id, errors: errors.map((d) => `${d.resource ?? ""} ${d.path}: ${d.message}`.trim()) });
       return { config };
     } catch (err) {
       // Nothing compiled: the proxy keeps what it runs, and the manager hears why.
+      state.diagnostics = [];
       state.outcome = { proxy: id, status: "rejected", reason: `cannot compile: ${errorMessage(err)}` };
       this.counters.rejections++;
       return {};

@@ -4,8 +4,8 @@
 // refused, and turns that into the cluster's ApplyOutcome for ConfigSync to
 // acknowledge. Compiles are cached by input hash.
 import type { V1Pod } from "@kubernetes/client-node";
-import type { ClusterConfig } from "@weft/mesh-model";
-import { compileProxyConfig } from "@weft/mesh-model/compiler";
+import { foldProxyDiagnostics, type ClusterConfig } from "@weft/mesh-model";
+import { compileProxyConfig, type CompileDiagnostic } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { EMPTY_SNAPSHOT, type CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import { errorMessage, type Logger } from "../logger.ts";
@@ -18,7 +18,7 @@ export interface SidecarRequestShape {
   svid: SidecarSvidFiles | undefined;
 }
 
-export type CompiledSidecar = { ok: true; version: string; config: ProxyConfig } | { ok: false; reason: string };
+export type CompiledSidecar = { ok: true; version: string; config: ProxyConfig; diagnostics?: readonly CompileDiagnostic[] } | { ok: false; reason: string };
 
 interface SidecarState {
   shape: SidecarRequestShape;
@@ -169,7 +169,7 @@ export class SidecarConfigs {
       const errors = diagnostics.filter((d) => d.severity === "error");
       if (errors.length > 0) this.options.logger.warn("compile diagnostics", { pod: key, errors: errors.map((d) => `${d.resource ?? ""} ${d.path}: ${d.message}`.trim()) });
       const pod = podReachableAdmin(config, this.options.layout);
-      result = { ok: true, version: pod.version, config: pod };
+      result = { ok: true, version: pod.version, config: pod, diagnostics };
     } catch (err) {
       result = { ok: false, reason: `cannot compile: ${errorMessage(err)}` };
     }
@@ -187,23 +187,27 @@ export class SidecarConfigs {
     const config = this.#config;
     if (!config) return undefined;
     const proxies: ProxyOutcome[] = [];
+    const reports: { proxy: string; diagnostics: readonly CompileDiagnostic[] }[] = [];
     let pending = false;
     for (const [key, state] of [...this.#sidecars].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const [namespace, name] = key.split("/") as [string, string];
       const raw = this.options.pod(namespace, name);
       if (!raw) continue;
       const current = this.#compile(key, raw, state);
+      if (current.ok && current.diagnostics) reports.push({ proxy: key, diagnostics: current.diagnostics });
       if (!current.ok) proxies.push({ proxy: key, status: "rejected", reason: current.reason });
       else if (state.ack?.version === current.version) proxies.push({ proxy: key, status: state.ack.status, version: current.version, ...(state.ack.reason !== undefined && { reason: state.ack.reason }) });
       else pending = true;
     }
     const rejected = proxies.filter((p) => p.status === "rejected");
     if (pending && rejected.length === 0) return undefined;
+    const diagnostics = foldProxyDiagnostics(reports);
     return {
       configVersion: config.configVersion,
       status: rejected.length > 0 ? "rejected" : "applied",
       ...(rejected.length > 0 && { reason: rejected.map((p) => `sidecar ${p.proxy} refused: ${p.reason ?? "no reason given"}`).join("; ").slice(0, 4000) }),
       proxies,
+      ...(diagnostics.length > 0 && { diagnostics }),
     };
   }
 

@@ -8,6 +8,7 @@ import { registerCheck } from "./check.ts";
 import { registerClusters } from "./clusters.ts";
 import { registerCompletion } from "./completion.ts";
 import { registerDelete } from "./delete.ts";
+import { registerDiagnostics } from "./diagnostics.ts";
 import { registerDiff } from "./diff.ts";
 import { registerEdges } from "./edges.ts";
 import { registerGet } from "./get.ts";
@@ -36,6 +37,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerTickets,
   registerAnalyze,
   registerCheck,
+  registerDiagnostics,
   registerClusters,
   registerEdges,
   registerStat,

@@ -75,7 +75,7 @@ export class BackendCompiler {
     const useMtls = input.options.identity !== undefined && isHttpFamily(port.protocol) && candidates.some((e) => e.sidecar !== false);
     for (const e of candidates) {
       if (useMtls && e.sidecar === false) {
-        sink.add({ severity: "warning", code: "endpoint_without_proxy", path: "catalog", message: `endpoint ${e.address}:${e.port} of ${serviceKey(service.name, service.namespace)} has no proxy, so mTLS cannot reach it; it is left out (its other endpoints have proxies)` });
+        sink.add({ severity: "warning", code: "endpoint_without_proxy", path: "catalog", service: serviceKey(service.name, service.namespace), message: `endpoint ${e.address}:${e.port} of ${serviceKey(service.name, service.namespace)} has no proxy, so mTLS cannot reach it; it is left out (its other endpoints have proxies)` });
         continue;
       }
       let sni: string | undefined;
@@ -86,7 +86,7 @@ export class BackendCompiler {
       // A gateway serves every port of every service on its one port; the server name says which.
       const target = e.viaGateway ? e.port : endpointPort(service, e, port);
       if (target === undefined) {
-        sink.add({ severity: "warning", code: "unknown_endpoint_port", path: "catalog", message: `endpoint ${e.address} of ${serviceKey(service.name, service.namespace)} does not say which port serves port ${port.port} (endpoint.ports); it is left out` });
+        sink.add({ severity: "warning", code: "unknown_endpoint_port", path: "catalog", service: serviceKey(service.name, service.namespace), message: `endpoint ${e.address} of ${serviceKey(service.name, service.namespace)} does not say which port serves port ${port.port} (endpoint.ports); it is left out` });
         continue;
       }
       included.push(e);
@@ -105,6 +105,7 @@ export class BackendCompiler {
         severity: "warning",
         code: "not_exported",
         path: "catalog",
+        service: serviceKey(service.name, service.namespace),
         message: `${serviceKey(service.name, service.namespace)} runs in cluster ${service.notExportedIn.join(", ")}, which does not export it (Mesh spec.multicluster.export), and nowhere this workload can reach: its calls answer 503 UH`,
       });
     const policy = this.ctx.policies.resolve({ service: service.name, namespace: service.namespace, port: port.port, ...(version !== undefined ? { version } : {}) });
@@ -152,6 +153,7 @@ export class BackendCompiler {
         severity: "warning",
         code: "unreachable_endpoint",
         path: "catalog",
+        service: serviceKey(service.name, service.namespace),
         message: `${serviceKey(service.name, service.namespace)} in cluster ${e.cluster} does not serve port ${port.port} (it serves ${[...served].sort((a, b) => a - b).join(", ")}), so its east-west gateway has no route for it: those endpoints are left out of port ${port.port}`,
       });
       return false;
@@ -161,6 +163,7 @@ export class BackendCompiler {
       severity: "warning",
       code: "unreachable_endpoint",
       path: "catalog",
+      service: serviceKey(service.name, service.namespace),
       message: `${serviceKey(service.name, service.namespace)} in cluster ${e.cluster}${e.version !== undefined ? ` (version ${e.version})` : ""} has no proxy in front of it, and its east-west gateway only passes mTLS through to a proxy: those endpoints are left out (mesh them, or call the service in its own cluster)`,
     });
     return false;
@@ -176,16 +179,16 @@ export class BackendCompiler {
     const key = serviceKey(service.name, service.namespace);
     const { sink } = this.ctx;
     if (!this.ctx.input.options.identity) {
-      sink.add({ severity: "warning", code: "gateway_needs_mtls", path: "options.identity", message: `${key} in cluster ${e.cluster} is reached through its east-west gateway, which needs mTLS: without an identity those endpoints are left out` });
+      sink.add({ severity: "warning", code: "gateway_needs_mtls", path: "options.identity", service: key, message: `${key} in cluster ${e.cluster} is reached through its east-west gateway, which needs mTLS: without an identity those endpoints are left out` });
       return undefined;
     }
     if (!isHttpFamily(port.protocol)) {
-      sink.add({ severity: "info", code: "unsupported_port", path: "catalog", message: `${key} port ${port.port} is TCP: the TCP passthrough does not originate mTLS, so cluster ${e.cluster}'s endpoints behind its gateway are left out` });
+      sink.add({ severity: "info", code: "unsupported_port", path: "catalog", service: key, message: `${key} port ${port.port} is TCP: the TCP passthrough does not originate mTLS, so cluster ${e.cluster}'s endpoints behind its gateway are left out` });
       return undefined;
     }
     const sni = formatEastWestSni({ service: service.name, namespace: service.namespace, port: port.port, version: e.version });
     if (sni === undefined)
-      sink.add({ severity: "warning", code: "unnamed_east_west_target", path: "catalog", message: `${key} port ${port.port}${e.version !== undefined ? ` version ${e.version}` : ""} has no east-west server name (a name too long to encode); cluster ${e.cluster}'s endpoints are left out` });
+      sink.add({ severity: "warning", code: "unnamed_east_west_target", path: "catalog", service: key, message: `${key} port ${port.port}${e.version !== undefined ? ` version ${e.version}` : ""} has no east-west server name (a name too long to encode); cluster ${e.cluster}'s endpoints are left out` });
     return sni;
   }
 }

@@ -71,6 +71,43 @@ describe("compileGatewayConfig", () => {
     expect(diagnostics.map((d) => d.code)).toEqual(["unnamed_east_west_target"]);
   });
 
+  it("applies its own cluster's TrafficPolicy locality entry: a request that entered west follows west's failover order and west's distribution", () => {
+    const policy = (name: string, targetRef: Record<string, unknown>, locality: Record<string, unknown>) =>
+      ({
+        createdAt: "2024-03-01T10:00:00Z",
+        resource: { apiVersion: "weft.io/v1alpha1", kind: "TrafficPolicy", metadata: { name, namespace: "shop" }, spec: { targetRef, loadBalancer: { locality } } },
+      }) as unknown as NonNullable<GatewayCompileInputRaw["resources"]>[number];
+    const input = gatewayInput();
+    input.resources = [
+      policy("reviews", { name: "reviews" }, { failover: [{ from: "east", to: ["central", "west"] }, { from: "west", to: ["central", "east"] }] }),
+      // More specific: v2's callers distribute instead (per zone of the calling cluster).
+      policy("reviews-v2", { name: "reviews", version: "v2" }, { distribute: [{ from: "west/w1", to: { "west/w1": 80, "west/w2": 20 } }, { from: "east", to: { east: 100 } }] }),
+    ];
+    const { config } = compileGatewayConfig(input);
+    const policyOf = (name: string) => config.backends.find((b) => b.name === name)?.policy;
+    // west's entry, not east's (which names west itself, the gateway's own cluster).
+    expect(policyOf("reviews.shop:9080")).toMatchObject({ localityFailover: true, localityOrder: ["central", "east"] });
+    expect(policyOf("reviews.shop:9080/v1")?.localityOrder).toEqual(["central", "east"]);
+    expect(policyOf("reviews.shop:9080/v2")?.localityOrder).toBeUndefined();
+    // The gateway runs in zone w1: west/w1's weights apply.
+    expect(policyOf("reviews.shop:9080/v2")?.localityDistribution).toEqual([
+      { cluster: "west", zone: "w1", weight: 80 },
+      { cluster: "west", zone: "w2", weight: 20 },
+    ]);
+
+    // A gateway of a cluster no entry names keeps the default order; so does one in another zone with only a zone entry.
+    const east = compileGatewayConfig({ ...input, cluster: "east", catalog: { services: [reviewsService("east", [{ address: "10.0.0.1", port: 15006, version: "v2", zone: "e1", cluster: "east", ready: true }])] }, gateway: { port: 15443, adminPort: 15444, zone: "e1" } });
+    expect(east.config.backends.find((b) => b.name === "reviews.shop:9080")?.policy.localityOrder).toEqual(["central", "west"]);
+    expect(east.config.backends.find((b) => b.name === "reviews.shop:9080/v2")?.policy.localityDistribution).toEqual([{ cluster: "east", weight: 100 }]);
+    const otherZone = compileGatewayConfig({ ...input, gateway: { port: 15443, adminPort: 15444, zone: "w2" } });
+    expect(otherZone.config.backends.find((b) => b.name === "reviews.shop:9080/v2")?.policy.localityDistribution).toBeUndefined();
+
+    // Without policies nothing changes from before: default order, and `enabled: false` turns the zone preference off.
+    expect(compileGatewayConfig(gatewayInput()).config.backends.every((b) => b.policy.localityOrder === undefined && b.policy.localityFailover)).toBe(true);
+    input.resources = [policy("reviews", { name: "reviews" }, { enabled: false })];
+    expect(compileGatewayConfig(input).config.backends.find((b) => b.name === "reviews.shop:9080")?.policy.localityFailover).toBe(false);
+  });
+
   it("refuses a malformed input with the path", () => {
     expect(() => compileGatewayConfig({ cluster: "", gateway: { port: 70000, adminPort: 1 } })).toThrow(/cluster|gateway\.port/);
   });

@@ -2,8 +2,10 @@
 // cluster's services. One route per local service port and version subset
 // (plus "any version"), keyed by the east-west server name callers send, to
 // the instances' inbound proxies. The gateway never terminates TLS, so it
-// needs no identity and no mesh resources: the destination's own proxy
-// enforces mTLS and authorization. Pure and deterministic, like the sidecar compiler.
+// needs no identity: the destination's own proxy enforces mTLS and
+// authorization. Of the mesh's resources it reads only the TrafficPolicies'
+// locality settings, resolved for its own cluster and zone, as a sidecar of
+// that cluster would get them. Pure and deterministic, like the sidecar compiler.
 import { z } from "zod";
 import { issuesFromZod } from "../common/issues.ts";
 import { formatEastWestSni } from "../proxy-config/east-west-sni.ts";
@@ -11,10 +13,13 @@ import { type Backend } from "../proxy-config/proxy-backends.schema.ts";
 import { type ProxyConfig, ProxyConfigSchema } from "../proxy-config/proxy-config.schema.ts";
 import { LimitsSchema, TelemetrySchema } from "../proxy-config/proxy-limits.schema.ts";
 import { type GatewayRoute } from "../proxy-config/proxy-listeners.schema.ts";
-import { CatalogSchema, type CatalogEndpoint } from "./compile-input.ts";
+import { indexResources } from "./compile-context.ts";
+import { CatalogSchema, type CatalogEndpoint, ResourceEntrySchema } from "./compile-input.ts";
 import { COMPILER_REVISION, CompileInputError, type CompileResult } from "./compile.ts";
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
 import { DiagnosticSink, compareText } from "./diagnostics.ts";
+import { localityPreference } from "./locality-mapping.ts";
+import { PolicyResolver } from "./policy-mapping.ts";
 import { endpointPort, indexCatalog, isHttpFamily, serviceKey } from "./service-catalog.ts";
 
 const ListenPort = z.number().int().min(0).max(65535);
@@ -36,6 +41,12 @@ export const GatewayCompileInputSchema = z
     catalog: CatalogSchema.prefault({}).describe(
       "This cluster's services. Each endpoint's address and ports must be the instance's inbound proxy (which terminates the callers' mTLS), never the bare app.",
     ),
+    resources: z
+      .array(ResourceEntrySchema)
+      .default([])
+      .describe(
+        "The mesh's resources as the agent received them. Only TrafficPolicies' spec.loadBalancer.locality is read: its failover entry for this cluster (and distribute entry for this cluster or zone) applies to the gateway's backends, as it would to a sidecar of this cluster; `enabled: false` turns the gateway's zone preference off.",
+      ),
     limits: LimitsSchema.optional().describe("Parsing limits; the proxy defaults when omitted."),
     telemetry: TelemetrySchema.optional().describe("Access log (one line per routed connection); the proxy defaults when omitted."),
   })
@@ -60,6 +71,8 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
   const routes: GatewayRoute[] = [];
   const backends: Backend[] = [];
   const local = (e: CatalogEndpoint) => e.cluster === input.cluster && !e.viaGateway;
+  const policies = gatewayPolicies(input);
+  const here = { cluster: input.cluster, zone: input.gateway.zone };
 
   for (const service of services) {
     const key = serviceKey(service.name, service.namespace);
@@ -67,18 +80,18 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
     // The gateway passes callers' mTLS through unopened: only a proxy can terminate it.
     const meshed = endpoints.filter((e) => e.sidecar !== false);
     if (meshed.length < endpoints.length)
-      sink.add({ severity: "info", code: "unreachable_endpoint", path: "catalog", message: `${key}: ${endpoints.length - meshed.length} endpoint(s) without a proxy are not routed by the east-west gateway (it passes mTLS through, only a proxy can terminate it)` });
+      sink.add({ severity: "info", code: "unreachable_endpoint", path: "catalog", service: key, message: `${key}: ${endpoints.length - meshed.length} endpoint(s) without a proxy are not routed by the east-west gateway (it passes mTLS through, only a proxy can terminate it)` });
     if (meshed.length === 0) continue;
     const versions = [...new Set(meshed.flatMap((e) => (e.version !== undefined ? [e.version] : [])))].sort(compareText);
     for (const port of service.ports) {
       if (!isHttpFamily(port.protocol)) {
-        sink.add({ severity: "info", code: "unsupported_port", path: "catalog", message: `${key} port ${port.port} is TCP: callers do not originate mTLS for TCP, so the gateway does not route it` });
+        sink.add({ severity: "info", code: "unsupported_port", path: "catalog", service: key, message: `${key} port ${port.port} is TCP: callers do not originate mTLS for TCP, so the gateway does not route it` });
         continue;
       }
       for (const version of [undefined, ...versions]) {
         const sni = formatEastWestSni({ service: service.name, namespace: service.namespace, port: port.port, version });
         if (sni === undefined) {
-          sink.add({ severity: "warning", code: "unnamed_east_west_target", path: "catalog", message: `${key} port ${port.port} version ${version ?? "(any)"} has no east-west server name (a name too long to encode); not routed` });
+          sink.add({ severity: "warning", code: "unnamed_east_west_target", path: "catalog", service: key, message: `${key} port ${port.port} version ${version ?? "(any)"} has no east-west server name (a name too long to encode); not routed` });
           continue;
         }
         const name = `${service.name}.${service.namespace}:${port.port}${version !== undefined ? `/${version}` : ""}`;
@@ -86,7 +99,7 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
           if (version !== undefined && e.version !== version) return [];
           const target = endpointPort(service, e, port);
           if (target === undefined) {
-            sink.add({ severity: "warning", code: "unknown_endpoint_port", path: "catalog", message: `endpoint ${e.address} of ${key} does not say which port serves port ${port.port} (endpoint.ports); it is left out` });
+            sink.add({ severity: "warning", code: "unknown_endpoint_port", path: "catalog", service: key, message: `endpoint ${e.address} of ${key} does not say which port serves port ${port.port} (endpoint.ports); it is left out` });
             return [];
           }
           return [
@@ -101,6 +114,7 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
           ];
         });
         routes.push({ sni, backend: name });
+        const policy = policies.resolve({ service: service.name, namespace: service.namespace, port: port.port, ...(version !== undefined ? { version } : {}) });
         backends.push({
           name,
           service: service.name,
@@ -115,9 +129,11 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
             connectTimeoutMs: 1000,
             // A pooled caller connection may sit idle between requests; the callers' pools close theirs first.
             idleTimeoutMs: 300_000,
-            localityFailover: true,
+            localityFailover: policy.localityFailover,
             retryBudget: { ratio: 0.2, minRetriesPerSecond: 10, windowMs: 10_000 },
             healthChecks: [],
+            // The calling cluster here is the gateway's own: a request that entered cluster X follows X's entry.
+            ...localityPreference(policy, here),
           },
         });
       }
@@ -142,4 +158,19 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
   const { version: _pending, ...content } = result.data;
   const config: ProxyConfig = { ...result.data, version: `g${COMPILER_REVISION}-${fnv1a64(canonicalJson(content))}` };
   return { config, diagnostics: sink.list() };
+}
+
+/**
+ * The TrafficPolicies (and Mesh defaults) in force, for their locality
+ * settings only. Their other findings are the sidecars' to report (every
+ * sidecar compiles the same policies), so they go to a sink nobody reads.
+ */
+function gatewayPolicies(input: GatewayCompileInput): PolicyResolver {
+  const byKind = indexResources(input.resources);
+  const mesh = byKind.Mesh[0];
+  return new PolicyResolver(
+    byKind.TrafficPolicy.map((p) => ({ policy: p.resource, key: p.key, createdAt: p.createdAt })),
+    mesh ? { resource: mesh.resource, key: mesh.key } : undefined,
+    new DiagnosticSink(),
+  );
 }

@@ -17,6 +17,8 @@ export interface CompileDiagnostic {
   resource?: string;
   /** Path inside the resource (`spec.rules[0].filters[1]`) or the input (`catalog.services[2]`). */
   path: string;
+  /** `namespace/name` of the catalog service a catalog finding is about (which endpoints were left out, and why), so views can list it with the service. */
+  service?: string;
 }
 
 const SEVERITY_ORDER: Record<DiagnosticSeverity, number> = { error: 0, warning: 1, info: 2 };

@@ -30,6 +30,8 @@ describe("agent↔manager contract", () => {
     ["a rejection without its reason", ConfigAckSchema, { configVersion: "3", status: "rejected" }, "reason", /needs a reason/],
     ["a config version that is not one", ConfigAckSchema, { configVersion: "v3", status: "applied" }, "configVersion", /config version/],
     ["a proxy outcome it does not know", ConfigAckSchema, { configVersion: "3", status: "applied", proxies: [{ proxy: "shop/a", status: "maybe" }] }, "proxies.0.status", /./],
+    ["a diagnostic of a severity it does not know", ConfigAckSchema, { configVersion: "3", status: "applied", diagnostics: [{ severity: "fatal", code: "x", message: "m", path: "catalog", proxies: ["shop/a"], proxyCount: 1 }] }, "diagnostics.0.severity", /./],
+    ["a diagnostic no proxy reported", ConfigAckSchema, { configVersion: "3", status: "applied", diagnostics: [{ severity: "warning", code: "x", message: "m", path: "catalog", proxies: [], proxyCount: 1 }] }, "diagnostics.0.proxies", /./],
     ["the same serial twice", ReportCertificatesInputSchema, { certificates: [certificate, certificate] }, "certificates.1.serial", /duplicate serial/],
     ["a certificate that ends before it starts", ReportCertificatesInputSchema, { certificates: [{ ...certificate, notAfter: "2029-01-01T00:00:00Z" }] }, "certificates.0.notAfter", /after notBefore/],
     ["a SPIFFE ID that is not one", ReportCertificatesInputSchema, { certificates: [{ ...certificate, spiffeId: "cart" }] }, "certificates.0.spiffeId", /spiffe/],
@@ -44,6 +46,11 @@ describe("agent↔manager contract", () => {
 
   it.each([
     ["an applied ack (proxies default to none)", ConfigAckSchema, { configVersion: "3", status: "applied" }],
+    [
+      "an ack with the compiler's findings",
+      ConfigAckSchema,
+      { configVersion: "3", status: "applied", diagnostics: [{ severity: "warning", code: "not_exported", message: "shop/reviews is not exported", path: "catalog", service: "shop/reviews", proxies: ["shop/frontend"], proxyCount: 1 }] },
+    ],
     ["a certificate inventory", ReportCertificatesInputSchema, { certificates: [certificate] }],
     ["a bundle every proxy runs", AckTrustBundleInputSchema, { bundleVersion: "2", proxies: { total: 2, current: 2 } }],
   ] as const)("accepts %s", (_what, schema, value) => {

@@ -23,7 +23,7 @@ export class ConfigSyncService {
     const rejections = ack.proxies.filter((p) => p.status === "rejected").map((p) => ({ proxy: p.proxy, reason: p.reason ?? ack.reason ?? "" }));
     const proxies = { total: ack.proxies.length, applied: ack.proxies.length - rejections.length, rejected: rejections.length };
     const applied = ack.status === "applied";
-    const syncState = await this.clusters.recordAck(agent, { version, applied, reason: ack.reason ?? null, proxies, rejections: rejections.slice(0, 100) }, mesh.configVersion);
+    const syncState = await this.clusters.recordAck(agent, { version, applied, reason: ack.reason ?? null, proxies, rejections: rejections.slice(0, 100), diagnostics: ack.diagnostics }, mesh.configVersion);
     if (this.metrics) this.metrics.metrics.acknowledged(agent.cluster, { version, applied, proxies }, applied ? await this.metrics.versionWrittenAt(version) : null);
     if (!applied)
       await this.audit.record({

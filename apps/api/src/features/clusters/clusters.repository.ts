@@ -1,4 +1,5 @@
 import { Prisma, type ClusterStatus as StoredClusterStatus } from "@weft/db";
+import { AckDiagnosticSchema, type AckDiagnostic } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import type { DbClient, SameValues } from "../../db-client.ts";
 
@@ -18,6 +19,17 @@ export interface ProxyRejection {
   proxy: string;
   reason: string;
 }
+
+/** The compile diagnostics a cluster's agent last acknowledged. */
+export interface ClusterDiagnostics {
+  cluster: string;
+  /** The config version they are for; null before the agent's first acknowledgement. */
+  configVersion: bigint | null;
+  reportedAt: Date | null;
+  diagnostics: AckDiagnostic[];
+}
+
+const StoredDiagnostics = AckDiagnosticSchema.array();
 
 /** A cluster row as the clusters service reads it. */
 export interface ClusterRecord {
@@ -207,7 +219,7 @@ export class ClustersRepository {
   /** Records an acknowledgement on the cluster: the applied version, or the rejection with its reason. */
   async recordAck(
     clusterId: string,
-    ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[]; at: Date },
+    ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[]; diagnostics: AckDiagnostic[]; at: Date },
   ): Promise<{ appliedConfigVersion: bigint | null; lastRejectedVersion: bigint | null } | null> {
     // updateMany + one read would be two round trips; update with a select is one (and null when the cluster is gone).
     const rows = await this.db.cluster.updateManyAndReturn({
@@ -218,11 +230,24 @@ export class ClustersRepository {
         lastSeenAt: ack.at,
         status: "CONNECTED",
         proxyCounts: ack.proxies as unknown as Prisma.InputJsonObject,
+        compileDiagnostics: ack.diagnostics as unknown as Prisma.InputJsonArray,
+        diagnosticsVersion: ack.version,
+        diagnosticsAt: ack.at,
         ...(ack.applied
           ? { appliedConfigVersion: ack.version }
           : { lastRejectedVersion: ack.version, lastRejectionReason: ack.reason ?? "", lastRejectedAt: ack.at, lastRejectionDetail: ack.rejections as unknown as Prisma.InputJsonArray }),
       },
     });
     return rows[0] ?? null;
+  }
+
+  /** Each cluster's last acknowledged compile diagnostics, clusters by name. */
+  async compileDiagnostics(meshId: string): Promise<ClusterDiagnostics[]> {
+    const rows = await this.db.cluster.findMany({ where: { meshId }, select: { name: true, compileDiagnostics: true, diagnosticsVersion: true, diagnosticsAt: true }, orderBy: { name: "asc" } });
+    return rows.map((r) => {
+      // Stored as the agent sent them (validated then); a row that no longer parses shows nothing rather than failing the list.
+      const parsed = StoredDiagnostics.safeParse(r.compileDiagnostics);
+      return { cluster: r.name, configVersion: r.diagnosticsVersion, reportedAt: r.diagnosticsAt, diagnostics: parsed.success ? parsed.data : [] };
+    });
   }
 }

@@ -5,6 +5,7 @@ import type { Audited } from "../audit/audit-facts.ts";
 import type { MeshInfo } from "../mesh/mesh.repository.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { AGENT_CREDENTIAL_PREFIX, hashSecret, JOIN_TOKEN_PREFIX, newAgentCredential, newJoinToken } from "../auth/secret-tokens.ts";
+import type { AckDiagnostic } from "@weft/mesh-model";
 import type { ClusterRecord, ClustersRepository, ProxyCounts, ProxyRejection } from "./clusters.repository.ts";
 
 export const DEFAULT_JOIN_TOKEN_TTL_HOURS = 24;
@@ -177,7 +178,7 @@ export class ClustersService {
   /** Records an acknowledgement; the cluster's sync state against `meshConfigVersion` afterwards. */
   async recordAck(
     agent: AgentPrincipal,
-    ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[] },
+    ack: { version: bigint; applied: boolean; reason: string | null; proxies: ProxyCounts; rejections: ProxyRejection[]; diagnostics: AckDiagnostic[] },
     meshConfigVersion: bigint,
   ): Promise<SyncState> {
     const after = await this.repo.recordAck(agent.clusterId, { ...ack, at: this.now() });

@@ -8,6 +8,7 @@ import { useSession } from "../shell/session.tsx";
 import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Empty, Panel, QueryState } from "../ui/states.tsx";
+import { DiagnosticsPanel } from "../diagnostics/diagnostics-panel.tsx";
 import { describeAgentStatus, describeSync, joinCommand } from "./cluster-view.ts";
 
 function AddCluster() {
@@ -113,6 +114,7 @@ export function ClustersPage() {
           )}
         </QueryState>
       </Panel>
+      <DiagnosticsPanel />
     </>
   );
 }

@@ -18,6 +18,8 @@ import { SloPanel } from "../slo/slo-table.tsx";
 import { RecentTraces } from "../traces/recent-traces.tsx";
 import { newRolloutHref } from "../rollouts/rollout-links.ts";
 import { ServiceRolloutBanner } from "../rollouts/service-rollout-banner.tsx";
+import { CallerSharesPanel } from "../locality/caller-shares-panel.tsx";
+import { DiagnosticsPanel } from "../diagnostics/diagnostics-panel.tsx";
 import { ServiceCharts } from "./service-charts.tsx";
 import { ServiceEndpoints } from "./service-endpoints.tsx";
 import { neighbours, type Neighbour } from "./service-index.ts";
@@ -126,7 +128,9 @@ export function ServicePage() {
           <NeighbourTable rows={n.callees} testId="callees" params={urlParams} />
         </Panel>
       </div>
+      <CallerSharesPanel namespace={namespace} name={name} edges={edges.data?.edges ?? []} resources={resources.data ?? []} />
       <ServiceEndpoints namespace={namespace} name={name} />
+      <DiagnosticsPanel service={{ namespace, name }} resourceKeys={policies.map((p) => `${p.kind}/${p.namespace}/${p.name}`)} />
       <Panel title="Recent traces" id="traces-heading">
         <RecentTraces namespace={namespace} name={name} />
       </Panel>

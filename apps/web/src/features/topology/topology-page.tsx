@@ -8,6 +8,7 @@ import { useTRPC } from "../../trpc/context.ts";
 import { newRolloutHref } from "../rollouts/rollout-links.ts";
 import { thresholdReasons } from "../explain/failure-reasons.ts";
 import { WhyUnhealthy } from "../explain/why-unhealthy.tsx";
+import { EdgeLocality } from "../locality/edge-locality.tsx";
 import { ServiceCharts } from "../services/service-charts.tsx";
 import { useSession } from "../shell/session.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
@@ -86,6 +87,7 @@ function SidePanel({ selection, onClose, edges, thresholds, window }: { selectio
           <dd>{selection.data.health ?? "—"}</dd>
         </dl>
       )}
+      {selection.type === "edge" ? <EdgeLocality edge={selection.data} window={window} /> : null}
       {unhealthy && svc ? (
         <WhyUnhealthy
           destination={{ namespace: svc.namespace, service: svc.name }}
