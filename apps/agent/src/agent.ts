@@ -240,7 +240,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       identity = ids;
       await ids.start();
       stops.push(async () => ids.stop());
-      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger, identity: ids, metrics, onClusterConfig: (c) => void gateway?.setExport(meshMultiCluster(c.resources)) });
+      const app = new ConfigApplier({
+        cluster,
+        supervisor: sup,
+        admin,
+        logger,
+        identity: ids,
+        metrics,
+        onClusterConfig: (c) => void gateway?.setExport(meshMultiCluster(c.resources)),
+        onRetryOutcome: (outcome) => configSync?.outcome(outcome),
+      });
+      stops.push(async () => app.close());
       applier = app;
       // Before the file is read: with a cached config, the proxies start on it rather than on a local-only one.
       if (source) configSync = await startConfigSync({ source, applier: app, stateDir: config.stateDir, cluster, logger, ...(heartbeat && { heartbeat }) }, stops);
