@@ -10,6 +10,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { EdgeDelta, SpanReport } from "@weft/mesh-model";
 import { AdminServer } from "./admin/admin-server.ts";
 import type { AgentConfig } from "./config.ts";
+import { readJsonFile, writeFileAtomically } from "./state-files.ts";
 import { Catalog } from "./discovery/catalog.ts";
 import { DiscoverySync } from "./discovery/discovery-sync.ts";
 import { GatewayApplier } from "./gateway/gateway-applier.ts";
@@ -108,13 +109,22 @@ async function startConfigSync(options: Omit<ConfigSyncOptions, "cache"> & { sta
  * once more (after the sidecar API has closed, as stops run in reverse), so
  * the last interval's requests and pushes are not lost.
  */
-function startTelemetryShipper(
-  options: { cluster: string; admin: ProxyAdminClient; logger: Logger; intervalMs: number; sink: TelemetrySink; sources: () => TelemetrySource[]; namespaceOf: (service: string, callerNamespace: string) => string },
+/** The last telemetry report number this agent used (`<stateDir>/telemetry-seq.json`), and how to record the next. */
+async function telemetrySeqStore(stateDir: string): Promise<{ last: number | undefined; save(seq: number): Promise<void> }> {
+  const path = resolve(stateDir, "telemetry-seq.json");
+  const stored = (await readJsonFile(path).catch(() => undefined)) as { seq?: unknown } | undefined;
+  const last = typeof stored?.seq === "number" && Number.isSafeInteger(stored.seq) ? stored.seq : undefined;
+  return { last, save: (seq) => writeFileAtomically(path, `${JSON.stringify({ seq })}\n`) };
+}
+
+async function startTelemetryShipper(
+  options: { cluster: string; admin: ProxyAdminClient; logger: Logger; intervalMs: number; sink: TelemetrySink; sources: () => TelemetrySource[]; namespaceOf: (service: string, callerNamespace: string) => string; stateDir: string },
   stops: (() => Promise<void>)[],
-): { shipper: TelemetryShipper; spans: SpanCollector } {
-  const { cluster, admin, logger, intervalMs, sink, sources, namespaceOf } = options;
+): Promise<{ shipper: TelemetryShipper; spans: SpanCollector }> {
+  const { cluster, admin, logger, intervalMs, sink, sources, namespaceOf, stateDir } = options;
   const spans = new SpanCollector({ admin, logger, namespaceOf, send: (report) => sink.reportSpans(report) });
-  const shipper = new TelemetryShipper({ cluster, admin, logger, intervalMs, sources, namespaceOf, send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })), spans });
+  const seqStore = await telemetrySeqStore(stateDir);
+  const shipper = new TelemetryShipper({ cluster, admin, logger, intervalMs, sources, namespaceOf, send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })), spans, seqStore });
   shipper.start();
   stops.push(async () => {
     await shipper.stop();
@@ -230,7 +240,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       identity = ids;
       await ids.start();
       stops.push(async () => ids.stop());
-      const app = new ConfigApplier({ cluster, supervisor: sup, admin, logger, identity: ids, metrics, onClusterConfig: (c) => void gateway?.setClusterConfig(c) });
+      const app = new ConfigApplier({
+        cluster,
+        supervisor: sup,
+        admin,
+        logger,
+        identity: ids,
+        metrics,
+        onClusterConfig: (c) => void gateway?.setClusterConfig(c),
+        onRetryOutcome: (outcome) => configSync?.outcome(outcome),
+      });
+      stops.push(async () => app.close());
       applier = app;
       // Before the file is read: with a cached config, the proxies start on it rather than on a local-only one.
       if (source) configSync = await startConfigSync({ source, applier: app, stateDir: config.stateDir, cluster, logger, ...(heartbeat && { heartbeat }) }, stops);
@@ -260,7 +280,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           namespaceAmong(service, callerNamespace, [...(app.file?.services ?? []), ...(app.clusterConfig?.catalog ?? [])]);
         const sources = () =>
           app.proxies.map((p) => ({ id: p.id, adminPort: p.instance.proxy.adminPort, service: p.instance.service, namespace: p.instance.namespace, version: p.instance.version }));
-        telemetry = startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources, namespaceOf }, stops).shipper;
+        telemetry = (await startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources, namespaceOf, stateDir: config.stateDir }, stops)).shipper;
       }
       // weft proxy-status, proxy-config and tap: the manager's questions and open taps, polled.
       if (manager) {
@@ -324,7 +344,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           // Sidecars push their telemetry and spans (the agent cannot reach their loopback admin ports); shipped as universal mode's are.
           const namespaceOf = (service: string, callerNamespace: string): string =>
             namespaceAmong(service, callerNamespace, [...catalog.snapshot.services, ...(configs.clusterConfig?.catalog ?? [])]);
-          const { shipper, spans } = startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources: () => [], namespaceOf }, stops);
+          const { shipper, spans } = await startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources: () => [], namespaceOf, stateDir: config.stateDir }, stops);
           telemetry = shipper;
           intake = new SidecarTelemetryIntake({ shipper, spans, pod });
         }

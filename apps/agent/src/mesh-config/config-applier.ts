@@ -42,6 +42,8 @@ interface ProxyState {
   active?: string;
   /** What the compiler said about its current input. */
   diagnostics?: readonly CompileDiagnostic[];
+  /** Its last push or start found no proxy answering (started after the timeout, or restarting): the next reconcile pushes again. */
+  unreachable?: boolean;
 }
 
 export interface ConfigApplierOptions {
@@ -58,6 +60,10 @@ export interface ConfigApplierOptions {
   metrics?: { compiled(seconds: number): void; pushed(seconds: number, outcome: "applied" | "rejected"): void };
   /** Told every new cluster config (the east-west gateway follows the Mesh's export settings). */
   onClusterConfig?: (config: ClusterConfig) => void;
+  /** Told the outcome of a reconcile the applier ran by itself (a retry after a proxy did not answer), to acknowledge it. */
+  onRetryOutcome?: (outcome: ApplyOutcome | undefined) => void;
+  /** How long after a proxy did not answer the applier tries again (2 s). */
+  retryMs?: number;
 }
 
 /** What the applier needs from the identity loop (apps/agent/src/identity). */
@@ -76,12 +82,22 @@ export interface ProxyIdentitySource {
  */
 const SVID_WAIT_MS = 5_000;
 
+/**
+ * After a proxy did not come up within the start timeout (a loaded machine)
+ * or did not answer a push, the applier reconciles again this much later: the
+ * proxy is then found running and reported applied, instead of staying
+ * "rejected" until the next change (the east-west gateway's applier does the same).
+ */
+const RETRY_MS = 2_000;
+
 export class ConfigApplier {
   #file: UniversalFile | undefined;
   #config: ClusterConfig | undefined;
   #proxies = new Map<string, ProxyState>();
   #queue: Promise<unknown> = Promise.resolve();
   #last: ApplyOutcome | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #closed = false;
   readonly counters = { compiles: 0, compileSkips: 0, pushes: 0, pushSkips: 0, rejections: 0 };
 
   constructor(private readonly options: ConfigApplierOptions) {}
@@ -115,9 +131,27 @@ export class ConfigApplier {
 
   /** Serialized: one reconcile at a time, each on the latest inputs. */
   reconcile(): Promise<ApplyOutcome | undefined> {
+    clearTimeout(this.#retry);
     const run = this.#queue.then(() => this.#reconcile());
     this.#queue = run.catch(() => undefined);
+    void run.then(
+      () => this.#scheduleRetry(),
+      () => undefined,
+    );
     return run;
+  }
+
+  /** Stops retrying (agent shutdown). */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+  }
+
+  #scheduleRetry(): void {
+    clearTimeout(this.#retry);
+    if (this.#closed || ![...this.#proxies.values()].some((s) => s.unreachable)) return;
+    this.#retry = setTimeout(() => void this.reconcile().then((outcome) => this.options.onRetryOutcome?.(outcome)), this.options.retryMs ?? RETRY_MS);
+    this.#retry.unref();
   }
 
   async #reconcile(): Promise<ApplyOutcome | undefined> {
@@ -140,7 +174,7 @@ export class ConfigApplier {
       state.instance = instances.get(id)!;
       this.#proxies.set(id, state);
       const hash = inputHash(input);
-      if (hash === state.inputHash && state.outcome) {
+      if (hash === state.inputHash && state.outcome && !state.unreachable) {
         this.counters.compileSkips++;
         compiled.set(id, { state, hash });
         continue;
@@ -161,6 +195,7 @@ export class ConfigApplier {
       [...compiled].map(async ([id, c]) => {
         if (!c.config) return; // skipped (unchanged) or failed to compile (outcome already set)
         const began = performance.now();
+        c.state.unreachable = false;
         c.state.outcome = starting.has(id) ? await this.#awaitStart(id, c.state, c.config) : await this.#push(id, c.state, c.config);
         this.options.metrics?.pushed((performance.now() - began) / 1000, c.state.outcome.status);
         c.state.inputHash = c.hash;
@@ -215,6 +250,7 @@ export class ConfigApplier {
     }
     const logs = this.options.supervisor.status().find((p) => p.id === id)?.recentLogs.at(-1);
     this.counters.rejections++;
+    state.unreachable = true;
     return { proxy: id, status: "rejected", version: config.version, reason: `the proxy did not come up on ${config.version}${logs ? `: ${logs}` : ""}` };
   }
 
@@ -245,6 +281,8 @@ export class ConfigApplier {
       return { proxy: id, status: "applied", version: result.version };
     }
     this.counters.rejections++;
+    // Nobody answered (status 0): the proxy may be starting or restarting; try again shortly.
+    if (!result.ok && result.status === 0) state.unreachable = true;
     return { proxy: id, status: "rejected", version: config.version, reason: result.reason };
   }
 }

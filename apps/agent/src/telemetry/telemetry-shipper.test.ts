@@ -70,4 +70,32 @@ describe("telemetry shipping", () => {
     await make().tick();
     expect(seqs[1]).toBeGreaterThan(seqs[0] as number);
   });
+  it("numbers reports above the last run's even when restarted with its clock two minutes behind (the number it recorded wins)", async () => {
+    const seqs: number[] = [];
+    let recorded: number | undefined;
+    const store = { get last() { return recorded; }, save: async (seq: number) => void (recorded = seq) };
+    const make = (now: number) =>
+      new TelemetryShipper({
+        cluster: "east",
+        admin: { telemetry: async () => ({ edges: [edge(1)] }) } as unknown as ProxyAdminClient,
+        sources: () => [{ id: "shop/web-1", adminPort: 1, service: "web", namespace: "shop" }],
+        namespaceOf: () => "shop",
+        logger: new MemoryLogger(),
+        intervalMs: 60_000,
+        now: () => now,
+        send: async (_edges, seq) => void seqs.push(seq),
+        seqStore: { last: store.last, save: store.save },
+      });
+    const t = Date.now();
+    const first = make(t);
+    await first.tick();
+    await first.tick();
+    // The next run's clock is 2 minutes behind the first's (skew, or a step back): its numbers still climb.
+    const restarted = make(t - 120_000);
+    await restarted.tick();
+    expect(recorded).toBe(seqs.at(-1));
+    expect(seqs).toHaveLength(3);
+    expect(seqs[2]).toBeGreaterThan(seqs[1] as number);
+    expect(seqs[1]).toBeGreaterThan(seqs[0] as number);
+  });
 });

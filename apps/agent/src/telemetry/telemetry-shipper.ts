@@ -34,6 +34,14 @@ export interface TelemetryShipperOptions {
   now?: () => number;
   /** Collects and ships the proxies' spans on the same tick; omitted, spans stay in the proxies. */
   spans?: SpanCollector;
+  /**
+   * Report numbers across restarts: the last one a previous run used (from the
+   * state folder) and where each new one is recorded before it is sent. Without
+   * it, numbering starts from the clock alone, and an agent restarted with its
+   * clock behind the previous run's (skew, a step back) had its reports taken
+   * for retries and dropped until the clock caught up.
+   */
+  seqStore?: { last: number | undefined; save(seq: number): Promise<void> };
 }
 
 export interface TelemetryStatus {
@@ -57,14 +65,16 @@ export class TelemetryShipper {
   /**
    * Report numbers increase per cluster across restarts too (the manager
    * applies a report only if its seq is above the last one applied): they
-   * start from the start time in microseconds-ish units.
+   * start from the start time in microseconds-ish units, and above the last
+   * number a previous run recorded (`seqStore`), whichever is higher.
    */
-  #seq = Date.now() * 1000;
+  #seq: number;
   /** The batch being sent, with its seq: resent as is (same seq) until the manager has it, so a lost answer never double counts. */
   #inFlight: { seq: number; entries: [string, EdgeDelta & { latency: LatencySketchData }][] } | undefined;
   readonly status: TelemetryStatus;
 
   constructor(private readonly options: TelemetryShipperOptions) {
+    this.#seq = Math.max((options.now ?? Date.now)() * 1000, options.seqStore?.last ?? 0);
     this.status = { shippedRequests: 0, bufferedEdges: 0, droppedRequests: 0, collectErrors: 0, ...(options.spans && { spans: options.spans.status }) };
   }
 
@@ -196,6 +206,8 @@ export class TelemetryShipper {
       const entries = [...this.#buffer].slice(0, 20_000);
       for (const [key] of entries) this.#buffer.delete(key);
       this.#inFlight = { seq: ++this.#seq, entries };
+      // Recorded before it is sent: a run that dies now still leaves the next one numbering above it.
+      await this.options.seqStore?.save(this.#seq).catch((err: unknown) => this.options.logger.warn("cannot record the telemetry report number", { error: errorMessage(err) }));
     }
     const batch = this.#inFlight;
     try {
