@@ -13,6 +13,8 @@ import { CONTROLLER_LOCKS, controllerLockKey } from "../src/controllers/controll
 import { LeaderLoop, type LeaderLoopOptions } from "../src/controllers/leader-loop.ts";
 import { MeshRepository } from "../src/features/mesh/mesh.repository.ts";
 import { createLogger } from "../src/logger.ts";
+import { createServices, type Services } from "../src/services.ts";
+import { TEST_SERVICE_SETTINGS } from "../src/testing.ts";
 import { UnitOfWork, type TransactionRepositories } from "../src/unit-of-work.ts";
 
 const log = createLogger("silent");
@@ -169,6 +171,19 @@ describe("leader loop", () => {
     poked.poke();
     await poked.idle();
     expect(steps).toBe(3);
+  });
+
+  it("counts a manager's controller ticks in that manager's metrics only (several managers in one process)", async () => {
+    const [one, two] = [createServices(db, log, TEST_SERVICE_SETTINGS), createServices(db, log, TEST_SERVICE_SETTINGS)];
+    try {
+      await one.controllers.notifications.tick();
+      await one.controllers.notifications.tick();
+      const ticks = async (s: Services) => (await s.metrics.exposition()).text.split("\n").find((l) => l.startsWith('weft_manager_controller_ticks_total{controller="notification sender",outcome="led"}')) ?? null;
+      expect(await ticks(one)).toMatch(/ 2$/);
+      expect(await ticks(two)).toBeNull();
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
   });
 
   // One replica leading at a time needs two sessions: the embedded database multiplexes one session (a pool of one).
