@@ -97,6 +97,14 @@ describe("buildGraph", () => {
     expect(g.edges.find((e) => e.target === "svc:west/pay/payments")?.dimmed).toBe(false);
   });
 
+  it("says dimmed: false once the search is cleared (the canvas merges data, so a missing flag would keep the old one)", () => {
+    const g = buildGraph(fixture, { ...opts, search: "" });
+    const services = g.nodes.filter((n) => n.kind === "service");
+    expect(services.length).toBeGreaterThan(0);
+    for (const n of services) expect(n).toMatchObject({ dimmed: false, matched: false });
+    for (const e of g.edges) expect(e.dimmed).toBe(false);
+  });
+
   it("leaves mtls unknown when the data does not say", () => {
     expect(buildGraph(fixture, opts).edges.find((e) => e.source === "ext:unknown")?.mtls).toBeNull();
   });

@@ -202,15 +202,15 @@ export function buildGraph(edges: readonly TrafficEdge[], options: GraphOptions)
     }
   }
 
-  if (search) {
-    for (const n of nodes.values()) {
-      if (n.kind !== "service" && n.kind !== "external") continue;
-      const matched = `${n.namespace ?? ""}/${n.service ?? ""}`.toLowerCase().includes(search) || n.label.toLowerCase().includes(search);
-      n.matched = matched;
-      n.dimmed = !matched;
-    }
-    for (const e of out) e.dimmed = Boolean(nodes.get(e.source)?.dimmed && nodes.get(e.target)?.dimmed);
+  // Set both ways, also without a search: the canvas merges new data into its elements, so a flag left out
+  // would keep the value an earlier search gave it (nodes staying dimmed after the search is cleared).
+  for (const n of nodes.values()) {
+    if (n.kind !== "service" && n.kind !== "external") continue;
+    const matched = Boolean(search) && (`${n.namespace ?? ""}/${n.service ?? ""}`.toLowerCase().includes(search) || n.label.toLowerCase().includes(search));
+    n.matched = matched;
+    n.dimmed = Boolean(search) && !matched;
   }
+  for (const e of out) e.dimmed = Boolean(nodes.get(e.source)?.dimmed && nodes.get(e.target)?.dimmed);
 
   const order = { cluster: 0, namespace: 1, service: 2, external: 3 } as const;
   return {
