@@ -111,7 +111,7 @@ describe("control-plane faults under steady traffic", () => {
     await admin.resources.applyDocuments.mutate({ text: route("v1") });
     // Serving v1 through mTLS between the proxies (the mesh has a CA): the steady state every fault starts from.
     await waitFor(async () => (await body().catch(() => "")) === "catalog-v1" && (await agentConnected()), "web → catalog-v1 through the proxies", 120_000, 250).catch(explain);
-  }, 240_000);
+  }, 420_000);
 
   afterAll(async () => {
     await agent?.stop();
