@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     include: ["test/faults/**/*.fault.ts"],
     testTimeout: 300_000,
-    hookTimeout: 180_000,
+    hookTimeout: 420_000,
     fileParallelism: false,
   },
 });

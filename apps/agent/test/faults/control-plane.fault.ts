@@ -7,6 +7,7 @@
 // callee's proxy being killed, whose failures are counted and reported (the
 // proxies do not yet retry a refused connection on another endpoint).
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,11 @@ import { adminClient, startManager, type AdminClient, type ManagerProcess } from
 import { send, startApp, type App } from "../mesh-harness.ts";
 import { steadyTraffic, type TrafficTally } from "../steady-traffic.ts";
 import { waitFor } from "../wait-for.ts";
+import { startLatencyProxy, type LatencyProxy } from "./latency-proxy.ts";
 import { startPrivatePostgres, type PrivatePostgres } from "./private-postgres.ts";
+
+/** libfaketime (Debian's faketime package): the agent, and the proxies it starts, see a skewed wall clock. */
+const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
 
 const route = (version: string) => `apiVersion: weft.io/v1alpha1
 kind: HTTPRoute
@@ -53,7 +58,28 @@ describe("control-plane faults under steady traffic", () => {
   const explain = (err: Error): never => {
     throw new Error(`${err.message}\n--- agent ---\n${agent?.output().slice(-3000) ?? ""}\n--- manager ---\n${manager?.output().slice(-3000) ?? ""}`);
   };
-  const start = (port?: number) => startManager({ databaseUrl: pg.url, ...(port && { port }), ...(manager && { home: manager.home }), env: { WEFT_CA_KEY: caKey } });
+  const start = (port?: number, databaseUrl = pg.url) => startManager({ databaseUrl, ...(port && { port }), ...(manager && { home: manager.home }), env: { WEFT_CA_KEY: caKey } });
+  let slowDb: LatencyProxy | undefined;
+  type AgentStatus = {
+    manager: { stream?: { state: string }; telemetry?: { shippedRequests: number; lastError?: string } };
+    proxies: { id: string; state: string; pid?: number; restarts: number; activeVersion: string | null }[];
+  };
+  const agentStatus = async () => (await (await fetch(`http://127.0.0.1:${ports.agentAdmin}/status`, { signal: AbortSignal.timeout(5000) })).json()) as AgentStatus;
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** Requests web → catalog the manager's rollups hold for the suite's window. */
+  const rolledUp = async () => {
+    const { edges } = await admin.telemetry.edges.query({ from: new Date(Date.now() - 30 * 60_000), to: new Date(Date.now() + 10 * 60_000), cluster: "east" });
+    return edges.filter((e) => e.source.service === "web" && e.destination.service === "catalog").reduce((n, e) => n + e.requests, 0);
+  };
+  /** The next route version and the change that selects it. */
+  const flip = async () => ((await body()) === "catalog-v1" ? "v2" : "v1");
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "weft-faults-"));
@@ -85,12 +111,13 @@ describe("control-plane faults under steady traffic", () => {
     await admin.resources.applyDocuments.mutate({ text: route("v1") });
     // Serving v1 through mTLS between the proxies (the mesh has a CA): the steady state every fault starts from.
     await waitFor(async () => (await body().catch(() => "")) === "catalog-v1" && (await agentConnected()), "web → catalog-v1 through the proxies", 120_000, 250).catch(explain);
-  }, 240_000);
+  }, 420_000);
 
   afterAll(async () => {
     await agent?.stop();
     await manager?.stop();
     for (const a of apps) a.server.close();
+    await slowDb?.close();
     await pg?.stop();
     if (manager) await rm(manager.home, { recursive: true, force: true });
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -156,6 +183,83 @@ describe("control-plane faults under steady traffic", () => {
     await report("manager down 20 s", tally, reconnectedMs);
     expect(tally.failures).toEqual([]);
   });
+  it("an agent SIGKILLed mid-push and restarted", async () => {
+    const traffic = steadyTraffic(ports.webOut!);
+    const before = await agentStatus();
+    const next = await flip();
+    // Killed the moment the new snapshot reaches it: compiling and pushing to its three proxies has begun.
+    const killed = new Promise<number>((resolve) => {
+      const watch = (chunk: string) => {
+        if (!chunk.includes('"config snapshot received"')) return;
+        agent!.process.stderr?.off("data", watch);
+        agent!.process.kill("SIGKILL");
+        resolve(Date.now());
+      };
+      agent!.process.stderr?.on("data", watch);
+    });
+    await admin.resources.applyDocuments.mutate({ text: route(next) });
+    const killedAt = await killed;
+    await new Promise((r) => agent!.process.once("exit", r));
+    // The proxies are the agent's children, not its process group: they outlive it and keep serving.
+    const orphans = before.proxies.filter((p) => p.pid !== undefined && alive(p.pid));
+    agent = startAgentProcess(agentArgs);
+    await waitFor(() => agentConnected(), "the restarted agent to reconnect", 60_000, 100).catch(explain);
+    const reconnectedMs = Date.now() - killedAt;
+    await waitFor(async () => (await body()) === `catalog-${next}`, "the change to be served after the restart", 60_000, 100).catch(explain);
+    const servedMs = Date.now() - killedAt;
+    // Every proxy runs under the new agent (it re-adopts running ones or restarts them) on one config version.
+    const after = await waitFor(async () => {
+      const s = await agentStatus();
+      return s.proxies.length === 3 && s.proxies.every((p) => p.state === "running" && p.activeVersion !== null) && s;
+    }, "the restarted agent to report its proxies applied", 60_000, 200).catch(explain);
+    const tally = await traffic.stop();
+    const stray = before.proxies.filter((p) => p.pid !== undefined && alive(p.pid) && !after.proxies.some((q) => q.pid === p.pid));
+    await report("agent SIGKILL mid-push", tally, servedMs, {
+      reconnectedMs,
+      proxiesAliveAfterKill: orphans.length,
+      strayOldProxies: stray.length,
+      proxyRestarts: after.proxies.map((p) => p.restarts),
+      failures: tally.failures.slice(0, 3),
+    });
+    expect(tally.failures).toEqual([]);
+    expect(stray).toEqual([]);
+  });
+
+  for (const skew of ["+2m", "-2m"] as const) {
+    it(`clock skew of ${skew} between agent and manager (libfaketime)`, async () => {
+      expect(existsSync(LIBFAKETIME), "install Debian's faketime package (libfaketime)").toBe(true);
+      await agent!.stop();
+      const rolledBefore = await rolledUp();
+      agent = startAgentProcess(agentArgs, { LD_PRELOAD: LIBFAKETIME, FAKETIME: skew, FAKETIME_DONT_RESET: "1" });
+      const restartAt = Date.now();
+      await waitFor(async () => (await body().catch(() => "")).startsWith("catalog-") && (await agentConnected()), "the skewed agent to serve", 120_000, 200).catch(explain);
+      const servingMs = Date.now() - restartAt;
+      let probes = 0;
+      const traffic = steadyTraffic(ports.webOut!);
+      // The manager sees the skew (heartbeats carry the agent's clock); SVIDs, changes and telemetry still work.
+      const expected = skew === "+2m" ? 120_000 : -120_000;
+      const east = await waitFor(async () => {
+        const c = (await admin.clusters.list.query()).find((i) => i.name === "east");
+        return c && c.clockSkewMs !== null && Math.abs(c.clockSkewMs - expected) < 15_000 && c;
+      }, "the manager to record the agent's clock skew", 60_000, 500).catch(explain);
+      const next = await flip();
+      const changeAt = Date.now();
+      await admin.resources.applyDocuments.mutate({ text: route(next) });
+      await waitFor(async () => (probes++, (await body()) === `catalog-${next}`), "a change to be served by the skewed agent", 60_000, 100).catch(explain);
+      const changeServedMs = Date.now() - changeAt;
+      await new Promise((r) => setTimeout(r, 3000));
+      const tally = await traffic.stop();
+      // Every request sent through the skewed agent's proxies reaches the rollups (the shipper's report numbers must not fall behind the last agent's).
+      const shippedFrom = Date.now();
+      const rolled = await waitFor(async () => {
+        const n = (await rolledUp()) - rolledBefore;
+        return n >= tally.sent + probes && n;
+      }, `the skewed agent's ${tally.sent} requests in the rollups`, 60_000, 500).catch(explain);
+      await report(`clock skew ${skew}`, tally, changeServedMs, { servingMs, clockSkewMs: east.clockSkewMs, rolledUp: rolled, telemetryLandedMs: Date.now() - shippedFrom, failures: tally.failures.slice(0, 3) });
+      expect(tally.failures).toEqual([]);
+    });
+  }
+
   it("a callee's proxy SIGKILLed: the agent restarts it (failed requests are counted and reported, in flight or not)", async () => {
     // Both versions behind the route, so the caller has somewhere else to go while one proxy is gone.
     await admin.resources.applyDocuments.mutate({
@@ -184,5 +288,46 @@ spec:
     const servingMs = Date.now() - killedAt;
     const tally = await traffic.stop();
     await report("callee proxy SIGKILL", tally, servingMs, { restartedMs, failures: tally.failures.slice(0, 3) });
+  });
+  it("a slow database (+200 ms per query) while agents and the dashboard API run", async () => {
+    const target = new URL(pg.url);
+    slowDb = await startLatencyProxy({ host: target.hostname, port: Number(target.port) }, 200);
+    const slowUrl = new URL(pg.url);
+    slowUrl.port = String(slowDb.port);
+    const port = manager.port;
+    const traffic = steadyTraffic(ports.webOut!);
+    await manager.stop();
+    const restartAt = Date.now();
+    manager = await start(port, slowUrl.toString());
+    admin = await adminClient(manager.url, manager.home);
+    await waitFor(() => agentConnected(), "the agent to reconnect to the slow manager", 120_000, 200).catch(explain);
+    const reconnectedMs = Date.now() - restartAt;
+    // The dashboard's reads (each several queries) and a change, timed at the caller.
+    const timed = async <T>(f: () => Promise<T>) => {
+      const t = Date.now();
+      await f();
+      return Date.now() - t;
+    };
+    const dashboard: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      dashboard.push(await timed(() => admin.clusters.list.query()));
+      dashboard.push(await timed(() => rolledUp()));
+    }
+    const next = await flip();
+    const changeAt = Date.now();
+    await admin.resources.applyDocuments.mutate({ text: route(next) });
+    const acceptedMs = Date.now() - changeAt;
+    await waitFor(async () => (await body()) === `catalog-${next}`, "a change to be served through the slow database", 60_000, 100).catch(explain);
+    const changeServedMs = Date.now() - changeAt;
+    expect(await health()).toBe(200);
+    const tally = await traffic.stop();
+    await report("slow database +200 ms", tally, changeServedMs, {
+      managerRestartToAgentConnectedMs: reconnectedMs,
+      changeAcceptedMs: acceptedMs,
+      dashboardReadsMs: dashboard,
+      dbConnections: slowDb.connections,
+      failures: tally.failures.slice(0, 3),
+    });
+    expect(tally.failures).toEqual([]);
   });
 });
