@@ -56,9 +56,11 @@ export interface OutboundClient {
 
 export function outboundClient(policy: EgressPolicy): OutboundClient {
   const dispatcher = egressAgent(policy);
+  let closed: Promise<void> | null = null;
   return {
     fetch: ((input: Parameters<typeof fetch>[0], init?: RequestInit) => undiciFetch(input as string, { ...(init as object), dispatcher })) as unknown as typeof fetch,
-    close: () => dispatcher.close(),
+    // Services may be closed twice (a test's restart, then its manager's stop): the second close waits for the first.
+    close: () => (closed ??= dispatcher.close()),
   };
 }
 
