@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { boundedDuration } from "@weft/mesh-model";
 import { z } from "zod";
+import { egressAllowProblems } from "./transport/egress-policy.ts";
 
 const port = (fallback: number) =>
   z.coerce
@@ -87,6 +88,15 @@ export const EnvSchema = z.object({
     .describe("How long hourly rollups are kept, in days (\"35d\"; read as milliseconds). SLO windows up to this long can be judged. Default 35d: a 30-day window and room."),
   WEFT_ROLLOUT_TICK: boundedDuration({ minMs: 200, maxMs: 600_000 }).default("5s").describe('How often the rollout controller advances running rollouts, e.g. "1s", "5s" (default 5s); keep it below the rollouts\' analysis intervals.'),
   WEFT_SLO_TICK: boundedDuration({ minMs: 1_000, maxMs: 600_000 }).default("30s").describe('How often the SLO evaluator judges every SLO, e.g. "10s", "30s" (default 30s).'),
+  WEFT_OUTBOUND_ALLOW: z
+    .string()
+    .optional()
+    .superRefine((text, ctx) => {
+      for (const p of egressAllowProblems(text ?? "")) ctx.addIssue({ code: "custom", message: `entry "${p.entry}" ${p.message}` });
+    })
+    .describe(
+      'Where the manager\'s own HTTP calls (rollout webhooks, notification channels) may connect besides public addresses: comma-separated CIDRs ("10.20.0.0/16"), addresses, host names ("hooks.internal") and wildcards ("*.corp.example"). Unset: public addresses only (no loopback, private, link-local or metadata addresses); npm start sets 127.0.0.0/8,::1 for its demo.',
+    ),
   WEFT_DASHBOARD_URL: z
     .url({ message: "must be a URL" })
     .default("http://127.0.0.1:3000")

@@ -7,6 +7,7 @@ import { openSetting } from "./sealed-settings.ts";
 import { DEFAULT_DOWNSAMPLING_SETTINGS } from "./features/metrics/rollup-downsampler.ts";
 import { DEFAULT_SPAN_SETTINGS } from "./features/telemetry/spans.service.ts";
 import type { Logger } from "./logger.ts";
+import { parseEgressAllow } from "./transport/egress-policy.ts";
 import { startManagerServer, type ManagerServer } from "./server.ts";
 import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from "./services.ts";
 
@@ -37,6 +38,7 @@ export function settingsFromEnv(env: Env): ServiceSettings {
     ...(env.WEFT_METRICS_PROMETHEUS_URL ? { prometheus: { url: env.WEFT_METRICS_PROMETHEUS_URL } } : {}),
     slo: { tickMs: durationMs(env.WEFT_SLO_TICK) },
     rollouts: { tickMs: durationMs(env.WEFT_ROLLOUT_TICK) },
+    outbound: parseEgressAllow(env.WEFT_OUTBOUND_ALLOW ?? ""),
     dashboardUrl: env.WEFT_DASHBOARD_URL,
     ...(issuer && clientId && clientSecret && redirectUrl ? { oidc: { issuer, clientId, clientSecret, redirectUrl, defaultRole: env.WEFT_OIDC_DEFAULT_ROLE } } : {}),
   };

@@ -67,6 +67,8 @@ import { TapRepository } from "./features/tap/tap.repository.ts";
 import { TapService } from "./features/tap/tap.service.ts";
 import { UsersService } from "./features/users/users.service.ts";
 import type { Logger } from "./logger.ts";
+import { PUBLIC_ONLY, type EgressPolicy } from "./transport/egress-policy.ts";
+import { outboundClient } from "./transport/outbound-fetch.ts";
 import { UnitOfWork, type TransactionRepositories } from "./unit-of-work.ts";
 
 /** Settings of the manager's services that are not plain environment (tests lower the password cost). */
@@ -90,6 +92,8 @@ export interface ServiceSettings {
   prometheus?: PrometheusSourceOptions;
   /** The rollout controller's period (WEFT_ROLLOUT_TICK). */
   rollouts?: { tickMs: number };
+  /** Where the manager's own HTTP calls (rollout webhooks, notification channels) may connect (WEFT_OUTBOUND_ALLOW); public addresses only when absent. */
+  outbound?: EgressPolicy;
   /** The SLO evaluator's period (WEFT_SLO_TICK). */
   slo?: { tickMs: number };
   /** The notification sender: retry policy and period. */
@@ -234,22 +238,26 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const metricSourceIn = (tx: Pick<TransactionRepositories, "metrics">): MetricSource => (metricSource.kind === "rollups" ? new RollupMetricSource(tx.metrics) : metricSource);
   const telemetry = new TelemetryService(new TelemetryRepository(prisma), uow, settings.telemetry ?? DEFAULT_TELEMETRY_SETTINGS, clock, metrics);
   const dashboardUrl = settings.dashboardUrl ?? "http://127.0.0.1:3000";
+  // Every HTTP call the manager makes to an operator's URL goes through this one client.
+  const outboundHttp = outboundClient(settings.outbound ?? PUBLIC_ONLY);
+  const outbound = outboundHttp.fetch;
   const notificationsRepository = new NotificationsRepository(prisma);
   // Called at run time, once the controllers exist: wakes the sender after something was queued.
   const queued = () => controllers.notifications.poke();
-  const notifications = new NotificationsService(notificationsRepository, uow, log, identitySettings.caKey, clock, queued);
+  const egress = settings.outbound ?? PUBLIC_ONLY;
+  const notifications = new NotificationsService(notificationsRepository, uow, log, identitySettings.caKey, clock, queued, egress);
   const contexts = new TicketContextBuilder(dashboardUrl, ACTIVE_ROLLOUT_LOOKUP);
   const tickets = new TicketsService(new TicketsRepository(prisma), uow, contexts, clock);
   const downsampling = settings.downsampling ?? DEFAULT_DOWNSAMPLING_SETTINGS;
   const slo: SloService = new SloService(new SloRepository(prisma), resources, tickets, metricSource, { metricsRetentionMs: settings.prometheus ? null : downsampling.hourlyRetentionMs, dashboardUrl }, clock);
   const rolloutWriter = new RolloutRunWriter(resources, notifications, dashboardUrl);
-  const rollouts = new RolloutsService(uow, new RolloutsRepository(prisma), resources, rolloutWriter, currentMesh, clock, () => controllers.rollouts.poke());
+  const rollouts = new RolloutsService(uow, new RolloutsRepository(prisma), resources, rolloutWriter, currentMesh, clock, () => controllers.rollouts.poke(), egress);
   const controllers: Controllers = {
     rotation: new RotationController(uow, identityRepository, audit, log, trustChanged, identitySettings.rotationTickMs ?? DEFAULT_ROTATION_TICK_MS, undefined, onTick),
     downsampler: new RollupDownsampler(uow, log, downsampling, clock, onTick),
     slo: new SloController({ uow, metricSourceIn, notifications, tickets, contexts, dashboardUrl, log, now: clock, tickMs: settings.slo?.tickMs ?? DEFAULT_SLO_TICK_MS, queued, onTick }),
-    rollouts: new RolloutController({ uow, writer: rolloutWriter, metricSourceIn, errorBudget: slo, audit, log, now: clock, tickMs: settings.rollouts?.tickMs ?? DEFAULT_ROLLOUT_TICK_MS, queued, onTick }),
-    notifications: new DeliveryController(uow, notificationsRepository, notifications, log, settings.notifications ?? DEFAULT_DELIVERY_SETTINGS, clock, onTick),
+    rollouts: new RolloutController({ uow, writer: rolloutWriter, metricSourceIn, errorBudget: slo, audit, log, now: clock, tickMs: settings.rollouts?.tickMs ?? DEFAULT_ROLLOUT_TICK_MS, queued, onTick, fetch: outbound }),
+    notifications: new DeliveryController(uow, notificationsRepository, notifications, log, outbound, settings.notifications ?? DEFAULT_DELIVERY_SETTINGS, clock, onTick),
   };
   return {
     audit,
@@ -293,6 +301,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
       spans.stop();
       await distribution.close();
       await audit.close();
+      await outboundHttp.close();
     },
   };
 }

@@ -14,9 +14,11 @@ import { bootstrapManager } from "./manager.ts";
 import type { AppRouter } from "./router.ts";
 import { startManagerServer, type ManagerServer } from "./server.ts";
 import { DEFAULT_SERVICE_SETTINGS, createServices, type ServiceSettings, type Services } from "./services.ts";
+import { LOOPBACK_ALLOWED, parseEgressAllow } from "./transport/egress-policy.ts";
 
 /** Service settings for tests: scrypt at N=2^10 instead of 2^15, so suites stay fast. Never for production. */
-export const TEST_SERVICE_SETTINGS: ServiceSettings = { auth: { ...DEFAULT_SERVICE_SETTINGS.auth, passwordCost: 10 } };
+/** Tests run their webhook receivers on loopback: the egress policy allows this machine (as npm start does). */
+export const TEST_SERVICE_SETTINGS: ServiceSettings = { auth: { ...DEFAULT_SERVICE_SETTINGS.auth, passwordCost: 10 }, outbound: parseEgressAllow(LOOPBACK_ALLOWED) };
 
 export interface TestManager {
   url: string;

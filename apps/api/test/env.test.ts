@@ -22,6 +22,8 @@ describe("parseEnv", () => {
     [{ WEFT_API_HOST: "10.1.2.3" }, "Set WEFT_API_TLS_CERT_FILE and WEFT_API_TLS_KEY_FILE to serve https, or WEFT_API_ALLOW_PLAINTEXT=true"],
     [{ WEFT_API_HOST: "0.0.0.0", WEFT_API_TLS_CERT_FILE: "/etc/weft/tls.crt" }, "WEFT_API_TLS_KEY_FILE: is required with WEFT_API_TLS_CERT_FILE"],
     [{ WEFT_API_ALLOW_PLAINTEXT: "yes" }, 'WEFT_API_ALLOW_PLAINTEXT: must be "true" or "false"'],
+    [{ WEFT_OUTBOUND_ALLOW: "10.0.0.0/8,10.0.0.0/40" }, 'WEFT_OUTBOUND_ALLOW: entry "10.0.0.0/40" has a bad prefix length: must be 0 to 32'],
+    [{ WEFT_OUTBOUND_ALLOW: "https://hooks.internal" }, 'WEFT_OUTBOUND_ALLOW: entry "https://hooks.internal" is a URL: list its host name'],
     [{ WEFT_OIDC_ISSUER: "https://id.example.com" }, "WEFT_OIDC_CLIENT_ID: is required with WEFT_OIDC_ISSUER"],
     [
       { WEFT_OIDC_ISSUER: "http://id.example.com", WEFT_OIDC_CLIENT_ID: "weft", WEFT_OIDC_CLIENT_SECRET: "s", WEFT_OIDC_REDIRECT_URL: "https://weft.example.com/auth/oidc/callback" },

@@ -65,7 +65,7 @@ describe("rollout controller, one run at a time", { timeout: 120_000 }, () => {
       return { kind: real.kind, window: (q) => refuse(q.selector.service) ?? real.window(q), series: (q) => refuse(q.selector.service) ?? real.series(q) };
     };
     const s = m.services;
-    const controller = new RolloutController({ uow: new UnitOfWork(m.db.prisma), writer: new RolloutRunWriter(s.resources, s.notifications, s.dashboardUrl), metricSourceIn, errorBudget: s.errorBudgetGate, audit: s.audit, log: createLogger("silent"), now: () => new Date(now), tickMs: 60_000, queued: () => {} });
+    const controller = new RolloutController({ uow: new UnitOfWork(m.db.prisma), writer: new RolloutRunWriter(s.resources, s.notifications, s.dashboardUrl), metricSourceIn, errorBudget: s.errorBudgetGate, audit: s.audit, log: createLogger("silent"), now: () => new Date(now), tickMs: 60_000, queued: () => {}, fetch });
     const checkout = (await admin.rollouts.start.mutate({ text: rolloutYaml("checkout") })).run!.id;
     const cart = (await admin.rollouts.start.mutate({ text: rolloutYaml("cart") })).run!.id;
     await controller.tick();

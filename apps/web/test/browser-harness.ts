@@ -242,6 +242,8 @@ export class BrowserHarness {
       cwd: REPO_DIR,
       env: {
         ...process.env,
+        // The tests' webhook receivers listen on loopback (as npm start allows its demo inbox).
+        WEFT_OUTBOUND_ALLOW: "127.0.0.0/8,::1",
         ...managerEnv,
         ...(database ? { DATABASE_URL: database.url } : {}),
         WEFT_HOME: home,

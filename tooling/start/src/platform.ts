@@ -77,6 +77,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     WEFT_API_PORT: String(settings.WEFT_API_PORT),
     WEFT_WEB_HOST: settings.WEFT_WEB_HOST,
     WEFT_WEB_PORT: String(settings.WEFT_WEB_PORT),
+    // Everything runs on this machine: the manager may call back into it (the demo inbox's channel, webhooks of rollouts one tries).
+    WEFT_OUTBOUND_ALLOW: options.env.WEFT_OUTBOUND_ALLOW || "127.0.0.0/8,::1",
   };
   const children: Child[] = [];
   let stopping: Promise<void> | undefined;

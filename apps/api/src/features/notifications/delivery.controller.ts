@@ -48,6 +48,8 @@ export class DeliveryController {
     private readonly repo: NotificationsRepository,
     private readonly notifications: NotificationsService,
     private readonly log: Logger,
+    /** The manager's outbound fetch (transport/outbound-fetch.ts): channels reach only where the egress policy allows. */
+    private readonly httpFetch: typeof fetch,
     private readonly settings: DeliverySettings = DEFAULT_DELIVERY_SETTINGS,
     private readonly now: () => Date = () => new Date(),
     onTick?: LeaderTickListener,
@@ -83,7 +85,7 @@ export class DeliveryController {
     }
     const event = eventOf(delivery);
     const incident = channel.type === "GITHUB" || channel.type === "JIRA" ? await this.repo.incident(delivery.channelId, delivery.dedupKey) : null;
-    const result = await sendToChannel(channel, event, incident);
+    const result = await sendToChannel(this.httpFetch, channel, event, incident);
     const stored = await this.repo.channel(delivery.channelId);
     const attempts = delivery.attempts + 1;
     const now = this.now();

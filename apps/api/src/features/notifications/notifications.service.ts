@@ -3,8 +3,9 @@ import { openSecret, sealSecret } from "@weft/identity";
 import type { NotificationChannelSpec } from "@weft/mesh-model";
 import type { Principal } from "../../access.ts";
 import { dashboardLink } from "../../dashboard-link.ts";
-import { conflict, notFound, preconditionFailed } from "../../errors.ts";
+import { conflict, invalid, notFound, preconditionFailed } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
+import { urlRefusal, type EgressPolicy } from "../../transport/egress-policy.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
 import type { Audited } from "../audit/audit-facts.ts";
 import type { OpenChannel } from "./channel-sender.ts";
@@ -44,6 +45,8 @@ export class NotificationsService implements Notifier {
     private readonly now: () => Date,
     /** Wakes the sender after something was queued. */
     private readonly queued: () => void,
+    /** Where the manager may connect (WEFT_OUTBOUND_ALLOW): channel URLs naming a refused address are refused when saved. */
+    private readonly egress: EgressPolicy,
   ) {}
 
   /** Notifier: queues the event for every matching channel; never throws for a channel's sake. */
@@ -84,8 +87,27 @@ export class NotificationsService implements Notifier {
     return { type: row.type, config: row.config, secrets, timeoutMs: row.timeoutMs };
   }
 
+  /**
+   * Refuses a channel whose URL names an address the egress policy refuses
+   * (WEFT_OUTBOUND_ALLOW), naming the field. Host names are judged when a
+   * delivery connects (their addresses may change).
+   */
+  private refuseUnreachable(input: NotificationChannelSpec): void {
+    const urls: [string, unknown][] = [
+      ["config.url", (input.config as Record<string, unknown> | undefined)?.url],
+      ["config.apiUrl", (input.config as Record<string, unknown> | undefined)?.apiUrl],
+      ["config.baseUrl", (input.config as Record<string, unknown> | undefined)?.baseUrl],
+      ["secrets.webhookUrl", (input.secrets as Record<string, unknown> | undefined)?.webhookUrl],
+    ];
+    for (const [path, url] of urls) {
+      const refusal = typeof url === "string" ? urlRefusal(this.egress, url) : null;
+      if (refusal) throw invalid(refusal.message.replace(/^refused to connect: /, "the manager will not connect there: "), path);
+    }
+  }
+
   /** Creates a channel; a webhook without a secret gets a generated one, returned in this answer only. */
   async createChannel(principal: Pick<Principal, "username">, input: NotificationChannelSpec, options: { builtIn?: boolean } = {}): Promise<Audited<{ channel: ChannelView; signingSecret: string | null }>> {
+    this.refuseUnreachable(input);
     if (await this.repo.channelByName(input.name)) throw conflict(`a channel named "${input.name}" exists`, "name");
     let secrets: Record<string, unknown> | undefined = input.secrets;
     let generated: string | null = null;
@@ -103,6 +125,7 @@ export class NotificationsService implements Notifier {
   async updateChannel(id: string, input: NotificationChannelSpec): Promise<Audited<ChannelView>> {
     const existing = await this.repo.channel(id);
     if (!existing) throw notFound(`channel ${id}`, "id");
+    this.refuseUnreachable(input);
     if (existing.type !== input.type) throw conflict(`a channel keeps its type (${existing.type}); create a new one`, "type");
     const other = await this.repo.channelByName(input.name);
     if (other && other.id !== id) throw conflict(`a channel named "${input.name}" exists`, "name");

@@ -18,6 +18,7 @@ import {
 } from "@weft/mesh-model";
 import type { MetricSource, ServiceSelector, WindowSample } from "../metrics/metric-source.ts";
 import type { ErrorBudgetGate } from "../slo/error-budget-gate.ts";
+import { outboundRefusalOf } from "../../transport/outbound-fetch.ts";
 import type { NewCheck } from "./rollouts.repository.ts";
 
 const MINUTE_MS = 60_000;
@@ -106,8 +107,13 @@ export interface WebhookPayload {
   wave: number;
 }
 
-/** Calls one webhook: POST JSON, a 2xx within the timeout passes; network errors, timeouts and 5xx are retried. */
-export async function callWebhook(hook: RolloutWebhook, payload: WebhookPayload, fetchImpl: typeof fetch = fetch): Promise<WebhookCheck> {
+/**
+ * Calls one webhook: POST JSON, a 2xx within the timeout passes; network
+ * errors, timeouts and 5xx are retried. `fetchImpl` is the manager's
+ * outbound fetch (transport/outbound-fetch.ts): a URL the egress policy
+ * refuses fails at once, saying why.
+ */
+export async function callWebhook(hook: RolloutWebhook, payload: WebhookPayload, fetchImpl: typeof fetch): Promise<WebhookCheck> {
   const started = Date.now();
   const attemptsAllowed = hook.retries + 1;
   let status: number | null = null;
@@ -123,7 +129,14 @@ export async function callWebhook(hook: RolloutWebhook, payload: WebhookPayload,
       if (status < 500) break;
     } catch (err) {
       status = null;
-      error = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? `timed out after ${hook.timeout}` : `request failed: ${err instanceof Error ? err.message : String(err)}`;
+      const refused = outboundRefusalOf(err);
+      if (refused) {
+        // The egress policy's answer does not change on a retry.
+        error = refused.message;
+        break;
+      }
+      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : "";
+      error = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? `timed out after ${hook.timeout}` : `request failed: ${err instanceof Error ? err.message : String(err)}${cause}`;
     }
   }
   const ok = status !== null && status >= 200 && status < 300;
@@ -132,7 +145,7 @@ export async function callWebhook(hook: RolloutWebhook, payload: WebhookPayload,
 }
 
 /** Calls every webhook of the given types (in parallel). */
-export function callWebhooks(rollout: Rollout, types: readonly WebhookType[], payload: Omit<WebhookPayload, "type" | "metadata">, fetchImpl?: typeof fetch): Promise<WebhookCheck[]> {
+export function callWebhooks(rollout: Rollout, types: readonly WebhookType[], payload: Omit<WebhookPayload, "type" | "metadata">, fetchImpl: typeof fetch): Promise<WebhookCheck[]> {
   const hooks = (rollout.spec.analysis.webhooks ?? []).filter((h) => types.includes(h.type));
   return Promise.all(hooks.map((h) => callWebhook(h, { ...payload, type: h.type, metadata: h.metadata ?? {} }, fetchImpl)));
 }

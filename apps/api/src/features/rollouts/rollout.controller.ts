@@ -37,7 +37,8 @@ export interface RolloutControllerDeps {
   tickMs: number;
   /** Wakes the notification sender after a step queued something. */
   queued: () => void;
-  fetch?: typeof fetch;
+  /** The manager's outbound fetch (transport/outbound-fetch.ts): webhooks reach only where the egress policy allows. */
+  fetch: typeof fetch;
   /** Told of each tick (the manager's metrics). */
   onTick?: LeaderTickListener;
 }

@@ -19,7 +19,8 @@ import {
   type ValidationIssue,
 } from "@weft/mesh-model";
 import { roleAtLeast, roleIn, type Principal, type Scope } from "../../access.ts";
-import { conflict, notFound } from "../../errors.ts";
+import { conflict, invalid, notFound } from "../../errors.ts";
+import { urlRefusal, type EgressPolicy } from "../../transport/egress-policy.ts";
 import type { TransactionRepositories, UnitOfWork } from "../../unit-of-work.ts";
 import type { Audited } from "../audit/audit-facts.ts";
 import type { ChangeResult } from "../resources/change-plan.ts";
@@ -59,7 +60,17 @@ export class RolloutsService {
     private readonly now: () => Date,
     /** Called after a commit that changed a run: the controller ticks soon. */
     private readonly changed: () => void,
+    /** Where the manager may connect (WEFT_OUTBOUND_ALLOW): webhooks naming a refused address are refused at start. */
+    private readonly egress: EgressPolicy,
   ) {}
+
+  /** Refuses a Rollout whose webhook URL names an address the egress policy refuses; host names are judged when called. */
+  private refuseUnreachableWebhooks(rollout: Rollout): void {
+    (rollout.spec.analysis.webhooks ?? []).forEach((hook, i) => {
+      const refusal = urlRefusal(this.egress, hook.url);
+      if (refusal) throw invalid(refusal.message.replace(/^refused to connect: /, "the manager will not connect there: "), `spec.analysis.webhooks[${i}].url`);
+    });
+  }
 
   private async find(ref: RunRefInput, repo: Pick<RolloutsRepository, "byId" | "latest"> = this.repo, meshId: () => Promise<string> = async () => (await this.mesh()).id): Promise<RunRecord> {
     if (ref.id) {
@@ -105,6 +116,7 @@ export class RolloutsService {
       let rollout: Rollout;
       if (input.source.kind === "document") {
         rollout = onlyRollout(input.source.parsed);
+        this.refuseUnreachableWebhooks(rollout);
         await this.refuseOverlap(tx, rollout);
         change = (await this.resources.execute(tx, { id: principal.userId, name: principal.username }, [{ op: "apply", resource: rollout }], { dryRun: false, message: input.message || `start rollout ${rollout.metadata.name}`, principal })).value;
         if (change.status === "pending-approval") return { value: { status: "pending-approval", run: null, change }, audit: { target: `Rollout/${rollout.metadata.namespace ?? "default"}/${rollout.metadata.name}`, namespace: rollout.metadata.namespace ?? "default", details: { changeRequest: change.changeRequest?.id } } };
@@ -112,6 +124,7 @@ export class RolloutsService {
         const stored = await tx.resources.find(await meshIdIn(tx), "Rollout", input.source.namespace, input.source.name);
         if (!stored || stored.deleted || stored.document?.kind !== "Rollout") throw notFound(`Rollout/${input.source.namespace}/${input.source.name}`, "name");
         rollout = stored.document;
+        this.refuseUnreachableWebhooks(rollout);
         await this.refuseOverlap(tx, rollout);
       }
       const namespace = rollout.metadata.namespace ?? "default";
