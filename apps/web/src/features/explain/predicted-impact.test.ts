@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { moveSentence, predictShift } from "./predicted-impact.ts";
+import { faultSentences, moveSentence, predictFault, predictShift } from "./predicted-impact.ts";
 
 const route = (weights: Record<string, number>) => ({
   metadata: { namespace: "shop" },
@@ -35,3 +35,39 @@ describe("predicted impact of a traffic shift", () => {
     expect(predictShift(route({ v1: 1 }), route({ v1: 1, v2: 1 }), [])!.callers).toEqual([]);
   });
 });
+
+describe("predicted impact of a fault", () => {
+  const edges = [
+    { source: end("east", "frontend"), destination: end("east", "checkout", "v1"), rate: 88.2 / 60 },
+    { source: end("east", "frontend"), destination: end("east", "checkout", "v2"), rate: 9.8 / 60 },
+    { source: { cluster: "", namespace: "", service: "unknown", version: "" }, destination: end("east", "checkout", "v1"), rate: 30 / 60 },
+    { source: end("east", "frontend"), destination: end("east", "catalog"), rate: 50 },
+  ];
+  const faulted = (fault: Record<string, unknown>) => {
+    const r = route({ v1: 1 });
+    return { ...r, spec: { ...r.spec, rules: [{ ...r.spec.rules[0]!, filters: [{ type: "FaultInjection", faultInjection: fault }] }] } };
+  };
+
+  it("gives each caller's requests per minute that would have failed or been delayed, from the fault's percentages", () => {
+    const impact = predictFault(faulted({ abort: { httpStatus: 503, percentage: 10 }, delay: { fixedDelay: "2s", percentage: 25 } }), edges)!;
+    expect(impact.callers).toEqual([
+      { caller: "east/shop/frontend", perMinute: 98, failed: 9.8, delayed: 24.5 },
+      { caller: "outside the mesh", perMinute: 30, failed: 3, delayed: 7.5 },
+    ]);
+    expect(faultSentences(impact, impact.callers[0]!)).toEqual([
+      "≈ 10 % of the last hour's requests from east/shop/frontend (≈ 9.8 req/min) would have failed with HTTP 503",
+      "≈ 25 % of the last hour's requests from east/shop/frontend (≈ 24.5 req/min) would have been delayed by 2s",
+    ]);
+  });
+
+  it("says at most when the fault needs a header the rollups do not record; a missing percentage is 100 %", () => {
+    const impact = predictFault(faulted({ abort: { grpcStatus: "UNAVAILABLE" }, headers: [{ type: "Exact", name: "x-chaos", value: "1" }] }), edges)!;
+    expect(impact.headers).toEqual(["x-chaos = 1"]);
+    expect(faultSentences(impact, impact.callers[1]!)).toEqual(["at most ≈ 100 % of the last hour's requests from outside the mesh (≈ 30 req/min) would have failed with gRPC UNAVAILABLE"]);
+  });
+
+  it("has nothing to say about a route without a fault", () => {
+    expect(predictFault(route({ v1: 1 }), edges)).toBeNull();
+  });
+});
+

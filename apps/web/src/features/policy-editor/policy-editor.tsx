@@ -259,7 +259,7 @@ function Editor({
             </div>
           ) : null}
           {result ? <ChangeResultPanel result={result} /> : null}
-          {result?.dryRun && kind === "HTTPRoute" && (existing || before) ? <PredictedImpactPanel before={before ?? initial} after={value} /> : null}
+          {result?.dryRun && kind === "HTTPRoute" ? <PredictedImpactPanel before={before ?? (existing ? initial : null)} after={value} /> : null}
           {kind === "ServiceLevelObjective" ? <SloDryRun value={value} /> : null}
         </section>
         {existing ? <HistoryPanel resource={{ kind, ...existing }} canEdit={canEdit} onResult={(r) => { setResult(r); }} /> : null}

@@ -7,6 +7,7 @@ import { useMemo } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { policiesForService } from "../policies/policy-catalog.ts";
 import { ProposePolicyAction } from "../policy-proposal/propose-policy.tsx";
+import { ResilienceWizards } from "../wizards/resilience-wizards.tsx";
 import { TrafficShiftWizard } from "../wizards/traffic-shift-wizard.tsx";
 import { useSession } from "../shell/session.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
@@ -82,6 +83,7 @@ export function ServicePage() {
       <ServiceRolloutBanner namespace={namespace} name={name} />
       {session.canEdit(namespace) ? <ProposePolicyAction namespace={namespace} service={name} /> : null}
       {session.canEdit(namespace) && edges.data ? <TrafficShiftWizard namespace={namespace} service={name} versions={n.instances.map((i) => i.version)} /> : null}
+      {session.canEdit(namespace) && edges.data ? <ResilienceWizards namespace={namespace} service={name} observedPerSecond={n.instances.reduce((sum, i) => sum + i.rate, 0)} /> : null}
       <SloPanel service={{ namespace, name }} />
       <Panel title="Golden signals" id="signals-heading">
         <ServiceCharts namespace={namespace} name={name} />

@@ -6,6 +6,7 @@ import { useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { newRolloutHref } from "../rollouts/rollout-links.ts";
+import { RESILIENCE_WIZARDS } from "../wizards/wizard-links.ts";
 import { thresholdReasons } from "../explain/failure-reasons.ts";
 import { WhyUnhealthy } from "../explain/why-unhealthy.tsx";
 import { EdgeLocality } from "../locality/edge-locality.tsx";
@@ -113,6 +114,11 @@ function SidePanel({ selection, onClose, edges, thresholds, window }: { selectio
                 <Link className="btn" href={`${hrefWithFilters("/services/detail", params, { service: `${svc.namespace}/${svc.name}` })}#traffic-shift-heading`} data-testid="shift-traffic">
                   Shift traffic…
                 </Link>
+                {RESILIENCE_WIZARDS.map((w) => (
+                  <Link key={w.id} className="btn" href={`${hrefWithFilters("/services/detail", params, { service: `${svc.namespace}/${svc.name}`, wizard: w.id })}#${w.heading}`} data-testid={`wizard-${w.id}`}>
+                    {w.label}
+                  </Link>
+                ))}
               </>
             ) : null}
           </div>

@@ -51,7 +51,8 @@ export function shiftProblems(versions: readonly VersionWeight[], rule = 0): { p
   return problems;
 }
 
-interface RouteDoc {
+/** The parts of an HTTPRoute document the wizards read and rewrite; everything else is carried along. */
+export interface RouteDoc {
   apiVersion: string;
   kind: "HTTPRoute";
   metadata: { name: string; namespace: string; [k: string]: unknown };
