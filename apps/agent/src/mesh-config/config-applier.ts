@@ -1,7 +1,10 @@
 // The agent's config loop: (cluster config from the manager, local catalog)
 // → one compile input per local proxy → compiled ProxyConfig → pushed to the
-// proxy → applied or rejected. Work is skipped when a proxy's input hash is
-// unchanged (no compile) or the compiled version is already active (no push).
+// proxy → applied or rejected. The resources and catalog are parsed once per
+// reconcile for all proxies (MeshCompiler, which also shares outbound parts
+// between proxies that sit alike). Work is skipped when a proxy's input key is
+// unchanged (no compile; a proxy scoped by a Sidecar keys only what its scope
+// sees) or the compiled version is already active (no push).
 // The only way a config reaches a running proxy is PUT /config on its admin
 // port; the supervisor's file follows what the proxy accepted.
 import type { ClusterConfig } from "@weft/mesh-model";
