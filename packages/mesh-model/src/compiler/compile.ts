@@ -18,7 +18,7 @@ import { ExternalServiceCompiler } from "./compile-external-services.ts";
 import { type CompileInput, type CompileInputRaw, CompileInputSchema } from "./compile-input.ts";
 import { compileListeners } from "./compile-listeners.ts";
 import { compileRateLimits } from "./compile-rate-limits.ts";
-import { inScope } from "./egress-scope.ts";
+import { inScope, servicesInScope } from "./egress-scope.ts";
 import { RouteCompiler, reportUnreachablePorts } from "./compile-routes.ts";
 import { type CompileDiagnostic, compareText } from "./diagnostics.ts";
 import { compileAuthorization, compileIdentity, compileRequestAuthentication, inboundMtlsMode } from "./security-mapping.ts";
@@ -76,8 +76,7 @@ export function compileOutbound(ctx: CompileContext): void {
   const routes = new RouteCompiler(ctx, backends, externals);
   const { scope } = ctx;
   let scoped = 0;
-  for (const service of ctx.index.sortedServices) {
-    if (!inScope(scope, service.namespace, service.name)) continue;
+  for (const service of servicesInScope(ctx.index, scope)) {
     routes.compileServiceHost(service);
     scoped++;
   }

@@ -12,8 +12,8 @@ import { type EgressHost, egressAllows, egressHosts } from "../sidecar/sidecar.s
 import type { Indexed, MeshIndex } from "./compile-context.ts";
 import type { CompileInput } from "./compile-input.ts";
 import { canonicalJson } from "./config-hash.ts";
-import type { DiagnosticSink } from "./diagnostics.ts";
-import { serviceKey } from "./service-catalog.ts";
+import { type DiagnosticSink, compareText } from "./diagnostics.ts";
+import { type MeshService, serviceKey } from "./service-catalog.ts";
 
 /** The egress scope of one workload. */
 export interface EgressScope {
@@ -29,6 +29,20 @@ export interface EgressScope {
 /** True when the service or ExternalService `namespace/name` is in scope (always, without a scope). */
 export function inScope(scope: EgressScope | undefined, namespace: string, name: string): boolean {
   return !scope || scope.localPorts.has(serviceKey(name, namespace)) || egressAllows(scope.hosts, namespace, name);
+}
+
+/**
+ * The catalog services in scope, ordered by `<namespace>/<name>` (all of them
+ * without a scope). Hosts that name exact services are looked up rather than
+ * matched against the whole catalog: a scoped proxy costs its scope, not the mesh.
+ */
+export function servicesInScope(index: MeshIndex, scope: EgressScope | undefined): readonly MeshService[] {
+  if (!scope) return index.sortedServices;
+  if (scope.hosts.some((h) => h.namespace === "*" || h.service === "*")) return index.sortedServices.filter((s) => inScope(scope, s.namespace, s.name));
+  const keys = new Set([...scope.hosts.map((h) => serviceKey(h.service, h.namespace)), ...scope.localPorts]);
+  return [...keys]
+    .flatMap((key) => index.services.get(key) ?? [])
+    .sort((a, b) => compareText(serviceKey(a.name, a.namespace), serviceKey(b.name, b.namespace)));
 }
 
 /** The Sidecar that scopes the workload, if any; a `conflicting_policies` warning for each equally specific one it beats. */
@@ -62,7 +76,7 @@ export function relevantContent(index: MeshIndex, scope: EgressScope, input: Pic
   const { workload } = input;
   const own = serviceKey(workload.service, workload.namespace);
   const scoped = new Set<string>([own]);
-  for (const s of index.sortedServices) if (inScope(scope, s.namespace, s.name)) scoped.add(serviceKey(s.name, s.namespace));
+  for (const s of servicesInScope(index, scope)) scoped.add(serviceKey(s.name, s.namespace));
   for (const key of scope.localPorts) scoped.add(key);
   const resources = new Map<string, { key: string; createdAtText: string; resource: object }>();
   const add = (r: { key: string; createdAtText: string; resource: object }) => resources.set(r.key, r);
