@@ -21,8 +21,8 @@
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import type { ClusterConfig } from "@weft/mesh-model";
-import { compileProxyConfig } from "@weft/mesh-model/compiler";
-import { compileInputs, inputHash } from "../../apps/agent/src/mesh-config/compile-inputs.ts";
+import { MeshCompiler } from "@weft/mesh-model/compiler";
+import { proxyCompileInputs, sharedCompileInput } from "../../apps/agent/src/mesh-config/compile-inputs.ts";
 import { createManagerClient, type ManagerClient } from "../../apps/agent/src/manager-link/manager-client.ts";
 import { adminClient, removeHome, startManager } from "../../apps/agent/test/manager-process.ts";
 import type { UniversalFile } from "../../apps/agent/src/universal/universal-file.schema.ts";
@@ -32,6 +32,11 @@ const PROXIES = Number(process.env.BENCH_PROXIES_PER_AGENT ?? 100);
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 // Each write costs ~2,000 real compiles (tens of ms each): a few writes give thousands of per-proxy samples.
 const WRITES = Number(process.env.BENCH_WRITES ?? 2);
+// Egress scoping: "callees" gives every service a Sidecar listing BENCH_CALLEES services it may call
+// (the next ones by number, across clusters); "none" leaves every proxy with the whole mesh.
+const SCOPE = process.env.BENCH_SCOPE ?? "callees";
+const CALLEES = Number(process.env.BENCH_CALLEES ?? 10);
+if (SCOPE !== "callees" && SCOPE !== "none") throw new Error(`BENCH_SCOPE must be "callees" or "none", not ${SCOPE}`);
 
 const rssMiB = (pid: number, field: "VmRSS" | "VmHWM") => {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(field));
@@ -50,7 +55,7 @@ interface SimAgent {
   acked: Map<string, number>;
   received: Map<string, number>;
   /** Per config version: when each proxy's compile finished, and this agent's total compile time. */
-  compiled: Map<string, { doneAt: number[]; compileMs: number }>;
+  compiled: Map<string, { doneAt: number[]; compileMs: number; cpuMs: number; compiles: number }>;
   waiters: Map<string, () => void>;
   close(): void;
 }
@@ -83,32 +88,55 @@ try {
   }
   log(`discovery reported; RSS ${rssMiB(pid, "VmRSS")} MiB. Opening ${AGENTS} config streams (${AGENTS * PROXIES} simulated proxies) ...`);
 
+  if (SCOPE === "callees") {
+    // One Sidecar per service, in batches (one revision each), before the streams open.
+    const docs = Array.from({ length: SERVICES }, (_, i) => {
+      const hosts = Array.from({ length: CALLEES }, (_, k) => `"bench/svc-${(i + 1 + k) % SERVICES}"`).join(", ");
+      return `apiVersion: weft.io/v1alpha1\nkind: Sidecar\nmetadata:\n  name: svc-${i}\n  namespace: bench\nspec:\n  targetRef:\n    name: svc-${i}\n  egress:\n    hosts: [${hosts}]\n`;
+    });
+    for (let i = 0; i < docs.length; i += 250) await admin.resources.applyDocuments.mutate({ text: docs.slice(i, i + 250).join("---\n") });
+    log(`egress scoping: ${SERVICES} Sidecars, ${CALLEES} callees each; RSS ${rssMiB(pid, "VmRSS")} MiB`);
+  } else log("egress scoping: none (every proxy's config holds the whole mesh)");
+
   let compiles = 0;
   let compileSkips = 0;
+  let outboundParts = 0;
   for (const agent of agents) {
     const file = universalFile(agent.name, Math.ceil(SERVICES / AGENTS), PROXIES);
-    const lastHash = new Map<string, string>();
+    const lastKey = new Map<string, string>();
     const versions = new Map<string, string>();
     let queue = Promise.resolve();
     let lastId: string | undefined;
-    // As the agent's applier: one reconcile at a time, on the snapshot that arrived.
+    // As the agent's applier: one reconcile at a time, on the snapshot that arrived; the resources and
+    // catalog parsed once (MeshCompiler), proxies whose input key is unchanged skipped.
     const reconcile = async (data: ClusterConfig) => {
       const doneAt: number[] = [];
       let compileMs = 0;
-      for (const [proxy, input] of compileInputs(file, data.cluster, data)) {
-        const h = inputHash(input);
-        if (h !== lastHash.get(proxy)) {
-          const t = performance.now();
-          const { config } = compileProxyConfig(input);
-          compileMs += performance.now() - t;
+      let cpuMs = 0;
+      let t = performance.now();
+      let cpu = process.cpuUsage();
+      const compiler = new MeshCompiler(sharedCompileInput(file, data.cluster, data));
+      let ownCompiles = 0;
+      for (const [proxy, input] of proxyCompileInputs(file, data.cluster, data)) {
+        const key = compiler.inputKey(input);
+        if (key !== lastKey.get(proxy)) {
+          const { config } = compiler.compile(input);
           compiles++;
+          ownCompiles++;
           versions.set(proxy, config.version);
-          lastHash.set(proxy, h);
+          lastKey.set(proxy, key);
         } else compileSkips++;
-        doneAt.push(performance.now());
+        const now = performance.now();
+        compileMs += now - t; // the snapshot's parse and index, each proxy's key, and its compile when needed
+        const used = process.cpuUsage(cpu);
+        cpuMs += (used.user + used.system) / 1000; // CPU time, not wall time: robust to a loaded machine
+        doneAt.push(now);
         await yieldToStreams(); // let the other agents' streams and acks progress between compiles
+        t = performance.now();
+        cpu = process.cpuUsage();
       }
-      agent.compiled.set(data.configVersion, { doneAt, compileMs });
+      outboundParts += compiler.stats.outboundParts;
+      agent.compiled.set(data.configVersion, { doneAt, compileMs, cpuMs, compiles: ownCompiles });
       await agent.client.agent.ackConfig.mutate({ configVersion: data.configVersion, status: "applied", proxies: [...versions.keys()].map((proxy) => ({ proxy, status: "applied" as const })) });
       agent.acked.set(data.configVersion, performance.now());
       agent.waiters.get(data.configVersion)?.();
@@ -136,6 +164,8 @@ try {
   log(`all streams open; RSS ${rssMiB(pid, "VmRSS")} MiB. ${WRITES} writes ...`);
 
   const compilesBefore = compiles;
+  const outboundBefore = outboundParts;
+  const cpuPerWrite: { cpuMs: number; compiles: number }[] = [];
   const samples: number[] = [];
   const ownHost: number[] = [];
   const writeMs: number[] = [];
@@ -159,6 +189,7 @@ try {
       ownHost.push(received + compileMs);
     }
     lastProxyMs.push(Math.max(...agents.flatMap((a) => a.compiled.get(version)!.doneAt)) - t0);
+    cpuPerWrite.push(agents.reduce((sum, a) => ({ cpuMs: sum.cpuMs + a.compiled.get(version)!.cpuMs, compiles: sum.compiles + a.compiled.get(version)!.compiles }), { cpuMs: 0, compiles: 0 }));
     perWrite.push({ p50: pct(times, 0.5), max: Math.max(...times) });
     log(`write ${w + 1}/${WRITES}: last of ${AGENTS * PROXIES} proxy configs compiled after ${lastProxyMs.at(-1)!.toFixed(0)} ms`);
   }
@@ -167,6 +198,7 @@ try {
   const hwm = rssMiB(pid, "VmHWM");
 
   const compileMs = agents.map((a) => a.compiled.get(agents[0]!.latest!.configVersion)?.compileMs ?? NaN);
+  const outboundPerWrite = (outboundParts - outboundBefore) / WRITES;
   const agentsHwm = Math.round(process.resourceUsage().maxRSS / 1024);
   const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
 
@@ -179,7 +211,8 @@ try {
   log(
     `| ${AGENTS} | ${AGENTS * PROXIES} | ${SERVICES} | ${WRITES} | ${fmt(pct(samples, 0.5))} / ${fmt(pct(samples, 0.99))} / ${fmt(Math.max(...samples))} | ${lastProxyMs.map(fmt).join(", ")} | ${fmt(pct(ownHost, 0.5))} / ${fmt(pct(ownHost, 0.99))} | ${compilesPerWrite.toFixed(0)} (${compileSkips} skipped in all, input unchanged) | ${rss} / ${hwm} MiB | ${agentsHwm} MiB |`,
   );
-  log(`breakdown: the write itself returned after p50 ${fmt(pct(writeMs, 0.5))} (max ${fmt(Math.max(...writeMs))}); snapshots reached the agents after p50 ${fmt(pct(receivedMs, 0.5))}, p99 ${fmt(pct(receivedMs, 0.99))}; one agent's ${PROXIES} compiles took p50 ${fmt(pct(compileMs, 0.5))} (${fmt(pct(compileMs, 0.5) / PROXIES)} per proxy)`);
+  log(`breakdown: the write itself returned after p50 ${fmt(pct(writeMs, 0.5))} (max ${fmt(Math.max(...writeMs))}); snapshots reached the agents after p50 ${fmt(pct(receivedMs, 0.5))}, p99 ${fmt(pct(receivedMs, 0.99))}; one agent's snapshot handling (${PROXIES} proxies) took p50 ${fmt(pct(compileMs, 0.5))} (${fmt(pct(compileMs, 0.5) / PROXIES)} per proxy)`);
+  log(`egress scope: ${SCOPE === "callees" ? `${CALLEES} callees per service (a Sidecar each)` : "none"}; per write, CPU time of all agents' snapshot handling (parse, keys, compiles) and compiles: ${cpuPerWrite.map((c) => `${c.cpuMs.toFixed(0)} ms / ${c.compiles}`).join(", ")}; CPU per proxy handled ${(cpuPerWrite.reduce((s, c) => s + c.cpuMs, 0) / (WRITES * AGENTS * PROXIES)).toFixed(2)} ms; outbound parts built per write ${outboundPerWrite.toFixed(0)}`);
   log(`per write, acks (p50 / slowest agent): ${perWrite.map((p) => `${p.p50.toFixed(0)}/${p.max.toFixed(0)}`).join(" ")}`);
   log(`targets: p99 < 1000 ms (write → last proxy compiled) → ${pct(samples, 0.99) < 1000 ? "met" : "MISSED"}; manager < 1024 MiB → ${hwm < 1024 ? "met" : "MISSED"}`);
   for (const a of agents) a.close();

@@ -26,6 +26,7 @@ export * from "./gateway/gateway.schema.ts";
 export * from "./external-service/external-service.schema.ts";
 export * from "./rollout/rollout.schema.ts";
 export * from "./service-level-objective/service-level-objective.schema.ts";
+export * from "./sidecar/sidecar.schema.ts";
 
 // SLOs: windows, burn-rate maths, alert state, judgement, interop
 export * from "./service-level-objective/slo-window.ts";
@@ -57,6 +58,7 @@ export { analyzeAuthorizationCallers, analyzeAuthorizationIdentities } from "./a
 export { analyzeGatewayHosts } from "./gateway/gateway.analyzers.ts";
 export { analyzeRolloutErrorBudget, analyzeRolloutOverlap, analyzeRolloutRoutes, analyzeRolloutTargets } from "./rollout/rollout.analyzers.ts";
 export { analyzePeerAuthenticationConflicts } from "./peer-authentication/peer-authentication.analyzers.ts";
+export { analyzeSidecarConflicts, analyzeSidecarHosts } from "./sidecar/sidecar.analyzers.ts";
 export { analyzePolicyTargets } from "./analysis/policy-targets.analyzer.ts";
 export { analyzeResourceIdentity } from "./analysis/resource-identity.analyzer.ts";
 export { analyzeSloAlertsCanFire, analyzeSloLowTraffic, analyzeSloRetention, analyzeSloService } from "./service-level-objective/service-level-objective.analyzers.ts";

@@ -2,7 +2,7 @@
 // the manager's cluster config (resources + the other clusters' catalog) and
 // the local catalog (universal file). Pure.
 import { refOf, resourceKey, type ClusterConfig } from "@weft/mesh-model";
-import type { CompileInputRaw, CompileOptions, PortProtocol } from "@weft/mesh-model/compiler";
+import type { CompileInputRaw, CompileOptions, PortProtocol, ProxyCompileInputRaw, SharedCompileInputRaw } from "@weft/mesh-model/compiler";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../discovery/catalog.ts";
 import type { Protocol } from "../discovery/catalog.schema.ts";
@@ -134,24 +134,26 @@ export function resourceEntries(config: ClusterConfig | undefined): NonNullable<
   });
 }
 
+/** What every local proxy's compile shares: the cluster config's resources and the local and remote catalog. */
+export function sharedCompileInput(file: UniversalFile, cluster: string, config: ClusterConfig | undefined): SharedCompileInputRaw {
+  return { resources: resourceEntries(config), catalog: { services: [...localCatalog(file, cluster), ...remoteCatalog(config)] } };
+}
+
 /**
- * One compile input per local proxy, keyed by proxy id (`<namespace>/<instance>`).
- * `identityFiles` names each proxy's identity files once they exist.
+ * Each local proxy's own part of its compile input (workload and options),
+ * keyed by proxy id (`<namespace>/<instance>`). `identityFiles` names each
+ * proxy's identity files once they exist.
  */
-export function compileInputs(
+export function proxyCompileInputs(
   file: UniversalFile,
   cluster: string,
   config: ClusterConfig | undefined,
   identityFiles?: (instance: LocalInstance) => IdentityFilePaths | undefined,
-): Map<string, CompileInputRaw> {
-  const services = [...localCatalog(file, cluster), ...remoteCatalog(config)];
-  const resources = resourceEntries(config);
+): Map<string, ProxyCompileInputRaw> {
   return new Map(
     localInstances(file).map((inst) => [
       inst.id,
       {
-        resources,
-        catalog: { services },
         workload: {
           name: inst.name,
           namespace: inst.namespace,
@@ -170,9 +172,23 @@ export function compileInputs(
           localPorts: inst.proxy.localPorts,
           ...identityOptions(config, identityFiles?.(inst)),
         },
-      } satisfies CompileInputRaw,
+      } satisfies ProxyCompileInputRaw,
     ]),
   );
+}
+
+/**
+ * One whole compile input per local proxy, keyed by proxy id (the shared part
+ * and the proxy's own; every input holds the same shared objects).
+ */
+export function compileInputs(
+  file: UniversalFile,
+  cluster: string,
+  config: ClusterConfig | undefined,
+  identityFiles?: (instance: LocalInstance) => IdentityFilePaths | undefined,
+): Map<string, CompileInputRaw> {
+  const shared = sharedCompileInput(file, cluster, config);
+  return new Map([...proxyCompileInputs(file, cluster, config, identityFiles)].map(([id, proxy]) => [id, { ...shared, ...proxy }]));
 }
 
 /** Hash of one proxy's compile input: equal hashes mean the compiled config cannot differ. */

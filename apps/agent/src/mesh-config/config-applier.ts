@@ -1,17 +1,20 @@
 // The agent's config loop: (cluster config from the manager, local catalog)
 // → one compile input per local proxy → compiled ProxyConfig → pushed to the
-// proxy → applied or rejected. Work is skipped when a proxy's input hash is
-// unchanged (no compile) or the compiled version is already active (no push).
+// proxy → applied or rejected. The resources and catalog are parsed once per
+// reconcile for all proxies (MeshCompiler, which also shares outbound parts
+// between proxies that sit alike). Work is skipped when a proxy's input key is
+// unchanged (no compile; a proxy scoped by a Sidecar keys only what its scope
+// sees) or the compiled version is already active (no push).
 // The only way a config reaches a running proxy is PUT /config on its admin
 // port; the supervisor's file follows what the proxy accepted.
 import { foldProxyDiagnostics, type AckDiagnostic, type ClusterConfig } from "@weft/mesh-model";
-import { compileProxyConfig, type CompileDiagnostic, type CompileInputRaw } from "@weft/mesh-model/compiler";
+import { type CompileDiagnostic, type CompileResult, type compileProxyConfig, MeshCompiler } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
-import { compileInputs, inputHash, type IdentityFilePaths } from "./compile-inputs.ts";
+import { inputHash, proxyCompileInputs, sharedCompileInput, type IdentityFilePaths } from "./compile-inputs.ts";
 import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
 
 /** What one proxy did with its config for the current inputs. */
@@ -164,22 +167,38 @@ export class ConfigApplier {
     // The compile input names SVID files only once they exist: without this wait, the first config
     // after a restart would differ from the one before it (plaintext, another version, a needless push).
     if (identity?.issued && config?.trust && localInstances(file).some((inst) => !identity.filesFor(inst))) await identity.issued(SVID_WAIT_MS);
-    const inputs = compileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
+    // The resources and catalog are parsed and indexed once for all local proxies (MeshCompiler); each proxy
+    // adds its own part, and proxies that sit alike share their outbound part (virtual hosts, backends).
+    const shared = sharedCompileInput(file, cluster, config);
+    const inputs = proxyCompileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
+    let compiler: MeshCompiler | undefined;
+    let sharedError: unknown;
+    try {
+      compiler = new MeshCompiler(shared);
+    } catch (err) {
+      sharedError = err;
+    }
     const instances = new Map(localInstances(file).map((i) => [i.id, i]));
     for (const id of this.#proxies.keys()) if (!inputs.has(id)) this.#proxies.delete(id);
 
     const compiled = new Map<string, { state: ProxyState; config?: ProxyConfig; hash: string }>();
-    for (const [id, input] of inputs) {
+    for (const [id, proxy] of inputs) {
       const state = this.#proxies.get(id) ?? { instance: instances.get(id)! };
       state.instance = instances.get(id)!;
       this.#proxies.set(id, state);
-      const hash = inputHash(input);
+      // Equal keys mean an equal config: a scoped proxy's key covers only what its scope can see.
+      const hash = compiler ? compiler.inputKey(proxy) : inputHash({ ...shared, ...proxy });
       if (hash === state.inputHash && state.outcome && !state.unreachable) {
         this.counters.compileSkips++;
         compiled.set(id, { state, hash });
         continue;
       }
-      compiled.set(id, { state, hash, ...this.#compile(id, input, state) });
+      const compile = (): CompileResult => {
+        if (this.options.compile) return this.options.compile({ ...shared, ...proxy });
+        if (!compiler) throw sharedError;
+        return compiler.compile(proxy);
+      };
+      compiled.set(id, { state, hash, ...this.#compile(id, compile, state) });
     }
 
     // New proxies start on their first compiled config; gone ones stop.
@@ -218,11 +237,11 @@ export class ConfigApplier {
     return outcome;
   }
 
-  #compile(id: string, input: CompileInputRaw, state: ProxyState): { config?: ProxyConfig } {
+  #compile(id: string, compile: () => CompileResult, state: ProxyState): { config?: ProxyConfig } {
     this.counters.compiles++;
     try {
       const began = performance.now();
-      const { config, diagnostics } = (this.options.compile ?? compileProxyConfig)(input);
+      const { config, diagnostics } = compile();
       this.options.metrics?.compiled((performance.now() - began) / 1000);
       state.diagnostics = diagnostics;
       const errors = diagnostics.filter((d) => d.severity === "error");

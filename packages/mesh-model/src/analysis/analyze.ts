@@ -4,6 +4,7 @@ import { analyzeGatewayHosts } from "../gateway/gateway.analyzers.ts";
 import { analyzeRouteBackends, analyzeRouteReferences, analyzeRouteShadowing } from "../http-route/http-route.analyzers.ts";
 import { analyzeServiceExports } from "../mesh/mesh.analyzers.ts";
 import { analyzePeerAuthenticationConflicts } from "../peer-authentication/peer-authentication.analyzers.ts";
+import { analyzeSidecarConflicts, analyzeSidecarHosts } from "../sidecar/sidecar.analyzers.ts";
 import { analyzeRolloutErrorBudget, analyzeRolloutOverlap, analyzeRolloutRoutes, analyzeRolloutTargets } from "../rollout/rollout.analyzers.ts";
 import { resourceKey, type ResourceRef } from "../resource/resource.schema.ts";
 import { analyzeTrafficPolicyConflicts, analyzeTrafficPolicyLocalities } from "../traffic-policy/traffic-policy.analyzers.ts";
@@ -28,6 +29,8 @@ export const ANALYZERS: readonly Analyzer[] = [
   { name: "policy-targets", codes: ["WEFT1005"], run: analyzePolicyTargets },
   { name: "route-backends", codes: ["WEFT1101", "WEFT1102"], run: analyzeRouteBackends },
   { name: "route-shadowing", codes: ["WEFT1201", "WEFT1202", "WEFT1203"], run: analyzeRouteShadowing },
+  { name: "sidecar-conflicts", codes: ["WEFT1301"], run: analyzeSidecarConflicts },
+  { name: "sidecar-hosts", codes: ["WEFT1302"], run: analyzeSidecarHosts },
   { name: "traffic-policy-conflicts", codes: ["WEFT2001"], run: analyzeTrafficPolicyConflicts },
   { name: "traffic-policy-localities", codes: ["WEFT2002"], run: analyzeTrafficPolicyLocalities },
   { name: "authorization-identities", codes: ["WEFT3001"], run: analyzeAuthorizationIdentities },

@@ -22,7 +22,7 @@ function check(index: SnapshotIndex, resource: Resource, target: Target): Findin
   return out;
 }
 
-/** WEFT1005: policies (and PeerAuthentications) whose target service, version or port is unknown to discovery. */
+/** WEFT1005: policies (and PeerAuthentications, Sidecars) whose target service, version or port is unknown to discovery. */
 export function analyzePolicyTargets(index: SnapshotIndex): Finding[] {
   const out: Finding[] = [];
   for (const p of index.ofKind("TrafficPolicy")) {
@@ -33,5 +33,6 @@ export function analyzePolicyTargets(index: SnapshotIndex): Finding[] {
   for (const p of index.ofKind("RequestAuthentication")) if (p.spec.targetRef) out.push(...check(index, p, { ...p.spec.targetRef, ports: [] }));
   // PeerAuthentication targets are always in the resource's own namespace.
   for (const p of index.ofKind("PeerAuthentication")) if (p.spec.targetRef) out.push(...check(index, p, { name: p.spec.targetRef.name, ports: [] }));
+  for (const s of index.ofKind("Sidecar")) if (s.spec.targetRef) out.push(...check(index, s, { name: s.spec.targetRef.name, ports: [] }));
   return out;
 }

@@ -51,6 +51,7 @@ export function servicesReferencedBy(resource: Resource): ServiceReference[] {
       else add("*", undefined, "target");
       break;
     case "PeerAuthentication":
+    case "Sidecar":
       add(resource.spec.targetRef?.name ?? "*", undefined, "target");
       break;
     case "Rollout":
@@ -107,9 +108,11 @@ export function namespacesReferencedBy(resource: Resource): string[] {
       add(resource.spec.tls?.caCertificateRef);
       add(resource.spec.tls?.clientCertificateRef);
       break;
+    // A Sidecar changes what its own namespace's proxies may call, not the namespaces it lists.
     case "PeerAuthentication":
     case "Rollout":
     case "Mesh":
+    case "Sidecar":
       break;
   }
   return [...out].sort();

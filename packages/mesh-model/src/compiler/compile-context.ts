@@ -1,17 +1,19 @@
 // What every unit of one compilation shares: the validated input, the indexed
-// resources and catalog, the policy resolver, the diagnostics sink and the
-// backends built so far. The units (routes, backends, external services,
-// listeners, rate limits) each read it and add to `backends` or the sink.
+// resources and catalog (a MeshIndex, which many compilations of one snapshot
+// can share), the policy resolver, the diagnostics sink and the backends built
+// so far. The units (routes, backends, external services, listeners, rate
+// limits) each read it and add to `backends` or the sink.
 import type { Mesh } from "../mesh/mesh.schema.ts";
 import type { Backend } from "../proxy-config/proxy-backends.schema.ts";
 import type { VirtualHost } from "../proxy-config/proxy-routes.schema.ts";
 import { KINDS, type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
-import type { CompileInput, ResourceEntry } from "./compile-input.ts";
-import { DiagnosticSink, compareText } from "./diagnostics.ts";
-import { type PolicyEntry, PolicyResolver } from "./policy-mapping.ts";
+import type { Catalog, CompileInput, ResourceEntry } from "./compile-input.ts";
+import { type CompileDiagnostic, DiagnosticSink, compareText } from "./diagnostics.ts";
+import { type PolicyEntry, type PolicyLookup, PolicyResolver } from "./policy-mapping.ts";
 import type { SecurityInput } from "./security-mapping.ts";
 import { type MeshService, indexCatalog, serviceKey } from "./service-catalog.ts";
 import { findUnsupportedFields } from "./unsupported-fields.ts";
+import { type EgressScope, resolveEgressScope } from "./egress-scope.ts";
 
 /** Creation time of resources that carry none (and of the synthetic default route). */
 export const EPOCH = "1970-01-01T00:00:00.000Z";
@@ -25,31 +27,161 @@ export interface Indexed<K extends Resource["kind"]> {
   createdAtText: string;
 }
 
+interface Lookups {
+  sidecars: Map<string, Indexed<"Sidecar">[]>;
+  routes: Map<string, Indexed<"HTTPRoute">[]>;
+  policies: Map<string, Indexed<"TrafficPolicy">[]>;
+  catalog: Map<string, Catalog["services"][number][]>;
+}
+
 /** Resources of one compilation grouped by kind, oldest first. */
 export type ResourcesByKind = { [K in Resource["kind"]]: Indexed<K>[] };
+
+/**
+ * The resources and catalog of one snapshot, parsed and indexed once, for
+ * every proxy compiled against it: the merged catalog, the resources by kind,
+ * the policy resolver (which records its diagnostics so each proxy gets
+ * them), and the diagnostics of indexing itself, in the order found.
+ */
+export class MeshIndex {
+  readonly services: Map<string, MeshService>;
+  readonly byKind: ResourcesByKind;
+  readonly policies: PolicyResolver;
+  /** Catalog conflicts, several Mesh resources, Mesh defaults: every proxy's compilation starts with these. */
+  readonly diagnostics: CompileDiagnostic[];
+  #sorted: MeshService[] | undefined;
+  #multiPort: MeshService[] | undefined;
+  #lookups: Lookups | undefined;
+
+  constructor(
+    resources: readonly ResourceEntry[],
+    private readonly catalog: Catalog,
+  ) {
+    const sink = new DiagnosticSink();
+    this.services = indexCatalog(catalog, sink);
+    this.byKind = indexResources(resources);
+    const meshes = this.byKind.Mesh;
+    if (meshes.length > 1) sink.add({ severity: "warning", code: "several_meshes", resource: meshes[1]?.key ?? "Mesh", path: "", message: `${meshes.length} Mesh resources; the oldest, ${meshes[0]?.key}, is used` });
+    const mesh = meshes[0];
+    const policies: PolicyEntry[] = this.byKind.TrafficPolicy.map((p) => ({ policy: p.resource, key: p.key, createdAt: p.createdAt }));
+    this.policies = new PolicyResolver(policies, mesh ? { resource: mesh.resource as Mesh, key: mesh.key } : undefined);
+    sink.addAll(this.policies.baseDiagnostics);
+    this.diagnostics = sink.entries();
+  }
+
+  /** Catalog services ordered by `<namespace>/<name>` (the order of their virtual hosts). */
+  get sortedServices(): readonly MeshService[] {
+    this.#sorted ??= [...this.services.values()].sort((a, b) => compareText(serviceKey(a.name, a.namespace), serviceKey(b.name, b.namespace)));
+    return this.#sorted;
+  }
+
+  /** Sidecars of a namespace, oldest first. */
+  sidecarsIn(namespace: string): readonly Indexed<"Sidecar">[] {
+    return this.lookups.sidecars.get(namespace) ?? [];
+  }
+
+  /** HTTPRoutes with the service `<namespace>/<name>` as a parent, oldest first. */
+  routesAttachedTo(key: string): readonly Indexed<"HTTPRoute">[] {
+    return this.lookups.routes.get(key) ?? [];
+  }
+
+  /** TrafficPolicies whose target is the service (or ExternalService) `<namespace>/<name>`. */
+  policiesTargeting(key: string): readonly Indexed<"TrafficPolicy">[] {
+    return this.lookups.policies.get(key) ?? [];
+  }
+
+  /** The catalog entries (one per cluster) of the service `<namespace>/<name>`, in input order. */
+  catalogEntriesOf(key: string): readonly Catalog["services"][number][] {
+    return this.lookups.catalog.get(key) ?? [];
+  }
+
+  private get lookups(): Lookups {
+    if (this.#lookups) return this.#lookups;
+    const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
+      const list = map.get(key);
+      if (list) list.push(value);
+      else map.set(key, [value]);
+    };
+    const lookups: Lookups = { sidecars: new Map(), routes: new Map(), policies: new Map(), catalog: new Map() };
+    for (const s of this.byKind.Sidecar) push(lookups.sidecars, s.namespace, s);
+    for (const r of this.byKind.HTTPRoute) {
+      const parents = new Set(r.resource.spec.parentRefs.filter((p) => p.kind === "Service").map((p) => serviceKey(p.name, p.namespace ?? r.namespace)));
+      for (const key of parents) push(lookups.routes, key, r);
+    }
+    for (const p of this.byKind.TrafficPolicy) push(lookups.policies, serviceKey(p.resource.spec.targetRef.name, p.resource.spec.targetRef.namespace ?? p.namespace), p);
+    for (const entry of this.catalog.services) push(lookups.catalog, serviceKey(entry.name, entry.namespace), entry);
+    return (this.#lookups = lookups);
+  }
+
+  /** Services with ports beside their virtual host's (each workload is told which it cannot reach by host name). */
+  get multiPortServices(): readonly MeshService[] {
+    this.#multiPort ??= this.sortedServices.filter((s) => s.primary !== undefined && s.ports.length > 1);
+    return this.#multiPort;
+  }
+}
+
+/**
+ * The outbound part of a config — virtual hosts and backends of the catalog
+ * services and ExternalServices — and the diagnostics building it gave. It
+ * depends on the snapshot and on where the caller sits (namespace, cluster,
+ * zone, trust domain, resolved certificates), not on the workload itself, so
+ * proxies that sit alike share one (see MeshCompiler).
+ */
+export interface OutboundPart {
+  backends: ReadonlyMap<string, Backend>;
+  virtualHosts: readonly VirtualHost[];
+  diagnostics: readonly CompileDiagnostic[];
+  /** The same, ordered by name as the config lists them. */
+  sortedBackends: readonly Backend[];
+  sortedVirtualHosts: readonly VirtualHost[];
+}
+
+/** The outbound part a context has built (compileOutbound), to share with the contexts of workloads that sit alike. */
+export function outboundPart(ctx: CompileContext): OutboundPart {
+  return {
+    backends: new Map(ctx.backends),
+    virtualHosts: [...ctx.virtualHosts],
+    diagnostics: ctx.sink.entries(),
+    sortedBackends: [...ctx.backends.values()].sort((a, b) => compareText(a.name, b.name)),
+    sortedVirtualHosts: [...ctx.virtualHosts].sort((a, b) => compareText(a.name, b.name)),
+  };
+}
 
 /** The shared state of one compilation. */
 export class CompileContext {
   readonly sink = new DiagnosticSink();
   readonly services: Map<string, MeshService>;
   readonly byKind: ResourcesByKind;
-  readonly policies: PolicyResolver;
+  readonly policies: PolicyLookup;
   readonly security: SecurityInput;
   /** Backends by name, created on first use by whichever unit needs them. */
-  readonly backends = new Map<string, Backend>();
+  readonly backends: Map<string, Backend>;
   /** Virtual hosts of catalog services and ExternalServices; a host name belongs to the first that claims it. */
-  readonly virtualHosts: VirtualHost[] = [];
+  readonly virtualHosts: VirtualHost[];
+  /** The workload's egress scope (a Sidecar), or undefined: the whole mesh. */
+  readonly scope: EgressScope | undefined;
   private readonly claimedDomains = new Map<string, string>();
 
-  constructor(readonly input: CompileInput) {
-    this.services = indexCatalog(input.catalog, this.sink);
-    this.byKind = indexResources(input.resources);
-    const meshes = this.byKind.Mesh;
-    if (meshes.length > 1)
-      this.sink.add({ severity: "warning", code: "several_meshes", resource: meshes[1]?.key ?? "Mesh", path: "", message: `${meshes.length} Mesh resources; the oldest, ${meshes[0]?.key}, is used` });
-    const mesh = meshes[0];
-    const policies: PolicyEntry[] = this.byKind.TrafficPolicy.map((p) => ({ policy: p.resource, key: p.key, createdAt: p.createdAt }));
-    this.policies = new PolicyResolver(policies, mesh ? { resource: mesh.resource as Mesh, key: mesh.key } : undefined, this.sink);
+  /**
+   * `index`: the snapshot's parsed resources and catalog (built from `input`
+   * when not given). `outbound`: an outbound part already built for a caller
+   * that sits where this workload does; its backends and virtual hosts start
+   * this compilation and its diagnostics are replayed.
+   */
+  constructor(
+    readonly input: CompileInput,
+    readonly index: MeshIndex = new MeshIndex(input.resources, input.catalog),
+    readonly outbound?: OutboundPart,
+  ) {
+    this.sink.addAll(index.diagnostics);
+    this.services = index.services;
+    this.byKind = index.byKind;
+    this.policies = index.policies.bind(this.sink);
+    this.backends = new Map(outbound?.backends);
+    this.virtualHosts = [...(outbound?.virtualHosts ?? [])];
+    if (outbound) this.sink.addAll(outbound.diagnostics);
+    this.scope = resolveEgressScope(index, input, this.sink);
+    const mesh = this.byKind.Mesh[0];
     this.security = {
       input,
       sink: this.sink,

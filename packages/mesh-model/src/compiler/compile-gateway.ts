@@ -19,7 +19,7 @@ import { COMPILER_REVISION, CompileInputError, type CompileResult } from "./comp
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
 import { DiagnosticSink, compareText } from "./diagnostics.ts";
 import { localityPreference } from "./locality-mapping.ts";
-import { PolicyResolver } from "./policy-mapping.ts";
+import { PolicyResolver, type PolicyLookup } from "./policy-mapping.ts";
 import { endpointPort, indexCatalog, isHttpFamily, serviceKey } from "./service-catalog.ts";
 
 const ListenPort = z.number().int().min(0).max(65535);
@@ -165,12 +165,11 @@ export function compileGatewayConfig(raw: GatewayCompileInputRaw): CompileResult
  * settings only. Their other findings are the sidecars' to report (every
  * sidecar compiles the same policies), so they go to a sink nobody reads.
  */
-function gatewayPolicies(input: GatewayCompileInput): PolicyResolver {
+function gatewayPolicies(input: GatewayCompileInput): PolicyLookup {
   const byKind = indexResources(input.resources);
   const mesh = byKind.Mesh[0];
   return new PolicyResolver(
     byKind.TrafficPolicy.map((p) => ({ policy: p.resource, key: p.key, createdAt: p.createdAt })),
     mesh ? { resource: mesh.resource, key: mesh.key } : undefined,
-    new DiagnosticSink(),
-  );
+  ).bind(new DiagnosticSink());
 }

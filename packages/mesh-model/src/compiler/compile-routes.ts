@@ -16,6 +16,25 @@ const CLUSTER_DOMAIN = "cluster.local";
 
 type MirrorSpec = Extract<NonNullable<SourceRule["filters"]>[number], { type: "RequestMirror" }>["requestMirror"];
 
+/**
+ * Info for each port of `service` beside its virtual host's that the workload
+ * cannot reach by host name and has no local port (options.localPorts) for.
+ */
+export function reportUnreachablePorts(ctx: CompileContext, service: MeshService): void {
+  const primary = service.primary;
+  if (!primary || service.ports.length < 2) return;
+  const { input, sink } = ctx;
+  for (const port of service.ports) {
+    if (port === primary || input.options.localPorts.some((l) => l.service === service.name && (l.namespace ?? input.workload.namespace) === service.namespace && l.port === port.port)) continue;
+    sink.add({
+      severity: "info",
+      code: "unreachable_port",
+      path: "catalog",
+      message: `${serviceKey(service.name, service.namespace)} port ${port.port} (${port.protocol}) is not reachable by host name (virtual hosts are per host, the proxy serves port ${primary.port}); map it in options.localPorts`,
+    });
+  }
+}
+
 /** Compiles the virtual host of each catalog service into the context. */
 export class RouteCompiler {
   constructor(
@@ -29,20 +48,15 @@ export class RouteCompiler {
     return `${service.name}.${service.namespace}`;
   }
 
-  /** The virtual host of a service's primary port (TCP-only services have none). */
+  /**
+   * The virtual host of a service's primary port (TCP-only services have
+   * none). It depends on where the caller sits, not on its local ports: the
+   * other ports' `unreachable_port` notes are the workload's own
+   * ({@link reportUnreachablePorts}).
+   */
   compileServiceHost(service: MeshService): void {
     const primary = service.primary;
     if (!primary) return; // TCP only: reachable through options.localPorts
-    const { input, sink } = this.ctx;
-    for (const port of service.ports) {
-      if (port === primary || input.options.localPorts.some((l) => l.service === service.name && (l.namespace ?? input.workload.namespace) === service.namespace && l.port === port.port)) continue;
-      sink.add({
-        severity: "info",
-        code: "unreachable_port",
-        path: "catalog",
-        message: `${serviceKey(service.name, service.namespace)} port ${port.port} (${port.protocol}) is not reachable by host name (virtual hosts are per host, the proxy serves port ${primary.port}); map it in options.localPorts`,
-      });
-    }
     const compiled = this.routesFor(service, primary).flatMap((r) => this.compileRoute(r, service, primary) ?? []);
     const entries: HttpRouteEntry[] =
       compiled.length > 0

@@ -5,17 +5,21 @@
 // One compilation runs its units over a shared CompileContext:
 // compile-routes.ts (virtual hosts and rules), compile-backends.ts (catalog
 // backends), compile-external-services.ts, compile-listeners.ts,
-// compile-rate-limits.ts and security-mapping.ts.
+// compile-rate-limits.ts and security-mapping.ts, in two stages: the
+// outbound part (compileOutbound: what the caller can reach, the same for
+// every workload that sits alike) and the workload's own (compileWorkload).
+// mesh-compiler.ts shares the first between the proxies of one snapshot.
 import { type ValidationIssue, issuesFromZod } from "../common/issues.ts";
-import { type ProxyConfig, ProxyConfigSchema } from "../proxy-config/proxy-config.schema.ts";
+import type { ProxyConfig } from "../proxy-config/proxy-config.schema.ts";
+import { assembleConfig } from "./assemble-config.ts";
 import { BackendCompiler } from "./compile-backends.ts";
 import { CompileContext } from "./compile-context.ts";
 import { ExternalServiceCompiler } from "./compile-external-services.ts";
 import { type CompileInput, type CompileInputRaw, CompileInputSchema } from "./compile-input.ts";
 import { compileListeners } from "./compile-listeners.ts";
 import { compileRateLimits } from "./compile-rate-limits.ts";
-import { RouteCompiler } from "./compile-routes.ts";
-import { canonicalJson, fnv1a64 } from "./config-hash.ts";
+import { inScope, servicesInScope } from "./egress-scope.ts";
+import { RouteCompiler, reportUnreachablePorts } from "./compile-routes.ts";
 import { type CompileDiagnostic, compareText } from "./diagnostics.ts";
 import { compileAuthorization, compileIdentity, compileRequestAuthentication, inboundMtlsMode } from "./security-mapping.ts";
 import { serviceKey } from "./service-catalog.ts";
@@ -37,8 +41,7 @@ export class CompileInputError extends Error {
   }
 }
 
-/** Bumped when the compiler's output changes for the same input, so versions change too. */
-export const COMPILER_REVISION = 4;
+export { COMPILER_REVISION } from "./assemble-config.ts";
 
 /** Validates a compile input (resources, catalog, workload, options), applying defaults. */
 export function parseCompileInput(value: unknown): { ok: true; input: CompileInput } | { ok: false; issues: ValidationIssue[] } {
@@ -49,23 +52,52 @@ export function parseCompileInput(value: unknown): { ok: true; input: CompileInp
 /**
  * Compiles the ProxyConfig of one workload. Throws {@link CompileInputError}
  * when the input does not match {@link CompileInputSchema}; everything else
- * (unknown services, unsupported fields, conflicts) is a diagnostic.
+ * (unknown services, unsupported fields, conflicts) is a diagnostic. To
+ * compile many proxies against the same resources and catalog, use
+ * MeshCompiler (mesh-compiler.ts): same results, the shared part built once.
  */
 export function compileProxyConfig(raw: CompileInputRaw): CompileResult {
   const parsed = parseCompileInput(raw);
   if (!parsed.ok) throw new CompileInputError(parsed.issues);
-  return compile(new CompileContext(parsed.input));
+  const ctx = new CompileContext(parsed.input);
+  compileOutbound(ctx);
+  return compileWorkload(ctx);
 }
 
-function compile(ctx: CompileContext): CompileResult {
+/**
+ * The outbound part: a virtual host per catalog service and ExternalService,
+ * and the backends their routes send to. It reads where the caller sits
+ * (namespace, cluster, zone, trust domain, certificates) but nothing else of
+ * the workload, so MeshCompiler builds it once per such place.
+ */
+export function compileOutbound(ctx: CompileContext): void {
+  const backends = new BackendCompiler(ctx);
+  const externals = new ExternalServiceCompiler(ctx);
+  const routes = new RouteCompiler(ctx, backends, externals);
+  const { scope } = ctx;
+  let scoped = 0;
+  for (const service of servicesInScope(ctx.index, scope)) {
+    routes.compileServiceHost(service);
+    scoped++;
+  }
+  for (const es of ctx.byKind.ExternalService) if (inScope(scope, es.namespace, es.resource.metadata.name)) externals.compile(es);
+  if (scope)
+    ctx.sink.add({
+      severity: "info",
+      code: "egress_scoped",
+      resource: scope.sidecar.key,
+      path: "spec.egress.hosts",
+      message: `the outbound side is compiled for ${scoped} service${scoped === 1 ? "" : "s"} in scope (${scope.sidecar.resource.spec.egress.hosts.join(", ")}${scope.localPorts.size > 0 ? ", and the local ports' services" : ""}); calls to other hosts answer 404`,
+    });
+}
+
+/** The workload's own part (listeners, inbound security, rate limits) on top of the outbound part in `ctx`, validated and versioned. */
+export function compileWorkload(ctx: CompileContext): CompileResult {
   const { workload } = ctx.input;
   const backends = new BackendCompiler(ctx);
   const externals = new ExternalServiceCompiler(ctx);
   const routes = new RouteCompiler(ctx, backends, externals);
-  for (const service of [...ctx.services.values()].sort((a, b) => compareText(serviceKey(a.name, a.namespace), serviceKey(b.name, b.namespace)))) {
-    routes.compileServiceHost(service);
-  }
-  for (const es of ctx.byKind.ExternalService) externals.compile(es);
+  for (const service of ctx.index.multiPortServices) if (inScope(ctx.scope, service.namespace, service.name)) reportUnreachablePorts(ctx, service);
   const plain = compileListeners(ctx, backends, routes);
   const mtlsMode = inboundMtlsMode(ctx.security, plain);
   const listeners = plain.map((l) => (l.kind === "inbound" && mtlsMode ? { ...l, mtlsMode } : l));
@@ -75,7 +107,11 @@ function compile(ctx: CompileContext): CompileResult {
   const authorization = compileAuthorization(ctx.security, listeners);
   const requestAuthentication = compileRequestAuthentication(ctx.security, listeners);
 
-  const draft = {
+  // The outbound part's sorted lists when this workload added nothing to them (the usual case: no TCP local ports or app ports).
+  const outbound = ctx.outbound;
+  const virtualHosts = outbound && ctx.virtualHosts.length === outbound.virtualHosts.length ? outbound.sortedVirtualHosts : [...ctx.virtualHosts].sort((a, b) => compareText(a.name, b.name));
+  const backendList = outbound && ctx.backends.size === outbound.backends.size ? outbound.sortedBackends : [...ctx.backends.values()].sort((a, b) => compareText(a.name, b.name));
+  const own = {
     version: "pending",
     node: {
       service: workload.service,
@@ -84,8 +120,6 @@ function compile(ctx: CompileContext): CompileResult {
       locality: { ...(workload.zone !== undefined ? { zone: workload.zone } : {}), cluster: workload.cluster },
     },
     listeners,
-    virtualHosts: [...ctx.virtualHosts].sort((a, b) => compareText(a.name, b.name)),
-    backends: [...ctx.backends.values()].sort((a, b) => compareText(a.name, b.name)),
     ...(ctx.input.options.limits ? { limits: ctx.input.options.limits } : {}),
     ...telemetry(ctx),
     ...(identity ? { identity } : {}),
@@ -93,14 +127,7 @@ function compile(ctx: CompileContext): CompileResult {
     ...(requestAuthentication ? { requestAuthentication } : {}),
     ...(rateLimits ? { rateLimits } : {}),
   };
-  const result = ProxyConfigSchema.safeParse(draft);
-  if (!result.success) {
-    // A compiler bug, not bad input: the input was validated, so say where the output went wrong.
-    throw new Error(`compiled config is invalid: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  }
-  const { version: _pending, ...content } = result.data;
-  const config: ProxyConfig = { ...result.data, version: `c${COMPILER_REVISION}-${fnv1a64(canonicalJson(content))}` };
-  return { config, diagnostics: ctx.sink.list() };
+  return { config: assembleConfig(own, virtualHosts, backendList), diagnostics: ctx.sink.list() };
 }
 
 /** Access log and tracing: the agent's options, with the Mesh's sample rate (mesh-wide policy) when it sets one. */

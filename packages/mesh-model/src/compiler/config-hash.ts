@@ -12,27 +12,26 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * 64-bit FNV-1a over the UTF-16 code units of `text`, as 16 hex digits. The
- * 64-bit product is done in four 16-bit limbs so it stays exact in doubles.
+ * 64-bit FNV-1a over the UTF-16 code units of `text`, as 16 hex digits: the
+ * low byte of each code unit is xored into bits 0–7 and the high byte into
+ * bits 16–23 (so both bytes take part), then the state is multiplied by the
+ * prime 0x100000001b3 = 2^40 + 0x1b3. The state is two 32-bit halves; every
+ * step stays exact in doubles (a half times 0x1b3 is below 2^41). This runs
+ * once per compiled config over its whole canonical JSON, so it is written
+ * for speed: the same digest as the four-limb form it replaced.
  */
 export function fnv1a64(text: string): string {
-  // offset basis 0xcbf29ce484222325, little-endian 16-bit limbs
-  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2;
+  // offset basis 0xcbf29ce484222325
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    h0 ^= c & 0xff;
-    h1 ^= c >>> 8; // both bytes of the code unit take part
-    // multiply by the prime 0x100000001b3 = 2^40 + 0x1b3
-    const t0 = h0 * 0x1b3;
-    const t1 = h1 * 0x1b3;
-    const t2 = h2 * 0x1b3 + (h0 << 8);
-    const t3 = h3 * 0x1b3 + (h1 << 8);
-    h0 = t0 & 0xffff;
-    const c1 = t1 + (t0 >>> 16);
-    h1 = c1 & 0xffff;
-    const c2 = t2 + Math.floor(c1 / 0x10000);
-    h2 = c2 & 0xffff;
-    h3 = (t3 + Math.floor(c2 / 0x10000)) & 0xffff;
+    lo = (lo ^ ((c & 0xff) | ((c >>> 8) << 16))) >>> 0;
+    // (hi·2^32 + lo) · (2^40 + 0x1b3) mod 2^64
+    const low = lo * 0x1b3;
+    const carry = Math.floor(low / 0x100000000);
+    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
+    lo = low >>> 0;
   }
-  return [h3, h2, h1, h0].map((limb) => limb.toString(16).padStart(4, "0")).join("");
+  return hi.toString(16).padStart(8, "0") + lo.toString(16).padStart(8, "0");
 }

@@ -32,6 +32,16 @@ export class DiagnosticSink {
     if (!this.seen.has(key)) this.seen.set(key, diagnostic);
   }
 
+  /** Adds each, in order (diagnostics recorded by a shared part of a compilation, replayed into one proxy's). */
+  addAll(diagnostics: readonly CompileDiagnostic[]): void {
+    for (const d of diagnostics) this.add(d);
+  }
+
+  /** What was added, once each, in the order it was first added (for replaying into another sink). */
+  entries(): CompileDiagnostic[] {
+    return [...this.seen.values()];
+  }
+
   /** Errors first, then by resource, path and code: reviewable in golden files. */
   list(): CompileDiagnostic[] {
     return [...this.seen.values()].sort(

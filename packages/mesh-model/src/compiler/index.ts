@@ -6,3 +6,4 @@ export * from "./diagnostics.ts";
 export * from "./config-hash.ts";
 export * from "./unsupported-fields.ts";
 export * from "./compile-gateway.ts";
+export * from "./mesh-compiler.ts";

@@ -8,7 +8,7 @@ import type { BackendPolicy, HashOn, LoadBalancer } from "../proxy-config/proxy-
 import type { RetryPolicy } from "../proxy-config/proxy-routes.schema.ts";
 import type { LoadBalancingAlgorithm, LocalityDistribute, LocalityFailover, TrafficPolicy } from "../traffic-policy/traffic-policy.schema.ts";
 import { canonicalJson } from "./config-hash.ts";
-import { type DiagnosticSink, compareText } from "./diagnostics.ts";
+import { type CompileDiagnostic, DiagnosticSink, compareText } from "./diagnostics.ts";
 
 /** ProxyConfig bounds durations to 1 ms .. 24 h. */
 const MAX_PROXY_MS = 24 * 60 * 60 * 1000;
@@ -129,18 +129,29 @@ function specificity(p: TrafficPolicy): number {
   return (p.spec.targetRef.port !== undefined ? 1 : 0) + (p.spec.targetRef.version !== undefined ? 2 : 0);
 }
 
-/** Resolves TrafficPolicies and Mesh defaults per backend, caching by target. */
+/** What a compilation asks of the policies: the effective policy of one backend (its diagnostics go to the compilation's sink). */
+export interface PolicyLookup {
+  resolve(target: PolicyTargetKey): EffectivePolicy;
+}
+
+/**
+ * Resolves TrafficPolicies and Mesh defaults per backend, caching by target.
+ * One resolver serves every proxy compiled against the same resources: it
+ * records the diagnostics of each resolution once, and {@link bind} replays
+ * them into the sink of each compilation that asks (as if it had resolved
+ * the policy itself).
+ */
 export class PolicyResolver {
-  private readonly cache = new Map<string, EffectivePolicy>();
+  private readonly cache = new Map<string, { policy: EffectivePolicy; diagnostics: CompileDiagnostic[] }>();
   private readonly base: EffectivePolicy;
-  /** Policies that applied to at least one backend. */
-  readonly used = new Set<string>();
+  /** Diagnostics of the Mesh defaults, in the order found. */
+  readonly baseDiagnostics: CompileDiagnostic[];
 
   constructor(
     private readonly policies: readonly PolicyEntry[],
     mesh: { resource: Mesh; key: string } | undefined,
-    private readonly sink: DiagnosticSink,
   ) {
+    const sink = new DiagnosticSink();
     const defaults = MeshDefaultsSchema.parse(mesh?.resource.spec.defaults ?? {});
     const at = (path: string): Origin => ({ sink, resource: mesh?.key ?? "Mesh", path: `spec.defaults.${path}` });
     this.base = { loadBalancer: { algorithm: ALGORITHMS[defaults.loadBalancing] }, localityFailover: true };
@@ -153,13 +164,26 @@ export class PolicyResolver {
       if (request !== undefined) this.base.requestTimeoutMs = request;
     }
     if (defaults.retry) this.base.retry = mapRetry(defaults.retry, at("retry"));
+    this.baseDiagnostics = sink.entries();
   }
 
-  /** The effective policy of a backend. */
-  resolve(target: PolicyTargetKey): EffectivePolicy {
+  /** The resolver as one compilation sees it: each resolution's diagnostics land in `sink`. */
+  bind(sink: DiagnosticSink): PolicyLookup {
+    return {
+      resolve: (target) => {
+        const resolved = this.resolveRecorded(target);
+        sink.addAll(resolved.diagnostics);
+        return resolved.policy;
+      },
+    };
+  }
+
+  /** The effective policy of a backend and the diagnostics resolving it gave (shared: do not modify either). */
+  resolveRecorded(target: PolicyTargetKey): { policy: EffectivePolicy; diagnostics: CompileDiagnostic[] } {
     const cacheKey = `${target.namespace}/${target.service}:${target.port}/${target.version ?? ""}`;
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
+    const sink = new DiagnosticSink();
     const applicable = this.policies
       .filter(({ policy }) => {
         const t = policy.spec.targetRef;
@@ -172,23 +196,21 @@ export class PolicyResolver {
       })
       // Least specific first, and among equals the newest first, so the oldest is applied last and wins.
       .sort((a, b) => specificity(a.policy) - specificity(b.policy) || b.createdAt - a.createdAt || compareText(b.key, a.key));
-    this.reportConflicts(applicable);
+    this.reportConflicts(applicable, sink);
     const effective: EffectivePolicy = { ...this.base, loadBalancer: { ...this.base.loadBalancer } };
-    for (const entry of applicable) {
-      this.used.add(entry.key);
-      this.overlay(effective, entry);
-    }
-    this.cache.set(cacheKey, effective);
-    return effective;
+    for (const entry of applicable) this.overlay(effective, entry, sink);
+    const resolved = { policy: effective, diagnostics: sink.entries() };
+    this.cache.set(cacheKey, resolved);
+    return resolved;
   }
 
-  private reportConflicts(applicable: readonly PolicyEntry[]): void {
+  private reportConflicts(applicable: readonly PolicyEntry[], sink: DiagnosticSink): void {
     for (let i = 1; i < applicable.length; i++) {
       const [a, b] = [applicable[i - 1], applicable[i]] as [PolicyEntry, PolicyEntry];
       if (specificity(a.policy) !== specificity(b.policy)) continue;
       const overlap = Object.keys(a.policy.spec).filter((k) => k !== "targetRef" && k in b.policy.spec);
       if (overlap.length === 0) continue;
-      this.sink.add({
+      sink.add({
         severity: "warning",
         code: "conflicting_policies",
         resource: a.key,
@@ -198,9 +220,9 @@ export class PolicyResolver {
     }
   }
 
-  private overlay(into: EffectivePolicy, entry: PolicyEntry): void {
+  private overlay(into: EffectivePolicy, entry: PolicyEntry, sink: DiagnosticSink): void {
     const { spec } = entry.policy;
-    const at = (path: string): Origin => ({ sink: this.sink, resource: entry.key, path: `spec.${path}` });
+    const at = (path: string): Origin => ({ sink, resource: entry.key, path: `spec.${path}` });
     if (spec.loadBalancer) {
       const lb = spec.loadBalancer;
       into.loadBalancer = { algorithm: ALGORITHMS[lb.algorithm] };
@@ -227,7 +249,7 @@ export class PolicyResolver {
       if (p.http2MaxConcurrentStreams !== undefined) pool.http2MaxConcurrentStreams = p.http2MaxConcurrentStreams;
       if (p.idleTimeout !== undefined) {
         const ms = proxyMs(p.idleTimeout, at("connectionPool.idleTimeout"));
-        if (ms === undefined) this.sink.add({ severity: "warning", code: "unsupported_value", resource: entry.key, path: "spec.connectionPool.idleTimeout", message: "the proxy cannot keep pooled connections forever; its default free-socket timeout (4s) is kept" });
+        if (ms === undefined) sink.add({ severity: "warning", code: "unsupported_value", resource: entry.key, path: "spec.connectionPool.idleTimeout", message: "the proxy cannot keep pooled connections forever; its default free-socket timeout (4s) is kept" });
         else pool.idleTimeoutMs = ms;
       }
       into.connectionPool = pool;
@@ -238,12 +260,12 @@ export class PolicyResolver {
       const t = spec.timeouts;
       if (t.connect !== undefined) {
         const ms = proxyMs(t.connect, at("timeouts.connect"));
-        if (ms === undefined) this.sink.add({ severity: "warning", code: "unsupported_value", resource: entry.key, path: "spec.timeouts.connect", message: "the proxy cannot disable the connect timeout; the Mesh default is kept" });
+        if (ms === undefined) sink.add({ severity: "warning", code: "unsupported_value", resource: entry.key, path: "spec.timeouts.connect", message: "the proxy cannot disable the connect timeout; the Mesh default is kept" });
         else into.connectTimeoutMs = ms;
       }
       if (t.idle !== undefined) {
         const ms = proxyMs(t.idle, at("timeouts.idle"));
-        if (ms === undefined) this.sink.add({ severity: "warning", code: "unsupported_value", resource: entry.key, path: "spec.timeouts.idle", message: "the proxy cannot disable the idle timeout; the Mesh default is kept" });
+        if (ms === undefined) sink.add({ severity: "warning", code: "unsupported_value", resource: entry.key, path: "spec.timeouts.idle", message: "the proxy cannot disable the idle timeout; the Mesh default is kept" });
         else into.idleTimeoutMs = ms;
       }
       if (t.request !== undefined) {

@@ -24,24 +24,24 @@ export const NodeSchema = z
   .describe("Identity and placement of the workload this proxy runs beside.");
 export type ProxyNode = z.infer<typeof NodeSchema>;
 
-export const ProxyConfigSchema = z
-  .object({
-    version: z.string().min(1).max(256).describe("Opaque config version, echoed by /config and acknowledged to the agent."),
-    node: NodeSchema,
-    listeners: z.array(ListenerSchema).default([]).describe("Listeners to bind."),
-    virtualHosts: z.array(VirtualHostSchema).default([]).describe("Destination services reachable through the outbound listeners."),
-    backends: z.array(BackendSchema).default([]).describe("Upstream clusters referenced by rules."),
-    limits: LimitsSchema.prefault({}),
-    telemetry: TelemetrySchema.prefault({}),
-    identity: WorkloadIdentitySchema.optional().describe("The workload's X.509-SVID and trust bundle; needed by mTLS listeners and backends."),
-    authorization: AuthorizationConfigSchema.optional().describe("AuthorizationPolicies of the local service, enforced on inbound listeners."),
-    requestAuthentication: RequestAuthenticationConfigSchema.optional().describe("JWT verification on inbound (and named gateway) listeners."),
-    rateLimits: RateLimitsSchema.optional().describe("Rate limits on inbound (and named gateway) listeners."),
-  })
-  .superRefine((config, ctx) => {
-    for (const check of PROXY_CONFIG_CHECKS) check(config, ctx);
-  })
-  .describe("The complete configuration of one Weft proxy.");
+/** The ProxyConfig's fields without the cross-field checks (the compiler validates its shared parts once and runs the checks per config). */
+export const ProxyConfigObjectSchema = z.object({
+  version: z.string().min(1).max(256).describe("Opaque config version, echoed by /config and acknowledged to the agent."),
+  node: NodeSchema,
+  listeners: z.array(ListenerSchema).default([]).describe("Listeners to bind."),
+  virtualHosts: z.array(VirtualHostSchema).default([]).describe("Destination services reachable through the outbound listeners."),
+  backends: z.array(BackendSchema).default([]).describe("Upstream clusters referenced by rules."),
+  limits: LimitsSchema.prefault({}),
+  telemetry: TelemetrySchema.prefault({}),
+  identity: WorkloadIdentitySchema.optional().describe("The workload's X.509-SVID and trust bundle; needed by mTLS listeners and backends."),
+  authorization: AuthorizationConfigSchema.optional().describe("AuthorizationPolicies of the local service, enforced on inbound listeners."),
+  requestAuthentication: RequestAuthenticationConfigSchema.optional().describe("JWT verification on inbound (and named gateway) listeners."),
+  rateLimits: RateLimitsSchema.optional().describe("Rate limits on inbound (and named gateway) listeners."),
+});
+
+export const ProxyConfigSchema = ProxyConfigObjectSchema.superRefine((config, ctx) => {
+  for (const check of PROXY_CONFIG_CHECKS) check(config, ctx);
+}).describe("The complete configuration of one Weft proxy.");
 
 /** A validated ProxyConfig (defaults applied). */
 export type ProxyConfig = z.infer<typeof ProxyConfigSchema>;

@@ -20,7 +20,7 @@ function undescribed(schema: JsonSchema, path: string): string[] {
 
 describe("the kind registry", () => {
   it("lists every kind once, in registry order", () => {
-    expect(KINDS).toEqual(["Mesh", "HTTPRoute", "TrafficPolicy", "AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication", "Gateway", "ExternalService", "ServiceLevelObjective", "Rollout"]);
+    expect(KINDS).toEqual(["Mesh", "HTTPRoute", "TrafficPolicy", "AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication", "Gateway", "ExternalService", "ServiceLevelObjective", "Rollout", "Sidecar"]);
     expect(Object.keys(KIND_SCHEMAS).sort()).toEqual([...KINDS].sort());
   });
 

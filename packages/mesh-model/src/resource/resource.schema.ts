@@ -9,6 +9,7 @@ import { PeerAuthenticationSchema } from "../peer-authentication/peer-authentica
 import { RolloutSchema } from "../rollout/rollout.schema.ts";
 import { RequestAuthenticationSchema } from "../request-authentication/request-authentication.schema.ts";
 import { ServiceLevelObjectiveSchema } from "../service-level-objective/service-level-objective.schema.ts";
+import { SidecarSchema } from "../sidecar/sidecar.schema.ts";
 import { TrafficPolicySchema } from "../traffic-policy/traffic-policy.schema.ts";
 
 // The kind registry. A new kind (Rollout, SLO, Webhook, ...) is one schema
@@ -24,6 +25,7 @@ const KIND_SCHEMA_LIST = [
   ExternalServiceSchema,
   ServiceLevelObjectiveSchema,
   RolloutSchema,
+  SidecarSchema,
 ] as const;
 
 /** Kinds that live outside namespaces (their metadata has no namespace). */
