@@ -90,7 +90,7 @@ export class RequestRecorder {
       grpcStatus: undefined,
       respondedTrailersOnly: false,
       requestId: undefined,
-      trace: this.tracer.begin(headers, performance.timeOrigin + performance.now()),
+      trace: this.tracer.begin(headers),
       peer: inbound ? peer : undefined,
       mtls: inbound && peer !== undefined,
       jwt: undefined,
