@@ -20,14 +20,8 @@ export interface FastDownstream {
    * client until `resume` is called; `end` once the body is complete.
    */
   streamBody(chunk: (b: Buffer) => boolean, end: () => void): { resume(): void };
-  /**
-   * A response head (without its blank line: the connection adds its own
-   * Connection header). It is held so that it goes out in one write with the
-   * first body bytes; `flushHead` or `end` sends it when no body came with it.
-   */
+  /** Sends a response head (without its blank line: the connection adds its own Connection header). */
   writeHead(status: number, head: string, upstreamClose: boolean): void;
-  /** Sends a held response head now (a body that is not there yet does not hold it back). */
-  flushHead(): void;
   /** Response body bytes (framed as the head says); false when the client pushes back. */
   write(chunk: Buffer): boolean;
   onDrain(fn: () => void): void;

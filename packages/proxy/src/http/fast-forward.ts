@@ -9,7 +9,7 @@ import type { ResponseHead } from "../codec/http1-head.ts";
 import type { Outcome } from "../core/outcome.ts";
 import { FLAGS_HEADER } from "../core/response-flags.ts";
 import { Exchange, type ExchangeEvents } from "../upstream/h1-exchange.ts";
-import type { AcquireResult, H1Pool } from "../upstream/h1-pool.ts";
+import type { H1Pool } from "../upstream/h1-pool.ts";
 import type { EndpointView } from "../upstream/load-balancer.ts";
 import type { AttemptFailure } from "../upstream/retry.ts";
 import { Cancel } from "../upstream/upstream-attempt.ts";
@@ -86,14 +86,11 @@ type AttemptResult =
   | { kind: "response"; exchange: Exchange; head: ResponseHead; buf: Buffer; relay: RelayEvents }
   | { kind: "failure"; failure: AttemptFailure; reason: string; staleReuse: boolean };
 
-const TAKE_ALL = (): boolean => true;
-const NOTHING = (): void => undefined;
-
 /** Events of an exchange: first the attempt's result, then the relay's body and end. */
 class RelayEvents implements ExchangeEvents {
-  onBody: (chunk: Buffer) => boolean = TAKE_ALL;
-  onEnd: () => void = NOTHING;
-  onCut: () => void = NOTHING;
+  onBody: (chunk: Buffer) => boolean = () => true;
+  onEnd: () => void = () => undefined;
+  onCut: () => void = () => undefined;
   private settle: ((r: AttemptResult) => void) | undefined;
   exchange: Exchange | undefined;
 
@@ -129,33 +126,32 @@ class RelayEvents implements ExchangeEvents {
  * time in its queue), the head and what body is at hand sent, then the
  * response head or a classified failure, all within `timeoutMs`.
  */
-function attemptFast(env: ForwardEnv, down: FastDownstream, plan: ForwardPlan, pool: H1Pool, view: EndpointView, timeoutMs: number | undefined, abort: Cancel): Promise<AttemptResult> {
+async function attemptFast(
+  env: ForwardEnv,
+  down: FastDownstream,
+  plan: ForwardPlan,
+  pool: H1Pool,
+  view: EndpointView,
+  timeoutMs: number | undefined,
+  abort: Cancel,
+): Promise<AttemptResult> {
+  const backend = plan.backend;
+  const cb = backend.breaker;
   const started = env.now();
-  const acquiring = pool.acquire(view.endpoint, plan.backend.spec.policy.connectTimeoutMs, timeoutMs, abort);
-  // An idle pooled connection (the common case) is used at once: no promise before the exchange's own.
-  if (!(acquiring instanceof Promise)) return exchangeOn(env, down, plan, pool, acquiring, started, timeoutMs, abort);
-  return queued(env, down, plan, pool, acquiring, started, timeoutMs, abort);
-}
-
-/** An attempt that waits for a connection in the pool's queue (counted as pending by the breaker). */
-async function queued(env: ForwardEnv, down: FastDownstream, plan: ForwardPlan, pool: H1Pool, acquiring: Promise<AcquireResult>, started: number, timeoutMs: number | undefined, abort: Cancel): Promise<AttemptResult> {
-  const cb = plan.backend.breaker;
-  cb.pending++;
+  const acquiring = pool.acquire(view.endpoint, backend.spec.policy.connectTimeoutMs, timeoutMs, abort);
   let acquired;
-  try {
-    acquired = await acquiring;
-  } finally {
-    cb.pending--;
-  }
-  return exchangeOn(env, down, plan, pool, acquired, started, timeoutMs, abort);
-}
-
-/** The exchange on an acquired connection: the head and what body is at hand sent, then the response head or a failure. */
-function exchangeOn(env: ForwardEnv, down: FastDownstream, plan: ForwardPlan, pool: H1Pool, acquired: AcquireResult, started: number, timeoutMs: number | undefined, abort: Cancel): Promise<AttemptResult> {
-  if (acquired.kind === "failure") return Promise.resolve({ kind: "failure", failure: acquired.failure, reason: acquired.reason, staleReuse: false });
+  if (acquiring instanceof Promise) {
+    cb.pending++;
+    try {
+      acquired = await acquiring;
+    } finally {
+      cb.pending--;
+    }
+  } else acquired = acquiring;
+  if (acquired.kind === "failure") return { kind: "failure", failure: acquired.failure, reason: acquired.reason, staleReuse: false };
   if (abort.aborted) {
     pool.release(acquired.conn, true, false);
-    return Promise.resolve({ kind: "failure", failure: "reset", reason: "downstream went away", staleReuse: false });
+    return { kind: "failure", failure: "reset", reason: "downstream went away", staleReuse: false };
   }
   return new Promise<AttemptResult>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
@@ -327,7 +323,5 @@ function relay(env: ForwardEnv, down: FastDownstream, outcome: Outcome, r: Extra
     // The upstream went away mid-body: cut the downstream response rather than end it cleanly.
     down.destroy();
   };
-  // The body bytes that came with the head go out with it; a body still on its way does not hold the head back.
   exchange.flow();
-  down.flushHead();
 }

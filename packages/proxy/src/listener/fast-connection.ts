@@ -53,7 +53,6 @@ export class FastConnection {
   private closed = false;
   private handedOff = false;
   private readonly peer: PeerIdentity | undefined;
-  private address: string | undefined;
 
   constructor(
     readonly socket: Socket | Duplex,
@@ -66,9 +65,8 @@ export class FastConnection {
     (socket as Socket).setTimeout?.(KEEP_ALIVE_MS, () => this.onTimeout());
   }
 
-  /** The client's address, read from the socket once (every request on the connection asks for it). */
   get remoteAddress(): string | undefined {
-    return (this.address ??= (this.socket as Socket).remoteAddress);
+    return (this.socket as Socket).remoteAddress;
   }
 
   /** Closes the connection if no request is in flight (listener drain). */
@@ -219,7 +217,7 @@ export class FastRequest implements FastDownstream {
   private onBodyEnd: (() => void) | undefined;
   private doneListeners: ((completed: boolean) => void)[] = [];
   private finished = false;
-  /** The response head, held until the first body bytes (one write with them), `flushHead` or `end`. */
+  /** The response head, held until the first body bytes (one write with them) or the end of this tick. */
   private heldHead: string | undefined;
   private closeAfter = false;
   /** The body broke its framing (malformed chunked). */
@@ -330,12 +328,13 @@ export class FastRequest implements FastDownstream {
     // Keep-alive unless the client, the upstream's framing or a drain says otherwise; an unread body cannot be skipped safely.
     const close = upstreamClose || h.close || this.conn.draining || this.closeAfter;
     this.closeAfter = close;
-    // The body usually follows at once (the relay hands on what came with the upstream's head): then head and
-    // body go out in one plain write, cheaper than a corked writev.
     this.heldHead = close ? `${head}connection: close\r\n\r\n` : h.minor === 0 ? `${head}connection: keep-alive\r\n\r\n` : `${head}\r\n`;
+    // The body usually follows in this same tick (the relay hands on what came with the upstream's head): then head and
+    // body go out in one plain write, cheaper than a corked writev. A body that takes longer does not hold the head back.
+    process.nextTick(() => this.flushHead());
   }
 
-  flushHead(): void {
+  private flushHead(): void {
     const head = this.heldHead;
     if (head === undefined) return;
     this.heldHead = undefined;

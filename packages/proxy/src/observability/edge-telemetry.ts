@@ -46,8 +46,6 @@ function escapeLabel(value: string): string {
 
 export class EdgeTelemetry {
   private readonly edges = new Map<string, EdgeEntry>();
-  /** The edge the previous request was counted on: a proxy's traffic mostly repeats it, and comparing the label values costs less than building and hashing the key. */
-  private last: EdgeEntry | undefined;
 
   /** Records one finished request. `values` follow EDGE_LABEL_NAMES. */
   record(
@@ -64,26 +62,6 @@ export class EdgeTelemetry {
     mtls: string,
     seconds: number,
   ): void {
-    const last = this.last;
-    if (last !== undefined) {
-      const v = last.values;
-      if (
-        v[6] === responseCode &&
-        v[3] === destinationService &&
-        v[0] === sourceService &&
-        v[1] === sourceVersion &&
-        v[2] === sourceCluster &&
-        v[4] === destinationVersion &&
-        v[5] === destinationCluster &&
-        v[7] === responseFlags &&
-        v[8] === grpcStatus &&
-        v[9] === sourceIdentity &&
-        v[10] === mtls
-      ) {
-        this.observe(last, seconds);
-        return;
-      }
-    }
     const key = `${sourceService}\u0001${sourceVersion}\u0001${sourceCluster}\u0001${destinationService}\u0001${destinationVersion}\u0001${destinationCluster}\u0001${responseCode}\u0001${responseFlags}\u0001${grpcStatus}\u0001${sourceIdentity}\u0001${mtls}`;
     let e = this.edges.get(key);
     if (!e) {
@@ -96,11 +74,6 @@ export class EdgeTelemetry {
       };
       this.edges.set(key, e);
     }
-    this.last = e;
-    this.observe(e, seconds);
-  }
-
-  private observe(e: EdgeEntry, seconds: number): void {
     e.count++;
     e.sumSeconds += seconds;
     const b = LATENCY_BUCKETS_SECONDS;

@@ -90,7 +90,7 @@ export class RequestRecorder {
       grpcStatus: undefined,
       respondedTrailersOnly: false,
       requestId: undefined,
-      trace: this.tracer.begin(headers),
+      trace: this.tracer.begin(headers, performance.timeOrigin + performance.now()),
       peer: inbound ? peer : undefined,
       mtls: inbound && peer !== undefined,
       jwt: undefined,

@@ -128,10 +128,9 @@ export class Tracer {
    * without context gets one either way — sampled or not, so the decision
    * propagates; an unsampled context is continued (ids propagate) but not recorded.
    */
-  begin(headers: Readonly<Record<string, string | string[] | undefined>>): SpanContextOut | undefined {
-    // The common case, no context and no sampling, costs three property reads (not even a clock read).
+  begin(headers: Readonly<Record<string, string | string[] | undefined>>, nowMs: number): SpanContextOut | undefined {
+    // The common case, no context and no sampling, costs three property reads.
     if (headers.traceparent === undefined && headers.b3 === undefined && headers["x-b3-traceid"] === undefined && this.sampleRate <= 0) return undefined;
-    const nowMs = performance.timeOrigin + performance.now();
     const incoming = extractTraceContext(headers);
     if (incoming) {
       return {

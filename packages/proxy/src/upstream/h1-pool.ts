@@ -69,16 +69,8 @@ export interface H1PoolLimits {
   verifiesPeer: boolean;
 }
 
-/** Endpoint objects of the active config live as long as it does: their keys are built once, not per request. */
-const endpointKeys = new WeakMap<RawEndpoint, string>();
-
 export function endpointKey(e: RawEndpoint): string {
-  let key = endpointKeys.get(e);
-  if (key === undefined) {
-    key = e.sni === undefined ? `${e.address}:${e.port}` : `${e.address}:${e.port}#${e.sni}`;
-    endpointKeys.set(e, key);
-  }
-  return key;
+  return e.sni === undefined ? `${e.address}:${e.port}` : `${e.address}:${e.port}#${e.sni}`;
 }
 
 export class H1Pool {
