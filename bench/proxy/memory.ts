@@ -10,22 +10,30 @@
 // (Weft → Weft STRICT with SPIFFE SVIDs; HAProxy → HAProxy with mutual TLS),
 // and Weft's realistic sidecar (20 routes, 50 endpoints over 10 mTLS backends,
 // inbound STRICT; idle only, its backends do not exist).
+// Then where the idle memory of a sidecar is: VmRSS, RssAnon, RssFile and
+// PSS (smaps_rollup) of a bare node process, node with node:http and
+// node:tls loaded, the realistic sidecar alone and BENCH_SIDECARS of them
+// (default 4) side by side on one host, and HAProxy. These run a private copy
+// of the node executable, so its file-backed pages are shared only between
+// the processes measured (other node programs on the machine would take a
+// part of them and make PSS look smaller than on a host of sidecars).
 // BENCH_NODE_ARGS (space-separated) adds node flags to the Weft processes.
 // Benchmarks are not tests: this prints a table and asserts nothing.
 import { type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { haproxyPlain, haproxyTlsClient, haproxyTlsServer, weftMtlsClient, weftMtlsServer, weftPlain, weftRealistic } from "./configs.ts";
 import { benchPki } from "./pki.ts";
-import { freePort, killAll, procMemMb, run, start, startHaproxy, startWeft, stop, waitForPort } from "./processes.ts";
+import { freePort, killAll, procMemMb, procRollupMb, run, start, startHaproxy, startWeft, stop, waitForPort } from "./processes.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 64;
 // hey gives each connection n / c requests: a multiple of the connection count is what it sends.
 const REQUESTS = Math.floor(Number(process.env.BENCH_REQUESTS ?? 20_480) / CONNECTIONS) * CONNECTIONS;
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const SIDECARS = Math.max(1, Number(process.env.BENCH_SIDECARS ?? 4));
 
 /** VmRSS once it stops moving (under 0.25 MB over a second, at most 10 s): start-up and GC settle first. */
 async function settledRss(pids: readonly number[]): Promise<number> {
@@ -64,8 +72,62 @@ async function measure(procs: ChildProcess[], url: string | undefined): Promise<
   return { idle, ...split, afterLoad, peak: await procMemMb(pids, "VmHWM") };
 }
 
-async function weftOnly(work: string, name: string, config: object, ports: number[]): Promise<ChildProcess> {
-  return startWeft(work, name, config, ports, {}, NODE_ARGS);
+async function weftOnly(work: string, name: string, config: object, ports: number[], node?: string): Promise<ChildProcess> {
+  return startWeft(work, name, config, ports, {}, NODE_ARGS, undefined, node);
+}
+
+/** Idle memory of one or more processes, summed, in MB, once settled. */
+interface Split {
+  rss: number;
+  anon: number;
+  file: number;
+  pss: number;
+  pssAnon: number;
+  pssFile: number;
+}
+async function idleSplit(procs: ChildProcess[]): Promise<Split> {
+  const pids = procs.map((p) => p.pid ?? 0);
+  const rss = await settledRss(pids);
+  return {
+    rss,
+    anon: await procMemMb(pids, "RssAnon"),
+    file: await procMemMb(pids, "RssFile"),
+    pss: await procRollupMb(pids, "Pss"),
+    pssAnon: await procRollupMb(pids, "Pss_Anon"),
+    pssFile: await procRollupMb(pids, "Pss_File"),
+  };
+}
+const perProcess = (s: Split, n: number): Split => ({ rss: s.rss / n, anon: s.anon / n, file: s.file / n, pss: s.pss / n, pssAnon: s.pssAnon / n, pssFile: s.pssFile / n });
+
+/** Where an idle sidecar's memory is, against bare node and HAProxy (see the header comment). */
+async function idleSplits(work: string, pki: Awaited<ReturnType<typeof benchPki>>, upstreamPort: number): Promise<[string, Split][]> {
+  const node = join(work, "node");
+  await copyFile(process.execPath, node);
+  await chmod(node, 0o755);
+  const rows: [string, Split][] = [];
+  const alone = async (name: string, proc: ChildProcess) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    rows.push([name, await idleSplit([proc])]);
+    await stop(proc);
+  };
+  await alone("bare node (`node -e setInterval`)", start(node, ["-e", "setInterval(() => {}, 1 << 30)"]));
+  await alone("node with node:http and node:tls loaded", start(node, ["--input-type=module", "-e", "import 'node:http'; import 'node:tls'; setInterval(() => {}, 1 << 30)"]));
+  const sidecar = async (i: number) => {
+    const [o, n, a] = [await freePort(), await freePort(), await freePort()];
+    return weftOnly(work, `split-${i}`, weftRealistic(pki, o, n, a, upstreamPort), [o, n, a], node);
+  };
+  const one = await sidecar(0);
+  rows.push(["Weft realistic sidecar, alone on the host", await idleSplit([one])]);
+  await stop(one);
+  const many: ChildProcess[] = [];
+  for (let i = 0; i < SIDECARS; i++) many.push(await sidecar(i));
+  rows.push([`Weft realistic sidecar, ${SIDECARS} on one host (per sidecar)`, perProcess(await idleSplit(many), SIDECARS)]);
+  for (const p of many) await stop(p);
+  const haPort = await freePort();
+  const haproxy = await startHaproxy(work, "haproxy-split", haproxyPlain(haPort, upstreamPort), [haPort]);
+  rows.push(["HAProxy (nbthread 1), plain config", await idleSplit([haproxy])]);
+  await stop(haproxy);
+  return rows;
 }
 
 // eslint-disable-next-line max-lines-per-function -- the benchmark's script: each row starts its processes, measures, stops them.
@@ -104,6 +166,7 @@ async function main(): Promise<void> {
     const realistic = await weftOnly(work, "realistic", weftRealistic(pki, rOut, rIn, rAdmin, upstreamPort), [rOut, rIn, rAdmin]);
     rows.push(["realistic sidecar: 20 routes, 50 endpoints, mTLS on (idle only)", await measure([realistic], undefined), undefined]);
     await stop(realistic);
+    const splits = await idleSplits(work, pki, upstreamPort);
     await stop(upstream);
 
     const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? "—" : n.toFixed(1));
@@ -118,6 +181,12 @@ async function main(): Promise<void> {
       ),
       "",
       "anon: the process's own pages (V8 heap, malloc, stacks), what each extra proxy costs; file: pages of mapped files (node's or haproxy's executable and libraries), shared by every process running the same binary on a host.",
+      "",
+      "Idle memory split (MB; PSS from /proc/<pid>/smaps_rollup: shared pages divided between the processes mapping them):",
+      "",
+      "| process | VmRSS | RssAnon | RssFile | PSS | PSS anon | PSS file |",
+      "|---|---|---|---|---|---|---|",
+      ...splits.map(([name, s]) => `| ${name} | ${f(s.rss)} | ${f(s.anon)} | ${f(s.file)} | ${f(s.pss)} | ${f(s.pssAnon)} | ${f(s.pssFile)} |`),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {

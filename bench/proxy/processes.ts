@@ -91,11 +91,26 @@ export async function procMemMb(pids: readonly number[], field: "VmRSS" | "VmHWM
   return total;
 }
 
-/** Writes the config as JSON and starts the bundled proxy (or another build, `bin`) on it; resolves once every port listens and a second has passed. */
-export async function startWeft(work: string, name: string, config: object, ports: number[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = [], bin = proxyBin): Promise<ChildProcess> {
+/**
+ * Fields of /proc/<pid>/smaps_rollup, summed over the processes, in MB. Pss
+ * (proportional set size) charges each shared page to the processes mapping
+ * it in equal parts: N sidecars running the same node binary on one host each
+ * pay 1/N of its resident code, so PSS is what one more proxy adds there.
+ */
+export async function procRollupMb(pids: readonly number[], field: "Pss" | "Pss_Anon" | "Pss_File" | "Rss"): Promise<number> {
+  let total = 0;
+  for (const pid of pids) {
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+    total += Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? NaN) / 1024;
+  }
+  return total;
+}
+
+/** Writes the config as JSON and starts the bundled proxy (or another build, `bin`; another node executable, `node`) on it; resolves once every port listens and a second has passed. */
+export async function startWeft(work: string, name: string, config: object, ports: number[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = [], bin = proxyBin, node = process.execPath): Promise<ChildProcess> {
   const file = join(work, `${name}.json`);
   await writeFile(file, JSON.stringify(config));
-  const child = start(process.execPath, [...nodeArgs, bin, "--config", file, "--drain-ms", "0"], env);
+  const child = start(node, [...nodeArgs, bin, "--config", file, "--drain-ms", "0"], env);
   for (const p of ports) await waitForPort(p);
   await new Promise((r) => setTimeout(r, 1000));
   return child;
