@@ -8,11 +8,11 @@
 // error-budget gate (no SLO: not blocking; a spent budget holds the
 // promotion until the progress deadline rolls the canary back).
 import { randomBytes } from "node:crypto";
-import { LatencySketch } from "@weft/mesh-model/proxy-config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceSettings } from "../src/services.ts";
 import { joinedAgent, sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
 import { startReceiver, waitFor } from "./mesh-processes.ts";
+import { checkoutEdges } from "./rollout-traffic.ts";
 import { routeYaml, seedDiscovery } from "./support.ts";
 
 const MINUTE = 60_000;
@@ -49,15 +49,7 @@ describe("rollout gates", { timeout: 180_000 }, () => {
 
   /** Requests to checkout in `cluster` in the test clock's minute, per version: [requests, failed]. */
   const traffic = async (byVersion: Record<string, [number, number]>, cluster = "east") => {
-    const edges = Object.entries(byVersion).flatMap(([version, [requests, failed]]) => {
-      const edge = (codeClass: "2xx" | "5xx", n: number) => {
-        const sketch = new LatencySketch();
-        for (let i = 0; i < n; i++) sketch.add(5 + (i % 20));
-        return { minute: Math.floor(now / MINUTE) * MINUTE, source: { cluster: "west", namespace: "shop", service: "frontend", version: "v1" }, destination: { cluster, namespace: "shop", service: "checkout", version }, codeClass, requests: n, errors: codeClass === "5xx" ? n : 0, latency: sketch.toJSON() };
-      };
-      return [edge("2xx", requests - failed), ...(failed ? [edge("5xx", failed)] : [])].filter((e) => e.requests > 0);
-    });
-    await agent.agent.reportTelemetry.mutate({ edges });
+    await agent.agent.reportTelemetry.mutate({ edges: checkoutEdges(byVersion, cluster, now) });
   };
   /** One interval later: the controller judges it. */
   const interval = async () => {

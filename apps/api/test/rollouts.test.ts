@@ -7,12 +7,12 @@
 // stored step; people cannot edit the route a run drives; bad input and
 // the wrong roles are refused, nothing stored.
 import { randomBytes } from "node:crypto";
-import { LatencySketch } from "@weft/mesh-model/proxy-config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
 import { createServices, type ServiceSettings } from "../src/services.ts";
 import { joinedAgent, sessionClient, startTestManager, TEST_SERVICE_SETTINGS, type ApiClient, type TestManager } from "../src/testing.ts";
 import { startReceiver, waitFor } from "./mesh-processes.ts";
+import { checkoutEdges } from "./rollout-traffic.ts";
 import { refusal, routeYaml, seedDiscovery, userWithToken } from "./support.ts";
 
 const MINUTE = 60_000;
@@ -43,15 +43,7 @@ describe("rollouts", { timeout: 120_000 }, () => {
 
   /** Requests to checkout in the test clock's minute, per version: [requests, failed]. */
   const traffic = async (byVersion: Record<string, [number, number]>, cluster = "east") => {
-    const edges = Object.entries(byVersion).flatMap(([version, [requests, failed]]) => {
-      const edge = (codeClass: "2xx" | "5xx", n: number) => {
-        const sketch = new LatencySketch();
-        for (let i = 0; i < n; i++) sketch.add(5 + (i % 20));
-        return { minute: Math.floor(now / MINUTE) * MINUTE, source: { cluster: "west", namespace: "shop", service: "frontend", version: "v1" }, destination: { cluster, namespace: "shop", service: "checkout", version }, codeClass, requests: n, errors: codeClass === "5xx" ? n : 0, latency: sketch.toJSON() };
-      };
-      return [edge("2xx", requests - failed), ...(failed ? [edge("5xx", failed)] : [])].filter((e) => e.requests > 0);
-    });
-    await agent.agent.reportTelemetry.mutate({ edges });
+    await agent.agent.reportTelemetry.mutate({ edges: checkoutEdges(byVersion, cluster, now) });
   };
   /** One interval later: the controller judges it. */
   const interval = async () => {
