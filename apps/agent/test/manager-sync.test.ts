@@ -130,10 +130,11 @@ describe("the agent with a real manager", { timeout: 120_000 }, () => {
 
   it("joins with the one-time token, keeps the credential (0600) and reports discovery", async () => {
     agent = startAgentProcess([...agentArgs(), "--join-token", east.joinToken]);
+    // The wait includes the agent process's own start-up (seconds on a loaded two-core machine).
     const view = await waitFor(async () => {
       const v = await eastView();
       return v.counts.services === 2 && v.status === "CONNECTED" && v;
-    }, "east's discovery in the manager", 30_000, 200).catch((err: Error) => {
+    }, "east's discovery in the manager", 90_000, 200).catch((err: Error) => {
       throw new Error(`${err.message}\n${agent!.output()}`);
     });
     expect(view.counts).toMatchObject({ services: 2, workloads: 3, endpoints: 3 });
