@@ -6,26 +6,20 @@
 import type { Mesh } from "../mesh/mesh.schema.ts";
 import type { Backend } from "../proxy-config/proxy-backends.schema.ts";
 import type { VirtualHost } from "../proxy-config/proxy-routes.schema.ts";
-import { KINDS, type Resource, type ResourceOfKind, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
+import { KINDS, type Resource, namespaceOf, refOf, resourceKey } from "../resource/resource.schema.ts";
 import type { Catalog, CompileInput, ResourceEntry } from "./compile-input.ts";
 import { type CompileDiagnostic, DiagnosticSink, compareText } from "./diagnostics.ts";
 import { type PolicyEntry, type PolicyLookup, PolicyResolver } from "./policy-mapping.ts";
 import type { SecurityInput } from "./security-mapping.ts";
 import { type MeshService, indexCatalog, serviceKey } from "./service-catalog.ts";
+import type { Indexed, ResourcesByKind } from "./indexed-resource.ts";
 import { findUnsupportedFields } from "./unsupported-fields.ts";
 import { type EgressScope, resolveEgressScope } from "./egress-scope.ts";
 
 /** Creation time of resources that carry none (and of the synthetic default route). */
 export const EPOCH = "1970-01-01T00:00:00.000Z";
 
-/** A resource with its key and creation time (ms). */
-export interface Indexed<K extends Resource["kind"]> {
-  resource: ResourceOfKind<K>;
-  key: string;
-  namespace: string;
-  createdAt: number;
-  createdAtText: string;
-}
+export type { Indexed, ResourcesByKind } from "./indexed-resource.ts";
 
 interface Lookups {
   sidecars: Map<string, Indexed<"Sidecar">[]>;
@@ -33,9 +27,6 @@ interface Lookups {
   policies: Map<string, Indexed<"TrafficPolicy">[]>;
   catalog: Map<string, Catalog["services"][number][]>;
 }
-
-/** Resources of one compilation grouped by kind, oldest first. */
-export type ResourcesByKind = { [K in Resource["kind"]]: Indexed<K>[] };
 
 /**
  * The resources and catalog of one snapshot, parsed and indexed once, for

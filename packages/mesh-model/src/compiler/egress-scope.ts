@@ -9,11 +9,22 @@
 // from, so that a change elsewhere in the mesh leaves its input key — and its
 // config — unchanged (MeshCompiler.inputKey; the agent skips its compile).
 import { type EgressHost, egressAllows, egressHosts } from "../sidecar/sidecar.schema.ts";
-import type { Indexed, MeshIndex } from "./compile-context.ts";
-import type { CompileInput } from "./compile-input.ts";
+import type { Catalog, CompileInput } from "./compile-input.ts";
 import { canonicalJson } from "./config-hash.ts";
 import { type DiagnosticSink, compareText } from "./diagnostics.ts";
+import type { Indexed, ResourcesByKind } from "./indexed-resource.ts";
 import { type MeshService, serviceKey } from "./service-catalog.ts";
+
+/** What the egress scope reads of a snapshot's index (compile-context.ts's MeshIndex has it all). */
+export interface ScopeIndex {
+  readonly services: ReadonlyMap<string, MeshService>;
+  readonly sortedServices: readonly MeshService[];
+  readonly byKind: ResourcesByKind;
+  sidecarsIn(namespace: string): readonly Indexed<"Sidecar">[];
+  routesAttachedTo(key: string): readonly Indexed<"HTTPRoute">[];
+  policiesTargeting(key: string): readonly Indexed<"TrafficPolicy">[];
+  catalogEntriesOf(key: string): readonly Catalog["services"][number][];
+}
 
 /** The egress scope of one workload. */
 export interface EgressScope {
@@ -36,7 +47,7 @@ export function inScope(scope: EgressScope | undefined, namespace: string, name:
  * without a scope). Hosts that name exact services are looked up rather than
  * matched against the whole catalog: a scoped proxy costs its scope, not the mesh.
  */
-export function servicesInScope(index: MeshIndex, scope: EgressScope | undefined): readonly MeshService[] {
+export function servicesInScope(index: ScopeIndex, scope: EgressScope | undefined): readonly MeshService[] {
   if (!scope) return index.sortedServices;
   if (scope.hosts.some((h) => h.namespace === "*" || h.service === "*")) return index.sortedServices.filter((s) => inScope(scope, s.namespace, s.name));
   const keys = new Set([...scope.hosts.map((h) => serviceKey(h.service, h.namespace)), ...scope.localPorts]);
@@ -46,7 +57,7 @@ export function servicesInScope(index: MeshIndex, scope: EgressScope | undefined
 }
 
 /** The Sidecar that scopes the workload, if any; a `conflicting_policies` warning for each equally specific one it beats. */
-export function resolveEgressScope(index: MeshIndex, input: Pick<CompileInput, "workload" | "options">, sink?: DiagnosticSink): EgressScope | undefined {
+export function resolveEgressScope(index: ScopeIndex, input: Pick<CompileInput, "workload" | "options">, sink?: DiagnosticSink): EgressScope | undefined {
   const { workload, options } = input;
   const inNamespace = index.sidecarsIn(workload.namespace);
   if (inNamespace.length === 0) return undefined;
@@ -72,7 +83,7 @@ export function resolveEgressScope(index: MeshIndex, input: Pick<CompileInput, "
  * ExternalServices, and the security resources of the workload's service and
  * namespace. Resources with their creation times (precedence).
  */
-export function relevantContent(index: MeshIndex, scope: EgressScope, input: Pick<CompileInput, "workload">): string {
+export function relevantContent(index: ScopeIndex, scope: EgressScope, input: Pick<CompileInput, "workload">): string {
   const { workload } = input;
   const own = serviceKey(workload.service, workload.namespace);
   const scoped = new Set<string>([own]);
