@@ -20,7 +20,7 @@ function tree(): CompletionNode {
 describe("completion over the command tree", () => {
   it.each([
     { words: ["ge"], values: ["get"] },
-    { words: ["d"], values: ["diff", "delete"] },
+    { words: ["d"], values: ["diff", "delete", "diagnostics"] },
     { words: ["get", "http"], values: ["httproute"] },
     { words: ["get", "httproute", ""], values: [] },
     { words: ["delete", "trafficp"], values: ["trafficpolicy"] },
