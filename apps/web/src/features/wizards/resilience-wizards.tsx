@@ -36,7 +36,7 @@ export function ResilienceWizards({ namespace, service, observedPerSecond }: { n
         <p className="muted">Each task produces an ordinary resource and opens it in the review step (YAML, diff, dry run) before anything applies.</p>
         <div className="row" role="group" aria-labelledby="resilience-heading">
           {RESILIENCE_WIZARDS.map((w) => (
-            <button key={w.id} type="button" className="btn" aria-pressed={open === w.id} aria-controls={w.heading} onClick={() => setOpen(open === w.id ? null : w.id)} data-testid={`open-${w.id}-wizard`}>
+            <button key={w.id} type="button" className="btn" aria-pressed={open === w.id} aria-controls={open === w.id ? w.heading : undefined} onClick={() => setOpen(open === w.id ? null : w.id)} data-testid={`open-${w.id}-wizard`}>
               {w.label}
             </button>
           ))}
