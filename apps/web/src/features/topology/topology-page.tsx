@@ -20,6 +20,7 @@ import { buildGraph, DEFAULT_THRESHOLDS, parseThresholds, type EdgeData, type He
 import { TopologyCanvas } from "./topology-canvas.tsx";
 import { ReplayLink } from "./topology-replay-page.tsx";
 import { HEALTH_COLORS } from "./topology-style.ts";
+import { SidePanelHeader } from "./side-panel-header.tsx";
 
 export const TOPOLOGY_REFRESH_MS = 10_000;
 
@@ -47,12 +48,7 @@ function SidePanel({ selection, onClose, edges, thresholds, window }: { selectio
   const unhealthy = health === "degraded" || health === "failing";
   return (
     <aside className="side-panel" aria-labelledby="side-panel-heading" data-testid="side-panel">
-      <div className="panel-header">
-        <h2 id="side-panel-heading">{selection.type === "node" ? selection.data.label : "Traffic edge"}</h2>
-        <button type="button" className="btn btn-small" onClick={onClose} aria-label="Close details">
-          Close
-        </button>
-      </div>
+      <SidePanelHeader title={selection.type === "node" ? selection.data.label : "Traffic edge"} headingId="side-panel-heading" onClose={onClose} />
       {selection.type === "edge" ? (
         <dl className="facts">
           <dt>From</dt>

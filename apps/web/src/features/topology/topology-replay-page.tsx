@@ -16,6 +16,7 @@ import { TopologyCanvas } from "./topology-canvas.tsx";
 import { frameElements, frameLabel, framesAround, markerHref, MARKER_TYPE_LABELS, replayStepSeconds, replayUnion, timelinePercent } from "./topology-replay.ts";
 import styles from "./topology-replay.module.css";
 import { HEALTH_COLORS } from "./topology-style.ts";
+import { SidePanelHeader } from "./side-panel-header.tsx";
 
 /** How long each frame shows while playing. */
 export const PLAY_FRAME_MS = 800;
@@ -79,12 +80,7 @@ function SelectionFacts({ selection, onClose }: { selection: NonNullable<Selecti
   const absent = selection.type === "edge" && (selection.data as EdgeData & { absent?: boolean }).absent;
   return (
     <aside className="side-panel" aria-labelledby="replay-side-heading" data-testid="replay-side-panel">
-      <div className="panel-header">
-        <h2 id="replay-side-heading">{selection.type === "node" ? selection.data.label : "Traffic edge"}</h2>
-        <button type="button" className="btn btn-small" onClick={onClose} aria-label="Close details">
-          Close
-        </button>
-      </div>
+      <SidePanelHeader title={selection.type === "node" ? selection.data.label : "Traffic edge"} headingId="replay-side-heading" onClose={onClose} />
       {selection.type === "edge" ? (
         <dl className="facts">
           <dt>From</dt>

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { GRPC_STATUS_CODES } from "@weft/mesh-model";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { Field, NumberInput } from "../rollouts/wizard-fields.tsx";
 import { faultDraftOf, faultedRoute, faultFields, faultLocation, faultPath, faultSummary, type FaultDraft, type GrpcStatusName } from "./fault-injection.ts";
@@ -46,82 +46,75 @@ export function FaultInjectionWizard({ namespace, service }: { namespace: string
       blocked={!issues.ok}
       onReview={() => openReview(document as never, route ? service : null)}
     >
-      <fieldset className={styles.group}>
-        <legend>
-          <label className={styles.check}>
-            <input type="checkbox" checked={draft.delay.enabled} onChange={(e) => set((d) => ({ ...d, delay: { ...d.delay, enabled: e.target.checked } }))} data-testid="fault-delay-enabled" /> Delay requests
-          </label>
-        </legend>
-        {draft.delay.enabled ? (
-          <div className={styles.fields}>
-            <Field label="Delay by" help='A duration: "250ms", "2s", "1m".' error={at("delay.fixedDelay")}>
-              <input value={draft.delay.fixedDelay} aria-invalid={at("delay.fixedDelay") ? true : undefined} onChange={(e) => set((d) => ({ ...d, delay: { ...d.delay, fixedDelay: e.target.value } }))} data-testid="fault-delay" />
+      <ToggleGroup label="Delay requests" testId="fault-delay-enabled" enabled={draft.delay.enabled} onToggle={(enabled) => set((d) => ({ ...d, delay: { ...d.delay, enabled } }))}>
+        <div className={styles.fields}>
+          <Field label="Delay by" help='A duration: "250ms", "2s", "1m".' error={at("delay.fixedDelay")}>
+            <input value={draft.delay.fixedDelay} aria-invalid={at("delay.fixedDelay") ? true : undefined} onChange={(e) => set((d) => ({ ...d, delay: { ...d.delay, fixedDelay: e.target.value } }))} data-testid="fault-delay" />
+          </Field>
+          <Field label="Share of requests delayed (%)" error={at("delay.percentage")}>
+            <NumberInput value={draft.delay.percentage} min={0} max={100} step={0.1} invalid={Boolean(at("delay.percentage"))} onChange={(n) => set((d) => ({ ...d, delay: { ...d.delay, percentage: n } }))} />
+          </Field>
+        </div>
+      </ToggleGroup>
+      <ToggleGroup label="Abort requests with an error" testId="fault-abort-enabled" enabled={draft.abort.enabled} onToggle={(enabled) => set((d) => ({ ...d, abort: { ...d.abort, enabled } }))}>
+        <div className={styles.fields}>
+          <Field label="Answer with">
+            <select value={draft.abort.status} onChange={(e) => set((d) => ({ ...d, abort: { ...d.abort, status: e.target.value as "http" | "grpc" } }))}>
+              <option value="http">an HTTP status</option>
+              <option value="grpc">a gRPC status</option>
+            </select>
+          </Field>
+          {draft.abort.status === "http" ? (
+            <Field label="HTTP status" error={at("abort.httpStatus")}>
+              <NumberInput value={draft.abort.httpStatus} min={200} max={599} invalid={Boolean(at("abort.httpStatus"))} onChange={(n) => set((d) => ({ ...d, abort: { ...d.abort, httpStatus: n } }))} />
             </Field>
-            <Field label="Share of requests delayed (%)" error={at("delay.percentage")}>
-              <NumberInput value={draft.delay.percentage} min={0} max={100} step={0.1} invalid={Boolean(at("delay.percentage"))} onChange={(n) => set((d) => ({ ...d, delay: { ...d.delay, percentage: n } }))} />
-            </Field>
-          </div>
-        ) : null}
-      </fieldset>
-      <fieldset className={styles.group}>
-        <legend>
-          <label className={styles.check}>
-            <input type="checkbox" checked={draft.abort.enabled} onChange={(e) => set((d) => ({ ...d, abort: { ...d.abort, enabled: e.target.checked } }))} data-testid="fault-abort-enabled" /> Abort requests with an error
-          </label>
-        </legend>
-        {draft.abort.enabled ? (
-          <div className={styles.fields}>
-            <Field label="Answer with">
-              <select value={draft.abort.status} onChange={(e) => set((d) => ({ ...d, abort: { ...d.abort, status: e.target.value as "http" | "grpc" } }))}>
-                <option value="http">an HTTP status</option>
-                <option value="grpc">a gRPC status</option>
+          ) : (
+            <Field label="gRPC status" error={at("abort.grpcStatus")}>
+              <select value={draft.abort.grpcStatus} onChange={(e) => set((d) => ({ ...d, abort: { ...d.abort, grpcStatus: e.target.value as GrpcStatusName } }))}>
+                {GRPC_NAMES.map((g) => (
+                  <option key={g} value={g}>
+                    {g}
+                  </option>
+                ))}
               </select>
             </Field>
-            {draft.abort.status === "http" ? (
-              <Field label="HTTP status" error={at("abort.httpStatus")}>
-                <NumberInput value={draft.abort.httpStatus} min={200} max={599} invalid={Boolean(at("abort.httpStatus"))} onChange={(n) => set((d) => ({ ...d, abort: { ...d.abort, httpStatus: n } }))} />
-              </Field>
-            ) : (
-              <Field label="gRPC status" error={at("abort.grpcStatus")}>
-                <select value={draft.abort.grpcStatus} onChange={(e) => set((d) => ({ ...d, abort: { ...d.abort, grpcStatus: e.target.value as GrpcStatusName } }))}>
-                  {GRPC_NAMES.map((g) => (
-                    <option key={g} value={g}>
-                      {g}
-                    </option>
-                  ))}
-                </select>
-              </Field>
-            )}
-            <Field label="Share of requests aborted (%)" error={at("abort.percentage")}>
-              <NumberInput value={draft.abort.percentage} min={0} max={100} step={0.1} invalid={Boolean(at("abort.percentage"))} onChange={(n) => set((d) => ({ ...d, abort: { ...d.abort, percentage: n } }))} />
-            </Field>
-          </div>
-        ) : null}
-      </fieldset>
-      <fieldset className={styles.group}>
-        <legend>
-          <label className={styles.check}>
-            <input type="checkbox" checked={draft.header.enabled} onChange={(e) => set((d) => ({ ...d, header: { ...d.header, enabled: e.target.checked } }))} data-testid="fault-header-enabled" /> Only requests with a header
-          </label>
-        </legend>
-        {draft.header.enabled ? (
-          <div className={styles.fields}>
-            <Field label="Header name" error={at("headers[0].name")}>
-              <input value={draft.header.name} aria-invalid={at("headers[0].name") ? true : undefined} onChange={(e) => set((d) => ({ ...d, header: { ...d.header, name: e.target.value } }))} />
-            </Field>
-            <Field label="Match">
-              <select value={draft.header.type} onChange={(e) => set((d) => ({ ...d, header: { ...d.header, type: e.target.value as "Exact" | "RegularExpression" } }))}>
-                <option value="Exact">equals</option>
-                <option value="RegularExpression">matches the regular expression</option>
-              </select>
-            </Field>
-            <Field label="Header value" error={at("headers[0].value") ?? at("headers[0].type")}>
-              <input value={draft.header.value} aria-invalid={at("headers[0].value") ? true : undefined} onChange={(e) => set((d) => ({ ...d, header: { ...d.header, value: e.target.value } }))} />
-            </Field>
-          </div>
-        ) : null}
-      </fieldset>
+          )}
+          <Field label="Share of requests aborted (%)" error={at("abort.percentage")}>
+            <NumberInput value={draft.abort.percentage} min={0} max={100} step={0.1} invalid={Boolean(at("abort.percentage"))} onChange={(n) => set((d) => ({ ...d, abort: { ...d.abort, percentage: n } }))} />
+          </Field>
+        </div>
+      </ToggleGroup>
+      <ToggleGroup label="Only requests with a header" testId="fault-header-enabled" enabled={draft.header.enabled} onToggle={(enabled) => set((d) => ({ ...d, header: { ...d.header, enabled } }))}>
+        <div className={styles.fields}>
+          <Field label="Header name" error={at("headers[0].name")}>
+            <input value={draft.header.name} aria-invalid={at("headers[0].name") ? true : undefined} onChange={(e) => set((d) => ({ ...d, header: { ...d.header, name: e.target.value } }))} />
+          </Field>
+          <Field label="Match">
+            <select value={draft.header.type} onChange={(e) => set((d) => ({ ...d, header: { ...d.header, type: e.target.value as "Exact" | "RegularExpression" } }))}>
+              <option value="Exact">equals</option>
+              <option value="RegularExpression">matches the regular expression</option>
+            </select>
+          </Field>
+          <Field label="Header value" error={at("headers[0].value") ?? at("headers[0].type")}>
+            <input value={draft.header.value} aria-invalid={at("headers[0].value") ? true : undefined} onChange={(e) => set((d) => ({ ...d, header: { ...d.header, value: e.target.value } }))} />
+          </Field>
+        </div>
+      </ToggleGroup>
       <p data-testid="fault-summary">{removing ? `Review removes the fault from HTTPRoute ${namespace}/${service}.` : faultSummary(draft, `${namespace}/${service}`)}</p>
     </WizardShell>
+  );
+}
+
+/** A part of the fault the operator turns on with its checkbox; its fields show only while it is on. */
+function ToggleGroup({ label, testId, enabled, onToggle, children }: { label: string; testId: string; enabled: boolean; onToggle: (enabled: boolean) => void; children: ReactNode }) {
+  return (
+    <fieldset className={styles.group}>
+      <legend>
+        <label className={styles.check}>
+          <input type="checkbox" checked={enabled} onChange={(e) => onToggle(e.target.checked)} data-testid={testId} /> {label}
+        </label>
+      </legend>
+      {enabled ? children : null}
+    </fieldset>
   );
 }
