@@ -140,8 +140,48 @@ export async function callWebhook(hook: RolloutWebhook, payload: WebhookPayload,
     }
   }
   const ok = status !== null && status >= 200 && status < 300;
+  error = error === null ? null : shownError(error, hook.url);
   const outcome = status === null ? (error ?? "no answer") : `HTTP ${status}`;
-  return { kind: "webhook", name: hook.name, type: hook.type, url: hook.url, verdict: ok ? "pass" : "fail", status, attempts, durationMs: Date.now() - started, error: ok ? null : (error ?? `HTTP ${status}`), reason: `${hook.type} webhook ${hook.name}: ${outcome} after ${attempts} attempt${attempts === 1 ? "" : "s"}` };
+  return { kind: "webhook", name: hook.name, type: hook.type, url: shownUrl(hook.url), verdict: ok ? "pass" : "fail", status, attempts, durationMs: Date.now() - started, error: ok ? null : (error ?? `HTTP ${status}`), reason: `${hook.type} webhook ${hook.name}: ${outcome} after ${attempts} attempt${attempts === 1 ? "" : "s"}` };
+}
+
+/**
+ * The webhook's URL as stored with its check (which every viewer of the
+ * namespace reads): without user:password, which a URL may carry as
+ * credentials.
+ */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+const MAX_ERROR_CHARS = 300;
+
+/**
+ * A network error's text as stored with the check: one line, at most 300
+ * characters, and never the URL's credentials (undici's messages may quote
+ * the URL it was given).
+ */
+export function shownError(error: string, url: string): string {
+  let text = error;
+  const safeUrl = shownUrl(url);
+  if (safeUrl !== url) text = text.split(url).join(safeUrl);
+  try {
+    const { username, password } = new URL(url);
+    for (const secret of [password, username]) if (secret) text = text.split(secret).join("***");
+  } catch {
+    // not a URL: nothing of it to hide
+  }
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  text = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text;
 }
 
 /** Calls every webhook of the given types (in parallel). */
