@@ -1,29 +1,29 @@
 // npm run bench:cpu-ab -w @weft/proxy — an A/B of the proxy's CPU time per
 // request between two builds, meant for a loaded, shared machine where
 // wall-clock ratios are noise. A (baseline) is packages/proxy/src at
-// BENCH_BASE (a git ref, default the commit the branch left main at), B (candidate) is the working tree;
-// (or BENCH_CANDIDATE, a git ref: BENCH_CANDIDATE=<base> is an A/A run);
-// both are bundled here with the same esbuild options as `npm run build`.
-// Both proxies run side by side for the whole bench, on the same config and
-// the same upstream; each round drives one, then the other (A,B then B,A in
-// the next round, so a drift in the machine's load falls on both) with hey at
-// a fixed rate (BENCH_RATE req/s over 64 keep-alive connections, default
-// 1,024; BENCH_REQUESTS per measurement, default 8 s worth), and reads the
-// process's utime + stime from /proc/<pid>/stat before and after. Printed:
-// CPU ms per 1,000 requests per build (median and every round), the paired
-// ratio B/A of each round, their median and spread, and how many rounds B
-// used less CPU than A. BENCH_SATURATION=1 adds the same at saturation.
-// BENCH_CONCURRENT=1 drives A and B at the same time in each round (two hey
-// processes), so that a burst of load from other programs falls on both.
-// Both proxies are restarted every round, in alternating order
-// (BENCH_RESTART=0 keeps the first two processes for every round).
-// BENCH_CONNECTIONS (default 64) sets hey's -c; BENCH_RATE=0 drops the rate
-// limit (with BENCH_CONNECTIONS=1: one request at a time, closed loop, so no
-// request ever shares an event-loop turn with another and the CPU per
-// request does not depend on how the machine's load batches them).
-// BENCH_BIN_B runs another program as B (floor-proxy.mjs: what Node's sockets
-// cost without any of Weft's work). BENCH_ENV_A / BENCH_ENV_B (JSON) set environment variables per build.
-// Benchmarks are not tests: this prints a table and asserts nothing.
+// BENCH_BASE (a git ref, default the commit the branch left main at), B
+// (candidate) is the working tree (or BENCH_CANDIDATE, a git ref:
+// BENCH_CANDIDATE=<base> is an A/A run); both are bundled here with the same
+// esbuild options as `npm run build`. BENCH_BIN_B runs another program as B
+// (floor-proxy.mjs: what Node's sockets cost without any of Weft's work).
+// Both proxies run side by side on the same config and the same upstream,
+// are restarted every round in alternating order and warmed up together, and
+// are then driven at the same time by two hey processes (BENCH_CONCURRENT=0:
+// one after the other, A,B then B,A), so that a burst of load from other
+// programs falls on both. Each measurement reads the process's utime + stime
+// from /proc/<pid>/stat over BENCH_REQUESTS requests (default 8,192).
+// Default load: one connection, closed loop (BENCH_CONNECTIONS=1,
+// BENCH_RATE=0): no request ever shares an event-loop turn with another, so
+// the CPU per request does not depend on how the machine's load batches
+// them. BENCH_RATE=1024 BENCH_CONNECTIONS=64 is bench:proxy's fixed rate
+// (hey -q); on a loaded machine its per-round ratios swing ±20 % with the
+// start order (docs/benchmarks.md). Printed: CPU ms per 1,000 requests per
+// build (median and every round), the paired ratio B/A of each round, their
+// median, geometric mean and spread, and how many rounds B used less CPU.
+// BENCH_SATURATION=1 adds the same at saturation; BENCH_RESTART=0 keeps the
+// first two processes; BENCH_ENV_A / BENCH_ENV_B (JSON) set environment
+// variables per build. Benchmarks are not tests: this prints a table and
+// asserts nothing.
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -36,8 +36,8 @@ import { freePort, killAll, procCpuSeconds, run, start, startWeft, stop, waitFor
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 const proxyDir = join(repo, "packages/proxy");
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const RATE = Number(process.env.BENCH_RATE ?? 1024);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1);
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 const round = (n: number) => Math.max(1, Math.floor(n / CONNECTIONS)) * CONNECTIONS;
 const FIXED_REQUESTS = round(Number(process.env.BENCH_REQUESTS ?? (RATE || 1024) * 8));
@@ -45,7 +45,7 @@ const SATURATION = process.env.BENCH_SATURATION === "1";
 const SATURATION_REQUESTS = round(Number(process.env.BENCH_SATURATION_REQUESTS ?? 20_480));
 const BASE = process.env.BENCH_BASE ?? execFileSync("git", ["-C", repo, "merge-base", "HEAD", "main"]).toString().trim();
 /** Drive both proxies at once in each round (the same machine load falls on both) instead of one after the other. */
-const CONCURRENT = process.env.BENCH_CONCURRENT === "1";
+const CONCURRENT = process.env.BENCH_CONCURRENT !== "0";
 /** Restart both proxies every round (default on): a process that happened to start in a better state does not favour one build in every round. */
 /** A git ref to measure instead of the working tree (BENCH_CANDIDATE=HEAD~1, or the base itself for an A/A run). */
 const CANDIDATE = process.env.BENCH_CANDIDATE;
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
         ...running.map((r, i) => `| ${r.name} | ${median(v[i]!).toFixed(1)} | ${v[i]!.map((x) => x.toFixed(1)).join(" / ")} |`),
         "",
         `B/A per round: ${ratios.map((x) => x.toFixed(3)).join(" / ")}`,
-        `B/A median ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}); B below A in ${ratios.filter((x) => x < 1).length} of ${ratios.length} rounds; ratio of medians ${(median(v[1]!) / median(v[0]!)).toFixed(3)}`,
+        `B/A median ${median(ratios).toFixed(3)}, geometric mean ${Math.exp(ratios.reduce((a, x) => a + Math.log(x), 0) / ratios.length).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}); B below A in ${ratios.filter((x) => x < 1).length} of ${ratios.length} rounds; ratio of medians ${(median(v[1]!) / median(v[0]!)).toFixed(3)}`,
         "",
       ];
     };
