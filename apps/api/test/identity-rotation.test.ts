@@ -185,8 +185,7 @@ describe("staged root rotation", () => {
     expect(await refusal(viewer.identity.rotation.reverse.mutate({ id: rotation.id }))).toMatchObject({ code: "FORBIDDEN" });
     // Asked from a view still at "Add new root" (a dialog opened before the controller moved on): refused, nothing done.
     const stale = await refusal(admin.identity.rotation.reverse.mutate({ id: rotation.id, step: "ADD_ROOT" }));
-    expect(stale).toMatchObject({ code: "CONFLICT" });
-    expect(stale.fieldErrors?.map((f) => f.path)).toEqual(["step"]);
+    expect(stale).toMatchObject({ code: "CONFLICT", fieldErrors: [expect.objectContaining({ path: "step" })] });
     const unchanged = await admin.identity.rotation.get.query({ id: rotation.id });
     expect(unchanged?.step).toBe("ISSUE_INTERMEDIATES");
     expect(unchanged?.history.map((h) => h.action)).not.toContain("reverse");
