@@ -183,7 +183,13 @@ describe("staged root rotation", () => {
     expect(east.intermediateRoot).toBe(newRoot);
 
     expect(await refusal(viewer.identity.rotation.reverse.mutate({ id: rotation.id }))).toMatchObject({ code: "FORBIDDEN" });
-    const reversed = await admin.identity.rotation.reverse.mutate({ id: rotation.id });
+    // Asked from a view still at "Add new root" (a dialog opened before the controller moved on): refused, nothing done.
+    const stale = await refusal(admin.identity.rotation.reverse.mutate({ id: rotation.id, step: "ADD_ROOT" }));
+    expect(stale).toMatchObject({ code: "CONFLICT", fieldErrors: [expect.objectContaining({ path: "step" })] });
+    const unchanged = await admin.identity.rotation.get.query({ id: rotation.id });
+    expect(unchanged?.step).toBe("ISSUE_INTERMEDIATES");
+    expect(unchanged?.history.map((h) => h.action)).not.toContain("reverse");
+    const reversed = await admin.identity.rotation.reverse.mutate({ id: rotation.id, step: "ISSUE_INTERMEDIATES" });
     expect(reversed).toMatchObject({ step: "ISSUE_INTERMEDIATES", completedAt: null, from: { anchorFingerprint: newRoot }, to: { anchorFingerprint: oldRoot } });
     expect(await refusal(admin.identity.rotation.reverse.mutate({ id: rotation.id }))).toMatchObject({ code: "CONFLICT" });
     // The old CA signs again, and east's certificates from the new root are still trusted meanwhile.

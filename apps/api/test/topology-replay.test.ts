@@ -127,6 +127,48 @@ describe("topology replay", () => {
     expect(elsewhere.frames.every((f) => f.edges.length === 0)).toBe(true);
   });
 
+  it("marks a rollout's approvals, pauses and resumes, aborts and rollbacks from its event timeline, with who acted", async () => {
+    const prisma = m.db.prisma;
+    const mesh = await prisma.mesh.findUniqueOrThrow({ where: { name: "default" } });
+    const run = await prisma.rolloutRun.create({
+      data: { meshId: mesh.id, namespace: "shop", name: "cart", rolloutRevision: 1, document: {}, service: "cart", stableVersion: "v1", canaryVersion: "v2", routeName: "cart", state: {}, affinityToken: "t2", startedBy: "alice" },
+    });
+    const at = (minute: number, seconds: number) => new Date(base + minute * MINUTE + seconds * 1000);
+    // As the controller and the operators' actions write them (rollout-plan.ts events), plus ones the replay leaves out.
+    await prisma.rolloutEvent.createMany({
+      data: [
+        { runId: run.id, attempt: 1, wave: 0, step: 0, at: at(0, 20), type: "started", message: "started by alice", actor: "alice" },
+        { runId: run.id, attempt: 1, wave: 0, step: 1, at: at(1, 30), type: "waiting-approval", message: "waiting for approval", actor: null },
+        { runId: run.id, attempt: 1, wave: 0, step: 1, at: at(2, 30), type: "approved", message: "bob approved step 2", actor: "bob" },
+        { runId: run.id, attempt: 1, wave: 0, step: 2, at: at(3, 5), type: "paused", message: "paused by carol", actor: "carol" },
+        { runId: run.id, attempt: 1, wave: 0, step: 2, at: at(3, 40), type: "resumed", message: "resumed by carol", actor: "carol" },
+        { runId: run.id, attempt: 1, wave: 0, step: 2, at: at(4, 10), type: "analysis-failed", message: "error rate 9 % > 1 %", actor: null },
+        { runId: run.id, attempt: 1, wave: 0, step: 2, at: at(4, 11), type: "rolled-back", message: "error rate 9 % > 1 %", actor: null },
+        { runId: run.id, attempt: 2, wave: 0, step: 0, at: at(5, 1), type: "aborted", message: "aborted by dave", actor: "dave" },
+        // Outside the window: not marked.
+        { runId: run.id, attempt: 2, wave: 0, step: 0, at: at(7, 0), type: "approved", message: "erin approved step 1", actor: "erin" },
+      ],
+    });
+
+    const replay = await viewer.telemetry.topologyReplay.query({ from: new Date(base), to: new Date(base + 6 * MINUTE) });
+    const events = replay.markers.filter((mk) => mk.type === "rollout-event");
+    expect(events.map((mk) => [mk.frame, mk.type === "rollout-event" ? mk.event : "", mk.author, mk.message])).toEqual([
+      [2, "approved", "bob", "Rollout shop/cart approved at step 2: bob approved step 2"],
+      [3, "paused", "carol", "Rollout shop/cart paused at step 3: paused by carol"],
+      [3, "resumed", "carol", "Rollout shop/cart resumed at step 3: resumed by carol"],
+      [4, "rolled-back", "rollout controller", "Rollout shop/cart rolled back at step 3: error rate 9 % > 1 %"],
+      [5, "aborted", "dave", "Rollout shop/cart aborted at step 1: aborted by dave"],
+    ]);
+    expect(events[0]).toMatchObject({ rollout: { namespace: "shop", name: "cart" }, service: "cart", step: { attempt: 1, wave: 0, step: 1 } });
+    // Ids are unique (keys and links); the timeline stays in time order with the other markers.
+    expect(new Set(replay.markers.map((mk) => mk.id)).size).toBe(replay.markers.length);
+    const times = replay.markers.map((mk) => mk.at.getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    // Another namespace's replay does not show them.
+    const elsewhere = await viewer.telemetry.topologyReplay.query({ from: new Date(base), to: new Date(base + 6 * MINUTE), namespace: "payments" });
+    expect(elsewhere.markers.filter((mk) => mk.type === "rollout-event")).toEqual([]);
+  });
+
   it("refuses a window that is backwards, too wide or too finely cut, at the field it is about", async () => {
     const at = (minutes: number) => new Date(base + minutes * MINUTE);
     const paths = async (input: { from: Date; to: Date; step?: number }) => (await refusal(viewer.telemetry.topologyReplay.query(input))).fieldErrors?.map((f) => f.path);

@@ -149,7 +149,7 @@ describe("topology replay", () => {
 
     // The diff link opens the route's history with that revision's diff shown.
     await detail.getByTestId("replay-marker-link").click();
-    await page.waitForURL(/\/policies\/edit\?.*revision=2/);
+    await page.waitForURL(/\/policies\/history\?.*revision=2/);
     const row = page.locator('[data-testid="history-row"][data-revision="2"]');
     await row.waitFor();
     expect(await row.textContent()).toContain("Send 20 % of checkout to the canary");

@@ -10,6 +10,7 @@ import {
   RevokeClusterInputSchema,
   RotationGetInputSchema,
   RotationIdInputSchema,
+  RotationReverseInputSchema,
   RotationStartInputSchema,
   RotationViewSchema,
 } from "./identity.schema.ts";
@@ -46,11 +47,11 @@ const rotationRouter = router({
     }),
   /** Before REMOVE_OLD_ROOT: back to the old CA; the new one is retired. */
   reverse: roleProcedure("ADMIN")
-    .input(RotationIdInputSchema)
+    .input(RotationReverseInputSchema)
     .output(RotationViewSchema)
     .mutation(async ({ ctx, input }) => {
       noteAudit(ctx, { target: `RootRotation/${input.id}` });
-      return ctx.services.rotation.reverse(input.id, (await principalOf(ctx)).username);
+      return ctx.services.rotation.reverse(input.id, (await principalOf(ctx)).username, input.step);
     }),
 });
 

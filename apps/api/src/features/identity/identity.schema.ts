@@ -26,6 +26,12 @@ export const RotationStartInputSchema = z
 
 export const RotationIdInputSchema = z.strictObject({ id: z.string().uuid().describe("Rotation id.") });
 
+/** A reverse asked from a dialog holds the step it was shown: the manager refuses it once the rotation has moved on. */
+export const RotationReverseInputSchema = z.strictObject({
+  id: z.string().uuid().describe("Rotation id."),
+  step: z.enum(["ADD_ROOT", "ISSUE_INTERMEDIATES", "MIGRATE_WORKLOADS", "REMOVE_OLD_ROOT", "COMPLETED", "REVERSED"]).optional().describe("The step the person saw when asking: refused (CONFLICT) when the rotation is at another step now."),
+});
+
 export const RotationGetInputSchema = z.strictObject({ id: z.string().uuid().optional().describe("Rotation id; omitted, the open rotation, else the latest one.") }).default({});
 
 export const RevokeClusterInputSchema = z.strictObject({ cluster: ClusterName.describe("The cluster whose intermediates are revoked.") });

@@ -3,7 +3,7 @@ import type { Logger } from "../../logger.ts";
 import type { UnitOfWork } from "../../unit-of-work.ts";
 import type { Audited } from "../audit/audit-facts.ts";
 import type { IdentityRepository, RotationHistoryEntry, RotationRecord } from "./identity.repository.ts";
-import type { ImportAuthorityInput, RotationView } from "./identity.schema.ts";
+import type { ImportAuthorityInput, RotationStep, RotationView } from "./identity.schema.ts";
 import { generateSealedRoot, importSealedAuthority, requireCaKey } from "./mesh-authority.ts";
 import { REVERSIBLE_STEPS } from "./rotation-plan.ts";
 import { rotationView } from "./rotation-view.ts";
@@ -74,13 +74,14 @@ export class RotationService {
   }
 
   /** Applies an operator action to an open rotation, serialized with the controller on the mesh row. */
-  private async act(id: string, action: "pause" | "resume" | "reverse", by: string): Promise<RotationView> {
+  private async act(id: string, action: "pause" | "resume" | "reverse", by: string, expectedStep?: RotationStep): Promise<RotationView> {
     const at = this.now();
     let trustChanged = false;
     const row = await this.uow.run(async ({ identity: repo }): Promise<RotationRecord> => {
       const mesh = await repo.lockMesh();
       const found = await repo.rotation(id);
       if (!found || found.meshId !== mesh.id) throw notFound(`rotation ${id}`, "id");
+      if (expectedStep !== undefined && found.step !== expectedStep) throw conflict(`the rotation moved on from ${expectedStep} to ${found.step} since it was asked: nothing was done`, "step");
       if (found.completedAt) throw conflict(`the rotation is finished (${found.step})`, "id");
       const history: RotationHistoryEntry[] = [...found.history];
       if (action === "reverse") {
@@ -127,7 +128,7 @@ export class RotationService {
    * is back on the old root (the steps run again with from/to swapped), so
    * no workload certificate issued under it is refused meanwhile.
    */
-  reverse(id: string, by: string): Promise<RotationView> {
-    return this.act(id, "reverse", by);
+  reverse(id: string, by: string, expectedStep?: RotationStep): Promise<RotationView> {
+    return this.act(id, "reverse", by, expectedStep);
   }
 }

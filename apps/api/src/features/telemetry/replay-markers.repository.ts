@@ -4,7 +4,7 @@
 // never writes them, so it reads the history rows directly rather than
 // widening three features' repositories with a window read each.
 import type { DbClient } from "../../db-client.ts";
-import type { RevisionFact, RolloutStepFact, SloAlertFact } from "./topology-replay.ts";
+import { ROLLOUT_EVENT_MARKED, type RevisionFact, type RolloutEventFact, type RolloutStepFact, type SloAlertFact } from "./topology-replay.ts";
 
 /** Which changes: those of [from, to) in one mesh, optionally only those touching a namespace or a cluster. */
 export interface MarkerFilter {
@@ -49,6 +49,16 @@ export class ReplayMarkersRepository {
       orderBy: [{ enteredAt: "asc" }, { id: "asc" }],
     });
     return rows.map((r) => ({ at: r.enteredAt, ...r.run, attempt: r.attempt, wave: r.wave, step: r.step, kind: r.kind, traffic: r.traffic, routeRevision: r.routeRevision }));
+  }
+
+  /** Operators' and the controller's decisions on a run (approvals, pauses and resumes, aborts, rollbacks), from its event timeline. */
+  async rolloutEvents(f: MarkerFilter): Promise<RolloutEventFact[]> {
+    const rows = await this.db.rolloutEvent.findMany({
+      where: { at: { gte: f.from, lt: f.to }, type: { in: [...ROLLOUT_EVENT_MARKED] }, run: { meshId: f.meshId, ...(f.namespace !== undefined ? { namespace: f.namespace } : {}) } },
+      select: { id: true, at: true, attempt: true, wave: true, step: true, type: true, message: true, actor: true, run: { select: { namespace: true, name: true, service: true } } },
+      orderBy: [{ at: "asc" }, { id: "asc" }],
+    });
+    return rows.map((r) => ({ id: r.id.toString(), at: r.at, ...r.run, attempt: r.attempt, wave: r.wave, step: r.step, type: r.type, message: r.message, actor: r.actor }));
   }
 
   /** Alert transitions with their SLO's namespace and name (SLO rows point at their Resource by id, without a relation). */

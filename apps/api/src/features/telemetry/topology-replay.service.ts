@@ -48,13 +48,14 @@ export class TopologyReplayService {
     const rows = await this.telemetry.rows(filter);
     const revisions = await this.markers.revisions(marked);
     const rolloutSteps = await this.markers.rolloutSteps(marked);
+    const rolloutEvents = await this.markers.rolloutEvents(marked);
     const sloAlerts = await this.markers.sloAlerts(marked);
     return {
       from,
       to,
       stepSeconds: query.stepSeconds,
       frames: buildFrames(rows, { from, to, stepMs }, this.now()),
-      markers: buildMarkers({ revisions, rolloutSteps, sloAlerts }, { from, stepMs }),
+      markers: buildMarkers({ revisions, rolloutSteps, rolloutEvents, sloAlerts }, { from, stepMs }),
     };
   }
 }

@@ -75,6 +75,28 @@ export interface RolloutStepFact {
   routeRevision: number | null;
 }
 
+/** What a run's event timeline contributes to the replay: the decisions that change where traffic goes or whether it moves on. */
+export const ROLLOUT_EVENT_MARKED = ["approved", "paused", "resumed", "aborted", "rolled-back"] as const;
+export type RolloutEventMarked = (typeof ROLLOUT_EVENT_MARKED)[number];
+
+/** One of those events of a rollout run. */
+export interface RolloutEventFact {
+  /** The event row's id (unique). */
+  id: string;
+  at: Date;
+  namespace: string;
+  /** The Rollout's name. */
+  name: string;
+  service: string;
+  attempt: number;
+  wave: number;
+  step: number;
+  type: string;
+  message: string;
+  /** The operator who acted; null for the controller. */
+  actor: string | null;
+}
+
 /** An SLO alert's state change. */
 export interface SloAlertFact {
   at: Date;
@@ -104,6 +126,7 @@ interface MarkerBase {
 export type ReplayMarker =
   | (MarkerBase & { type: "revision"; resource: { kind: string; namespace: string; name: string }; revision: number; action: string; services: string[] })
   | (MarkerBase & { type: "rollout-step"; rollout: { namespace: string; name: string }; service: string; step: { attempt: number; wave: number; step: number; kind: string }; routeRevision: number | null })
+  | (MarkerBase & { type: "rollout-event"; rollout: { namespace: string; name: string }; service: string; event: string; step: { attempt: number; wave: number; step: number } })
   | (MarkerBase & { type: "slo-alert"; slo: { namespace: string; name: string }; scope: string; pair: string; severity: string; from: string; to: string });
 
 /** The frames' start times: `from`, `from + step`, … up to (not including) `to`. */
@@ -176,14 +199,16 @@ export function describeTraffic(traffic: unknown, canary: string): string {
   return distinct.length === 1 ? (distinct[0] as string) : words.map((w, i) => `wave ${i + 1}: ${w}`).join(", ");
 }
 
+const ROLLOUT_EVENT_WORDS: Record<string, string> = { approved: "approved", paused: "paused", resumed: "resumed", aborted: "aborted", "rolled-back": "rolled back" };
+
 const ACTIONS: Record<string, string> = { create: "created", update: "updated", delete: "deleted", restore: "restored" };
 
 /**
  * Every change of the window as a marker on its frame, earliest first (ties:
- * revisions, then rollout steps, then alerts, each in its own order).
+ * revisions, then rollout steps, then rollout events, then alerts, each in its own order).
  */
 export function buildMarkers(
-  facts: { revisions: readonly RevisionFact[]; rolloutSteps: readonly RolloutStepFact[]; sloAlerts: readonly SloAlertFact[] },
+  facts: { revisions: readonly RevisionFact[]; rolloutSteps: readonly RolloutStepFact[]; rolloutEvents?: readonly RolloutEventFact[]; sloAlerts: readonly SloAlertFact[] },
   window: { from: Date; stepMs: number },
 ): ReplayMarker[] {
   const frame = (at: Date) => frameIndexOf(at, window.from, window.stepMs);
@@ -216,6 +241,18 @@ export function buildMarkers(
         routeRevision: s.routeRevision,
       };
     }),
+    ...(facts.rolloutEvents ?? []).map((e): ReplayMarker => ({
+      type: "rollout-event",
+      id: `rollout-event:${e.namespace}/${e.name}#${e.id}`,
+      at: e.at,
+      frame: frame(e.at),
+      author: e.actor ?? "rollout controller",
+      message: `Rollout ${e.namespace}/${e.name} ${ROLLOUT_EVENT_WORDS[e.type] ?? e.type} at step ${e.step + 1}${e.wave > 0 ? ` of wave ${e.wave + 1}` : ""}${e.message ? `: ${e.message}` : ""}`,
+      rollout: { namespace: e.namespace, name: e.name },
+      service: e.service,
+      event: e.type,
+      step: { attempt: e.attempt, wave: e.wave, step: e.step },
+    })),
     ...facts.sloAlerts.map((a): ReplayMarker => ({
       type: "slo-alert",
       id: `slo:${a.namespace}/${a.name}/${a.scope}/${a.pair}:${a.at.getTime()}`,

@@ -67,9 +67,11 @@ function RotationActions({ rotation }: { rotation: RotationData }) {
   };
   const pause = useMutation(trpc.identity.rotation.pause.mutationOptions({ onSuccess }));
   const resume = useMutation(trpc.identity.rotation.resume.mutationOptions({ onSuccess }));
-  const reverse = useMutation(trpc.identity.rotation.reverse.mutationOptions({ onSuccess }));
+  // Refused (it moved on meanwhile): the page reads the rotation again, so the dialog also says how it changed.
+  const reverse = useMutation(trpc.identity.rotation.reverse.mutationOptions({ onSuccess, onError: () => queryClient.invalidateQueries({ queryKey: trpc.identity.pathKey() }) }));
   const busy = pause.isPending || resume.isPending || reverse.isPending;
-  const error = pause.error ?? resume.error ?? reverse.error;
+  // A reverse refused from the dialog is said in the dialog (it is modal: the page behind is out of reach).
+  const error = pause.error ?? resume.error ?? (confirmReverse ? null : reverse.error);
   if (!isOpen(rotation) && !confirmReverse) return null;
   return (
     <>
@@ -85,7 +87,7 @@ function RotationActions({ rotation }: { rotation: RotationData }) {
           </button>
         )}
         {canReverse(rotation) ? (
-          <button type="button" className="btn btn-danger" disabled={busy} onClick={() => setConfirmReverse(rotation)}>
+          <button type="button" className="btn btn-danger" disabled={busy} onClick={() => { reverse.reset(); setConfirmReverse(rotation); }}>
             Reverse…
           </button>
         ) : null}
@@ -103,8 +105,12 @@ function RotationActions({ rotation }: { rotation: RotationData }) {
         confirmLabel="Reverse rotation"
         danger
         busy={reverse.isPending || stale !== null}
-        onConfirm={() => confirmReverse && stale === null && reverse.mutate({ id: confirmReverse.id })}
-        onCancel={() => setConfirmReverse(null)}
+        // The step it was opened at goes along: if the rotation moved on before the page noticed, the manager refuses.
+        onConfirm={() => confirmReverse && stale === null && reverse.mutate({ id: confirmReverse.id, step: confirmReverse.step })}
+        onCancel={() => {
+          setConfirmReverse(null);
+          reverse.reset();
+        }}
       >
         {confirmReverse ? (
           <div data-testid="reverse-dialog" data-rotation={confirmReverse.id} data-step={confirmReverse.step}>
@@ -119,6 +125,11 @@ function RotationActions({ rotation }: { rotation: RotationData }) {
             {stale ? (
               <p className="notice notice-warning" role="alert" data-testid="reverse-stale">
                 {stale}
+              </p>
+            ) : null}
+            {reverse.error ? (
+              <p className="notice notice-warning" role="alert" data-testid="reverse-refused">
+                {toApiFailure(reverse.error).code === "CONFLICT" ? "The manager reversed nothing: the rotation changed since this dialog opened. Close it and look again." : `The manager did not reverse it: ${toApiFailure(reverse.error).message}`}
               </p>
             ) : null}
           </div>

@@ -81,6 +81,8 @@ describe("reverse", () => {
   it("explains that a reverse from ADD_ROOT affects no workload and a later one re-issues", () => {
     expect(reverseConsequences("ADD_ROOT").join(" ")).toMatch(/no workload is affected/);
     expect(reverseConsequences("MIGRATE_WORKLOADS").join(" ")).toMatch(/re-issues its workload certificates/);
+    // In words, never the controller's constants.
+    for (const step of ["ADD_ROOT", "ISSUE_INTERMEDIATES", "MIGRATE_WORKLOADS"] as const) expect(reverseConsequences(step).join(" ")).not.toMatch(/\b[A-Z]+_[A-Z_]+\b|\bREVERSED\b|\bCOMPLETED\b/);
   });
 
   it("describes history entries", () => {

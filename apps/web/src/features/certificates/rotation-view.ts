@@ -134,7 +134,7 @@ export function reverseConsequences(step: RotationStep): string[] {
     return [
       "The new root leaves every trust bundle at once and is retired; the current root keeps signing.",
       "Nothing was issued under the new root yet, so no workload is affected.",
-      "The rotation ends as REVERSED; start a new one to try again.",
+      "The rotation ends as “Reversed”; start a new one to try again.",
     ];
   return [
     "The old root signs again. The new root stays trusted (draining) until every cluster is back on the old one, so no certificate issued under it is refused meanwhile.",

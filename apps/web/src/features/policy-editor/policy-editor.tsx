@@ -288,7 +288,18 @@ export function PolicyEditorPage() {
   let body;
   if (name) {
     if (existing.isPending) body = <Loading what={`${kind} ${namespace}/${name}`} />;
-    else if (existing.isError || !existing.data) body = <ErrorState error={existing.error} title={`Could not load ${kind} ${namespace}/${name}`} onRetry={() => void existing.refetch()} />;
+    else if (existing.isError || !existing.data)
+      // A deleted resource cannot be edited, but its history (and the deletion's diff) can be read.
+      body = (
+        <>
+          <ErrorState error={existing.error} title={`Could not load ${kind} ${namespace}/${name}`} onRetry={() => void existing.refetch()} />
+          <p>
+            <Link href={hrefWithFilters("/policies/history", params, { kind, namespace, name, ...(params.get("revision") ? { revision: params.get("revision")! } : {}) })} data-testid="open-history">
+              Its history, also if it was deleted
+            </Link>
+          </p>
+        </>
+      );
     else if (!existing.data.document) body = <ErrorState error={new Error("This resource was deleted. Restore it from its history.")} title="Deleted" />;
     else if (draftId && draft && draft.kind === kind)
       // A wizard's draft of this resource: edited in place, its diff and impact against the stored revision.

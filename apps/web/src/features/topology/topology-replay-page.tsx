@@ -69,7 +69,7 @@ function MarkerDetail({ marker, frames, stepSeconds, index, onShow }: { marker: 
         {side("Just before", around.before, "replay-before")}
         {side("Just after", around.after, "replay-after")}
         <Link className="btn btn-small" href={markerHref(marker, params)} data-testid="replay-marker-link">
-          {marker.type === "revision" ? "Diff in history" : marker.type === "rollout-step" ? "Rollout" : "SLO"}
+          {marker.type === "revision" ? "Diff in history" : marker.type === "rollout-step" || marker.type === "rollout-event" ? "Rollout" : "SLO"}
         </Link>
       </div>
     </section>
@@ -279,6 +279,9 @@ export function TopologyReplayPage() {
               </span>
               <span>
                 <span className={`${styles.key} ${styles["rollout-step"]}`} aria-hidden="true" /> rollout step
+              </span>
+              <span>
+                <span className={`${styles.key} ${styles["rollout-event"]}`} aria-hidden="true" /> rollout approval, pause, abort or rollback
               </span>
               <span>
                 <span className={`${styles.key} ${styles["slo-alert"]}`} aria-hidden="true" /> SLO alert

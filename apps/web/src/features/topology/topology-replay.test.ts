@@ -90,7 +90,8 @@ describe("the timeline", () => {
   });
 
   it.each([
-    [{ type: "revision" as const, resource: { kind: "HTTPRoute", namespace: "shop", name: "checkout" }, revision: 3 }, "/policies/edit?ns=shop&kind=HTTPRoute&namespace=shop&name=checkout&revision=3#history-heading"],
+    [{ type: "revision" as const, resource: { kind: "HTTPRoute", namespace: "shop", name: "checkout" }, revision: 3 }, "/policies/history?ns=shop&kind=HTTPRoute&namespace=shop&name=checkout&revision=3#history-heading"],
+    [{ type: "rollout-event" as const, rollout: { namespace: "shop", name: "checkout" } }, "/rollouts/detail?ns=shop&namespace=shop&name=checkout"],
     [{ type: "rollout-step" as const, rollout: { namespace: "shop", name: "checkout" } }, "/rollouts/detail?ns=shop&namespace=shop&name=checkout"],
     [{ type: "slo-alert" as const, slo: { namespace: "shop", name: "checkout-availability" } }, "/slos/detail?ns=shop&namespace=shop&name=checkout-availability"],
   ])("links a marker to its details, keeping the view's filters", (marker, href) => {

@@ -32,7 +32,7 @@ export interface ReplayFrameLike {
 /** The fields of a marker the timeline needs (the API's markers carry more, by type). */
 export interface ReplayMarkerLike {
   id: string;
-  type: "revision" | "rollout-step" | "slo-alert";
+  type: "revision" | "rollout-step" | "rollout-event" | "slo-alert";
   at: Date;
   frame: number;
   author: string;
@@ -114,18 +114,23 @@ export function timelinePercent(at: Date, from: Date, stepMs: number, frameCount
   return Math.min(100, Math.max(0, (position / (frameCount - 1)) * 100));
 }
 
-/** Where a marker's details live: a revision's diff in the resource's history, a rollout's page, an SLO's page. */
+/**
+ * Where a marker's details live: a revision's diff in the resource's history
+ * page (which also shows a resource deleted since, where the editor could not
+ * load it), a rollout's page, an SLO's page.
+ */
 export function markerHref(
   marker:
     | { type: "revision"; resource: { kind: string; namespace: string; name: string }; revision: number }
-    | { type: "rollout-step"; rollout: { namespace: string; name: string } }
+    | { type: "rollout-step" | "rollout-event"; rollout: { namespace: string; name: string } }
     | { type: "slo-alert"; slo: { namespace: string; name: string } },
   params: Pick<URLSearchParams, "get">,
 ): string {
   switch (marker.type) {
     case "revision":
-      return `${hrefWithFilters("/policies/edit", params, { kind: marker.resource.kind, namespace: marker.resource.namespace, name: marker.resource.name, revision: String(marker.revision) })}#history-heading`;
+      return `${hrefWithFilters("/policies/history", params, { kind: marker.resource.kind, namespace: marker.resource.namespace, name: marker.resource.name, revision: String(marker.revision) })}#history-heading`;
     case "rollout-step":
+    case "rollout-event":
       return hrefWithFilters("/rollouts/detail", params, { namespace: marker.rollout.namespace, name: marker.rollout.name });
     case "slo-alert":
       return hrefWithFilters("/slos/detail", params, { namespace: marker.slo.namespace, name: marker.slo.name });
@@ -139,4 +144,4 @@ export function frameLabel(at: Date, stepSeconds: number): string {
 }
 
 /** Short names of marker types, for the timeline and its list. */
-export const MARKER_TYPE_LABELS: Record<ReplayMarkerLike["type"], string> = { revision: "Change", "rollout-step": "Rollout step", "slo-alert": "SLO alert" };
+export const MARKER_TYPE_LABELS: Record<ReplayMarkerLike["type"], string> = { revision: "Change", "rollout-step": "Rollout step", "rollout-event": "Rollout decision", "slo-alert": "SLO alert" };

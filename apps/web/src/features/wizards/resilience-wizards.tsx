@@ -7,6 +7,7 @@ import { CircuitBreakerWizard } from "./circuit-breaker-wizard.tsx";
 import { FaultInjectionWizard } from "./fault-injection-wizard.tsx";
 import { TimeoutsRetriesWizard } from "./timeouts-retries-wizard.tsx";
 import { RESILIENCE_WIZARDS, wizardOf, type ResilienceWizard } from "./wizard-links.ts";
+import styles from "./wizards.module.css";
 
 /**
  * The service page's resilience tasks: one button per wizard (fault
@@ -36,7 +37,10 @@ export function ResilienceWizards({ namespace, service, observedPerSecond }: { n
         <p className="muted">Each task produces an ordinary resource and opens it in the review step (YAML, diff, dry run) before anything applies.</p>
         <div className="row" role="group" aria-labelledby="resilience-heading">
           {RESILIENCE_WIZARDS.map((w) => (
-            <button key={w.id} type="button" className="btn" aria-pressed={open === w.id} aria-controls={open === w.id ? w.heading : undefined} onClick={() => setOpen(open === w.id ? null : w.id)} data-testid={`open-${w.id}-wizard`}>
+            <button key={w.id} type="button" className={`btn ${styles.task}`} aria-pressed={open === w.id} aria-controls={open === w.id ? w.heading : undefined} onClick={() => setOpen(open === w.id ? null : w.id)} data-testid={`open-${w.id}-wizard`}>
+              <span className={styles.chevron} aria-hidden="true">
+                {open === w.id ? "▾" : "▸"}
+              </span>
               {w.label}
             </button>
           ))}
