@@ -33,7 +33,7 @@ import type { ConfigSource, DiscoveryReporter } from "./manager-link/manager-sea
 import { ConfigSync, TrpcConfigSource, type ConfigSyncOptions } from "./manager-link/manager-sync.ts";
 import { httpProxyAdmin, readProxyConfig, readProxyTap, type ProxyAdminClient } from "./supervision/proxy-admin-client.ts";
 import { SpanCollector } from "./telemetry/span-collector.ts";
-import { TelemetryShipper, type TelemetrySource } from "./telemetry/telemetry-shipper.ts";
+import { TelemetryShipper, type PendingTelemetry, type TelemetrySource } from "./telemetry/telemetry-shipper.ts";
 import { TrpcDiscoveryReporter } from "./manager-link/trpc-reporter.ts";
 import { UniversalFileProvider } from "./universal/universal-provider.ts";
 import type { UniversalFile } from "./universal/universal-file.schema.ts";
@@ -117,6 +117,14 @@ async function telemetrySeqStore(stateDir: string): Promise<{ last: number | und
   return { last, save: (seq) => writeFileAtomically(path, `${JSON.stringify({ seq })}\n`) };
 }
 
+/** Telemetry collected and not yet acknowledged (`<stateDir>/telemetry-pending.json`): what the previous run left, and how to record it. */
+async function telemetryPendingStore(stateDir: string): Promise<{ last: PendingTelemetry | undefined; save(pending: PendingTelemetry): Promise<void> }> {
+  const path = resolve(stateDir, "telemetry-pending.json");
+  const stored = (await readJsonFile(path).catch(() => undefined)) as Partial<PendingTelemetry> | undefined;
+  const valid = stored && Array.isArray(stored.buffered) && (stored.inFlight === undefined || (Number.isSafeInteger(stored.inFlight.seq) && Array.isArray(stored.inFlight.edges)));
+  return { last: valid ? (stored as PendingTelemetry) : undefined, save: (pending) => writeFileAtomically(path, JSON.stringify(pending)) };
+}
+
 async function startTelemetryShipper(
   options: { cluster: string; admin: ProxyAdminClient; logger: Logger; intervalMs: number; sink: TelemetrySink; sources: () => TelemetrySource[]; namespaceOf: (service: string, callerNamespace: string) => string; stateDir: string },
   stops: (() => Promise<void>)[],
@@ -124,7 +132,8 @@ async function startTelemetryShipper(
   const { cluster, admin, logger, intervalMs, sink, sources, namespaceOf, stateDir } = options;
   const spans = new SpanCollector({ admin, logger, namespaceOf, send: (report) => sink.reportSpans(report) });
   const seqStore = await telemetrySeqStore(stateDir);
-  const shipper = new TelemetryShipper({ cluster, admin, logger, intervalMs, sources, namespaceOf, send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })), spans, seqStore });
+  const pendingStore = await telemetryPendingStore(stateDir);
+  const shipper = new TelemetryShipper({ cluster, admin, logger, intervalMs, sources, namespaceOf, send: async (edges, seq) => void (await sink.reportTelemetry({ seq, edges })), spans, seqStore, pendingStore });
   shipper.start();
   stops.push(async () => {
     await shipper.stop();

@@ -17,6 +17,7 @@ import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
 import { freePort } from "./free-port.ts";
+import { haproxyConfig } from "./haproxy.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "./manager-process.ts";
 import { send, startApp, type App } from "./mesh-harness.ts";
 import { steadyTraffic } from "./steady-traffic.ts";
@@ -30,30 +31,6 @@ spec:
   rules:
     - backendRefs: [{ kind: Service, name: catalog, version: ${version}, weight: 1 }]
 `;
-
-/** HAProxy in front of the replicas: every new connection goes to the first healthy one (so the test knows where a stream lands). */
-function haproxyConfig(port: number, replicas: { name: string; port: number }[]): string {
-  return `global
-  maxconn 512
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 1h
-  timeout server 1h
-  timeout tunnel 1h
-  option redispatch
-  retries 3
-frontend managers
-  bind 127.0.0.1:${port}
-  default_backend replicas
-backend replicas
-  balance first
-  option httpchk GET /healthz
-  http-check expect status 200
-  default-server inter 250 fall 2 rise 1
-${replicas.map((r) => `  server ${r.name} 127.0.0.1:${r.port} check`).join("\n")}
-`;
-}
 
 describe.skipIf(!process.env.DATABASE_URL)("manager replicas behind HAProxy on one PostgreSQL", { timeout: 240_000 }, () => {
   let dir: string;

@@ -228,7 +228,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const resources: ResourcesService = new ResourcesService(uow, resourcesRepository, currentMesh, (tx, docs) => slo.analysisInputs(metricSourceIn(tx), docs), recentCalls);
   const spans = new SpansService(new SpansRepository(prisma), settings.spans ?? DEFAULT_SPAN_SETTINGS, log);
   spans.start();
-  const metrics: ControlPlaneMetrics = new ControlPlaneMetrics({ versions: () => bus.current(), openStreams: (): ReadonlyMap<string, number> => distribution.openStreams });
+  const metrics: ControlPlaneMetrics = new ControlPlaneMetrics({ versions: () => bus.current(), openStreams: (): ReadonlyMap<string, number> => distribution.openStreams, pool: db.pool });
   // This manager's controllers tell this manager's metrics of their ticks (several managers in one process keep their own counts).
   const onTick = (controller: string, outcome: "led" | "standby" | "failed", seconds: number) => metrics.controllerTicked(controller, outcome, seconds);
   const distribution = new DistributionService(uow, bus, clusters, log, settings.distribution ?? DEFAULT_DISTRIBUTION_SETTINGS, metrics);

@@ -1,5 +1,5 @@
 import { parseConnectionUrl, type ConnectionTarget } from "./connection-url.ts";
-import { createPrismaClient } from "./client.ts";
+import { createPrismaClient, type DatabasePool } from "./client.ts";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.ts";
 import type { PrismaClient } from "./generated/prisma/client.ts";
 import { applyMigrations, loadMigrations, type MigrationPaths } from "./migrate.ts";
@@ -27,6 +27,8 @@ export interface DatabaseHealth {
 
 export interface Database {
   prisma: PrismaClient;
+  /** The client's connection pool: its counts and how long checkouts wait (the manager's /metrics). */
+  pool: DatabasePool;
   kind: DatabaseKind;
   /** The URL clients use; for the embedded database, a loopback port. */
   url: string;
@@ -72,11 +74,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   try {
     const appliedMigrations = options.migrate ? await applyMigrations(target.url, options) : [];
     // The embedded server multiplexes one PostgreSQL session: one connection keeps statements from interleaving.
-    const prisma = createPrismaClient({ url: target.url, maxConnections: options.maxConnections ?? (embedded ? 1 : 10) });
+    const { prisma, pool } = createPrismaClient({ url: target.url, maxConnections: options.maxConnections ?? (embedded ? 1 : 10) });
     const where = target.display;
     const known = (await loadMigrations(options.migrationsDir ?? defaultMigrationsDir)).migrationDirectories.map((d) => d.path);
     return {
       prisma,
+      pool,
       kind,
       url: target.url,
       appliedMigrations,

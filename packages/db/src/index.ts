@@ -1,4 +1,4 @@
-export { createPrismaClient, type PrismaClientOptions } from "./client.ts";
+export { createPrismaClient, type DatabasePool, type PrismaClientOptions } from "./client.ts";
 export { parseConnectionUrl, withDatabase, type ConnectionTarget } from "./connection-url.ts";
 export { openDatabase, type Database, type DatabaseHealth, type DatabaseKind, type OpenDatabaseOptions } from "./database.ts";
 export { startEmbeddedDatabase, type EmbeddedDatabase, type EmbeddedOptions } from "./embedded.ts";

@@ -6,7 +6,7 @@ import type { EdgeDelta } from "@weft/mesh-model";
 import { describe, expect, it } from "vitest";
 import { MemoryLogger } from "../logger.ts";
 import type { ProxyAdminClient, ProxyEdgeReport } from "../supervision/proxy-admin-client.ts";
-import { TelemetryShipper } from "./telemetry-shipper.ts";
+import { TelemetryShipper, type PendingTelemetry } from "./telemetry-shipper.ts";
 
 function edge(count: number): ProxyEdgeReport {
   const sketch = new LatencySketch();
@@ -97,5 +97,72 @@ describe("telemetry shipping", () => {
     expect(seqs).toHaveLength(3);
     expect(seqs[2]).toBeGreaterThan(seqs[1] as number);
     expect(seqs[1]).toBeGreaterThan(seqs[0] as number);
+  });
+
+  describe("across a crash of the agent (the pending telemetry in its state folder)", () => {
+    /** A manager that applies a report only when its seq is above the last one applied, as the real one does per cluster. */
+    const fakeManager = () => {
+      const m = { applied: 0, lastSeq: 0, reports: 0, down: false, loseAnswers: false };
+      const send = async (edges: EdgeDelta[], seq: number) => {
+        if (m.down) throw new Error("fetch failed");
+        m.reports++;
+        if (seq > m.lastSeq) {
+          m.lastSeq = seq;
+          m.applied += edges.reduce((n, e) => n + e.requests, 0);
+        }
+        if (m.loseAnswers) throw new Error("socket hang up");
+      };
+      return { m, send };
+    };
+    /** One run of the agent: its shipper over a proxy reporting `counts` one collection after another, and the state folder's two files. */
+    const run = (state: { seq?: number; pending?: PendingTelemetry }, counts: number[], send: (edges: EdgeDelta[], seq: number) => Promise<void>) =>
+      new TelemetryShipper({
+        cluster: "east",
+        admin: { telemetry: async () => ({ edges: [edge(counts.shift() ?? 0)].filter((e) => e.count > 0) }) } as unknown as ProxyAdminClient,
+        sources: () => [{ id: "shop/web-1", adminPort: 1, service: "web", namespace: "shop", version: "v1" }],
+        namespaceOf: () => "shop",
+        logger: new MemoryLogger(),
+        intervalMs: 60_000,
+        send,
+        seqStore: { last: state.seq, save: async (seq) => void (state.seq = seq) },
+        // Through JSON, as the file is.
+        pendingStore: { last: state.pending && (JSON.parse(JSON.stringify(state.pending)) as PendingTelemetry), save: async (pending) => void (state.pending = JSON.parse(JSON.stringify(pending)) as PendingTelemetry) },
+      });
+
+    it("ships what a killed run had collected while the manager was away", async () => {
+      const { m, send } = fakeManager();
+      const state = {};
+      m.down = true;
+      const first = run(state, [5, 7], send);
+      await first.tick();
+      await first.tick();
+      // Killed here (nothing more of `first` runs); the manager comes back; the next run starts from the state folder.
+      m.down = false;
+      await run(state, [3], send).tick();
+      expect(m.applied).toBe(15);
+    });
+
+    it("counts once a report the killed run had sent but not heard back about", async () => {
+      const { m, send } = fakeManager();
+      const state = {};
+      m.loseAnswers = true;
+      await run(state, [5], send).tick();
+      expect(m.applied).toBe(5);
+      // Killed with that report in flight: the next run resends it under its number (a duplicate), then ships its own.
+      m.loseAnswers = false;
+      const next = run(state, [2], send);
+      await next.tick();
+      expect(m.applied).toBe(7);
+      expect(m.reports).toBe(3);
+      expect(next.status).toMatchObject({ shippedRequests: 7, bufferedEdges: 0 });
+    });
+
+    it("ships a collection once when the run is killed after collecting and before shipping", async () => {
+      const { m, send } = fakeManager();
+      const state = {};
+      await run(state, [4], send).collect();
+      await run(state, [1], send).tick();
+      expect(m.applied).toBe(5);
+    });
   });
 });

@@ -3,6 +3,10 @@
 // (agent.reportTelemetry). What could not be shipped stays buffered, merged
 // per minute and edge, and is retried on the next ticks; past `maxAgeMs`
 // (or `maxEntries`) the oldest is dropped and counted, never silently.
+// With a `pendingStore` (the agent's state folder), what was collected and not
+// yet acknowledged by the manager survives a crash of the agent: the next run
+// resends the report in flight under its number (counted once by the manager)
+// and ships the rest.
 // Spans ride the same tick (span-collector.ts).
 import { codeClassOf, edgeDeltaOf, edgeKey, sketchSecondsToMs, type EdgeDelta } from "@weft/mesh-model";
 import { LatencySketch, type LatencySketchData } from "@weft/mesh-model/proxy-config";
@@ -42,6 +46,19 @@ export interface TelemetryShipperOptions {
    * for retries and dropped until the clock caught up.
    */
   seqStore?: { last: number | undefined; save(seq: number): Promise<void> };
+  /**
+   * What is collected and not yet acknowledged, kept across a crash: what a
+   * previous run left (`last`), and where it is recorded after each collection
+   * and before and after each send. Without it, an agent killed (SIGKILL, OOM)
+   * loses its buffer — minutes of traffic while the manager was away.
+   */
+  pendingStore?: { last: PendingTelemetry | undefined; save(pending: PendingTelemetry): Promise<void> };
+}
+
+/** Telemetry collected and not yet acknowledged by the manager: the report in flight (with its number) and the buffer. */
+export interface PendingTelemetry {
+  inFlight?: { seq: number; edges: EdgeDelta[] };
+  buffered: EdgeDelta[];
 }
 
 export interface TelemetryStatus {
@@ -76,6 +93,26 @@ export class TelemetryShipper {
   constructor(private readonly options: TelemetryShipperOptions) {
     this.#seq = Math.max((options.now ?? Date.now)() * 1000, options.seqStore?.last ?? 0);
     this.status = { shippedRequests: 0, bufferedEdges: 0, droppedRequests: 0, collectErrors: 0, ...(options.spans && { spans: options.spans.status }) };
+    const left = options.pendingStore?.last;
+    if (left) {
+      // The previous run's report in flight goes first, under its own number: if the manager has it, the resend is a duplicate.
+      if (left.inFlight && left.inFlight.edges.length > 0) this.#inFlight = { seq: left.inFlight.seq, entries: left.inFlight.edges.map((e) => [this.#keyOf(e), e as EdgeDelta & { latency: LatencySketchData }]) };
+      for (const e of left.buffered) this.#add(e as EdgeDelta & { latency: LatencySketchData });
+      this.status.bufferedEdges = this.#buffer.size;
+    }
+  }
+
+  /** Where the pending telemetry is recorded; saves run one after another, each with the state at its call. */
+  #saving: Promise<void> = Promise.resolve();
+  #persist(): Promise<void> {
+    const store = this.options.pendingStore;
+    if (!store) return Promise.resolve();
+    const pending: PendingTelemetry = {
+      ...(this.#inFlight && { inFlight: { seq: this.#inFlight.seq, edges: this.#inFlight.entries.map(([, e]) => e) } }),
+      buffered: [...this.#buffer.values()],
+    };
+    this.#saving = this.#saving.then(() => store.save(pending)).catch((err: unknown) => this.options.logger.warn("cannot record the pending telemetry", { error: errorMessage(err) }));
+    return this.#saving;
   }
 
   start(): void {
@@ -119,6 +156,8 @@ export class TelemetryShipper {
     this.options.spans?.retain(new Set(this.options.sources().map((s) => s.id)));
     this.status.lastCollectAt = new Date(now).toISOString();
     this.#expire(now);
+    // The proxies have reset their counters: from here on these requests exist only in this process, until recorded.
+    await this.#persist();
   }
 
   /**
@@ -134,6 +173,7 @@ export class TelemetryShipper {
     const clamped = Math.min(now, Math.max(now - maxAge + 60_000, Number.isFinite(at) ? at : now));
     const requests = this.#ingest(source, edges, Math.floor(clamped / 60_000) * 60_000, source.version ?? "");
     this.#expire(now);
+    if (requests > 0) void this.#persist();
     return requests;
   }
 
@@ -154,8 +194,12 @@ export class TelemetryShipper {
     return requests;
   }
 
+  #keyOf(delta: EdgeDelta): string {
+    return `${delta.minute}|${edgeKey({ source: { version: "", ...delta.source }, destination: { version: "", ...delta.destination }, codeClass: delta.codeClass })}`;
+  }
+
   #add(delta: EdgeDelta & { latency: LatencySketchData }): void {
-    const key = `${delta.minute}|${edgeKey({ source: { version: "", ...delta.source }, destination: { version: "", ...delta.destination }, codeClass: delta.codeClass })}`;
+    const key = this.#keyOf(delta);
     const existing = this.#buffer.get(key);
     if (!existing) {
       this.#buffer.set(key, delta);
@@ -208,6 +252,8 @@ export class TelemetryShipper {
       this.#inFlight = { seq: ++this.#seq, entries };
       // Recorded before it is sent: a run that dies now still leaves the next one numbering above it.
       await this.options.seqStore?.save(this.#seq).catch((err: unknown) => this.options.logger.warn("cannot record the telemetry report number", { error: errorMessage(err) }));
+      // And recorded as in flight: a run that dies after sending it resends it under this number (a duplicate if it arrived), never under a new one.
+      await this.#persist();
     }
     const batch = this.#inFlight;
     try {
@@ -223,6 +269,7 @@ export class TelemetryShipper {
       return false;
     }
     this.#inFlight = undefined;
+    await this.#persist();
     for (const [, e] of batch.entries) this.status.shippedRequests += e.requests;
     this.status.lastShipAt = new Date().toISOString();
     this.status.lastError = undefined;

@@ -3,10 +3,13 @@
 // their latency, write-to-acknowledgement latency, connected agents and their
 // proxies, rejections, controller leadership and telemetry ingest. One registry per manager (not prom-client's global one),
 // so several managers in one process (tests) keep their own counts.
+import type { DatabasePool } from "@weft/db";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Seconds: from a millisecond loop turn to the minutes an agent may spend catching up. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+/** Seconds a query waits for a pooled connection: from a free one at once to the pool's 5 s connection timeout. */
+const POOL_WAIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** What the metrics read when they are scraped (nothing is polled in between). */
 export interface ControlPlaneGauges {
@@ -14,6 +17,8 @@ export interface ControlPlaneGauges {
   versions(): Promise<{ configVersion: bigint; catalogVersion: bigint; trustBundleVersion: bigint }>;
   /** Config streams open on this replica, per cluster. */
   openStreams(): ReadonlyMap<string, number>;
+  /** The database connection pool (its counts are read at scrape time; each checkout's wait is observed as it happens). */
+  pool?: DatabasePool;
 }
 
 export class ControlPlaneMetrics {
@@ -64,6 +69,43 @@ export class ControlPlaneMetrics {
         this.set(n);
       },
     });
+    const pool = gauges.pool;
+    if (pool) {
+      new Gauge({
+        name: "weft_manager_db_pool_connections",
+        help: "Database connections in this replica's pool: state=in_use (held by a query or transaction), idle (open and free).",
+        labelNames: ["state"] as const,
+        registers,
+        collect() {
+          const s = pool.stats();
+          this.set({ state: "in_use" }, s.inUse);
+          this.set({ state: "idle" }, s.idle);
+        },
+      });
+      new Gauge({
+        name: "weft_manager_db_pool_waiting",
+        help: "Queries and transactions queued for a database connection (the pool is at its size).",
+        registers,
+        collect() {
+          this.set(pool.stats().waiting);
+        },
+      });
+      new Gauge({
+        name: "weft_manager_db_pool_max_connections",
+        help: "The database pool's size (10 on DATABASE_URL, 1 on the embedded database).",
+        registers,
+        collect() {
+          this.set(pool.stats().max);
+        },
+      });
+      const waits = new Histogram({
+        name: "weft_manager_db_pool_wait_seconds",
+        help: "How long each query or transaction waited for a database connection from the pool (a new connection's set-up included).",
+        buckets: POOL_WAIT_BUCKETS,
+        registers,
+      });
+      pool.onAcquire((seconds) => waits.observe(seconds));
+    }
     this.#pushes = new Counter({ name: "weft_manager_config_pushes_total", help: "Cluster configs sent on config streams (a new snapshot, or the first one of a stream).", labelNames: ["cluster"] as const, registers });
     this.#pushSeconds = new Histogram({
       name: "weft_manager_config_push_seconds",
