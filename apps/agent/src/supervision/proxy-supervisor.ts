@@ -152,6 +152,8 @@ class SupervisedProxy {
     this.status.state = "starting";
     await mkdir(dirname(this.logFile), { recursive: true, mode: 0o700 });
     const offset = await sizeOf(this.logFile);
+    // Stopped while the folder was made: a proxy spawned now would outlive the stop (it is detached).
+    if (this.status.state !== "starting") return;
     const out = openSync(this.logFile, "a", 0o600);
     let child: ChildProcess;
     try {
