@@ -21,6 +21,7 @@ function slowGateway(slowMs: number) {
     },
     status: () => [],
     persist: async () => {},
+    takeAdopted: () => false,
     stop: async () => {},
   } as unknown as ProxySupervisor;
   const up = () => started !== undefined && Date.now() - started.at >= slowMs;

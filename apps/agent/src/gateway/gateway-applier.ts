@@ -116,6 +116,8 @@ export class GatewayApplier {
   async #start(adminPort: number, config: ProxyConfig): Promise<{ ok: true } | { ok: false; reason: string }> {
     const { supervisor, admin } = this.options;
     await supervisor.sync(new Map([[GATEWAY_PROXY_ID, config]]));
+    // Adopted from a crashed agent: it runs what it accepted last, so the config is pushed.
+    if (supervisor.takeAdopted(GATEWAY_PROXY_ID)) return this.#push(adminPort, config);
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000);
     while (Date.now() < deadline) {
       if ((await admin.activeVersion(adminPort).catch(() => undefined)) === config.version) {

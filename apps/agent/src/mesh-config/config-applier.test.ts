@@ -21,6 +21,7 @@ function slowProxy(slowMs: number) {
     },
     status: () => [],
     persist: async () => {},
+    takeAdopted: () => false,
   } as unknown as ProxySupervisor;
   const up = () => started !== undefined && Date.now() - started.at >= slowMs;
   const admin = {
@@ -52,7 +53,7 @@ describe("the config applier", () => {
   });
 
   it("does not retry a config a running proxy refused (only one nobody answered)", async () => {
-    const supervisor = { has: () => true, sync: async () => {}, status: () => [], persist: async () => {} } as unknown as ProxySupervisor;
+    const supervisor = { has: () => true, sync: async () => {}, status: () => [], persist: async () => {}, takeAdopted: () => false } as unknown as ProxySupervisor;
     const admin = {
       activeVersion: async () => "c0",
       put: async () => ({ ok: false, status: 422, reason: "bad listener", activeVersion: "c0", precondition: false }),

@@ -209,6 +209,8 @@ export class ConfigApplier {
       desired.set(id, starting.get(id));
     }
     await supervisor.sync(desired);
+    // A proxy adopted from a crashed agent runs the config it accepted last: pushed like a running proxy's.
+    for (const id of [...starting.keys()]) if (supervisor.takeAdopted(id)) starting.delete(id);
 
     await Promise.all(
       [...compiled].map(async ([id, c]) => {

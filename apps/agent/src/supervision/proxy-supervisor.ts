@@ -1,11 +1,27 @@
 // Runs one weft-proxy process per local instance (universal mode): writes
 // its config file, restarts it with backoff when it exits, stops it cleanly.
+// Proxies outlive an agent that crashes (their own process group, output to a
+// log file, a record in the state folder) and the next agent adopts them; an
+// orderly stop of the agent stops them.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
+import { closeSync, openSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ProxyConfigInput } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
+import { LogTail, sizeOf } from "./proxy-log.ts";
+import {
+  decideAdoption,
+  isOurs,
+  listProcessRecords,
+  procProbe,
+  readProcessRecord,
+  recordFileFor,
+  writeProcessRecord,
+  type ProcessProbe,
+  type ProxyProcessRecord,
+} from "./proxy-process.ts";
 import { DEFAULT_BACKOFF, nextAttempt, restartDelay, type BackoffPolicy } from "./restart-backoff.ts";
 
 export type ProxyState = "starting" | "running" | "backoff" | "stopping" | "stopped";
@@ -20,7 +36,9 @@ export interface ProxyStatus {
   configVersion?: string;
   lastExit?: { code: number | null; signal: string | null; at: string; uptimeMs: number };
   nextRestartAt?: string;
-  /** The proxy's last log lines (JSON lines on its stderr), newest last. */
+  /** Set when this agent took the proxy over from a previous one (which crashed) rather than starting it. */
+  adoptedAt?: string;
+  /** The proxy's last log lines (JSON lines of its log file), newest last. */
   recentLogs: string[];
 }
 
@@ -33,6 +51,12 @@ export interface SupervisorOptions {
   backoff?: Partial<BackoffPolicy>;
   /** How long a stopping proxy may drain before SIGKILL. */
   drainMs?: number;
+  /** Where a proxy's pid and identity are checked (Linux's /proc and its admin API when omitted). */
+  probe?: ProcessProbe;
+  /** How long a previous agent's proxy, alive and ours, may take to answer on its admin listener before it is replaced (10 s when omitted). */
+  adoptGraceMs?: number;
+  /** A proxy's log file is rotated past this size (5 MiB when omitted). */
+  logMaxBytes?: number;
 }
 
 const RECENT_LOGS = 20;
@@ -47,14 +71,35 @@ async function writeAtomically(path: string, content: string): Promise<void> {
   await rename(tmp, path);
 }
 
+/** The admin listener a config declares (where an adopted proxy is checked and reached). */
+function adminListenerOf(config: ProxyConfigInput): { address: string; port: number } | undefined {
+  const admin = config.listeners?.find((l) => l.kind === "admin");
+  return admin && { address: admin.address ?? "127.0.0.1", port: admin.port };
+}
+
+/** The proxy process a SupervisedProxy runs: a child it spawned, or one it adopted from a previous agent. */
+interface RunningProcess {
+  pid: number;
+  /** Resolves once the process is gone, with what is known of how it ended (nothing, for an adopted one). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+const ADOPTED_POLL_MS = 500;
+
 class SupervisedProxy {
-  #child: ChildProcess | undefined;
+  #process: RunningProcess | undefined;
   #attempt = 0;
   #restartTimer: NodeJS.Timeout | undefined;
   #exited: Promise<void> = Promise.resolve();
   #startedAtMs = 0;
   #contentHash: string | undefined;
+  #admin: { address: string; port: number } | undefined;
+  #tail: LogTail | undefined;
+  #detached = false;
+  #stopPolling: (() => void) | undefined;
   readonly status: ProxyStatus;
+  readonly logFile: string;
 
   constructor(
     readonly id: string,
@@ -62,12 +107,18 @@ class SupervisedProxy {
     private readonly policy: BackoffPolicy,
   ) {
     this.status = { id, state: "stopped", restarts: 0, configFile: fileFor(options.configDir, id), recentLogs: [] };
+    this.logFile = this.status.configFile.replace(/\.yaml$/, ".log");
+  }
+
+  get probe(): ProcessProbe {
+    return this.options.probe ?? procProbe;
   }
 
   /** Writes the config file when its content changed; a running proxy reloads it through its own file watcher. */
   async writeConfig(config: ProxyConfigInput): Promise<boolean> {
     const text = `# Written by weft-agent for ${this.id}; edits are overwritten.\n${JSON.stringify(config, null, 2)}\n`;
     const hash = createHash("sha256").update(text).digest("hex");
+    this.#admin = adminListenerOf(config) ?? this.#admin;
     if (hash === this.#contentHash) return false;
     await writeAtomically(this.status.configFile, text);
     this.#contentHash = hash;
@@ -75,39 +126,127 @@ class SupervisedProxy {
     return true;
   }
 
-  start(): void {
+  /** The proxy's output: kept (the last lines) and relayed to the agent's log at debug level. */
+  #onLogLine = (line: string): void => {
+    this.status.recentLogs.push(line);
+    this.status.recentLogs.splice(0, Math.max(0, this.status.recentLogs.length - RECENT_LOGS));
+    this.options.logger.debug("proxy log", { proxy: this.id, line });
+  };
+
+  async #tailFrom(offset: number): Promise<void> {
+    await this.#tail?.stop();
+    this.#tail = new LogTail(this.logFile, offset, this.#onLogLine, { ...(this.options.logMaxBytes !== undefined && { maxBytes: this.options.logMaxBytes }) });
+    this.#tail.start();
+  }
+
+  /**
+   * Starts the proxy in a process group of its own, its output appended to its
+   * log file: no signal to the agent's group and no pipe's closing reaches it,
+   * so it outlives an agent that crashed, for the next agent to adopt.
+   */
+  async start(): Promise<void> {
     if (this.status.state === "stopping") return;
     clearTimeout(this.#restartTimer);
     this.status.nextRestartAt = undefined;
+    this.status.adoptedAt = undefined;
     this.status.state = "starting";
-    const child = spawn(process.execPath, [this.options.proxyBin, "--config", this.status.configFile, "--drain-ms", String(this.options.drainMs ?? 2000)], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    this.#child = child;
+    await mkdir(dirname(this.logFile), { recursive: true, mode: 0o700 });
+    const offset = await sizeOf(this.logFile);
+    // Stopped while the folder was made: a proxy spawned now would outlive the stop (it is detached).
+    if (this.status.state !== "starting") return;
+    const out = openSync(this.logFile, "a", 0o600);
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [this.options.proxyBin, "--config", this.status.configFile, "--drain-ms", String(this.options.drainMs ?? 2000)], {
+        stdio: ["ignore", out, out],
+        detached: true,
+      });
+    } finally {
+      closeSync(out);
+    }
     this.#startedAtMs = Date.now();
-    this.status.pid = child.pid;
     this.status.startedAt = new Date().toISOString();
-    let buffered = "";
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines.filter(Boolean)) {
-        this.status.recentLogs.push(line);
-        this.options.logger.debug("proxy log", { proxy: this.id, line });
-      }
-      this.status.recentLogs.splice(0, Math.max(0, this.status.recentLogs.length - RECENT_LOGS));
+    const pid = child.pid;
+    this.status.pid = pid;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once("error", (err) => {
+        this.options.logger.error("proxy could not be started", { proxy: this.id, error: err.message });
+        if (pid === undefined) resolve({ code: null, signal: null });
+      });
+      child.once("exit", (code, signal) => resolve({ code, signal }));
     });
     child.once("spawn", () => {
       if (this.status.state === "starting") this.status.state = "running";
-      this.options.logger.info("proxy started", { proxy: this.id, pid: child.pid, restarts: this.status.restarts });
+      this.options.logger.info("proxy started", { proxy: this.id, pid, restarts: this.status.restarts });
     });
-    this.#exited = new Promise((resolve) => {
-      child.once("error", (err) => this.options.logger.error("proxy could not be started", { proxy: this.id, error: err.message }));
-      child.once("close", (code, signal) => {
-        this.#onExit(code, signal);
-        resolve();
-      });
+    this.#watch({ pid: pid ?? -1, exited, signal: (s) => void child.kill(s) });
+    await this.#tailFrom(offset);
+    if (pid !== undefined) await this.#record(pid);
+  }
+
+  /** Records the running proxy in the state folder (atomically), for an agent restarted after a crash to adopt. */
+  async #record(pid: number): Promise<void> {
+    const procStartTime = await this.probe.startTime(pid);
+    if (procStartTime === undefined || this.status.pid !== pid) return;
+    const admin = this.#admin;
+    if (!admin) return;
+    await writeProcessRecord({
+      id: this.id,
+      pid,
+      procStartTime,
+      adminAddress: admin.address,
+      adminPort: admin.port,
+      startedAt: this.status.startedAt ?? new Date().toISOString(),
+      proxyBin: this.options.proxyBin,
+      configFile: this.status.configFile,
+    }).catch((err: unknown) => this.options.logger.warn("proxy not recorded for adoption", { proxy: this.id, error: errorMessage(err) }));
+  }
+
+  /**
+   * Takes over a proxy a previous agent started (checked by decideAdoption): it
+   * is not this agent's child, so its exit is noticed by polling its pid and
+   * /proc start time (no SIGCHLD), then restarted as a child would be.
+   */
+  async adopt(record: ProxyProcessRecord): Promise<void> {
+    this.#admin = { address: record.adminAddress, port: record.adminPort };
+    // The file holds what the proxy accepted last (the previous agent wrote it after each accepted push).
+    this.#contentHash = undefined;
+    this.status.state = "running";
+    this.status.pid = record.pid;
+    this.status.startedAt = record.startedAt;
+    this.status.adoptedAt = new Date().toISOString();
+    this.#startedAtMs = Date.parse(record.startedAt) || Date.now();
+    const probe = this.probe;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      const poll = setInterval(() => {
+        void probe.startTime(record.pid).then((t) => {
+          if (t === record.procStartTime) return;
+          clearInterval(poll);
+          resolve({ code: null, signal: null });
+        });
+      }, ADOPTED_POLL_MS);
+      poll.unref();
+      this.#stopPolling = () => clearInterval(poll);
+    });
+    const signal = (s: NodeJS.Signals) => {
+      try {
+        process.kill(record.pid, s);
+      } catch {
+        // Already gone.
+      }
+    };
+    this.#watch({ pid: record.pid, exited, signal });
+    await this.#tailFrom(await sizeOf(this.logFile));
+    this.options.logger.info("proxy adopted", { proxy: this.id, pid: record.pid, adminPort: record.adminPort, startedAt: record.startedAt });
+  }
+
+  #watch(running: RunningProcess): void {
+    this.#process = running;
+    this.#exited = running.exited.then(async ({ code, signal }) => {
+      if (this.#detached) return;
+      await this.#tail?.poll();
+      await rm(recordFileFor(this.status.configFile), { force: true }).catch(() => undefined);
+      this.#onExit(code, signal);
     });
   }
 
@@ -115,7 +254,7 @@ class SupervisedProxy {
     const uptimeMs = Date.now() - this.#startedAtMs;
     this.status.lastExit = { code, signal, at: new Date().toISOString(), uptimeMs };
     this.status.pid = undefined;
-    this.#child = undefined;
+    this.#process = undefined;
     if (this.status.state === "stopping" || this.status.state === "stopped") {
       this.status.state = "stopped";
       return;
@@ -127,23 +266,55 @@ class SupervisedProxy {
     this.options.logger.warn("proxy exited; restarting", { proxy: this.id, code, signal, uptimeMs, restartInMs: delay, attempt: this.#attempt, lastLog: this.status.recentLogs.at(-1) });
     this.#restartTimer = setTimeout(() => {
       this.status.restarts += 1;
-      this.start();
+      void this.start().catch((err: unknown) => this.options.logger.error("proxy could not be started", { proxy: this.id, error: errorMessage(err) }));
     }, delay);
+  }
+
+  /** Stops supervising, leaving the process running (its record stays, for the next agent). */
+  async detach(): Promise<void> {
+    clearTimeout(this.#restartTimer);
+    this.#detached = true;
+    this.#stopPolling?.();
+    await this.#tail?.stop();
+    this.#tail = undefined;
   }
 
   /** SIGTERM (the proxy drains), then SIGKILL if it outstays its drain time. */
   async stop(): Promise<void> {
     clearTimeout(this.#restartTimer);
-    const child = this.#child;
+    const running = this.#process;
     this.status.state = "stopping";
     this.status.nextRestartAt = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), (this.options.drainMs ?? 2000) + 3000);
+    if (running) {
+      running.signal("SIGTERM");
+      const killer = setTimeout(() => running.signal("SIGKILL"), (this.options.drainMs ?? 2000) + 3000);
       await this.#exited;
       clearTimeout(killer);
     }
+    await this.#tail?.stop();
+    this.#tail = undefined;
     this.status.state = "stopped";
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`, to a proxy of a previous agent's that this one does not adopt; resolves once it is gone. */
+async function stopRecorded(record: ProxyProcessRecord, probe: ProcessProbe, graceMs: number): Promise<void> {
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(record.pid, s);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal("SIGTERM");
+  const deadline = Date.now() + graceMs;
+  let killed = false;
+  while ((await probe.startTime(record.pid)) === record.procStartTime && Date.now() < deadline + graceMs) {
+    if (!killed && Date.now() > deadline) {
+      signal("SIGKILL");
+      killed = true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -152,6 +323,9 @@ export class ProxySupervisor {
   #policy: BackoffPolicy;
   #queue: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** Whether the first sync has looked for proxies of a previous agent that are no longer declared. */
+  #swept = false;
+  #adopted = new Set<string>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.#policy = { ...DEFAULT_BACKOFF, ...options.backoff };
@@ -172,6 +346,10 @@ export class ProxySupervisor {
   async #sync(desired: ReadonlyMap<string, ProxyConfigInput | undefined>): Promise<void> {
     if (this.#stopped) return;
     await mkdir(this.options.configDir, { recursive: true, mode: 0o700 });
+    if (!this.#swept) {
+      this.#swept = true;
+      await this.#stopUndeclared(desired);
+    }
     for (const [id, proxy] of this.#proxies) {
       if (desired.has(id)) continue;
       this.#proxies.delete(id);
@@ -180,12 +358,70 @@ export class ProxySupervisor {
       this.options.logger.info("proxy removed", { proxy: id });
     }
     for (const [id, config] of desired) {
-      if (this.#proxies.has(id) || config === undefined) continue;
+      if (this.#proxies.has(id)) continue;
       const proxy = new SupervisedProxy(id, this.options, this.#policy);
+      if (await this.#adopt(proxy, config)) {
+        this.#proxies.set(id, proxy);
+        continue;
+      }
+      if (config === undefined) continue;
       this.#proxies.set(id, proxy);
       await proxy.writeConfig(config);
-      proxy.start();
+      await proxy.start();
     }
+  }
+
+  /**
+   * Takes over the proxy a previous agent left running for `proxy.id` when it
+   * is that proxy (see decideAdoption); stops it when it is ours but unusable.
+   * The config is not written here: the caller pushes it through the admin
+   * API, and the file follows once the proxy accepted it (persist).
+   */
+  async #adopt(proxy: SupervisedProxy, config: ProxyConfigInput | undefined): Promise<boolean> {
+    const record = await readProcessRecord(proxy.status.configFile);
+    if (!record) return false;
+    const probe = this.options.probe ?? procProbe;
+    const adminPort = (config && adminListenerOf(config)?.port) ?? record.adminPort;
+    const expected = { adminPort, proxyBin: this.options.proxyBin, configFile: proxy.status.configFile };
+    let decision = await decideAdoption(record, expected, probe);
+    // Ours and alive but not answering yet: it may be starting (the agent died just after starting it).
+    const graceUntil = Date.now() + (this.options.adoptGraceMs ?? 10_000);
+    while (decision.action === "replace" && decision.reason !== "admin port changed" && Date.now() < graceUntil) {
+      await new Promise((r) => setTimeout(r, 200));
+      decision = await decideAdoption(record, expected, probe);
+    }
+    if (decision.action === "adopt") {
+      await proxy.adopt(record);
+      this.#adopted.add(proxy.id);
+      return true;
+    }
+    this.options.logger.info("proxy not adopted", { proxy: proxy.id, pid: record.pid, reason: decision.reason });
+    if (decision.action === "replace") await stopRecorded(record, probe, (this.options.drainMs ?? 2000) + 3000);
+    await rm(recordFileFor(proxy.status.configFile), { force: true });
+    return false;
+  }
+
+  /** Stops the proxies a previous agent left running for instances no longer declared (checked to be ours first). */
+  async #stopUndeclared(desired: ReadonlyMap<string, unknown>): Promise<void> {
+    const probe = this.options.probe ?? procProbe;
+    for (const record of await listProcessRecords(this.options.configDir)) {
+      if (desired.has(record.id) || record.configFile !== fileFor(this.options.configDir, record.id)) continue;
+      if ((await isOurs(record, probe)).ours) {
+        this.options.logger.info("stopping a proxy left by a previous agent for an instance no longer declared", { proxy: record.id, pid: record.pid });
+        await stopRecorded(record, probe, (this.options.drainMs ?? 2000) + 3000);
+      }
+      await rm(recordFileFor(record.configFile), { force: true });
+      await rm(record.configFile, { force: true });
+    }
+  }
+
+  /**
+   * Whether the proxy for `id` was adopted from a previous agent (once: the
+   * answer is consumed) rather than started on the config sync handed it: an
+   * adopted proxy runs whatever it ran, so its config is pushed like a running proxy's.
+   */
+  takeAdopted(id: string): boolean {
+    return this.#adopted.delete(id);
   }
 
   /** Whether a proxy for `id` is supervised (running, starting or in backoff). */
@@ -217,5 +453,15 @@ export class ProxySupervisor {
     this.#stopped = true;
     await this.#queue;
     await Promise.all([...this.#proxies.values()].map((p) => p.stop()));
+  }
+
+  /**
+   * Leaves the proxies running for the next agent to adopt, as a crash would:
+   * only tests call this (an agent that stops in order stops its proxies).
+   */
+  async abandon(): Promise<void> {
+    this.#stopped = true;
+    await this.#queue;
+    await Promise.all([...this.#proxies.values()].map((p) => p.detach()));
   }
 }

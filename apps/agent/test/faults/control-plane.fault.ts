@@ -8,7 +8,7 @@
 // proxies do not yet retry a refused connection on another endpoint).
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,7 +62,7 @@ describe("control-plane faults under steady traffic", () => {
   let slowDb: LatencyProxy | undefined;
   type AgentStatus = {
     manager: { stream?: { state: string }; telemetry?: { shippedRequests: number; lastError?: string } };
-    proxies: { id: string; state: string; pid?: number; restarts: number; activeVersion: string | null }[];
+    proxies: { id: string; state: string; pid?: number; restarts: number; adoptedAt?: string; activeVersion: string | null }[];
   };
   const agentStatus = async () => (await (await fetch(`http://127.0.0.1:${ports.agentAdmin}/status`, { signal: AbortSignal.timeout(5000) })).json()) as AgentStatus;
   const alive = (pid: number) => {
@@ -72,6 +72,17 @@ describe("control-plane faults under steady traffic", () => {
     } catch {
       return false;
     }
+  };
+  /** Live processes whose command line runs a config file in `folder` (a proxy of this suite's agent). */
+  const proxyProcesses = async (folder: string): Promise<number[]> => {
+    const pids: number[] = [];
+    for (const name of await readdir("/proc")) {
+      if (!/^\d+$/.test(name)) continue;
+      const args = (await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "")).split("\0");
+      const config = args[args.indexOf("--config") + 1];
+      if (args.includes("--config") && config?.startsWith(`${folder}/`) && alive(Number(name))) pids.push(Number(name));
+    }
+    return pids;
   };
   /** Requests web → catalog the manager's rollups hold for the suite's window. */
   const rolledUp = async () => {
@@ -197,32 +208,45 @@ describe("control-plane faults under steady traffic", () => {
       };
       agent!.process.stderr?.on("data", watch);
     });
+    const changedAt = Date.now();
     await admin.resources.applyDocuments.mutate({ text: route(next) });
-    const killedAt = await killed;
+    const acceptedMs = Date.now() - changedAt;
+    const killedAt = await Promise.race([
+      killed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no "config snapshot received" from the agent within 90 s of the change (accepted in ${acceptedMs} ms)`)), 90_000)),
+    ]).catch(explain);
     await new Promise((r) => agent!.process.once("exit", r));
-    // The proxies are the agent's children, not its process group: they outlive it and keep serving.
+    // The proxies run in process groups of their own and log to files, not to a pipe: they outlive their agent and keep serving.
     const orphans = before.proxies.filter((p) => p.pid !== undefined && alive(p.pid));
     agent = startAgentProcess(agentArgs);
     await waitFor(() => agentConnected(), "the restarted agent to reconnect", 60_000, 100).catch(explain);
     const reconnectedMs = Date.now() - killedAt;
     await waitFor(async () => (await body()) === `catalog-${next}`, "the change to be served after the restart", 60_000, 100).catch(explain);
     const servedMs = Date.now() - killedAt;
-    // Every proxy runs under the new agent (it re-adopts running ones or restarts them) on one config version.
+    // Every proxy runs under the new agent (adopted, not started again) on the new config.
     const after = await waitFor(async () => {
       const s = await agentStatus();
       return s.proxies.length === 3 && s.proxies.every((p) => p.state === "running" && p.activeVersion !== null) && s;
     }, "the restarted agent to report its proxies applied", 60_000, 200).catch(explain);
     const tally = await traffic.stop();
     const stray = before.proxies.filter((p) => p.pid !== undefined && alive(p.pid) && !after.proxies.some((q) => q.pid === p.pid));
+    // What ps would show: one proxy process per instance, no duplicate started beside an adopted one.
+    const running = await proxyProcesses(join(dir, "state", "proxies"));
     await report("agent SIGKILL mid-push", tally, servedMs, {
       reconnectedMs,
       proxiesAliveAfterKill: orphans.length,
+      adopted: after.proxies.filter((p) => p.adoptedAt !== undefined).length,
+      proxyProcesses: running.length,
       strayOldProxies: stray.length,
       proxyRestarts: after.proxies.map((p) => p.restarts),
       failures: tally.failures.slice(0, 3),
     });
     expect(tally.failures).toEqual([]);
+    expect(orphans).toHaveLength(3);
     expect(stray).toEqual([]);
+    expect(after.proxies.map((p) => p.pid).sort()).toEqual(before.proxies.map((p) => p.pid).sort());
+    expect(after.proxies.every((p) => p.adoptedAt !== undefined && p.restarts === 0)).toBe(true);
+    expect(running.sort()).toEqual(after.proxies.map((p) => p.pid!).sort());
   });
 
   for (const skew of ["+2m", "-2m"] as const) {
