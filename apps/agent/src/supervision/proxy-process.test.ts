@@ -22,6 +22,7 @@ function fakeProbe(processes: Record<number, { startTime: string; args: string[]
     commandLine: async (pid) => processes[pid]?.args,
     listensOn: async (pid, port) => processes[pid]?.listens?.includes(port) ?? false,
     adminAnswers: async (_address, port) => Object.values(processes).some((p) => p.listens?.includes(port) && p.answers !== false),
+    pids: async () => Object.keys(processes).map(Number),
   };
 }
 const proxyArgs = ["/usr/bin/node", record.proxyBin, "--config", record.configFile, "--drain-ms", "2000"];

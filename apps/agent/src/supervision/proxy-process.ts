@@ -33,6 +33,8 @@ export interface ProcessProbe {
   listensOn(pid: number, port: number): Promise<boolean>;
   /** Whether a weft-proxy admin API answers on `port` (GET /config: a config dump or "no config applied"). */
   adminAnswers(address: string, port: number): Promise<boolean>;
+  /** Every live pid (to find a proxy whose record was never written: its agent died right after starting it). */
+  pids(): Promise<number[]>;
 }
 
 /**
@@ -104,6 +106,26 @@ export async function listProcessRecords(dir: string): Promise<ProxyProcessRecor
   return records.filter((r): r is ProxyProcessRecord => r !== undefined);
 }
 
+/**
+ * The live processes running `proxyBin --config <file>`, by config file: one
+ * scan of the process table, for the proxies that have no record (their agent
+ * died between starting and recording them). Such a proxy still holds its
+ * instance's ports, so it is checked for adoption like a recorded one rather
+ * than left running beside a new proxy that could not bind them.
+ */
+export async function unrecordedProxies(proxyBin: string, probe: ProcessProbe): Promise<Map<string, { pid: number; procStartTime: string }>> {
+  const found = new Map<string, { pid: number; procStartTime: string }>();
+  for (const pid of await probe.pids()) {
+    if (pid === process.pid) continue;
+    const args = await probe.commandLine(pid);
+    const config = args?.indexOf("--config") ?? -1;
+    if (!args?.includes(proxyBin) || config < 0 || args[config + 1] === undefined) continue;
+    const procStartTime = await probe.startTime(pid);
+    if (procStartTime !== undefined) found.set(args[config + 1]!, { pid, procStartTime });
+  }
+  return found;
+}
+
 /** Linux's /proc, and an HTTP GET to the admin listener. */
 export const procProbe: ProcessProbe = {
   async startTime(pid) {
@@ -136,6 +158,9 @@ export const procProbe: ProcessProbe = {
       if (inode && inodes.has(inode)) return true;
     }
     return false;
+  },
+  async pids() {
+    return (await readdir("/proc").catch(() => [] as string[])).filter((n) => /^\d+$/.test(n)).map(Number);
   },
   async adminAnswers(address, port) {
     try {

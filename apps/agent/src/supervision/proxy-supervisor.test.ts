@@ -139,6 +139,20 @@ describe("ProxySupervisor: proxies outlive a crashed agent and the next one adop
     expect(await readProcessRecord(old.configFile)).toBeUndefined();
   });
 
+  it("adopts a proxy whose record was never written (its agent died right after starting it) rather than starting a second one", { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const first = supervisor();
+    await first.sync(new Map([["shop/web-1", config("v1", port)]]));
+    const started = await running(first, "shop/web-1");
+    await first.abandon();
+    await rm(recordFileFor(started.configFile));
+
+    const second = supervisor();
+    await second.sync(new Map([["shop/web-1", config("v1", port)]]));
+    expect(second.status()[0]).toMatchObject({ pid: started.pid, state: "running", restarts: 0 });
+    expect(await proxyProcesses()).toEqual([started.pid]);
+  });
+
   it("starts a new proxy, and signals nothing, when the recorded pid now belongs to another program", { timeout: 30_000 }, async () => {
     const port = await freePort();
     const first = supervisor();

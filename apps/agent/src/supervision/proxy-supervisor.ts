@@ -21,6 +21,7 @@ import {
   writeProcessRecord,
   type ProcessProbe,
   type ProxyProcessRecord,
+  unrecordedProxies,
 } from "./proxy-process.ts";
 import { DEFAULT_BACKOFF, nextAttempt, restartDelay, type BackoffPolicy } from "./restart-backoff.ts";
 
@@ -357,10 +358,13 @@ export class ProxySupervisor {
       await rm(proxy.status.configFile, { force: true });
       this.options.logger.info("proxy removed", { proxy: id });
     }
+    // One scan of the process table per sync, and only if some proxy to start has no record.
+    let scan: Promise<Map<string, { pid: number; procStartTime: string }>> | undefined;
+    const unrecorded = () => (scan ??= unrecordedProxies(this.options.proxyBin, this.options.probe ?? procProbe));
     for (const [id, config] of desired) {
       if (this.#proxies.has(id)) continue;
       const proxy = new SupervisedProxy(id, this.options, this.#policy);
-      if (await this.#adopt(proxy, config)) {
+      if (await this.#adopt(proxy, config, unrecorded)) {
         this.#proxies.set(id, proxy);
         continue;
       }
@@ -377,11 +381,17 @@ export class ProxySupervisor {
    * The config is not written here: the caller pushes it through the admin
    * API, and the file follows once the proxy accepted it (persist).
    */
-  async #adopt(proxy: SupervisedProxy, config: ProxyConfigInput | undefined): Promise<boolean> {
-    const record = await readProcessRecord(proxy.status.configFile);
-    if (!record) return false;
+  async #adopt(proxy: SupervisedProxy, config: ProxyConfigInput | undefined, unrecorded: () => Promise<Map<string, { pid: number; procStartTime: string }>>): Promise<boolean> {
     const probe = this.options.probe ?? procProbe;
-    const adminPort = (config && adminListenerOf(config)?.port) ?? record.adminPort;
+    const admin = config && adminListenerOf(config);
+    const { configFile } = proxy.status;
+    let record = await readProcessRecord(configFile);
+    if (!record && admin) {
+      const found = (await unrecorded()).get(configFile);
+      if (found) record = { id: proxy.id, ...found, adminAddress: admin.address, adminPort: admin.port, startedAt: new Date().toISOString(), proxyBin: this.options.proxyBin, configFile };
+    }
+    if (!record) return false;
+    const adminPort = admin?.port ?? record.adminPort;
     const expected = { adminPort, proxyBin: this.options.proxyBin, configFile: proxy.status.configFile };
     let decision = await decideAdoption(record, expected, probe);
     // Ours and alive but not answering yet: it may be starting (the agent died just after starting it).
