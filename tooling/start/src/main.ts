@@ -2,8 +2,11 @@
 // database unless DATABASE_URL is set) and the dashboard, and stops them all
 // on ctrl-C or SIGTERM.
 import { spawnSync } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { killProxiesOf } from "@weft/agent/proxy-processes";
 import { SettingsSchema, startPlatform } from "./platform.ts";
 import type { Child } from "./processes.ts";
 
@@ -27,6 +30,22 @@ if (env.WEFT_SKIP_BUILD === "0") {
   if (build.status !== 0) {
     console.error("weft: the build failed; see the output above.");
     process.exit(1);
+  }
+}
+
+/**
+ * The demo agents' proxies that are still running once their agents are gone.
+ * Proxies outlive an agent that crashed, on purpose (the next agent adopts
+ * them), so an agent cut short in its own stop (the forced stop below, or
+ * the grace period running out) leaves them behind; the stop must not.
+ */
+async function killLeftoverProxies(): Promise<void> {
+  const demo = join(resolve(root, env.WEFT_HOME), "demo");
+  const clusters = await readdir(demo, { withFileTypes: true }).catch(() => []);
+  for (const cluster of clusters) {
+    if (!cluster.isDirectory()) continue;
+    const killed = await killProxiesOf(join(demo, cluster.name, "agent")).catch(() => 0);
+    if (killed > 0) log(`weft: stopped ${killed} proxy process${killed === 1 ? "" : "es"} the ${cluster.name} agent left running.`);
   }
 }
 
@@ -55,6 +74,7 @@ function stopAll(exitCode: number): Promise<void> {
       stopped.add(child);
       await child.stop();
     }
+    await killLeftoverProxies();
     log("weft: stopped.");
     process.exit(exitCode);
   })();
@@ -80,8 +100,10 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
         // That group is already gone.
       }
     }
-    log("weft: stopped (forced).");
-    process.exit(130);
+    void killLeftoverProxies().finally(() => {
+      log("weft: stopped (forced).");
+      process.exit(130);
+    });
   });
 }
 

@@ -202,6 +202,29 @@ describe("npm start", () => {
     }
   });
 
+  it("stops the proxies of a demo agent that was SIGKILLed (proxies outlive a crashed agent, but not the platform)", { timeout: 240_000 }, async () => {
+    const crashed = await mkdtemp(join(tmpdir(), "weft-start-"));
+    try {
+      const [apiPort, webPort] = [await freePort(), await freePort()];
+      const demoBase = 20_000 + Math.floor(Math.random() * 120) * 100;
+      const { child, out, exited } = npmStart({ DATABASE_URL: undefined, WEFT_HOME: crashed, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "2" });
+      // East's agent runs its proxies (each has a process record in the agent's state folder).
+      const records = join(crashed, "demo", "east", "agent", "proxies");
+      await poll(async () => child.exitCode === null && (await readdir(records).catch(() => [])).some((f) => f.endsWith(".process.json")), `east's proxies to start:\n${out.text}`);
+      const agent = (await processesUnder(crashed)).find((p) => p.includes("weft-agent") && p.includes("--cluster east"));
+      expect(agent, (await processesUnder(crashed)).join("\n")).toBeDefined();
+      // A crash: the agent's proxies stay up (to be adopted by its next run); the supervisor stops the platform
+      // because a child died, and must stop those proxies too.
+      process.kill(Number(agent!.split(" ")[0]), "SIGKILL");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
+      expect(await survivorsUnder(crashed), out.text).toEqual([]);
+      expect(out.text).toMatch(/stopped \d+ proxy process(es)? the east agent left running/);
+      expect(await isListening(apiPort)).toBe(false);
+    } finally {
+      await rm(crashed, { recursive: true, force: true });
+    }
+  });
+
   it("stops everything when npm alone is sent SIGTERM during start-up", { timeout: 120_000 }, async () => {
     const early = await mkdtemp(join(tmpdir(), "weft-start-"));
     try {

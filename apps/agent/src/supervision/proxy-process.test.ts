@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { decideAdoption, procProbe, type ProcessProbe, type ProxyProcessRecord } from "./proxy-process.ts";
+import { decideAdoption, killProxiesOf, procProbe, type ProcessProbe, type ProxyProcessRecord } from "./proxy-process.ts";
 
 const record: ProxyProcessRecord = {
   id: "shop/web-1",
@@ -83,5 +83,27 @@ describe("procProbe (Linux /proc)", () => {
     await once(child, "exit");
     expect(await procProbe.startTime(pid)).toBeUndefined();
     expect(await procProbe.commandLine(pid)).toBeUndefined();
+  });
+});
+
+describe("killProxiesOf (what npm start uses once its agents are gone)", () => {
+  it("kills the processes running a config from the agent's proxies/ or gateway/ folder, recorded or not, and nothing else", async () => {
+    const stateDir = "/tmp/weft-kill-test/east/agent";
+    const start = (config: string) => spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "--", "--config", config], { stdio: "ignore" });
+    const sidecar = start(`${stateDir}/proxies/shop--web-1.yaml`);
+    const gateway = start(`${stateDir}/gateway/east-west-gateway.yaml`);
+    // Another agent's proxy, and a folder whose name merely begins like ours.
+    const other = start("/tmp/weft-kill-test/west/agent/proxies/shop--web-1.yaml");
+    const lookalike = start(`${stateDir}/proxies-old/shop--web-1.yaml`);
+    try {
+      await Promise.all([sidecar, gateway, other, lookalike].map((c) => once(c, "spawn")));
+      const exits = [once(sidecar, "exit"), once(gateway, "exit")];
+      expect(await killProxiesOf(stateDir)).toBe(2);
+      expect((await Promise.all(exits)).map(([, signal]) => signal)).toEqual(["SIGKILL", "SIGKILL"]);
+      expect(other.exitCode === null && other.signalCode === null).toBe(true);
+      expect(lookalike.exitCode === null && lookalike.signalCode === null).toBe(true);
+    } finally {
+      for (const c of [sidecar, gateway, other, lookalike]) c.kill("SIGKILL");
+    }
   });
 });

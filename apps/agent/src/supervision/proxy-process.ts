@@ -172,3 +172,29 @@ export const procProbe: ProcessProbe = {
     }
   },
 };
+
+/**
+ * SIGKILLs every process running a proxy config from an agent's state folder
+ * (`--config <stateDir>/proxies/…` or `…/gateway/…`), recorded or not;
+ * returns how many it killed. For whoever runs agents and must leave nothing
+ * behind even when an agent did not get to stop its own proxies (npm start's
+ * forced stop, an agent killed during its orderly one): a crashed agent's
+ * proxies outlive it on purpose, to be adopted by its next run.
+ */
+export async function killProxiesOf(stateDir: string, probe: ProcessProbe = procProbe): Promise<number> {
+  const folders = ["proxies", "gateway"].map((f) => `${join(stateDir, f)}/`);
+  let killed = 0;
+  for (const pid of await probe.pids()) {
+    if (pid === process.pid) continue;
+    const args = (await probe.commandLine(pid)) ?? [];
+    const config = args[args.indexOf("--config") + 1];
+    if (!args.includes("--config") || config === undefined || !folders.some((f) => config.startsWith(f))) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      killed++;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return killed;
+}
