@@ -133,6 +133,9 @@ interface Sim {
   client: ManagerClient;
   proxies: { proxy: string; status: "applied" }[];
   acked: Map<string, number>;
+  /** When its stream was (re)opened, and when its first snapshot on it was acked. */
+  openedAt: number;
+  firstAckMs?: number | undefined;
   waiters: Map<string, () => void>;
   snapshots: number;
   queue: Promise<void>;
@@ -146,6 +149,8 @@ const address = (c: number, i: number) => `${10 + Math.floor(c / 250)}.${c % 250
 function openStream(sim: Sim, url: string, replica: number) {
   sim.close();
   sim.replica = replica;
+  sim.openedAt = performance.now();
+  sim.firstAckMs = undefined;
   const client = (sim.client = createManagerClient(url, sim.credential));
   const sub = client.agent.configStream.subscribe(
     {},
@@ -159,6 +164,7 @@ function openStream(sim: Sim, url: string, replica: number) {
           .then(async () => {
             await client.agent.ackConfig.mutate({ configVersion: version, status: "applied", proxies: sim.proxies });
             sim.acked.set(version, performance.now());
+            sim.firstAckMs ??= performance.now() - sim.openedAt;
             sim.waiters.get(version)?.();
           })
           .catch((err: unknown) => void log(`ack failed for ${sim.name}: ${String(err)}`));
@@ -260,7 +266,9 @@ async function telemetryRamp(sims: Sim[], label: string, until: number): Promise
     if (!keptUp(step) || rate >= 512) break;
     rate *= 2;
   }
-  while (inflight > 0) await sleep(100);
+  // Reports still unanswered are left running (counted above as unanswered) once the budget is spent.
+  while (inflight > 0 && performance.now() < until) await sleep(100);
+  if (inflight > 0) log(`${label} telemetry: ${inflight} reports still unanswered at the end of the phase`);
   return steps;
 }
 
@@ -324,6 +332,7 @@ try {
         client,
         proxies: instances.map(({ i, service }) => ({ proxy: `${service}-${i}`, status: "applied" as const })),
         acked: new Map(),
+        openedAt: 0,
         waiters: new Map(),
         snapshots: 0,
         queue: Promise.resolve(),
@@ -366,15 +375,21 @@ try {
     const t = performance.now();
     const current = (await admin.mesh.status.query()).configVersion.toString();
     // One manager: every agent streams from A. Two replicas: the odd ones move to B (as a load balancer spreads them).
+    const opening: Sim[] = [];
     for (const s of sims) {
       const replica = setup === 2 && s.index % 2 === 1 ? 1 : 0;
       if (s.snapshots > 0 && s.replica === replica) continue;
       s.acked.delete(current);
       openStream(s, managers[replica]!.url, replica);
+      opening.push(s);
     }
-    const opened = await ackedAll(sims, current, Math.max(propagationUntil - performance.now(), 30_000));
+    const opened = await measure(`${label}: first snapshots`, managers.slice(0, setup), () =>
+      profiled(`${label}: first snapshots (A)`, a, () => ackedAll(sims, current, Math.max(propagationUntil - performance.now(), 30_000))),
+    );
     const initialMs = opened ? performance.now() - t : NaN;
-    if (!opened) notes.push(`first snapshots: only ${ackedCount(sims, current)} of ${sims.length} agents acked within ${fmtMs(performance.now() - t)} (time budget)`);
+    const firsts = opening.flatMap((s) => (s.firstAckMs === undefined ? [] : [s.firstAckMs]));
+    if (firsts.length > 0) notes.push(`first snapshot acked, per agent (${firsts.length} of the ${opening.length} streams opened): p50 ${fmtMs(percentile(firsts, 0.5))}, p99 ${fmtMs(percentile(firsts, 0.99))}, max ${fmtMs(Math.max(...firsts))}`);
+    if (!opened) notes.push(`first snapshots: only ${ackedCount(sims, current)} of ${sims.length} agents acked (${sims.filter((s) => s.snapshots > 0).length} had received any snapshot) within ${fmtMs(performance.now() - t)} (time budget); manager RSS then ${(await Promise.all(managers.slice(0, setup).map((m) => procMemMb([m.process.pid!], "VmRSS")))).map((v) => v.toFixed(0)).join(" + ")} MiB`);
     log(`${label}: ${setup === 2 ? `${sims.filter((s) => s.replica === 1).length} agents moved to B; ` : ""}${opened ? `first snapshots acked by all after ${fmtMs(initialMs)}` : notes.at(-1)}`);
     const live = managers.slice(0, setup);
     const writeToAck: number[] = [];
