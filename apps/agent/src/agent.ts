@@ -14,6 +14,7 @@ import { readJsonFile, writeFileAtomically } from "./state-files.ts";
 import { Catalog } from "./discovery/catalog.ts";
 import { DiscoverySync } from "./discovery/discovery-sync.ts";
 import { GatewayApplier } from "./gateway/gateway-applier.ts";
+import { GATEWAY_PROXY_ID } from "./gateway/gateway-inputs.ts";
 import { reportedGateway } from "./gateway/gateway-inputs.ts";
 import type { DiscoveryProvider } from "./discovery/provider.ts";
 import { httpIdentityProbe } from "./identity/http-identity-probe.ts";
@@ -258,6 +259,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         metrics,
         onClusterConfig: (c) => void gateway?.setClusterConfig(c),
         onRetryOutcome: (outcome) => configSync?.outcome(outcome),
+        // The east-west gateway's findings are acknowledged with the proxies' (it compiles from the same file and config).
+        otherDiagnostics: (file, config) => (gateway ? [{ proxy: GATEWAY_PROXY_ID, diagnostics: gateway.diagnosticsFor(file, config) }] : []),
       });
       stops.push(async () => app.close());
       applier = app;

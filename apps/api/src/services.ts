@@ -32,6 +32,8 @@ import { FailureCausesRepository } from "./features/telemetry/failure-causes.rep
 import { FailureCausesService } from "./features/telemetry/failure-causes.service.ts";
 import { ReplayMarkersRepository } from "./features/telemetry/replay-markers.repository.ts";
 import { TopologyReplayService } from "./features/telemetry/topology-replay.service.ts";
+import { TopologyExportsRepository } from "./features/telemetry/topology-exports.repository.ts";
+import { TopologyExportsService } from "./features/telemetry/topology-exports.service.ts";
 import { ChangeRequestsRepository } from "./features/change-requests/change-requests.repository.ts";
 import { ChangeRequestsService } from "./features/change-requests/change-requests.service.ts";
 import { MeshRepository } from "./features/mesh/mesh.repository.ts";
@@ -130,6 +132,8 @@ export interface Services {
   telemetry: TelemetryService;
   /** The topology frame by frame over a window, with the window's changes marked. */
   topologyReplay: TopologyReplayService;
+  /** The topology's edges with the services' export status. */
+  topologyExports: TopologyExportsService;
   identity: IdentityService;
   /** Staged root rotations as operators drive them. */
   rotation: RotationService;
@@ -275,6 +279,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     distribution,
     sync: new ConfigSyncService(clusters, audit, currentMesh, { metrics, versionWrittenAt: (version) => distributionRepository.versionWrittenAt(version) }),
     telemetry,
+    topologyExports: new TopologyExportsService(telemetry, new TopologyExportsRepository(prisma), async () => (await currentMesh()).id),
     topologyReplay: new TopologyReplayService(new TelemetryRepository(prisma), new ReplayMarkersRepository(prisma), async () => (await currentMesh()).id, clock),
     identity,
     rotation,

@@ -3,7 +3,9 @@ import { MemoryLogger } from "../logger.ts";
 import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { UniversalFileSchema } from "../universal/universal-file.schema.ts";
+import { ConfigApplier } from "../mesh-config/config-applier.ts";
 import { GatewayApplier } from "./gateway-applier.ts";
+import { GATEWAY_PROXY_ID } from "./gateway-inputs.ts";
 
 const file = UniversalFileSchema.parse({
   gateway: { address: "127.0.0.1", port: 16443, adminPort: 16444 },
@@ -41,5 +43,45 @@ describe("the east-west gateway applier", () => {
     while (applier.status.state !== "applied" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(applier.status).toMatchObject({ state: "applied", routes: 2 });
     await applier.stop();
+  });
+});
+
+describe("the east-west gateway's compile diagnostics", () => {
+  const withTcp = UniversalFileSchema.parse({
+    gateway: { address: "127.0.0.1", port: 16443, adminPort: 16444 },
+    services: [
+      { name: "reviews", instances: [{ name: "reviews-1", address: "127.0.0.1", port: 9081, version: "v1", proxy: { inboundPort: 16001, outboundPort: 16002, adminPort: 16003 } }] },
+      // Callers do not originate mTLS for TCP: the gateway does not route it, and says so.
+      { name: "ledger", protocol: "tcp", instances: [{ name: "ledger-1", address: "127.0.0.1", port: 9082, proxy: { inboundPort: 16011, outboundPort: 16012, adminPort: 16013 } }] },
+    ],
+  });
+
+  it("are acknowledged with the proxies', reported by the gateway, and disappear when fixed", async () => {
+    const { supervisor, admin } = slowGateway(0);
+    const gateway = new GatewayApplier({ cluster: "west", supervisor, admin, logger: new MemoryLogger() });
+    const proxies = { has: () => true, sync: async () => {}, status: () => [], persist: async () => {} } as unknown as ProxySupervisor;
+    const proxyAdmin = { activeVersion: async () => undefined, put: async (_p: number, c: { version: string }) => ({ ok: true, version: c.version }) } as unknown as ProxyAdminClient;
+    const applier = new ConfigApplier({
+      cluster: "west",
+      supervisor: proxies,
+      admin: proxyAdmin,
+      logger: new MemoryLogger(),
+      otherDiagnostics: (f, c) => [{ proxy: GATEWAY_PROXY_ID, diagnostics: gateway.diagnosticsFor(f, c) }],
+    });
+    const outcome = await applier.setFile(withTcp);
+    const fromGateway = (outcome?.diagnostics ?? []).filter((d) => d.proxies.includes(GATEWAY_PROXY_ID));
+    expect(fromGateway.map((d) => [d.severity, d.code, d.service, d.proxies, d.proxyCount])).toEqual([["info", "unsupported_port", "default/ledger", [GATEWAY_PROXY_ID], 1]]);
+    expect((await gateway.setFile(withTcp)).state).toBe("applied");
+    // Without the TCP service the finding is gone from the next acknowledgement.
+    const fixed = await applier.setFile(file);
+    expect((fixed?.diagnostics ?? []).filter((d) => d.proxies.includes(GATEWAY_PROXY_ID))).toEqual([]);
+    applier.close();
+    await gateway.stop();
+  });
+
+  it("are empty without a gateway in the file", () => {
+    const { supervisor, admin } = slowGateway(0);
+    const gateway = new GatewayApplier({ cluster: "west", supervisor, admin, logger: new MemoryLogger() });
+    expect(gateway.diagnosticsFor(UniversalFileSchema.parse({ services: withTcp.services }), undefined)).toEqual([]);
   });
 });

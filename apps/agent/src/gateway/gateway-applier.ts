@@ -5,7 +5,7 @@
 // it keeps routing when the manager is away.
 import { isExported, meshMultiCluster, type ClusterConfig } from "@weft/mesh-model";
 import { createHash } from "node:crypto";
-import { compileGatewayConfig } from "@weft/mesh-model/compiler";
+import { compileGatewayConfig, type CompileDiagnostic } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
@@ -49,6 +49,8 @@ export class GatewayApplier {
   #active: string | undefined;
   #adminPort: number | undefined;
   #clusterConfig: ClusterConfig | undefined;
+  /** The last compilation, by input hash: the acknowledgement's diagnostics and the gateway itself use one compile. */
+  #compiled: { hash: string; result: { config: ProxyConfig; diagnostics: CompileDiagnostic[] } | { error: unknown } } | undefined;
   status: GatewayStatus = { state: "absent" };
 
   constructor(private readonly options: GatewayApplierOptions) {}
@@ -76,27 +78,55 @@ export class GatewayApplier {
     return this.#latest ? this.setFile(this.#latest) : undefined;
   }
 
-  async #apply(file: UniversalFile): Promise<GatewayStatus> {
-    const { cluster, supervisor, logger } = this.options;
-    const clusterConfig = this.#clusterConfig;
+  /**
+   * The gateway's compile findings for this file and cluster config, as the
+   * agent acknowledges them with its proxies' (ConfigAck.diagnostics, reported
+   * by GATEWAY_PROXY_ID): what it does not route (a TCP port, a name too long
+   * for a server name, …) and a config it cannot compile at all. Empty without
+   * a gateway in the file.
+   */
+  diagnosticsFor(file: UniversalFile, clusterConfig: ClusterConfig | undefined): CompileDiagnostic[] {
+    const compiled = this.#compile(file, clusterConfig);
+    if (!compiled) return [];
+    if ("error" in compiled.result) {
+      return [{ severity: "error", code: "gateway_compile_failed", path: "gateway", message: `the east-west gateway's config cannot be compiled; it keeps its previous config: ${errorMessage(compiled.result.error)}` }];
+    }
+    return compiled.result.diagnostics;
+  }
+
+  #compile(file: UniversalFile, clusterConfig: ClusterConfig | undefined) {
     const multicluster = meshMultiCluster(clusterConfig?.resources ?? []);
-    const input = gatewayCompileInput(file, cluster, (namespace, name) => isExported(multicluster, namespace, name), gatewayPolicyEntries(clusterConfig));
-    if (!input) {
+    const input = gatewayCompileInput(file, this.options.cluster, (namespace, name) => isExported(multicluster, namespace, name), gatewayPolicyEntries(clusterConfig));
+    if (!input) return undefined;
+    const hash = createHash("sha256").update(canonicalJson(input)).digest("hex");
+    if (this.#compiled?.hash !== hash) {
+      let result: { config: ProxyConfig; diagnostics: CompileDiagnostic[] } | { error: unknown };
+      try {
+        const { config, diagnostics } = compileGatewayConfig(input);
+        result = { config, diagnostics: [...diagnostics] };
+      } catch (error) {
+        result = { error };
+      }
+      this.#compiled = { hash, result };
+    }
+    return { input, hash, result: this.#compiled.result };
+  }
+
+  async #apply(file: UniversalFile): Promise<GatewayStatus> {
+    const { supervisor, logger } = this.options;
+    const compiled = this.#compile(file, this.#clusterConfig);
+    if (!compiled) {
       if (supervisor.has(GATEWAY_PROXY_ID)) logger.info("east-west gateway removed from the universal file; stopping it");
       await supervisor.sync(new Map());
       this.#hash = this.#active = this.#adminPort = undefined;
       return (this.status = { state: "absent" });
     }
-    const hash = createHash("sha256").update(canonicalJson(input)).digest("hex");
+    const { input, hash, result } = compiled;
     if (hash === this.#hash && this.status.state === "applied") return this.status;
-    let config: ProxyConfig;
-    try {
-      const compiled = compileGatewayConfig(input);
-      config = compiled.config;
-      for (const d of compiled.diagnostics.filter((x) => x.severity !== "info")) logger.warn("gateway compile diagnostic", { code: d.code, message: d.message });
-    } catch (err) {
-      return (this.status = { state: "rejected", reason: `cannot compile: ${errorMessage(err)}` });
-    }
+    if ("error" in result) return (this.status = { state: "rejected", reason: `cannot compile: ${errorMessage(result.error)}` });
+    const config = result.config;
+    // Also acknowledged to the manager (diagnosticsFor, through the config applier); the log keeps them for the agent's operator.
+    for (const d of result.diagnostics.filter((x) => x.severity !== "info")) logger.warn("gateway compile diagnostic", { code: d.code, message: d.message });
     const routes = config.listeners.reduce((n, l) => n + (l.kind === "gateway" ? l.routes.length : 0), 0);
     const adminPort = input.gateway.adminPort;
     // A new admin port means a new process: the old one cannot be told where to listen for its own admin.

@@ -67,6 +67,12 @@ export interface ConfigApplierOptions {
   onRetryOutcome?: (outcome: ApplyOutcome | undefined) => void;
   /** How long after a proxy did not answer the applier tries again (2 s). */
   retryMs?: number;
+  /**
+   * Findings of configs compiled outside this applier for the same file and
+   * cluster config (the east-west gateway's), acknowledged with the proxies'
+   * under the id that reported them.
+   */
+  otherDiagnostics?: (file: UniversalFile, config: ClusterConfig | undefined) => { proxy: string; diagnostics: readonly CompileDiagnostic[] }[];
 }
 
 /** What the applier needs from the identity loop (apps/agent/src/identity). */
@@ -225,7 +231,7 @@ export class ConfigApplier {
 
     const proxies = [...this.#proxies.entries()].map(([, s]) => s.outcome!).filter(Boolean).sort((a, b) => (a.proxy < b.proxy ? -1 : 1));
     const rejected = proxies.filter((p) => p.status === "rejected");
-    const diagnostics = foldProxyDiagnostics([...this.#proxies].map(([id, s]) => ({ proxy: id, diagnostics: s.diagnostics ?? [] })));
+    const diagnostics = foldProxyDiagnostics([...[...this.#proxies].map(([id, s]) => ({ proxy: id, diagnostics: s.diagnostics ?? [] })), ...(this.options.otherDiagnostics?.(file, config) ?? [])]);
     const outcome: ApplyOutcome = {
       configVersion: config?.configVersion,
       status: rejected.length > 0 ? "rejected" : "applied",

@@ -10,7 +10,7 @@ const WindowShape = {
 };
 
 export const telemetryRouter = router({
-  /** Every edge with traffic in the window: request rate, error percentage, p50/p90/p99 latency (ms). */
+  /** Every edge with traffic in the window: request rate, error percentage, p50/p90/p99 latency (ms); and each discovered service's export status (`exports`). */
   edges: roleProcedure("VIEWER")
     .input(
       z.strictObject({
@@ -19,7 +19,7 @@ export const telemetryRouter = router({
         namespace: z.string().min(1).optional().describe("Only edges with this namespace at either end."),
       }),
     )
-    .query(({ ctx, input }) => ctx.services.telemetry.edges(input)),
+    .query(({ ctx, input }) => ctx.services.topologyExports.edges(input)),
   /** The window's traffic per service, workload or cluster (by destination) or per edge: rate, success, p50/p95/p99 from merged sketches, mTLS share. */
   stats: roleProcedure("VIEWER")
     .input(

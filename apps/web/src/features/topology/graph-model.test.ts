@@ -143,3 +143,38 @@ describe("parseThresholds", () => {
     [{ errorDegraded: "8", errorFailing: "5", p99Degraded: "500", p99Failing: "2000" }, { ...DEFAULT_THRESHOLDS, errorDegraded: 8, errorFailing: 8 }],
   ])("%j", (input, expected) => expect(parseThresholds(input, DEFAULT_THRESHOLDS)).toEqual(expected));
 });
+
+describe("buildGraph: multi-cluster marks", () => {
+  const mark = (cluster: string, service: string, exported: boolean, calledFrom: string[] = [], mode: "All" | "Selected" = "Selected") => ({ cluster, namespace: "shop", service, exported, mode, to: exported ? ["east", "west"].filter((c) => c !== cluster) : [], calledFrom });
+  const exports = [mark("east", "frontend", false), mark("east", "catalog", true), mark("west", "catalog", true, ["east"]), mark("west", "reviews", false, ["east"])];
+  const traffic: TrafficEdge[] = [
+    edge(end("east", "shop", "frontend"), end("east", "shop", "catalog"), 60, 0, 10),
+    edge(end("east", "shop", "frontend"), end("west", "shop", "catalog"), 30, 0, 20),
+    // An unexported service's callers elsewhere have no endpoint: their telemetry names no cluster.
+    edge(end("east", "shop", "frontend"), end("", "shop", "reviews"), 20, 20, 1),
+  ];
+
+  it("marks exported services, services called from elsewhere without export, and cross-cluster edges", () => {
+    const g = buildGraph(traffic, { ...opts, exports });
+    const state = Object.fromEntries(g.nodes.filter((n) => n.kind === "service").map((n) => [n.id, n.exportState]));
+    expect(state).toEqual({ "svc:east/shop/catalog": "exported", "svc:east/shop/frontend": "none", "svc:west/shop/catalog": "exported", "svc:west/shop/reviews": "not-exported" });
+    const cross = Object.fromEntries(g.edges.map((e) => [e.id, [e.crossCluster, e.health]]));
+    expect(cross).toEqual({
+      "edge:svc:east/shop/frontend->svc:east/shop/catalog": [false, "healthy"],
+      "edge:svc:east/shop/frontend->svc:west/shop/catalog": [true, "healthy"],
+      // drawn to the cluster that does not export it, failing, not to "outside the mesh"
+      "edge:svc:east/shop/frontend->svc:west/shop/reviews": [true, "failing"],
+    });
+  });
+
+  it("without export marks nothing is marked and a call that reached no cluster stays outside", () => {
+    const g = buildGraph(traffic, opts);
+    expect(g.nodes.filter((n) => n.kind === "service").every((n) => n.exportState === "none")).toBe(true);
+    expect(g.edges.map((e) => e.target)).toContain("ext:reviews");
+  });
+
+  it("a call to a service the caller's own cluster runs is not re-pointed to another cluster", () => {
+    const g = buildGraph([edge(end("east", "shop", "frontend"), end("", "shop", "catalog"), 5, 5, 1)], { ...opts, exports: [...exports, mark("west", "catalog", false, ["east"])] });
+    expect(g.edges.map((e) => e.target)).toEqual(["ext:catalog"]);
+  });
+});

@@ -3,6 +3,8 @@
 // services), health classification, filtering, search, and the diff between
 // two element sets so live refreshes update in place instead of re-laying out.
 
+import { exportStateOf, type ExportMark, type ExportState } from "./export-marks.ts";
+
 export interface EdgeEndLike {
   cluster: string;
   namespace: string;
@@ -24,6 +26,8 @@ export interface TrafficEdge {
 }
 
 export type Health = "healthy" | "degraded" | "failing" | "idle";
+
+export type { ExportMark, ExportState };
 
 /** Error % and p99 (ms) above which an edge is degraded or failing; set in the UI. */
 export interface HealthThresholds {
@@ -56,6 +60,8 @@ export interface GraphOptions {
   namespace: string | null;
   /** Case-insensitive substring of `namespace/service`; matching nodes are marked, others dimmed. */
   search: string;
+  /** The services' export status; without it no service is marked. */
+  exports?: readonly ExportMark[] | undefined;
 }
 
 export interface NodeData {
@@ -72,6 +78,10 @@ export interface NodeData {
   rate?: number;
   matched?: boolean;
   dimmed?: boolean;
+  /** Services only: whether other clusters may reach it (see ExportState). */
+  exportState?: ExportState;
+  /** Services only: the export status telemetry.edges gave (absent when it gave none). */
+  exportMark?: ExportMark;
 }
 
 export interface EdgeData {
@@ -89,6 +99,8 @@ export interface EdgeData {
   mtls: boolean | null;
   /** mtls as a string for the stylesheet (cytoscape's `[attr = false]` also matches null). */
   mtlsState: "on" | "off" | "unknown";
+  /** The caller and the service are in different clusters (the traffic crossed the east-west gateways, or tried to). */
+  crossCluster: boolean;
   dimmed?: boolean;
 }
 
@@ -121,9 +133,25 @@ function touches(end: EdgeEndLike, cluster: string | null, namespace: string | n
   return (!cluster || end.cluster === cluster) && (!namespace || end.namespace === namespace);
 }
 
+/**
+ * A call that reached no cluster (its telemetry names none) to a service the
+ * caller's cluster does not run and another cluster does not export: the
+ * caller had no endpoint because of the export, so the edge is drawn to that
+ * cluster's service (a failing cross-cluster edge) rather than to "outside".
+ */
+function unexportedDestination(e: TrafficEdge, marks: readonly ExportMark[]): EdgeEndLike {
+  if (e.destination.cluster || !e.source.cluster || e.destination.service === "unknown") return e.destination;
+  const same = marks.filter((m) => m.namespace === e.destination.namespace && m.service === e.destination.service);
+  if (same.some((m) => m.cluster === e.source.cluster)) return e.destination;
+  const blocked = same.find((m) => !m.exported);
+  return blocked ? { ...e.destination, cluster: blocked.cluster } : e.destination;
+}
+
 /** Builds the elements for the edges that pass the filters. */
 export function buildGraph(edges: readonly TrafficEdge[], options: GraphOptions): GraphElements {
   const nodes = new Map<string, NodeData>();
+  const marks = options.exports ?? [];
+  const markOf = new Map(marks.map((m) => [`${m.cluster}/${m.namespace}/${m.service}`, m]));
   const merged = new Map<string, EdgeData & { p99s: number[] }>();
   const search = options.search.trim().toLowerCase();
 
@@ -139,6 +167,8 @@ export function buildGraph(edges: readonly TrafficEdge[], options: GraphOptions)
     if (!nodes.has(clusterId)) nodes.set(clusterId, { id: clusterId, label: end.cluster, kind: "cluster", cluster: end.cluster });
     if (!nodes.has(nsId)) nodes.set(nsId, { id: nsId, label: end.namespace || "(no namespace)", kind: "namespace", parent: clusterId, cluster: end.cluster, namespace: end.namespace });
     const versioned = options.splitVersions && end.version;
+    const mark = markOf.get(`${end.cluster}/${end.namespace}/${end.service}`);
+    const exportState = exportStateOf(mark);
     nodes.set(id, {
       id,
       label: versioned ? `${end.service} ${end.version}` : end.service,
@@ -150,14 +180,18 @@ export function buildGraph(edges: readonly TrafficEdge[], options: GraphOptions)
       ...(versioned ? { version: end.version } : {}),
       health: "idle",
       rate: 0,
+      exportState,
+      ...(mark ? { exportMark: mark } : {}),
     });
     return id;
   };
 
   for (const e of edges) {
-    if (!touches(e.source, options.cluster, options.namespace) && !touches(e.destination, options.cluster, options.namespace)) continue;
+    const destination = unexportedDestination(e, marks);
+    if (!touches(e.source, options.cluster, options.namespace) && !touches(destination, options.cluster, options.namespace)) continue;
     const source = ensure(e.source);
-    const target = ensure(e.destination);
+    const target = ensure(destination);
+    const crossCluster = Boolean(e.source.cluster && destination.cluster && e.source.cluster !== destination.cluster && destination.service !== "unknown");
     const id = `edge:${source}->${target}`;
     const cur = merged.get(id);
     if (cur) {
@@ -181,6 +215,7 @@ export function buildGraph(edges: readonly TrafficEdge[], options: GraphOptions)
         p99: null,
         mtls: e.mtls ?? null,
         mtlsState: "unknown",
+        crossCluster,
         p99s: e.p99 !== null ? [e.p99] : [],
       });
     }

@@ -19,7 +19,8 @@ import { Empty, ErrorState, Loading } from "../ui/states.tsx";
 import { buildGraph, DEFAULT_THRESHOLDS, parseThresholds, type EdgeData, type HealthThresholds, type NodeData } from "./graph-model.ts";
 import { TopologyCanvas } from "./topology-canvas.tsx";
 import { ReplayLink } from "./topology-replay-page.tsx";
-import { HEALTH_COLORS } from "./topology-style.ts";
+import { exportText } from "./export-marks.ts";
+import { EXPORT_COLORS, HEALTH_COLORS } from "./topology-style.ts";
 import { SidePanelHeader } from "./side-panel-header.tsx";
 
 export const TOPOLOGY_REFRESH_MS = 10_000;
@@ -37,6 +38,12 @@ function reasonsOf(selection: NonNullable<Selection>, edges: readonly EdgeData[]
   return edges
     .filter((e) => e.target === selection.data.id && (e.health === "degraded" || e.health === "failing"))
     .flatMap((e) => thresholdReasons(e, thresholds).map((r) => `from ${e.source.replace(/^svc:|^ext:/, "")}: ${r}`));
+}
+
+/** "east → west" for a cross-cluster edge (node ids are svc:<cluster>/<namespace>/<service>). */
+function crossingOf(edge: EdgeData): string {
+  const cluster = (id: string) => /^svc:([^/]+)\//.exec(id)?.[1] ?? "?";
+  return `${cluster(edge.source)} → ${cluster(edge.target)}`;
 }
 
 function SidePanel({ selection, onClose, edges, thresholds, window }: { selection: NonNullable<Selection>; onClose: () => void; edges: readonly EdgeData[]; thresholds: HealthThresholds; window: { from: Date; to: Date } }) {
@@ -65,6 +72,12 @@ function SidePanel({ selection, onClose, edges, thresholds, window }: { selectio
           <dd>{selection.data.mtls === null ? "not reported" : selection.data.mtls ? "yes" : "no (plain text)"}</dd>
           <dt>Health</dt>
           <dd>{selection.data.health}</dd>
+          {selection.data.crossCluster ? (
+            <>
+              <dt>Clusters</dt>
+              <dd data-testid="edge-cross-cluster">crosses clusters: {crossingOf(selection.data)}</dd>
+            </>
+          ) : null}
         </dl>
       ) : (
         <dl className="facts">
@@ -82,6 +95,12 @@ function SidePanel({ selection, onClose, edges, thresholds, window }: { selectio
           <dd>{formatRate(selection.data.rate)}</dd>
           <dt>Health</dt>
           <dd>{selection.data.health ?? "—"}</dd>
+          {selection.data.exportMark ? (
+            <>
+              <dt>Export</dt>
+              <dd data-testid="export-status">{exportText(selection.data.exportMark)}</dd>
+            </>
+          ) : null}
         </dl>
       )}
       {selection.type === "edge" ? <EdgeLocality edge={selection.data} window={window} /> : null}
@@ -148,7 +167,7 @@ export function TopologyPage() {
     ),
   );
   const elements = useMemo(
-    () => buildGraph(query.data?.edges ?? [], { splitVersions, thresholds, cluster: filters.cluster, namespace: filters.namespace, search }),
+    () => buildGraph(query.data?.edges ?? [], { splitVersions, thresholds, cluster: filters.cluster, namespace: filters.namespace, search, exports: query.data?.exports }),
     [query.data, splitVersions, thresholds, filters.cluster, filters.namespace, search],
   );
   const services = elements.nodes.filter((n) => n.kind === "service").length;
@@ -176,6 +195,20 @@ export function TopologyPage() {
             </span>
           ))}
           <span>■→ mTLS · dashed: plain text</span>
+          <span data-testid="legend-cross-cluster">
+            <span aria-hidden="true" style={{ color: EXPORT_COLORS.crossCluster }}>
+              ◆
+            </span>{" "}
+            on a line: crosses clusters
+          </span>
+          <span data-testid="legend-exported">
+            <span className="swatch swatch-ring" style={{ border: `3px double ${EXPORT_COLORS.exported}` }} aria-hidden="true" />
+            exported to other clusters
+          </span>
+          <span data-testid="legend-not-exported">
+            <span className="swatch swatch-ring" style={{ border: `2px dashed ${EXPORT_COLORS.notExported}` }} aria-hidden="true" />
+            called from other clusters, not exported
+          </span>
         </div>
       </div>
       <form className="toolbar" aria-label="Topology options" onSubmit={(e) => e.preventDefault()}>

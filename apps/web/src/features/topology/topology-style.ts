@@ -3,6 +3,14 @@ import type { StylesheetJson } from "cytoscape";
 /** Colours by health; the same palette as the legend. */
 export const HEALTH_COLORS = { healthy: "#1a7f37", degraded: "#d4a72c", failing: "#c62828", idle: "#8c959f" } as const;
 
+/**
+ * Multi-cluster marks (issue 12), one hue for "crosses clusters": an exported
+ * service has a double ring, a service other clusters call without it being
+ * exported a dashed ring, a cross-cluster edge a diamond halfway. Shapes tell
+ * them apart without the colour; both colours contrast ≥ 4.5:1 with the canvas.
+ */
+export const EXPORT_COLORS = { exported: "#6e40c9", notExported: "#9a3412", crossCluster: "#6e40c9" } as const;
+
 // Edge labels ("12/s · 0.5% · p99 120ms") shown when the canvas has few enough edges to read them all.
 // 11 px at zoom 1 (the trial found 9 px labels drawn at ~7 px unreadable); a dark text on an opaque background.
 const EDGE_LABEL = {
@@ -48,6 +56,9 @@ export const TOPOLOGY_STYLE: StylesheetJson = [
   // mTLS when the data says so: a solid line with a lock-like double border; plain text is dashed.
   { selector: 'edge[mtlsState = "on"]', style: { "line-style": "solid", "source-arrow-shape": "square", "source-arrow-color": "#1e2a3a" } },
   { selector: 'edge[mtlsState = "off"]', style: { "line-style": "dashed" } },
+  { selector: 'node[kind = "service"][exportState = "exported"]', style: { "border-width": 5, "border-style": "double", "border-color": EXPORT_COLORS.exported } },
+  { selector: 'node[kind = "service"][exportState = "not-exported"]', style: { "border-width": 3, "border-style": "dashed", "border-color": EXPORT_COLORS.notExported } },
+  { selector: "edge[?crossCluster]", style: { width: 3, "mid-target-arrow-shape": "diamond", "mid-target-arrow-color": EXPORT_COLORS.crossCluster, "arrow-scale": 1.2 } },
   { selector: "[?dimmed]", style: { opacity: 0.2 } },
   // The replay keeps every edge of its window on the canvas (no re-layout between frames) and hides those idle in the frame shown.
   { selector: "edge[?absent]", style: { display: "none" } },
@@ -85,6 +96,7 @@ export const LARGE_TOPOLOGY_STYLE: StylesheetJson = [
   ...(Object.entries(HEALTH_COLORS).map(([health, color]) => ({ selector: `edge[health = "${health}"]`, style: { "line-color": color, "target-arrow-color": color } })) as StylesheetJson),
   { selector: 'edge[mtlsState = "on"]', style: { "source-arrow-shape": "square", "source-arrow-color": "#1e2a3a" } },
   { selector: 'edge[mtlsState = "off"]', style: { "line-style": "dashed" } },
+  ...TOPOLOGY_STYLE.filter((rule) => rule.selector === "edge[?crossCluster]"),
   { selector: "edge.labelled, edge.hovered, edge.neighbour, edge:selected", style: EDGE_LABEL },
   // Rules after the edge rules keep their precedence (selection colour over health colour, dimming).
   ...TOPOLOGY_STYLE.filter((rule) => rule.selector === "[?dimmed]" || rule.selector === "edge[?absent]" || rule.selector === ":selected"),
