@@ -21,7 +21,7 @@
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import type { ClusterConfig } from "@weft/mesh-model";
-import { MeshCompiler } from "@weft/mesh-model/compiler";
+import { MeshCompiler, SharedParseCache } from "@weft/mesh-model/compiler";
 import { proxyCompileInputs, sharedCompileInput } from "../../apps/agent/src/mesh-config/compile-inputs.ts";
 import { createManagerClient, type ManagerClient } from "../../apps/agent/src/manager-link/manager-client.ts";
 import { adminClient, removeHome, startManager } from "../../apps/agent/test/manager-process.ts";
@@ -115,6 +115,7 @@ try {
   for (const agent of agents) {
     const file = universalFile(agent.name, Math.ceil(SERVICES / AGENTS), PROXIES);
     const lastKey = new Map<string, string>();
+    const parses = new SharedParseCache(); // as the applier: unchanged resources are not parsed again
     const versions = new Map<string, string>();
     let queue = Promise.resolve();
     let lastId: string | undefined;
@@ -126,7 +127,7 @@ try {
       let cpuMs = 0;
       let t = performance.now();
       let cpu = process.cpuUsage();
-      const compiler = new MeshCompiler(sharedCompileInput(file, data.cluster, data));
+      const compiler = new MeshCompiler(sharedCompileInput(file, data.cluster, data), { cache: parses });
       let ownCompiles = 0;
       for (const [proxy, input] of proxyCompileInputs(file, data.cluster, data)) {
         const key = compiler.inputKey(input);

@@ -8,7 +8,7 @@
 // their outbound part. Compiles are cached per sidecar by input key.
 import type { V1Pod } from "@kubernetes/client-node";
 import { foldProxyDiagnostics, type ClusterConfig } from "@weft/mesh-model";
-import { type compileProxyConfig, type CompileDiagnostic, type CompileResult, MeshCompiler, type SharedCompileInputRaw } from "@weft/mesh-model/compiler";
+import { type compileProxyConfig, type CompileDiagnostic, type CompileResult, MeshCompiler, SharedParseCache, type SharedCompileInputRaw } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { EMPTY_SNAPSHOT, type CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import { errorMessage, type Logger } from "../logger.ts";
@@ -70,6 +70,8 @@ export class SidecarConfigs {
   #lastOutcome: string | undefined;
   /** The compiler of the current config and catalog (and which pods carry the sidecar); rebuilt when one changes. */
   #shared: SharedCompiler | undefined;
+  /** The last compiler's parsed resources and catalog: a change re-parses only what changed (every entry stays validated). */
+  readonly #parses = new SharedParseCache();
   /** `outboundParts`: virtual hosts and backends built; sidecars that sit alike share one. */
   readonly counters = { compiles: 0, compileSkips: 0, acks: 0, rejections: 0, outboundParts: 0 };
 
@@ -182,7 +184,7 @@ export class SidecarConfigs {
     const next: SharedCompiler = { config, snapshot, meshed, input };
     if (!this.options.compile)
       try {
-        next.compiler = new MeshCompiler(input);
+        next.compiler = new MeshCompiler(input, { cache: this.#parses });
       } catch (err) {
         next.error = err;
       }
