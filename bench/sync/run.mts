@@ -2,7 +2,7 @@
 // to the last of 2,000 proxy configs compiled by the real compiler across 20
 // simulated agents, with 1,000 services in the mesh; manager and agents' RSS.
 //
-//   npm run bench:sync -w @weft/agent           (BENCH_AGENTS, BENCH_PROXIES_PER_AGENT, BENCH_SERVICES, BENCH_WRITES, BENCH_MANAGER_LOG)
+//   npm run bench:sync -w @weft/agent           (BENCH_AGENTS, BENCH_PROXIES_PER_AGENT, BENCH_SERVICES, BENCH_WRITES, BENCH_MANAGER_LOG, BENCH_MANAGER_NODE_OPTIONS)
 //
 // Each simulated agent holds a real configStream subscription over HTTP (SSE,
 // the agent's own tRPC client) with its own cluster credential. On every
@@ -21,7 +21,7 @@
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import type { ClusterConfig } from "@weft/mesh-model";
-import { MeshCompiler } from "@weft/mesh-model/compiler";
+import { MeshCompiler, SharedParseCache } from "@weft/mesh-model/compiler";
 import { proxyCompileInputs, sharedCompileInput } from "../../apps/agent/src/mesh-config/compile-inputs.ts";
 import { createManagerClient, type ManagerClient } from "../../apps/agent/src/manager-link/manager-client.ts";
 import { adminClient, removeHome, startManager } from "../../apps/agent/test/manager-process.ts";
@@ -41,6 +41,11 @@ if (SCOPE !== "callees" && SCOPE !== "none") throw new Error(`BENCH_SCOPE must b
 const rssMiB = (pid: number, field: "VmRSS" | "VmHWM") => {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(field));
   return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
+};
+/** CPU seconds (user + system) the process has used so far, from /proc (clock ticks of 10 ms). */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,7 +68,13 @@ interface SimAgent {
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 // BENCH_MANAGER_LOG=1 shows the manager's own log (warn and above), e.g. the cause of an "internal error".
-const manager = await startManager(process.env.BENCH_MANAGER_LOG ? { onOutput: (chunk) => void process.stderr.write(chunk) } : {});
+// BENCH_MANAGER_NODE_OPTIONS: Node options for the manager process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+// (the profile is written when the bench stops the manager).
+const managerNodeOptions = process.env.BENCH_MANAGER_NODE_OPTIONS;
+const manager = await startManager({
+  ...(process.env.BENCH_MANAGER_LOG && { onOutput: (chunk: string) => void process.stderr.write(chunk) }),
+  ...(managerNodeOptions && { env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, managerNodeOptions].filter(Boolean).join(" ") } }),
+});
 const pid = manager.process.pid!;
 try {
   const admin = await adminClient(manager.url, manager.home);
@@ -104,6 +115,7 @@ try {
   for (const agent of agents) {
     const file = universalFile(agent.name, Math.ceil(SERVICES / AGENTS), PROXIES);
     const lastKey = new Map<string, string>();
+    const parses = new SharedParseCache(); // as the applier: unchanged resources are not parsed again
     const versions = new Map<string, string>();
     let queue = Promise.resolve();
     let lastId: string | undefined;
@@ -115,7 +127,7 @@ try {
       let cpuMs = 0;
       let t = performance.now();
       let cpu = process.cpuUsage();
-      const compiler = new MeshCompiler(sharedCompileInput(file, data.cluster, data));
+      const compiler = new MeshCompiler(sharedCompileInput(file, data.cluster, data), { cache: parses });
       let ownCompiles = 0;
       for (const [proxy, input] of proxyCompileInputs(file, data.cluster, data)) {
         const key = compiler.inputKey(input);
@@ -163,6 +175,9 @@ try {
   await Promise.all(agents.map((a) => new Promise<void>((resolve) => (a.acked.has(initial) ? resolve() : a.waiters.set(initial, resolve)))));
   log(`all streams open; RSS ${rssMiB(pid, "VmRSS")} MiB. ${WRITES} writes ...`);
 
+  // With a manager profile: the monotonic clock (µs, as in a .cpuprofile) where the writes begin and end.
+  if (managerNodeOptions) log(`writes begin at monotonic ${process.hrtime.bigint() / 1000n} µs`);
+  const loadBefore = loadavg().map((l) => l.toFixed(1)).join(" / ");
   const compilesBefore = compiles;
   const outboundBefore = outboundParts;
   const cpuPerWrite: { cpuMs: number; compiles: number }[] = [];
@@ -172,13 +187,16 @@ try {
   const receivedMs: number[] = [];
   const lastProxyMs: number[] = [];
   const perWrite: { p50: number; max: number }[] = [];
+  const managerCpu: number[] = [];
   for (let w = 0; w < WRITES; w++) {
     const yaml = `apiVersion: weft.io/v1alpha1\nkind: TrafficPolicy\nmetadata:\n  name: bench-${w}\n  namespace: bench\nspec:\n  targetRef:\n    name: svc-${w}\n  loadBalancer:\n    algorithm: LEAST_REQUEST\n`;
+    const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
     const applied = await admin.resources.applyDocuments.mutate({ text: yaml });
     const version = applied.configVersion.toString();
     writeMs.push(performance.now() - t0);
     await Promise.all(agents.map((a) => new Promise<void>((resolve) => (a.acked.has(version) ? resolve() : a.waiters.set(version, resolve)))));
+    managerCpu.push(cpuSeconds(pid) - cpu0);
     const times = agents.map((a) => a.acked.get(version)! - t0);
     for (const a of agents) {
       const received = a.received.get(version)! - t0;
@@ -193,6 +211,7 @@ try {
     perWrite.push({ p50: pct(times, 0.5), max: Math.max(...times) });
     log(`write ${w + 1}/${WRITES}: last of ${AGENTS * PROXIES} proxy configs compiled after ${lastProxyMs.at(-1)!.toFixed(0)} ms`);
   }
+  if (managerNodeOptions) log(`writes end at monotonic ${process.hrtime.bigint() / 1000n} µs`);
   const compilesPerWrite = (compiles - compilesBefore) / WRITES;
   const rss = rssMiB(pid, "VmRSS");
   const hwm = rssMiB(pid, "VmHWM");
@@ -213,6 +232,8 @@ try {
   );
   log(`breakdown: the write itself returned after p50 ${fmt(pct(writeMs, 0.5))} (max ${fmt(Math.max(...writeMs))}); snapshots reached the agents after p50 ${fmt(pct(receivedMs, 0.5))}, p99 ${fmt(pct(receivedMs, 0.99))}; one agent's snapshot handling (${PROXIES} proxies) took p50 ${fmt(pct(compileMs, 0.5))} (${fmt(pct(compileMs, 0.5) / PROXIES)} per proxy)`);
   log(`egress scope: ${SCOPE === "callees" ? `${CALLEES} callees per service (a Sidecar each)` : "none"}; per write, CPU time of all agents' snapshot handling (parse, keys, compiles) and compiles: ${cpuPerWrite.map((c) => `${c.cpuMs.toFixed(0)} ms / ${c.compiles}`).join(", ")}; CPU per proxy handled ${(cpuPerWrite.reduce((s, c) => s + c.cpuMs, 0) / (WRITES * AGENTS * PROXIES)).toFixed(2)} ms; outbound parts built per write ${outboundPerWrite.toFixed(0)}`);
+  log(`per write, manager CPU (user + system, write to last ack): ${managerCpu.map((s) => `${(s * 1000).toFixed(0)} ms`).join(", ")}`);
+  log(`load average (1 / 5 / 15 min) before the writes: ${loadBefore}`);
   log(`per write, acks (p50 / slowest agent): ${perWrite.map((p) => `${p.p50.toFixed(0)}/${p.max.toFixed(0)}`).join(" ")}`);
   log(`targets: p99 < 1000 ms (write → last proxy compiled) → ${pct(samples, 0.99) < 1000 ? "met" : "MISSED"}; manager < 1024 MiB → ${hwm < 1024 ? "met" : "MISSED"}`);
   for (const a of agents) a.close();

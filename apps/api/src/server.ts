@@ -13,6 +13,7 @@ import { handleAlertmanagerRequest } from "./features/tickets/alertmanager.http.
 import { handleMetricsRequest } from "./features/control-plane/metrics.http.ts";
 import type { Logger } from "./logger.ts";
 import { appRouter } from "./router.ts";
+import { installWholeChunkTextEncoderStream } from "./transport/text-encoder-stream.ts";
 import { createServices, type ServiceSettings, type Services } from "./services.ts";
 
 export interface ManagerServerOptions {
@@ -58,6 +59,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 /** The manager's HTTP server: tRPC under /trpc, the /healthz probe and /metrics. */
 export async function startManagerServer(options: ManagerServerOptions): Promise<ManagerServer> {
   const startedAt = new Date();
+  // Config streams (SSE) are encoded through the global TextEncoderStream; Node 20's rebuilds each event char by char.
+  installWholeChunkTextEncoderStream();
   const services = options.services ?? createServices(options.db, options.log, options.settings);
   const contextOf = createContextFactory({ db: options.db, log: options.log, services, startedAt });
   const trpc = createHTTPHandler({

@@ -199,6 +199,35 @@ describe("agents and config sync", () => {
       }
     });
 
+    it("builds a cluster's config once per version for all of its streams, and again after a change", async () => {
+      const a = openConfigStream(west.client);
+      const b = openConfigStream(west.client);
+      try {
+        const [first, second] = await Promise.all([a.next(), b.next()]);
+        expect(second.id).toBe(first.id);
+        const builds = m.services.distribution.stats.builds;
+        // A third agent of the cluster connecting to the same version: served what was built, nothing built.
+        const c = openConfigStream(west.client);
+        try {
+          expect((await c.next()).id).toBe(first.id);
+        } finally {
+          c.close();
+        }
+        expect(m.services.distribution.stats.builds).toBe(builds);
+
+        const applied = await admin.resources.applyDocuments.mutate({ text: trafficPolicyYaml({ name: "shared-build", service: "shared-build" }) });
+        const [x, y] = await Promise.all([a.next(), b.next()]);
+        expect(x.data.configVersion).toBe(applied.configVersion.toString());
+        expect(y.id).toBe(x.id);
+        expect(x.id).not.toBe(first.id);
+        expect(x.data.resources.map((r) => r.metadata.name)).toContain("shared-build");
+        expect(m.services.distribution.stats.builds).toBe(builds + 1);
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
+
     it("records applied and rejected versions on the cluster, and rejections in the audit log", async () => {
       const version = (await admin.mesh.status.query()).configVersion;
       await east.client.agent.ackConfig.mutate({ configVersion: version.toString(), status: "applied", proxies: [{ proxy: "shop/cart-v1", status: "applied" }, { proxy: "shop/cart-v2", status: "applied" }] });

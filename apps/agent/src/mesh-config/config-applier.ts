@@ -8,7 +8,7 @@
 // The only way a config reaches a running proxy is PUT /config on its admin
 // port; the supervisor's file follows what the proxy accepted.
 import { foldProxyDiagnostics, type AckDiagnostic, type ClusterConfig } from "@weft/mesh-model";
-import { type CompileDiagnostic, type CompileResult, type compileProxyConfig, MeshCompiler } from "@weft/mesh-model/compiler";
+import { type CompileDiagnostic, type CompileResult, type compileProxyConfig, MeshCompiler, SharedParseCache } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
@@ -107,6 +107,8 @@ export class ConfigApplier {
   #last: ApplyOutcome | undefined;
   #retry: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The last snapshot's parsed resources and catalog: a change re-parses only what changed (every entry stays validated). */
+  readonly #parses = new SharedParseCache();
   readonly counters = { compiles: 0, compileSkips: 0, pushes: 0, pushSkips: 0, rejections: 0 };
 
   constructor(private readonly options: ConfigApplierOptions) {}
@@ -180,7 +182,7 @@ export class ConfigApplier {
     let compiler: MeshCompiler | undefined;
     let sharedError: unknown;
     try {
-      compiler = new MeshCompiler(shared);
+      compiler = new MeshCompiler(shared, { cache: this.#parses });
     } catch (err) {
       sharedError = err;
     }

@@ -2,16 +2,19 @@
 // proxies it supervises, it compiles each injected sidecar's config on
 // demand (the sidecar pulls it), remembers what each sidecar applied or
 // refused, and turns that into the cluster's ApplyOutcome for ConfigSync to
-// acknowledge. Compiles are cached by input hash.
+// acknowledge. Like ConfigApplier, it compiles with one MeshCompiler per
+// (cluster config, catalog): the resources and catalog are parsed once for
+// all sidecars, and sidecars that sit alike (namespace, zone, scope) share
+// their outbound part. Compiles are cached per sidecar by input key.
 import type { V1Pod } from "@kubernetes/client-node";
 import { foldProxyDiagnostics, type ClusterConfig } from "@weft/mesh-model";
-import { compileProxyConfig, type CompileDiagnostic } from "@weft/mesh-model/compiler";
+import { type compileProxyConfig, type CompileDiagnostic, type CompileResult, MeshCompiler, SharedParseCache, type SharedCompileInputRaw } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { EMPTY_SNAPSHOT, type CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import { errorMessage, type Logger } from "../logger.ts";
 import { inputHash } from "../mesh-config/compile-inputs.ts";
 import type { ApplyOutcome, ProxyOutcome } from "../mesh-config/config-applier.ts";
-import { hasSidecar, podReachableAdmin, sidecarCompileInput, sidecarPodOf, type SidecarLayout, type SidecarSvidFiles } from "./sidecar-inputs.ts";
+import { hasSidecar, meshedEndpointsFingerprint, podReachableAdmin, sidecarPodOf, sidecarProxyInput, sidecarSharedInput, type SidecarLayout, type SidecarSvidFiles } from "./sidecar-inputs.ts";
 
 /** The part of a sidecar's request that changes its config. */
 export interface SidecarRequestShape {
@@ -50,13 +53,27 @@ export interface SidecarConfigsOptions {
   layout?: SidecarLayout;
 }
 
+interface SharedCompiler {
+  config: ClusterConfig | undefined;
+  snapshot: CatalogSnapshot;
+  meshed: string;
+  input: SharedCompileInputRaw;
+  compiler?: MeshCompiler;
+  error?: unknown;
+}
+
 export class SidecarConfigs {
   #config: ClusterConfig | undefined;
   #snapshot: CatalogSnapshot = EMPTY_SNAPSHOT;
   #sidecars = new Map<string, SidecarState>();
   #listeners = new Set<() => void>();
   #lastOutcome: string | undefined;
-  readonly counters = { compiles: 0, compileSkips: 0, acks: 0, rejections: 0 };
+  /** The compiler of the current config and catalog (and which pods carry the sidecar); rebuilt when one changes. */
+  #shared: SharedCompiler | undefined;
+  /** The last compiler's parsed resources and catalog: a change re-parses only what changed (every entry stays validated). */
+  readonly #parses = new SharedParseCache();
+  /** `outboundParts`: virtual hosts and backends built; sidecars that sit alike share one. */
+  readonly counters = { compiles: 0, compileSkips: 0, acks: 0, rejections: 0, outboundParts: 0 };
 
   constructor(private readonly options: SidecarConfigsOptions) {}
 
@@ -155,9 +172,32 @@ export class SidecarConfigs {
     }));
   }
 
+  /** The shared compile input and its MeshCompiler for the current config, catalog and meshed pods (built on first use). */
+  #sharedCompiler(): SharedCompiler {
+    const config = this.#config;
+    const snapshot = this.#snapshot;
+    const meshed = meshedEndpointsFingerprint(snapshot, this.options.pod);
+    const current = this.#shared;
+    if (current && current.config === config && current.snapshot === snapshot && current.meshed === meshed) return current;
+    const sources = { snapshot, cluster: this.options.cluster, config, podOf: this.options.pod, ...(this.options.layout && { layout: this.options.layout }) };
+    const input = sidecarSharedInput(sources);
+    const next: SharedCompiler = { config, snapshot, meshed, input };
+    if (!this.options.compile)
+      try {
+        next.compiler = new MeshCompiler(input, { cache: this.#parses });
+      } catch (err) {
+        next.error = err;
+      }
+    this.#shared = next;
+    return next;
+  }
+
   #compile(key: string, raw: V1Pod, state: SidecarState): CompiledSidecar {
-    const input = sidecarCompileInput({ pod: sidecarPodOf(raw), snapshot: this.#snapshot, cluster: this.options.cluster, config: this.#config, podOf: this.options.pod, svid: state.shape.svid, ...(this.options.layout && { layout: this.options.layout }) });
-    const hash = inputHash(input);
+    const shared = this.#sharedCompiler();
+    const sources = { snapshot: this.#snapshot, cluster: this.options.cluster, config: this.#config, podOf: this.options.pod, ...(this.options.layout && { layout: this.options.layout }) };
+    const proxy = sidecarProxyInput({ ...sources, pod: sidecarPodOf(raw), svid: state.shape.svid });
+    // Equal keys mean an equal config: a scoped sidecar's key covers only what its scope can see.
+    const hash = shared.compiler ? shared.compiler.inputKey(proxy) : inputHash({ ...shared.input, ...proxy });
     if (state.compiled?.hash === hash) {
       this.counters.compileSkips++;
       return state.compiled.result;
@@ -165,7 +205,15 @@ export class SidecarConfigs {
     this.counters.compiles++;
     let result: CompiledSidecar;
     try {
-      const { config, diagnostics } = (this.options.compile ?? compileProxyConfig)(input);
+      const compile = (): CompileResult => {
+        if (this.options.compile) return this.options.compile({ ...shared.input, ...proxy });
+        if (!shared.compiler) throw shared.error;
+        const before = shared.compiler.stats.outboundParts;
+        const compiled = shared.compiler.compile(proxy);
+        this.counters.outboundParts += shared.compiler.stats.outboundParts - before;
+        return compiled;
+      };
+      const { config, diagnostics } = compile();
       const errors = diagnostics.filter((d) => d.severity === "error");
       if (errors.length > 0) this.options.logger.warn("compile diagnostics", { pod: key, errors: errors.map((d) => `${d.resource ?? ""} ${d.path}: ${d.message}`.trim()) });
       const pod = podReachableAdmin(config, this.options.layout);

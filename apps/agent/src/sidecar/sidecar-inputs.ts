@@ -4,7 +4,7 @@
 // counterpart is mesh-config/compile-inputs.ts, whose pieces are reused here.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { ClusterConfig } from "@weft/mesh-model";
-import type { CompileInputRaw } from "@weft/mesh-model/compiler";
+import type { CompileInputRaw, ProxyCompileInputRaw, SharedCompileInputRaw } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { SIDECAR_SVID_FILES } from "@weft/mesh-model";
 import type { CatalogSnapshot } from "../discovery/catalog.schema.ts";
@@ -97,15 +97,38 @@ export interface SidecarSvidFiles {
 }
 
 /** The compile input of one sidecar. `svid` is given once the sidecar reports an SVID on disk and the mesh has a CA. */
-export function sidecarCompileInput(input: {
-  pod: SidecarPod;
+export function sidecarCompileInput(input: SidecarInputSources & { pod: SidecarPod; svid: SidecarSvidFiles | undefined }): CompileInputRaw {
+  return { ...sidecarSharedInput(input), ...sidecarProxyInput(input) };
+}
+
+/** What every sidecar's compile input is built from besides its own pod. */
+export interface SidecarInputSources {
   snapshot: CatalogSnapshot;
   cluster: string;
   config: ClusterConfig | undefined;
   podOf: (namespace: string, name: string) => V1Pod | undefined;
-  svid: SidecarSvidFiles | undefined;
   layout?: SidecarLayout;
-}): CompileInputRaw {
+}
+
+/** The part of a sidecar's compile input all sidecars of the cluster share: the resources and the catalog (MeshCompiler's input). */
+export function sidecarSharedInput(input: SidecarInputSources): SharedCompileInputRaw {
+  return {
+    resources: resourceEntries(input.config),
+    catalog: { services: [...kubeLocalCatalog(input.snapshot, input.cluster, input.podOf, input.layout ?? POD_LAYOUT), ...remoteCatalog(input.config)] },
+  };
+}
+
+/**
+ * What the shared part reads from the pod informer besides the snapshot: which endpoints' pods carry the
+ * sidecar (they are reached on its inbound port, in mTLS). Equal fingerprints over the same snapshot and
+ * config give an equal shared part.
+ */
+export function meshedEndpointsFingerprint(snapshot: CatalogSnapshot, podOf: (namespace: string, name: string) => V1Pod | undefined): string {
+  return snapshot.endpoints.map((e) => (e.workload !== undefined && hasSidecar(podOf(e.namespace, e.workload)) ? "1" : "0")).join("");
+}
+
+/** One sidecar's own part of its compile input: its workload and options. */
+export function sidecarProxyInput(input: SidecarInputSources & { pod: SidecarPod; svid: SidecarSvidFiles | undefined }): ProxyCompileInputRaw {
   const { pod, snapshot, cluster, config } = input;
   const layout = input.layout ?? POD_LAYOUT;
   const own = snapshot.endpoints.filter((e) => e.namespace === pod.namespace && e.workload === pod.name);
@@ -116,8 +139,6 @@ export function sidecarCompileInput(input: {
   const appProtocol = pod.appPort && (own.find((e) => e.port === pod.appPort!.port)?.protocol ?? pod.appPort.protocol);
   const trust = config?.trust;
   return {
-    resources: resourceEntries(config),
-    catalog: { services: [...kubeLocalCatalog(snapshot, cluster, input.podOf, layout), ...remoteCatalog(config)] },
     workload: {
       name: pod.name,
       namespace: pod.namespace,

@@ -13,7 +13,7 @@ import { type GeneratedMesh, demoMesh, generatedMesh } from "../testing/generate
 import type { CompileInputRaw } from "./compile-input.ts";
 import { CompileInputError, compileProxyConfig } from "./compile.ts";
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
-import { MeshCompiler } from "./mesh-compiler.ts";
+import { MeshCompiler, SharedParseCache } from "./mesh-compiler.ts";
 
 const TESTDATA = join(dirname(fileURLToPath(import.meta.url)), "testdata");
 const EXPECTED = join(TESTDATA, "shared-compile.expected.json");
@@ -103,6 +103,44 @@ describe("MeshCompiler", { timeout: 300_000 }, () => {
     expect(a.inputKey(first)).not.toBe(a.inputKey(second));
     const changed = new MeshCompiler({ resources: mesh.resources.slice(1), catalog: mesh.catalog });
     expect(changed.inputKey(first)).not.toBe(a.inputKey(first));
+  });
+});
+
+describe("SharedParseCache", { timeout: 300_000 }, () => {
+  it("reuses the last snapshot's parses where content is unchanged, and compiles exactly as without it", () => {
+    const mesh = meshes.generated;
+    const cache = new SharedParseCache();
+    // A second snapshot with one resource removed (as after a write): every other entry's parse is reused.
+    for (const resources of [mesh.resources, mesh.resources.slice(1)]) {
+      const cached = new MeshCompiler({ resources, catalog: mesh.catalog }, { cache });
+      const plain = new MeshCompiler({ resources, catalog: mesh.catalog });
+      for (const p of mesh.proxies.slice(0, 10)) {
+        expect(cached.inputKey(p)).toBe(plain.inputKey(p));
+        expect(JSON.stringify(cached.compile(p))).toBe(JSON.stringify(plain.compile(p)));
+      }
+    }
+    expect(cache.stats).toEqual({ parsed: mesh.resources.length, reused: mesh.resources.length - 1 });
+  });
+
+  it("still refuses a malformed resource or catalog with the field path, also after a valid snapshot", () => {
+    const mesh = meshes.demo;
+    const cache = new SharedParseCache();
+    new MeshCompiler({ resources: mesh.resources, catalog: mesh.catalog }, { cache });
+    const [first, ...rest] = mesh.resources as Record<string, unknown>[];
+    const broken = [...rest, { ...first!, resource: { ...(first!.resource as object), kind: "NoSuchKind" } }];
+    const error = (build: () => unknown) => {
+      try {
+        build();
+      } catch (err) {
+        return (err as CompileInputError).issues.map((i) => i.path);
+      }
+      return "accepted";
+    };
+    const withCache = error(() => new MeshCompiler({ resources: broken as never, catalog: mesh.catalog }, { cache }));
+    expect(withCache).toEqual(error(() => new MeshCompiler({ resources: broken as never, catalog: mesh.catalog })));
+    expect(withCache).toEqual([`resources[${rest.length}].resource.kind`]);
+    const badCatalog = { services: [{ name: "Bad Name", namespace: "shop", cluster: "east", ports: [{ port: 80 }] }] };
+    expect(() => new MeshCompiler({ resources: mesh.resources, catalog: badCatalog }, { cache })).toThrow(/catalog\.services\[0\]\.name/);
   });
 });
 

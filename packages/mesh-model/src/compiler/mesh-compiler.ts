@@ -8,7 +8,7 @@
 // (mesh-compiler.test.ts holds it to that).
 import { issuesFromZod } from "../common/issues.ts";
 import { CompileContext, MeshIndex, type OutboundPart, outboundPart } from "./compile-context.ts";
-import { type Catalog, type CompileInput, type CompileInputRaw, CompileInputSchema, type ResourceEntry } from "./compile-input.ts";
+import { type Catalog, type CompileInput, type CompileInputRaw, CompileInputSchema, type ResourceEntry, ResourceEntrySchema } from "./compile-input.ts";
 import { CompileInputError, type CompileResult, compileOutbound, compileWorkload } from "./compile.ts";
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
 import { type EgressScope, relevantContent, resolveEgressScope } from "./egress-scope.ts";
@@ -20,6 +20,53 @@ export type ProxyCompileInputRaw = Pick<CompileInputRaw, "workload" | "options">
 
 const SharedSchema = CompileInputSchema.pick({ resources: true, catalog: true });
 const ProxySchema = CompileInputSchema.pick({ workload: true, options: true });
+
+/**
+ * Parses of the resources and catalog of the last snapshot, by content (their
+ * JSON), for the next snapshot's MeshCompiler: a write changes one resource
+ * among thousands, and only the changed ones need the schema's parse again.
+ * Every entry is still validated — identical content was validated when it was
+ * first seen, and parsing is a function of the content — so a malformed
+ * snapshot is refused with the same error as without the cache. Holds the
+ * entries of the last snapshot only.
+ */
+export class SharedParseCache {
+  #resources = new Map<string, ResourceEntry>();
+  #catalog: { key: string; value: Catalog } | undefined;
+  /** Entries parsed, and entries reused from the last snapshot (for tests and metrics). */
+  readonly stats = { parsed: 0, reused: 0 };
+
+  /** The parse of `shared`; issues as SharedSchema gives them when any entry is malformed. */
+  parse(shared: SharedCompileInputRaw): ReturnType<typeof SharedSchema.safeParse> {
+    const full = () => SharedSchema.safeParse(shared, { reportInput: true });
+    if (shared.resources !== undefined && !Array.isArray(shared.resources)) return full();
+    const resources: ResourceEntry[] = [];
+    const next = new Map<string, ResourceEntry>();
+    for (const entry of shared.resources ?? []) {
+      const key = JSON.stringify(entry);
+      let parsed = this.#resources.get(key) ?? next.get(key);
+      if (parsed) this.stats.reused++;
+      else {
+        const result = ResourceEntrySchema.safeParse(entry);
+        if (!result.success) return full(); // the error paths of the whole input
+        parsed = result.data;
+        this.stats.parsed++;
+      }
+      next.set(key, parsed);
+      resources.push(parsed);
+    }
+    const catalogKey = JSON.stringify(shared.catalog ?? null);
+    let catalog = this.#catalog?.key === catalogKey ? this.#catalog.value : undefined;
+    if (!catalog) {
+      const result = SharedSchema.shape.catalog.safeParse(shared.catalog);
+      if (!result.success) return full();
+      catalog = result.data;
+    }
+    this.#resources = next;
+    this.#catalog = { key: catalogKey, value: catalog };
+    return { success: true, data: { resources, catalog } } as ReturnType<typeof SharedSchema.safeParse>;
+  }
+}
 
 /** Compiles proxies against one snapshot of resources and catalog, sharing what they have in common. */
 export class MeshCompiler {
@@ -33,8 +80,9 @@ export class MeshCompiler {
   readonly stats = { compiles: 0, outboundParts: 0 };
 
   /** Throws {@link CompileInputError} when the resources or catalog are malformed (paths as in CompileInputSchema). */
-  constructor(shared: SharedCompileInputRaw) {
-    const parsed = SharedSchema.safeParse(shared, { reportInput: true });
+  /** `cache`: parses of the previous snapshot's resources and catalog, reused where their content is unchanged. */
+  constructor(shared: SharedCompileInputRaw, options: { cache?: SharedParseCache } = {}) {
+    const parsed = options.cache ? options.cache.parse(shared) : SharedSchema.safeParse(shared, { reportInput: true });
     if (!parsed.success) throw new CompileInputError(issuesFromZod(parsed.error.issues));
     this.#raw = shared;
     this.#shared = parsed.data;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { make } from "../testing/fixtures.ts";
 import { refOf, resourceKey } from "../resource/resource.schema.ts";
-import { buildClusterConfig, type ClusterCatalogInput, type ClusterConfigInput } from "./cluster-config.ts";
+import { buildClusterConfig, ClusterConfigs, type ClusterCatalogInput, type ClusterConfigInput } from "./cluster-config.ts";
 
 const east: ClusterCatalogInput = {
   name: "east",
@@ -117,5 +117,26 @@ describe("buildClusterConfig", () => {
     const a = buildClusterConfig(input({ clusters: [east, west, central] }));
     const b = buildClusterConfig(input({ clusters: [central, west, east] }));
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+});
+
+describe("ClusterConfigs", () => {
+  const resources = [make("TrafficPolicy", "cart", { targetRef: { name: "cart" } }), make("Mesh", "default", { trustDomain: "weft.local", multicluster: { export: { mode: "Selected", services: [{ namespace: "shop", name: "cart" }] } } })];
+
+  it("gives each cluster what buildClusterConfig gives it, in any order of asking", () => {
+    const all = new ClusterConfigs(input({ resources }));
+    for (const cluster of ["east", "central", "west", "east", "central"])
+      expect(JSON.stringify(all.forCluster(cluster))).toBe(JSON.stringify(buildClusterConfig(input({ cluster, resources }))));
+  });
+
+  it("builds what clusters get alike once and shares it between their configs", () => {
+    const all = new ClusterConfigs(input({ resources }));
+    const [central, west, east] = ["central", "west", "east"].map((c) => all.forCluster(c));
+    expect(west!.resources).toBe(central!.resources);
+    // shop/cart runs only in east: central and west see the same entry; shop/checkout runs in east and west.
+    const entry = (config: typeof central, name: string) => config!.catalog.find((s) => s.name === name);
+    expect(entry(west, "cart")).toBe(entry(central, "cart"));
+    expect(entry(west, "checkout")).not.toBe(entry(central, "checkout"));
+    expect(entry(east, "checkout")!.clusters.map((c) => c.cluster)).toEqual(["west"]);
   });
 });

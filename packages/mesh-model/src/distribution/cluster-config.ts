@@ -117,56 +117,107 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The config for one cluster. Deterministic: equal inputs give deep-equal (and equally serialised) output. */
 export function buildClusterConfig(input: ClusterConfigInput): ClusterConfig {
-  // Every resource applies to every cluster: a route for a service that runs
-  // only elsewhere still governs this cluster's callers of it.
-  const resources = [...input.resources].sort((a, b) => compare(resourceKey(refOf(a)), resourceKey(refOf(b))));
-  const createdAt = input.createdAt;
-  const resourceCreatedAt = createdAt
-    ? Object.fromEntries(resources.flatMap((r) => {
-        const key = resourceKey(refOf(r));
-        const at = createdAt.get(key);
-        return at ? [[key, at.toISOString()]] : [];
-      }))
-    : undefined;
-  const multicluster = meshMultiCluster(input.resources);
-  const services = new Map<string, FederatedService>();
-  // Clusters in name order, so the first report of a port (its name, protocol) wins the same way every time.
-  for (const cluster of [...input.clusters].sort((a, b) => compare(a.name, b.name))) {
-    if (cluster.name === input.cluster) continue;
-    for (const s of cluster.services) {
-      const key = `${s.namespace}/${s.name}`;
-      let entry = services.get(key);
-      if (!entry) {
-        entry = { namespace: s.namespace, name: s.name, ports: [], clusters: [] };
-        services.set(key, entry);
-      }
-      for (const p of s.ports) {
-        if (entry.ports.some((q) => q.port === p.port)) continue;
-        entry.ports.push({ port: p.port, ...(p.name !== undefined ? { name: p.name } : {}), ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) });
-      }
-      // Unexported: other clusters learn that it runs there (so their callers fail fast, 503), never how to reach it.
-      if (!isExported(multicluster, s.namespace, s.name)) entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: [], endpoints: [], exported: false });
-      else entry.clusters.push({ cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: versionsOf(s.endpoints), endpoints: groupEndpoints(s.endpoints) });
-    }
-  }
-  const catalog = [...services.values()]
-    .map((s) => ({ ...s, ports: s.ports.sort((a, b) => a.port - b.port), clusters: s.clusters.sort((a, b) => compare(a.cluster, b.cluster)) }))
-    .sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
-  return {
-    cluster: input.cluster,
-    configVersion: input.configVersion.toString(),
-    catalogVersion: input.catalogVersion.toString(),
-    mesh: { trustDomain: input.mesh.trustDomain, mtlsMode: input.mesh.mtlsMode },
-    trust: input.trust && {
+  return new ClusterConfigs(input).forCluster(input.cluster);
+}
+
+/** One remote cluster's share of a federated service: where it runs there and which ports it reports. */
+interface Placement {
+  cluster: string;
+  location: RemoteServiceLocation;
+  ports: readonly { port: number; name?: string | undefined; protocol?: string | undefined }[];
+}
+
+/**
+ * The configs of every cluster of one mesh state (resources, catalog,
+ * trust), built together: what every cluster gets alike — the sorted
+ * resources, their creation times, each federated service as seen from the
+ * clusters it does not run in — is built once and shared between the
+ * configs; per cluster only the catalog's list is assembled (leaving out the
+ * services' entries of the cluster itself). Equal to `buildClusterConfig`
+ * per cluster, deep and in key order. The configs share objects: treat them
+ * as immutable.
+ */
+export class ClusterConfigs {
+  readonly #input: Omit<ClusterConfigInput, "cluster">;
+  readonly #resources: Resource[];
+  readonly #resourceCreatedAt: Record<string, string> | undefined;
+  readonly #trust: ClusterTrust | null;
+  /** Per service key (`namespace/name`), sorted: its placements in cluster name order. */
+  readonly #services: { namespace: string; name: string; placements: Placement[] }[];
+  /** Each service as seen from a cluster it does not run in (the same for all of them). */
+  readonly #seenFromElsewhere = new Map<string, FederatedService>();
+
+  constructor(input: Omit<ClusterConfigInput, "cluster"> & { cluster?: string }) {
+    this.#input = input;
+    // Every resource applies to every cluster: a route for a service that runs
+    // only elsewhere still governs this cluster's callers of it.
+    const keyed = input.resources.map((r) => ({ r, key: resourceKey(refOf(r)) })).sort((a, b) => compare(a.key, b.key));
+    this.#resources = keyed.map((k) => k.r);
+    const createdAt = input.createdAt;
+    this.#resourceCreatedAt = createdAt
+      ? Object.fromEntries(keyed.flatMap(({ key }) => {
+          const at = createdAt.get(key);
+          return at ? [[key, at.toISOString()]] : [];
+        }))
+      : undefined;
+    this.#trust = input.trust && {
       bundleVersion: input.trust.bundleVersion,
       rootsPem: [...input.trust.rootsPem],
       issuingRootFingerprint: input.trust.issuingRootFingerprint,
       revokedFingerprints: [...input.trust.revokedFingerprints].sort(compare),
-    },
-    resources,
-    ...(resourceCreatedAt && { resourceCreatedAt }),
-    catalog,
-  };
+    };
+    const multicluster = meshMultiCluster(input.resources);
+    const services = new Map<string, { namespace: string; name: string; placements: Placement[] }>();
+    // Clusters in name order, so the first report of a port (its name, protocol) wins the same way every time.
+    for (const cluster of [...input.clusters].sort((a, b) => compare(a.name, b.name))) {
+      for (const s of cluster.services) {
+        const key = `${s.namespace}/${s.name}`;
+        let entry = services.get(key);
+        if (!entry) services.set(key, (entry = { namespace: s.namespace, name: s.name, placements: [] }));
+        // Unexported: other clusters learn that it runs there (so their callers fail fast, 503), never how to reach it.
+        const location: RemoteServiceLocation = !isExported(multicluster, s.namespace, s.name)
+          ? { cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: [], endpoints: [], exported: false }
+          : { cluster: cluster.name, region: cluster.region, gateway: cluster.gateway, versions: versionsOf(s.endpoints), endpoints: groupEndpoints(s.endpoints) };
+        entry.placements.push({ cluster: cluster.name, location, ports: s.ports });
+      }
+    }
+    this.#services = [...services.values()].sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
+  }
+
+  /** The config for `cluster`: the resources and the other clusters' services. */
+  forCluster(cluster: string): ClusterConfig {
+    const catalog: FederatedService[] = [];
+    for (const s of this.#services) {
+      const own = s.placements.some((p) => p.cluster === cluster);
+      if (!own) {
+        const key = `${s.namespace}/${s.name}`;
+        let shared = this.#seenFromElsewhere.get(key);
+        if (!shared) this.#seenFromElsewhere.set(key, (shared = federated(s.namespace, s.name, s.placements)));
+        catalog.push(shared);
+      } else if (s.placements.length > 1) catalog.push(federated(s.namespace, s.name, s.placements.filter((p) => p.cluster !== cluster)));
+    }
+    return {
+      cluster,
+      configVersion: this.#input.configVersion.toString(),
+      catalogVersion: this.#input.catalogVersion.toString(),
+      mesh: { trustDomain: this.#input.mesh.trustDomain, mtlsMode: this.#input.mesh.mtlsMode },
+      trust: this.#trust,
+      resources: this.#resources,
+      ...(this.#resourceCreatedAt && { resourceCreatedAt: this.#resourceCreatedAt }),
+      catalog,
+    };
+  }
+}
+
+/** A federated service from its placements (in cluster name order): ports merged, first report of a port wins. */
+function federated(namespace: string, name: string, placements: readonly Placement[]): FederatedService {
+  const ports: FederatedService["ports"] = [];
+  for (const { ports: reported } of placements)
+    for (const p of reported) {
+      if (ports.some((q) => q.port === p.port)) continue;
+      ports.push({ port: p.port, ...(p.name !== undefined ? { name: p.name } : {}), ...(p.protocol !== undefined ? { protocol: p.protocol } : {}) });
+    }
+  return { namespace, name, ports: ports.sort((a, b) => a.port - b.port), clusters: placements.map((p) => p.location) };
 }
 
 function versionsOf(endpoints: readonly CatalogEndpointInput[]): string[] {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { tracked, type TrackedEnvelope } from "@trpc/server";
-import { buildClusterConfig, refOf, resourceKey, type ClusterCatalogInput, type ClusterConfig, type ClusterTrust, type Resource } from "@weft/mesh-model";
+import { ClusterConfigs, refOf, resourceKey, type ClusterCatalogInput, type ClusterConfig, type ClusterTrust, type Resource } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { unauthenticated } from "../../errors.ts";
 import { plainJson } from "../../transport/wire-transformer.ts";
@@ -37,11 +37,14 @@ function hashOfEventId(id: string | null | undefined): string | null {
  * a snapshot is self-contained, so a reconnecting or restarted agent never
  * needs history, and the agent's own input hash turns an unchanged snapshot
  * into no work. Resources and catalog are read once per version for all
- * streams of this replica, then each cluster's view is built by the pure
- * `buildClusterConfig`.
+ * streams of this replica (only the documents of new revisions: the others
+ * are kept, validated, from the last read); what every cluster's view shares
+ * (the sorted resources, each federated service as seen from elsewhere) is
+ * built and hashed once per version (`ClusterConfigs`), and each cluster's
+ * config once per version however many of its agents stream it.
  */
 export class DistributionService {
-  private resources: { version: bigint; value: Resource[]; createdAt: Map<string, Date> } | null = null;
+  private resources: { version: bigint; value: Resource[]; createdAt: Map<string, Date>; byId: Map<string, { revision: number; document: Resource }> } | null = null;
   private catalog: { version: bigint; value: ClusterCatalogInput[] } | null = null;
   private trust: { version: bigint; value: ClusterTrust | null } | null = null;
   private head: MeshHead | null = null;
@@ -50,6 +53,12 @@ export class DistributionService {
   private readonly open = new Map<string, number>();
   /** The last config built per cluster and the inputs it was built from. */
   private readonly built = new Map<string, { key: string; event: ClusterConfigEvent }>();
+  /** Every cluster's config of the current inputs, built together (what they share is built once). */
+  private configs: { key: string; all: ClusterConfigs } | null = null;
+  /** sha256 of the JSON of parts shared between configs (resources, federated services), computed once each. */
+  private readonly digests = new WeakMap<object, string>();
+  /** Configs built and hashed (one per cluster per version; streams of one cluster share it). */
+  readonly stats = { builds: 0 };
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -81,8 +90,9 @@ export class DistributionService {
           if (read.resources)
             this.resources = {
               version: read.mesh.configVersion,
-              value: read.resources.map((r) => r.resource),
-              createdAt: new Map(read.resources.map((r) => [resourceKey(refOf(r.resource)), r.createdAt])),
+              value: read.resources.map((r) => r.document),
+              createdAt: new Map(read.resources.map((r) => [resourceKey(refOf(r.document)), r.createdAt])),
+              byId: new Map(read.resources.map((r) => [r.id, { revision: r.revision, document: r.document }])),
             };
           if (read.catalog) this.catalog = { version: read.mesh.catalogVersion, value: read.catalog };
           if (read.trust) this.trust = { version: read.mesh.trustBundleVersion, value: read.trust.value };
@@ -101,11 +111,12 @@ export class DistributionService {
    * resources, the catalog and the trust: the versions always describe the content.
    */
   private read(have: { configVersion: bigint | null; catalogVersion: bigint | null; trustBundleVersion: bigint | null }) {
+    const held = this.resources?.byId;
     return this.uow.run(
       async (tx) => {
         const mesh = await tx.distribution.head();
-        const resources =
-          have.configVersion === mesh.configVersion ? null : (await tx.resources.list(mesh.id)).flatMap((r) => (r.document ? [{ resource: r.document, createdAt: r.createdAt }] : []));
+        // Documents of revisions read before are reused (revisions never change); only new ones are read and validated.
+        const resources = have.configVersion === mesh.configVersion ? null : await tx.resources.listLive(mesh.id, (id, revision) => (held?.get(id)?.revision === revision ? held.get(id)?.document : undefined));
         const catalog = have.catalogVersion === mesh.catalogVersion ? null : await tx.distribution.catalog(mesh.id);
         // The mesh's trust (roots, issuing root, revocations) changes only with trustBundleVersion.
         const trust = have.trustBundleVersion === mesh.trustBundleVersion ? null : { value: await tx.identity.trust(new Date()) };
@@ -123,14 +134,18 @@ export class DistributionService {
     const key = [head.trustDomain, head.mtlsMode, this.resources?.version, this.catalog?.version, this.trust?.version].join("|");
     const cached = this.built.get(agent.cluster);
     if (cached?.key === key) return cached.event;
-    const event = this.build(agent.cluster, head);
+    if (this.configs?.key !== key) {
+      this.configs = { key, all: this.configsOf(head) };
+      // Configs of older inputs are not served again: drop them rather than hold a copy per cluster.
+      this.built.clear();
+    }
+    const event = this.build(this.configs.all.forCluster(agent.cluster));
     this.built.set(agent.cluster, { key, event });
     return event;
   }
 
-  private build(cluster: string, head: MeshHead): ClusterConfigEvent {
-    const config = buildClusterConfig({
-      cluster,
+  private configsOf(head: MeshHead): ClusterConfigs {
+    return new ClusterConfigs({
       mesh: { trustDomain: head.trustDomain, mtlsMode: head.mtlsMode },
       // The same for every cluster: roots, the issuing root and revoked intermediates (identity feature).
       trust: this.trust?.value ?? null,
@@ -140,13 +155,27 @@ export class DistributionService {
       ...(this.resources && { createdAt: this.resources.createdAt }),
       clusters: this.catalog?.value ?? [],
     });
-    // The hash covers content only: a catalog change elsewhere that leaves this cluster's view as it was sends nothing.
+  }
+
+  /** sha256 of `value`'s JSON, once per object: the configs of one version share their resources and most catalog entries. */
+  private digest(value: object): string {
+    let d = this.digests.get(value);
+    if (d === undefined) this.digests.set(value, (d = createHash("sha256").update(JSON.stringify(value)).digest("hex")));
+    return d;
+  }
+
+  private build(config: ClusterConfig): ClusterConfigEvent {
+    this.stats.builds++;
+    // The hash covers content only (and the config version): a catalog change elsewhere that leaves this cluster's
+    // view as it was sends nothing. Shared parts are hashed once per version, each config hashes their digests.
     const hash = createHash("sha256")
-      .update(JSON.stringify({ ...config, configVersion: undefined, catalogVersion: undefined }))
-      .update(config.configVersion)
-      .digest("hex")
-      .slice(0, 32);
-    return { id: `${config.configVersion}.${config.catalogVersion}.${hash}`, hash, config };
+      .update(JSON.stringify([config.cluster, config.configVersion, config.mesh]))
+      .update(config.trust ? this.digest(config.trust) : "-")
+      .update(this.digest(config.resources))
+      .update(config.resourceCreatedAt ? this.digest(config.resourceCreatedAt) : "-");
+    for (const service of config.catalog) hash.update(this.digest(service));
+    const short = hash.update(String(config.catalog.length)).digest("hex").slice(0, 32);
+    return { id: `${config.configVersion}.${config.catalogVersion}.${short}`, hash: short, config };
   }
 
   /**

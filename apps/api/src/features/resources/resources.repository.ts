@@ -160,6 +160,29 @@ export class ResourcesRepository {
     return rows.map(toStoredResource);
   }
 
+  /**
+   * The live resources with their latest documents, for config distribution.
+   * `held(id, revision)` answers a document this replica already read and
+   * validated for exactly that revision (revisions are append-only), so only
+   * the documents of new revisions are read and validated: a write of one
+   * resource among thousands reads one document.
+   */
+  async listLive(meshId: string, held: (id: string, revision: number) => Resource | undefined): Promise<{ id: string; revision: number; createdAt: Date; document: Resource }[]> {
+    const heads = await this.db.resource.findMany({
+      where: { meshId, deletedAt: null },
+      select: { id: true, kind: true, namespace: true, name: true, revision: true, createdAt: true },
+      orderBy: [{ kind: "asc" }, { namespace: "asc" }, { name: "asc" }],
+    });
+    const missing = heads.filter((h) => held(h.id, h.revision) === undefined);
+    // Read in the caller's transaction (REPEATABLE READ for distribution): the latest revision is the head's.
+    const rows = missing.length === 0 ? [] : await this.db.resource.findMany({ where: { id: { in: missing.map((h) => h.id) } }, select: { id: true, revisions: { orderBy: { revision: "desc" }, take: 1, select: { revision: true, document: true } } } });
+    const read = new Map(rows.flatMap((r) => (r.revisions[0] ? [[`${r.id}@${r.revisions[0].revision}`, r.revisions[0].document] as const] : [])));
+    return heads.flatMap((h) => {
+      const document = held(h.id, h.revision) ?? toResource(read.get(`${h.id}@${h.revision}`) ?? null, `${h.kind}/${h.namespace ? `${h.namespace}/` : ""}${h.name}`, h.revision);
+      return document ? [{ id: h.id, revision: h.revision, createdAt: h.createdAt, document }] : [];
+    });
+  }
+
   /** One resource (deleted ones too), by its unique key. */
   async find(meshId: string, kind: string, namespace: string, name: string): Promise<StoredResource | null> {
     const row = await this.db.resource.findUnique({ where: { meshId_kind_namespace_name: { meshId, kind, namespace, name } }, include: latestDocument });
