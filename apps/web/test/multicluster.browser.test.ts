@@ -179,12 +179,12 @@ describe("multi-cluster views: locality shares, diagnostics and export marks", (
       const cy = (window as unknown as { __weftTopology: { getElementById: (id: string) => { style: (k: string) => string } } }).__weftTopology;
       return {
         exported: cy.getElementById("svc:west/shop/catalog").style("border-style"),
-        notExported: cy.getElementById("svc:west/shop/reviews").style("border-style"),
-        crossing: cy.getElementById("edge:svc:east/shop/frontend->svc:west/shop/catalog").style("mid-target-arrow-shape"),
-        local: cy.getElementById("edge:svc:east/shop/frontend->svc:east/shop/catalog").style("mid-target-arrow-shape"),
+        notExported: cy.getElementById("svc:west/shop/reviews").style("outline-style"),
+        crossing: parseFloat(cy.getElementById("edge:svc:east/shop/frontend->svc:west/shop/catalog").style("line-outline-width")),
+        local: parseFloat(cy.getElementById("edge:svc:east/shop/frontend->svc:east/shop/catalog").style("line-outline-width")),
       };
     });
-    expect(style).toEqual({ exported: "double", notExported: "dashed", crossing: "diamond", local: "none" });
+    expect(style).toEqual({ exported: "double", notExported: "dashed", crossing: 2.5, local: 0 });
     for (const id of ["legend-cross-cluster", "legend-exported", "legend-not-exported"]) expect(await page.getByTestId(id).isVisible()).toBe(true);
 
     await tap("svc:west/shop/catalog");

@@ -196,10 +196,7 @@ export function TopologyPage() {
           ))}
           <span>■→ mTLS · dashed: plain text</span>
           <span data-testid="legend-cross-cluster">
-            <span aria-hidden="true" style={{ color: EXPORT_COLORS.crossCluster }}>
-              ◆
-            </span>{" "}
-            on a line: crosses clusters
+            <span className="swatch swatch-line-outline" style={{ borderColor: EXPORT_COLORS.crossCluster }} aria-hidden="true" /> purple-edged line: crosses clusters
           </span>
           <span data-testid="legend-exported">
             <span className="swatch swatch-ring" style={{ border: `3px double ${EXPORT_COLORS.exported}` }} aria-hidden="true" />

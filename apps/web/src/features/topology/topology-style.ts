@@ -57,8 +57,10 @@ export const TOPOLOGY_STYLE: StylesheetJson = [
   { selector: 'edge[mtlsState = "on"]', style: { "line-style": "solid", "source-arrow-shape": "square", "source-arrow-color": "#1e2a3a" } },
   { selector: 'edge[mtlsState = "off"]', style: { "line-style": "dashed" } },
   { selector: 'node[kind = "service"][exportState = "exported"]', style: { "border-width": 5, "border-style": "double", "border-color": EXPORT_COLORS.exported } },
-  { selector: 'node[kind = "service"][exportState = "not-exported"]', style: { "border-width": 3, "border-style": "dashed", "border-color": EXPORT_COLORS.notExported } },
-  { selector: "edge[?crossCluster]", style: { width: 3, "mid-target-arrow-shape": "diamond", "mid-target-arrow-color": EXPORT_COLORS.crossCluster, "arrow-scale": 1.2 } },
+  // A white gap between the health fill and the dashed ring: on a red (failing) fill a ring drawn as the border blends in.
+  { selector: 'node[kind = "service"][exportState = "not-exported"]', style: { "border-width": 2, "border-color": "#ffffff", "outline-width": 3, "outline-style": "dashed", "outline-color": EXPORT_COLORS.notExported, "outline-offset": 0 } },
+  // Along the whole line, not a mark at its middle, where the traffic label covers it.
+  { selector: "edge[?crossCluster]", style: { width: 3, "line-outline-width": 2.5, "line-outline-color": EXPORT_COLORS.crossCluster } },
   { selector: "[?dimmed]", style: { opacity: 0.2 } },
   // The replay keeps every edge of its window on the canvas (no re-layout between frames) and hides those idle in the frame shown.
   { selector: "edge[?absent]", style: { display: "none" } },
