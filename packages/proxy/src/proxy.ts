@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeIssues, validateProxyConfig, type ProxyConfig, type ProxyConfigIssue, type RandomSource } from "@weft/mesh-model/proxy-config";
 import { handleAdmin } from "./admin/admin.ts";
+import { TelemetryBatches } from "./admin/telemetry-batches.ts";
 import { configDump, outliers, registerGauges, stats, type ProxyState } from "./admin/admin-views.ts";
 import { ProxyConfigError, type ApplyResult } from "./core/apply-result.ts";
 import type { IdentityMaterial } from "./core/identity-material.ts";
@@ -57,6 +58,8 @@ export class WeftProxy {
   readonly metrics = new ProxyMetrics();
   /** Per-edge counters, histograms and latency sketches. */
   readonly edges = new EdgeTelemetry();
+  /** GET /telemetry's batches, kept until the agent acknowledges them. */
+  readonly telemetryBatches = new TelemetryBatches<EdgeReport>(() => this.edges.collect());
   /** Outlier ejections/returns and active health-check transitions (GET /outliers). */
   readonly healthEvents: HealthEvents;
   private readonly tracer: Tracer;
@@ -264,7 +267,7 @@ export class WeftProxy {
     return this.tapRing.read(after, limit);
   }
 
-  /** Per-edge latency sketches since the previous collection (GET /telemetry). */
+  /** Per-edge latency sketches since the previous collection, reset by the call (the sidecar pusher; GET /telemetry goes through telemetryBatches). */
   collectTelemetry(): EdgeReport[] {
     return this.edges.collect();
   }

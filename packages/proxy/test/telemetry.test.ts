@@ -87,7 +87,7 @@ describe("per-edge telemetry", () => {
     expect(text).toContain(`weft_request_duration_seconds_count{${labels}} 20`);
     expect(text).toContain('response_code="404",response_flags="NR"');
 
-    const first = JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry")).body) as { edges: { labels: typeof edge; count: number; sketch: LatencySketchData }[] };
+    const first = JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry")).body) as { batch: string; edges: { labels: typeof edge; count: number; sketch: LatencySketchData }[] };
     const ok = first.edges.find((e) => e.labels.response_code === "200");
     expect(ok?.count).toBe(20);
     expect(ok?.labels).toEqual(edge);
@@ -95,8 +95,66 @@ describe("per-edge telemetry", () => {
     for (const e of first.edges) merged.merge(e.sketch);
     expect(merged.count).toBe(21);
     expect(merged.quantile(0.5)).toBeGreaterThan(0);
-    // Sketches are deltas: collected once, then empty until new traffic.
-    expect(JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry")).body)).toEqual({ edges: [] });
+    // Sketches are deltas: once acknowledged, the next batch is empty until new traffic.
+    expect((await admin(port(proxy, "admin"), "POST", "/telemetry/ack", JSON.stringify({ batch: first.batch }))).status).toBe(200);
+    expect(JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry")).body)).toEqual({ batch: expect.not.stringMatching(first.batch), edges: [] });
+  });
+
+  it("serves the same batch until it is acknowledged, and counts traffic after it into the next", async () => {
+    const { proxy, p } = await simple();
+    const adminPort = port(proxy, "admin");
+    type Batch = { batch: string; edges: { labels: Record<string, string>; count: number }[] };
+    const collect = async () => JSON.parse((await admin(adminPort, "GET", "/telemetry")).body) as Batch;
+    const ack = async (batch: unknown) => {
+      const r = await admin(adminPort, "POST", "/telemetry/ack", JSON.stringify({ batch }));
+      return { status: r.status, body: JSON.parse(r.body) as Record<string, unknown> };
+    };
+    const requests = (b: Batch) => b.edges.reduce((n, e) => n + e.count, 0);
+    for (let i = 0; i < 3; i++) expect((await send({ port: p, host: "svc" })).status).toBe(200);
+    await expect.poll(() => proxy.edges.count({ destination_service: "svc" })).toBe(3);
+
+    // Not acknowledged (the collector died before recording it): the same id and edges again.
+    const first = await collect();
+    expect(first.batch).toMatch(/^[0-9a-f]{16}:1$/);
+    expect(requests(first)).toBe(3);
+    for (let i = 0; i < 2; i++) expect((await send({ port: p, host: "svc" })).status).toBe(200);
+    await expect.poll(() => proxy.edges.count({ destination_service: "svc" })).toBe(5);
+    const again = await collect();
+    expect(again).toEqual(first);
+
+    // An id that is not the pending one changes nothing and says which one is pending.
+    expect(await ack(`${first.batch.split(":")[0]}:7`)).toEqual({ status: 409, body: { error: "batch: not the pending telemetry batch", pending: first.batch } });
+    expect(await collect()).toEqual(first);
+
+    expect(await ack(first.batch)).toEqual({ status: 200, body: { acked: first.batch } });
+    // Acknowledging it twice (a collector that retried) is refused the same way, and loses nothing.
+    const second = await collect();
+    expect(second.batch).toBe(`${first.batch.split(":")[0]}:2`);
+    expect(requests(second)).toBe(2);
+    expect(await ack(first.batch)).toEqual({ status: 409, body: { error: "batch: not the pending telemetry batch", pending: second.batch } });
+    expect(await ack(second.batch)).toEqual({ status: 200, body: { acked: second.batch } });
+    expect(requests(await collect())).toBe(0);
+  });
+
+  it("refuses a malformed acknowledgement with 400 naming the field, and keeps serving", async () => {
+    const { proxy } = await simple();
+    const adminPort = port(proxy, "admin");
+    const pending = (JSON.parse((await admin(adminPort, "GET", "/telemetry")).body) as { batch: string }).batch;
+    const cases: [string, string][] = [
+      ["not json", "body: not JSON"],
+      ["[1]", "body: expected a JSON object"],
+      ["{}", "batch: missing"],
+      [JSON.stringify({ batch: 12 }), "batch: expected"],
+      [JSON.stringify({ batch: "x".repeat(100) }), "batch: expected"],
+      [JSON.stringify({ batch: "abc:0" }), "batch: expected"],
+    ];
+    for (const [body, error] of cases) {
+      const r = await admin(adminPort, "POST", "/telemetry/ack", body);
+      expect({ body, status: r.status, error: (JSON.parse(r.body) as { error: string }).error }).toEqual({ body, status: 400, error: expect.stringContaining(error) });
+    }
+    expect((await admin(adminPort, "POST", "/telemetry/ack", "x".repeat(10_000))).status).toBe(413);
+    expect((await admin(adminPort, "GET", "/ready")).status).toBe(200);
+    expect((JSON.parse((await admin(adminPort, "GET", "/telemetry")).body) as { batch: string }).batch).toBe(pending);
   });
 
   it("writes one JSON access-log line per request to the configured file", async () => {

@@ -13,7 +13,10 @@ export type PushResult =
 export interface ProxyAdminClient {
   put(adminPort: number, config: ProxyConfig, ifMatch: string | undefined): Promise<PushResult>;
   activeVersion(adminPort: number): Promise<string | undefined>;
-  telemetry(adminPort: number): Promise<{ edges: ProxyEdgeReport[] }>;
+  /** GET /telemetry: the proxy's pending batch of per-edge deltas, served again (same id) until acknowledged. */
+  telemetry(adminPort: number): Promise<ProxyTelemetryBatch>;
+  /** POST /telemetry/ack: the batch is recorded; the proxy drops it and the next GET cuts a new one. */
+  ackTelemetry(adminPort: number, batch: string): Promise<void>;
   /** Finished spans after cursor `since` (GET /spans); `epoch` changes when the proxy restarts and counts anew. */
   spans(adminPort: number, since: number): Promise<ProxySpanPage>;
 }
@@ -25,6 +28,12 @@ export interface ProxySpanPage {
   next: number;
   dropped: number;
   spans: unknown[];
+}
+
+/** GET /telemetry's answer; `batch` ("<proxy boot id>:<n>") is absent from proxies that reset on read (older than the ack). */
+export interface ProxyTelemetryBatch {
+  batch?: string;
+  edges: ProxyEdgeReport[];
 }
 
 /** One edge of GET /telemetry (the proxy's EdgeReport). */
@@ -68,7 +77,16 @@ export const httpProxyAdmin: ProxyAdminClient = {
   async telemetry(adminPort) {
     const res = await fetch(`${base(adminPort)}/telemetry`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (!res.ok) throw new Error(`GET /telemetry answered ${res.status}`);
-    return (await res.json()) as { edges: ProxyEdgeReport[] };
+    return (await res.json()) as ProxyTelemetryBatch;
+  },
+  async ackTelemetry(adminPort, batch) {
+    const res = await fetch(`${base(adminPort)}/telemetry/ack`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ batch }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    if (!res.ok) throw new Error(`POST /telemetry/ack answered ${res.status}: ${await res.text().catch(() => "")}`);
   },
   async spans(adminPort, since) {
     const res = await fetch(`${base(adminPort)}/spans?since=${since}&limit=1000`, { signal: AbortSignal.timeout(TIMEOUT_MS) });

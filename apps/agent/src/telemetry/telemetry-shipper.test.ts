@@ -116,9 +116,11 @@ describe("telemetry shipping", () => {
     };
     /** One run of the agent: its shipper over a proxy reporting `counts` one collection after another, and the state folder's two files. */
     const run = (state: { seq?: number; pending?: PendingTelemetry }, counts: number[], send: (edges: EdgeDelta[], seq: number) => Promise<void>) =>
+      runWith(state, { telemetry: async () => ({ edges: [edge(counts.shift() ?? 0)].filter((e) => e.count > 0) }) } as unknown as ProxyAdminClient, send);
+    const runWith = (state: { seq?: number; pending?: PendingTelemetry }, admin: ProxyAdminClient, send: (edges: EdgeDelta[], seq: number) => Promise<void>, log: string[] = [], failSave = false) =>
       new TelemetryShipper({
         cluster: "east",
-        admin: { telemetry: async () => ({ edges: [edge(counts.shift() ?? 0)].filter((e) => e.count > 0) }) } as unknown as ProxyAdminClient,
+        admin,
         sources: () => [{ id: "shop/web-1", adminPort: 1, service: "web", namespace: "shop", version: "v1" }],
         namespaceOf: () => "shop",
         logger: new MemoryLogger(),
@@ -126,8 +128,89 @@ describe("telemetry shipping", () => {
         send,
         seqStore: { last: state.seq, save: async (seq) => void (state.seq = seq) },
         // Through JSON, as the file is.
-        pendingStore: { last: state.pending && (JSON.parse(JSON.stringify(state.pending)) as PendingTelemetry), save: async (pending) => void (state.pending = JSON.parse(JSON.stringify(pending)) as PendingTelemetry) },
+        pendingStore: {
+          last: state.pending && (JSON.parse(JSON.stringify(state.pending)) as PendingTelemetry),
+          save: async (pending) => {
+            if (failSave) throw new Error("ENOSPC: no space left on device");
+            state.pending = JSON.parse(JSON.stringify(pending)) as PendingTelemetry;
+            log.push(`save ${[...pending.buffered, ...(pending.inFlight?.edges ?? [])].reduce((n, e) => n + e.requests, 0)}`);
+          },
+        },
       });
+    /**
+     * A proxy with acknowledged collection, as packages/proxy's: GET /telemetry
+     * cuts a batch from the requests since the last one and serves it again
+     * (same id) until POST /telemetry/ack names it; `ackLost` drops acks on the
+     * way (an agent killed after recording the batch and before acknowledging it).
+     */
+    const ackingProxy = (log: string[]) => {
+      const p = { requests: 0, pending: undefined as { batch: string; count: number } | undefined, n: 0, ackLost: false };
+      const admin = {
+        telemetry: async () => {
+          if (!p.pending) {
+            p.pending = { batch: `0123456789abcdef:${++p.n}`, count: p.requests };
+            p.requests = 0;
+          }
+          log.push(`get ${p.pending.batch}`);
+          return { batch: p.pending.batch, edges: [edge(p.pending.count)].filter((e) => e.count > 0) };
+        },
+        ackTelemetry: async (_port: number, batch: string) => {
+          if (p.ackLost) throw new Error("connect ECONNREFUSED");
+          log.push(`ack ${batch}`);
+          if (p.pending?.batch === batch) p.pending = undefined;
+        },
+      } as unknown as ProxyAdminClient;
+      return { p, admin };
+    };
+
+    it("records a collected batch in the state folder before acknowledging it to the proxy", async () => {
+      const { send } = fakeManager();
+      const log: string[] = [];
+      const { p, admin } = ackingProxy(log);
+      p.requests = 5;
+      await runWith({}, admin, send, log).collect();
+      expect(log).toEqual(["get 0123456789abcdef:1", "save 5", "ack 0123456789abcdef:1"]);
+      expect(p.pending).toBeUndefined();
+    });
+
+    it("does not acknowledge a batch it could not record, so the proxy keeps it", async () => {
+      const { m, send } = fakeManager();
+      const log: string[] = [];
+      const { p, admin } = ackingProxy(log);
+      p.requests = 5;
+      const state = {};
+      await runWith(state, admin, send, log, true).collect();
+      expect(log).toEqual(["get 0123456789abcdef:1"]);
+      expect(p.pending).toEqual({ batch: "0123456789abcdef:1", count: 5 });
+      // Killed with it in memory only: the next run gets the same batch and ships it.
+      await runWith(state, admin, send, log).tick();
+      expect(m.applied).toBe(5);
+      expect(p.pending).toBeUndefined();
+    });
+
+    it("counts once a batch the killed run had recorded and not acknowledged, and the traffic after it", async () => {
+      const { m, send } = fakeManager();
+      const log: string[] = [];
+      const { p, admin } = ackingProxy(log);
+      const state: { seq?: number; pending?: PendingTelemetry } = {};
+      m.down = true;
+      p.requests = 5;
+      p.ackLost = true;
+      await runWith(state, admin, send, log).tick();
+      expect(state.pending?.batches).toEqual({ "shop/web-1": "0123456789abcdef:1" });
+      // Killed between recording the batch and its ack: the proxy still holds it, and counts 3 more requests into the next.
+      p.ackLost = false;
+      m.down = false;
+      p.requests = 3;
+      const next = runWith(state, admin, send, log);
+      await next.tick();
+      expect(m.applied).toBe(5);
+      expect(p.pending).toBeUndefined();
+      await next.tick();
+      expect(m.applied).toBe(8);
+      expect(next.status).toMatchObject({ shippedRequests: 8, bufferedEdges: 0, droppedRequests: 0 });
+      expect(log.filter((l) => l.startsWith("get") || l.startsWith("ack"))).toEqual(["get 0123456789abcdef:1", "get 0123456789abcdef:1", "ack 0123456789abcdef:1", "get 0123456789abcdef:2", "ack 0123456789abcdef:2"]);
+    });
 
     it("ships what a killed run had collected while the manager was away", async () => {
       const { m, send } = fakeManager();

@@ -1,17 +1,19 @@
 // Telemetry: every interval the agent collects each local proxy's per-edge
-// deltas (GET /telemetry, which resets them) and ships them to the manager
+// deltas (GET /telemetry: a batch the proxy keeps until POST /telemetry/ack,
+// sent once the batch is recorded in the state folder) and ships them to the manager
 // (agent.reportTelemetry). What could not be shipped stays buffered, merged
 // per minute and edge, and is retried on the next ticks; past `maxAgeMs`
 // (or `maxEntries`) the oldest is dropped and counted, never silently.
 // With a `pendingStore` (the agent's state folder), what was collected and not
 // yet acknowledged by the manager survives a crash of the agent: the next run
 // resends the report in flight under its number (counted once by the manager)
-// and ships the rest.
+// and ships the rest. A batch recorded and not acknowledged (killed in
+// between) is served again to the next run, which knows its id and drops it.
 // Spans ride the same tick (span-collector.ts).
 import { codeClassOf, edgeDeltaOf, edgeKey, sketchSecondsToMs, type EdgeDelta } from "@weft/mesh-model";
 import { LatencySketch, type LatencySketchData } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
-import type { ProxyAdminClient, ProxyEdgeReport } from "../supervision/proxy-admin-client.ts";
+import type { ProxyAdminClient, ProxyEdgeReport, ProxyTelemetryBatch } from "../supervision/proxy-admin-client.ts";
 import type { SpanCollector, SpanStatus } from "./span-collector.ts";
 
 /** A local proxy as telemetry sees it. */
@@ -59,6 +61,8 @@ export interface TelemetryShipperOptions {
 export interface PendingTelemetry {
   inFlight?: { seq: number; edges: EdgeDelta[] };
   buffered: EdgeDelta[];
+  /** The last batch id taken from each proxy (by source id): served again after a crash before its ack, it is dropped. */
+  batches?: Record<string, string>;
 }
 
 export interface TelemetryStatus {
@@ -88,6 +92,8 @@ export class TelemetryShipper {
   #seq: number;
   /** The batch being sent, with its seq: resent as is (same seq) until the manager has it, so a lost answer never double counts. */
   #inFlight: { seq: number; entries: [string, EdgeDelta & { latency: LatencySketchData }][] } | undefined;
+  /** The last batch id taken from each proxy (source id → "<boot id>:<n>"), recorded with the buffer. */
+  #batches = new Map<string, string>();
   readonly status: TelemetryStatus;
 
   constructor(private readonly options: TelemetryShipperOptions) {
@@ -98,21 +104,33 @@ export class TelemetryShipper {
       // The previous run's report in flight goes first, under its own number: if the manager has it, the resend is a duplicate.
       if (left.inFlight && left.inFlight.edges.length > 0) this.#inFlight = { seq: left.inFlight.seq, entries: left.inFlight.edges.map((e) => [this.#keyOf(e), e as EdgeDelta & { latency: LatencySketchData }]) };
       for (const e of left.buffered) this.#add(e as EdgeDelta & { latency: LatencySketchData });
+      for (const [id, batch] of Object.entries(left.batches ?? {})) if (typeof batch === "string") this.#batches.set(id, batch);
       this.status.bufferedEdges = this.#buffer.size;
     }
   }
 
   /** Where the pending telemetry is recorded; saves run one after another, each with the state at its call. */
-  #saving: Promise<void> = Promise.resolve();
-  #persist(): Promise<void> {
+  #saving: Promise<unknown> = Promise.resolve();
+  /** Records the pending telemetry; resolves false when it could not be recorded (then no batch is acknowledged on it). */
+  #persist(): Promise<boolean> {
     const store = this.options.pendingStore;
-    if (!store) return Promise.resolve();
+    if (!store) return Promise.resolve(true);
     const pending: PendingTelemetry = {
       ...(this.#inFlight && { inFlight: { seq: this.#inFlight.seq, edges: this.#inFlight.entries.map(([, e]) => e) } }),
       buffered: [...this.#buffer.values()],
+      ...(this.#batches.size > 0 && { batches: Object.fromEntries(this.#batches) }),
     };
-    this.#saving = this.#saving.then(() => store.save(pending)).catch((err: unknown) => this.options.logger.warn("cannot record the pending telemetry", { error: errorMessage(err) }));
-    return this.#saving;
+    const saved = this.#saving
+      .then(() => store.save(pending))
+      .then(
+        () => true,
+        (err: unknown) => {
+          this.options.logger.warn("cannot record the pending telemetry", { error: errorMessage(err) });
+          return false;
+        },
+      );
+    this.#saving = saved;
+    return saved;
   }
 
   start(): void {
@@ -138,26 +156,44 @@ export class TelemetryShipper {
     const { admin, logger } = this.options;
     const now = (this.options.now ?? Date.now)();
     const minute = Math.floor(now / 60_000) * 60_000;
+    const toAck: { source: TelemetrySource; batch: string }[] = [];
+    const sources = this.options.sources();
     await Promise.all(
-      this.options.sources().map(async (source) => {
-        let edges: ProxyEdgeReport[];
+      sources.map(async (source) => {
+        let got: ProxyTelemetryBatch;
         try {
-          edges = (await admin.telemetry(source.adminPort)).edges;
+          got = await admin.telemetry(source.adminPort);
         } catch (err) {
           // A proxy that is restarting has lost its counters anyway; nothing to retry.
           this.status.collectErrors++;
           logger.debug("telemetry collect failed", { proxy: source.id, error: errorMessage(err) });
           return;
         }
-        this.#ingest(source, edges, minute);
+        if (got.batch === undefined) this.#ingest(source, got.edges, minute);
+        else {
+          // Already taken (recorded, then killed or the ack lost before it reached the proxy): only acknowledged again.
+          if (this.#batches.get(source.id) !== got.batch) this.#ingest(source, got.edges, minute);
+          this.#batches.set(source.id, got.batch);
+          toAck.push({ source, batch: got.batch });
+        }
         await this.options.spans?.collect(source).catch((err: unknown) => logger.debug("span collect failed", { proxy: source.id, error: errorMessage(err) }));
       }),
     );
-    this.options.spans?.retain(new Set(this.options.sources().map((s) => s.id)));
+    const live = new Set(sources.map((s) => s.id));
+    for (const id of this.#batches.keys()) if (!live.has(id)) this.#batches.delete(id);
+    this.options.spans?.retain(live);
     this.status.lastCollectAt = new Date(now).toISOString();
     this.#expire(now);
-    // The proxies have reset their counters: from here on these requests exist only in this process, until recorded.
-    await this.#persist();
+    // Recorded before the proxies are told to drop the batches: a run killed in between finds them here, and again at the proxy under the same id.
+    if (!(await this.#persist())) return;
+    await Promise.all(
+      toAck.map(({ source, batch }) =>
+        admin.ackTelemetry(source.adminPort, batch).catch((err: unknown) => {
+          // Served again next tick under the same id, and dropped as taken.
+          logger.debug("telemetry ack failed", { proxy: source.id, batch, error: errorMessage(err) });
+        }),
+      ),
+    );
   }
 
   /**

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseProxyConfigDocument, ProxyConfigParseError } from "@weft/mesh-model/proxy-config";
 import type { ApplyResult } from "../core/apply-result.ts";
+import { parseAck, type TelemetryBatches } from "./telemetry-batches.ts";
 
 export interface AdminSource {
   readonly version: string | undefined;
@@ -12,7 +13,8 @@ export interface AdminSource {
   stats(): unknown;
   metricsText(): string;
   spans(since: number, limit?: number): unknown;
-  collectTelemetry(): unknown;
+  /** Per-edge deltas handed out by GET /telemetry and kept until POST /telemetry/ack (telemetry-batches.ts). */
+  readonly telemetryBatches: TelemetryBatches<unknown>;
   outliers(since: number, limit?: number): unknown;
   /** Recent request summaries after `after` (GET /tap, loopback only); reading turns recording on for a while. */
   tap(after: number, limit: number): unknown;
@@ -38,20 +40,22 @@ export function isLoopback(address: string | undefined): boolean {
   return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+/** The body as text, or undefined past `limit` (then the request is cut off, or with `drain` read to its end so the caller can answer). */
+function readBody(req: IncomingMessage, limit: number, drain = false): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        if (drain) return;
         resolve(undefined);
         req.destroy();
         return;
       }
       chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
 }
@@ -84,10 +88,38 @@ async function putConfig(source: AdminSource, req: IncomingMessage, res: ServerR
   else sendJson(res, result.kind === "invalid" ? 400 : 409, { error: "config refused", reason: result.reason, issues: result.issues, activeVersion: source.version ?? null });
 }
 
+/** Largest POST /telemetry/ack body. */
+const MAX_ACK_BYTES = 4096;
+
+async function ackTelemetry(source: AdminSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!isLoopback(req.socket.remoteAddress)) {
+    sendJson(res, 403, { error: "loopback only" });
+    return;
+  }
+  const text = await readBody(req, MAX_ACK_BYTES, true);
+  if (text === undefined) {
+    sendJson(res, 413, { error: `body: larger than ${MAX_ACK_BYTES} bytes` });
+    return;
+  }
+  const parsed = parseAck(text);
+  if ("error" in parsed) {
+    sendJson(res, 400, { error: parsed.error });
+    return;
+  }
+  // An id that is not the pending batch (acknowledged already, from before a restart) changes nothing: 409 with the pending id.
+  const result = source.telemetryBatches.ack(parsed.batch);
+  if (result.acked) sendJson(res, 200, { acked: parsed.batch });
+  else sendJson(res, 409, { error: "batch: not the pending telemetry batch", pending: result.pending });
+}
+
 export function handleAdmin(source: AdminSource, req: IncomingMessage, res: ServerResponse): void {
   const [path = "/", query = ""] = (req.url ?? "/").split("?");
   if (path === "/config" && req.method === "PUT") {
     putConfig(source, req, res).catch((err: unknown) => sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) }));
+    return;
+  }
+  if (path === "/telemetry/ack" && req.method === "POST") {
+    ackTelemetry(source, req, res).catch((err: unknown) => sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) }));
     return;
   }
   if (req.method !== "GET" && req.method !== "HEAD") {
@@ -151,9 +183,10 @@ export function handleAdmin(source: AdminSource, req: IncomingMessage, res: Serv
         sendJson(res, 403, { error: "loopback only" });
         return;
       }
-      sendJson(res, 200, { edges: source.collectTelemetry() });
+      // The same batch until POST /telemetry/ack {"batch": id}; the traffic since goes into the next one.
+      sendJson(res, 200, source.telemetryBatches.take());
       return;
     default:
-      send(res, 404, "text/plain; charset=utf-8", "admin endpoints: /ready /config (GET, PUT) /stats /metrics /spans?since= /outliers?since= /telemetry /tap?after=\n");
+      send(res, 404, "text/plain; charset=utf-8", "admin endpoints: /ready /config (GET, PUT) /stats /metrics /spans?since= /outliers?since= /telemetry (POST /telemetry/ack) /tap?after=\n");
   }
 }
