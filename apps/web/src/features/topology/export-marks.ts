@@ -1,18 +1,9 @@
 // How the topology shows service export (Mesh spec.multicluster.export,
 // issue 12): the state that picks a service's ring and the side panel's words.
+import type { RouterOutputs } from "../../trpc/types.ts";
 
 /** A service's export status as telemetry.edges returns it (Mesh spec.multicluster.export). */
-export interface ExportMark {
-  cluster: string;
-  namespace: string;
-  service: string;
-  exported: boolean;
-  mode: "All" | "Selected";
-  /** Other clusters that may reach it. */
-  to: string[];
-  /** Other clusters whose callers called it in the window. */
-  calledFrom: string[];
-}
+export type ExportMark = RouterOutputs["telemetry"]["edges"]["exports"][number];
 
 /**
  * How the topology marks a service: `exported` (other clusters may reach it),
