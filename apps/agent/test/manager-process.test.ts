@@ -30,6 +30,15 @@ describe(`startManager (${process.env.DATABASE_URL ? "external PostgreSQL" : "em
     expect(trust.rootsPem.length).toBeGreaterThan(0);
   });
 
+  it("fails at once, with the manager's own words, when the manager exits during start-up (not after 90 s of polling)", async () => {
+    const failed = await startManager({ env: { WEFT_LOG_LEVEL: "loud" } }).then(
+      () => "started",
+      (err: Error) => err.message,
+    );
+    expect(failed).toMatch(/^manager exited \(\S+\) before answering \/healthz/);
+    expect(failed).toContain("WEFT_LOG_LEVEL");
+  }, 60_000);
+
   it("restarts a manager on the same home with the same CA key (its sealed CA still opens)", async () => {
     const first = managers[0]!;
     const before = (await admin.identity.authorities.query()).authorities.map((a) => a.anchorFingerprint);

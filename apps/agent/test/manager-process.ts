@@ -98,15 +98,14 @@ export async function startManager(
   const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const probe = (options.tls && managerFetch({ caPem: options.tls.caPem })) || fetch;
   try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`manager exited (${child.exitCode}): ${output}`);
-        return (await probe(`${url}/healthz`)).ok;
-      },
+    // A manager that exits during start-up ends the wait at once (an error thrown in the check would only read as "not yet").
+    const state = await waitFor(
+      async () => (child.exitCode !== null || child.signalCode !== null ? "exited" : (await probe(`${url}/healthz`)).ok && "up"),
       "the manager to answer /healthz",
       90_000,
       200,
     );
+    if (state === "exited") throw new Error(`manager exited (${child.exitCode ?? child.signalCode}) before answering /healthz: ${output}`);
   } catch (err) {
     child.kill("SIGKILL");
     throw err;
