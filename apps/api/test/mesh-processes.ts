@@ -138,7 +138,7 @@ export interface ProxyProcess extends Running {
   workload: Workload;
   adminPort: number;
   outboundPort: number;
-  /** The per-edge deltas since the last call (GET /telemetry resets them). */
+  /** The per-edge deltas since the last call: GET /telemetry's batch, acknowledged (POST /telemetry/ack) as the agent does once it holds it. */
   telemetry(): Promise<ProxyEdgeReport[]>;
 }
 
@@ -175,7 +175,13 @@ export async function startProxy(dir: string, workload: Workload, upstreams: { s
     workload,
     adminPort,
     outboundPort,
-    telemetry: async () => ((await (await fetch(`${admin}/telemetry`)).json()) as { edges: ProxyEdgeReport[] }).edges,
+    telemetry: async () => {
+      const { batch, edges } = (await (await fetch(`${admin}/telemetry`)).json()) as { batch: string; edges: ProxyEdgeReport[] };
+      // Until acknowledged the proxy serves the same batch again (and new traffic waits for the next one).
+      const ack = await fetch(`${admin}/telemetry/ack`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ batch }) });
+      if (!ack.ok) throw new Error(`POST /telemetry/ack answered ${ack.status}: ${await ack.text()}`);
+      return edges;
+    },
   };
 }
 

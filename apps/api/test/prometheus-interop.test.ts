@@ -162,13 +162,18 @@ spec:
     // Keep traffic flowing while the rules evaluate.
     const load = setInterval(() => void send(frontend.outboundPort, "catalog"), 50);
     try {
-      const recorded = await waitFor("the 1m error ratio to be recorded", async () => {
+      // Both sides read once each has enough requests to say 10 % within a point: Prometheus's recorded 1m ratio
+      // (some 1,200 requests at 20/s) and Weft's rollups of the same minute from at least 100 requests (the app
+      // fails every tenth, so 100 of them are 10 % ± 1 point). Read at once, Weft's side could hold a handful of
+      // requests since the last flush, and 1 failure in 5 is 20 %.
+      const { recorded, weft } = await waitFor("the 1m error ratio recorded, and 100 requests in Weft's rollups", async () => {
         const r = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('weft_slo:sli_error:ratio_rate1m{weft_slo="shop/catalog-availability"}')}`)).json()) as { data: { result: { value: [number, string] }[] } };
         const v = r.data.result[0]?.value[1];
-        return v === undefined ? undefined : Number(v);
-      }, 60_000, 500);
-      await pump.flush(Date.now());
-      const weft = (await m.services.metricSource.window({ selector, from: new Date(Date.now() - 60_000), to: new Date(Date.now() + 60_000) })).samples[0]!;
+        if (v === undefined) return undefined;
+        await pump.flush(Date.now());
+        const sample = (await m.services.metricSource.window({ selector, from: new Date(Date.now() - 60_000), to: new Date(Date.now() + 60_000) })).samples[0];
+        return sample && sample.requests >= 100 ? { recorded: Number(v), weft: sample } : undefined;
+      }, 90_000, 1_000);
       // The app fails every tenth request: both say 10 %, within the tolerance.
       expect(Math.abs(recorded - weft.errors / weft.requests)).toBeLessThanOrEqual(RATIO_TOLERANCE);
       expect(Math.abs(recorded - 0.1)).toBeLessThanOrEqual(RATIO_TOLERANCE);
