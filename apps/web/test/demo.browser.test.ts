@@ -84,18 +84,20 @@ describe("the dashboard against the running demo (npm start)", () => {
         };
       });
     const serviceClusters = (m: TopologyModel) => new Set(m.nodes.filter((n) => n.kind === "service").map((n) => n.cluster));
+    // The shop's chain in both clusters: loadgen → frontend → catalog → inventory. West shows up first as the cluster
+    // serving east's reviews calls, before west's own traffic is reported: wait for the whole chain, not one west node.
+    const chain = ["east", "west"].flatMap((cluster) => ["frontend", "catalog"].map((service) => `svc:${cluster}/shop/${service}`));
     let model: TopologyModel | null = null;
     const deadline = Date.now() + LIVE_TRAFFIC_MS;
     while (Date.now() < deadline) {
       model = await readModel();
-      if (model && serviceClusters(model).has("east") && serviceClusters(model).has("west") && model.edges.some((e) => e.rate > 0)) break;
+      if (model && chain.every((id) => model!.nodes.some((n) => n.id === id)) && model.edges.some((e) => e.rate > 0)) break;
       await page.waitForTimeout(2_000);
     }
     if (!model) throw new Error(`the topology never drew a graph; platform output:\n${output.slice(-80).join("\n")}`);
     expect([...serviceClusters(model)].sort()).toEqual(["east", "west"]);
     const ids = model.nodes.map((n) => n.id);
-    // The shop's chain in both clusters: loadgen → frontend → catalog → inventory.
-    for (const cluster of ["east", "west"]) for (const service of ["frontend", "catalog"]) expect(ids).toContain(`svc:${cluster}/shop/${service}`);
+    for (const id of chain) expect(ids).toContain(id);
     const live = model.edges.filter((e) => e.rate > 0);
     expect(live.length).toBeGreaterThan(0);
     expect(live.map((e) => e.id)).toEqual(expect.arrayContaining([expect.stringMatching(/^edge:svc:(east|west)\/shop\/frontend->svc:(east|west)\/shop\/catalog$/)]));

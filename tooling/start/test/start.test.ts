@@ -211,11 +211,18 @@ describe("npm start", () => {
       // East's agent runs its proxies (each has a process record in the agent's state folder).
       const records = join(crashed, "demo", "east", "agent", "proxies");
       await poll(async () => child.exitCode === null && (await readdir(records).catch(() => [])).some((f) => f.endsWith(".process.json")), `east's proxies to start:\n${out.text}`);
-      const agent = (await processesUnder(crashed)).find((p) => p.includes("weft-agent") && p.includes("--cluster east"));
-      expect(agent, (await processesUnder(crashed)).join("\n")).toBeDefined();
+      // The east agent, by its whole command line (processesUnder's lines are cut short for messages).
+      const agentPid = await poll(async () => {
+        for (const line of await processesUnder(crashed)) {
+          const pid = Number(line.split(" ")[0]);
+          const args = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
+          if (args.some((a) => a.endsWith("weft-agent.js")) && args[args.indexOf("--cluster") + 1] === "east") return pid;
+        }
+        return false;
+      }, "east's agent process");
       // A crash: the agent's proxies stay up (to be adopted by its next run); the supervisor stops the platform
       // because a child died, and must stop those proxies too.
-      process.kill(Number(agent!.split(" ")[0]), "SIGKILL");
+      process.kill(agentPid, "SIGKILL");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
       expect(await survivorsUnder(crashed), out.text).toEqual([]);
       expect(out.text).toMatch(/stopped \d+ proxy process(es)? the east agent left running/);
