@@ -204,10 +204,12 @@ describe("npm start", () => {
 
   it("stops the proxies of a demo agent that was SIGKILLed (proxies outlive a crashed agent, but not the platform)", { timeout: 240_000 }, async () => {
     const crashed = await mkdtemp(join(tmpdir(), "weft-start-"));
+    let platform: ReturnType<typeof npmStart> | undefined;
     try {
       const [apiPort, webPort] = [await freePort(), await freePort()];
       const demoBase = 20_000 + Math.floor(Math.random() * 120) * 100;
-      const { child, out, exited } = npmStart({ DATABASE_URL: undefined, WEFT_HOME: crashed, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "2" });
+      platform = npmStart({ DATABASE_URL: undefined, WEFT_HOME: crashed, WEFT_API_PORT: String(apiPort), WEFT_WEB_PORT: String(webPort), WEFT_DEMO_PORT_BASE: String(demoBase), WEFT_DEMO_RPS: "2" });
+      const { child, out, exited } = platform;
       // East's agent runs its proxies (each has a process record in the agent's state folder).
       const records = join(crashed, "demo", "east", "agent", "proxies");
       await poll(async () => child.exitCode === null && (await readdir(records).catch(() => [])).some((f) => f.endsWith(".process.json")), `east's proxies to start:\n${out.text}`);
@@ -228,6 +230,18 @@ describe("npm start", () => {
       expect(out.text).toMatch(/stopped \d+ proxy process(es)? the east agent left running/);
       expect(await isListening(apiPort)).toBe(false);
     } finally {
+      // A failed assertion above must not leave a platform running on the machine.
+      if (platform && platform.child.exitCode === null) {
+        process.kill(-platform.child.pid!, "SIGTERM");
+        await Promise.race([platform.exited, new Promise((r) => setTimeout(r, 60_000))]);
+      }
+      for (const line of await processesUnder(crashed)) {
+        try {
+          process.kill(Number(line.split(" ")[0]), "SIGKILL");
+        } catch {
+          // Gone meanwhile.
+        }
+      }
       await rm(crashed, { recursive: true, force: true });
     }
   });
