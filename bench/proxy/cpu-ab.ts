@@ -31,7 +31,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { weftPlain } from "./configs.ts";
-import { freePort, killAll, procCpuSeconds, run, start, startWeft, stop, waitForPort } from "./processes.ts";
+import { cpuPer1k, freePort, hey, killAll, start, startWeft, stop, waitForPort } from "./processes.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
@@ -77,19 +77,6 @@ function extract(ref: string, dir: string): void {
   execFileSync("tar", ["-x", "-C", dir, "--strip-components=3"], { input: tar });
 }
 
-async function hey(url: string, n: number, rate: number | undefined): Promise<void> {
-  const args = ["-n", String(n), "-c", String(CONNECTIONS), ...(rate ? ["-q", String(rate / CONNECTIONS)] : []), url];
-  const out = await run("hey", args);
-  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
-  if (ok !== n) throw new Error(`${url}: ${ok} of ${n} requests answered 200:\n${out.slice(-800)}`);
-}
-
-async function cpuPer1k(pid: number, url: string, n: number, rate: number | undefined): Promise<number> {
-  const before = await procCpuSeconds([pid]);
-  await hey(url, n, rate);
-  return ((await procCpuSeconds([pid])) - before) * 1e6 / n;
-}
-
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -133,8 +120,8 @@ async function main(): Promise<void> {
         out[i] = { ...b, pid: proc.pid ?? 0, proc, url: `http://127.0.0.1:${listen}/` };
       }
       // Both at once: a proxy left idle while the other warms up measures worse afterwards (V8 shrinks an idle heap).
-      await Promise.all(out.map((r) => hey(r.url, round(5_000), undefined))); // JIT, pools
-      await Promise.all(out.map((r) => hey(r.url, round((RATE || 1024) * 2), RATE)));
+      await Promise.all(out.map((r) => hey(r.url, round(5_000), CONNECTIONS, undefined))); // JIT, pools
+      await Promise.all(out.map((r) => hey(r.url, round((RATE || 1024) * 2), CONNECTIONS, RATE)));
       return out;
     };
     let running = await startBoth(0);
@@ -147,14 +134,14 @@ async function main(): Promise<void> {
       }
       const order = k % 2 === 0 ? [0, 1] : [1, 0];
       if (CONCURRENT) {
-        const f = await Promise.all(order.map(async (i) => [i, await cpuPer1k(running[i]!.pid, running[i]!.url, FIXED_REQUESTS, RATE)] as const));
+        const f = await Promise.all(order.map(async (i) => [i, await cpuPer1k(running[i]!.pid, running[i]!.url, FIXED_REQUESTS, CONNECTIONS, RATE)] as const));
         for (const [i, x] of f) fixed[i]!.push(x);
-        if (SATURATION) for (const [i, x] of await Promise.all(order.map(async (i) => [i, await cpuPer1k(running[i]!.pid, running[i]!.url, SATURATION_REQUESTS, undefined)] as const))) sat[i]!.push(x);
+        if (SATURATION) for (const [i, x] of await Promise.all(order.map(async (i) => [i, await cpuPer1k(running[i]!.pid, running[i]!.url, SATURATION_REQUESTS, CONNECTIONS, undefined)] as const))) sat[i]!.push(x);
       } else {
         for (const i of order) {
           const r = running[i]!;
-          fixed[i]!.push(await cpuPer1k(r.pid, r.url, FIXED_REQUESTS, RATE));
-          if (SATURATION) sat[i]!.push(await cpuPer1k(r.pid, r.url, SATURATION_REQUESTS, undefined));
+          fixed[i]!.push(await cpuPer1k(r.pid, r.url, FIXED_REQUESTS, CONNECTIONS, RATE));
+          if (SATURATION) sat[i]!.push(await cpuPer1k(r.pid, r.url, SATURATION_REQUESTS, CONNECTIONS, undefined));
         }
       }
       process.stderr.write(`round ${k + 1}/${RUNS}: A ${fixed[0]![k]!.toFixed(1)}, B ${fixed[1]![k]!.toFixed(1)} ms/1k (load ${loadavg()[0]?.toFixed(2)})\n`);

@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { haproxyPlain, weftPlain } from "./configs.ts";
-import { freePort, killAll, procCpuSeconds, procMemMb, run, start, startHaproxy, startWeft, stop, waitForPort } from "./processes.ts";
+import { cpuPer1k, freePort, hey, killAll, procMemMb, start, startHaproxy, startWeft, stop, waitForPort } from "./processes.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 64;
@@ -43,21 +43,6 @@ const VARIANTS: Variant[] = process.env.BENCH_VARIANTS
     ];
 const HAPROXY = "HAProxy (nbthread 1)";
 
-/** Sends n requests (at the fixed rate, or as fast as they are answered); fails unless all got 200. */
-async function hey(url: string, n: number, rate: number | undefined): Promise<void> {
-  const args = ["-n", String(n), "-c", String(CONNECTIONS), ...(rate ? ["-q", String(rate / CONNECTIONS)] : []), url];
-  const out = await run("hey", args);
-  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
-  if (ok !== n) throw new Error(`${url}: ${ok} of ${n} requests answered 200:\n${out.slice(-800)}`);
-}
-
-/** Proxy CPU milliseconds per 1,000 requests over n requests. */
-async function cpuPer1k(pid: number, url: string, n: number, rate: number | undefined): Promise<number> {
-  const before = await procCpuSeconds([pid]);
-  await hey(url, n, rate);
-  return ((await procCpuSeconds([pid])) - before) * 1e6 / n;
-}
-
 interface Sample {
   fixed: number;
   saturation: number;
@@ -65,9 +50,9 @@ interface Sample {
 }
 async function measure(proc: ChildProcess, url: string): Promise<Sample> {
   const pid = proc.pid ?? 0;
-  await hey(url, round(5_000), undefined); // warm-up: JIT, pools
-  const fixed = await cpuPer1k(pid, url, FIXED_REQUESTS, RATE);
-  const saturation = await cpuPer1k(pid, url, SATURATION_REQUESTS, undefined);
+  await hey(url, round(5_000), CONNECTIONS, undefined); // warm-up: JIT, pools
+  const fixed = await cpuPer1k(pid, url, FIXED_REQUESTS, CONNECTIONS, RATE);
+  const saturation = await cpuPer1k(pid, url, SATURATION_REQUESTS, CONNECTIONS, undefined);
   return { fixed, saturation, rssAfter: await procMemMb([pid], "VmRSS") };
 }
 

@@ -124,3 +124,18 @@ export async function startHaproxy(work: string, name: string, config: string, p
   await new Promise((r) => setTimeout(r, 500));
   return child;
 }
+
+/** Sends n requests over `connections` (at the fixed total rate, or as fast as they are answered); fails unless all got 200. */
+export async function hey(url: string, n: number, connections: number, rate: number | undefined): Promise<void> {
+  const args = ["-n", String(n), "-c", String(connections), ...(rate ? ["-q", String(rate / connections)] : []), url];
+  const out = await run("hey", args);
+  const ok = Number(/\[200\]\s+(\d+) responses/.exec(out)?.[1] ?? 0);
+  if (ok !== n) throw new Error(`${url}: ${ok} of ${n} requests answered 200:\n${out.slice(-800)}`);
+}
+
+/** Process `pid`'s CPU milliseconds per 1,000 requests over n requests sent with {@link hey}. */
+export async function cpuPer1k(pid: number, url: string, n: number, connections: number, rate: number | undefined): Promise<number> {
+  const before = await procCpuSeconds([pid]);
+  await hey(url, n, connections, rate);
+  return ((await procCpuSeconds([pid])) - before) * 1e6 / n;
+}
