@@ -115,13 +115,22 @@ export async function listProcessRecords(dir: string): Promise<ProxyProcessRecor
  */
 export async function unrecordedProxies(proxyBin: string, probe: ProcessProbe): Promise<Map<string, { pid: number; procStartTime: string }>> {
   const found = new Map<string, { pid: number; procStartTime: string }>();
+  for (const { pid, config } of await processesWithConfig(probe, (args) => args.includes(proxyBin))) {
+    const procStartTime = await probe.startTime(pid);
+    if (procStartTime !== undefined) found.set(config, { pid, procStartTime });
+  }
+  return found;
+}
+
+/** Every other live process whose command line has `--config <file>` and passes `accept`: one scan of the process table. */
+async function processesWithConfig(probe: ProcessProbe, accept: (args: string[], config: string) => boolean): Promise<{ pid: number; config: string }[]> {
+  const found: { pid: number; config: string }[] = [];
   for (const pid of await probe.pids()) {
     if (pid === process.pid) continue;
-    const args = await probe.commandLine(pid);
-    const config = args?.indexOf("--config") ?? -1;
-    if (!args?.includes(proxyBin) || config < 0 || args[config + 1] === undefined) continue;
-    const procStartTime = await probe.startTime(pid);
-    if (procStartTime !== undefined) found.set(args[config + 1]!, { pid, procStartTime });
+    const args = (await probe.commandLine(pid)) ?? [];
+    const at = args.indexOf("--config");
+    const config = at < 0 ? undefined : args[at + 1];
+    if (config !== undefined && accept(args, config)) found.push({ pid, config });
   }
   return found;
 }
@@ -184,11 +193,7 @@ export const procProbe: ProcessProbe = {
 export async function killProxiesOf(stateDir: string, probe: ProcessProbe = procProbe): Promise<number> {
   const folders = ["proxies", "gateway"].map((f) => `${join(stateDir, f)}/`);
   let killed = 0;
-  for (const pid of await probe.pids()) {
-    if (pid === process.pid) continue;
-    const args = (await probe.commandLine(pid)) ?? [];
-    const config = args[args.indexOf("--config") + 1];
-    if (!args.includes("--config") || config === undefined || !folders.some((f) => config.startsWith(f))) continue;
+  for (const { pid } of await processesWithConfig(probe, (_args, config) => folders.some((f) => config.startsWith(f)))) {
     try {
       process.kill(pid, "SIGKILL");
       killed++;
