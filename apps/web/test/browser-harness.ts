@@ -135,6 +135,23 @@ export async function openPage(browser: Browser, { height = 860, pageErrors }: {
   return page;
 }
 
+/** The topology page's cytoscape instance, as the page exposes it to tests. */
+type TopologyHandle = { getElementById: (id: string) => { emit: (event: string) => unknown; nonempty: () => boolean } };
+
+/**
+ * Taps a topology element as a user's click does (cytoscape's "tap"), once it
+ * is on the canvas. The in-page function returns nothing on purpose: `emit`
+ * returns the element, a cyclic graph of the whole cytoscape instance, which
+ * Playwright would serialize back — gigabytes of renderer heap, ending in
+ * "Target crashed" on a loaded machine.
+ */
+export async function tapOnTopology(page: Page, id: string, wait: { polling?: number; timeout?: number } = {}): Promise<void> {
+  await page.waitForFunction((target) => (window as unknown as { __weftTopology?: TopologyHandle }).__weftTopology?.getElementById(target).nonempty() === true, id, wait);
+  await page.evaluate((target) => {
+    (window as unknown as { __weftTopology: TopologyHandle }).__weftTopology.getElementById(target).emit("tap");
+  }, id);
+}
+
 /** Opens `origin + path` signed out, signs in on the login page it lands on, and waits to be sent on. */
 export async function logIn(page: Page, origin: string, username: string, password: string, path = "/"): Promise<void> {
   await page.goto(`${origin}${path}`);

@@ -4,7 +4,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn } from "./browser-harness.ts";
+import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn, tapOnTopology } from "./browser-harness.ts";
 
 const end = (cluster: string, namespace: string, service: string, version = "") => ({ cluster, namespace, service, version });
 
@@ -187,7 +187,7 @@ describe("the dashboard in Chromium against a real manager", () => {
     await delay(500);
     expect(await positions()).toEqual(before);
 
-    await page.evaluate(() => (window as unknown as { __weftTopology: { getElementById: (id: string) => { emit: (e: string) => void } } }).__weftTopology.getElementById("svc:east/shop/checkout").emit("tap"));
+    await tapOnTopology(page, "svc:east/shop/checkout");
     await page.getByTestId("side-panel").getByRole("heading", { name: "checkout" }).waitFor();
     await page.getByTestId("side-panel").getByTestId("edit-policy").waitFor();
     await saveScreenshot(page, "topology", { docs: true });

@@ -8,7 +8,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn } from "./browser-harness.ts";
+import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn, tapOnTopology } from "./browser-harness.ts";
 
 const MINUTE = 60_000;
 const end = (service: string, version = "v1", namespace = "shop") => ({ cluster: "east", namespace, service, version });
@@ -21,8 +21,6 @@ const ROUTE = {
   spec: { parentRefs: [{ kind: "Service", name: "checkout" }], rules: [{ backendRefs: [{ kind: "Service", name: "checkout", version: "v1", weight: 90 }, { kind: "Service", name: "checkout", version: "v2", weight: 10 }] }] },
 };
 const MESH = { apiVersion: "weft.io/v1alpha1", kind: "Mesh", metadata: { name: "default" }, spec: { trustDomain: "weft.local", mtls: { mode: "STRICT" } } };
-
-type Cy = { getElementById: (id: string) => { emit: (e: string) => void; nonempty: () => boolean } };
 
 describe("a dashboard that explains itself", () => {
   const harness = new BrowserHarness();
@@ -76,10 +74,7 @@ describe("a dashboard that explains itself", () => {
 
   afterAll(() => harness.stop());
 
-  async function tapInTopology(id: string) {
-    await page.waitForFunction((target) => (window as unknown as { __weftTopology?: Cy }).__weftTopology?.getElementById(target).nonempty() === true, id);
-    await page.evaluate((target) => (window as unknown as { __weftTopology: Cy }).__weftTopology.getElementById(target).emit("tap"), id);
-  }
+  const tapInTopology = (id: string) => tapOnTopology(page, id);
 
   it("says in words why an unhealthy edge fails and opens its failed traces in a drawer", async () => {
     await page.goto(`${webOrigin}/topology`);

@@ -268,7 +268,9 @@ describe("guarded actions in Chromium against a real manager", () => {
       await editor.locator('[data-path="spec.rules[0].backendRefs[1].weight"]').fill("20");
       await editor.getByTestId("change-message").fill("80/20 for the v2 test");
       // Said before submitting, on the button itself.
-      expect(await editor.getByTestId("apply").textContent()).toBe("Submit for approval");
+      // (once the editor knows the namespace is protected: until then the button waits, disabled).
+      await editor.getByTestId("apply").filter({ hasText: /^Submit for approval$/ }).waitFor();
+      expect(await editor.getByTestId("apply").isEnabled()).toBe(true);
       await editor.getByTestId("apply").click();
       await editor.getByTestId("change-status").filter({ hasText: "Pending approval" }).waitFor();
       expect((await admin.resources.get.query({ kind: "HTTPRoute", namespace: "shop", name: "checkout" })).revision).toBe(1);

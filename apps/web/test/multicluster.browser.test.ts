@@ -9,7 +9,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn } from "./browser-harness.ts";
+import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn, tapOnTopology } from "./browser-harness.ts";
 
 const MINUTE = 60_000;
 const end = (cluster: string, service: string) => ({ cluster, namespace: "shop", service, version: cluster ? "v1" : "" });
@@ -98,10 +98,7 @@ describe("multi-cluster views: locality shares, diagnostics and export marks", (
   async function onCanvas(id: string): Promise<void> {
     await page.waitForFunction((target) => (window as unknown as { __weftTopology?: Cy }).__weftTopology?.getElementById(target).nonempty() === true, id);
   }
-  async function tap(id: string): Promise<void> {
-    await onCanvas(id);
-    await page.evaluate((target) => (window as unknown as { __weftTopology: Cy }).__weftTopology.getElementById(target).emit("tap"), id);
-  }
+  const tap = (id: string) => tapOnTopology(page, id);
   const dataOf = (id: string, key: string) => page.evaluate(([target, k]) => (window as unknown as { __weftTopology: Cy }).__weftTopology.getElementById(target as string).data(k as string), [id, key]);
 
   it("shows each caller's local and remote shares as seeded, and flags a caller that goes remote while its own cluster has a ready endpoint", { timeout: 400_000 }, async () => {

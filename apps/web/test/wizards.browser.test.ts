@@ -7,7 +7,7 @@
 // applied values. Needs a prior `next build`.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn } from "./browser-harness.ts";
+import { type Api, BrowserHarness, checkPrerequisites, joinCluster, latencySketch, logIn, openPage, saveScreenshot, signIn, tapOnTopology } from "./browser-harness.ts";
 
 const MINUTE = 60_000;
 /** Each flow below is a dozen page loads and a few dry runs: on two loaded cores that takes minutes, not seconds. */
@@ -20,8 +20,6 @@ const ROUTE = {
   metadata: { name: "checkout", namespace: "shop" },
   spec: { parentRefs: [{ kind: "Service", name: "checkout" }], rules: [{ backendRefs: [{ kind: "Service", name: "checkout", version: "v1", weight: 90 }, { kind: "Service", name: "checkout", version: "v2", weight: 10 }] }] },
 };
-
-type Cy = { getElementById: (id: string) => { emit: (e: string) => void; nonempty: () => boolean } };
 
 describe("task wizards", () => {
   const harness = new BrowserHarness();
@@ -67,8 +65,7 @@ describe("task wizards", () => {
   async function openFromTopology(link: string) {
     await page.goto(`${webOrigin}/topology?range=1h`);
     // Polled on a timer, not per animation frame: a renderer busy laying out the graph on loaded cores paints few frames.
-    await page.waitForFunction(() => (window as unknown as { __weftTopology?: Cy }).__weftTopology?.getElementById("svc:east/shop/checkout").nonempty() === true, undefined, { polling: 500, timeout: 240_000 });
-    await page.evaluate(() => (window as unknown as { __weftTopology: Cy }).__weftTopology.getElementById("svc:east/shop/checkout").emit("tap"));
+    await tapOnTopology(page, "svc:east/shop/checkout", { polling: 500, timeout: 240_000 });
     await page.getByTestId("side-panel").getByTestId(link).click();
     await page.waitForURL(/\/services\/detail\?.*wizard=/);
   }

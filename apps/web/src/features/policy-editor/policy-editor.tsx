@@ -83,6 +83,9 @@ function Editor({
   // Mesh-wide kinds have no namespace to protect.
   const scoped = (value as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace !== undefined;
   const forApproval = needsApproval(session.grants, scoped ? namespace : null, (protectedNamespaces.data ?? []).map((p) => p.namespace));
+  // Until the protected namespaces are known the button cannot say what it will do, so it waits
+  // (if the lookup fails it says "Apply" and the manager still routes the change to approval).
+  const approvalUnknown = scoped && protectedNamespaces.isPending;
 
   // Client-side validation with the same zod schema the manager uses.
   const clientIssues = useMemo(() => {
@@ -245,8 +248,8 @@ function Editor({
                 <button type="button" className="btn" onClick={() => submit(true)} disabled={apply.isPending || Boolean(yamlError)} data-testid="dry-run">
                   Preview (dry run)
                 </button>
-                <button type="button" className="btn btn-primary" onClick={() => submit(false)} disabled={apply.isPending || clientIssues.length > 0 || Boolean(yamlError) || messageMissing} data-testid="apply">
-                  {forApproval ? "Submit for approval" : "Apply"}
+                <button type="button" className="btn btn-primary" onClick={() => submit(false)} disabled={apply.isPending || approvalUnknown || clientIssues.length > 0 || Boolean(yamlError) || messageMissing} data-testid="apply">
+                  {approvalUnknown ? "Checking protection…" : forApproval ? "Submit for approval" : "Apply"}
                 </button>
               </div>
             </>
