@@ -138,7 +138,7 @@ export interface ProxyProcess extends Running {
   workload: Workload;
   adminPort: number;
   outboundPort: number;
-  /** The per-edge deltas since the last call: GET /telemetry's batch, acknowledged (POST /telemetry/ack) as the agent does once it holds it. */
+  /** The per-edge deltas since the last call: GET /telemetry?acknowledge=1's batch, acknowledged (POST /telemetry/ack) as the agent does once it holds it. */
   telemetry(): Promise<ProxyEdgeReport[]>;
 }
 
@@ -176,7 +176,7 @@ export async function startProxy(dir: string, workload: Workload, upstreams: { s
     adminPort,
     outboundPort,
     telemetry: async () => {
-      const { batch, edges } = (await (await fetch(`${admin}/telemetry`)).json()) as { batch: string; edges: ProxyEdgeReport[] };
+      const { batch, edges } = (await (await fetch(`${admin}/telemetry?acknowledge=1`)).json()) as { batch: string; edges: ProxyEdgeReport[] };
       // Until acknowledged the proxy serves the same batch again (and new traffic waits for the next one).
       const ack = await fetch(`${admin}/telemetry/ack`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ batch }) });
       if (!ack.ok) throw new Error(`POST /telemetry/ack answered ${ack.status}: ${await ack.text()}`);

@@ -87,7 +87,7 @@ describe("per-edge telemetry", () => {
     expect(text).toContain(`weft_request_duration_seconds_count{${labels}} 20`);
     expect(text).toContain('response_code="404",response_flags="NR"');
 
-    const first = JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry")).body) as { batch: string; edges: { labels: typeof edge; count: number; sketch: LatencySketchData }[] };
+    const first = JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry?acknowledge=1")).body) as { batch: string; edges: { labels: typeof edge; count: number; sketch: LatencySketchData }[] };
     const ok = first.edges.find((e) => e.labels.response_code === "200");
     expect(ok?.count).toBe(20);
     expect(ok?.labels).toEqual(edge);
@@ -97,14 +97,14 @@ describe("per-edge telemetry", () => {
     expect(merged.quantile(0.5)).toBeGreaterThan(0);
     // Sketches are deltas: once acknowledged, the next batch is empty until new traffic.
     expect((await admin(port(proxy, "admin"), "POST", "/telemetry/ack", JSON.stringify({ batch: first.batch }))).status).toBe(200);
-    expect(JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry")).body)).toEqual({ batch: expect.not.stringMatching(first.batch), edges: [] });
+    expect(JSON.parse((await admin(port(proxy, "admin"), "GET", "/telemetry?acknowledge=1")).body)).toEqual({ batch: expect.not.stringMatching(first.batch), edges: [] });
   });
 
   it("serves the same batch until it is acknowledged, and counts traffic after it into the next", async () => {
     const { proxy, p } = await simple();
     const adminPort = port(proxy, "admin");
     type Batch = { batch: string; edges: { labels: Record<string, string>; count: number }[] };
-    const collect = async () => JSON.parse((await admin(adminPort, "GET", "/telemetry")).body) as Batch;
+    const collect = async () => JSON.parse((await admin(adminPort, "GET", "/telemetry?acknowledge=1")).body) as Batch;
     const ack = async (batch: unknown) => {
       const r = await admin(adminPort, "POST", "/telemetry/ack", JSON.stringify({ batch }));
       return { status: r.status, body: JSON.parse(r.body) as Record<string, unknown> };
@@ -136,10 +136,36 @@ describe("per-edge telemetry", () => {
     expect(requests(await collect())).toBe(0);
   });
 
+  it("resets on read for a collector that does not ask to acknowledge (an older agent), so it never gets a batch twice", async () => {
+    const { proxy, p } = await simple();
+    const adminPort = port(proxy, "admin");
+    type Plain = { batch?: string; edges: { count: number }[] };
+    const plain = async () => JSON.parse((await admin(adminPort, "GET", "/telemetry")).body) as Plain;
+    const requests = (b: Plain) => b.edges.reduce((n, e) => n + e.count, 0);
+    for (let i = 0; i < 3; i++) expect((await send({ port: p, host: "svc" })).status).toBe(200);
+    await expect.poll(() => proxy.edges.count({ destination_service: "svc" })).toBe(3);
+    const first = await plain();
+    expect(first.batch).toBeUndefined();
+    expect(requests(first)).toBe(3);
+    // Read again with no traffic between: nothing repeated.
+    expect(requests(await plain())).toBe(0);
+
+    // A batch an acknowledging collector left pending is handed over once, then gone; later traffic is in the next read.
+    for (let i = 0; i < 2; i++) expect((await send({ port: p, host: "svc" })).status).toBe(200);
+    await expect.poll(() => proxy.edges.count({ destination_service: "svc" })).toBe(5);
+    const pending = JSON.parse((await admin(adminPort, "GET", "/telemetry?acknowledge=1")).body) as { batch: string; edges: { count: number }[] };
+    expect(requests(pending)).toBe(2);
+    expect((await send({ port: p, host: "svc" })).status).toBe(200);
+    await expect.poll(() => proxy.edges.count({ destination_service: "svc" })).toBe(6);
+    expect(requests(await plain())).toBe(2);
+    expect(requests(await plain())).toBe(1);
+    expect(requests(await plain())).toBe(0);
+  });
+
   it("refuses a malformed acknowledgement with 400 naming the field, and keeps serving", async () => {
     const { proxy } = await simple();
     const adminPort = port(proxy, "admin");
-    const pending = (JSON.parse((await admin(adminPort, "GET", "/telemetry")).body) as { batch: string }).batch;
+    const pending = (JSON.parse((await admin(adminPort, "GET", "/telemetry?acknowledge=1")).body) as { batch: string }).batch;
     const cases: [string, string][] = [
       ["not json", "body: not JSON"],
       ["[1]", "body: expected a JSON object"],
@@ -154,7 +180,7 @@ describe("per-edge telemetry", () => {
     }
     expect((await admin(adminPort, "POST", "/telemetry/ack", "x".repeat(10_000))).status).toBe(413);
     expect((await admin(adminPort, "GET", "/ready")).status).toBe(200);
-    expect((JSON.parse((await admin(adminPort, "GET", "/telemetry")).body) as { batch: string }).batch).toBe(pending);
+    expect((JSON.parse((await admin(adminPort, "GET", "/telemetry?acknowledge=1")).body) as { batch: string }).batch).toBe(pending);
   });
 
   it("writes one JSON access-log line per request to the configured file", async () => {

@@ -13,7 +13,7 @@ export type PushResult =
 export interface ProxyAdminClient {
   put(adminPort: number, config: ProxyConfig, ifMatch: string | undefined): Promise<PushResult>;
   activeVersion(adminPort: number): Promise<string | undefined>;
-  /** GET /telemetry: the proxy's pending batch of per-edge deltas, served again (same id) until acknowledged. */
+  /** GET /telemetry?acknowledge=1: the proxy's pending batch of per-edge deltas, served again (same id) until acknowledged. */
   telemetry(adminPort: number): Promise<ProxyTelemetryBatch>;
   /** POST /telemetry/ack: the batch is recorded; the proxy drops it and the next GET cuts a new one. */
   ackTelemetry(adminPort: number, batch: string): Promise<void>;
@@ -75,7 +75,7 @@ export const httpProxyAdmin: ProxyAdminClient = {
     return ((await res.json()) as { version?: string }).version;
   },
   async telemetry(adminPort) {
-    const res = await fetch(`${base(adminPort)}/telemetry`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(`${base(adminPort)}/telemetry?acknowledge=1`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (!res.ok) throw new Error(`GET /telemetry answered ${res.status}`);
     return (await res.json()) as ProxyTelemetryBatch;
   },

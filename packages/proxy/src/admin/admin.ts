@@ -183,10 +183,12 @@ export function handleAdmin(source: AdminSource, req: IncomingMessage, res: Serv
         sendJson(res, 403, { error: "loopback only" });
         return;
       }
-      // The same batch until POST /telemetry/ack {"batch": id}; the traffic since goes into the next one.
-      sendJson(res, 200, source.telemetryBatches.take());
+      // ?acknowledge=1: the same batch until POST /telemetry/ack {"batch": id}; the traffic since goes into the next one.
+      // Without it, reset on read (collectors older than the acknowledgement would count a kept batch on every tick).
+      if (new URLSearchParams(query).get("acknowledge") === "1") sendJson(res, 200, source.telemetryBatches.take());
+      else sendJson(res, 200, { edges: source.telemetryBatches.drain() });
       return;
     default:
-      send(res, 404, "text/plain; charset=utf-8", "admin endpoints: /ready /config (GET, PUT) /stats /metrics /spans?since= /outliers?since= /telemetry (POST /telemetry/ack) /tap?after=\n");
+      send(res, 404, "text/plain; charset=utf-8", "admin endpoints: /ready /config (GET, PUT) /stats /metrics /spans?since= /outliers?since= /telemetry[?acknowledge=1] (POST /telemetry/ack) /tap?after=\n");
   }
 }

@@ -7,6 +7,11 @@
 // cut stays in the live counters and goes into the next batch. Memory is one
 // batch plus the live counters, however long nobody acknowledges.
 //
+// A collector opts in with `GET /telemetry?acknowledge=1`. A plain GET is the
+// older reset-on-read contract (an agent from before the acknowledgement never
+// sends one): it answers `{edges}` without an id and keeps nothing, so such an
+// agent is not handed the same batch, and does not count it, on every tick.
+//
 // Batch ids are `<boot id>:<n>`: the boot id is random per proxy process, n
 // counts batches from 1. A collector that recorded a batch and crashed before
 // acknowledging it gets the same id back and can tell it already has it.
@@ -34,6 +39,13 @@ export class TelemetryBatches<E> {
   take(): TelemetryBatch<E> {
     this.#pending ??= { batch: `${this.bootId}:${++this.#n}`, edges: this.collect() };
     return this.#pending;
+  }
+
+  /** Reset-on-read, for collectors that never acknowledge: the pending batch's edges if one is pending (it is dropped), else the deltas since the last collect. */
+  drain(): E[] {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    return pending ? pending.edges : this.collect();
   }
 
   /** Acknowledges `batch`: only the pending batch's id clears it; any other id is ignored (and said so). */
