@@ -61,6 +61,16 @@ describe("the default retry (connect failures only)", () => {
     expect((proxy.stats().downstream as { fastPath: number }).fastPath).toBe(20);
   });
 
+  it("sends a large streamed body whole to the other endpoint after a refused connection (above the retry buffer, never buffered)", async () => {
+    const dead = await closedPort();
+    const up = await stack.upstream("up");
+    const { p } = await proxyFor([{ port: dead }, up], unsent, {}, true);
+    const big = "x".repeat(256 * 1024);
+    const results = await sendMany(6, 2, () => send({ port: p, host: "svc", method: "PUT", body: big }));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(up.seen.map((s) => s.bodyLength)).toEqual(Array(6).fill(big.length));
+  });
+
   it.each([
     ["a reset after the request was sent", (req: { socket: { destroy(): void } }) => req.socket.destroy(), 502],
     ["a 503 answer", (_req: unknown, res: ServerResponse) => ((res.statusCode = 503), res.end("busy")), 503],
