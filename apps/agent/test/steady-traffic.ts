@@ -7,11 +7,13 @@ export interface TrafficTally {
   failed: number;
   /** The first few failures, for the failure message. */
   failures: string[];
+  /** Every failure counted by its status and the first line of its body ("503 upstream connect failure"). */
+  kinds: Record<string, number>;
 }
 
 /** Counts every request sent through the proxy while it runs; `stop()` returns the tally. */
 export function steadyTraffic(port: number, host = "catalog") {
-  const tally: TrafficTally = { sent: 0, failed: 0, failures: [] };
+  const tally: TrafficTally = { sent: 0, failed: 0, failures: [], kinds: {} };
   let running = true;
   const loop = async () => {
     while (running) {
@@ -20,6 +22,8 @@ export function steadyTraffic(port: number, host = "catalog") {
       if (reply.status !== 200) {
         tally.failed++;
         if (tally.failures.length < 10) tally.failures.push(`${reply.status} ${reply.body.slice(0, 120)}`);
+        const kind = `${reply.status} ${reply.body.split("\n")[0]?.slice(0, 120) ?? ""}`;
+        tally.kinds[kind] = (tally.kinds[kind] ?? 0) + 1;
       }
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { UNSENT_RETRY_POLICY } from "@weft/mesh-model/proxy-config";
 import { afterEach, describe, expect, it } from "vitest";
 import { backend, closedPort, config, port, send, sendMany, Stack, vhost, type Upstream } from "./harness.ts";
 
@@ -8,9 +9,10 @@ afterEach(() => stack.close());
 type Rule = Parameters<typeof vhost>[1][number];
 type BackendExtra = Parameters<typeof backend>[2];
 
-async function proxyFor(endpoints: { port: number }[], rule: Omit<Rule, "backendRefs"> = {}, extra: BackendExtra = {}) {
+async function proxyFor(endpoints: { port: number }[], rule: Omit<Rule, "backendRefs"> = {}, extra: BackendExtra = {}, fastPath?: boolean) {
   const proxy = await stack.proxy(
     config({ backends: [backend("svc.default", endpoints, { loadBalancer: { algorithm: "round-robin" }, ...extra })], virtualHosts: [vhost("svc", [{ ...rule, backendRefs: [{ backend: "svc.default" }] }])] }),
+    fastPath === undefined ? {} : { fastPath },
   );
   return { proxy, p: port(proxy) };
 }
@@ -26,6 +28,98 @@ function failFirst(n: number, status: number) {
 }
 
 const fastBackoff = { baseMs: 1, maxMs: 5 };
+
+/** The backend's counters from /stats. */
+function counters(proxy: Awaited<ReturnType<typeof proxyFor>>["proxy"]) {
+  return proxy.stats().backends["svc.default"] as { retries: number; connectFailures: number; retryBudgetExhausted: number; endpoints: { port: number; ejected: boolean; requests: number }[] };
+}
+
+// The retry the mesh compiler gives every rule that configures none: a refused
+// connection goes once more, to another endpoint. The upstream never saw the
+// request, so any method goes again, with its body.
+describe("the default retry (connect failures only)", () => {
+  const unsent = { retry: UNSENT_RETRY_POLICY };
+
+  it.each([true, false])("serves every bodiless request when one endpoint refuses connections (fast path %s)", async (fastPath) => {
+    const dead = await closedPort();
+    const up = await stack.upstream("up");
+    const { p, proxy } = await proxyFor([{ port: dead }, up], unsent, {}, fastPath);
+    const results = await sendMany(20, 2, (i) => send({ port: p, host: "svc", method: i % 2 ? "DELETE" : "GET" }));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(up.seen).toHaveLength(20);
+    expect(counters(proxy).retries).toBeGreaterThan(0);
+  });
+
+  it("serves every POST with a body when one endpoint refuses connections: the streamed body was still unread", async () => {
+    const dead = await closedPort();
+    const up = await stack.upstream("up");
+    const { p, proxy } = await proxyFor([{ port: dead }, up], unsent, {}, true);
+    const results = await sendMany(20, 2, (i) => send({ port: p, host: "svc", method: "POST", body: `payload-${String(i).padStart(2, "0")}` }));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    // Each body arrived whole, once.
+    expect(up.seen.map((s) => s.bodyLength)).toEqual(Array(20).fill(10));
+    expect((proxy.stats().downstream as { fastPath: number }).fastPath).toBe(20);
+  });
+
+  it("sends a large streamed body whole to the other endpoint after a refused connection (above the retry buffer, never buffered)", async () => {
+    const dead = await closedPort();
+    const up = await stack.upstream("up");
+    const { p } = await proxyFor([{ port: dead }, up], unsent, {}, true);
+    const big = "x".repeat(256 * 1024);
+    const results = await sendMany(6, 2, () => send({ port: p, host: "svc", method: "PUT", body: big }));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(up.seen.map((s) => s.bodyLength)).toEqual(Array(6).fill(big.length));
+  });
+
+  it.each([
+    ["a reset after the request was sent", (req: { socket: { destroy(): void } }) => req.socket.destroy(), 502],
+    ["a 503 answer", (_req: unknown, res: ServerResponse) => ((res.statusCode = 503), res.end("busy")), 503],
+  ] as const)("does not send a request twice after %s", async (_name, handler, status) => {
+    const up = await stack.upstream("up", handler as never);
+    const { p } = await proxyFor([up], unsent);
+    expect((await send({ port: p, host: "svc", method: "DELETE" })).status).toBe(status);
+    expect((await send({ port: p, host: "svc", method: "POST", body: "payload" })).status).toBe(status);
+    expect(up.seen).toHaveLength(2);
+  });
+
+  it.each([
+    ["an explicit policy of one attempt", { retry: { ...UNSENT_RETRY_POLICY, maxAttempts: 1 } }],
+    ["no retry policy at all", {}],
+  ])("lets refused connections fail under %s (503 UF)", async (_name, rule) => {
+    const dead = await closedPort();
+    const up = await stack.upstream("up");
+    const { p, proxy } = await proxyFor([{ port: dead }, up], rule);
+    const results = await sendMany(10, 1, () => send({ port: p, host: "svc" }));
+    // Round robin over the two: every other request meets the closed port.
+    expect(results.filter((r) => r.status === 503 && r.headers["x-weft-flags"] === "UF")).toHaveLength(5);
+    expect(up.seen).toHaveLength(5);
+    expect(counters(proxy).retries).toBe(0);
+  });
+
+  it("is bounded by the retry budget", async () => {
+    const dead = await closedPort();
+    const up = await stack.upstream("up");
+    const { p, proxy } = await proxyFor([{ port: dead }, up], unsent, { policy: { retryBudget: { ratio: 0, minRetriesPerSecond: 0, windowMs: 60_000 } } });
+    const results = await sendMany(10, 1, () => send({ port: p, host: "svc" }));
+    expect(results.filter((r) => r.status === 503)).toHaveLength(5);
+    expect(results.filter((r) => r.status === 503).map((r) => r.headers["x-weft-flags"])).toEqual(Array(5).fill("UF,URX"));
+    expect(counters(proxy).retryBudgetExhausted).toBe(5);
+  });
+
+  it("stops trying an endpoint that refuses connections once outlier detection ejects it", async () => {
+    const dead = await closedPort();
+    const up = await stack.upstream("up");
+    const outlierDetection = { consecutive5xx: 5, consecutiveGatewayErrors: 3, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionTimeMs: 30_000, maxEjectionPercent: 100, alwaysKeepOne: true };
+    const { p, proxy } = await proxyFor([{ port: dead }, up], unsent, { policy: { outlierDetection } });
+    const results = await sendMany(20, 1, () => send({ port: p, host: "svc" }));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const closed = counters(proxy).endpoints.find((e) => e.port === dead);
+    expect(closed?.ejected).toBe(true);
+    // Three refusals ejected it; the other requests went straight to the live one.
+    expect(counters(proxy).connectFailures).toBe(3);
+    expect(closed?.requests).toBe(3);
+  });
+});
 
 describe("retries", () => {
   it.each([
@@ -65,23 +159,6 @@ describe("retries", () => {
     const { p } = await proxyFor([{ port: dead }, up], { retry: { maxAttempts: 2, retryOn: ["connect-failure"], backoff: fastBackoff } });
     const results = await sendMany(10, 1, () => send({ port: p, host: "svc" }));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
-  });
-
-  it("without a retry policy, sends a bodiless request whose connection was refused to another endpoint once (the upstream never saw it)", async () => {
-    const dead = await closedPort();
-    const up = await stack.upstream("up", (_req, res) => res.end("ok"));
-    const { p } = await proxyFor([{ port: dead }, up]);
-    const results = await sendMany(10, 1, () => send({ port: p, host: "svc", method: "DELETE" }));
-    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
-    expect(up.seen).toHaveLength(10);
-  });
-
-  it("without a retry policy, does not send a request twice when the upstream answered or reset it", async () => {
-    const resetting = await stack.upstream("reset", (req) => req.socket.destroy());
-    const { p } = await proxyFor([resetting]);
-    const res = await send({ port: p, host: "svc", method: "DELETE" });
-    expect(res.status).toBe(502);
-    expect(resetting.seen).toHaveLength(1);
   });
 
   it("retries a reset on another endpoint", async () => {

@@ -4,6 +4,7 @@ import { type CompileInputRaw, compileProxyConfig, CompileInputError } from "./i
 import { canonicalJson, fnv1a64 } from "./config-hash.ts";
 import { UNSUPPORTED_FIELDS, findUnsupportedFields } from "./unsupported-fields.ts";
 import type { Resource } from "../resource/resource.schema.ts";
+import { UNSENT_RETRY_POLICY } from "../proxy-config/proxy-routes.schema.ts";
 
 function input(resources: { resource: Resource; createdAt?: string }[], workloadNamespace = "shop"): CompileInputRaw {
   return {
@@ -96,11 +97,26 @@ describe("compileProxyConfig", () => {
     expect(lines(result)).toContain("conflicting_policies TrafficPolicy/shop/newer spec.targetRef");
   });
 
+  it("gives a rule without a retry the unsent-request retry (a refused connection, once more elsewhere), and a configured retry wins", () => {
+    const rule = (r: Parameters<typeof compileProxyConfig>[0]) => compileProxyConfig(r).config.virtualHosts[0]?.routes[0]?.rules[0]?.retry;
+    // No route, no policy: the service's default route.
+    expect(rule(input([]))).toEqual({ maxAttempts: 2, retryOn: ["connect-failure"], statusCodes: [], grpcStatusCodes: [], backoff: { baseMs: 25, maxMs: 250 } });
+    const plain = make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ backendRefs: [{ name: "reviews" }] }] });
+    expect(rule(input([{ resource: plain }]))).toEqual(UNSENT_RETRY_POLICY);
+    // The rule's own retry replaces it, conditions and all.
+    const own = make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ backendRefs: [{ name: "reviews" }], retry: { attempts: 1, retryOn: ["5xx"] } }] });
+    expect(rule(input([{ resource: own }]))).toMatchObject({ maxAttempts: 2, retryOn: ["5xx"] });
+    // A TrafficPolicy's retry replaces it; retryOn [] switches retries off, the default included.
+    const off = make("TrafficPolicy", "off", { targetRef: { name: "reviews" }, retries: { attempts: 1, retryOn: [] } });
+    expect(rule(input([{ resource: off }, { resource: plain }]))).toMatchObject({ retryOn: [], statusCodes: [], grpcStatusCodes: [] });
+  });
+
   it("uses the service-wide retry when a rule's backends disagree, with a warning", () => {
     const v2 = make("TrafficPolicy", "v2", { targetRef: { name: "reviews", version: "v2" }, retries: { attempts: 5 } });
     const route = make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ backendRefs: [{ name: "reviews", version: "v1" }, { name: "reviews", version: "v2" }] }] });
     const result = compileProxyConfig(input([{ resource: v2 }, { resource: route }]));
-    expect(result.config.virtualHosts[0]?.routes[0]?.rules[0]?.retry).toBeUndefined();
+    // The service has no retry of its own: the rule gets the default (a refused connection retried once elsewhere), not v2's 5 attempts.
+    expect(result.config.virtualHosts[0]?.routes[0]?.rules[0]?.retry).toEqual(UNSENT_RETRY_POLICY);
     expect(lines(result)).toContain("conflicting_backend_policies HTTPRoute/shop/r spec.rules[0].backendRefs");
   });
 

@@ -2,7 +2,7 @@
 // request timeout and retry from the destination's policy. Pure, one to one;
 // RequestMirror is left to the route compiler (it needs the catalog).
 import { GRPC_STATUS_CODES, type RouteRule as SourceRule } from "../http-route/http-route.schema.ts";
-import type { BackendFilter, RouteFilter, RouteMatch, RouteRule } from "../proxy-config/proxy-routes.schema.ts";
+import { UNSENT_RETRY_POLICY, type BackendFilter, type RouteFilter, type RouteMatch, type RouteRule } from "../proxy-config/proxy-routes.schema.ts";
 import { type EffectivePolicy, type Origin, proxyMs } from "./policy-mapping.ts";
 
 /** The match of a rule without matches: every request. */
@@ -85,13 +85,21 @@ export function pickRulePolicy(p: EffectivePolicy): unknown {
   return { requestTimeoutMs: p.requestTimeoutMs, retry: p.retry };
 }
 
-/** A rule with the policy's request timeout and retry (and per-try timeout) applied. */
+/**
+ * A rule with the policy's request timeout and retry (and per-try timeout)
+ * applied. Without a retry in the policy the rule gets the unsent-request
+ * retry (a refused connection goes to another endpoint once), as Istio gives
+ * every route a default retry: a killed or restarting instance would
+ * otherwise fail every request the balancer sends it until it is ejected. A
+ * route rule's own retry replaces it (compile-routes), and so does any
+ * configured one, `retryOn: []` included (no retries at all).
+ */
 export function withPolicy(rule: RouteRule, policy: EffectivePolicy): RouteRule {
   const out: RouteRule = { ...rule, timeouts: { ...rule.timeouts } };
   if (policy.requestTimeoutMs !== undefined) out.timeouts.requestMs = policy.requestTimeoutMs;
   if (policy.retry) {
     out.retry = policy.retry.retry;
     if (policy.retry.perTryMs !== undefined) out.timeouts.perTryMs = policy.retry.perTryMs;
-  }
+  } else out.retry = UNSENT_RETRY_POLICY;
   return out;
 }

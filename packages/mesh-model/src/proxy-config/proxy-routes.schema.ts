@@ -222,6 +222,23 @@ export const RetryPolicySchema = z
   .describe("Retry policy. Requests whose body exceeds the retry buffer limit are never retried.");
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
+/**
+ * The retry a rule gets when nothing configures one (the compiler writes it
+ * into every rule without a policy of its own): one more attempt, on another
+ * endpoint, when the connection could not be made. The upstream never saw the
+ * request, so it is safe for any method and with a body; a body is never
+ * buffered for it (the proxy retries only while the body is still unsent).
+ * Istio's default is wider (503s, resets, gRPC unavailable); this is the part
+ * that cannot run a request twice. The backend's retry budget still applies.
+ */
+export const UNSENT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 2,
+  retryOn: ["connect-failure"],
+  statusCodes: [],
+  grpcStatusCodes: [],
+  backoff: { baseMs: 25, maxMs: 250 },
+};
+
 export const BackendFilterSchema = z
   .discriminatedUnion("type", [...HEADER_FILTERS])
   .describe("A filter applied only when its backend is picked, after the rule's.");

@@ -84,7 +84,14 @@ export function downstreamResponseHead(head: ResponseHead, buf: Buffer, flags: r
 
 type AttemptResult =
   | { kind: "response"; exchange: Exchange; head: ResponseHead; buf: Buffer; relay: RelayEvents }
-  | { kind: "failure"; failure: AttemptFailure; reason: string; staleReuse: boolean };
+  | {
+      kind: "failure";
+      failure: AttemptFailure;
+      reason: string;
+      staleReuse: boolean;
+      /** Nothing of the request was written: no connection was had (the downstream body is untouched). */
+      unsent: boolean;
+    };
 
 /** Events of an exchange: first the attempt's result, then the relay's body and end. */
 class RelayEvents implements ExchangeEvents {
@@ -116,7 +123,7 @@ class RelayEvents implements ExchangeEvents {
     if (beforeHead) {
       const settle = this.settle;
       this.settle = undefined;
-      settle?.({ kind: "failure", failure, reason, staleReuse: this.exchange?.staleReuse ?? false });
+      settle?.({ kind: "failure", failure, reason, staleReuse: this.exchange?.staleReuse ?? false, unsent: false });
     } else this.onCut();
   }
 }
@@ -148,10 +155,11 @@ async function attemptFast(
       cb.pending--;
     }
   } else acquired = acquiring;
-  if (acquired.kind === "failure") return { kind: "failure", failure: acquired.failure, reason: acquired.reason, staleReuse: false };
+  // No connection: nothing was written, and the downstream body (read only once an exchange starts) is still there.
+  if (acquired.kind === "failure") return { kind: "failure", failure: acquired.failure, reason: acquired.reason, staleReuse: false, unsent: true };
   if (abort.aborted) {
     pool.release(acquired.conn, true, false);
-    return { kind: "failure", failure: "reset", reason: "downstream went away", staleReuse: false };
+    return { kind: "failure", failure: "reset", reason: "downstream went away", staleReuse: false, unsent: true };
   }
   return new Promise<AttemptResult>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
@@ -226,6 +234,8 @@ export async function forwardFast(env: ForwardEnv, down: FastDownstream, outcome
   const hashKey = backend.hashKey(head.headers, down.remoteAddress);
   const tried = new Set<string>();
   let freeReconnect = !down.hasBody && IDEMPOTENT.has(head.method);
+  /** An attempt got a connection and began to send the streamed body. */
+  let bodySent = false;
 
   for (;;) {
     if (abort.aborted) return;
@@ -254,6 +264,7 @@ export async function forwardFast(env: ForwardEnv, down: FastDownstream, outcome
       release();
     };
     const r = await attemptFast(env, down, plan, pool, view, timeoutMs, abort);
+    if (down.hasBody && !(r.kind === "failure" && r.unsent)) bodySent = true;
     gate.release();
     if (r.kind === "failure") {
       finishAttempt();
@@ -267,11 +278,11 @@ export async function forwardFast(env: ForwardEnv, down: FastDownstream, outcome
         continue;
       }
       countFailure(backend, view, r.failure);
-      if (gate.retriesFailure(r.failure) && gate.mayRetry()) {
+      // A body streams on this path and is gone once sent; before any connection it is still unread, so a connect failure may be retried with it.
+      if (gate.retriesFailure(r.failure) && gate.mayRetry(r.unsent && !bodySent)) {
         await gate.backoff(env.random);
         continue;
       }
-      if (gate.retriesUnsentRequest(r.failure)) continue;
       const answer = gate.timedOut() ? failureAnswer(outcome, "timeout") : failureAnswer(outcome, r.failure);
       replyLocal(down, answer.status, outcome.flags, answer.body);
       return;

@@ -7,7 +7,7 @@ import type { Outcome } from "../core/outcome.ts";
 import { ResponseFlag } from "../core/response-flags.ts";
 import type { BackendRuntime } from "../upstream/backend-runtime.ts";
 import type { EndpointView } from "../upstream/load-balancer.ts";
-import type { AttemptFailure } from "../upstream/retry.ts";
+import { replaysSentRequests, type AttemptFailure } from "../upstream/retry.ts";
 import { Cancel, sendAttempt, type AttemptResult, type RequestBody, type UpstreamResponse } from "../upstream/upstream-attempt.ts";
 import type { ForwardEnv, ForwardPlan } from "./forward-env.ts";
 import { formatGrpcTimeout, grpcStatusOf } from "./grpc.ts";
@@ -89,7 +89,6 @@ export async function forward(env: ForwardEnv, req: IncomingMessage, res: Server
         await gate.backoff(env.random);
         continue;
       }
-      if (gate.retriesUnsentRequest(r.failure)) continue;
       answerFailure(env, res, outcome, gate.timedOut() ? "timeout" : r.failure);
       return;
     }
@@ -153,7 +152,10 @@ function answerFailure(env: ForwardEnv, res: ServerResponse, outcome: Outcome, f
 /**
  * The request body as the attempts will send it: none, buffered (when a
  * retry could replay it or a mirror copy it) or streamed at once. Sends the
- * mirror copies. Undefined when the client went away while we read.
+ * mirror copies. Undefined when the client went away while we read. A
+ * connect-failure-only retry (the default) does not buffer: a streamed body
+ * is piped as the attempt starts, so such a request is not retried here (the
+ * fast path, where bodies go, retries it while its body is unread).
  */
 async function requestBody(env: ForwardEnv, req: IncomingMessage, res: ServerResponse, outcome: Outcome, plan: ForwardPlan): Promise<RequestBody | undefined> {
   // Mirrors are drawn before the body is read: a copy needs the whole body in memory.
@@ -163,7 +165,7 @@ async function requestBody(env: ForwardEnv, req: IncomingMessage, res: ServerRes
   try {
     body = !hasBody(req)
       ? NO_BODY
-      : (plan.retry?.maxAttempts ?? 1) > 1 || mirrors
+      : replaysSentRequests(plan.retry) || mirrors
         ? await readBodyUpTo(req, env.snapshot.config.limits.retryBufferBytes)
         : { kind: "stream", head: [], rest: req };
   } catch {

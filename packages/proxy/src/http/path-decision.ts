@@ -21,7 +21,7 @@ export interface PathFeatures {
   jwt: boolean;
   /** Filter types of the matched rule (none when no rule matched: the 404 is answered on either path). */
   filters: readonly string[];
-  /** The rule retries (maxAttempts above 1). */
+  /** The rule may resend a request it has written (a retry on a reset or an answer; a connect-failure-only retry does not). */
   retries: boolean;
   /** Some backend the rule may pick speaks HTTP/2 upstream. */
   http2Backend: boolean;

@@ -14,7 +14,6 @@ export class RetryGate {
   /** The body can be sent again (none, or buffered); known once the body has been read. */
   replayable = true;
   private held = false;
-  private unsentRetryUsed = false;
   /** A backoff was cut at the request deadline: no attempt may follow it. */
   private deadlineReached = false;
 
@@ -40,29 +39,16 @@ export class RetryGate {
   }
 
   /**
-   * Without a retry policy on the rule: whether a connection that failed
-   * before the request left (refused, or not established in time) may go to
-   * another endpoint. The upstream never saw the request, so any method may
-   * go again; once per request, and not for a streamed body. A restarting or
-   * just-killed instance otherwise fails every request the balancer sends it
-   * until outlier detection ejects it (Istio's default retry policy covers
-   * connect failures for the same reason). Counted as a retry; a rule's own
-   * retry policy, when it has one, decides instead.
+   * True (and counted) when one more attempt is allowed; flags URX when not.
+   * `unsent`: the failed attempt wrote nothing of the request and its body is
+   * still unread downstream (a connect failure on the fast path), so the next
+   * attempt can send it whole even though it was never buffered.
    */
-  retriesUnsentRequest(failure: AttemptFailure): boolean {
-    if (this.retry !== undefined || failure !== "connect-failure" || !this.replayable || this.unsentRetryUsed || this.timedOut()) return false;
-    this.unsentRetryUsed = true;
-    this.backend.counters.retries++;
-    this.metrics.retries.inc({ destination_service: this.backend.spec.service });
-    return true;
-  }
-
-  /** True (and counted) when one more attempt is allowed; flags URX when not. */
-  mayRetry(): boolean {
+  mayRetry(unsent = false): boolean {
     const { retry, backend } = this;
     const cb = backend.breaker;
     const maxAttempts = retry?.maxAttempts ?? 1;
-    if (!retry || !this.replayable || maxAttempts <= 1) return false;
+    if (!retry || !(this.replayable || unsent) || maxAttempts <= 1) return false;
     // Out of time: the deadline stopped it, not the retry limit; the caller answers 504 UT (no URX).
     if (this.timedOut()) return false;
     if (this.attempt >= maxAttempts) {

@@ -23,6 +23,7 @@ import { rawReply, tunnelUpgrade } from "../http/upgrade-tunnel.ts";
 import { replyLocal } from "../http/fast-downstream.ts";
 import { handleFast } from "../http/fast-forward.ts";
 import { choosePath, type PathFeatures } from "../http/path-decision.ts";
+import { replaysSentRequests } from "../upstream/retry.ts";
 import type { ProxyMetrics } from "../observability/metrics.ts";
 import type { RecordContext, RequestRecorder } from "../observability/request-recorder.ts";
 import { gatewayBackend, peekServerName } from "../tcp/gateway-listener.ts";
@@ -79,7 +80,8 @@ function ruleFeatures(snapshot: Snapshot, rule: RouteSelection["rule"]): RuleFea
     snapshot,
     // The backends' own filters (a canary's header modifiers) count like the rule's.
     filters: [...rule.filters.map((f) => f.type), ...rule.backendRefs.flatMap((ref) => (ref.filters ?? []).map((f) => f.type))],
-    retries: (rule.retry?.maxAttempts ?? 1) > 1,
+    // Only a retry that may resend a written request needs the body buffered (node:http); a connect-failure retry happens before the body is sent.
+    retries: replaysSentRequests(rule.retry),
     http2Backend: rule.backendRefs.some((ref) => snapshot.backends.get(ref.backend)?.spec.protocol === "http2"),
   };
   ruleFeatureCache.set(rule, features);

@@ -1,8 +1,22 @@
-import { RetryPolicySchema } from "@weft/mesh-model/proxy-config";
+import { RetryPolicySchema, UNSENT_RETRY_POLICY } from "@weft/mesh-model/proxy-config";
 import { describe, expect, it } from "vitest";
-import { backoffDelayMs, isRetriableFailure, isRetriableStatus, RetryBudget, type AttemptFailure } from "./retry.ts";
+import { backoffDelayMs, isRetriableFailure, isRetriableStatus, replaysSentRequests, RetryBudget, type AttemptFailure } from "./retry.ts";
 
 const policy = (retryOn: string[], statusCodes: number[] = []) => RetryPolicySchema.parse({ retryOn, statusCodes });
+
+describe("replaysSentRequests (whether the body must be buffered)", () => {
+  it.each([
+    ["no policy", undefined, false],
+    ["the default (connect failures only)", UNSENT_RETRY_POLICY, false],
+    ["one attempt, whatever it retries", RetryPolicySchema.parse({ maxAttempts: 1, retryOn: ["5xx"] }), false],
+    ["resets", policy(["connect-failure", "reset"]), true],
+    ["gateway errors (a 503 answer comes after the request)", policy(["gateway-error"]), true],
+    ["listed statuses", policy(["connect-failure"], [429]), true],
+    ["gRPC statuses", RetryPolicySchema.parse({ retryOn: ["connect-failure"], grpcStatusCodes: [14] }), true],
+  ])("%s → %s", (_name, p, expected) => {
+    expect(replaysSentRequests(p)).toBe(expected);
+  });
+});
 
 describe("isRetriableStatus", () => {
   it.each([

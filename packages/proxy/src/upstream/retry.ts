@@ -32,6 +32,18 @@ export function isRetriableFailure(failure: AttemptFailure, policy: RetryPolicy)
   }
 }
 
+/**
+ * Whether `policy` may send a request's body a second time: it retries some
+ * failure or answer that comes after the request was written. A policy that
+ * retries only connect failures (the compiler's default) never does: its
+ * retry goes out only while the body is unsent, so the body need not be
+ * buffered and may stream on the fast path.
+ */
+export function replaysSentRequests(policy: RetryPolicy | undefined): boolean {
+  if (policy === undefined || policy.maxAttempts <= 1) return false;
+  return policy.retryOn.some((c) => c !== "connect-failure") || policy.statusCodes.length > 0 || policy.grpcStatusCodes.length > 0;
+}
+
 /** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(retry-1))). */
 export function backoffDelayMs(retry: number, backoff: RetryPolicy["backoff"], random: RandomSource): number {
   const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, retry - 1));
