@@ -1,13 +1,20 @@
 // weft-agent as a process, the way operators run it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { killProxiesOf } from "../src/supervision/proxy-process.ts";
 
 export const AGENT_BIN = join(import.meta.dirname, "../bin/weft-agent.js");
 
 export interface AgentProcess {
   process: ChildProcess;
   output: () => string;
-  /** SIGTERM (the agent stops its proxies), SIGKILL after 15 s. */
+  /**
+   * SIGTERM (the agent stops its proxies), SIGKILL after 15 s; then any proxy
+   * of its state folder still running is killed (proxies outlive an agent that
+   * had to be SIGKILLed, and a test must not leave them behind). An agent that
+   * had already exited is left as it is, proxies included: a test that killed
+   * it may start another to adopt them.
+   */
   stop(): Promise<number | null>;
 }
 
@@ -25,6 +32,8 @@ export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): 
       const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       const code = await exited;
       clearTimeout(killer);
+      const stateDir = args[args.indexOf("--state-dir") + 1];
+      if (args.includes("--state-dir") && stateDir) await killProxiesOf(stateDir);
       return code;
     },
   };

@@ -12,6 +12,7 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killProxiesOf } from "../../src/supervision/proxy-process.ts";
 import { startAgentProcess, type AgentProcess } from "../agent-process.ts";
 import { freePort } from "../free-port.ts";
 import { adminClient, startManager, type AdminClient, type ManagerProcess } from "../manager-process.ts";
@@ -131,6 +132,8 @@ describe("control-plane faults under steady traffic", () => {
 
   afterAll(async () => {
     await agent?.stop();
+    // Also after a case that failed with its agent SIGKILLed and not replaced: its proxies outlive it.
+    if (dir) await killProxiesOf(join(dir, "state"));
     await manager?.stop();
     for (const a of apps) a.server.close();
     await slowDb?.close();

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killProxiesOf } from "../../src/supervision/proxy-process.ts";
 import { startAgentProcess, type AgentProcess } from "../agent-process.ts";
 import { freePort } from "../free-port.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "../manager-process.ts";
@@ -95,6 +96,8 @@ describe("telemetry counts across a manager and an agent restart", { timeout: 30
 
   afterAll(async () => {
     await agent?.stop();
+    // Also after a case that failed with its agent SIGKILLed and not replaced: its proxies outlive it.
+    if (dir) await killProxiesOf(join(dir, "state"));
     await manager?.stop();
     for (const a of apps) await closeApp(a);
     if (manager) await removeHome(manager.home);
