@@ -47,6 +47,21 @@ describe("the east-west gateway of a universal file", () => {
     expect(gatewayCompileInput(UniversalFileSchema.parse({ services: [] }), "west")).toBeUndefined();
   });
 
+  it("routes a shared servicePort to every instance's inbound proxy, each forwarding to its app's own port", () => {
+    const shared = UniversalFileSchema.parse({
+      ...file,
+      services: [{ ...file.services[0], instances: file.services[0]!.instances.map((i) => ({ ...i, servicePort: 9080 })) }],
+    });
+    const { config, diagnostics } = compileGatewayConfig(gatewayCompileInput(shared, "west")!);
+    const routes = config.listeners.flatMap((l) => (l.kind === "gateway" ? l.routes : []));
+    expect(routes.map((r) => r.sni)).toEqual(["9080.any.reviews.shop.weft.internal", "9080.v1.reviews.shop.weft.internal", "9080.v2.reviews.shop.weft.internal"]);
+    expect(config.backends.find((b) => b.name === "reviews.shop:9080")?.endpoints.map((e) => e.port)).toEqual([16001, 16011]);
+    expect(diagnostics.filter((d) => d.severity !== "info")).toEqual([]);
+    // The instances' proxies: the service port for policies, the app's port to forward to.
+    const proxy = compileProxyConfig(compileInputs(shared, "west", undefined).get("shop/reviews-1")!).config;
+    expect(proxy.listeners.find((l) => l.kind === "inbound")).toMatchObject({ port: 16011, app: { port: 9082 } });
+  });
+
   it("routes no service the mesh does not export (a caller naming one is refused at the gateway)", () => {
     expect(compileGatewayConfig(gatewayCompileInput(file, "west", (_ns, name) => name !== "reviews")!).config.listeners.flatMap((l) => (l.kind === "gateway" ? l.routes : []))).toEqual([]);
   });

@@ -5,6 +5,7 @@
 import type { ClusterConfig, EastWestGateway } from "@weft/mesh-model";
 import type { GatewayCompileInputRaw } from "@weft/mesh-model/compiler";
 import { catalogEntry, resourceEntries, versionAndZone } from "../mesh-config/compile-inputs.ts";
+import { servicePortOf } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 
 /** The supervisor id of the gateway proxy (never a `<namespace>/<instance>` id, which always has a slash). */
@@ -34,12 +35,11 @@ export function gatewayCompileInput(
       s,
       s.instances.filter((inst) => inst.proxy !== undefined),
       cluster,
-      (inst, ports) => ({
+      (inst) => ({
         address: inst.address,
         port: inst.proxy!.inboundPort,
-        // In universal mode an instance's one inbound proxy is where every port of its service is served
-        // (instances on one machine differ in app port, so the "service ports" are really theirs).
-        ports: Object.fromEntries([...ports.keys()].map((p) => [String(p), inst.proxy!.inboundPort])),
+        // The server name names the service port; the instance's inbound proxy serves it (and forwards to the app's own port).
+        ports: { [String(servicePortOf(inst))]: inst.proxy!.inboundPort },
         cluster,
         ready: inst.ready,
         ...versionAndZone(inst),

@@ -6,7 +6,7 @@ import type { CompileInputRaw, CompileOptions, PortProtocol, ProxyCompileInputRa
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../discovery/catalog.ts";
 import type { Protocol } from "../discovery/catalog.schema.ts";
-import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
+import { localInstances, servicePortOf, type LocalInstance } from "../universal/universal-catalog.ts";
 import type { UniversalFile, UniversalInstance, UniversalService } from "../universal/universal-file.schema.ts";
 
 type CatalogServiceInput = NonNullable<NonNullable<CompileInputRaw["catalog"]>["services"]>[number];
@@ -16,21 +16,24 @@ const PROTOCOL: Record<string, PortProtocol> = { http: "HTTP", http2: "HTTP2", g
 export const toPortProtocol = (p: Protocol | string | undefined): PortProtocol => PROTOCOL[(p ?? "http").toLowerCase()] ?? "HTTP";
 
 /**
- * Service `s` of `cluster` as the compiler's catalog lists it: the app ports
- * `instances` serve (each with the protocol of the first instance on it) and
- * one endpoint per instance. None (an empty list, for flatMap) when the
- * instances serve no port.
+ * Service `s` of `cluster` as the compiler's catalog lists it: the service
+ * ports `instances` serve (`servicePort`, else `port`; each with the protocol
+ * of the first instance on it) and one endpoint per instance. None (an empty
+ * list, for flatMap) when the instances serve no port.
  */
 export function catalogEntry<E>(
   s: UniversalService,
   instances: readonly UniversalInstance[],
   cluster: string,
-  endpoint: (inst: UniversalInstance, ports: Map<number, PortProtocol>) => E,
+  endpoint: (inst: UniversalInstance) => E,
 ): { name: string; namespace: string; cluster: string; ports: { port: number; protocol: PortProtocol }[]; endpoints: E[] }[] {
   const ports = new Map<number, PortProtocol>();
-  for (const inst of instances) if (!ports.has(inst.port)) ports.set(inst.port, toPortProtocol(inst.protocol ?? s.protocol));
+  for (const inst of instances) {
+    const servicePort = servicePortOf(inst);
+    if (!ports.has(servicePort)) ports.set(servicePort, toPortProtocol(inst.protocol ?? s.protocol));
+  }
   if (ports.size === 0) return [];
-  return [{ name: s.name, namespace: s.namespace, cluster, ports: [...ports].map(([port, protocol]) => ({ port, protocol })), endpoints: instances.map((inst) => endpoint(inst, ports)) }];
+  return [{ name: s.name, namespace: s.namespace, cluster, ports: [...ports].map(([port, protocol]) => ({ port, protocol })), endpoints: instances.map((inst) => endpoint(inst)) }];
 }
 
 /** An instance's version and zone, as the optional fields of an endpoint or workload. */
@@ -39,12 +42,17 @@ export const versionAndZone = (inst: { version?: string | undefined; zone?: stri
   ...(inst.zone !== undefined && { zone: inst.zone }),
 });
 
-/** This cluster's services as the compiler sees them: instances with a local proxy are reached through its inbound port. */
+/**
+ * This cluster's services as the compiler sees them: instances with a local
+ * proxy are reached through its inbound port, the others at the port they
+ * listen on; either way, for their service port (and no other one).
+ */
 export function localCatalog(file: UniversalFile, cluster: string): CatalogServiceInput[] {
   return file.services.flatMap((s) =>
     catalogEntry(s, s.instances, cluster, (inst) => ({
       address: inst.address,
       port: inst.proxy ? inst.proxy.inboundPort : inst.port,
+      ports: { [String(servicePortOf(inst))]: inst.proxy ? inst.proxy.inboundPort : inst.port },
       cluster,
       ready: inst.ready,
       serviceAccount: inst.serviceAccount,
@@ -161,7 +169,8 @@ export function proxyCompileInputs(
           cluster,
           serviceAccount: inst.serviceAccount,
           ...versionAndZone(inst),
-          appPorts: [{ port: inst.port, protocol: toPortProtocol(inst.protocol) }],
+          // Inbound policies (TrafficPolicy, AuthorizationPolicy ports, rate limits) name the service port, the listener forwards to the app's.
+          appPorts: [{ port: inst.port, ...(inst.servicePort !== inst.port && { servicePort: inst.servicePort }), protocol: toPortProtocol(inst.protocol) }],
         },
         options: {
           outboundPort: inst.proxy.outboundPort,

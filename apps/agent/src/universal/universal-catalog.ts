@@ -10,7 +10,10 @@ export interface LocalInstance {
   service: string;
   namespace: string;
   address: string;
+  /** Port the application listens on (the inbound proxy forwards to it). */
   port: number;
+  /** Port the service is addressed on across the mesh (`servicePort`, else `port`). */
+  servicePort: number;
   protocol: Protocol;
   version?: string;
   serviceAccount: string;
@@ -22,6 +25,16 @@ export function instanceName(service: string, index: number, name: string | unde
   return name ?? `${service}-${index}`;
 }
 
+/** The port `inst` serves its service on across the mesh: `servicePort`, else the port it listens on. */
+export function servicePortOf(inst: { port: number; servicePort?: number | undefined }): number {
+  return inst.servicePort ?? inst.port;
+}
+
+/**
+ * The catalog of a universal file: a service's ports are its instances'
+ * service ports, each endpoint keeps the port it really listens on (the
+ * target port, as a Kubernetes EndpointSlice does).
+ */
 export function universalToCatalog(file: UniversalFile): CatalogSnapshot {
   const snapshot: CatalogSnapshot = { services: [], workloads: [], endpoints: [] };
   for (const s of file.services) {
@@ -29,7 +42,9 @@ export function universalToCatalog(file: UniversalFile): CatalogSnapshot {
     s.instances.forEach((inst, i) => {
       const name = instanceName(s.name, i, inst.name);
       const protocol = inst.protocol ?? s.protocol;
-      ports.set(`${inst.port}/${protocol}`, { port: inst.port, protocol });
+      const servicePort = servicePortOf(inst);
+      // The schema refuses one service port with two protocols, so the first instance's protocol is every one's.
+      if (!ports.has(String(servicePort))) ports.set(String(servicePort), { port: servicePort, protocol });
       snapshot.workloads.push({
         name,
         namespace: s.namespace,
@@ -71,6 +86,7 @@ export function localInstances(file: UniversalFile): LocalInstance[] {
           namespace: s.namespace,
           address: inst.address,
           port: inst.port,
+          servicePort: servicePortOf(inst),
           protocol: inst.protocol ?? s.protocol,
           serviceAccount: inst.serviceAccount,
           proxy: inst.proxy,

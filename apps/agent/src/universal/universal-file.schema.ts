@@ -35,7 +35,10 @@ export const UniversalInstanceSchema = z
   .object({
     name: DnsLabel.optional().describe("Instance name; `<service>-<index>` when omitted."),
     address: z.string().min(1, "must not be empty").describe("IP address or hostname of the instance."),
-    port: Port("Port the application listens on."),
+    port: Port("Port the application listens on: the target port the instance's proxy (or, without one, callers) connect to."),
+    servicePort: Port(
+      "Port the service is addressed on across the mesh (its declared port: what routes, policies, local ports and other clusters' east-west server names name); `port` when omitted. Set it when instances of one service listen on different ports (several on one machine, or one per cluster) so they still make up one service port.",
+    ).optional(),
     protocol: ProtocolSchema.optional().describe("Protocol of the port; the service's when omitted."),
     version: z.string().min(1).optional().describe("Version of the instance (e.g. v2)."),
     serviceAccount: DnsLabel.default("default").describe("Identity of the instance."),
@@ -83,6 +86,8 @@ export const UniversalFileSchema = z
     const services = new Map<string, number>();
     const instances = new Map<string, string>();
     const ports = new Map<number, string>();
+    // Per service: the protocol each service port was first given, and where.
+    const servicePorts = new Map<string, { protocol: string; at: string }>();
     if (file.gateway) {
       ports.set(file.gateway.port, "gateway.port");
       if (file.gateway.adminPort === file.gateway.port) ctx.addIssue({ code: "custom", path: ["gateway", "adminPort"], message: `port ${file.gateway.port} is also used by gateway.port` });
@@ -98,6 +103,14 @@ export const UniversalFileSchema = z
         const here = `services[${si}].instances[${ii}]`;
         if (instances.has(ikey)) ctx.addIssue({ code: "custom", path: ["services", si, "instances", ii, "name"], message: `duplicate instance ${ikey} (also ${instances.get(ikey)})` });
         instances.set(ikey, here);
+        // One service port is one protocol: callers pick the protocol per service port, not per instance.
+        const servicePort = inst.servicePort ?? inst.port;
+        const protocol = inst.protocol ?? s.protocol;
+        const field = inst.servicePort !== undefined ? "servicePort" : "port";
+        const first = servicePorts.get(`${key}:${servicePort}`);
+        if (first && first.protocol !== protocol)
+          ctx.addIssue({ code: "custom", path: ["services", si, "instances", ii, field], message: `service port ${servicePort} of ${key} is ${protocol} here but ${first.protocol} in ${first.at}; one service port has one protocol` });
+        else if (!first) servicePorts.set(`${key}:${servicePort}`, { protocol, at: here });
         if (!inst.proxy) return;
         for (const field of ["inboundPort", "outboundPort", "adminPort"] as const) {
           const port = inst.proxy[field];

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../test/wait-for.ts";
 import { Catalog } from "../discovery/catalog.ts";
 import { MemoryLogger } from "../logger.ts";
-import { localInstances } from "./universal-catalog.ts";
+import { localInstances, universalToCatalog } from "./universal-catalog.ts";
 import { parseUniversalFile, UniversalFileError, UniversalFileProvider } from "./universal-provider.ts";
 
 const GOOD = `
@@ -42,6 +42,18 @@ describe("parseUniversalFile", () => {
       "services[0].instances[1].proxy.outboundPort",
       "port 2 is also used by services[0].instances[0].proxy.outboundPort",
     ],
+    ["services:\n  - name: a\n    instances:\n      - { address: x, port: 1, servicePort: 0 }\n", "services[0].instances[0].servicePort", "must be between 1 and 65535"],
+    // One service port, two protocols: the second instance that says so is refused, at the field that gave the port.
+    [
+      "services:\n  - name: a\n    instances:\n      - { address: x, port: 1, servicePort: 80 }\n      - { address: x, port: 2, servicePort: 80, protocol: grpc }\n",
+      "services[0].instances[1].servicePort",
+      "service port 80 of default/a is grpc here but http in services[0].instances[0]",
+    ],
+    [
+      "services:\n  - name: a\n    protocol: tcp\n    instances:\n      - { address: x, port: 1, servicePort: 80, protocol: http }\n      - { address: y, port: 80 }\n",
+      "services[0].instances[1].port",
+      "service port 80 of default/a is tcp here but http in services[0].instances[0]",
+    ],
     ["services: [unclosed\n", "(document)", "is not valid YAML"],
   ])("names the file, the path and the reason: %#", (text, path, reason) => {
     let error: unknown;
@@ -54,6 +66,17 @@ describe("parseUniversalFile", () => {
     const issue = (error as UniversalFileError).issues.find((i) => i.path === path);
     expect(issue?.message).toContain(reason);
     expect((error as UniversalFileError).message).toContain(`/etc/weft/u.yaml: ${path}: `);
+  });
+
+  it("reports service ports as the service's ports and keeps each endpoint's own target port", () => {
+    const file = parseUniversalFile(
+      "u.yaml",
+      "services:\n  - name: catalog\n    namespace: shop\n    instances:\n      - { name: v1, address: 127.0.0.1, port: 20020, servicePort: 8080, proxy: { inboundPort: 20021, outboundPort: 20022, adminPort: 20023 } }\n      - { name: v2, address: 127.0.0.1, port: 20030, servicePort: 8080 }\n      - { name: admin, address: 127.0.0.1, port: 9901 }\n",
+    );
+    const snapshot = universalToCatalog(file);
+    expect(snapshot.services).toEqual([{ name: "catalog", namespace: "shop", labels: {}, ports: [{ port: 8080, protocol: "http" }, { port: 9901, protocol: "http" }] }]);
+    expect(snapshot.endpoints.map((e) => `${e.workload} ${e.address}:${e.port}`)).toEqual(["v1 127.0.0.1:20020", "v2 127.0.0.1:20030", "admin 127.0.0.1:9901"]);
+    expect(localInstances(file)).toEqual([expect.objectContaining({ id: "shop/v1", port: 20020, servicePort: 8080 })]);
   });
 
   it("collects every problem, not just the first", () => {

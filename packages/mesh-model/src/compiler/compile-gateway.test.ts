@@ -42,6 +42,29 @@ describe("compileGatewayConfig", () => {
     expect(diagnostics.map((d) => d.code)).toEqual(["unsupported_port"]);
   });
 
+  it("routes a service port to each instance's own inbound proxy, whatever port its app listens on", () => {
+    const input = gatewayInput();
+    // Two instances on one machine: different inbound proxies, one service port (universal servicePort).
+    input.catalog!.services = [
+      {
+        name: "catalog",
+        namespace: "shop",
+        cluster: "west",
+        ports: [{ port: 8080, protocol: "HTTP" }],
+        endpoints: [
+          { address: "127.0.0.1", port: 20121, ports: { "8080": 20121 }, version: "v1", cluster: "west", ready: true },
+          { address: "127.0.0.1", port: 20131, ports: { "8080": 20131 }, version: "v2", cluster: "west", ready: true },
+        ],
+      },
+    ];
+    const { config, diagnostics } = compileGatewayConfig(input);
+    const gateway = config.listeners.find((l) => l.kind === "gateway");
+    expect(gateway?.kind === "gateway" && gateway.routes.map((r) => r.sni)).toEqual(["8080.any.catalog.shop.weft.internal", "8080.v1.catalog.shop.weft.internal", "8080.v2.catalog.shop.weft.internal"]);
+    expect(config.backends.find((b) => b.name === "catalog.shop:8080/v2")?.endpoints.map((e) => e.port)).toEqual([20131]);
+    expect(config.backends.find((b) => b.name === "catalog.shop:8080")?.endpoints.map((e) => e.port)).toEqual([20121, 20131]);
+    expect(diagnostics).toEqual([]);
+  });
+
   it("is deterministic: input order does not change the config or its version", () => {
     const a = compileGatewayConfig(gatewayInput());
     const reversed = gatewayInput();

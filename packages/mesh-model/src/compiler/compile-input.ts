@@ -106,7 +106,10 @@ export const WorkloadSchema = z
       .array(
         z
           .object({
-            port: PortNumber.describe("Port the local application listens on."),
+            port: PortNumber.describe("Port the local application listens on (the target port the inbound listener forwards to)."),
+            servicePort: PortNumber.optional().describe(
+              "Port of the workload's service this app port serves (what callers, routes and policies name); `port` when omitted. Differs when the service port maps onto another target port (a Kubernetes targetPort, a universal instance's servicePort).",
+            ),
             protocol: PortProtocolSchema.default("HTTP"),
             inboundPort: ListenPort.optional().describe("Port of the inbound listener in front of it; options.inboundPort for the first app port, required for the others."),
           })

@@ -65,7 +65,7 @@ function inboundListeners(ctx: CompileContext): Listener[] {
         endpoints: [{ address: options.appAddress, port: app.port, health: "healthy", locality: {}, weight: 1 }],
         protocol: "http1",
         loadBalancer: { algorithm: "round-robin" },
-        policy: { ...backendPolicy(ctx.policies.resolve({ service: workload.service, namespace: workload.namespace, port: app.port })), localityFailover: false },
+        policy: { ...backendPolicy(ctx.policies.resolve({ service: workload.service, namespace: workload.namespace, port: app.servicePort ?? app.port })), localityFailover: false },
       });
       listeners.push({ kind: "tcp", name, address: options.inboundAddress, port: listenPort, backend });
       return;

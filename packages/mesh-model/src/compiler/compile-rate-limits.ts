@@ -20,7 +20,7 @@ export function compileRateLimits(ctx: CompileContext, routes: RouteCompiler, li
   const { workload } = ctx.input;
   const app = workload.appPorts[0];
   if (!app || !listeners.some((l) => l.kind === "inbound")) return undefined;
-  const policy = ctx.policies.resolve({ service: workload.service, namespace: workload.namespace, port: app.port, ...(workload.version !== undefined ? { version: workload.version } : {}) });
+  const policy = ctx.policies.resolve({ service: workload.service, namespace: workload.namespace, port: app.servicePort ?? app.port, ...(workload.version !== undefined ? { version: workload.version } : {}) });
   const rl = policy.rateLimits;
   if (!rl) return undefined;
   const at = (path: string) => ({ sink: ctx.sink, resource: rl.key, path: `spec.rateLimits.${path}` });

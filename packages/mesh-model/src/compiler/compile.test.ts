@@ -252,6 +252,32 @@ describe("security (issue 6)", () => {
     expect(result.diagnostics).toContainEqual(expect.objectContaining({ code: "unreachable_endpoint", message: expect.stringContaining("shop/frontend in cluster west does not serve port 20010") }));
   });
 
+  it("routes one service port to each cluster's own target port: no unreachable_endpoint when the clusters agree on the service port", () => {
+    const base = secured([]);
+    // npm start's clusters share a machine: their instances listen on different ports, but serve one service port (universal servicePort).
+    const east = { name: "frontend", namespace: "shop", cluster: "east", ports: [{ port: 8080, protocol: "HTTP" as const }], endpoints: [{ address: "127.0.0.1", port: 20011, ports: { "8080": 20011 }, cluster: "east", ready: true, serviceAccount: "frontend" }] };
+    const west = { name: "frontend", namespace: "shop", cluster: "west", ports: [{ port: 8080, protocol: "HTTP" as const }], endpoints: [{ address: "127.0.0.1", port: 20190, cluster: "west", ready: true, viaGateway: true, serviceAccount: "frontend" }] };
+    const result = compileProxyConfig({ ...base, catalog: { services: [...(base.catalog?.services ?? []), east, west] } });
+    const b = backend(result, "frontend.shop:8080");
+    // The local instance at its inbound proxy; the remote ones at their gateway, named by the shared service port.
+    expect(b?.endpoints.map((e) => `${e.locality.cluster} ${e.address}:${e.port} ${e.sni ?? "-"}`)).toEqual(["east 127.0.0.1:20011 -", "west 127.0.0.1:20190 8080.any.frontend.shop.weft.internal"]);
+    expect(result.diagnostics.filter((d) => d.code === "unreachable_endpoint")).toEqual([]);
+    expect(result.config.backends.map((x) => x.name)).not.toContain("frontend.shop:20011");
+  });
+
+  it("applies the destination's policies by service port when its app listens on another port", () => {
+    const limited = make("TrafficPolicy", "limit", { targetRef: { name: "reviews", port: 9080 }, rateLimits: { local: [{ name: "l", key: { type: "Header", header: "x-user" }, tokenBucket: { requests: 1, per: "1s" } }] } });
+    const deny = make("AuthorizationPolicy", "deny", { targetRef: { name: "reviews", ports: [9080] }, action: "DENY", rules: [{ to: { paths: ["/admin"] } }] });
+    const served = secured([limited, deny]);
+    served.workload = { ...served.workload, appPorts: [{ port: 29080, servicePort: 9080 }] };
+    const result = compileProxyConfig(served);
+    expect(result.config.rateLimits?.local.map((l) => l.name)).toEqual(["l"]);
+    // The inbound listener forwards to the app's own port; the authorization policy names that port.
+    expect(result.config.listeners.find((l) => l.kind === "inbound")).toMatchObject({ app: { port: 29080 } });
+    expect(result.config.authorization?.policies.map((p) => p.ports)).toEqual([[29080]]);
+    expect(result.diagnostics.map((d) => d.code)).not.toContain("unknown_port");
+  });
+
   it("leaves ExternalServices to their own TLS settings", () => {
     const es = make("ExternalService", "pay", { hosts: ["pay.example.com"], ports: [{ number: 443, protocol: "HTTP" }], tls: { mode: "SIMPLE" } });
     const result = compileProxyConfig(secured([es]));

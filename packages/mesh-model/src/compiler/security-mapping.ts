@@ -174,12 +174,14 @@ export function compileAuthorization(s: SecurityInput, listeners: readonly Liste
 
 /**
  * The workload port a service port of the workload's own service is served
- * on: the app port of the same number, or the first app port for the
- * service's primary port (as discovery maps service port → target port).
+ * on: the app port that says it serves it (`servicePort`, else its own
+ * number), or the first app port for the service's primary port (as
+ * discovery maps service port → target port).
  */
 function workloadPortOf(s: SecurityInput, servicePort: number): number | undefined {
   const { appPorts } = s.input.workload;
-  if (appPorts.some((a) => a.port === servicePort)) return servicePort;
+  const serving = appPorts.find((a) => (a.servicePort ?? a.port) === servicePort);
+  if (serving) return serving.port;
   const primary = s.ownService?.primary ?? s.ownService?.ports[0];
   return primary?.port === servicePort ? appPorts[0]?.port : undefined;
 }

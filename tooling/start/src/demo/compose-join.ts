@@ -11,7 +11,8 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { applyDemoMesh, joinToken } from "./demo.ts";
+import { joinToken } from "./demo.ts";
+import { applyDemoMesh } from "./demo-mesh.ts";
 import { ManagerApi } from "./manager-api.ts";
 
 const [url, home, out, ...clusters] = process.argv.slice(2);

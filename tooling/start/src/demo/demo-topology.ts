@@ -35,6 +35,15 @@ export interface DemoCluster {
 
 export const DEMO_NAMESPACE = "shop";
 
+/**
+ * The port every demo service is addressed on, in both clusters (its
+ * universal `servicePort`). The clusters share this machine, so their
+ * instances listen on different ports; the service port is what makes them
+ * one service port across the mesh (routes, policies, the east-west
+ * gateways' server names), as it would be in separate clusters.
+ */
+export const DEMO_SERVICE_PORT = 8080;
+
 type Spec = Omit<DemoInstance, "cluster" | "port" | "proxy"> & { proxied: boolean };
 
 const SHOP: Record<string, Spec[]> = {
@@ -85,7 +94,7 @@ export function universalFile(cluster: DemoCluster, gateway: { address: string; 
     protocol: "http",
     instances: cluster.instances
       .filter((i) => i.service === service)
-      .map((i) => ({ name: i.name, address: "127.0.0.1", port: i.port, version: i.version, serviceAccount: service, zone: `${cluster.name}-1a`, ...(i.proxy && { proxy: i.proxy }) })),
+      .map((i) => ({ name: i.name, address: "127.0.0.1", port: i.port, servicePort: DEMO_SERVICE_PORT, version: i.version, serviceAccount: service, zone: `${cluster.name}-1a`, ...(i.proxy && { proxy: i.proxy }) })),
   }));
   // npm start: the gateway is reached and bound on loopback, so the demo never leaves this machine.
   const ewGateway = { address: gateway.address, bindAddress: gateway.bindAddress, port: cluster.gateway.port, adminPort: cluster.gateway.adminPort, zone: `${cluster.name}-1a` };

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { startChild, type Child } from "../processes.ts";
 import { writeDemoRollout } from "./demo-rollout.ts";
 import { inboxSecret, seedDemoSlos } from "./demo-slos.ts";
+import { applyDemoMesh, exportDemoServices } from "./demo-mesh.ts";
 import { demoTopology, universalFile, type DemoCluster } from "./demo-topology.ts";
 import { ManagerApi } from "./manager-api.ts";
 
@@ -39,13 +40,6 @@ export async function joinToken(api: ManagerApi, name: string): Promise<string> 
   const existing = (await api.query<{ id: string; name: string }[]>("clusters.list")).find((c) => c.name === name);
   if (existing) return (await api.mutation<{ joinToken: string }>("clusters.createJoinToken", { id: existing.id })).joinToken;
   return (await api.mutation<{ joinToken: string }>("clusters.create", { name })).joinToken;
-}
-
-/** The demo's Mesh resource: the mesh's own trust domain, STRICT mTLS, 10 % trace sampling. */
-export async function applyDemoMesh(api: ManagerApi): Promise<void> {
-  const { trustDomain } = await api.query<{ trustDomain: string }>("mesh.status");
-  const mesh = { apiVersion: "weft.io/v1alpha1", kind: "Mesh", metadata: { name: "default" }, spec: { trustDomain, mtls: { mode: "STRICT" }, tracing: { sampleRate: 0.1 } } };
-  await api.mutation("resources.applyDocuments", { text: JSON.stringify(mesh), message: "demo: trace 10 % of requests" });
 }
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
@@ -130,6 +124,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       output: log,
     }),
   );
+  if (api) void exportDemoServices(api, clusters, { log }).catch((err: unknown) => log(`demo: services not exported: ${err instanceof Error ? err.message : String(err)}`));
   if (api) void seedDemoSlos(api, { inboxUrl: `http://127.0.0.1:${inboxPort}/weft`, secret: await inboxSecret(dir), log }).catch((err: unknown) => log(`demo: SLOs not created: ${err instanceof Error ? err.message : String(err)}`));
   return { clusters };
 }
