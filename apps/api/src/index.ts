@@ -9,6 +9,7 @@ export type { AuditEventView } from "./features/audit/audit.repository.ts";
 export type { UserView } from "./features/users/users.repository.ts";
 export type { SessionView } from "./features/auth/auth.service.ts";
 export type { SloSummary } from "./features/slo/slo.service.ts";
+export type { Callee, EgressSuggestion, HostsDiff } from "./features/sidecars/egress-suggestion.ts";
 export type { TicketRecord } from "./features/tickets/tickets.repository.ts";
 export type { ClusterWeight, RolloutRunDetail, RolloutRunSummary } from "./features/rollouts/rollout-views.ts";
 export type { Neighbour, TicketChange, TicketContext, TicketExemplar } from "./features/tickets/ticket-context.ts";

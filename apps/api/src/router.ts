@@ -17,6 +17,7 @@ import { ticketsRouter } from "./features/tickets/tickets.router.ts";
 import { proxiesRouter } from "./features/proxies/proxies.router.ts";
 import { tapRouter } from "./features/tap/tap.router.ts";
 import { resourcesRouter } from "./features/resources/resources.router.ts";
+import { sidecarsRouter } from "./features/sidecars/sidecars.router.ts";
 import { tokensRouter } from "./features/tokens/tokens.router.ts";
 import { usersRouter } from "./features/users/users.router.ts";
 import { router } from "./trpc.ts";
@@ -31,6 +32,7 @@ export const appRouter = router({
   mesh: meshRouter,
   resources: resourcesRouter,
   authorization: authorizationRouter,
+  sidecars: sidecarsRouter,
   changeRequests: changeRequestsRouter,
   namespaces: namespacesRouter,
   clusters: clustersRouter,

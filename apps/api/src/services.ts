@@ -3,6 +3,8 @@ import { AuditRepository } from "./features/audit/audit.repository.ts";
 import { AuditService, DEFAULT_AUDIT_SETTINGS, type AuditSettings } from "./features/audit/audit.service.ts";
 import { AuthorizationService } from "./features/authorization/authorization.service.ts";
 import { CallerObservationsRepository } from "./features/authorization/caller-observations.repository.ts";
+import { EgressObservationsRepository } from "./features/sidecars/egress-observations.repository.ts";
+import { SidecarsService } from "./features/sidecars/sidecars.service.ts";
 import { AuthRepository } from "./features/auth/auth.repository.ts";
 import { AuthService, type AuthSettings } from "./features/auth/auth.service.ts";
 import { DEFAULT_LOGIN_POLICY } from "./features/auth/login-throttle.ts";
@@ -122,6 +124,8 @@ export interface Services {
   mesh: MeshService;
   resources: ResourcesService;
   authorization: AuthorizationService;
+  /** Egress scopes (Sidecars) suggested from telemetry. */
+  sidecars: SidecarsService;
   changeRequests: ChangeRequestsService;
   clusters: ClustersService;
   /** The compiler's diagnostics of the clusters' proxies, as the agents acknowledged them. */
@@ -272,6 +276,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
     mesh,
     resources,
     authorization: new AuthorizationService(resourcesRepository, currentMesh, new CallerObservationsRepository(prisma)),
+    sidecars: new SidecarsService(resourcesRepository, currentMesh, new EgressObservationsRepository(prisma), clock),
     changeRequests: new ChangeRequestsService(uow, new ChangeRequestsRepository(prisma), resources),
     clusters,
     diagnostics: new DiagnosticsService(clustersRepository, currentMesh),

@@ -205,6 +205,41 @@ describe("weft CLI against a running manager", () => {
     expect(loggedOut).toBe(2);
   });
 
+  it("suggests a Sidecar from the services frontend called, which weft apply -f - takes from stdin", async () => {
+    // After "lists ... edges": from here on the rollups hold traffic.
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
+    const row = (destNamespace: string, destService: string, requests: number) => ({
+      minute,
+      edgeKey: `frontend>${destNamespace}/${destService}`,
+      sourceCluster: "east",
+      sourceNamespace: "shop",
+      sourceService: "frontend",
+      sourceVersion: "v1",
+      destCluster: "east",
+      destNamespace,
+      destService,
+      destVersion: "v1",
+      codeClass: "2xx",
+      requests: BigInt(requests),
+      latency: {},
+    });
+    await m.db.prisma.edgeMinute.createMany({ data: [row("shop", "checkout", 12), row("payments", "ledger", 4)] });
+    const suggested = await weft(["sidecar", "suggest", "shop/frontend", "--since", "1h"]);
+    expect(suggested.code).toBe(0);
+    expect(parseAllDocuments(suggested.out).map((d) => d.toJS())).toEqual([
+      { apiVersion: "weft.io/v1alpha1", kind: "Sidecar", metadata: { name: "frontend-egress", namespace: "shop" }, spec: { targetRef: { kind: "Service", name: "frontend" }, egress: { hosts: ["payments/ledger", "shop/checkout"] } } },
+    ]);
+    expect(suggested.err).toMatch(/# {3}shop\/checkout {2}12 requests, last \S+ \(east\)/);
+    expect(suggested.err).toContain("# note: the telemetry covers only");
+    const applied = await weft(["apply", "-f", "-"], suggested.out);
+    expect(applied.out).toContain("sidecar/shop/frontend-egress created");
+    expect(JSON.parse((await weft(["sidecar", "suggest", "shop/frontend", "-o", "json"])).out)).toMatchObject({ kind: "Sidecar", metadata: { name: "frontend-egress" } });
+    const none = await weft(["sidecar", "suggest", "shop/cart"]);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain("no outbound calls of shop/cart's workloads");
+    expect((await weft(["sidecar", "suggest", "Shop/cart"])).code).toBe(2);
+  });
+
   it.each([
     ["httproute", "HTTPRoute"],
     ["HTTPRoutes", "HTTPRoute"],

@@ -224,6 +224,29 @@ describe("the certificates page in Chromium against a real manager", () => {
     }
   });
 
+  it("scopes a service's egress to what it called: the suggested hosts, then the policy editor's dry run", async () => {
+    const page = await signedInPage("admin", adminPassword, "/services/detail?service=shop/frontend");
+    try {
+      await page.getByRole("button", { name: "Scope egress…" }).click();
+      const callees = page.getByTestId("egress-callees");
+      await callees.waitFor();
+      const row = callees.locator("tbody tr");
+      expect(await row.count()).toBe(1);
+      expect(await row.first().textContent()).toMatch(/shop\/checkout.*Service.*120/);
+      expect(await page.getByTestId("egress-suggestion").textContent()).toContain("A new Sidecar shop/frontend-egress would scope shop/frontend to the 1 host it called");
+      // The telemetry began a minute ago: the user is told a rarely called service could be missing.
+      expect(await page.getByTestId("egress-notes").textContent()).toContain("weekly");
+      await page.getByTestId("egress-open-editor").click();
+      await page.waitForURL(/\/policies\/edit\?.*kind=Sidecar.*draft=/);
+      await page.getByRole("heading", { level: 1, name: "Proposed Sidecar" }).waitFor();
+      await page.getByTestId("dry-run").click();
+      await page.getByTestId("change-result").and(page.locator('[data-status="dry-run"]')).waitFor();
+      expect(await page.getByTestId("text-diff").textContent()).toContain("shop/checkout");
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it("shows a viewer the page without any action, and the API refuses the viewer anyway", async () => {
     const page = await signedInPage("vera", "viewer-password-1", "/certificates");
     try {
@@ -236,6 +259,7 @@ describe("the certificates page in Chromium against a real manager", () => {
       await page.goto(`${webOrigin}/services/detail?service=shop/checkout`);
       await page.getByRole("heading", { level: 1, name: "Service shop/checkout" }).waitFor();
       expect(await page.getByTestId("propose-policy").count()).toBe(0);
+      expect(await page.getByTestId("scope-egress").count()).toBe(0);
 
       const api = await signIn(apiOrigin, "vera", "viewer-password-1");
       await expect(api.identity.rotation.start.mutate({})).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });

@@ -18,6 +18,7 @@ import { registerProxyConfig } from "./proxy-config.ts";
 import { registerProxyStatus } from "./proxy-status.ts";
 import { registerRollback } from "./rollback.ts";
 import { registerRollout } from "./rollout.ts";
+import { registerSidecar } from "./sidecar.ts";
 import { registerSlo } from "./slo.ts";
 import { registerTickets } from "./tickets.ts";
 import { registerStat } from "./stat.ts";
@@ -35,6 +36,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerRollout,
   registerSlo,
   registerTickets,
+  registerSidecar,
   registerAnalyze,
   registerCheck,
   registerDiagnostics,

@@ -7,6 +7,7 @@ import { useMemo } from "react";
 import { useTRPC } from "../../trpc/context.ts";
 import { policiesForService } from "../policies/policy-catalog.ts";
 import { ProposePolicyAction } from "../policy-proposal/propose-policy.tsx";
+import { ScopeEgressAction } from "../egress-scope/scope-egress.tsx";
 import { ResilienceWizards } from "../wizards/resilience-wizards.tsx";
 import { TrafficShiftWizard } from "../wizards/traffic-shift-wizard.tsx";
 import { useSession } from "../shell/session.tsx";
@@ -82,6 +83,7 @@ export function ServicePage() {
       </div>
       <ServiceRolloutBanner namespace={namespace} name={name} />
       {session.canEdit(namespace) ? <ProposePolicyAction namespace={namespace} service={name} /> : null}
+      {session.canEdit(namespace) ? <ScopeEgressAction namespace={namespace} service={name} /> : null}
       {session.canEdit(namespace) && edges.data ? <TrafficShiftWizard namespace={namespace} service={name} versions={n.instances.map((i) => i.version)} /> : null}
       {session.canEdit(namespace) && edges.data ? <ResilienceWizards namespace={namespace} service={name} observedPerSecond={n.instances.reduce((sum, i) => sum + i.rate, 0)} /> : null}
       <SloPanel service={{ namespace, name }} />
