@@ -33,6 +33,7 @@ import { checkManagerUrl, createManagerClient } from "./manager-link/manager-cli
 import type { ConfigSource, DiscoveryReporter } from "./manager-link/manager-seams.ts";
 import { ConfigSync, TrpcConfigSource, type ConfigSyncOptions } from "./manager-link/manager-sync.ts";
 import { httpProxyAdmin, readProxyConfig, readProxyTap, type ProxyAdminClient } from "./supervision/proxy-admin-client.ts";
+import { knownDestinations, namespaceAmong } from "./telemetry/destination-namespace.ts";
 import { SpanCollector } from "./telemetry/span-collector.ts";
 import { TelemetryShipper, type PendingTelemetry, type TelemetrySource } from "./telemetry/telemetry-shipper.ts";
 import { TrpcDiscoveryReporter } from "./manager-link/trpc-reporter.ts";
@@ -88,12 +89,6 @@ export interface RunningAgent {
   /** The cluster this agent serves. */
   cluster: string;
   stop(): Promise<void>;
-}
-
-/** The namespace of a destination service: the caller's own when it has one there, else the only one, else unknown (""). */
-function namespaceAmong(service: string, callerNamespace: string, services: readonly { name: string; namespace: string }[]): string {
-  const namespaces = new Set(services.filter((s) => s.name === service).map((s) => s.namespace));
-  return namespaces.has(callerNamespace) ? callerNamespace : namespaces.size === 1 ? [...namespaces][0]! : "";
 }
 
 /** Config sync from the manager's stream (heartbeating when joined), stopped with the agent. */
@@ -289,7 +284,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       provider = universal;
       if (sink) {
         const namespaceOf = (service: string, callerNamespace: string): string =>
-          namespaceAmong(service, callerNamespace, [...(app.file?.services ?? []), ...(app.clusterConfig?.catalog ?? [])]);
+          namespaceAmong(service, callerNamespace, knownDestinations(app.file?.services ?? [], app.clusterConfig));
         const sources = () =>
           app.proxies.map((p) => ({ id: p.id, adminPort: p.instance.proxy.adminPort, service: p.instance.service, namespace: p.instance.namespace, version: p.instance.version }));
         telemetry = (await startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources, namespaceOf, stateDir: config.stateDir }, stops)).shipper;
@@ -355,7 +350,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         if (sink) {
           // Sidecars push their telemetry and spans (the agent cannot reach their loopback admin ports); shipped as universal mode's are.
           const namespaceOf = (service: string, callerNamespace: string): string =>
-            namespaceAmong(service, callerNamespace, [...catalog.snapshot.services, ...(configs.clusterConfig?.catalog ?? [])]);
+            namespaceAmong(service, callerNamespace, knownDestinations(catalog.snapshot.services, configs.clusterConfig));
           const { shipper, spans } = await startTelemetryShipper({ cluster, admin, logger, intervalMs: config.telemetryIntervalSeconds * 1000, sink, sources: () => [], namespaceOf, stateDir: config.stateDir }, stops);
           telemetry = shipper;
           intake = new SidecarTelemetryIntake({ shipper, spans, pod });
