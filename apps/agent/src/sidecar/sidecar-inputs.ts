@@ -89,13 +89,16 @@ export function kubeLocalCatalog(
     const seen = new Set<string>();
     const all = snapshot.endpoints.filter((e) => e.service === s.name && e.namespace === s.namespace);
     const service = serviceOf?.(s.namespace, s.name);
+    // The ports the EndpointSlices list per address (one map, not a scan per endpoint: services can have thousands).
+    const listed = new Map<string, Set<number>>();
+    if (service) for (const e of all) listed.set(e.address, (listed.get(e.address) ?? new Set()).add(e.port));
     const endpoints = all
       .filter((e) => !seen.has(e.address) && seen.add(e.address))
       .map((e) => {
         const pod = e.workload !== undefined ? podOf(e.namespace, e.workload) : undefined;
         const meshed = hasSidecar(pod);
         const serviceAccount = e.workload !== undefined ? accounts.get(`${e.namespace}/${e.workload}`) : undefined;
-        const ports = meshed ? undefined : targetPortsOf(service, pod, new Set(all.filter((x) => x.address === e.address).map((x) => x.port)));
+        const ports = meshed || !service ? undefined : targetPortsOf(service, pod, listed.get(e.address) ?? new Set());
         return {
           address: e.address,
           port: meshed ? layout.inbound : e.port,
@@ -119,9 +122,9 @@ export function kubeLocalCatalog(
  * the pod when known, else a numeric targetPort. Only ports the EndpointSlice
  * lists for the address count. Undefined when none resolves.
  */
-function targetPortsOf(service: V1Service | undefined, pod: V1Pod | undefined, listed: ReadonlySet<number>): Record<string, number> | undefined {
+function targetPortsOf(service: V1Service, pod: V1Pod | undefined, listed: ReadonlySet<number>): Record<string, number> | undefined {
   const ports: Record<string, number> = {};
-  for (const p of service?.spec?.ports ?? []) {
+  for (const p of service.spec?.ports ?? []) {
     if ((p.protocol ?? "TCP") !== "TCP") continue;
     const target = pod ? targetPortOn(pod, p) : typeof p.targetPort === "string" ? undefined : (p.targetPort ?? p.port);
     if (target !== undefined && listed.has(target)) ports[p.name ?? String(p.port)] = target;
