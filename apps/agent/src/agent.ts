@@ -331,6 +331,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           cluster,
           logger,
           pod,
+          service: (namespace, name) => kube.service(namespace, name),
           pods: () => kube.pods(),
           onClusterConfig: (c) => ids.update({ trustDomain: c.mesh.trustDomain, trust: c.trust, identities: [], proxies: [] }),
           onOutcome: (outcome) => configSync?.outcome(outcome),

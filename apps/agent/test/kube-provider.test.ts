@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Catalog } from "../src/discovery/catalog.ts";
 import { KubernetesProvider } from "../src/kubernetes/kube-provider.ts";
 import { MemoryLogger } from "../src/logger.ts";
+import { sidecarPodOf, sidecarProxyInput } from "../src/sidecar/sidecar-inputs.ts";
 import { FakeKubeApi, type KubeObject } from "./fake-kube-api.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -107,6 +108,28 @@ describe("KubernetesProvider (real client library, fake API server)", () => {
     api.delete("services", "reviews", "shop");
     await waitFor(() => !catalog.snapshot.services.some((s) => s.name === "reviews"), "reviews to be removed");
     expect(endpoints()).toEqual(["other/legacy 10.9.0.1:8080 ready v1 -"]);
+  });
+
+  it("hands a sidecar's compile input the Service port its app port serves: port 80, named targetPort 'web' → container port 8080", async () => {
+    await watching();
+    api.apply("services", { metadata: { name: "reviews", namespace: "shop" }, spec: { type: "ClusterIP", ports: [{ name: "http", port: 80, targetPort: "web", protocol: "TCP" }] } });
+    api.apply("pods", {
+      ...pod("reviews-v1-a", "shop", "v1", "reviews"),
+      spec: { serviceAccountName: "reviews", containers: [{ name: "app", image: "app", ports: [{ name: "web", containerPort: 8080, protocol: "TCP" }] }] },
+    });
+    await waitFor(() => catalog.snapshot.services[0]?.ports[0]?.port === 80 && provider.pod("shop", "reviews-v1-a")?.spec?.containers[0]?.ports !== undefined, "the Service on port 80 and the pod's ports");
+    const raw = provider.pod("shop", "reviews-v1-a")!;
+    const input = sidecarProxyInput({
+      snapshot: catalog.snapshot,
+      cluster: "east",
+      config: undefined,
+      podOf: (namespace, name) => provider.pod(namespace, name),
+      serviceOf: (namespace, name) => provider.service(namespace, name),
+      pod: sidecarPodOf(raw),
+      svid: undefined,
+    });
+    expect(input.workload).toMatchObject({ service: "reviews", appPorts: [{ port: 8080, servicePort: 80, protocol: "HTTP" }] });
+    expect(provider.service("shop", "missing")).toBeUndefined();
   });
 
   it("resumes a closed watch from the last resourceVersion it saw, and from a bookmark's", async () => {

@@ -346,4 +346,24 @@ describe("injected sidecars pull their config and SVID from the agent (Kubernete
     const ack = await waitFor(() => manager.acks.find((a) => a.bundleVersion === bundleVersion), "the bundle to be acknowledged", 5000);
     expect(ack!.proxies).toEqual({ total: 2, current: 2 });
   });
+
+  it("a rate limit written against the Service's port 80 applies at the sidecar of a pod listening on its named targetPort", async () => {
+    const appPort = (app.address() as { port: number }).port;
+    // Callers address port 80; the pod listens on the port its container names "web".
+    api.apply("services", { metadata: { name: "reviews", namespace: "shop" }, spec: { type: "ClusterIP", ports: [{ name: "http", port: 80, targetPort: "web", protocol: "TCP" }] } });
+    const reviewsPod = pod("reviews-1", "reviews", appPort);
+    api.apply("pods", { ...reviewsPod, spec: { serviceAccountName: "reviews", containers: [{ name: "app", image: "app", ports: [{ name: "web", containerPort: appPort, protocol: "TCP" }] }] } });
+    const limit = {
+      apiVersion: "weft.io/v1alpha1",
+      kind: "TrafficPolicy",
+      metadata: { name: "reviews-limit", namespace: "shop" },
+      spec: { targetRef: { name: "reviews", port: 80 }, rateLimits: { local: [{ name: "per-user", key: { type: "Header", header: "x-user" }, tokenBucket: { requests: 1, per: "60s" } }] } },
+    } as unknown as ClusterConfig["resources"][number];
+    publish({ resources: [limit] });
+    await waitFor(() => proxy.config?.rateLimits?.local.some((l) => l.name === "per-user"), "the rate limit to reach the sidecar", 15_000);
+    expect(proxy.config?.listeners.find((l) => l.kind === "inbound")).toMatchObject({ app: { port: appPort } });
+    expect(await viaSidecar("reviews.shop.svc.cluster.local", { "x-user": "ann" })).toBe(200);
+    expect(await viaSidecar("reviews.shop.svc.cluster.local", { "x-user": "ann" })).toBe(429);
+    expect(await viaSidecar("reviews.shop.svc.cluster.local", { "x-user": "bob" })).toBe(200);
+  });
 });

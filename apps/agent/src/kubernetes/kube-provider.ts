@@ -118,6 +118,11 @@ export class KubernetesProvider implements DiscoveryProvider {
     return this.#informers.pods.informer.get(name, namespace) as V1Pod | undefined;
   }
 
+  /** A Service as the informer holds it (any namespace); undefined when unknown. */
+  service(namespace: string, name: string): V1Service | undefined {
+    return this.#informers.services.informer.get(name, namespace) as V1Service | undefined;
+  }
+
   /** Every pod the informer holds (any namespace). */
   pods(): V1Pod[] {
     return this.#informers.pods.informer.list() as V1Pod[];

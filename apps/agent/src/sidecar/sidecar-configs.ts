@@ -6,7 +6,7 @@
 // (cluster config, catalog): the resources and catalog are parsed once for
 // all sidecars, and sidecars that sit alike (namespace, zone, scope) share
 // their outbound part. Compiles are cached per sidecar by input key.
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { foldProxyDiagnostics, type ClusterConfig } from "@weft/mesh-model";
 import { type compileProxyConfig, type CompileDiagnostic, type CompileResult, MeshCompiler, SharedParseCache, type SharedCompileInputRaw } from "@weft/mesh-model/compiler";
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
@@ -14,7 +14,7 @@ import { EMPTY_SNAPSHOT, type CatalogSnapshot } from "../discovery/catalog.schem
 import { errorMessage, type Logger } from "../logger.ts";
 import { inputHash } from "../mesh-config/compile-inputs.ts";
 import type { ApplyOutcome, ProxyOutcome } from "../mesh-config/config-applier.ts";
-import { hasSidecar, meshedEndpointsFingerprint, podReachableAdmin, sidecarPodOf, sidecarProxyInput, sidecarSharedInput, type SidecarLayout, type SidecarSvidFiles } from "./sidecar-inputs.ts";
+import { hasSidecar, meshedEndpointsFingerprint, podReachableAdmin, sidecarPodOf, sidecarProxyInput, sidecarSharedInput, type SidecarInputSources, type SidecarLayout, type SidecarSvidFiles } from "./sidecar-inputs.ts";
 
 /** The part of a sidecar's request that changes its config. */
 export interface SidecarRequestShape {
@@ -42,6 +42,8 @@ export interface SidecarConfigsOptions {
   logger: Logger;
   /** The pod informer's view. */
   pod: (namespace: string, name: string) => V1Pod | undefined;
+  /** The Service informer's view: the Service port each sidecar's app port serves (policies name it). */
+  service?: (namespace: string, name: string) => V1Service | undefined;
   /** Every pod the informer holds: the sidecars a trust bundle waits for are the injected, running ones. */
   pods?: () => V1Pod[];
   /** Told every new cluster config (the identity loop follows the mesh's trust from it). */
@@ -172,6 +174,18 @@ export class SidecarConfigs {
     }));
   }
 
+  /** What the compile inputs are built from: the current config and catalog, the informers' views. */
+  #sources(): SidecarInputSources {
+    return {
+      snapshot: this.#snapshot,
+      cluster: this.options.cluster,
+      config: this.#config,
+      podOf: this.options.pod,
+      ...(this.options.service && { serviceOf: this.options.service }),
+      ...(this.options.layout && { layout: this.options.layout }),
+    };
+  }
+
   /** The shared compile input and its MeshCompiler for the current config, catalog and meshed pods (built on first use). */
   #sharedCompiler(): SharedCompiler {
     const config = this.#config;
@@ -179,8 +193,7 @@ export class SidecarConfigs {
     const meshed = meshedEndpointsFingerprint(snapshot, this.options.pod);
     const current = this.#shared;
     if (current && current.config === config && current.snapshot === snapshot && current.meshed === meshed) return current;
-    const sources = { snapshot, cluster: this.options.cluster, config, podOf: this.options.pod, ...(this.options.layout && { layout: this.options.layout }) };
-    const input = sidecarSharedInput(sources);
+    const input = sidecarSharedInput({ ...this.#sources(), snapshot, config });
     const next: SharedCompiler = { config, snapshot, meshed, input };
     if (!this.options.compile)
       try {
@@ -194,8 +207,7 @@ export class SidecarConfigs {
 
   #compile(key: string, raw: V1Pod, state: SidecarState): CompiledSidecar {
     const shared = this.#sharedCompiler();
-    const sources = { snapshot: this.#snapshot, cluster: this.options.cluster, config: this.#config, podOf: this.options.pod, ...(this.options.layout && { layout: this.options.layout }) };
-    const proxy = sidecarProxyInput({ ...sources, pod: sidecarPodOf(raw), svid: state.shape.svid });
+    const proxy = sidecarProxyInput({ ...this.#sources(), pod: sidecarPodOf(raw), svid: state.shape.svid });
     // Equal keys mean an equal config: a scoped sidecar's key covers only what its scope can see.
     const hash = shared.compiler ? shared.compiler.inputKey(proxy) : inputHash({ ...shared.input, ...proxy });
     if (state.compiled?.hash === hash) {
