@@ -31,7 +31,7 @@ export class WholeChunkTextEncoderStream {
           // A prebuilt config event line (sse-frames.ts): sent as is, after whatever text came before it.
           if (pending) controller.enqueue(REPLACEMENT.slice());
           pending = "";
-          controller.enqueue(frame);
+          for (const bytes of frame) controller.enqueue(bytes);
           return;
         }
         let text = pending + String(chunk);

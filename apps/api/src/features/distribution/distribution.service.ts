@@ -3,7 +3,7 @@ import { tracked, type TrackedEnvelope } from "@trpc/server";
 import { ClusterConfigs, refOf, resourceKey, type ClusterCatalogInput, type ClusterConfig, type ClusterTrust, type Resource } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { unauthenticated } from "../../errors.ts";
-import { jsonBytes, sendAsJsonBytes } from "../../transport/sse-frames.ts";
+import { jsonPieces, sendAsJsonBytes } from "../../transport/sse-frames.ts";
 import { plainJson } from "../../transport/wire-transformer.ts";
 import type { Logger } from "../../logger.ts";
 import type { UnitOfWork } from "../../unit-of-work.ts";
@@ -188,7 +188,7 @@ export class DistributionService {
     for (const service of config.catalog) hash.update(this.digest(service));
     const short = hash.update(String(config.catalog.length)).digest("hex").slice(0, 32);
     // Streams send the event as bytes assembled from the shared parts' JSON (once per config, not per stream).
-    sendAsJsonBytes(config, () => jsonBytes(config as unknown as Record<string, unknown>, this.json));
+    sendAsJsonBytes(config, () => jsonPieces(config as unknown as Record<string, unknown>, this.json));
     return { id: `${config.configVersion}.${config.catalogVersion}.${short}`, hash: short, config };
   }
 
