@@ -41,6 +41,7 @@ export class MeshIndex {
   /** Catalog conflicts, several Mesh resources, Mesh defaults: every proxy's compilation starts with these. */
   readonly diagnostics: CompileDiagnostic[];
   #sorted: MeshService[] | undefined;
+  #sidecarsByTarget: Map<string, Indexed<"Sidecar">[]> | undefined;
   #multiPort: MeshService[] | undefined;
   #lookups: Lookups | undefined;
 
@@ -69,6 +70,25 @@ export class MeshIndex {
   /** Sidecars of a namespace, oldest first. */
   sidecarsIn(namespace: string): readonly Indexed<"Sidecar">[] {
     return this.lookups.sidecars.get(namespace) ?? [];
+  }
+
+  /**
+   * Sidecars of a namespace that target the service `service` (or, for null,
+   * that have no targetRef: the whole namespace), oldest first. Indexed on
+   * first use: every proxy's scope asks, and a namespace may hold a Sidecar per service.
+   */
+  sidecarsTargeting(namespace: string, service: string | null): readonly Indexed<"Sidecar">[] {
+    if (!this.#sidecarsByTarget) {
+      this.#sidecarsByTarget = new Map();
+      for (const [ns, sidecars] of this.lookups.sidecars)
+        for (const s of sidecars) {
+          const key = JSON.stringify([ns, s.resource.spec.targetRef?.name ?? null]);
+          const list = this.#sidecarsByTarget.get(key);
+          if (list) list.push(s);
+          else this.#sidecarsByTarget.set(key, [s]);
+        }
+    }
+    return this.#sidecarsByTarget.get(JSON.stringify([namespace, service])) ?? [];
   }
 
   /** HTTPRoutes with the service `<namespace>/<name>` as a parent, oldest first. */
