@@ -41,7 +41,8 @@ export class MeshIndex {
   /** Catalog conflicts, several Mesh resources, Mesh defaults: every proxy's compilation starts with these. */
   readonly diagnostics: CompileDiagnostic[];
   #sorted: MeshService[] | undefined;
-  #sidecarsByTarget: Map<string, Indexed<"Sidecar">[]> | undefined;
+  /** Per namespace, per targeted service (null: no targetRef). */
+  #sidecarsByTarget: Map<string, Map<string | null, Indexed<"Sidecar">[]>> | undefined;
   #multiPort: MeshService[] | undefined;
   #lookups: Lookups | undefined;
 
@@ -80,15 +81,18 @@ export class MeshIndex {
   sidecarsTargeting(namespace: string, service: string | null): readonly Indexed<"Sidecar">[] {
     if (!this.#sidecarsByTarget) {
       this.#sidecarsByTarget = new Map();
-      for (const [ns, sidecars] of this.lookups.sidecars)
+      for (const [ns, sidecars] of this.lookups.sidecars) {
+        const byService = new Map<string | null, Indexed<"Sidecar">[]>();
+        this.#sidecarsByTarget.set(ns, byService);
         for (const s of sidecars) {
-          const key = JSON.stringify([ns, s.resource.spec.targetRef?.name ?? null]);
-          const list = this.#sidecarsByTarget.get(key);
+          const target = s.resource.spec.targetRef?.name ?? null;
+          const list = byService.get(target);
           if (list) list.push(s);
-          else this.#sidecarsByTarget.set(key, [s]);
+          else byService.set(target, [s]);
         }
+      }
     }
-    return this.#sidecarsByTarget.get(JSON.stringify([namespace, service])) ?? [];
+    return this.#sidecarsByTarget.get(namespace)?.get(service) ?? [];
   }
 
   /** HTTPRoutes with the service `<namespace>/<name>` as a parent, oldest first. */
