@@ -56,3 +56,50 @@ export function discoverySnapshot(seq: number, services: { name: string; version
     endpoints: services.flatMap((s) => s.versions.map((v) => ({ namespace: "shop", service: s.name, address: `10.1.0.${ip++}`, port: 8080, protocol: "http" as const, ready: true, workload: `${s.name}-${v}` }))),
   };
 }
+
+/**
+ * The config stream read as bytes off the wire (fetch, no tRPC client): each
+ * config event's `data:` line exactly as the manager wrote it, with its id.
+ */
+export function openRawConfigStream(url: string, credential: string) {
+  const controller = new AbortController();
+  const events: { id: string; line: Buffer }[] = [];
+  const waiters: (() => void)[] = [];
+  const done = (async () => {
+    const res = await fetch(`${url}/trpc/agent.configStream?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`, {
+      headers: { authorization: `Bearer ${credential}`, accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    let buffered = Buffer.alloc(0);
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered = Buffer.concat([buffered, chunk]);
+      // Events end with a blank line; only `data:` lines that hold a config (not `connected`, pings) are kept.
+      for (let end = buffered.indexOf("\n\n"); end !== -1; end = buffered.indexOf("\n\n")) {
+        const event = buffered.subarray(0, end);
+        buffered = buffered.subarray(end + 2);
+        const lines = event.toString("utf8").split("\n");
+        const id = lines.find((l) => l.startsWith("id: "))?.slice(4);
+        const dataAt = event.indexOf("data: ");
+        if (id === undefined || dataAt === -1) continue;
+        events.push({ id, line: Buffer.from(event.subarray(dataAt, event.indexOf("\n", dataAt))) });
+        waiters.shift()?.();
+      }
+    }
+  })().catch((err: unknown) => {
+    if (!controller.signal.aborted) throw err;
+  });
+  return {
+    async next(timeoutMs = 5_000): Promise<{ id: string; line: Buffer }> {
+      if (events.length === 0)
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no config event within ${timeoutMs} ms`)), timeoutMs);
+          waiters.push(() => (clearTimeout(timer), resolve()));
+        });
+      return events.shift()!;
+    },
+    close: () => {
+      controller.abort();
+      return done;
+    },
+  };
+}

@@ -1,8 +1,9 @@
 // Joining, agent credentials, discovery reports, the config stream over real
 // HTTP (SSE) and acknowledgements, against a real manager and database.
+import { validateResource, type ClusterConfig } from "@weft/mesh-model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, agentClient, joinedAgent, sessionClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
-import { discoverySnapshot, openConfigStream } from "./agent-support.ts";
+import { discoverySnapshot, openConfigStream, openRawConfigStream } from "./agent-support.ts";
 import { trafficPolicyYaml } from "./support.ts";
 
 async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; fieldErrors?: { path: string; code: string }[] | null; message: string }> {
@@ -225,6 +226,34 @@ describe("agents and config sync", () => {
       } finally {
         a.close();
         b.close();
+      }
+    });
+
+    it("sends the same bytes of one config version to every stream of a cluster, valid and what the client reads; a new version anew", async () => {
+      const a = openRawConfigStream(m.url, west.credential);
+      const b = openRawConfigStream(m.url, west.credential);
+      const typed = openConfigStream(west.client);
+      try {
+        const [first, second, parsed] = await Promise.all([a.next(), b.next(), typed.next()]);
+        expect(second.id).toBe(first.id);
+        expect(second.line.equals(first.line)).toBe(true);
+        expect(parsed.id).toBe(first.id);
+        const wire = JSON.parse(first.line.toString("utf8").slice("data: ".length)) as { json: ClusterConfig };
+        // Exactly the config the tRPC client reads, and every resource in it valid by the shared schema.
+        expect(wire).toEqual({ json: parsed.data });
+        for (const r of wire.json.resources) expect(validateResource(r).ok).toBe(true);
+
+        const applied = await admin.resources.applyDocuments.mutate({ text: trafficPolicyYaml({ name: "shared-bytes", service: "shared-bytes" }) });
+        const [x, y] = await Promise.all([a.next(), b.next()]);
+        expect(x.id).not.toBe(first.id);
+        expect(y.line.equals(x.line)).toBe(true);
+        const changed = (JSON.parse(x.line.toString("utf8").slice("data: ".length)) as { json: ClusterConfig }).json;
+        expect(changed.configVersion).toBe(applied.configVersion.toString());
+        expect(changed.resources.map((r) => r.metadata.name)).toContain("shared-bytes");
+        expect((await typed.next()).data).toEqual(changed);
+      } finally {
+        typed.close();
+        await Promise.all([a.close(), b.close()]);
       }
     });
 

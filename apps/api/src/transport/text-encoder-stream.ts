@@ -10,6 +10,8 @@
 // same bytes (WHATWG "encode and enqueue a chunk": a lone surrogate becomes
 // U+FFFD, which TextEncoder.encode does itself).
 
+import { enableFrameSwap, takeFrame } from "./sse-frames.ts";
+
 const REPLACEMENT = new Uint8Array([0xef, 0xbf, 0xbd]);
 const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 
@@ -24,6 +26,14 @@ export class WholeChunkTextEncoderStream {
     let pending = "";
     const { readable, writable } = new TransformStream<string, Uint8Array>({
       transform(chunk, controller) {
+        const frame = typeof chunk === "string" ? takeFrame(chunk) : undefined;
+        if (frame) {
+          // A prebuilt config event line (sse-frames.ts): sent as is, after whatever text came before it.
+          if (pending) controller.enqueue(REPLACEMENT.slice());
+          pending = "";
+          for (const bytes of frame) controller.enqueue(bytes);
+          return;
+        }
         let text = pending + String(chunk);
         pending = "";
         if (text.length > 0 && isHighSurrogate(text.charCodeAt(text.length - 1))) {
@@ -46,6 +56,7 @@ export class WholeChunkTextEncoderStream {
  * (idempotent). The manager calls it before serving: tRPC reaches the class through the global.
  */
 export function installWholeChunkTextEncoderStream(): void {
+  enableFrameSwap();
   if ((globalThis.TextEncoderStream as unknown) === WholeChunkTextEncoderStream) return;
   globalThis.TextEncoderStream = WholeChunkTextEncoderStream as unknown as typeof TextEncoderStream;
 }

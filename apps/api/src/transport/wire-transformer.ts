@@ -8,6 +8,7 @@
 // produces when it finds nothing to annotate — so clients deserialize it with
 // the unchanged superjson.
 import superjson from "superjson";
+import { placeholderFor } from "./sse-frames.ts";
 
 const plain = new WeakSet<object>();
 
@@ -25,7 +26,12 @@ type Serialized = ReturnType<typeof superjson.serialize>;
 
 export const wireTransformer = {
   serialize(value: unknown): Serialized {
-    if (typeof value === "object" && value !== null && plain.has(value)) return { json: value as Serialized["json"] };
+    if (typeof value === "object" && value !== null) {
+      // A config event whose bytes are prebuilt (sse-frames.ts): the manager's encoder swaps this string for them.
+      const placeholder = placeholderFor(value);
+      if (placeholder !== undefined) return placeholder as unknown as Serialized;
+      if (plain.has(value)) return { json: value as Serialized["json"] };
+    }
     return superjson.serialize(value);
   },
   deserialize<T>(payload: Serialized): T {

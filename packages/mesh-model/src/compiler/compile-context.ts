@@ -41,6 +41,8 @@ export class MeshIndex {
   /** Catalog conflicts, several Mesh resources, Mesh defaults: every proxy's compilation starts with these. */
   readonly diagnostics: CompileDiagnostic[];
   #sorted: MeshService[] | undefined;
+  /** Per namespace, per targeted service (null: no targetRef). */
+  #sidecarsByTarget: Map<string, Map<string | null, Indexed<"Sidecar">[]>> | undefined;
   #multiPort: MeshService[] | undefined;
   #lookups: Lookups | undefined;
 
@@ -69,6 +71,28 @@ export class MeshIndex {
   /** Sidecars of a namespace, oldest first. */
   sidecarsIn(namespace: string): readonly Indexed<"Sidecar">[] {
     return this.lookups.sidecars.get(namespace) ?? [];
+  }
+
+  /**
+   * Sidecars of a namespace that target the service `service` (or, for null,
+   * that have no targetRef: the whole namespace), oldest first. Indexed on
+   * first use: every proxy's scope asks, and a namespace may hold a Sidecar per service.
+   */
+  sidecarsTargeting(namespace: string, service: string | null): readonly Indexed<"Sidecar">[] {
+    if (!this.#sidecarsByTarget) {
+      this.#sidecarsByTarget = new Map();
+      for (const [ns, sidecars] of this.lookups.sidecars) {
+        const byService = new Map<string | null, Indexed<"Sidecar">[]>();
+        this.#sidecarsByTarget.set(ns, byService);
+        for (const s of sidecars) {
+          const target = s.resource.spec.targetRef?.name ?? null;
+          const list = byService.get(target);
+          if (list) list.push(s);
+          else byService.set(target, [s]);
+        }
+      }
+    }
+    return this.#sidecarsByTarget.get(namespace)?.get(service) ?? [];
   }
 
   /** HTTPRoutes with the service `<namespace>/<name>` as a parent, oldest first. */

@@ -21,6 +21,8 @@ export interface ScopeIndex {
   readonly sortedServices: readonly MeshService[];
   readonly byKind: ResourcesByKind;
   sidecarsIn(namespace: string): readonly Indexed<"Sidecar">[];
+  /** Sidecars of a namespace targeting `service` (null: those without a targetRef), oldest first. */
+  sidecarsTargeting(namespace: string, service: string | null): readonly Indexed<"Sidecar">[];
   routesAttachedTo(key: string): readonly Indexed<"HTTPRoute">[];
   policiesTargeting(key: string): readonly Indexed<"TrafficPolicy">[];
   catalogEntriesOf(key: string): readonly Catalog["services"][number][];
@@ -59,10 +61,8 @@ export function servicesInScope(index: ScopeIndex, scope: EgressScope | undefine
 /** The Sidecar that scopes the workload, if any; a `conflicting_policies` warning for each equally specific one it beats. */
 export function resolveEgressScope(index: ScopeIndex, input: Pick<CompileInput, "workload" | "options">, sink?: DiagnosticSink): EgressScope | undefined {
   const { workload, options } = input;
-  const inNamespace = index.sidecarsIn(workload.namespace);
-  if (inNamespace.length === 0) return undefined;
-  const forService = inNamespace.filter((s) => s.resource.spec.targetRef?.name === workload.service);
-  const forNamespace = inNamespace.filter((s) => s.resource.spec.targetRef === undefined);
+  const forService = index.sidecarsTargeting(workload.namespace, workload.service);
+  const forNamespace = index.sidecarsTargeting(workload.namespace, null);
   for (const group of [forService, forNamespace]) {
     const [winner, ...losers] = group;
     if (!winner) continue;
@@ -112,7 +112,7 @@ export function relevantContent(index: ScopeIndex, scope: EgressScope, input: Pi
   }
   for (const key of reached) for (const p of index.policiesTargeting(key)) add(p);
   for (const m of index.byKind.Mesh) add(m);
-  for (const s of index.sidecarsIn(workload.namespace)) if (!s.resource.spec.targetRef || s.resource.spec.targetRef.name === workload.service) add(s);
+  for (const s of [...index.sidecarsTargeting(workload.namespace, workload.service), ...index.sidecarsTargeting(workload.namespace, null)]) add(s);
   for (const p of index.byKind.PeerAuthentication) if (p.namespace === workload.namespace) add(p);
   for (const r of index.byKind.RequestAuthentication) if (r.namespace === workload.namespace || serviceKey(r.resource.spec.targetRef?.name ?? "", r.resource.spec.targetRef?.namespace ?? r.namespace) === own) add(r);
   for (const a of index.byKind.AuthorizationPolicy) if (serviceKey(a.resource.spec.targetRef.name, a.resource.spec.targetRef.namespace ?? a.namespace) === own) add(a);

@@ -3,6 +3,7 @@ import { tracked, type TrackedEnvelope } from "@trpc/server";
 import { ClusterConfigs, refOf, resourceKey, type ClusterCatalogInput, type ClusterConfig, type ClusterTrust, type Resource } from "@weft/mesh-model";
 import type { AgentPrincipal } from "../../access.ts";
 import { unauthenticated } from "../../errors.ts";
+import { jsonPieces, sendAsJsonBytes } from "../../transport/sse-frames.ts";
 import { plainJson } from "../../transport/wire-transformer.ts";
 import type { Logger } from "../../logger.ts";
 import type { UnitOfWork } from "../../unit-of-work.ts";
@@ -10,6 +11,8 @@ import type { ControlPlaneMetrics } from "../control-plane/control-plane-metrics
 import type { ClustersService } from "../clusters/clusters.service.ts";
 import type { ConfigBus, MeshVersions } from "./config-bus.ts";
 import type { MeshHead } from "./distribution.repository.ts";
+
+const encoder = new TextEncoder();
 
 /** One cluster's config with its stream event id. */
 export interface ClusterConfigEvent {
@@ -55,7 +58,9 @@ export class DistributionService {
   private readonly built = new Map<string, { key: string; event: ClusterConfigEvent }>();
   /** Every cluster's config of the current inputs, built together (what they share is built once). */
   private configs: { key: string; all: ClusterConfigs } | null = null;
-  /** sha256 of the JSON of parts shared between configs (resources, federated services), computed once each. */
+  /** The JSON (UTF-8) of parts shared between configs (resources, federated services), serialized once each. */
+  private readonly json = new WeakMap<object, Uint8Array>();
+  /** sha256 of that JSON, computed once each. */
   private readonly digests = new WeakMap<object, string>();
   /** Configs built and hashed (one per cluster per version; streams of one cluster share it). */
   readonly stats = { builds: 0 };
@@ -157,10 +162,17 @@ export class DistributionService {
     });
   }
 
-  /** sha256 of `value`'s JSON, once per object: the configs of one version share their resources and most catalog entries. */
+  /**
+   * sha256 of `value`'s JSON, once per object: the configs of one version share their resources and most
+   * catalog entries. The JSON is kept: the same bytes make up every config event that carries the part.
+   */
   private digest(value: object): string {
     let d = this.digests.get(value);
-    if (d === undefined) this.digests.set(value, (d = createHash("sha256").update(JSON.stringify(value)).digest("hex")));
+    if (d === undefined) {
+      let json = this.json.get(value);
+      if (!json) this.json.set(value, (json = encoder.encode(JSON.stringify(value))));
+      this.digests.set(value, (d = createHash("sha256").update(json).digest("hex")));
+    }
     return d;
   }
 
@@ -175,6 +187,8 @@ export class DistributionService {
       .update(config.resourceCreatedAt ? this.digest(config.resourceCreatedAt) : "-");
     for (const service of config.catalog) hash.update(this.digest(service));
     const short = hash.update(String(config.catalog.length)).digest("hex").slice(0, 32);
+    // Streams send the event as bytes assembled from the shared parts' JSON (once per config, not per stream).
+    sendAsJsonBytes(config, () => jsonPieces(config as unknown as Record<string, unknown>, this.json));
     return { id: `${config.configVersion}.${config.catalogVersion}.${short}`, hash: short, config };
   }
 
@@ -198,7 +212,7 @@ export class DistributionService {
         if (event.hash !== sentHash) {
           sentHash = event.hash;
           this.metrics?.pushed(agent.cluster, (performance.now() - wokeAt) / 1000);
-          // Built from JSON data only: the transformer sends it without superjson's walk.
+          // Built from JSON data only: the transformer sends it without superjson's walk (as prebuilt bytes on the manager's server).
           yield tracked(event.id, plainJson(event.config));
         }
         await this.bus.waitForChange(versions, signal, this.settings.streamKeepaliveMs);
