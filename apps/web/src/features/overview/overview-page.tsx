@@ -11,7 +11,7 @@ import { SloPanel } from "../slo/slo-table.tsx";
 import { useTimeWindow, useViewFilters } from "../shell/use-view-filters.ts";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { DataTable } from "../ui/data-table.tsx";
-import { formatDateTime, formatMs, formatPercent, formatRate, formatRelative } from "../ui/format.ts";
+import { formatDateTime, formatMs, formatRate, formatRelative, formatSuccessPercent } from "../ui/format.ts";
 import { Empty, Panel, QueryState } from "../ui/states.tsx";
 import { meshTotals } from "./overview-model.ts";
 
@@ -103,7 +103,7 @@ function TrafficPanel() {
           const totals = meshTotals(data.edges);
           const tiles: { label: string; value: string; href: string; what: string }[] = [
             { label: "Request rate", value: formatRate(totals.rate), href: "/topology", what: "the topology" },
-            { label: "Success rate", value: formatPercent(totals.successPercent), href: "/services", what: "services by error rate" },
+            { label: "Success rate", value: formatSuccessPercent(totals.successPercent), href: "/services", what: "services by error rate" },
             { label: "Latency p50 (weighted)", value: formatMs(totals.p50), href: "/services", what: "services by latency" },
             { label: "Worst edge p99", value: formatMs(totals.worstP99), href: "/topology", what: "the topology's edges" },
             { label: "Active edges", value: String(totals.edges), href: "/topology", what: "the topology" },

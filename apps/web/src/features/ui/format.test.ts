@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMs, formatPercent, formatRate, formatRelative } from "./format.ts";
+import { formatMs, formatPercent, formatRate, formatRelative, formatSuccessPercent } from "./format.ts";
 
 describe("formatRate", () => {
   it.each([
@@ -20,6 +20,20 @@ describe("formatPercent", () => {
     [2.345, "2.3%"],
     [55.5, "56%"],
   ])("%s → %s", (v, e) => expect(formatPercent(v)).toBe(e));
+});
+
+describe("formatSuccessPercent", () => {
+  it.each([
+    [undefined, "n/a"],
+    [100, "100%"],
+    [99.999, "99.99%"],
+    [99.7, "99.70%"],
+    [99.0, "99.00%"],
+    [98.96, "98.9%"],
+    [55.55, "55.5%"],
+    [2.345, "2.3%"],
+    [0, "0%"],
+  ])("%s → %s", (v, e) => expect(formatSuccessPercent(v)).toBe(e));
 });
 
 describe("formatMs", () => {

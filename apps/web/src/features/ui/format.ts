@@ -16,6 +16,19 @@ export function formatPercent(p: number | null | undefined): string {
   return `${Math.round(p)}%`;
 }
 
+/**
+ * A success share, for which the last digits are the news: never rounded up to
+ * "100%" while anything failed (99.7 % is three failures in a thousand), two
+ * decimals from 99 % up, truncated rather than rounded.
+ */
+export function formatSuccessPercent(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return "n/a";
+  if (p >= 100) return "100%";
+  if (p >= 99) return `${(Math.floor(p * 100) / 100).toFixed(2)}%`;
+  if (p >= 10) return `${(Math.floor(p * 10) / 10).toFixed(1)}%`;
+  return formatPercent(p);
+}
+
 /** Milliseconds: "n/a", "<1 ms", "4.2 ms", "120 ms", "1.50 s". */
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return "n/a";
