@@ -1,12 +1,19 @@
 // The configs the benchmark runs: Weft (plain, mTLS pair, a realistic
 // sidecar for memory) and HAProxy (plain, TLS pair, h2c), nbthread 1.
+import { UNSENT_RETRY_POLICY } from "@weft/mesh-model/proxy-config";
 import { CLIENT_ID, identitySection, SERVER_ID, type BenchPki } from "./pki.ts";
 
 const CREATED = "2024-01-01T00:00:00Z";
-const route = (name: string) => ({ name, namespace: "default", creationTimestamp: CREATED, rules: [{ backendRefs: [{ backend: `${name}.default` }] }] });
+/** A route as the compiler writes one that no policy touches: with the default retry of unsent requests (what users run). */
+const route = (name: string, { retry = true }: { retry?: boolean } = {}) => ({
+  name,
+  namespace: "default",
+  creationTimestamp: CREATED,
+  rules: [{ backendRefs: [{ backend: `${name}.default` }], ...(retry && { retry: UNSENT_RETRY_POLICY }) }],
+});
 
-/** One outbound listener pinned to the upstream's virtual host, and an admin listener. */
-export function weftPlain(listen: number, admin: number, upstream: number): object {
+/** One outbound listener pinned to the upstream's virtual host, and an admin listener; `retry: false` drops the compiler's default retry (to price it). */
+export function weftPlain(listen: number, admin: number, upstream: number, options: { retry?: boolean } = {}): object {
   return {
     version: "bench",
     node: { service: "bench-client", namespace: "default" },
@@ -14,7 +21,7 @@ export function weftPlain(listen: number, admin: number, upstream: number): obje
       { kind: "outbound", name: "bench", port: listen, virtualHost: "upstream.default" },
       { kind: "admin", name: "admin", port: admin },
     ],
-    virtualHosts: [{ name: "upstream.default", domains: ["upstream"], routes: [route("upstream")] }],
+    virtualHosts: [{ name: "upstream.default", domains: ["upstream"], routes: [route("upstream", options)] }],
     backends: [{ name: "upstream.default", service: "upstream", namespace: "default", endpoints: [{ address: "127.0.0.1", port: upstream }] }],
   };
 }
@@ -28,7 +35,7 @@ export function weftMtlsClient(pki: BenchPki, listen: number, admin: number, ser
       { kind: "outbound", name: "bench", port: listen, virtualHost: "server.bench" },
       { kind: "admin", name: "admin", port: admin },
     ],
-    virtualHosts: [{ name: "server.bench", domains: ["server"], routes: [{ ...route("server"), namespace: "bench", rules: [{ backendRefs: [{ backend: "server.bench" }] }] }] }],
+    virtualHosts: [{ name: "server.bench", domains: ["server"], routes: [{ ...route("server"), namespace: "bench", rules: [{ backendRefs: [{ backend: "server.bench" }], retry: UNSENT_RETRY_POLICY }] }] }],
     backends: [{ name: "server.bench", service: "server", namespace: "bench", endpoints: [{ address: "127.0.0.1", port: serverInbound }], mtls: { expectedIdentities: [SERVER_ID] } }],
     identity: identitySection(pki, "client"),
   };

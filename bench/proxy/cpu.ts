@@ -9,7 +9,8 @@
 // (default 3), medians printed with the per-round values.
 // Paths: Weft fast path, Weft node:http path (bundled, minimal config) and
 // HAProxy (nbthread 1). BENCH_VARIANTS (JSON: [{"name", "nodeArgs"?, "env"?,
-// "bin"?}]) replaces the two Weft paths, to compare builds or node flags.
+// "bin"?, "retry"?}]) replaces the two Weft paths, to compare builds, node
+// flags, or the route with and without the compiler's default retry.
 // Benchmarks are not tests: this prints a table and asserts nothing.
 import { type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -34,6 +35,8 @@ interface Variant {
   env?: NodeJS.ProcessEnv;
   /** Another bundle to run instead of packages/proxy/dist/weft-proxy.mjs. */
   bin?: string;
+  /** false: the route without the compiler's default retry of unsent requests (to price it). */
+  retry?: boolean;
 }
 const VARIANTS: Variant[] = process.env.BENCH_VARIANTS
   ? (JSON.parse(process.env.BENCH_VARIANTS) as Variant[])
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < RUNS; r++) {
       for (const v of VARIANTS) {
         const [listen, admin] = [await freePort(), await freePort()];
-        const weft = await startWeft(work, "weft", weftPlain(listen, admin, upstreamPort), [listen], v.env ?? {}, v.nodeArgs ?? [], v.bin);
+        const weft = await startWeft(work, "weft", weftPlain(listen, admin, upstreamPort, { retry: v.retry ?? true }), [listen], v.env ?? {}, v.nodeArgs ?? [], v.bin);
         add(v.name, await measure(weft, `http://127.0.0.1:${listen}/`));
         await stop(weft);
       }
