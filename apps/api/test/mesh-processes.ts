@@ -16,13 +16,19 @@ import type { ApiClient } from "../src/testing.ts";
 
 export const PROXY_BIN = join(import.meta.dirname, "../../../packages/proxy/bin/weft-proxy.js");
 
+const handedOut = new Set<number>();
 /** A port the OS just handed out on loopback (for configs that must name a port up front). */
 export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  // The kernel may hand a port it just gave out again once it is closed: never give one twice (a universal file naming a port twice is refused).
+  for (;;) {
+    const server = createNetServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */

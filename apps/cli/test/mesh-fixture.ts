@@ -15,13 +15,19 @@ import { run } from "../src/cli.ts";
 
 export const AGENT_BIN = join(import.meta.dirname, "..", "..", "agent", "bin", "weft-agent.js");
 
+const handedOut = new Set<number>();
 /** A port the OS just handed out on loopback (universal files name ports up front). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  // The kernel may hand a port it just gave out again once it is closed: never give one twice (a universal file naming a port twice is refused).
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** Polls until `check` gives a value: tests wait for what a user would see, never a fixed time. */

@@ -56,16 +56,22 @@ export async function checkPrerequisites({ docsScreenshots = false } = {}): Prom
   if (docsScreenshots) await mkdir(DOCS_SHOTS, { recursive: true });
 }
 
-/** A TCP port on HOST that nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
+const handedOut = new Set<number>();
+/** A TCP port on HOST that nothing listens on right now, never one this process was given before (the kernel may hand a just-closed port out again). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((done, fail) => {
+      const server = createServer();
+      server.once("error", fail);
+      server.listen(0, HOST, () => {
+        const address = server.address();
+        server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
+      });
     });
-  });
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** Polls `url` until it answers 200, failing early (with the process's output) if the process dies. */

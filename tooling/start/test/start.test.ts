@@ -13,12 +13,18 @@ import { formatVerdicts, measureDemoEdges } from "../src/demo/measure-edges.ts";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
+const handedOut = new Set<number>();
+/** A free loopback port, never one this file was given before (the kernel may hand a just-closed port out again). */
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 function isListening(port: number): Promise<boolean> {
