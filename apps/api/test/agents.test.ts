@@ -3,7 +3,7 @@
 import { validateResource, type ClusterConfig } from "@weft/mesh-model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, agentClient, joinedAgent, sessionClient, startTestManager, type ApiClient, type TestManager } from "../src/testing.ts";
-import { discoverySnapshot, openConfigStream, openRawConfigStream } from "./agent-support.ts";
+import { discoverySnapshot, openConfigStream, openRawConfigStream, type ConfigEvent } from "./agent-support.ts";
 import { trafficPolicyYaml } from "./support.ts";
 
 async function errorOf(promise: Promise<unknown>): Promise<{ code?: string; fieldErrors?: { path: string; code: string }[] | null; message: string }> {
@@ -165,10 +165,18 @@ describe("agents and config sync", () => {
         const second = await stream.next();
         expect(second.data.configVersion).toBe(applied.configVersion.toString());
         expect(second.data.resources.map((r) => `${r.kind}/${r.metadata.name}`)).toContain("TrafficPolicy/cart");
+        // Content keys for the agents' parse cache: a revision id per resource, and a catalog digest a resource write leaves as it was.
+        expect(second.data.resourceRevisions).toHaveLength(second.data.resources.length);
+        expect(new Set(second.data.resourceRevisions).size).toBe(second.data.resources.length);
+        expect(second.data.catalogDigest).toMatch(/^[0-9a-f]{32}$/);
+        expect(second.data.catalogDigest).toBe(first.data.catalogDigest);
+        const cartAt = (e: ConfigEvent) => e.data.resourceRevisions?.[e.data.resources.findIndex((r) => r.kind === "TrafficPolicy" && r.metadata.name === "cart")];
 
         await west.client.agent.reportDiscovery.mutate({ seq: 2, baseSeq: 1, services: { added: [{ namespace: "shop", name: "reviews", ports: [] }] } });
         const third = await stream.next();
         expect(third.data.catalog.map((s) => s.name)).toContain("reviews");
+        expect(third.data.catalogDigest).not.toBe(second.data.catalogDigest);
+        expect(cartAt(third)).toBe(cartAt(second));
 
         // East's own discovery does not change east's view: nothing is sent.
         await east.client.agent.resyncDiscovery.mutate(discoverySnapshot(31, [{ name: "cart", versions: ["v1", "v2"] }]));
@@ -185,6 +193,8 @@ describe("agents and config sync", () => {
           const got = await resumed.next();
           expect(got.data.configVersion).toBe(changed.configVersion.toString());
           expect(BigInt(got.data.configVersion)).toBe(BigInt(second.data.configVersion) + 1n);
+          // The changed resource has a new revision id.
+          expect(cartAt(got)).not.toBe(cartAt(second));
         } finally {
           resumed.close();
         }

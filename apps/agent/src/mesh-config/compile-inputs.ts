@@ -2,7 +2,7 @@
 // the manager's cluster config (resources + the other clusters' catalog) and
 // the local catalog (universal file). Pure.
 import { refOf, resourceKey, type ClusterConfig } from "@weft/mesh-model";
-import type { CompileInputRaw, CompileOptions, PortProtocol, ProxyCompileInputRaw, SharedCompileInputRaw } from "@weft/mesh-model/compiler";
+import type { CompileInputRaw, CompileOptions, PortProtocol, ProxyCompileInputRaw, SharedCompileInputRaw, SharedContentKeys } from "@weft/mesh-model/compiler";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../discovery/catalog.ts";
 import type { Protocol } from "../discovery/catalog.schema.ts";
@@ -144,7 +144,21 @@ export function resourceEntries(config: ClusterConfig | undefined): NonNullable<
 
 /** What every local proxy's compile shares: the cluster config's resources and the local and remote catalog. */
 export function sharedCompileInput(file: UniversalFile, cluster: string, config: ClusterConfig | undefined): SharedCompileInputRaw {
-  return { resources: resourceEntries(config), catalog: { services: [...localCatalog(file, cluster), ...remoteCatalog(config)] } };
+  return sharedCompileInputWithKeys(file, cluster, config).shared;
+}
+
+/**
+ * The shared compile input with its content keys for the parse cache: the
+ * resources' revision ids and the catalog's digest as the manager sent them
+ * (none from an older manager), the catalog's key also covering this
+ * cluster's own services, which come from the file.
+ */
+export function sharedCompileInputWithKeys(file: UniversalFile, cluster: string, config: ClusterConfig | undefined): { shared: SharedCompileInputRaw; keys: SharedContentKeys } {
+  const local = localCatalog(file, cluster);
+  return {
+    shared: { resources: resourceEntries(config), catalog: { services: [...local, ...remoteCatalog(config)] } },
+    keys: { resources: config?.resourceRevisions, catalog: config?.catalogDigest === undefined ? undefined : `${config.catalogDigest}:${JSON.stringify(local)}` },
+  };
 }
 
 /**

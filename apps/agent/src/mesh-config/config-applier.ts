@@ -14,7 +14,7 @@ import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
-import { inputHash, proxyCompileInputs, sharedCompileInput, type IdentityFilePaths } from "./compile-inputs.ts";
+import { inputHash, proxyCompileInputs, sharedCompileInputWithKeys, type IdentityFilePaths } from "./compile-inputs.ts";
 import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
 
 /** What one proxy did with its config for the current inputs. */
@@ -177,12 +177,12 @@ export class ConfigApplier {
     if (identity?.issued && config?.trust && localInstances(file).some((inst) => !identity.filesFor(inst))) await identity.issued(SVID_WAIT_MS);
     // The resources and catalog are parsed and indexed once for all local proxies (MeshCompiler); each proxy
     // adds its own part, and proxies that sit alike share their outbound part (virtual hosts, backends).
-    const shared = sharedCompileInput(file, cluster, config);
+    const { shared, keys } = sharedCompileInputWithKeys(file, cluster, config);
     const inputs = proxyCompileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
     let compiler: MeshCompiler | undefined;
     let sharedError: unknown;
     try {
-      compiler = new MeshCompiler(shared, { cache: this.#parses });
+      compiler = new MeshCompiler(shared, { cache: this.#parses, keys });
     } catch (err) {
       sharedError = err;
     }

@@ -197,7 +197,7 @@ export class SidecarConfigs {
     const next: SharedCompiler = { config, snapshot, meshed, input };
     if (!this.options.compile)
       try {
-        next.compiler = new MeshCompiler(input, { cache: this.#parses });
+        next.compiler = new MeshCompiler(input, { cache: this.#parses, keys: { resources: config?.resourceRevisions } });
       } catch (err) {
         next.error = err;
       }

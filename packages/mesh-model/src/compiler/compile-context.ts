@@ -29,6 +29,24 @@ interface Lookups {
 }
 
 /**
+ * Catalogs indexed before, by the parsed catalog: the parse cache hands the
+ * same object to the next snapshot while the catalog is unchanged (a resource
+ * write leaves it so), and indexing a thousand services is not redone. The
+ * index is read-only once built; its diagnostics are replayed.
+ */
+const catalogIndexes = new WeakMap<Catalog, { services: Map<string, MeshService>; diagnostics: CompileDiagnostic[] }>();
+
+function indexedCatalog(catalog: Catalog): { services: Map<string, MeshService>; diagnostics: CompileDiagnostic[] } {
+  let indexed = catalogIndexes.get(catalog);
+  if (!indexed) {
+    const sink = new DiagnosticSink();
+    const services = indexCatalog(catalog, sink);
+    catalogIndexes.set(catalog, (indexed = { services, diagnostics: sink.entries() }));
+  }
+  return indexed;
+}
+
+/**
  * The resources and catalog of one snapshot, parsed and indexed once, for
  * every proxy compiled against it: the merged catalog, the resources by kind,
  * the policy resolver (which records its diagnostics so each proxy gets
@@ -51,7 +69,9 @@ export class MeshIndex {
     private readonly catalog: Catalog,
   ) {
     const sink = new DiagnosticSink();
-    this.services = indexCatalog(catalog, sink);
+    const indexed = indexedCatalog(catalog);
+    this.services = indexed.services;
+    sink.addAll(indexed.diagnostics);
     this.byKind = indexResources(resources);
     const meshes = this.byKind.Mesh;
     if (meshes.length > 1) sink.add({ severity: "warning", code: "several_meshes", resource: meshes[1]?.key ?? "Mesh", path: "", message: `${meshes.length} Mesh resources; the oldest, ${meshes[0]?.key}, is used` });

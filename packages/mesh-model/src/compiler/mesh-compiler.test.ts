@@ -122,6 +122,39 @@ describe("SharedParseCache", { timeout: 300_000 }, () => {
     expect(cache.stats).toEqual({ parsed: mesh.resources.length, reused: mesh.resources.length - 1 });
   });
 
+  it("with the source's content keys, reuses parses by key (not by JSON) and compiles exactly as without them", () => {
+    const mesh = meshes.generated;
+    const cache = new SharedParseCache();
+    const ids = mesh.resources.map((_, i) => `r${i}.1`);
+    for (const [resources, keys] of [
+      [mesh.resources, ids],
+      [mesh.resources.slice(1), ids.slice(1)],
+    ] as const) {
+      const cached = new MeshCompiler({ resources, catalog: mesh.catalog }, { cache, keys: { resources: keys, catalog: "c1" } });
+      const plain = new MeshCompiler({ resources, catalog: mesh.catalog });
+      for (const p of mesh.proxies.slice(0, 10)) expect(JSON.stringify(cached.compile(p))).toBe(JSON.stringify(plain.compile(p)));
+    }
+    expect(cache.stats).toEqual({ parsed: mesh.resources.length, reused: mesh.resources.length - 1 });
+    // A key names its content: a new revision id is parsed again even where the JSON is the same.
+    new MeshCompiler({ resources: mesh.resources.slice(1), catalog: mesh.catalog }, { cache, keys: { resources: ["new.2", ...ids.slice(2)], catalog: "c1" } });
+    expect(cache.stats.parsed).toBe(mesh.resources.length + 1);
+    // Keys that do not fit the resources are ignored (JSON decides).
+    new MeshCompiler({ resources: mesh.resources.slice(1), catalog: mesh.catalog }, { cache, keys: { resources: ids, catalog: "c1" } });
+    expect(cache.stats.parsed).toBe(mesh.resources.length + 1 + mesh.resources.length - 1);
+  });
+
+  it("keys the content hash by the source's keys when it has them: equal keys, equal input key", () => {
+    const mesh = meshes.generated;
+    const ids = mesh.resources.map((_, i) => `r${i}.1`);
+    const first = mesh.proxies[0]!;
+    const a = new MeshCompiler({ resources: mesh.resources, catalog: mesh.catalog }, { keys: { resources: ids, catalog: "c1" } });
+    const b = new MeshCompiler({ resources: [...mesh.resources], catalog: mesh.catalog }, { keys: { resources: [...ids], catalog: "c1" } });
+    expect(a.inputKey(first)).toBe(b.inputKey(first));
+    const otherCatalog = new MeshCompiler({ resources: mesh.resources, catalog: mesh.catalog }, { keys: { resources: ids, catalog: "c2" } });
+    const otherRevision = new MeshCompiler({ resources: mesh.resources, catalog: mesh.catalog }, { keys: { resources: ["x.2", ...ids.slice(1)], catalog: "c1" } });
+    for (const other of [otherCatalog, otherRevision]) expect(other.inputKey(first)).not.toBe(a.inputKey(first));
+  });
+
   it("still refuses a malformed resource or catalog with the field path, also after a valid snapshot", () => {
     const mesh = meshes.demo;
     const cache = new SharedParseCache();

@@ -113,6 +113,20 @@ describe("buildClusterConfig", () => {
     expect(buildClusterConfig(input({ resources: [older] })).resourceCreatedAt).toBeUndefined();
   });
 
+  it("sends each resource's revision id in the order of the resources, only when every resource has one", () => {
+    const older = make("HTTPRoute", "a-route", { parentRefs: [{ name: "checkout" }], rules: [{ backendRefs: [{ name: "checkout" }] }] });
+    const newer = make("HTTPRoute", "b-route", { parentRefs: [{ name: "checkout" }], rules: [{ backendRefs: [{ name: "checkout" }] }] });
+    const revisions = new Map([
+      [resourceKey(refOf(newer)), "n.3"],
+      [resourceKey(refOf(older)), "o.1"],
+    ]);
+    const config = buildClusterConfig(input({ resources: [newer, older], revisions }));
+    expect(config.resources.map((r) => r.metadata.name)).toEqual(["a-route", "b-route"]);
+    expect(config.resourceRevisions).toEqual(["o.1", "n.3"]);
+    expect(buildClusterConfig(input({ resources: [newer, older], revisions: new Map([[resourceKey(refOf(newer)), "n.3"]]) })).resourceRevisions).toBeUndefined();
+    expect(buildClusterConfig(input({ resources: [older] })).resourceRevisions).toBeUndefined();
+  });
+
   it("is deterministic whatever the order of its inputs", () => {
     const a = buildClusterConfig(input({ clusters: [east, west, central] }));
     const b = buildClusterConfig(input({ clusters: [central, west, east] }));

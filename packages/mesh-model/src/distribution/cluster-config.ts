@@ -45,6 +45,11 @@ export interface ClusterConfigInput {
   resources: readonly Resource[];
   /** When each resource was first created, by `resourceKey(refOf(resource))`; HTTPRoute precedence ties go to the oldest. */
   createdAt?: ReadonlyMap<string, Date>;
+  /**
+   * Each resource's revision id (`<id>.<revision>`), by `resourceKey(refOf(resource))`: a stored
+   * revision never changes, so equal ids mean equal content. Sent when every resource has one.
+   */
+  revisions?: ReadonlyMap<string, string>;
   /** Every cluster's catalog, the target cluster's included (it is left out here). */
   clusters: readonly ClusterCatalogInput[];
 }
@@ -103,8 +108,16 @@ export interface ClusterConfig {
   resources: Resource[];
   /** Creation time (ISO 8601) of each resource, by `resourceKey(refOf(resource))`; absent from older managers' configs. */
   resourceCreatedAt?: Record<string, string>;
+  /**
+   * Each resource's revision id, in the order of `resources` (absent from older managers' configs):
+   * equal ids mean an equal resource and creation time, so an agent reuses what it parsed from an
+   * earlier config instead of serializing every resource to compare it.
+   */
+  resourceRevisions?: string[];
   /** Services of the other clusters, sorted by namespace and name. */
   catalog: FederatedService[];
+  /** A digest of `catalog` (absent from older managers' configs): an equal digest means an equal catalog. */
+  catalogDigest?: string;
 }
 
 /** The Mesh's multi-cluster settings among `resources`; undefined without a Mesh (everything is exported). */
@@ -141,6 +154,7 @@ export class ClusterConfigs {
   readonly #input: Omit<ClusterConfigInput, "cluster">;
   readonly #resources: Resource[];
   readonly #resourceCreatedAt: Record<string, string> | undefined;
+  readonly #resourceRevisions: string[] | undefined;
   readonly #trust: ClusterTrust | null;
   /** Per service key (`namespace/name`), sorted: its placements in cluster name order. */
   readonly #services: { namespace: string; name: string; placements: Placement[] }[];
@@ -160,6 +174,9 @@ export class ClusterConfigs {
           return at ? [[key, at.toISOString()]] : [];
         }))
       : undefined;
+    const revisions = input.revisions;
+    const ids = revisions && keyed.map(({ key }) => revisions.get(key));
+    this.#resourceRevisions = ids?.every((id) => id !== undefined) ? (ids as string[]) : undefined;
     this.#trust = input.trust && {
       bundleVersion: input.trust.bundleVersion,
       rootsPem: [...input.trust.rootsPem],
@@ -204,6 +221,7 @@ export class ClusterConfigs {
       trust: this.#trust,
       resources: this.#resources,
       ...(this.#resourceCreatedAt && { resourceCreatedAt: this.#resourceCreatedAt }),
+      ...(this.#resourceRevisions && { resourceRevisions: this.#resourceRevisions }),
       catalog,
     };
   }

@@ -47,7 +47,7 @@ function hashOfEventId(id: string | null | undefined): string | null {
  * config once per version however many of its agents stream it.
  */
 export class DistributionService {
-  private resources: { version: bigint; value: Resource[]; createdAt: Map<string, Date>; byId: Map<string, { revision: number; document: Resource }> } | null = null;
+  private resources: { version: bigint; value: Resource[]; createdAt: Map<string, Date>; revisions: Map<string, string>; byId: Map<string, { revision: number; document: Resource }> } | null = null;
   private catalog: { version: bigint; value: ClusterCatalogInput[] } | null = null;
   private trust: { version: bigint; value: ClusterTrust | null } | null = null;
   private head: MeshHead | null = null;
@@ -97,6 +97,7 @@ export class DistributionService {
               version: read.mesh.configVersion,
               value: read.resources.map((r) => r.document),
               createdAt: new Map(read.resources.map((r) => [resourceKey(refOf(r.document)), r.createdAt])),
+              revisions: new Map(read.resources.map((r) => [resourceKey(refOf(r.document)), `${r.id}.${r.revision}`])),
               byId: new Map(read.resources.map((r) => [r.id, { revision: r.revision, document: r.document }])),
             };
           if (read.catalog) this.catalog = { version: read.mesh.catalogVersion, value: read.catalog };
@@ -157,7 +158,7 @@ export class DistributionService {
       configVersion: this.resources?.version ?? head.configVersion,
       catalogVersion: this.catalog?.version ?? head.catalogVersion,
       resources: this.resources?.value ?? [],
-      ...(this.resources && { createdAt: this.resources.createdAt }),
+      ...(this.resources && { createdAt: this.resources.createdAt, revisions: this.resources.revisions }),
       clusters: this.catalog?.value ?? [],
     });
   }
@@ -176,8 +177,12 @@ export class DistributionService {
     return d;
   }
 
-  private build(config: ClusterConfig): ClusterConfigEvent {
+  private build(built: ClusterConfig): ClusterConfigEvent {
     this.stats.builds++;
+    // Agents key what they parsed by the catalog's digest (and the resources' revision ids) instead of re-serializing them.
+    const catalogHash = createHash("sha256");
+    for (const service of built.catalog) catalogHash.update(this.digest(service));
+    const config: ClusterConfig = { ...built, catalogDigest: catalogHash.update(String(built.catalog.length)).digest("hex").slice(0, 32) };
     // The hash covers content only (and the config version): a catalog change elsewhere that leaves this cluster's
     // view as it was sends nothing. Shared parts are hashed once per version, each config hashes their digests.
     const hash = createHash("sha256")
