@@ -22,7 +22,7 @@ import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import type { ClusterConfig } from "@weft/mesh-model";
 import { MeshCompiler, SharedParseCache } from "@weft/mesh-model/compiler";
-import { proxyCompileInputs, sharedCompileInputWithKeys } from "../../apps/agent/src/mesh-config/compile-inputs.ts";
+import { proxyCompileInputs, RemoteCatalogCache, sharedCompileInputWithKeys } from "../../apps/agent/src/mesh-config/compile-inputs.ts";
 import { createManagerClient, type ManagerClient } from "../../apps/agent/src/manager-link/manager-client.ts";
 import { adminClient, removeHome, startManager } from "../../apps/agent/test/manager-process.ts";
 import type { UniversalFile } from "../../apps/agent/src/universal/universal-file.schema.ts";
@@ -118,6 +118,7 @@ try {
     const file = universalFile(agent.name, Math.ceil(SERVICES / AGENTS), PROXIES);
     const lastKey = new Map<string, string>();
     const parses = new SharedParseCache(); // as the applier: unchanged resources are not parsed again
+    const remote = new RemoteCatalogCache(); // nor an unchanged catalog mapped again
     const versions = new Map<string, string>();
     let queue = Promise.resolve();
     let lastId: string | undefined;
@@ -129,7 +130,7 @@ try {
       let cpuMs = 0;
       let t = performance.now();
       let cpu = process.cpuUsage();
-      const { shared, keys } = sharedCompileInputWithKeys(file, data.cluster, data);
+      const { shared, keys } = sharedCompileInputWithKeys(file, data.cluster, data, remote);
       const compiler = new MeshCompiler(shared, { cache: parses, keys });
       let ownCompiles = 0;
       let handled = 0;

@@ -2,7 +2,7 @@ import { validateResource, type ClusterConfig, type Resource } from "@weft/mesh-
 import { MeshCompiler, SharedParseCache } from "@weft/mesh-model/compiler";
 import { describe, expect, it } from "vitest";
 import { UniversalFileSchema } from "../universal/universal-file.schema.ts";
-import { proxyCompileInputs, sharedCompileInput, sharedCompileInputWithKeys } from "./compile-inputs.ts";
+import { proxyCompileInputs, RemoteCatalogCache, remoteCatalog, sharedCompileInput, sharedCompileInputWithKeys } from "./compile-inputs.ts";
 
 const file = UniversalFileSchema.parse({
   services: [{ name: "web", namespace: "shop", instances: [{ address: "127.0.0.1", port: 9080, proxy: { inboundPort: 16001, outboundPort: 16002, adminPort: 16003 } }] }],
@@ -63,5 +63,18 @@ describe("the shared compile input's content keys", () => {
     expect(compileAll(changed, true)).toEqual(compileAll(changed, false));
     expect(compileAll(changed, true)).not.toEqual(compileAll(config(), false));
     expect(cache.stats).toEqual({ parsed: 3, reused: 3 });
+  });
+
+  it("keep the remote catalog mapped while its digest is unchanged", () => {
+    const remote = new RemoteCatalogCache();
+    const first = remote.of(config());
+    expect(first).toEqual(remoteCatalog(config()));
+    expect(remote.of(config({ configVersion: "8" }))).toBe(first);
+    const moved = config({ catalog: [{ ...config().catalog[0]!, clusters: [{ ...config().catalog[0]!.clusters[0]!, gateway: { address: "west-gw-2", port: 15443 } }] }], catalogDigest: "d2" });
+    expect(remote.of(moved)).toEqual(remoteCatalog(moved));
+    expect(remote.of(moved)[0]?.endpoints?.[0]?.address).toBe("west-gw-2");
+    // A config without a digest (an older manager) is mapped every time.
+    expect(remote.of(config({ catalogDigest: undefined }))).not.toBe(remote.of(config({ catalogDigest: undefined })));
+    expect(sharedCompileInputWithKeys(file, "east", moved, remote).shared).toEqual(sharedCompileInput(file, "east", moved));
   });
 });

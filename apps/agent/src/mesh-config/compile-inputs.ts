@@ -104,6 +104,27 @@ export function remoteCatalog(config: ClusterConfig | undefined): CatalogService
   });
 }
 
+/**
+ * The remote catalog of the last config, kept by the manager's catalog
+ * digest: a resource write leaves the catalog as it was, and its thousand
+ * services need not be mapped again. The entries are shared between
+ * snapshots: treat them as immutable.
+ */
+export class RemoteCatalogCache {
+  #digest: string | undefined;
+  #services: CatalogServiceInput[] = [];
+
+  of(config: ClusterConfig | undefined): CatalogServiceInput[] {
+    const digest = config?.catalogDigest;
+    if (digest === undefined) return remoteCatalog(config);
+    if (digest !== this.#digest) {
+      this.#services = remoteCatalog(config);
+      this.#digest = digest;
+    }
+    return this.#services;
+  }
+}
+
 /** Where a proxy reads its SVID and trust bundle (absolute paths, written by the agent's identity loop). */
 export interface IdentityFilePaths {
   certChainPath: string;
@@ -153,10 +174,15 @@ export function sharedCompileInput(file: UniversalFile, cluster: string, config:
  * (none from an older manager), the catalog's key also covering this
  * cluster's own services, which come from the file.
  */
-export function sharedCompileInputWithKeys(file: UniversalFile, cluster: string, config: ClusterConfig | undefined): { shared: SharedCompileInputRaw; keys: SharedContentKeys } {
+export function sharedCompileInputWithKeys(
+  file: UniversalFile,
+  cluster: string,
+  config: ClusterConfig | undefined,
+  remote?: RemoteCatalogCache,
+): { shared: SharedCompileInputRaw; keys: SharedContentKeys } {
   const local = localCatalog(file, cluster);
   return {
-    shared: { resources: resourceEntries(config), catalog: { services: [...local, ...remoteCatalog(config)] } },
+    shared: { resources: resourceEntries(config), catalog: { services: [...local, ...(remote ? remote.of(config) : remoteCatalog(config))] } },
     keys: { resources: config?.resourceRevisions, catalog: config?.catalogDigest === undefined ? undefined : `${config.catalogDigest}:${JSON.stringify(local)}` },
   };
 }

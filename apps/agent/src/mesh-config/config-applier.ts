@@ -14,7 +14,7 @@ import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
-import { inputHash, proxyCompileInputs, sharedCompileInputWithKeys, type IdentityFilePaths } from "./compile-inputs.ts";
+import { inputHash, proxyCompileInputs, RemoteCatalogCache, sharedCompileInputWithKeys, type IdentityFilePaths } from "./compile-inputs.ts";
 import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
 
 /** What one proxy did with its config for the current inputs. */
@@ -109,6 +109,7 @@ export class ConfigApplier {
   #closed = false;
   /** The last snapshot's parsed resources and catalog: a change re-parses only what changed (every entry stays validated). */
   readonly #parses = new SharedParseCache();
+  readonly #remote = new RemoteCatalogCache();
   readonly counters = { compiles: 0, compileSkips: 0, pushes: 0, pushSkips: 0, rejections: 0 };
 
   constructor(private readonly options: ConfigApplierOptions) {}
@@ -177,7 +178,7 @@ export class ConfigApplier {
     if (identity?.issued && config?.trust && localInstances(file).some((inst) => !identity.filesFor(inst))) await identity.issued(SVID_WAIT_MS);
     // The resources and catalog are parsed and indexed once for all local proxies (MeshCompiler); each proxy
     // adds its own part, and proxies that sit alike share their outbound part (virtual hosts, backends).
-    const { shared, keys } = sharedCompileInputWithKeys(file, cluster, config);
+    const { shared, keys } = sharedCompileInputWithKeys(file, cluster, config, this.#remote);
     const inputs = proxyCompileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
     let compiler: MeshCompiler | undefined;
     let sharedError: unknown;
