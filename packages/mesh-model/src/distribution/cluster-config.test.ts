@@ -153,4 +153,26 @@ describe("ClusterConfigs", () => {
     expect(entry(west, "checkout")).not.toBe(entry(central, "checkout"));
     expect(entry(east, "checkout")!.clusters.map((c) => c.cluster)).toEqual(["west"]);
   });
+
+  it("takes over the last state's catalog part when the catalog and the multi-cluster settings are as they were", () => {
+    const clusters = [east, west, central];
+    const before = new ClusterConfigs(input({ resources, clusters }));
+    const [westBefore, eastBefore] = [before.forCluster("west"), before.forCluster("east")];
+    const entry = (config: ReturnType<ClusterConfigs["forCluster"]>, name: string) => config.catalog.find((s) => s.name === name);
+    // A resource write: the same catalog object, the same Mesh.
+    const written = [...resources, make("TrafficPolicy", "other", { targetRef: { name: "checkout" } })];
+    const after = new ClusterConfigs(input({ resources: written, clusters, configVersion: 8n }), before);
+    for (const cluster of ["west", "east", "central"]) expect(JSON.stringify(after.forCluster(cluster))).toBe(JSON.stringify(buildClusterConfig(input({ cluster, resources: written, clusters, configVersion: 8n }))));
+    expect(entry(after.forCluster("west"), "cart")).toBe(entry(westBefore, "cart"));
+    expect(entry(after.forCluster("east"), "checkout")).toBe(entry(eastBefore, "checkout"));
+    // The export settings changed: built again (cart is no longer exported).
+    const unexported = [resources[0]!, make("Mesh", "default", { trustDomain: "weft.local", multicluster: { export: { mode: "Selected", services: [] } } })];
+    const changed = new ClusterConfigs(input({ resources: unexported, clusters }), after);
+    expect(entry(changed.forCluster("west"), "cart")).not.toBe(entry(westBefore, "cart"));
+    expect(JSON.stringify(changed.forCluster("west"))).toBe(JSON.stringify(buildClusterConfig(input({ cluster: "west", resources: unexported, clusters }))));
+    // Another catalog object (a new catalog version): built again.
+    const moved = new ClusterConfigs(input({ resources, clusters: [...clusters] }), before);
+    expect(entry(moved.forCluster("west"), "cart")).not.toBe(entry(westBefore, "cart"));
+    expect(JSON.stringify(moved.forCluster("west"))).toBe(JSON.stringify(westBefore));
+  });
 });

@@ -159,9 +159,21 @@ export class ClusterConfigs {
   /** Per service key (`namespace/name`), sorted: its placements in cluster name order. */
   readonly #services: { namespace: string; name: string; placements: Placement[] }[];
   /** Each service as seen from a cluster it does not run in (the same for all of them). */
-  readonly #seenFromElsewhere = new Map<string, FederatedService>();
+  readonly #seenFromElsewhere: Map<string, FederatedService>;
+  /** Per cluster, each service that runs there and elsewhere, as seen from there. */
+  readonly #seenFromOwn: Map<string, Map<string, FederatedService>>;
+  /** What decided the catalog part: the clusters' catalog (by identity) and the Mesh's multi-cluster settings. */
+  readonly #catalogBasis: { clusters: readonly ClusterCatalogInput[]; multicluster: string };
 
-  constructor(input: Omit<ClusterConfigInput, "cluster"> & { cluster?: string }) {
+  /**
+   * `previous`: the configs of the last mesh state. When the catalog input is
+   * the same object and the Mesh's multi-cluster settings are equal (a
+   * resource write leaves both as they were), its catalog part — the
+   * federated services, the same objects — is taken over instead of built
+   * again, so what was derived from them (digests, JSON) is kept by whoever
+   * keyed it by object.
+   */
+  constructor(input: Omit<ClusterConfigInput, "cluster"> & { cluster?: string }, previous?: ClusterConfigs) {
     this.#input = input;
     // Every resource applies to every cluster: a route for a service that runs
     // only elsewhere still governs this cluster's callers of it.
@@ -184,6 +196,15 @@ export class ClusterConfigs {
       revokedFingerprints: [...input.trust.revokedFingerprints].sort(compare),
     };
     const multicluster = meshMultiCluster(input.resources);
+    this.#catalogBasis = { clusters: input.clusters, multicluster: JSON.stringify(multicluster ?? null) };
+    if (previous && previous.#catalogBasis.clusters === input.clusters && previous.#catalogBasis.multicluster === this.#catalogBasis.multicluster) {
+      this.#services = previous.#services;
+      this.#seenFromElsewhere = previous.#seenFromElsewhere;
+      this.#seenFromOwn = previous.#seenFromOwn;
+      return;
+    }
+    this.#seenFromElsewhere = new Map();
+    this.#seenFromOwn = new Map();
     const services = new Map<string, { namespace: string; name: string; placements: Placement[] }>();
     // Clusters in name order, so the first report of a port (its name, protocol) wins the same way every time.
     for (const cluster of [...input.clusters].sort((a, b) => compare(a.name, b.name))) {
@@ -204,14 +225,20 @@ export class ClusterConfigs {
   /** The config for `cluster`: the resources and the other clusters' services. */
   forCluster(cluster: string): ClusterConfig {
     const catalog: FederatedService[] = [];
+    let fromOwn = this.#seenFromOwn.get(cluster);
     for (const s of this.#services) {
       const own = s.placements.some((p) => p.cluster === cluster);
+      const key = `${s.namespace}/${s.name}`;
       if (!own) {
-        const key = `${s.namespace}/${s.name}`;
         let shared = this.#seenFromElsewhere.get(key);
         if (!shared) this.#seenFromElsewhere.set(key, (shared = federated(s.namespace, s.name, s.placements)));
         catalog.push(shared);
-      } else if (s.placements.length > 1) catalog.push(federated(s.namespace, s.name, s.placements.filter((p) => p.cluster !== cluster)));
+      } else if (s.placements.length > 1) {
+        if (!fromOwn) this.#seenFromOwn.set(cluster, (fromOwn = new Map()));
+        let view = fromOwn.get(key);
+        if (!view) fromOwn.set(key, (view = federated(s.namespace, s.name, s.placements.filter((p) => p.cluster !== cluster))));
+        catalog.push(view);
+      }
     }
     return {
       cluster,

@@ -13,6 +13,8 @@ import type { ConfigBus, MeshVersions } from "./config-bus.ts";
 import type { MeshHead } from "./distribution.repository.ts";
 
 const encoder = new TextEncoder();
+/** The catalog before the first read (one object, so configs built on it can share their catalog part). */
+const NO_CLUSTERS: readonly ClusterCatalogInput[] = [];
 
 /** One cluster's config with its stream event id. */
 export interface ClusterConfigEvent {
@@ -151,16 +153,20 @@ export class DistributionService {
   }
 
   private configsOf(head: MeshHead): ClusterConfigs {
-    return new ClusterConfigs({
-      mesh: { trustDomain: head.trustDomain, mtlsMode: head.mtlsMode },
-      // The same for every cluster: roots, the issuing root and revoked intermediates (identity feature).
-      trust: this.trust?.value ?? null,
-      configVersion: this.resources?.version ?? head.configVersion,
-      catalogVersion: this.catalog?.version ?? head.catalogVersion,
-      resources: this.resources?.value ?? [],
-      ...(this.resources && { createdAt: this.resources.createdAt, revisions: this.resources.revisions }),
-      clusters: this.catalog?.value ?? [],
-    });
+    // The last state's configs: when the catalog is unchanged their federated services are taken over (digests, JSON kept).
+    return new ClusterConfigs(
+      {
+        mesh: { trustDomain: head.trustDomain, mtlsMode: head.mtlsMode },
+        // The same for every cluster: roots, the issuing root and revoked intermediates (identity feature).
+        trust: this.trust?.value ?? null,
+        configVersion: this.resources?.version ?? head.configVersion,
+        catalogVersion: this.catalog?.version ?? head.catalogVersion,
+        resources: this.resources?.value ?? [],
+        ...(this.resources && { createdAt: this.resources.createdAt, revisions: this.resources.revisions }),
+        clusters: this.catalog?.value ?? NO_CLUSTERS,
+      },
+      this.configs?.all,
+    );
   }
 
   /**
