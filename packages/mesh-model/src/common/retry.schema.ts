@@ -4,9 +4,9 @@ import { reportDuplicates, reportIssue } from "./issues.ts";
 
 /** Conditions under which a request is retried (Envoy `retry_on` names). */
 export const RetryOnSchema = z
-  .enum(["5xx", "gateway-error", "reset", "connect-failure", "retriable-status-codes"])
+  .enum(["5xx", "gateway-error", "reset", "connect-failure", "refused-stream", "retriable-status-codes"])
   .describe(
-    "5xx: any 5xx response or no response; gateway-error: 502, 503 or 504; reset: the upstream reset the stream; connect-failure: the connection could not be made; retriable-status-codes: a status listed in retriableStatusCodes.",
+    "5xx: any 5xx response or no response; gateway-error: 502, 503 or 504; reset: the upstream reset the stream; connect-failure: the connection could not be made; refused-stream: an HTTP/2 upstream refused the stream before processing it (REFUSED_STREAM, or above a GOAWAY's last stream id; reset and 5xx include it); retriable-status-codes: a status listed in retriableStatusCodes.",
   );
 export type RetryOn = z.infer<typeof RetryOnSchema>;
 

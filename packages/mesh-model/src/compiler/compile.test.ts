@@ -100,7 +100,7 @@ describe("compileProxyConfig", () => {
   it("gives a rule without a retry the unsent-request retry (a refused connection, once more elsewhere), and a configured retry wins", () => {
     const rule = (r: Parameters<typeof compileProxyConfig>[0]) => compileProxyConfig(r).config.virtualHosts[0]?.routes[0]?.rules[0]?.retry;
     // No route, no policy: the service's default route.
-    expect(rule(input([]))).toEqual({ maxAttempts: 2, retryOn: ["connect-failure"], statusCodes: [], grpcStatusCodes: [], backoff: { baseMs: 25, maxMs: 250 } });
+    expect(rule(input([]))).toEqual({ maxAttempts: 2, retryOn: ["connect-failure", "refused-stream"], statusCodes: [], grpcStatusCodes: [], backoff: { baseMs: 25, maxMs: 250 } });
     const plain = make("HTTPRoute", "r", { parentRefs: [{ name: "reviews" }], rules: [{ backendRefs: [{ name: "reviews" }] }] });
     expect(rule(input([{ resource: plain }]))).toEqual(UNSENT_RETRY_POLICY);
     // The rule's own retry replaces it, conditions and all.

@@ -198,8 +198,10 @@ export type RouteFilter = z.infer<typeof RouteFilterSchema>;
 // ------------------------------------------------------------ rules, routes
 
 export const RetryOnSchema = z
-  .enum(["5xx", "gateway-error", "reset", "connect-failure"])
-  .describe("5xx: any 5xx response; gateway-error: 502, 503, 504; reset: connection reset or closed before the response; connect-failure: cannot connect (includes connect timeout).");
+  .enum(["5xx", "gateway-error", "reset", "connect-failure", "refused-stream"])
+  .describe(
+    "5xx: any 5xx response or failure; gateway-error: 502, 503, 504; reset: connection reset or closed before the response (a refused stream included); connect-failure: cannot connect (includes connect timeout); refused-stream: an HTTP/2 upstream refused the stream unprocessed (RST_STREAM REFUSED_STREAM, or above a GOAWAY's last stream id).",
+  );
 export type RetryOn = z.infer<typeof RetryOnSchema>;
 
 export const RetryPolicySchema = z
@@ -225,15 +227,17 @@ export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 /**
  * The retry a rule gets when nothing configures one (the compiler writes it
  * into every rule without a policy of its own): one more attempt, on another
- * endpoint, when the connection could not be made. The upstream never saw the
- * request, so it is safe for any method and with a body; a body is never
- * buffered for it (the proxy retries only while the body is still unsent).
+ * endpoint, when the connection could not be made or an HTTP/2 upstream
+ * refused the stream (REFUSED_STREAM, or a GOAWAY below the stream: RFC 9113
+ * §8.7 guarantees it did no processing). The upstream never processed the
+ * request, so it is safe for any method; a body is never buffered for it
+ * (the proxy retries only while the body is still unsent, or buffered anyway).
  * Istio's default is wider (503s, resets, gRPC unavailable); this is the part
  * that cannot run a request twice. The backend's retry budget still applies.
  */
 export const UNSENT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 2,
-  retryOn: ["connect-failure"],
+  retryOn: ["connect-failure", "refused-stream"],
   statusCodes: [],
   grpcStatusCodes: [],
   backoff: { baseMs: 25, maxMs: 250 },

@@ -18,6 +18,8 @@ export const ResponseFlag = {
   UpstreamTimeout: "UT",
   /** The upstream reset or closed the connection before responding (502). */
   UpstreamReset: "UR",
+  /** An HTTP/2 upstream refused the stream unprocessed (REFUSED_STREAM, or above a GOAWAY's last stream id) and it was not retried (503). */
+  UpstreamRefusedStream: "URS",
   /** Retries were needed but the attempt limit or the retry budget ran out. */
   RetryLimitExceeded: "URX",
   /** The downstream request was malformed or over a limit (400, 414, 431). */
@@ -54,6 +56,7 @@ export const RESPONSE_FLAG_TEXT: Readonly<Record<ResponseFlagCode, string>> = {
   UF: "upstream connection failed",
   UT: "upstream timed out before answering",
   UR: "upstream reset the connection before answering",
+  URS: "the upstream refused the stream without processing it",
   URX: "retries ran out (attempt limit or retry budget)",
   DPE: "the request was malformed or over a limit",
   SI: "the stream was idle past its idle timeout",

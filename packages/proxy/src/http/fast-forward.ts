@@ -277,7 +277,7 @@ export async function forwardFast(env: ForwardEnv, down: FastDownstream, outcome
         gate.attempt--;
         continue;
       }
-      countFailure(backend, view, r.failure);
+      countFailure(env.metrics, backend, view, r.failure);
       // A body streams on this path and is gone once sent; before any connection it is still unread, so a connect failure may be retried with it.
       if (gate.retriesFailure(r.failure) && gate.mayRetry(r.unsent && !bodySent)) {
         await gate.backoff(env.random);

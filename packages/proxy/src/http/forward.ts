@@ -84,7 +84,7 @@ export async function forward(env: ForwardEnv, req: IncomingMessage, res: Server
         gate.attempt--;
         continue;
       }
-      countFailure(backend, view, r.failure);
+      countFailure(env.metrics, backend, view, r.failure);
       if (gate.retriesFailure(r.failure) && gate.mayRetry()) {
         await gate.backoff(env.random);
         continue;

@@ -10,23 +10,28 @@ import type { AttemptFailure } from "../upstream/retry.ts";
 
 const FAILURE_RESPONSE: Record<AttemptFailure, { status: number; flag: ResponseFlagCode; text: string }> = {
   "connect-failure": { status: 503, flag: ResponseFlag.UpstreamConnectFailure, text: "upstream connect failure" },
+  "refused-stream": { status: 503, flag: ResponseFlag.UpstreamRefusedStream, text: "upstream refused the stream (not processed)" },
   reset: { status: 502, flag: ResponseFlag.UpstreamReset, text: "upstream reset before response" },
   timeout: { status: 504, flag: ResponseFlag.UpstreamTimeout, text: "upstream timeout" },
   "peer-identity": { status: 503, flag: ResponseFlag.UpstreamPeerIdentity, text: "upstream identity refused" },
 };
 
-/** The answer to a failure that is not retried (502 UR, 503 UF / UPE, 504 UT); its flag goes first on the outcome. */
+/** The answer to a failure that is not retried (502 UR, 503 UF / URS / UPE, 504 UT); its flag goes first on the outcome. */
 export function failureAnswer(outcome: Outcome, failure: AttemptFailure): { status: number; body: string } {
   const mapped = FAILURE_RESPONSE[failure];
   outcome.flags.unshift(mapped.flag);
   return { status: mapped.status, body: `${mapped.text}\n` };
 }
 
-/** Outlier detection and the backend's counters for a failed attempt. */
-export function countFailure(backend: BackendRuntime, view: EndpointView, failure: AttemptFailure): void {
+/** Outlier detection, the backend's counters and the refused-stream metric for a failed attempt. */
+export function countFailure(metrics: ProxyMetrics, backend: BackendRuntime, view: EndpointView, failure: AttemptFailure): void {
   if (failure !== "peer-identity") backend.outlier?.record(view, undefined);
   if (failure === "connect-failure" || failure === "peer-identity") backend.counters.connectFailures++;
   else if (failure === "timeout") backend.counters.timeouts++;
+  else if (failure === "refused-stream") {
+    backend.counters.refusedStreams++;
+    metrics.refusedStreams.inc({ destination_service: backend.spec.service });
+  }
   else backend.counters.resets++;
 }
 

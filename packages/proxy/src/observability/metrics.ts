@@ -113,6 +113,14 @@ export class ProxyMetrics {
 
   /** weft_upstream_retries_total: retries sent per destination. */
   readonly retries = this.add(new Counter("weft_upstream_retries_total", "Retries sent upstream.", ["destination_service"]));
+  /** weft_upstream_refused_streams_total: HTTP/2 streams an upstream refused unprocessed (REFUSED_STREAM, or above a GOAWAY's last stream id). */
+  readonly refusedStreams = this.add(
+    new Counter(
+      "weft_upstream_refused_streams_total",
+      "HTTP/2 streams the upstream refused without processing them (REFUSED_STREAM, or above a GOAWAY's last stream id); retried when the rule's retryOn allows.",
+      ["destination_service"],
+    ),
+  );
   /** weft_retry_budget_exhausted_total: retries refused by the retry budget. */
   readonly budgetExhausted = this.add(
     new Counter("weft_retry_budget_exhausted_total", "Retries not sent because the retry budget was spent.", ["destination_service"]),

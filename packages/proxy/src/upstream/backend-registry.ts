@@ -50,7 +50,7 @@ export class BackendRegistry {
     if (!state) {
       state = {
         stats: new Map(),
-        counters: { requests: 0, retries: 0, retryBudgetExhausted: 0, connectFailures: 0, timeouts: 0, resets: 0, noHealthy: 0, overflowRequests: 0, overflowPending: 0, overflowRetries: 0 },
+        counters: { requests: 0, retries: 0, retryBudgetExhausted: 0, connectFailures: 0, timeouts: 0, resets: 0, refusedStreams: 0, noHealthy: 0, overflowRequests: 0, overflowPending: 0, overflowRetries: 0 },
         health: { generation: 0 },
         breaker: { requests: 0, pending: 0, retries: 0, limits: DEFAULT_CIRCUIT_BREAKER },
       };

@@ -15,6 +15,8 @@ export interface BackendCounters {
   connectFailures: number;
   timeouts: number;
   resets: number;
+  /** HTTP/2 streams the upstream refused unprocessed (REFUSED_STREAM, or above a GOAWAY's last stream id). */
+  refusedStreams: number;
   noHealthy: number;
   /** Circuit-breaker overflows, by limit. */
   overflowRequests: number;

@@ -4,13 +4,15 @@
 // session is full, and with `maxRequestsPerSession` a session that served its
 // quota stops taking streams and closes once they finish. A session that
 // fails, is told to go away or closes is dropped; the next request opens a new one.
-import { connect, constants, type ClientHttp2Session } from "node:http2";
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import type { TlsFor } from "./tls-options.ts";
 
 interface Tracked {
   session: ClientHttp2Session;
   active: number;
   served: number;
+  /** The last stream id of a GOAWAY the upstream sent: streams above it were not processed (RFC 9113 §6.8). */
+  goawayLastStreamId?: number;
 }
 
 export class H2SessionPool {
@@ -40,7 +42,11 @@ export class H2SessionPool {
     const tracked: Tracked = { session, active: 0, served: 0 };
     const drop = () => this.remove(key, tracked);
     session.on("error", drop);
-    session.on("goaway", drop);
+    // Node emits it before nghttp2 closes the streams above the last stream id, so their errors find it recorded.
+    session.on("goaway", (_code: number, lastStreamId: number) => {
+      tracked.goawayLastStreamId = Math.min(lastStreamId, tracked.goawayLastStreamId ?? lastStreamId);
+      drop();
+    });
     session.on("close", drop);
     // An idle session (no streams) is closed; active streams have their own idle timeout.
     session.setTimeout(Math.max(this.idleTimeoutMs, 1000), () => session.close());
@@ -49,6 +55,18 @@ export class H2SessionPool {
     if (this.closed) session.destroy();
     else this.sessions.set(key, [...(this.sessions.get(key) ?? []), tracked]);
     return { session, reused: false };
+  }
+
+  /**
+   * Whether the upstream refused the stream unprocessed (RFC 9113 §8.7): it
+   * reset it with REFUSED_STREAM, or the session's GOAWAY names a last stream
+   * below it (a stream without an id never went out). Such a request may go
+   * again, whatever its method.
+   */
+  refused(session: ClientHttp2Session, stream: ClientHttp2Stream): boolean {
+    if (stream.rstCode === constants.NGHTTP2_REFUSED_STREAM) return true;
+    const last = this.bySession.get(session)?.goawayLastStreamId;
+    return last !== undefined && (stream.id === undefined || stream.id > last);
   }
 
   /** Counts a stream opened on `session`; call the returned function when it closes. */

@@ -7,7 +7,8 @@ const policy = (retryOn: string[], statusCodes: number[] = []) => RetryPolicySch
 describe("replaysSentRequests (whether the body must be buffered)", () => {
   it.each([
     ["no policy", undefined, false],
-    ["the default (connect failures only)", UNSENT_RETRY_POLICY, false],
+    ["the default (connect failures and refused streams)", UNSENT_RETRY_POLICY, false],
+    ["refused streams only (nothing was processed)", policy(["refused-stream"]), false],
     ["one attempt, whatever it retries", RetryPolicySchema.parse({ maxAttempts: 1, retryOn: ["5xx"] }), false],
     ["resets", policy(["connect-failure", "reset"]), true],
     ["gateway errors (a 503 answer comes after the request)", policy(["gateway-error"]), true],
@@ -45,6 +46,14 @@ describe("isRetriableFailure", () => {
     [["5xx"], "reset", true],
     [["5xx"], "timeout", true],
     [[], "timeout", false],
+    [["connect-failure", "refused-stream"], "refused-stream", true],
+    [["connect-failure", "refused-stream"], "reset", false],
+    [["refused-stream"], "connect-failure", false],
+    [["connect-failure"], "refused-stream", false],
+    [["reset"], "refused-stream", true],
+    [["5xx"], "refused-stream", true],
+    [["gateway-error"], "refused-stream", false],
+    [[], "refused-stream", false],
   ])("retryOn %o, %s → %s", (on, failure, expected) => {
     expect(isRetriableFailure(failure, policy(on))).toBe(expected);
   });

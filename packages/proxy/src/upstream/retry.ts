@@ -3,7 +3,7 @@ import type { RetryBudget as RetryBudgetSpec, RetryPolicy } from "@weft/mesh-mod
 import type { RandomSource } from "@weft/mesh-model/proxy-config";
 
 /** Why an attempt failed without a usable response. */
-export type AttemptFailure = "connect-failure" | "reset" | "timeout" | "peer-identity";
+export type AttemptFailure = "connect-failure" | "refused-stream" | "reset" | "timeout" | "peer-identity";
 
 /** Whether a response status should be retried under `policy`. */
 export function isRetriableStatus(status: number, policy: RetryPolicy): boolean {
@@ -22,6 +22,9 @@ export function isRetriableFailure(failure: AttemptFailure, policy: RetryPolicy)
   switch (failure) {
     case "connect-failure":
       return on.includes("connect-failure") || on.includes("gateway-error");
+    case "refused-stream":
+      // A refused stream is a reset the upstream promises it did not act on (RFC 9113 §8.7), as Envoy's retry_on.
+      return on.includes("refused-stream") || on.includes("reset");
     case "reset":
       return on.includes("reset");
     case "timeout":
@@ -35,13 +38,14 @@ export function isRetriableFailure(failure: AttemptFailure, policy: RetryPolicy)
 /**
  * Whether `policy` may send a request's body a second time: it retries some
  * failure or answer that comes after the request was written. A policy that
- * retries only connect failures (the compiler's default) never does: its
- * retry goes out only while the body is unsent, so the body need not be
- * buffered and may stream on the fast path.
+ * retries only connect failures and refused streams (the compiler's default)
+ * never does: its retry goes out only while the body is unsent (or was
+ * buffered anyway), so the body need not be buffered and may stream on the
+ * fast path.
  */
 export function replaysSentRequests(policy: RetryPolicy | undefined): boolean {
   if (policy === undefined || policy.maxAttempts <= 1) return false;
-  return policy.retryOn.some((c) => c !== "connect-failure") || policy.statusCodes.length > 0 || policy.grpcStatusCodes.length > 0;
+  return policy.retryOn.some((c) => c !== "connect-failure" && c !== "refused-stream") || policy.statusCodes.length > 0 || policy.grpcStatusCodes.length > 0;
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(retry-1))). */

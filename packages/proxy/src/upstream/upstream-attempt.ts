@@ -252,9 +252,17 @@ function sendH2(opts: AttemptOptions, pool: H2SessionPool, abort: Cancel): Promi
       finish({ kind: "failure", failure, reusedSocket: false, error });
     };
     const onAbort = () => fail("reset", "downstream went away");
+    // REFUSED_STREAM or above a GOAWAY's last stream: the upstream did not process it, so any method may go again.
+    const refused = (): boolean => streamRef.current !== undefined && pool.refused(session, streamRef.current);
     const onSessionError = (err: Error & { code?: string }) =>
       fail(
-        opts.verifiesPeer && isPeerIdentityFailure(err) ? "peer-identity" : session.connecting || CONNECT_ERRORS.has(err.code ?? "") ? "connect-failure" : "reset",
+        opts.verifiesPeer && isPeerIdentityFailure(err)
+          ? "peer-identity"
+          : session.connecting || CONNECT_ERRORS.has(err.code ?? "")
+            ? "connect-failure"
+            : refused()
+              ? "refused-stream"
+              : "reset",
         err.message,
       );
     if (abort.aborted) {
@@ -277,7 +285,9 @@ function sendH2(opts: AttemptOptions, pool: H2SessionPool, abort: Cancel): Promi
     try {
       s = session.request(headers, { endStream: opts.body.kind === "none" });
     } catch (err) {
-      fail(reused ? "reset" : "connect-failure", err instanceof Error ? err.message : String(err));
+      // A session told to go away takes no new stream: nothing was sent.
+      const goneAway = (err as { code?: string }).code === "ERR_HTTP2_GOAWAY_SESSION";
+      fail(goneAway ? "refused-stream" : reused ? "reset" : "connect-failure", err instanceof Error ? err.message : String(err));
       return;
     }
     streamRef.current = s;
@@ -293,10 +303,10 @@ function sendH2(opts: AttemptOptions, pool: H2SessionPool, abort: Cancel): Promi
     s.once("end", () => (ended = true));
     s.on("error", (err: Error & { code?: string }) => {
       if (settled) return;
-      fail(session.connecting ? "connect-failure" : "reset", err.message);
+      fail(session.connecting ? "connect-failure" : refused() ? "refused-stream" : "reset", err.message);
     });
     s.once("close", () => {
-      if (!settled) fail("reset", `stream closed (code ${s.rstCode ?? "?"}) before the response`);
+      if (!settled) fail(refused() ? "refused-stream" : "reset", `stream closed (code ${s.rstCode ?? "?"}) before the response`);
     });
     s.once("response", (raw: H2IncomingHeaders, flags: number) => {
       const status = Number(raw[h2c.HTTP2_HEADER_STATUS] ?? 502);

@@ -10,7 +10,7 @@ import { withSpecField, type PolicyDoc } from "./service-traffic-policy.ts";
 /** The schema's retry conditions when `retryOn` is omitted. */
 export const DEFAULT_RETRY_ON: readonly RetryOn[] = ["5xx", "connect-failure", "reset"];
 /** Every retry condition, in the order the form lists them. */
-export const RETRY_CONDITIONS: readonly RetryOn[] = ["5xx", "gateway-error", "reset", "connect-failure", "retriable-status-codes"];
+export const RETRY_CONDITIONS: readonly RetryOn[] = ["5xx", "gateway-error", "reset", "connect-failure", "refused-stream", "retriable-status-codes"];
 /** The schema's budget defaults (RetryBudgetSchema). */
 export const BUDGET_DEFAULTS = { percent: 20, minRetriesPerSecond: 10 } as const;
 
@@ -120,6 +120,7 @@ const CONDITION_TEXT: Record<RetryOn, string> = {
   "gateway-error": "502, 503 or 504",
   reset: "a reset stream",
   "connect-failure": "a failed connection",
+  "refused-stream": "a stream the upstream refused unprocessed",
   "retriable-status-codes": "the listed statuses",
 };
 
