@@ -72,6 +72,21 @@ describe("universal mode: an instance with a proxy is ready only while its proxy
   let agentAdmin = 0;
   let squatter: Awaited<ReturnType<typeof squat>> | undefined;
 
+  let joinToken = "";
+  const agentArgs = () => [
+    "--manager",
+    manager.url,
+    "--join-token",
+    joinToken,
+    "--mode",
+    "universal",
+    "--universal-file",
+    join(dir, "east.yaml"),
+    "--state-dir",
+    join(dir, "state"),
+    "--admin-port",
+    String(agentAdmin),
+  ];
   const proxy = (p: Ports) => `{ inboundPort: ${p.in}, outboundPort: ${p.out}, adminPort: ${p.admin} }`;
   /** catalog-1 in the manager's view (what other clusters and the dashboard see). */
   const managerView = async () => {
@@ -93,7 +108,7 @@ describe("universal mode: an instance with a proxy is ready only while its proxy
     return byPort;
   };
   const proxyStatus = async (id: string) => {
-    const status = (await (await fetch(`http://127.0.0.1:${agentAdmin}/status`)).json()) as { proxies: { id: string; pid?: number; ready: boolean; restarts: number }[] };
+    const status = (await (await fetch(`http://127.0.0.1:${agentAdmin}/status`)).json()) as { proxies: { id: string; pid?: number; ready: boolean; restarts: number; adoptedAt?: string }[] };
     return status.proxies.find((p) => p.id === id);
   };
   /** `n` calls from web to catalog through web's proxy: the answers (the app that served each). */
@@ -144,21 +159,8 @@ describe("universal mode: an instance with a proxy is ready only while its proxy
   it("at start-up: catalog-1's endpoint is not ready (manager, caller) while its proxy cannot come up, and no call goes to it; ready once it is", async () => {
     // catalog-1's proxy cannot bind its inbound port: it exits and is restarted (with backoff) until the port is free.
     squatter = await squat(ports.cat1.in);
-    const { joinToken } = await admin.clusters.create.mutate({ name: "east" });
-    agent = startAgentProcess([
-      "--manager",
-      manager.url,
-      "--join-token",
-      joinToken,
-      "--mode",
-      "universal",
-      "--universal-file",
-      join(dir, "east.yaml"),
-      "--state-dir",
-      join(dir, "state"),
-      "--admin-port",
-      String(agentAdmin),
-    ]);
+    joinToken = (await admin.clusters.create.mutate({ name: "east" })).joinToken;
+    agent = startAgentProcess(agentArgs());
     // The manager hears of all three instances; catalog-2 and web become ready, catalog-1 does not.
     await waitFor(async () => {
       const view = await managerView().catch(() => ({}) as Record<string, boolean>);
@@ -209,5 +211,43 @@ describe("universal mode: an instance with a proxy is ready only while its proxy
     expect(after!.restarts).toBeGreaterThan(before!.restarts);
     await waitFor(async () => (await callerView()).get(ports.cat1.in)?.health === "healthy", "web's proxy to hold catalog-1 healthy again", 30_000).catch(withOutput);
     await waitFor(async () => (await callCatalog(4)).includes("catalog-1"), "web's calls to reach catalog-1 again", 30_000).catch(withOutput);
+  });
+  it("an agent that crashed and is restarted adopts the running proxies without ever reporting them not ready", async () => {
+    const pids = await Promise.all(["shop/web-1", "shop/catalog-1", "shop/catalog-2"].map(async (id) => (await proxyStatus(id))?.pid));
+    agent!.process.kill("SIGKILL");
+    await new Promise<void>((resolve) => (agent!.process.exitCode !== null || agent!.process.signalCode !== null ? resolve() : agent!.process.once("exit", () => resolve())));
+    // Watched from the crash until the new agent has adopted its proxies and reported: the manager's view and the caller's.
+    const seen = { manager: new Set<string>(), caller: new Set<string>() };
+    let watching = true;
+    let rounds = 0;
+    const watch = (async () => {
+      for (; watching; rounds++) {
+        const view = await managerView().catch(() => ({}) as Record<string, boolean>);
+        for (const [workload, healthy] of Object.entries(view)) if (!healthy) seen.manager.add(workload);
+        const caller = await callerView().catch(() => new Map<number, EndpointStats>());
+        for (const e of caller.values()) if (e.health !== "healthy") seen.caller.add(String(e.port));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    agent = startAgentProcess(agentArgs());
+    await waitFor(async () => {
+      const adopted = await Promise.all(["shop/web-1", "shop/catalog-1", "shop/catalog-2"].map((id) => proxyStatus(id)));
+      return adopted.every((p) => p?.ready === true && p.adoptedAt !== undefined);
+    }, "the new agent to adopt the three proxies", 90_000, 200).catch(withOutput);
+    // Its first (full) discovery report accepted by the manager, and its first configs pushed to the adopted proxies.
+    await waitFor(async () => {
+      const status = (await (await fetch(`http://127.0.0.1:${agentAdmin}/status`)).json()) as {
+        manager: { sync: { fullReports: number }; apply?: { last: { status: string } | null } };
+        proxies: { activeVersion: string | null }[];
+      };
+      return status.manager.sync.fullReports >= 1 && status.manager.apply?.last?.status === "applied" && status.proxies.every((p) => p.activeVersion !== null);
+    }, "the new agent's first report and configs", 60_000, 100).catch(withOutput);
+    // Two more complete rounds of the watch see what they did.
+    const after = rounds;
+    await waitFor(() => rounds >= after + 2, "two more rounds of the watch", 30_000);
+    watching = false;
+    await watch;
+    expect(seen).toEqual({ manager: new Set(), caller: new Set() });
+    expect(await Promise.all(["shop/web-1", "shop/catalog-1", "shop/catalog-2"].map(async (p) => (await proxyStatus(p))?.pid))).toEqual(pids);
   });
 });
