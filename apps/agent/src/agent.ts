@@ -38,6 +38,7 @@ import { SpanCollector } from "./telemetry/span-collector.ts";
 import { TelemetryShipper, type PendingTelemetry, type TelemetrySource } from "./telemetry/telemetry-shipper.ts";
 import { TrpcDiscoveryReporter } from "./manager-link/trpc-reporter.ts";
 import { UniversalFileProvider } from "./universal/universal-provider.ts";
+import { localInstances } from "./universal/universal-catalog.ts";
 import type { UniversalFile } from "./universal/universal-file.schema.ts";
 import { WebhookServer } from "./webhook/webhook-server.ts";
 import { SidecarConfigs } from "./sidecar/sidecar-configs.ts";
@@ -74,6 +75,14 @@ export interface AgentDeps {
   /** Where telemetry and spans are shipped; the joined manager (agent.reportTelemetry, agent.reportSpans) when omitted. */
   telemetrySink?: TelemetrySink;
 }
+
+/**
+ * Proxies' readiness changes are applied (discovery, the local proxies' and
+ * the gateway's configs) this long after the last one: proxies started
+ * together become ready within moments of each other, and each change
+ * recompiles every local proxy's config.
+ */
+const READINESS_COALESCE_MS = 200;
 
 /** The manager's telemetry procedures, as the shipper calls them. */
 export interface TelemetrySink {
@@ -224,13 +233,35 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     const sink: TelemetrySink | undefined =
       deps.telemetrySink ?? (manager && { reportTelemetry: (input) => manager.agent.reportTelemetry.mutate(input), reportSpans: (report) => manager.agent.reportSpans.mutate(report) });
     let intake: SidecarTelemetryIntake | undefined;
+    // Universal mode: waited for before the first discovery report (proxies a previous agent left running are adopted by then).
+    let beforeFirstReport: (() => Promise<void>) | undefined;
 
     if (config.mode === "universal") {
-      const universal = new UniversalFileProvider(config.universalFile, { logger, debounceMs: deps.fileDebounceMs ?? 100 });
       const proxyBin = resolve(config.proxyBin ?? defaultProxyBin());
-      supervisor = new ProxySupervisor({ configDir: resolve(config.stateDir, "proxies"), proxyBin, logger, ...(deps.backoff && { backoff: deps.backoff }) });
+      // An instance with a proxy is ready (to discovery, to the local proxies and the gateway) only while its proxy is:
+      // as Kubernetes counts a sidecar's readiness probe in its pod's. Changes are coalesced, then applied everywhere.
+      let readinessTimer: NodeJS.Timeout | undefined;
+      const readinessChanged = () => {
+        clearTimeout(readinessTimer);
+        readinessTimer = setTimeout(() => {
+          universal.readinessChanged();
+          void app.reconcile().then((outcome) => configSync?.outcome(outcome));
+          void gateway?.readinessChanged();
+        }, READINESS_COALESCE_MS);
+        readinessTimer.unref();
+      };
+      supervisor = new ProxySupervisor({
+        configDir: resolve(config.stateDir, "proxies"),
+        proxyBin,
+        logger,
+        ...(deps.backoff && { backoff: deps.backoff }),
+        onReadyChange: readinessChanged,
+      });
       const sup = supervisor;
+      const proxyReady = (id: string) => sup.isReady(id);
+      stops.push(async () => clearTimeout(readinessTimer));
       stops.push(() => sup.stop());
+      const universal = new UniversalFileProvider(config.universalFile, { logger, debounceMs: deps.fileDebounceMs ?? 100, proxyReady });
       // Workload identities: the cluster intermediate and the SVIDs, handed to the proxies as files they watch.
       const ids = new IdentityController({
         cluster,
@@ -256,6 +287,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         onRetryOutcome: (outcome) => configSync?.outcome(outcome),
         // The east-west gateway's findings are acknowledged with the proxies' (it compiles from the same file and config).
         otherDiagnostics: (file, config) => (gateway ? [{ proxy: GATEWAY_PROXY_ID, diagnostics: gateway.diagnosticsFor(file, config) }] : []),
+        proxyReady,
       });
       stops.push(async () => app.close());
       applier = app;
@@ -267,6 +299,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         supervisor: new ProxySupervisor({ configDir: resolve(config.stateDir, "gateway"), proxyBin, logger, ...(deps.backoff && { backoff: deps.backoff }) }),
         admin,
         logger,
+        proxyReady,
       });
       gateway = gw;
       // A cached config was handed to the applier before the gateway existed.
@@ -282,6 +315,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         void gw.setFile(file);
       });
       provider = universal;
+      // After an agent restart the proxies still serve: adopted (and probed) before the first report, they are not reported not ready meanwhile.
+      beforeFirstReport = async () => {
+        const file = universal.current;
+        if (!file) return;
+        await sup.adoptRunning(new Map(localInstances(file).map((inst) => [inst.id, { address: "127.0.0.1", port: inst.proxy.adminPort }])));
+        universal.readinessChanged();
+      };
       if (sink) {
         const namespaceOf = (service: string, callerNamespace: string): string =>
           namespaceAmong(service, callerNamespace, knownDestinations(app.file?.services ?? [], app.clusterConfig));
@@ -403,6 +443,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     }
     await provider.start((snapshot) => catalog.replace(snapshot));
     stops.push(() => provider.stop());
+    await beforeFirstReport?.();
     await sync.start();
     stops.push(() => sync.stop());
 

@@ -11,6 +11,7 @@ import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
 import { canonicalJson } from "../discovery/catalog.ts";
 import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
+import { withProxyReadiness, type ProxyReadiness } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 import { GATEWAY_PROXY_ID, gatewayCompileInput, gatewayPolicyEntries } from "./gateway-inputs.ts";
 
@@ -22,6 +23,8 @@ export interface GatewayApplierOptions {
   logger: Logger;
   /** How long a newly started gateway may take to come up on its config. */
   startTimeoutMs?: number;
+  /** Readiness of the instances' proxies: the gateway hands callers only to ready ones (call readinessChanged when it changes). Omitted, the file's `ready` alone decides. */
+  proxyReady?: ProxyReadiness;
 }
 
 /** What the gateway runs, for /status. */
@@ -78,6 +81,11 @@ export class GatewayApplier {
     return this.#latest ? this.setFile(this.#latest) : undefined;
   }
 
+  /** The instances' proxies' readiness changed: the latest file is compiled again (a push only if the routes' endpoints changed). */
+  readinessChanged(): Promise<GatewayStatus> | undefined {
+    return this.#latest ? this.setFile(this.#latest) : undefined;
+  }
+
   /**
    * The gateway's compile findings for this file and cluster config, as the
    * agent acknowledges them with its proxies' (ConfigAck.diagnostics, reported
@@ -96,7 +104,7 @@ export class GatewayApplier {
 
   #compile(file: UniversalFile, clusterConfig: ClusterConfig | undefined) {
     const multicluster = meshMultiCluster(clusterConfig?.resources ?? []);
-    const input = gatewayCompileInput(file, this.options.cluster, (namespace, name) => isExported(multicluster, namespace, name), gatewayPolicyEntries(clusterConfig));
+    const input = gatewayCompileInput(withProxyReadiness(file, this.options.proxyReady), this.options.cluster, (namespace, name) => isExported(multicluster, namespace, name), gatewayPolicyEntries(clusterConfig));
     if (!input) return undefined;
     const hash = createHash("sha256").update(canonicalJson(input)).digest("hex");
     if (this.#compiled?.hash !== hash) {

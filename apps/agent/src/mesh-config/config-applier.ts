@@ -12,7 +12,7 @@ import { type CompileDiagnostic, type CompileResult, type compileProxyConfig, Me
 import type { ProxyConfig } from "@weft/mesh-model/proxy-config";
 import { errorMessage, type Logger } from "../logger.ts";
 import type { ProxySupervisor } from "../supervision/proxy-supervisor.ts";
-import { localInstances, type LocalInstance } from "../universal/universal-catalog.ts";
+import { localInstances, withProxyReadiness, type LocalInstance, type ProxyReadiness } from "../universal/universal-catalog.ts";
 import type { UniversalFile } from "../universal/universal-file.schema.ts";
 import { inputHash, proxyCompileInputs, RemoteCatalogCache, sharedCompileInputWithKeys, type IdentityFilePaths } from "./compile-inputs.ts";
 import type { ProxyAdminClient } from "../supervision/proxy-admin-client.ts";
@@ -73,6 +73,15 @@ export interface ConfigApplierOptions {
    * under the id that reported them.
    */
   otherDiagnostics?: (file: UniversalFile, config: ClusterConfig | undefined) => { proxy: string; diagnostics: readonly CompileDiagnostic[] }[];
+  /**
+   * Readiness of the local proxies (the supervisor's): a local endpoint with a
+   * proxy is compiled healthy only while its proxy is ready, so callers never
+   * pick a closed inbound port; call reconcile when it changes. A proxy's own
+   * inbound listener never depends on it. With it, proxies a previous agent
+   * left running are adopted before the first compile (their readiness is then
+   * known). Omitted, the file's `ready` alone decides.
+   */
+  proxyReady?: ProxyReadiness;
 }
 
 /** What the applier needs from the identity loop (apps/agent/src/identity). */
@@ -178,7 +187,12 @@ export class ConfigApplier {
     if (identity?.issued && config?.trust && localInstances(file).some((inst) => !identity.filesFor(inst))) await identity.issued(SVID_WAIT_MS);
     // The resources and catalog are parsed and indexed once for all local proxies (MeshCompiler); each proxy
     // adds its own part, and proxies that sit alike share their outbound part (virtual hosts, backends).
-    const { shared, keys } = sharedCompileInputWithKeys(file, cluster, config, this.#remote);
+    const proxyReady = this.options.proxyReady;
+    if (proxyReady) {
+      const unsupervised = localInstances(file).filter((inst) => !supervisor.has(inst.id));
+      if (unsupervised.length > 0) await supervisor.adoptRunning(new Map(unsupervised.map((inst) => [inst.id, { address: "127.0.0.1", port: inst.proxy.adminPort }])));
+    }
+    const { shared, keys } = sharedCompileInputWithKeys(withProxyReadiness(file, proxyReady), cluster, config, this.#remote);
     const inputs = proxyCompileInputs(file, cluster, config, identity && ((inst) => identity.filesFor(inst)));
     let compiler: MeshCompiler | undefined;
     let sharedError: unknown;

@@ -12,7 +12,7 @@ import { MemoryLogger } from "../logger.ts";
 import { alive, freePort } from "../../test/free-port.ts";
 import { waitFor } from "../../test/wait-for.ts";
 import { procProbe, readProcessRecord, recordFileFor, writeProcessRecord } from "./proxy-process.ts";
-import { ProxySupervisor, type ProxyStatus } from "./proxy-supervisor.ts";
+import { ProxySupervisor, type ProxyStatus, type SupervisorOptions } from "./proxy-supervisor.ts";
 
 const STAND_IN = `
 import { createServer } from "node:http";
@@ -47,8 +47,8 @@ describe("ProxySupervisor: proxies outlive a crashed agent and the next one adop
     return pids.sort((a, b) => a - b);
   };
   const config = (version: string, adminPort: number) => ({ version, listeners: [{ kind: "admin", name: "admin", port: adminPort }] }) as unknown as ProxyConfigInput;
-  const supervisor = (logger = new MemoryLogger()) => {
-    const s = new ProxySupervisor({ configDir: configDir(), proxyBin, logger, backoff: { initialMs: 50, maxMs: 200 }, drainMs: 500 });
+  const supervisor = (logger = new MemoryLogger(), more: Partial<SupervisorOptions> = {}) => {
+    const s = new ProxySupervisor({ configDir: configDir(), proxyBin, logger, backoff: { initialMs: 50, maxMs: 200 }, drainMs: 500, ...more });
     supervisors.push(s);
     return s;
   };
@@ -174,5 +174,62 @@ describe("ProxySupervisor: proxies outlive a crashed agent and the next one adop
     expect(logger.entries).toContainEqual(expect.objectContaining({ msg: "proxy not adopted", fields: expect.objectContaining({ reason: "foreign process" }) }));
     expect(await proxyProcesses()).toEqual([fresh.pid]);
     expect(recordFileFor(fresh.configFile)).toMatch(/shop--web-1\.process\.json$/);
+  });
+  it("a proxy is ready once its admin /ready answers, not ready the moment it is killed, and ready again once restarted", { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const changes: string[] = [];
+    const s = supervisor(new MemoryLogger(), { onReadyChange: (id, ready) => changes.push(`${id} ${ready}`) });
+    expect(s.isReady("shop/web-1")).toBe(false);
+    await s.sync(new Map([["shop/web-1", config("v1", port)]]));
+    const started = await running(s, "shop/web-1");
+    await waitFor(() => s.isReady("shop/web-1"), "the proxy to be ready", 15_000);
+    expect(changes).toEqual(["shop/web-1 true"]);
+
+    process.kill(started.pid!, "SIGKILL");
+    // Noticed with the exit (SIGCHLD), before any restart: never ready while nothing listens.
+    await waitFor(() => changes.length === 2, "the proxy's death to be noticed", 15_000);
+    expect(changes[1]).toBe("shop/web-1 false");
+    await waitFor(() => s.isReady("shop/web-1"), "the restarted proxy to be ready", 15_000);
+    const restarted = s.status().find((p) => p.id === "shop/web-1")!;
+    expect(restarted).toMatchObject({ restarts: 1, ready: true });
+    expect(restarted.pid).not.toBe(started.pid);
+    expect(changes).toEqual(["shop/web-1 true", "shop/web-1 false", "shop/web-1 true"]);
+
+    await s.stop();
+    expect(s.isReady("shop/web-1")).toBe(false);
+    expect(changes.at(-1)).toBe("shop/web-1 false");
+  });
+
+  it("a ready proxy stays ready through a probe or two that fail, turns not ready after three in a row, and ready again when it answers", { timeout: 60_000 }, async () => {
+    // What the proxy's /ready answers, probe after probe; then 200 for good.
+    const script = [false, true, false, false, true, false, false, false, false, true];
+    const changes: boolean[] = [];
+    const s = supervisor(new MemoryLogger(), {
+      readinessProbe: async () => script.shift() ?? true,
+      readyProbeMs: { starting: 20, ready: 20 },
+      onReadyChange: (_id, ready) => changes.push(ready),
+    });
+    await s.sync(new Map([["shop/web-1", config("v1", await freePort())]]));
+    await waitFor(() => script.length === 0 && s.isReady("shop/web-1"), "every scripted probe", 15_000);
+    // Not ready until the first 200; two failures in a row change nothing; the third of four does.
+    expect(changes).toEqual([true, false, true]);
+  });
+
+  it("a proxy adopted ahead of any config (adoptRunning) is known ready when the adoption returns, and is then pushed rather than started", { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const first = supervisor();
+    await first.sync(new Map([["shop/web-1", config("v1", port)]]));
+    const started = await running(first, "shop/web-1");
+    await waitFor(() => first.isReady("shop/web-1"), "the proxy to be ready", 15_000);
+    await first.abandon();
+
+    const second = supervisor();
+    await second.adoptRunning(new Map([["shop/web-1", { address: "127.0.0.1", port }]]));
+    expect(second.isReady("shop/web-1")).toBe(true);
+    expect(second.has("shop/web-1")).toBe(true);
+    // Not reported as adopted to the applier: it pushes the config, as to any running proxy.
+    await second.sync(new Map([["shop/web-1", undefined]]));
+    expect(second.takeAdopted("shop/web-1")).toBe(false);
+    expect(await proxyProcesses()).toEqual([started.pid]);
   });
 });

@@ -2,7 +2,10 @@
 // its config file, restarts it with backoff when it exits, stops it cleanly.
 // Proxies outlive an agent that crashes (their own process group, output to a
 // log file, a record in the state folder) and the next agent adopts them; an
-// orderly stop of the agent stops them.
+// orderly stop of the agent stops them. Each running proxy's admin /ready is
+// probed: a proxy is ready once it serves a config and until it exits, drains
+// or stops answering (what universal discovery reports its instance's
+// endpoint ready by).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
@@ -41,6 +44,8 @@ export interface ProxyStatus {
   adoptedAt?: string;
   /** The proxy's last log lines (JSON lines of its log file), newest last. */
   recentLogs: string[];
+  /** Running and its admin /ready answers 200 (a config applied, not draining): its instance may receive traffic. */
+  ready: boolean;
 }
 
 export interface SupervisorOptions {
@@ -58,6 +63,26 @@ export interface SupervisorOptions {
   adoptGraceMs?: number;
   /** A proxy's log file is rotated past this size (5 MiB when omitted). */
   logMaxBytes?: number;
+  /** Whether the proxy's admin listener says it is ready (GET /ready answers 200 when omitted). */
+  readinessProbe?: (address: string, port: number) => Promise<boolean>;
+  /** How often a proxy not (yet) ready is probed (100 ms when omitted), and a ready one (1 s). */
+  readyProbeMs?: { starting?: number; ready?: number };
+  /** Told every change of a proxy's readiness (started and ready, exited, stopped, stopped answering). */
+  onReadyChange?: (id: string, ready: boolean) => void;
+}
+
+/** Failed probes in a row before a ready proxy that is still running counts as not ready (a loaded machine answers late now and then). */
+const READY_FAILURE_THRESHOLD = 3;
+
+/** GET /ready on a proxy's admin listener: 200 once it applied a config, 503 while it has none or drains. */
+export async function adminReady(address: string, port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${address === "0.0.0.0" ? "127.0.0.1" : address}:${port}/ready`, { signal: AbortSignal.timeout(2000) });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
 }
 
 const RECENT_LOGS = 20;
@@ -99,6 +124,10 @@ class SupervisedProxy {
   #tail: LogTail | undefined;
   #detached = false;
   #stopPolling: (() => void) | undefined;
+  /** Bumped whenever the process changes or goes: a probe of an earlier one changes nothing. */
+  #generation = 0;
+  #readyTimer: NodeJS.Timeout | undefined;
+  #readyFailures = 0;
   readonly status: ProxyStatus;
   readonly logFile: string;
 
@@ -107,12 +136,64 @@ class SupervisedProxy {
     private readonly options: SupervisorOptions,
     private readonly policy: BackoffPolicy,
   ) {
-    this.status = { id, state: "stopped", restarts: 0, configFile: fileFor(options.configDir, id), recentLogs: [] };
+    this.status = { id, state: "stopped", restarts: 0, configFile: fileFor(options.configDir, id), recentLogs: [], ready: false };
     this.logFile = this.status.configFile.replace(/\.yaml$/, ".log");
   }
 
   get probe(): ProcessProbe {
     return this.options.probe ?? procProbe;
+  }
+
+  get ready(): boolean {
+    return this.status.ready;
+  }
+
+  #setReady(ready: boolean): void {
+    if (this.status.ready === ready) return;
+    this.status.ready = ready;
+    this.options.logger.info(ready ? "proxy ready" : "proxy not ready", { proxy: this.id, pid: this.status.pid });
+    this.options.onReadyChange?.(this.id, ready);
+  }
+
+  /** One readiness probe of the current process; false without one or without a known admin listener. */
+  async #probeOnce(): Promise<boolean> {
+    const admin = this.#admin;
+    if (!admin || !this.#process) return false;
+    return (this.options.readinessProbe ?? adminReady)(admin.address, admin.port);
+  }
+
+  /**
+   * Probes the current process until it goes: often until it is first ready,
+   * then less often. A ready proxy turns not ready after a few failed probes
+   * in a row (or at once when it exits: #onExit).
+   */
+  #probeReadiness(): void {
+    clearTimeout(this.#readyTimer);
+    const generation = this.#generation;
+    const every = this.options.readyProbeMs;
+    const schedule = () => {
+      this.#readyTimer = setTimeout(() => void tick(), this.status.ready ? (every?.ready ?? 1000) : (every?.starting ?? 100));
+      this.#readyTimer.unref();
+    };
+    const tick = async () => {
+      const ok = await this.#probeOnce();
+      if (generation !== this.#generation || this.status.state === "stopping" || this.status.state === "stopped") return;
+      if (ok) {
+        this.#readyFailures = 0;
+        this.#setReady(true);
+      } else if (this.status.ready && ++this.#readyFailures >= READY_FAILURE_THRESHOLD) {
+        this.#readyFailures = 0;
+        this.#setReady(false);
+      }
+      schedule();
+    };
+    schedule();
+  }
+
+  #stopProbing(): void {
+    this.#generation += 1;
+    clearTimeout(this.#readyTimer);
+    this.#readyFailures = 0;
   }
 
   /** Writes the config file when its content changed; a running proxy reloads it through its own file watcher. */
@@ -181,6 +262,7 @@ class SupervisedProxy {
       this.options.logger.info("proxy started", { proxy: this.id, pid, restarts: this.status.restarts });
     });
     this.#watch({ pid: pid ?? -1, exited, signal: (s) => void child.kill(s) });
+    this.#probeReadiness();
     await this.#tailFrom(offset);
     if (pid !== undefined) await this.#record(pid);
   }
@@ -237,11 +319,16 @@ class SupervisedProxy {
       }
     };
     this.#watch({ pid: record.pid, exited, signal });
+    // Known before the adoption returns: the first compile and discovery report after an agent restart
+    // must not see a serving proxy as not ready (its callers would turn away from it for a moment).
+    if (await this.#probeOnce()) this.#setReady(true);
+    this.#probeReadiness();
     await this.#tailFrom(await sizeOf(this.logFile));
     this.options.logger.info("proxy adopted", { proxy: this.id, pid: record.pid, adminPort: record.adminPort, startedAt: record.startedAt });
   }
 
   #watch(running: RunningProcess): void {
+    this.#stopProbing();
     this.#process = running;
     this.#exited = running.exited.then(async ({ code, signal }) => {
       if (this.#detached) return;
@@ -256,6 +343,8 @@ class SupervisedProxy {
     this.status.lastExit = { code, signal, at: new Date().toISOString(), uptimeMs };
     this.status.pid = undefined;
     this.#process = undefined;
+    this.#stopProbing();
+    this.#setReady(false);
     if (this.status.state === "stopping" || this.status.state === "stopped") {
       this.status.state = "stopped";
       return;
@@ -274,6 +363,7 @@ class SupervisedProxy {
   /** Stops supervising, leaving the process running (its record stays, for the next agent). */
   async detach(): Promise<void> {
     clearTimeout(this.#restartTimer);
+    this.#stopProbing();
     this.#detached = true;
     this.#stopPolling?.();
     await this.#tail?.stop();
@@ -286,6 +376,9 @@ class SupervisedProxy {
     const running = this.#process;
     this.status.state = "stopping";
     this.status.nextRestartAt = undefined;
+    // Callers turn away before it drains (a terminating pod's endpoint is not ready either).
+    this.#stopProbing();
+    this.#setReady(false);
     if (running) {
       running.signal("SIGTERM");
       const killer = setTimeout(() => running.signal("SIGKILL"), (this.options.drainMs ?? 2000) + 3000);
@@ -364,8 +457,9 @@ export class ProxySupervisor {
     for (const [id, config] of desired) {
       if (this.#proxies.has(id)) continue;
       const proxy = new SupervisedProxy(id, this.options, this.#policy);
-      if (await this.#adopt(proxy, config, unrecorded)) {
+      if (await this.#adopt(proxy, config && adminListenerOf(config), unrecorded)) {
         this.#proxies.set(id, proxy);
+        this.#adopted.add(id);
         continue;
       }
       if (config === undefined) continue;
@@ -381,9 +475,12 @@ export class ProxySupervisor {
    * The config is not written here: the caller pushes it through the admin
    * API, and the file follows once the proxy accepted it (persist).
    */
-  async #adopt(proxy: SupervisedProxy, config: ProxyConfigInput | undefined, unrecorded: () => Promise<Map<string, { pid: number; procStartTime: string }>>): Promise<boolean> {
+  async #adopt(
+    proxy: SupervisedProxy,
+    admin: { address: string; port: number } | undefined,
+    unrecorded: () => Promise<Map<string, { pid: number; procStartTime: string }>>,
+  ): Promise<boolean> {
     const probe = this.options.probe ?? procProbe;
-    const admin = config && adminListenerOf(config);
     const { configFile } = proxy.status;
     let record = await readProcessRecord(configFile);
     if (!record && admin) {
@@ -402,13 +499,35 @@ export class ProxySupervisor {
     }
     if (decision.action === "adopt") {
       await proxy.adopt(record);
-      this.#adopted.add(proxy.id);
       return true;
     }
     this.options.logger.info("proxy not adopted", { proxy: proxy.id, pid: record.pid, reason: decision.reason });
     if (decision.action === "replace") await stopRecorded(record, probe, (this.options.drainMs ?? 2000) + 3000);
     await rm(recordFileFor(proxy.status.configFile), { force: true });
     return false;
+  }
+
+  /**
+   * Takes over the proxies a previous agent left running for these instances
+   * (id → the admin listener their instance declares), before anything is
+   * compiled for them: their readiness is then known to the first compile and
+   * discovery report after an agent restart. Starts and stops nothing; a
+   * proxy adopted here is pushed its config like a running one (sync finds it supervised).
+   */
+  adoptRunning(admins: ReadonlyMap<string, { address: string; port: number }>): Promise<void> {
+    this.#queue = this.#queue.then(() => this.#adoptRunning(admins)).catch((err: unknown) => this.options.logger.error("proxy adoption failed", { error: errorMessage(err) }));
+    return this.#queue;
+  }
+
+  async #adoptRunning(admins: ReadonlyMap<string, { address: string; port: number }>): Promise<void> {
+    if (this.#stopped) return;
+    // Only recorded proxies: sync still scans the process table for unrecorded ones before starting any.
+    const none = async () => new Map<string, { pid: number; procStartTime: string }>();
+    for (const [id, admin] of admins) {
+      if (this.#proxies.has(id)) continue;
+      const proxy = new SupervisedProxy(id, this.options, this.#policy);
+      if (await this.#adopt(proxy, admin, none)) this.#proxies.set(id, proxy);
+    }
   }
 
   /** Stops the proxies a previous agent left running for instances no longer declared (checked to be ours first). */
@@ -432,6 +551,11 @@ export class ProxySupervisor {
    */
   takeAdopted(id: string): boolean {
     return this.#adopted.delete(id);
+  }
+
+  /** Whether the proxy for `id` runs and is ready (its admin /ready answers 200); false when none is supervised. */
+  isReady(id: string): boolean {
+    return this.#proxies.get(id)?.ready ?? false;
   }
 
   /** Whether a proxy for `id` is supervised (running, starting or in backoff). */

@@ -30,12 +30,48 @@ export function servicePortOf(inst: { port: number; servicePort?: number | undef
   return inst.servicePort ?? inst.port;
 }
 
+/** Whether a local instance's proxy is up and serving its config (the supervisor's readiness probe), by instance id. */
+export type ProxyReadiness = (id: string) => boolean;
+
+/**
+ * Whether an instance may receive traffic: its file says `ready`, and, when it
+ * declares a proxy, that proxy is running and ready (GET /ready answers 200:
+ * it applied a config, so its inbound listener is bound, and it is not
+ * draining). Until then callers would only reach a closed inbound port, as a
+ * Kubernetes pod is not ready until its sidecar is. Without `proxyReady`, the
+ * file alone decides (instances without a proxy always do).
+ */
+export function instanceReady(inst: { ready: boolean; proxy?: unknown }, id: string, proxyReady: ProxyReadiness | undefined): boolean {
+  return inst.ready && (inst.proxy === undefined || proxyReady === undefined || proxyReady(id));
+}
+
+/**
+ * The file as callers should see it: each instance's `ready` is what
+ * instanceReady says. Every other field is kept, and an instance whose
+ * readiness is unchanged is the same object. Without `proxyReady`, the file itself.
+ */
+export function withProxyReadiness(file: UniversalFile, proxyReady: ProxyReadiness | undefined): UniversalFile {
+  if (!proxyReady) return file;
+  return {
+    ...file,
+    services: file.services.map((s) => ({
+      ...s,
+      instances: s.instances.map((inst, i) => {
+        const ready = instanceReady(inst, `${s.namespace}/${instanceName(s.name, i, inst.name)}`, proxyReady);
+        return ready === inst.ready ? inst : { ...inst, ready };
+      }),
+    })),
+  };
+}
+
 /**
  * The catalog of a universal file: a service's ports are its instances'
  * service ports, each endpoint keeps the port it really listens on (the
- * target port, as a Kubernetes EndpointSlice does).
+ * target port, as a Kubernetes EndpointSlice does). With `proxyReady`, an
+ * instance with a proxy is ready only while its proxy is (instanceReady).
  */
-export function universalToCatalog(file: UniversalFile): CatalogSnapshot {
+export function universalToCatalog(source: UniversalFile, proxyReady?: ProxyReadiness): CatalogSnapshot {
+  const file = withProxyReadiness(source, proxyReady);
   const snapshot: CatalogSnapshot = { services: [], workloads: [], endpoints: [] };
   for (const s of file.services) {
     const ports = new Map<string, { port: number; protocol: Protocol }>();

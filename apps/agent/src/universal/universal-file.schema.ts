@@ -43,7 +43,12 @@ export const UniversalInstanceSchema = z
     version: z.string().min(1).optional().describe("Version of the instance (e.g. v2)."),
     serviceAccount: DnsLabel.default("default").describe("Identity of the instance."),
     zone: z.string().min(1).optional().describe("Availability zone."),
-    ready: z.boolean().default(true).describe("Whether the instance should receive traffic."),
+    ready: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Whether the instance should receive traffic. An instance with a `proxy` is ready only while this is true and its proxy is running and ready (the agent probes its admin /ready: a config applied, not draining); one without a proxy, whenever this is true.",
+      ),
     labels: z.record(z.string(), z.string()).default({}).describe("Extra labels."),
     proxy: LocalProxySchema.optional(),
   })

@@ -9,7 +9,7 @@ import YAML from "yaml";
 import type { CatalogSnapshot } from "../discovery/catalog.schema.ts";
 import type { DiscoveryProvider, ProviderStatus } from "../discovery/provider.ts";
 import { errorMessage, type Logger } from "../logger.ts";
-import { universalToCatalog } from "./universal-catalog.ts";
+import { universalToCatalog, type ProxyReadiness } from "./universal-catalog.ts";
 import { UniversalFileSchema, type UniversalFile } from "./universal-file.schema.ts";
 
 export interface FileIssue {
@@ -59,6 +59,12 @@ export interface UniversalProviderOptions {
   debounceMs?: number;
   /** How soon to re-create the watcher after it failed (e.g. the folder was replaced). */
   rewatchMs?: number;
+  /**
+   * Readiness of the local proxies: an instance with a proxy is reported
+   * ready only while its proxy is (call `readinessChanged` when it changes).
+   * Omitted, the file's `ready` alone decides.
+   */
+  proxyReady?: ProxyReadiness;
 }
 
 export class UniversalFileProvider implements DiscoveryProvider {
@@ -111,6 +117,12 @@ export class UniversalFileProvider implements DiscoveryProvider {
     return { ...this.#status };
   }
 
+  /** Reports the last good file again with the proxies' current readiness (the catalog sends only what changed). */
+  readinessChanged(): void {
+    if (this.#stopped || !this.#lastGood) return;
+    this.#sink?.(universalToCatalog(this.#lastGood, this.options.proxyReady));
+  }
+
   /** Reads the file again; serialized so an older read never overwrites a newer one. */
   reload(why: string): Promise<void> {
     this.#loading = this.#loading.then(() => this.#load(why));
@@ -142,7 +154,7 @@ export class UniversalFileProvider implements DiscoveryProvider {
     this.#lastGoodHash = hash;
     this.#lastGood = file;
     this.#status = { provider: "universal", synced: true, lastUpdateAt: new Date().toISOString() };
-    const snapshot = universalToCatalog(file);
+    const snapshot = universalToCatalog(file, this.options.proxyReady);
     this.options.logger.info("universal file loaded", { file: this.path, why, services: file.services.length, instances: snapshot.endpoints.length });
     this.#sink?.(snapshot);
     for (const l of this.#fileListeners) l(file);
