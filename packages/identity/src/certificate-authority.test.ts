@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { DAY, generateMeshRoot, importCertificateAuthority, type CertificateAuthority, YEAR } from "./certificate-authority.ts";
+import { DAY, generateMeshRoot, importCertificateAuthority, MINUTE, type CertificateAuthority, YEAR } from "./certificate-authority.ts";
 import { parseCertificate } from "./certificate.ts";
 import { clusterAuthority, createIntermediateCsr, signIntermediate } from "./cluster-intermediate.ts";
 import { IdentityError } from "./errors.ts";
@@ -104,5 +104,20 @@ describe("mesh root", () => {
     const svid = await issueWorkloadSvid({ intermediate: cluster, spiffeId: "spiffe://mesh.test/ns/a/sa/b" });
     const result = validateSvidChain(svid.certificatePem, svid.chainPem, createTrustBundle("mesh.test", operator.certificatePem));
     expect(result).toMatchObject({ ok: true, spiffeId: "spiffe://mesh.test/ns/a/sa/b" });
+  });
+});
+
+describe("clock differences between clusters", () => {
+  it("an SVID issued by an agent whose clock is 4 minutes ahead is valid at once for a peer on the right time", async () => {
+    const root = await generateMeshRoot({ trustDomain: "mesh.test" });
+    const csr = await createIntermediateCsr({ cluster: "east", trustDomain: "mesh.test" });
+    const issued = await signIntermediate(csr.csrPem, { root, cluster: "east", trustDomain: "mesh.test" });
+    const east = clusterAuthority({ issued, key: csr.key, trustDomain: "mesh.test" });
+    const now = new Date();
+    const ahead = new Date(now.getTime() + 4 * MINUTE);
+    const svid = await issueWorkloadSvid({ intermediate: east, spiffeId: "spiffe://mesh.test/ns/shop/sa/web", now: ahead });
+    // What another cluster's proxy (its clock right) checks on the first request; with a one-minute backdate it refused this.
+    expect(validateSvidChain(svid.certificatePem, svid.chainPem, createTrustBundle("mesh.test", root.certificatePem), now)).toMatchObject({ ok: true });
+    expect(svid.notBefore.getTime()).toBeLessThanOrEqual(now.getTime());
   });
 });

@@ -7,6 +7,7 @@ export {
   generateMeshRoot,
   importCertificateAuthority,
   issuedChain,
+  BACKDATE_MS,
   DAY,
   HOUR,
   YEAR,

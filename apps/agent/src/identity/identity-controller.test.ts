@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTrustBundle, parseCertificate, splitPemCertificates, validateSvidChain, type CertificateAuthority } from "@weft/identity";
+import { BACKDATE_MS, createTrustBundle, parseCertificate, splitPemCertificates, validateSvidChain, type CertificateAuthority } from "@weft/identity";
 import type { ClusterTrust } from "@weft/mesh-model";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryLogger } from "../logger.ts";
@@ -144,7 +144,7 @@ describe("the identity controller", () => {
       const svid = await svidOf(id);
       const verdict = validateSvidChain(svid.leaf.pem, svid.chain, bundle, now());
       expect(verdict).toMatchObject({ ok: true, spiffeId: `spiffe://${TD}/ns/shop/sa/${id.serviceAccount}` });
-      expect(svid.leaf.notAfter.getTime() - svid.leaf.notBefore.getTime()).toBeLessThanOrEqual(DAY + 60_000);
+      expect(svid.leaf.notAfter.getTime() - svid.leaf.notBefore.getTime()).toBeLessThanOrEqual(DAY + BACKDATE_MS);
       expect((await stat(new IdentityFiles(dir).svidKeyPath(id))).mode & 0o777).toBe(0o600);
       expect(c.filesFor(id)).toMatchObject({ certChainPath: join(dir, "identity/svids/shop", id.serviceAccount, "cert.pem"), bundlePath: join(dir, "identity/bundle.pem") });
     }
@@ -246,7 +246,7 @@ describe("the identity controller", () => {
     expect(c.status.lastError).toMatch(/cannot get a cluster intermediate: fetch failed/);
     expect(c.status.intermediateRetryAt).not.toBeNull();
     // The SVIDs keep renewing under the current intermediate meanwhile.
-    expect((await svidOf(web)).leaf.notBefore.getTime()).toBeGreaterThan(clock - 2 * 60_000);
+    expect((await svidOf(web)).leaf.notBefore.getTime()).toBeGreaterThan(clock - BACKDATE_MS - 60_000);
     manager.down = false;
     await c.tick(); // still inside the backoff: no request
     expect(manager.signed).toHaveLength(1);

@@ -1,15 +1,23 @@
 // The fault suite (`npm run test:faults`): a manager on a PostgreSQL server of
-// the suite's own, an agent with real proxies (web calls catalog through its
-// proxy; catalog's instances — two of v1, one of v2 — have proxies too), and
-// steady traffic counted at the caller while the control plane is hurt. Each
-// fault prints one line "fault: <name>: sent N, failed M, recovery T ms"
-// (docs/reliability.md keeps the measured table). Every fault asserts zero
-// failed requests; a callee's proxy being killed may fail only the requests
-// it had in flight (at most one per traffic loop), counted separately.
+// the suite's own and two clusters on this machine's loopback, each an agent
+// process (universal mode) with real proxies and an east-west gateway. In
+// east, web calls catalog through its proxy (catalog's instances — two of v1,
+// one of v2 — have proxies too); west runs reviews (with a proxy), exported,
+// which east's web calls across clusters (web's proxy → west's gateway →
+// reviews' proxy). Two steady traffic loops, each counted at the caller, run
+// through every fault: east web → catalog ("local") and east web → west
+// reviews ("cross"). Each fault prints one line "fault: <name>: sent N,
+// failed M, recovery T ms" with both loops' counts (docs/reliability.md keeps
+// the measured table). Every fault asserts zero failed requests on both loops
+// and that west's agent stays connected with its proxies and gateway never
+// restarted; a callee's proxy being killed (in east) may fail only the local
+// loop's requests it had in flight (at most one per traffic loop), counted
+// separately. The faults aimed at an agent (SIGKILL mid-push, clock skew)
+// hit east's.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killProxiesOf } from "../../src/supervision/proxy-process.ts";
@@ -37,10 +45,26 @@ spec:
     - backendRefs: [{ kind: Service, name: catalog, version: ${version}, weight: 1 }]
 `;
 
-/** One line per fault, printed and (with WEFT_FAULTS_REPORT set) appended to that file as JSON. */
-async function report(name: string, tally: TrafficTally, recoveryMs: number | null, extra: Record<string, unknown> = {}): Promise<void> {
-  const line = { fault: name, sent: tally.sent, failed: tally.failed, recoveryMs, ...extra };
-  console.log(`fault: ${name}: sent ${tally.sent}, failed ${tally.failed}, recovery ${recoveryMs ?? "-"} ms ${Object.keys(extra).length ? JSON.stringify(extra) : ""}`);
+/** The two loops of a fault: east web → catalog ("local") and east web → west reviews ("cross"). */
+interface Tallies {
+  local: TrafficTally;
+  cross: TrafficTally;
+}
+
+/** Both steady traffic loops through east web's proxy; `stop()` returns both tallies. */
+function bothLoops(webOut: number) {
+  const local = steadyTraffic(webOut, "catalog");
+  const cross = steadyTraffic(webOut, "reviews");
+  return { stop: async (): Promise<Tallies> => ({ local: await local.stop(), cross: await cross.stop() }) };
+}
+
+/** One line per fault, printed and (with WEFT_FAULTS_REPORT set) appended to that file as JSON: the sum of both loops and each loop. */
+async function report(name: string, t: Tallies, recoveryMs: number | null, extra: Record<string, unknown> = {}): Promise<void> {
+  const loops = { local: { sent: t.local.sent, failed: t.local.failed }, cross: { sent: t.cross.sent, failed: t.cross.failed } };
+  const line = { fault: name, twoClusters: true, sent: t.local.sent + t.cross.sent, failed: t.local.failed + t.cross.failed, loops, recoveryMs, loadavg: loadavg().map((l) => Number(l.toFixed(2))), ...extra };
+  console.log(
+    `fault: ${name}: sent ${line.sent}, failed ${line.failed} (local ${t.local.sent}/${t.local.failed}, cross ${t.cross.sent}/${t.cross.failed}), recovery ${recoveryMs ?? "-"} ms ${Object.keys(extra).length ? JSON.stringify(extra) : ""}`,
+  );
   if (process.env.WEFT_FAULTS_REPORT) await appendFile(process.env.WEFT_FAULTS_REPORT, `${JSON.stringify(line)}\n`);
 }
 
@@ -50,17 +74,25 @@ describe("control-plane faults under steady traffic", () => {
   let manager: ManagerProcess;
   let admin: AdminClient;
   let agent: AgentProcess | undefined;
+  /** West's agent: its proxies and gateway serve the cross-cluster loop; no fault is aimed at it. */
+  let west: AgentProcess | undefined;
   let apps: App[] = [];
   const ports: Record<string, number> = {};
   const caKey = randomBytes(32).toString("base64");
   let agentArgs: string[] = [];
 
   const body = async () => (await send(ports.webOut!, "catalog", { timeoutMs: 5000 })).body;
+  /** What east's web gets from reviews (west only). */
+  const crossBody = async () => (await send(ports.webOut!, "reviews", { timeoutMs: 5000 })).body;
   const health = async () => (await fetch(`${manager.url}/healthz`, { signal: AbortSignal.timeout(5000) })).status;
-  const agentConnected = async () =>
-    (((await (await fetch(`http://127.0.0.1:${ports.agentAdmin}/status`)).json()) as { manager: { stream?: { state: string } } }).manager.stream?.state ?? "") === "connected";
+  const connected = (adminPort: number) => async () =>
+    (((await (await fetch(`http://127.0.0.1:${adminPort}/status`, { signal: AbortSignal.timeout(5000) })).json()) as { manager: { stream?: { state: string } } }).manager.stream?.state ?? "") === "connected";
+  const agentConnected = async () => connected(ports.agentAdmin!)();
+  const westConnected = async () => connected(ports.westAdmin!)();
   const explain = (err: Error): never => {
-    throw new Error(`${err.message}\n--- agent ---\n${agent?.output().slice(-3000) ?? ""}\n--- manager ---\n${manager?.output().slice(-3000) ?? ""}`);
+    throw new Error(
+      `${err.message}\n--- agent (east) ---\n${agent?.output().slice(-3000) ?? ""}\n--- agent (west) ---\n${west?.output().slice(-2000) ?? ""}\n--- manager ---\n${manager?.output().slice(-3000) ?? ""}`,
+    );
   };
   const start = (port?: number, databaseUrl = pg.url) => startManager({ databaseUrl, ...(port && { port }), ...(manager && { home: manager.home }), env: { WEFT_CA_KEY: caKey } });
   let slowDb: LatencyProxy | undefined;
@@ -68,7 +100,17 @@ describe("control-plane faults under steady traffic", () => {
     manager: { stream?: { state: string }; telemetry?: { shippedRequests: number; lastError?: string } };
     proxies: { id: string; state: string; pid?: number; restarts: number; adoptedAt?: string; activeVersion: string | null }[];
   };
-  const agentStatus = async () => (await (await fetch(`http://127.0.0.1:${ports.agentAdmin}/status`, { signal: AbortSignal.timeout(5000) })).json()) as AgentStatus;
+  const statusOf = async (adminPort: number) => (await (await fetch(`http://127.0.0.1:${adminPort}/status`, { signal: AbortSignal.timeout(5000) })).json()) as AgentStatus & { gateway?: { state: string } };
+  const agentStatus = async () => statusOf(ports.agentAdmin!);
+  /** West's own agent kept serving: its process alive, connected (again) to the manager, its proxy and gateway applied and never restarted. */
+  const westServing = async () => {
+    await waitFor(() => westConnected(), "west's agent to be connected to the manager", 60_000, 100).catch(explain);
+    const s = await statusOf(ports.westAdmin!);
+    expect(west!.process.exitCode).toBeNull();
+    expect(west!.process.signalCode).toBeNull();
+    expect(s.proxies.map((p) => [p.id, p.state, p.restarts])).toEqual([["shop/reviews-1", "running", 0]]);
+    expect(s.gateway?.state).toBe("applied");
+  };
   const alive = (pid: number) => {
     try {
       process.kill(pid, 0);
@@ -102,12 +144,15 @@ describe("control-plane faults under steady traffic", () => {
     manager = await start();
     admin = await adminClient(manager.url, manager.home);
     // Two instances of catalog v1 (same answer), so a v1 instance's traffic has somewhere to fail over to.
-    apps = [await startApp(() => "web"), await startApp(() => "catalog-v1"), await startApp(() => "catalog-v2"), await startApp(() => "catalog-v1")];
+    // reviews runs in west only: east's web reaches it through west's gateway.
+    apps = [await startApp(() => "web"), await startApp(() => "catalog-v1"), await startApp(() => "catalog-v2"), await startApp(() => "catalog-v1"), await startApp(() => "reviews-west")];
     for (const name of ["webIn", "webOut", "webAdmin", "c1In", "c1Out", "c1Admin", "c2In", "c2Out", "c2Admin", "c1bIn", "c1bOut", "c1bAdmin", "agentAdmin"]) ports[name] = await freePort();
+    for (const name of ["rvIn", "rvOut", "rvAdmin", "gwEast", "gwEastAdmin", "gwWest", "gwWestAdmin", "westAdmin"]) ports[name] = await freePort();
     const proxy = (p: string) => `{ inboundPort: ${ports[`${p}In`]}, outboundPort: ${ports[`${p}Out`]}, adminPort: ${ports[`${p}Admin`]} }`;
     await writeFile(
       join(dir, "east.yaml"),
-      `services:
+      `gateway: { address: 127.0.0.1, bindAddress: 127.0.0.1, port: ${ports.gwEast}, adminPort: ${ports.gwEastAdmin} }
+services:
   - name: web
     namespace: shop
     instances:
@@ -120,20 +165,35 @@ describe("control-plane faults under steady traffic", () => {
       - { name: catalog-v1b, address: 127.0.0.1, port: ${apps[3]!.port}, version: v1, serviceAccount: catalog, proxy: ${proxy("c1b")} }
 `,
     );
+    await writeFile(
+      join(dir, "west.yaml"),
+      `gateway: { address: 127.0.0.1, bindAddress: 127.0.0.1, port: ${ports.gwWest}, adminPort: ${ports.gwWestAdmin} }
+services:
+  - name: reviews
+    namespace: shop
+    instances:
+      - { name: reviews-1, address: 127.0.0.1, port: ${apps[4]!.port}, version: v1, serviceAccount: reviews, proxy: { inboundPort: ${ports.rvIn}, outboundPort: ${ports.rvOut}, adminPort: ${ports.rvAdmin} } }
+`,
+    );
     const { joinToken, cluster } = await admin.clusters.create.mutate({ name: "east" });
+    const westCluster = await admin.clusters.create.mutate({ name: "west" });
     agentArgs = ["--manager", manager.url, "--mode", "universal", "--universal-file", join(dir, "east.yaml"), "--state-dir", join(dir, "state"), "--admin-port", String(ports.agentAdmin)];
+    // Both agents start at once (the suite's setup time is mostly theirs).
     agent = startAgentProcess([...agentArgs, "--join-token", joinToken]);
+    west = startAgentProcess(["--manager", manager.url, "--mode", "universal", "--universal-file", join(dir, "west.yaml"), "--state-dir", join(dir, "west-state"), "--admin-port", String(ports.westAdmin), "--join-token", westCluster.joinToken]);
     // Routes may name only services some cluster has discovered.
     await waitFor(async () => (await admin.clusters.byId.query({ id: cluster.id })).counts.services === 2, "east's discovery", 90_000, 250).catch(explain);
     await admin.resources.applyDocuments.mutate({ text: route("v1") });
-    // Serving v1 through mTLS between the proxies (the mesh has a CA): the steady state every fault starts from.
+    // Serving v1 through mTLS between the proxies (the mesh has a CA), and reviews from west through its gateway
+    // (every service is exported by default): the steady state every fault starts from.
     await waitFor(async () => (await body().catch(() => "")) === "catalog-v1" && (await agentConnected()), "web → catalog-v1 through the proxies", 120_000, 250).catch(explain);
+    await waitFor(async () => (await crossBody().catch(() => "")) === "reviews-west" && (await westConnected()), "east's web → west's reviews through west's gateway", 120_000, 250).catch(explain);
   }, 420_000);
 
   afterAll(async () => {
-    await agent?.stop();
+    await Promise.all([agent?.stop(), west?.stop()]);
     // Also after a case that failed with its agent SIGKILLed and not replaced: its proxies outlive it.
-    if (dir) await killProxiesOf(join(dir, "state"));
+    if (dir) await Promise.all([killProxiesOf(join(dir, "state")), killProxiesOf(join(dir, "west-state"))]);
     await manager?.stop();
     for (const a of apps) a.server.close();
     await slowDb?.close();
@@ -143,7 +203,7 @@ describe("control-plane faults under steady traffic", () => {
   }, 60_000);
 
   it("a config change every 100 ms for 20 s, alternating two route versions", async () => {
-    const traffic = steadyTraffic(ports.webOut!);
+    const traffic = bothLoops(ports.webOut!);
     const until = Date.now() + 20_000;
     let changes = 0;
     let last = "v1";
@@ -158,11 +218,13 @@ describe("control-plane faults under steady traffic", () => {
     await waitFor(async () => (await body()) === `catalog-${last}`, "the last version to be served", 30_000, 100).catch(explain);
     const tally = await traffic.stop();
     await report("config churn (100 ms, 20 s)", tally, Date.now() - settledFrom, { changes });
-    expect(tally.failures).toEqual([]);
+    expect(tally.local.failures).toEqual([]);
+    expect(tally.cross.failures).toEqual([]);
+    await westServing();
   });
 
   it("PostgreSQL restarted under the manager: /healthz reports it, the manager recovers without a restart", async () => {
-    const traffic = steadyTraffic(ports.webOut!);
+    const traffic = bothLoops(ports.webOut!);
     await pg.pause();
     const downAt = Date.now();
     await waitFor(async () => (await health()) === 503, "the manager to report the database outage on /healthz", 30_000, 100).catch(explain);
@@ -181,29 +243,35 @@ describe("control-plane faults under steady traffic", () => {
     const tally = await traffic.stop();
     await report("PostgreSQL down 10 s", tally, Date.now() - backAt, { outageOnHealthzMs: reportedMs, healthyAgainMs: healthyMs });
     expect(manager.process.exitCode).toBeNull();
-    expect(tally.failures).toEqual([]);
+    expect(tally.local.failures).toEqual([]);
+    expect(tally.cross.failures).toEqual([]);
+    await westServing();
   });
 
   it("the manager down for 20 s, then back", async () => {
-    const traffic = steadyTraffic(ports.webOut!);
+    const traffic = bothLoops(ports.webOut!);
     const port = manager.port;
     await manager.stop();
-    await waitFor(async () => !(await agentConnected()), "the agent to notice", 30_000, 100).catch(explain);
+    await waitFor(async () => !(await agentConnected()) && !(await westConnected()), "both agents to notice", 30_000, 100).catch(explain);
     await new Promise((r) => setTimeout(r, 20_000));
     const restartAt = Date.now();
     manager = await start(port);
     admin = await adminClient(manager.url, manager.home);
     await waitFor(() => agentConnected(), "the agent to reconnect", 60_000, 100).catch(explain);
     const reconnectedMs = Date.now() - restartAt;
+    await waitFor(() => westConnected(), "west's agent to reconnect", 60_000, 100).catch(explain);
+    const westReconnectedMs = Date.now() - restartAt;
     const next = (await body()) === "catalog-v1" ? "v2" : "v1";
     await admin.resources.applyDocuments.mutate({ text: route(next) });
     await waitFor(async () => (await body()) === `catalog-${next}`, "a change after the restart to be served", 30_000, 100).catch(explain);
     const tally = await traffic.stop();
-    await report("manager down 20 s", tally, reconnectedMs);
-    expect(tally.failures).toEqual([]);
+    await report("manager down 20 s", tally, reconnectedMs, { westReconnectedMs });
+    expect(tally.local.failures).toEqual([]);
+    expect(tally.cross.failures).toEqual([]);
+    await westServing();
   });
   it("an agent SIGKILLed mid-push and restarted", async () => {
-    const traffic = steadyTraffic(ports.webOut!);
+    const traffic = bothLoops(ports.webOut!);
     const before = await agentStatus();
     const next = await flip();
     // Killed the moment the new snapshot reaches it: compiling and pushing to its proxies has begun.
@@ -247,9 +315,11 @@ describe("control-plane faults under steady traffic", () => {
       proxyProcesses: running.length,
       strayOldProxies: stray.length,
       proxyRestarts: after.proxies.map((p) => p.restarts),
-      failures: tally.failures.slice(0, 3),
+      failures: [...tally.local.failures, ...tally.cross.failures].slice(0, 3),
     });
-    expect(tally.failures).toEqual([]);
+    expect(tally.local.failures).toEqual([]);
+    expect(tally.cross.failures).toEqual([]);
+    await westServing();
     expect(orphans).toHaveLength(PROXIES);
     expect(stray).toEqual([]);
     expect(after.proxies.map((p) => p.pid).sort()).toEqual(before.proxies.map((p) => p.pid).sort());
@@ -267,7 +337,12 @@ describe("control-plane faults under steady traffic", () => {
       await waitFor(async () => (await body().catch(() => "")).startsWith("catalog-") && (await agentConnected()), "the skewed agent to serve", 120_000, 200).catch(explain);
       const servingMs = Date.now() - restartAt;
       let probes = 0;
-      const traffic = steadyTraffic(ports.webOut!);
+      // Both loops from the moment the skewed agent serves catalog: its proxies have the config (reviews' endpoints through
+      // west's gateway came in the same snapshot) and the SVIDs it issued on its own clock, which west's proxy (on the
+      // real clock) must accept from the first request.
+      const traffic = bothLoops(ports.webOut!);
+      await waitFor(async () => (await crossBody().catch(() => "")) === "reviews-west", "reviews across clusters through the skewed agent's proxies", 180_000, 200).catch(explain);
+      const crossServingMs = Date.now() - restartAt;
       // The manager sees the skew (heartbeats carry the agent's clock); SVIDs, changes and telemetry still work.
       const expected = skew === "+2m" ? 120_000 : -120_000;
       const east = await waitFor(async () => {
@@ -285,10 +360,20 @@ describe("control-plane faults under steady traffic", () => {
       const shippedFrom = Date.now();
       const rolled = await waitFor(async () => {
         const n = (await rolledUp()) - rolledBefore;
-        return n >= tally.sent + probes && n;
-      }, `the skewed agent's ${tally.sent} requests in the rollups`, 60_000, 500).catch(explain);
-      await report(`clock skew ${skew}`, tally, changeServedMs, { servingMs, clockSkewMs: east.clockSkewMs, rolledUp: rolled, telemetryLandedMs: Date.now() - shippedFrom, failures: tally.failures.slice(0, 3) });
-      expect(tally.failures).toEqual([]);
+        return n >= tally.local.sent + probes && n;
+      }, `the skewed agent's ${tally.local.sent} requests in the rollups`, 60_000, 500).catch(explain);
+      await report(`clock skew ${skew} (east's agent)`, tally, changeServedMs, {
+        servingMs,
+        crossServingMs,
+        crossKinds: tally.cross.kinds,
+        clockSkewMs: east.clockSkewMs,
+        rolledUp: rolled,
+        telemetryLandedMs: Date.now() - shippedFrom,
+        failures: [...tally.local.failures, ...tally.cross.failures].slice(0, 3),
+      });
+      expect(tally.local.failures).toEqual([]);
+      expect(tally.cross.failures).toEqual([]);
+      await westServing();
     });
   }
 
@@ -312,7 +397,7 @@ spec:
     // Requests that reach the victim's application (only through its proxy): it serves again once one arrives after the kill.
     let victimServed = 0;
     apps[1]!.server.on("request", () => victimServed++);
-    const traffic = steadyTraffic(ports.webOut!);
+    const traffic = bothLoops(ports.webOut!);
     await new Promise((r) => setTimeout(r, 1000));
     process.kill(victim.pid!, "SIGKILL");
     const killedAt = Date.now();
@@ -328,10 +413,13 @@ spec:
     // In flight on the killed proxy: the request had been written to it, so the caller answers 502 "upstream reset" and
     // does not resend it (it may have been processed). A refused connection (503 "upstream connect failure") never reached
     // anything and must have gone to another endpoint.
-    const inFlight = Object.entries(tally.kinds).filter(([kind]) => kind.startsWith("502 upstream reset")).reduce((n, [, c]) => n + c, 0);
-    const otherFailures = Object.fromEntries(Object.entries(tally.kinds).filter(([kind]) => !kind.startsWith("502 upstream reset")));
-    await report("callee proxy SIGKILL", tally, servingMs, { inFlight, failedOtherwise: tally.failed - inFlight, restartedMs, kinds: tally.kinds });
+    const inFlight = Object.entries(tally.local.kinds).filter(([kind]) => kind.startsWith("502 upstream reset")).reduce((n, [, c]) => n + c, 0);
+    const otherFailures = Object.fromEntries(Object.entries(tally.local.kinds).filter(([kind]) => !kind.startsWith("502 upstream reset")));
+    await report("callee proxy SIGKILL", tally, servingMs, { inFlight, failedOtherwise: tally.local.failed - inFlight, restartedMs, kinds: tally.local.kinds, crossKinds: tally.cross.kinds });
     expect(otherFailures).toEqual({});
+    // The cross-cluster loop never touches the killed proxy: nothing of it fails.
+    expect(tally.cross.failures).toEqual([]);
+    await westServing();
     // Two traffic loops: at most one request each was in flight when the proxy died.
     expect(inFlight).toBeLessThanOrEqual(2);
   });
@@ -341,13 +429,14 @@ spec:
     const slowUrl = new URL(pg.url);
     slowUrl.port = String(slowDb.port);
     const port = manager.port;
-    const traffic = steadyTraffic(ports.webOut!);
+    const traffic = bothLoops(ports.webOut!);
     await manager.stop();
     const restartAt = Date.now();
     manager = await start(port, slowUrl.toString());
     admin = await adminClient(manager.url, manager.home);
     await waitFor(() => agentConnected(), "the agent to reconnect to the slow manager", 120_000, 200).catch(explain);
     const reconnectedMs = Date.now() - restartAt;
+    await waitFor(() => westConnected(), "west's agent to reconnect to the slow manager", 120_000, 200).catch(explain);
     // The dashboard's reads (each several queries) and a change, timed at the caller.
     const timed = async <T>(f: () => Promise<T>) => {
       const t = Date.now();
@@ -372,8 +461,10 @@ spec:
       changeAcceptedMs: acceptedMs,
       dashboardReadsMs: dashboard,
       dbConnections: slowDb.connections,
-      failures: tally.failures.slice(0, 3),
+      failures: [...tally.local.failures, ...tally.cross.failures].slice(0, 3),
     });
-    expect(tally.failures).toEqual([]);
+    expect(tally.local.failures).toEqual([]);
+    expect(tally.cross.failures).toEqual([]);
+    await westServing();
   });
 });
