@@ -198,7 +198,8 @@ describe("npm start", () => {
       });
     } finally {
       // What a terminal's ctrl-C or `kill -TERM -<pgid>` does: the signal reaches npm, its shell and the supervisor at once.
-      process.kill(-child.pid!, "SIGTERM");
+      // (When npm start has already exited, the group is gone: the test's own failure is what should show, not ESRCH.)
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
     }
     // Everything npm start ran is gone: manager, dashboard, demo application, both agents and all their proxies.
