@@ -18,7 +18,7 @@ import { RolloutsRepository } from "./features/rollouts/rollouts.repository.ts";
 import { SloRepository } from "./features/slo/slo.repository.ts";
 import { SpansRepository } from "./features/telemetry/spans.repository.ts";
 import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
-import { DocumentCache, type TransactionDocuments } from "./features/resources/document-cache.ts";
+import type { DocumentCache, TransactionDocuments } from "./features/resources/document-cache.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { TelemetryRepository } from "./features/telemetry/telemetry.repository.ts";
 import { UsersRepository } from "./features/users/users.repository.ts";
