@@ -60,6 +60,7 @@ import { SloService } from "./features/slo/slo.service.ts";
 import { ACTIVE_ROLLOUT_LOOKUP, TicketContextBuilder } from "./features/tickets/ticket-context.ts";
 import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
 import { TicketsService } from "./features/tickets/tickets.service.ts";
+import { DocumentCache } from "./features/resources/document-cache.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { ResourcesService } from "./features/resources/resources.service.ts";
 import { TokensRepository } from "./features/tokens/tokens.repository.ts";
@@ -202,7 +203,9 @@ export interface Controllers {
  */
 export function createServices(db: Database, log: Logger, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Services {
   const prisma = db.prisma;
-  const uow = new UnitOfWork(prisma);
+  // Validated resource documents, shared by this replica's reads and writes (transactions share what they read once committed).
+  const documents = new DocumentCache();
+  const uow = new UnitOfWork(prisma, documents);
   const usersRepository = new UsersRepository(prisma);
   const audit = new AuditService(new AuditRepository(prisma), log, settings.audit ?? DEFAULT_AUDIT_SETTINGS);
   const mesh = new MeshService(new MeshRepository(prisma));
@@ -229,7 +232,7 @@ export function createServices(db: Database, log: Logger, settings: ServiceSetti
   const clusters = new ClustersService(clustersRepository, uow, currentMesh, identity, settings.clusters ?? DEFAULT_CLUSTERS_SETTINGS);
   // Agent credentials belong to the clusters feature.
   const auth = new AuthService(new AuthRepository(prisma), usersRepository, new LoginThrottleRepository(prisma), uow, clusters, audit, settings.auth);
-  const resourcesRepository = new ResourcesRepository(prisma);
+  const resourcesRepository = new ResourcesRepository(prisma, documents);
   // The SLO analyzers' inputs come from the SLO feature (built below; called only during a change).
   // A route's callers are the workloads telemetry saw calling its service in the last hour (built below; called only during a change).
   const recentCalls = async (tx: TransactionRepositories) => (await telemetry.within(tx.telemetry).edges({ from: new Date(clock().getTime() - 3_600_000), to: clock() })).edges;

@@ -18,6 +18,7 @@ import { RolloutsRepository } from "./features/rollouts/rollouts.repository.ts";
 import { SloRepository } from "./features/slo/slo.repository.ts";
 import { SpansRepository } from "./features/telemetry/spans.repository.ts";
 import { TicketsRepository } from "./features/tickets/tickets.repository.ts";
+import type { DocumentCache, TransactionDocuments } from "./features/resources/document-cache.ts";
 import { ResourcesRepository } from "./features/resources/resources.repository.ts";
 import { TelemetryRepository } from "./features/telemetry/telemetry.repository.ts";
 import { UsersRepository } from "./features/users/users.repository.ts";
@@ -58,10 +59,10 @@ export interface TransactionOptions {
   timeoutMs?: number;
 }
 
-function repositoriesOf(tx: Prisma.TransactionClient): TransactionRepositories {
+function repositoriesOf(tx: Prisma.TransactionClient, documents: TransactionDocuments | undefined): TransactionRepositories {
   return {
     mesh: new MeshRepository(tx),
-    resources: new ResourcesRepository(tx),
+    resources: new ResourcesRepository(tx, documents),
     changeRequests: new ChangeRequestsRepository(tx),
     clusters: new ClustersRepository(tx),
     identity: new IdentityRepository(tx),
@@ -87,13 +88,21 @@ function repositoriesOf(tx: Prisma.TransactionClient): TransactionRepositories {
  * revocation of its intermediates; a controller's step). Throwing rolls back.
  */
 export class UnitOfWork {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** `documents`: this replica's cache of validated resource documents, shared by its transactions (see DocumentCache). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly documents?: DocumentCache,
+  ) {}
 
-  run<T>(work: (tx: TransactionRepositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.prisma.$transaction((tx) => work(repositoriesOf(tx)), {
+  async run<T>(work: (tx: TransactionRepositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const documents = this.documents?.transaction();
+    const result = await this.prisma.$transaction((tx) => work(repositoriesOf(tx, documents)), {
       maxWait: 30_000,
       timeout: options.timeoutMs ?? 120_000,
       ...(options.isolationLevel ? { isolationLevel: options.isolationLevel } : {}),
     });
+    // Only now: a rolled-back transaction's reads of its own revisions must not outlive it.
+    documents?.commit();
+    return result;
   }
 }

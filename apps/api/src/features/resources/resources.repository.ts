@@ -1,6 +1,7 @@
 import { Prisma } from "@weft/db";
 import { validateResource, type DiffEntry, type DiscoveredService, type DiscoveredWorkload, type Resource, type ValidationIssue } from "@weft/mesh-model";
 import type { DbClient } from "../../db-client.ts";
+import type { HeldDocuments } from "./document-cache.ts";
 
 /** A stored resource with its latest document. */
 export interface StoredResource {
@@ -148,16 +149,49 @@ const latestDocument = { revisions: { orderBy: { revision: "desc" }, take: 1, se
 type PortJson = { port?: unknown; name?: unknown; protocol?: unknown };
 
 export class ResourcesRepository {
-  constructor(private readonly db: DbClient) {}
+  /**
+   * `documents`: validated documents kept across transactions (see
+   * DocumentCache); without it every list reads and validates every document.
+   */
+  constructor(
+    private readonly db: DbClient,
+    private readonly documents?: HeldDocuments,
+  ) {}
 
-  /** Every resource whose latest revision is not a deletion (or all, with `includeDeleted`). */
+  /**
+   * Every resource whose latest revision is not a deletion (or all, with
+   * `includeDeleted`). With a document cache, the heads are read first and
+   * only the documents of revisions not held yet are read and validated (a
+   * write among thousands of resources reads one document).
+   */
   async list(meshId: string, filter: { kind?: string | undefined; namespace?: string | undefined; includeDeleted?: boolean } = {}): Promise<StoredResource[]> {
-    const rows = await this.db.resource.findMany({
-      where: { meshId, ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}), ...(filter.includeDeleted ? {} : { deletedAt: null }) },
-      include: latestDocument,
-      orderBy: [{ kind: "asc" }, { namespace: "asc" }, { name: "asc" }],
+    const where = { meshId, ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}), ...(filter.includeDeleted ? {} : { deletedAt: null }) };
+    const orderBy = [{ kind: "asc" }, { namespace: "asc" }, { name: "asc" }] satisfies Prisma.ResourceOrderByWithRelationInput[];
+    const documents = this.documents;
+    if (!documents) return (await this.db.resource.findMany({ where, include: latestDocument, orderBy })).map(toStoredResource);
+    const heads = await this.db.resource.findMany({ where, select: { id: true, kind: true, namespace: true, name: true, revision: true, deletedAt: true, createdAt: true, updatedAt: true }, orderBy });
+    // Taken once: another request's list may drop entries while this one awaits its documents.
+    const held = new Map(heads.flatMap((h) => {
+      const document = h.deletedAt === null ? documents.held(h.id, h.revision) : undefined;
+      return document ? [[h.id, document] as const] : [];
+    }));
+    const missing = heads.filter((h) => !held.has(h.id)).map((h) => h.id);
+    // Head and document of a missing resource come from one statement, so they agree even when a
+    // reader without the mesh lock races a write between the two reads (writers hold the lock).
+    const fresh = new Map(missing.length === 0 ? [] : (await this.db.resource.findMany({ where: { id: { in: missing } }, include: latestDocument })).map((r) => [r.id, r]));
+    const listed = heads.flatMap((h): StoredResource[] => {
+      const row = fresh.get(h.id);
+      if (!row) {
+        const document = held.get(h.id);
+        return document ? [{ id: h.id, kind: h.kind, namespace: h.namespace, name: h.name, revision: h.revision, deleted: false, createdAt: h.createdAt, updatedAt: h.updatedAt, document }] : [];
+      }
+      if (row.deletedAt !== null && !filter.includeDeleted) return [];
+      const stored = toStoredResource(row);
+      if (!stored.deleted && stored.document) documents.remember(row.id, { revision: row.revision, kind: row.kind, namespace: row.namespace, document: stored.document });
+      return [stored];
     });
-    return rows.map(toStoredResource);
+    documents.retain(filter, new Set(listed.flatMap((r) => (r.deleted ? [] : [r.id]))));
+    return listed;
   }
 
   /**
