@@ -162,7 +162,18 @@ function openStream(sim: Sim, url: string, replica: number) {
         // As the agent's applier: one snapshot at a time, acked with one entry per proxy.
         sim.queue = sim.queue
           .then(async () => {
-            await client.agent.ackConfig.mutate({ configVersion: version, status: "applied", proxies: sim.proxies });
+            // As the agent (manager-sync.ts): a failed ack is sent again after 3 s, and counted.
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await client.agent.ackConfig.mutate({ configVersion: version, status: "applied", proxies: sim.proxies });
+                break;
+              } catch (err) {
+                ackRetries++;
+                if (attempt >= 5) throw err;
+                log(`ack failed for ${sim.name} (attempt ${attempt}, again in 3 s): ${String(err)}`);
+                await new Promise((r) => setTimeout(r, 3000));
+              }
+            }
             sim.acked.set(version, performance.now());
             sim.firstAckMs ??= performance.now() - sim.openedAt;
             sim.waiters.get(version)?.();
@@ -283,6 +294,8 @@ const managerEnv = { WEFT_API_MAX_BODY_BYTES: String(32 * 2 ** 20) };
 const results: { setup: string; writeToAck: number[]; perWriteMax: number[]; initialMs: number; phase: Phase | undefined; steps: TelemetryStep[]; notes: string[]; hwm: number[] }[] = [];
 const deadline = started + plan.budgetSeconds * 1000;
 let setupSummary = "";
+/** Acks the simulated agents had to send again (a failed ack is retried after 3 s, as the agent does). */
+let ackRetries = 0;
 const profiles: { name: string; lines: string[] }[] = [];
 let profileCount = 0;
 /** Runs `fn` with manager A's sampling profiler on (SIGUSR2 toggles it, cpu-profile-preload.mjs) and summarises that phase. */
@@ -434,7 +447,7 @@ try {
   out("");
   out(`uptime after: ${uptime()}`);
   out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; PostgreSQL ${dbName}; load average at the end ${load} (the machine is shared: durations are pessimistic when it is loaded)`);
-  out(`total wall time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  out(`total wall time ${((performance.now() - started) / 1000).toFixed(0)} s; acks sent again after a failure: ${ackRetries}`);
   out(setupSummary);
   out(`database at the end (after telemetry): ${sizeAtEnd.toFixed(1)} MiB (largest: ${(await topTables()).join(", ")})`);
   out(`manager CPU over its whole life: ${managerCpu.map((v, i) => `${"AB"[i]} ${v.toFixed(1)} s`).join(", ")}${plan.profile ? " (A ran its sampling profiler during each phase: a few % of overhead)" : ""}; peak RSS ${hwm.map((v, i) => `${"AB"[i]} ${v.toFixed(0)} MiB`).join(", ")}`);
