@@ -18,6 +18,24 @@ export interface AgentProcess {
   stop(): Promise<number | null>;
 }
 
+/** The command line of a universal-mode agent: its manager, file, state folder and admin port (and a join token on first start). */
+export function universalAgentArgs(options: { manager: string; file: string; stateDir: string; adminPort: number; joinToken?: string }, ...more: string[]): string[] {
+  return [
+    "--manager",
+    options.manager,
+    ...(options.joinToken ? ["--join-token", options.joinToken] : []),
+    "--mode",
+    "universal",
+    "--universal-file",
+    options.file,
+    "--state-dir",
+    options.stateDir,
+    "--admin-port",
+    String(options.adminPort),
+    ...more,
+  ];
+}
+
 export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
   const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
   let output = "";

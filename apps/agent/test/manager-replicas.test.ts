@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@weft/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
+import { startAgentProcess, universalAgentArgs, type AgentProcess } from "./agent-process.ts";
 import { freePort } from "./free-port.ts";
 import { haproxyConfig } from "./haproxy.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "./manager-process.ts";
@@ -103,20 +103,7 @@ describe.skipIf(!process.env.DATABASE_URL)("manager replicas behind HAProxy on o
 `,
     );
     const { joinToken } = await admins.get("a")!.clusters.create.mutate({ name: "east" });
-    agent = startAgentProcess([
-      "--manager",
-      `http://127.0.0.1:${lbPort}`,
-      "--join-token",
-      joinToken,
-      "--mode",
-      "universal",
-      "--universal-file",
-      join(dir, "east.yaml"),
-      "--state-dir",
-      join(dir, "state"),
-      "--admin-port",
-      String(ports.agentAdmin),
-    ]);
+    agent = startAgentProcess(universalAgentArgs({ manager: `http://127.0.0.1:${lbPort}`, joinToken, file: join(dir, "east.yaml"), stateDir: join(dir, "state"), adminPort: ports.agentAdmin }));
     await waitFor(async () => (await agentStatus()).manager.stream?.state === "connected" && (await servedBy("catalog-v1").catch(() => false)), "the agent connected through HAProxy, serving", 90_000, 250).catch(explain);
   }, 240_000);
 

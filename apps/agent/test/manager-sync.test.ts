@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManagerClient, type ManagerClient } from "../src/manager-link/manager-client.ts";
-import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
+import { startAgentProcess, universalAgentArgs, type AgentProcess } from "./agent-process.ts";
 import { freePort } from "./free-port.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "./manager-process.ts";
 import { send, startApp, type App, type Reply } from "./mesh-harness.ts";
@@ -58,20 +58,7 @@ describe("the agent with a real manager", { timeout: 120_000 }, () => {
   const ports = { inbound: 0, outbound: 0, admin: 0, agentAdmin: 0, ledgerLocal: 0 };
   /** Requests the test sent through the web proxy's outbound listener, and their answers. */
   let sent = 0;
-  const agentArgs = () => [
-    "--manager",
-    manager.url,
-    "--mode",
-    "universal",
-    "--universal-file",
-    join(dir, "east.yaml"),
-    "--state-dir",
-    join(dir, "state"),
-    "--admin-port",
-    String(ports.agentAdmin),
-    "--telemetry-interval",
-    "1",
-  ];
+  const agentArgs = () => universalAgentArgs({ manager: manager.url, file: join(dir, "east.yaml"), stateDir: join(dir, "state"), adminPort: ports.agentAdmin }, "--telemetry-interval", "1");
   const callCatalog = async () => {
     sent++;
     return get(ports.outbound, "catalog");

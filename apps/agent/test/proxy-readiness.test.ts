@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAgentProcess, type AgentProcess } from "./agent-process.ts";
+import { startAgentProcess, universalAgentArgs, type AgentProcess } from "./agent-process.ts";
 import { freePort } from "./free-port.ts";
 import { adminClient, removeHome, startManager, type AdminClient, type ManagerProcess } from "./manager-process.ts";
 import { send, startApp, type App } from "./mesh-harness.ts";
@@ -73,20 +73,7 @@ describe("universal mode: an instance with a proxy is ready only while its proxy
   let squatter: Awaited<ReturnType<typeof squat>> | undefined;
 
   let joinToken = "";
-  const agentArgs = () => [
-    "--manager",
-    manager.url,
-    "--join-token",
-    joinToken,
-    "--mode",
-    "universal",
-    "--universal-file",
-    join(dir, "east.yaml"),
-    "--state-dir",
-    join(dir, "state"),
-    "--admin-port",
-    String(agentAdmin),
-  ];
+  const agentArgs = () => universalAgentArgs({ manager: manager.url, joinToken, file: join(dir, "east.yaml"), stateDir: join(dir, "state"), adminPort: agentAdmin });
   const proxy = (p: Ports) => `{ inboundPort: ${p.in}, outboundPort: ${p.out}, adminPort: ${p.admin} }`;
   /** catalog-1 in the manager's view (what other clusters and the dashboard see). */
   const managerView = async () => {
