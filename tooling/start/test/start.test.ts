@@ -160,6 +160,11 @@ describe("npm start", () => {
         return ["east:loadgen->frontend", "east:frontend->catalog", "east:catalog->inventory", "west:loadgen->frontend", "east:frontend->reviews", "west:catalog->inventory"].every((k) => seen.has(k)) && edges;
       }, "demo traffic in telemetry.edges (east's frontend reaching reviews: west's catalog has arrived)");
       expect(edges.every((e) => e.requests > 0)).toBe(true);
+      // From the first request on, no edge fails everything it carried: the traffic generator waits until its
+      // cluster's proxies see the services they call as ready, so start-up does not leave a red edge (a caller's
+      // `503 no healthy upstream` shows as an edge to a destination in no cluster) on the first minutes' topology.
+      const deadEdges = edges.filter((e) => (e.byClass["2xx"] ?? 0) === 0).map((e) => `${e.source.cluster}:${e.source.service} -> ${e.destination.service} ${JSON.stringify(e.byClass)}`);
+      expect(deadEdges).toEqual([]);
       // Steady state, as the callers' proxies count it over a 30 s window once both clusters are in sync and
       // every edge carries traffic: every edge (summed over destination clusters and versions) answers at
       // least 99 %, except the failures the demo injects (catalog v2 3 %, west inventory 1 %), which must show

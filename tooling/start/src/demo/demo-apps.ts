@@ -46,20 +46,51 @@ function serve(inst: DemoInstance): Server {
   return server;
 }
 
+/** How long a traffic generator waits for its cluster's mesh before it sends anyway (and the failures show). */
+const MESH_WAIT_MS = 120_000;
+
+/**
+ * Whether every meshed instance of `cluster` has a healthy endpoint of each
+ * service it calls, as its own proxy sees it (admin `/stats`): the agent
+ * marks an endpoint ready only once its proxy answers, so right after start
+ * a caller would get `503 no healthy upstream`. The traffic generator waits
+ * for this, as a client waits for service discovery, instead of filling the
+ * first minutes' topology with start-up failures.
+ */
+async function meshReady(cluster: DemoCluster): Promise<boolean> {
+  for (const inst of cluster.instances) {
+    if (!inst.proxy || inst.calls.length === 0) continue;
+    const res = await fetch(`http://127.0.0.1:${inst.proxy.adminPort}/stats`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+    if (!res?.ok) return false;
+    const stats = (await res.json().catch(() => ({}))) as { backends?: Record<string, { service?: string; endpoints?: { health?: string }[] }> };
+    const backends = Object.values(stats.backends ?? {});
+    const reachable = (service: string) => backends.some((b) => b.service === service && (b.endpoints ?? []).some((e) => e.health === "healthy"));
+    if (!inst.calls.every(reachable)) return false;
+  }
+  return true;
+}
+
 const servers = clusters.flatMap((c) => c.instances.map(serve));
-const timers = clusters.flatMap((c) =>
-  c.instances
-    .filter((i) => i.rps && i.proxy)
-    .map((i) => {
+const timers: NodeJS.Timeout[] = [];
+let stopping = false;
+for (const cluster of clusters)
+  for (const i of cluster.instances.filter((inst) => inst.rps && inst.proxy))
+    void (async () => {
+      const since = Date.now();
+      while (!stopping && Date.now() - since < MESH_WAIT_MS && !(await meshReady(cluster))) await sleep(250);
+      if (stopping) return;
+      log(Date.now() - since < MESH_WAIT_MS ? "traffic generator started" : "traffic generator started without a ready mesh", { instance: `${cluster.name}/${i.name}`, waitedMs: Date.now() - since });
       const paths = ["/", "/products", "/products/42", "/cart"];
-      return setInterval(() => {
-        for (const target of i.calls) void call(i.proxy!.outboundPort, target, paths[Math.floor(Math.random() * paths.length)]!, {});
-      }, 1000 / i.rps!);
-    }),
-);
-log("demo application running", { instances: servers.length, generators: timers.length });
+      timers.push(
+        setInterval(() => {
+          for (const target of i.calls) void call(i.proxy!.outboundPort, target, paths[Math.floor(Math.random() * paths.length)]!, {});
+        }, 1000 / i.rps!),
+      );
+    })();
+log("demo application running", { instances: servers.length });
 
 const shutdown = () => {
+  stopping = true;
   for (const t of timers) clearInterval(t);
   for (const s of servers) {
     s.closeAllConnections();
