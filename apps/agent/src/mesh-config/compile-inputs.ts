@@ -165,7 +165,7 @@ export function resourceEntries(config: ClusterConfig | undefined): NonNullable<
 
 /** What every local proxy's compile shares: the cluster config's resources and the local and remote catalog. */
 export function sharedCompileInput(file: UniversalFile, cluster: string, config: ClusterConfig | undefined): SharedCompileInputRaw {
-  return sharedCompileInputWithKeys(file, cluster, config).shared;
+  return sharedParts(file, cluster, config, undefined).shared;
 }
 
 /**
@@ -180,11 +180,13 @@ export function sharedCompileInputWithKeys(
   config: ClusterConfig | undefined,
   remote?: RemoteCatalogCache,
 ): { shared: SharedCompileInputRaw; keys: SharedContentKeys } {
+  const { shared, local } = sharedParts(file, cluster, config, remote);
+  return { shared, keys: { resources: config?.resourceRevisions, catalog: config?.catalogDigest === undefined ? undefined : `${config.catalogDigest}:${JSON.stringify(local)}` } };
+}
+
+function sharedParts(file: UniversalFile, cluster: string, config: ClusterConfig | undefined, remote: RemoteCatalogCache | undefined) {
   const local = localCatalog(file, cluster);
-  return {
-    shared: { resources: resourceEntries(config), catalog: { services: [...local, ...(remote ? remote.of(config) : remoteCatalog(config))] } },
-    keys: { resources: config?.resourceRevisions, catalog: config?.catalogDigest === undefined ? undefined : `${config.catalogDigest}:${JSON.stringify(local)}` },
-  };
+  return { local, shared: { resources: resourceEntries(config), catalog: { services: [...local, ...(remote ? remote.of(config) : remoteCatalog(config))] } } satisfies SharedCompileInputRaw };
 }
 
 /**
