@@ -16,7 +16,7 @@ import { InMemoryIdentityManager } from "../src/identity/in-memory-identity-mana
 import { MemoryLogger } from "../src/logger.ts";
 import { InMemoryConfigSource, InMemoryReporter } from "../src/manager-link/in-memory-manager.ts";
 import { freePort } from "./free-port.ts";
-import { send, shopInstances, startApp, universalAgentConfig, universalFile, type App } from "./mesh-harness.ts";
+import { send, shopInstances, startApp, universalAgentConfig, universalFile, upstreamHealthy, type App } from "./mesh-harness.ts";
 import { waitFor } from "./wait-for.ts";
 
 const TD = "mesh.test";
@@ -96,6 +96,8 @@ describe("the agent issues and rotates workload identities", { timeout: 120_000 
     const svid = await svidFile("web");
     expect(validateSvidChain(svid.leaf, svid.chain, bundle).ok).toBe(true);
 
+    // The catalog's endpoint is ready once its proxy answers; web's proxy learns it a moment after both run their SVIDs.
+    await waitFor(() => upstreamHealthy(ports.webAdmin, "catalog"), "web's proxy to hold catalog's endpoint healthy", 30_000, 100);
     expect(await callCatalog()).toEqual({ status: 200, body: "catalog" });
     // STRICT: the catalog's inbound listener refuses a caller without a client certificate.
     await expect(send(ports.catIn, "catalog", { timeoutMs: 5000 })).rejects.toThrow();

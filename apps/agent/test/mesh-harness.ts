@@ -136,6 +136,18 @@ export async function proxyIdentity(adminPort: number): Promise<ProxyIdentitySta
 }
 
 /**
+ * Whether the proxy on `adminPort` holds a healthy endpoint of `service`. The
+ * agent marks a universal instance ready only once its own proxy answers, so
+ * right after a start callers answer `503 no healthy upstream` until then:
+ * wait for this before asserting a call succeeds.
+ */
+export async function upstreamHealthy(adminPort: number, service: string): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/stats`);
+  const stats = (await res.json()) as { backends?: Record<string, { service?: string; endpoints?: { health?: string }[] }> };
+  return Object.values(stats.backends ?? {}).some((b) => b.service === service && (b.endpoints ?? []).some((e) => e.health === "healthy"));
+}
+
+/**
  * The certificate chain a proxy's inbound listener serves (leaf first, DER),
  * as any peer sees it during the handshake. The listener wants a client
  * certificate too; the handshake (TLS 1.3) is complete on our side before the
