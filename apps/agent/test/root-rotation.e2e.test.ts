@@ -42,6 +42,14 @@ type Rotation = NonNullable<Awaited<ReturnType<AdminClient["identity"]["rotation
 const stepIndex = (step: string) => (step === "COMPLETED" || step === "REVERSED" ? STEPS.length : STEPS.indexOf(step as (typeof STEPS)[number]));
 const fingerprintOf = (pem: string) => parseCertificate(pem).fingerprintSha256;
 
+/** The parts of a proxy's admin /stats and a gateway's /config a failure report shows. */
+interface ProxyBackends {
+  backends?: Record<string, { service?: string; endpoints?: { address?: string; port?: number; health?: string; ejected?: boolean; failures?: number }[] }>;
+}
+interface GatewayConfig {
+  config?: { listeners?: { kind: string; routes?: { sni: string }[] }[] };
+}
+
 interface Cluster {
   name: ClusterName;
   dir: string;
@@ -65,9 +73,36 @@ describe("root and workload certificate rotation across two clusters under conti
 
   const proxies = () => [...clusters.values()].flatMap((c) => c.instances.map((i) => ({ cluster: c.name, name: i.name, ...i.proxy })));
   const agentIdentity = async (c: Cluster) => ((await (await fetch(`http://127.0.0.1:${c.adminPort}/status`)).json()) as { identity: IdentityStatus }).identity;
-  const context = () => `\nloads: ${describeLoads(loads)}\n--- manager ---\n${manager.output().slice(-4000)}\n${[...clusters.values()].map((c) => `--- agent ${c.name} ---\n${c.agent?.output().slice(-4000) ?? ""}`).join("\n")}`;
-  const explain = (err: Error) => {
-    throw new Error(`${err.message}${context()}`);
+  /** A process's last lines without the renewals' and requests' chatter (every few seconds here), which would crowd out what went wrong. */
+  const tail = (output: string) =>
+    output
+      .split("\n")
+      .filter((line) => !/workload SVID renewed|workload identity rotated|"msg":"request"/.test(line))
+      .slice(-40)
+      .join("\n");
+  /** What each web proxy holds for the services it calls, and what each gateway routes: where a failing path stops. */
+  const meshView = async () => {
+    const views = await Promise.all(
+      [...clusters.values()].flatMap((c) => {
+        const web = c.instances.find((i) => i.service === "web")!;
+        const read = async <T,>(port: number, path: string): Promise<T | null> =>
+          ((await (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) })).json().catch(() => null)) as T | null);
+        return [
+          read<ProxyBackends>(web.proxy.adminPort, "/stats").then((s) =>
+            `${c.name} web's backends: ${JSON.stringify(Object.values(s?.backends ?? {}).map((b) => [b.service, (b.endpoints ?? []).map((e) => `${e.address}:${e.port} ${e.health}${e.ejected ? " ejected" : ""} failures=${e.failures}`)]))}`,
+          ),
+          read<GatewayConfig>(c.gateway.adminPort, "/config").then((g) =>
+            `${c.name} gateway's routes: ${JSON.stringify(g?.config?.listeners?.find((l) => l.kind === "gateway")?.routes?.map((r) => r.sni) ?? null)}`,
+          ),
+        ].map((p) => p.catch((err: Error) => `${c.name}: ${err.message}`));
+      }),
+    );
+    return views.join("\n");
+  };
+  const context = async () =>
+    `\nloads: ${describeLoads(loads)}\n--- mesh ---\n${await meshView().catch((err: Error) => err.message)}\n--- manager ---\n${tail(manager.output())}\n${[...clusters.values()].map((c) => `--- agent ${c.name} ---\n${tail(c.agent?.output() ?? "")}`).join("\n")}`;
+  const explain = async (err: Error): Promise<never> => {
+    throw new Error(`${err.message}${await context()}`);
   };
   const rotationOf = async (id: string) => (await admin.identity.rotation.get.query({ id }))!;
   const trust = async () => (await admin.identity.trustBundle.query())!;
@@ -194,7 +229,13 @@ describe("root and workload certificate rotation across two clusters under conti
       const web = clusters.get(path.from)!.instances.find((i) => i.service === "web")!;
       const call = () => send(web.proxy.outboundPort, path.to);
       const what = `${path.from} web → ${path.to} (${path.answer.split(" ")[1]})`;
-      await waitFor(async () => (await call().catch(() => undefined))?.body === path.answer, what, 60_000, 200).catch(explain);
+      let last = "no reply yet";
+      const answered = async () => {
+        const reply = await call().catch((err: Error) => ({ status: 0, body: err.message }));
+        last = `${reply.status} ${reply.body.trim()}`;
+        return reply.body === path.answer;
+      };
+      await waitFor(answered, what, 60_000, 200).catch((err: Error) => explain(new Error(`${err.message} (last answer: ${last})`)));
       loads.push(startLoad(what, call, path.answer));
     }
     keyCollector = setInterval(() => {
