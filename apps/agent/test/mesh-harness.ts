@@ -135,6 +135,11 @@ export async function proxyIdentity(adminPort: number): Promise<ProxyIdentitySta
   return ((await res.json()) as { identity: ProxyIdentityStats | null }).identity;
 }
 
+/** The backends part of a proxy's admin /stats, as the tests read it. */
+export interface ProxyBackendStats {
+  backends?: Record<string, { service?: string; endpoints?: { address?: string; port?: number; health?: string; ejected?: boolean; failures?: number }[] }>;
+}
+
 /**
  * Whether the proxy on `adminPort` holds a healthy endpoint of `service`. The
  * agent marks a universal instance ready only once its own proxy answers, so
@@ -143,7 +148,7 @@ export async function proxyIdentity(adminPort: number): Promise<ProxyIdentitySta
  */
 export async function upstreamHealthy(adminPort: number, service: string): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${adminPort}/stats`);
-  const stats = (await res.json()) as { backends?: Record<string, { service?: string; endpoints?: { health?: string }[] }> };
+  const stats = (await res.json()) as ProxyBackendStats;
   return Object.values(stats.backends ?? {}).some((b) => b.service === service && (b.endpoints ?? []).some((e) => e.health === "healthy"));
 }
 

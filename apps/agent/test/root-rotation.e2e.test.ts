@@ -22,6 +22,7 @@ import {
   describeLoads,
   LogCapture,
   proxyIdentity,
+  type ProxyBackendStats,
   send,
   servedChain,
   startApp,
@@ -42,10 +43,7 @@ type Rotation = NonNullable<Awaited<ReturnType<AdminClient["identity"]["rotation
 const stepIndex = (step: string) => (step === "COMPLETED" || step === "REVERSED" ? STEPS.length : STEPS.indexOf(step as (typeof STEPS)[number]));
 const fingerprintOf = (pem: string) => parseCertificate(pem).fingerprintSha256;
 
-/** The parts of a proxy's admin /stats and a gateway's /config a failure report shows. */
-interface ProxyBackends {
-  backends?: Record<string, { service?: string; endpoints?: { address?: string; port?: number; health?: string; ejected?: boolean; failures?: number }[] }>;
-}
+/** The part of a gateway's admin /config a failure report shows. */
 interface GatewayConfig {
   config?: { listeners?: { kind: string; routes?: { sni: string }[] }[] };
 }
@@ -88,7 +86,7 @@ describe("root and workload certificate rotation across two clusters under conti
         const read = async <T,>(port: number, path: string): Promise<T | null> =>
           ((await (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) })).json().catch(() => null)) as T | null);
         return [
-          read<ProxyBackends>(web.proxy.adminPort, "/stats").then((s) =>
+          read<ProxyBackendStats>(web.proxy.adminPort, "/stats").then((s) =>
             `${c.name} web's backends: ${JSON.stringify(Object.values(s?.backends ?? {}).map((b) => [b.service, (b.endpoints ?? []).map((e) => `${e.address}:${e.port} ${e.health}${e.ejected ? " ejected" : ""} failures=${e.failures}`)]))}`,
           ),
           read<GatewayConfig>(c.gateway.adminPort, "/config").then((g) =>
