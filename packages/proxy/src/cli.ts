@@ -10,6 +10,7 @@ import { basename, dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
 import { loadConfigFile } from "./config/config-file.ts";
+import { ConfigFileFollower } from "./config/config-file-follower.ts";
 import { ProxyConfigError } from "./core/apply-result.ts";
 import type { Logger } from "./core/logger.ts";
 import { releaseYoungGeneration } from "./core/young-generation.ts";
@@ -87,8 +88,10 @@ async function main(): Promise<number> {
   }
 
   let proxy: WeftProxy;
+  // File mode: reloads on change, and a push (PUT /config) supersedes the file on disk until it is written again.
+  const follower = pull ? undefined : new ConfigFileFollower(path, () => proxy, logger);
   try {
-    proxy = await WeftProxy.start(await loadConfigFile(path), { logger });
+    proxy = await WeftProxy.start(await loadConfigFile(path), { logger, ...(follower && { onConfigPush: () => follower.pushStarting() }) });
   } catch (err) {
     logger.error("cannot start", { config: path, error: err instanceof ProxyConfigError ? err.reason : err instanceof Error ? err.message : String(err) });
     return 1;
@@ -96,18 +99,7 @@ async function main(): Promise<number> {
   // Start-up is over: from here on the young generation sizes itself to the traffic (src/main.ts held it).
   releaseYoungGeneration();
 
-  let reloading = Promise.resolve();
-  const reload = (why: string) => {
-    reloading = reloading.then(async () => {
-      try {
-        const result = await proxy.applyConfig(await loadConfigFile(path));
-        if (result.ok) logger.info("reloaded", { why, version: result.version });
-        else logger.warn("reload refused, keeping the active config", { why, reason: result.reason, version: proxy.version });
-      } catch (err) {
-        logger.warn("reload failed, keeping the active config", { why, error: err instanceof Error ? err.message : String(err), version: proxy.version });
-      }
-    });
-  };
+  const reload = (why: string, force = false) => void follower?.reload(why, force);
 
   // Pull mode: the file was only the bootstrap; the agent's config replaces it and is not reverted by file events.
   // Loaded only in pull mode: it brings the whole mesh-model wire contract, which a file-mode proxy never needs (memory).
@@ -128,7 +120,7 @@ async function main(): Promise<number> {
   } catch (err) {
     logger.warn("cannot watch the config file; reload with SIGHUP", { error: err instanceof Error ? err.message : String(err) });
   }
-  if (!source) process.on("SIGHUP", () => reload("SIGHUP"));
+  if (!source) process.on("SIGHUP", () => reload("SIGHUP", true));
 
   await new Promise<void>((done) => {
     const stop = (signal: string) => {

@@ -40,6 +40,12 @@ export interface ProxyOptions {
    * (the test suite runs both ways).
    */
   fastPath?: boolean;
+  /**
+   * Told synchronously as an admin push (PUT /config) is about to be applied;
+   * the function it returns gets the push's result (file mode keeps an older
+   * file from reverting a push: config/config-file-follower.ts).
+   */
+  onConfigPush?: () => (result: ApplyResult) => void;
 }
 
 /** The fast path's default: on, unless WEFT_PROXY_FAST_PATH says off. */
@@ -77,6 +83,7 @@ export class WeftProxy {
   private readonly now: () => number;
   private readonly logger: Logger;
   private readonly listenerDrainMs: number;
+  private readonly onConfigPush: ProxyOptions["onConfigPush"];
   private snapshot: Snapshot | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private shuttingDown = false;
@@ -89,6 +96,7 @@ export class WeftProxy {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
     this.listenerDrainMs = options.listenerDrainMs ?? 5000;
+    this.onConfigPush = options.onConfigPush;
     this.healthEvents = new HealthEvents(this.now, (e) => this.countHealthEvent(e));
     this.registry = new BackendRegistry(this.now, this.healthEvents, (service, ok) =>
       this.metrics.healthChecks.inc({ destination_service: service, result: ok ? "success" : "failure" }),
@@ -177,6 +185,14 @@ export class WeftProxy {
   applyConfig(input: unknown): Promise<ApplyResult> {
     const run = this.queue.then(() => this.apply(input));
     this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A config pushed through the admin API (PUT /config): applyConfig, told to `onConfigPush`. */
+  pushConfig(input: unknown): Promise<ApplyResult> {
+    const settled = this.onConfigPush?.();
+    const run = this.applyConfig(input);
+    if (settled) void run.then(settled);
     return run;
   }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -108,6 +108,49 @@ backends:
     release[0]?.();
     expect((await inflight).body).toBe("held");
     expect(await proxy.exited).toBe(0);
+  });
+
+  it("keeps a pushed config when the file's change from before the push is noticed after it (the agent pushes, then writes the file)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-proxy-"));
+    stack.defer(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "proxy.json");
+    const blue = await stack.upstream("blue");
+    const green = await stack.upstream("green");
+    const withAdmin = (up: Upstream, version: string) => {
+      const c = routeTo(up, version);
+      return { ...c, listeners: [...(c.listeners ?? []), { kind: "admin" as const, name: "admin", port: 0 }] };
+    };
+    // As the agent's supervisor writes it: a temporary file renamed over the config.
+    const persist = (c: unknown) => {
+      writeFileSync(`${file}.tmp`, JSON.stringify(c));
+      renameSync(`${file}.tmp`, file);
+    };
+    persist(withAdmin(blue, "1"));
+    const proxy = run(["--config", file]);
+    const bound = (name: string) => proxy.logs.find((l) => l.msg === "listening" && l.listener === name)?.port;
+    await expect.poll(() => bound("admin") !== undefined && bound("outbound") !== undefined, { timeout: 15_000 }).toBe(true);
+    const admin = Number(bound("admin"));
+    const outbound = Number(bound("outbound"));
+    const push = async (c: unknown) => {
+      const res = await send({ port: admin, method: "PUT", path: "/config", headers: { "content-type": "application/json" }, body: JSON.stringify(c) });
+      expect(res.status).toBe(200);
+    };
+    const fileEvents = () => proxy.logs.filter((l) => l.why === "file changed").length;
+
+    await push(withAdmin(green, "2"));
+    const before = fileEvents();
+    persist(withAdmin(green, "2"));
+    // The next push comes before the watcher (100 ms debounce) has read the file just written.
+    await push(withAdmin(blue, "3"));
+    await expect.poll(fileEvents, { timeout: 5000 }).toBeGreaterThan(before);
+    const active = await send({ port: admin, path: "/config" });
+    expect(active.json<{ version: string }>().version).toBe("3");
+    expect((await send({ port: outbound, host: "svc" })).headers["x-upstream"]).toBe("blue");
+
+    // The agent then writes the pushed config: applied, still version 3.
+    persist(withAdmin(blue, "3"));
+    await expect.poll(() => proxy.logs.some((l) => l.msg === "reloaded" && l.version === "3"), { timeout: 5000 }).toBe(true);
+    expect((await send({ port: admin, path: "/config" })).json<{ version: string }>().version).toBe("3");
   });
 
   it.each([

@@ -18,7 +18,8 @@ export interface AdminSource {
   outliers(since: number, limit?: number): unknown;
   /** Recent request summaries after `after` (GET /tap, loopback only); reading turns recording on for a while. */
   tap(after: number, limit: number): unknown;
-  applyConfig(input: unknown): Promise<ApplyResult>;
+  /** PUT /config's apply (the proxy's applyConfig, and file mode learns that a push superseded the file). */
+  pushConfig(input: unknown): Promise<ApplyResult>;
 }
 
 /** Largest config document PUT /config accepts. */
@@ -83,7 +84,7 @@ async function putConfig(source: AdminSource, req: IncomingMessage, res: ServerR
     sendJson(res, 400, { error: "unparseable config", reason: err instanceof ProxyConfigParseError ? err.message : String(err), activeVersion: source.version ?? null });
     return;
   }
-  const result = await source.applyConfig(doc);
+  const result = await source.pushConfig(doc);
   if (result.ok) sendJson(res, 200, { version: result.version });
   else sendJson(res, result.kind === "invalid" ? 400 : 409, { error: "config refused", reason: result.reason, issues: result.issues, activeVersion: source.version ?? null });
 }
