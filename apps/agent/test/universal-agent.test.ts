@@ -1,6 +1,6 @@
 // The agent in universal mode with real weft-proxy processes: discovery from
-// the file, supervision (restart after a kill, config changes picked up by the
-// proxy's own watcher), GET /status, and a clean stop.
+// the file, supervision (restart after a kill, config changes pushed to the
+// running proxy), GET /status, and a clean stop.
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -109,13 +109,16 @@ ${extra}`;
     expect(restarted.lastExit).toMatchObject({ code: null, signal: "SIGKILL" });
     await waitFor(async () => (await get(proxy.adminPort, "/ready").catch(() => ({ status: 0 }))).status === 200, "the restarted proxy to be ready", 15_000);
 
-    // A new service in the file: new config file, picked up by the proxy's own watcher; same process.
+    // A new service in the file: a new config, pushed to the same process and written to its file.
     await writeFile(file, universal(`  - name: ratings\n    instances:\n      - { address: 127.0.0.1, port: ${apps[2]!.port} }\n`));
-    const updated = await waitFor(async () => {
-      const p = (await json<Status>(port, "/status")).proxies[0]!;
-      return p.configVersion !== restarted.configVersion && p;
-    }, "the config to be rewritten", 15_000);
-    await waitFor(async () => (await json<{ version: string }>(proxy.adminPort, "/config")).version === updated.configVersion, "the proxy to load the new version", 10_000);
+    // The change may take two versions: the agent can notice the restarted proxy ready (and mark its endpoint
+    // healthy) just after it compiled the file's change. Wait for the proxy to run the last version the agent
+    // wrote, with ratings in it.
+    await waitFor(async () => {
+      const written = (await json<Status>(port, "/status")).proxies[0]!.configVersion;
+      const running = await json<{ version: string; config: { backends: { service: string }[] } }>(proxy.adminPort, "/config");
+      return running.version === written && running.config.backends.some((b) => b.service === "ratings");
+    }, "the proxy to run the config the agent wrote for ratings", 15_000);
     expect(await get(proxy.outboundPort, "/z", "ratings")).toEqual({ status: 200, body: "ratings /z" });
     expect((await json<Status>(port, "/status")).proxies[0]).toMatchObject({ pid: restarted.pid, restarts: 1 });
     // Discovery reaches the reporter on its own schedule (file watch, debounce): wait for it rather than race it.
