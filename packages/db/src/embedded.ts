@@ -29,6 +29,12 @@ export interface EmbeddedOptions {
    * tests and db:diff) TCP on a free port is used.
    */
   port?: number;
+  /**
+   * Start an in-memory database from this dump of a data folder (PGlite's
+   * `dumpDataDir`, see initializedDataDir) instead of running initdb: about
+   * a second instead of several on 2 cores. Not with `home`.
+   */
+  loadDataDir?: Blob;
 }
 
 /** PostgreSQL's socket file name for port 5432; clients find it from `?host=<dir>`. */
@@ -50,6 +56,7 @@ const MAX_CONNECTIONS = 8;
  * folder the data persists and the folder is locked against a second manager.
  */
 export async function startEmbeddedDatabase(options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
+  if (options.home && options.loadDataDir) throw new Error("loadDataDir starts an in-memory database: it cannot be combined with home");
   let lock: StateLock | undefined;
   let dataDir: string | undefined;
   if (options.home) {
@@ -75,7 +82,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions = {}): Prom
       // A socket file left by a crash would make listen() fail; the lock says nobody uses it.
       rmSync(socketPath, { force: true });
     }
-    db = await PGlite.create(dataDir ? { dataDir } : {});
+    db = await PGlite.create(dataDir ? { dataDir } : options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
     server = socketPath
       ? new PGLiteSocketServer({ db, path: socketPath, maxConnections: MAX_CONNECTIONS })
       : new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: MAX_CONNECTIONS });
@@ -106,4 +113,18 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions = {}): Prom
       return stopped;
     },
   };
+}
+
+/**
+ * The data folder of a just-initialized database (after initdb, before
+ * anything else), as a dump an in-memory database can start from
+ * (`loadDataDir`).
+ */
+export async function initializedDataDir(): Promise<Blob> {
+  const db = await PGlite.create({});
+  try {
+    return await db.dumpDataDir("none");
+  } finally {
+    await db.close();
+  }
 }

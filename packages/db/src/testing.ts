@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { parseConnectionUrl, withDatabase } from "./connection-url.ts";
-import { startEmbeddedDatabase } from "./embedded.ts";
+import { initializedDataDir, startEmbeddedDatabase } from "./embedded.ts";
 
 /** A database that exists for one test file and is dropped afterwards. */
 export interface TestDatabase {
@@ -23,7 +27,7 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(baseUrl = process.env.DATABASE_URL): Promise<TestDatabase> {
   if (!baseUrl) {
-    const embedded = await startEmbeddedDatabase();
+    const embedded = await startFromInitializedDump();
     return { url: embedded.url, kind: "embedded", maxConnections: 1, drop: () => embedded.stop() };
   }
   parseConnectionUrl(baseUrl);
@@ -49,4 +53,48 @@ export async function createTestDatabase(baseUrl = process.env.DATABASE_URL): Pr
       }
     },
   };
+}
+
+/**
+ * Where the dump of a just-initialized embedded database is kept for every
+ * test process of this user: per PGlite version (a dump is read only by the
+ * version that made it).
+ */
+export function initializedDumpFile(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = join(dirname(require.resolve("@electric-sql/pglite")), "..", "package.json");
+  const { version } = require(pkg) as { version: string };
+  return join(tmpdir(), `weft-pglite-${version}-${process.getuid?.() ?? "user"}`, "initialized.tar");
+}
+
+let dump: Promise<Blob> | undefined;
+
+/**
+ * An in-memory embedded database started from the dump of a just-initialized
+ * one instead of running initdb (which takes most of its start: ~4 s against
+ * ~1.4 s on 2 cores, and the suites start one per test manager). The dump is
+ * made once per machine, by the first process that needs it, and written
+ * atomically; one that cannot be read or loaded is made again.
+ */
+async function startFromInitializedDump(): Promise<Awaited<ReturnType<typeof startEmbeddedDatabase>>> {
+  const file = initializedDumpFile();
+  dump ??= readFile(file).then(
+    (bytes) => new Blob([bytes]),
+    async () => {
+      const made = await initializedDataDir();
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+      await writeFile(partial, new Uint8Array(await made.arrayBuffer()), { mode: 0o600 });
+      await rename(partial, file);
+      return made;
+    },
+  );
+  try {
+    return await startEmbeddedDatabase({ loadDataDir: await dump });
+  } catch {
+    // A dump another version or a crash left behind: made again by the next start; this one runs initdb.
+    dump = undefined;
+    await rm(file, { force: true });
+    return startEmbeddedDatabase();
+  }
 }
