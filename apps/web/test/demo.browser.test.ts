@@ -144,7 +144,16 @@ describe("the dashboard against the running demo (npm start)", () => {
     await page.getByTestId("protect-namespace-input").fill("shop");
     await page.getByTestId("protect-namespace").click();
     const protectedTable = page.getByTestId("protected-namespaces");
-    await protectedTable.getByRole("cell", { name: "shop", exact: true }).waitFor();
+    // Failed once on a loaded machine with nothing to go on: the failure now says what was stored and what the page showed.
+    await protectedTable
+      .getByRole("cell", { name: "shop", exact: true })
+      .waitFor()
+      .catch(async (err: Error) => {
+        await saveScreenshot(page, "demo-protect-namespace-failure", { fullPage: true }).catch(() => undefined);
+        const stored = await admin.namespaces.protected.query().catch((e: Error) => e.message);
+        const shown = (await page.locator("main").innerText().catch((e: Error) => e.message)).slice(0, 2000);
+        throw new Error(`${err.message}\nstored: ${JSON.stringify(stored)}\npage errors: ${JSON.stringify(pageErrors)}\npage: ${shown}`);
+      });
 
     // The operator's edit becomes a change request instead of a new revision; they see no unprotect control.
     const operator = await openPage(browser, { pageErrors });
