@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import pg from "pg";
 import { parseConnectionUrl, withDatabase } from "./connection-url.ts";
-import { initializedDataDir, startEmbeddedDatabase } from "./embedded.ts";
+import { initializedDataDir, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.ts";
 
 /** A database that exists for one test file and is dropped afterwards. */
 export interface TestDatabase {
@@ -76,7 +76,7 @@ let dump: Promise<Blob> | undefined;
  * made once per machine, by the first process that needs it, and written
  * atomically; one that cannot be read or loaded is made again.
  */
-async function startFromInitializedDump(): Promise<Awaited<ReturnType<typeof startEmbeddedDatabase>>> {
+async function startFromInitializedDump(): Promise<EmbeddedDatabase> {
   const file = initializedDumpFile();
   dump ??= readFile(file).then(
     (bytes) => new Blob([bytes]),
