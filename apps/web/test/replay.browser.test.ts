@@ -23,7 +23,7 @@ const CANARY_EDGE = "edge:svc:east/shop/frontend->svc:east/shop/checkout-canary"
 const MARKER = "revision:HTTPRoute/shop/checkout@2";
 
 type Cy = {
-  getElementById: (id: string) => { nonempty: () => boolean; visible: () => boolean; data: (key: string) => unknown };
+  getElementById: (id: string) => { nonempty: () => boolean; visible: () => boolean; pstyle: (name: string) => { value: unknown }; data: (key: string) => unknown };
   nodes: () => { filter: (f: (n: { isChildless: () => boolean }) => boolean) => { map: <T>(f: (n: { id: () => string; position: () => { x: number; y: number } }) => T) => T[] } };
 };
 
@@ -83,10 +83,16 @@ describe("topology replay", () => {
 
   afterAll(() => harness.stop());
 
+  // cytoscape caches visible() per element and clears that cache only when it next applies the element's style
+  // (lazily: on pstyle(), which its renderer calls on the next animation frame). Read right after the frame's data
+  // changed, visible() could still answer for the frame before (seen once: absent, yet "visible"). Reading the
+  // display style first applies the new style, as drawing does, so visible() answers for what is drawn.
   const canaryEdge = () => page.evaluate((id) => {
     const cy = (window as unknown as { __weftTopology?: Cy }).__weftTopology;
     const e = cy?.getElementById(id);
-    return e && e.nonempty() ? { visible: e.visible(), absent: e.data("absent") === true, label: String(e.data("label")) } : null;
+    if (!e || !e.nonempty()) return null;
+    e.pstyle("display");
+    return { visible: e.visible(), absent: e.data("absent") === true, label: String(e.data("label")) };
   }, CANARY_EDGE);
   const positions = () =>
     page.evaluate(() => {
