@@ -296,6 +296,38 @@ describe("guarded actions in Chromium against a real manager", () => {
     }
   });
 
+  it("lists a namespace protected while the page's list was still loading (the list is fetched again, not its first answer kept)", async () => {
+    // The page's first fetch of the list is answered as the manager answered it before the change, and held
+    // until the change is saved (as a slower call in the same batch holds it up). React Query's invalidation
+    // alone would keep that answer (TanStack/query#8530); a clean-clone npm test failed this way.
+    const page = await signedInPage("admin", adminPassword, "/services");
+    let release!: () => void;
+    const held = new Promise<void>((done) => (release = done));
+    let first = true;
+    await page.route(/\/trpc\/[^?]*namespaces\.protected/, async (route) => {
+      if (!first) return route.continue();
+      first = false;
+      const before = await route.fetch();
+      await held;
+      await route.fulfill({ response: before }).catch(() => undefined); // the page may have cancelled it
+    });
+    try {
+      await page.goto(`${webOrigin}/change-requests`);
+      await page.getByTestId("protect-namespace-input").fill("ledger");
+      await page.getByTestId("protect-namespace").click();
+      // Saved, and the page has asked for the list again: the form clears itself just before it asks.
+      await page.waitForFunction(() => (document.querySelector('[data-testid="protect-namespace-input"]') as HTMLInputElement | null)?.value === "");
+      expect((await admin.namespaces.protected.query()).map((p) => p.namespace)).toContain("ledger");
+      expect(first).toBe(false);
+      release();
+      await page.getByTestId("protected-namespaces").getByRole("cell", { name: "ledger", exact: true }).waitFor();
+    } finally {
+      release();
+      await page.context().close();
+      await admin.namespaces.unprotect.mutate({ namespace: "ledger" });
+    }
+  });
+
   it("shows a new API token once, with a Copy button that puts it on the clipboard", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, permissions: ["clipboard-read", "clipboard-write"] });
     const page = await signedInPage("admin", adminPassword, "/users", context);

@@ -5,6 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { safeNext, toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 
 /** Local sign-in; an OIDC button when the manager has a provider configured. */
 export function LoginForm() {
@@ -27,7 +28,7 @@ export function LoginForm() {
   const login = useMutation(
     trpc.auth.login.mutationOptions({
       onSuccess: async () => {
-        await queryClient.invalidateQueries();
+        await refreshAfterChange(queryClient);
         router.replace(next);
       },
     }),

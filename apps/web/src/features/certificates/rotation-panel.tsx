@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
 import { Empty } from "../ui/states.tsx";
@@ -63,12 +64,12 @@ function RotationActions({ rotation }: { rotation: RotationData }) {
   const stale = confirmReverse ? staleReverse(confirmReverse, rotation) : null;
   const onSuccess = async () => {
     setConfirmReverse(null);
-    await queryClient.invalidateQueries({ queryKey: trpc.identity.pathKey() });
+    await refreshAfterChange(queryClient, { queryKey: trpc.identity.pathKey() });
   };
   const pause = useMutation(trpc.identity.rotation.pause.mutationOptions({ onSuccess }));
   const resume = useMutation(trpc.identity.rotation.resume.mutationOptions({ onSuccess }));
   // Refused (it moved on meanwhile): the page reads the rotation again, so the dialog also says how it changed.
-  const reverse = useMutation(trpc.identity.rotation.reverse.mutationOptions({ onSuccess, onError: () => queryClient.invalidateQueries({ queryKey: trpc.identity.pathKey() }) }));
+  const reverse = useMutation(trpc.identity.rotation.reverse.mutationOptions({ onSuccess, onError: () => refreshAfterChange(queryClient, { queryKey: trpc.identity.pathKey() }) }));
   const busy = pause.isPending || resume.isPending || reverse.isPending;
   // A reverse refused from the dialog is said in the dialog (it is modal: the page behind is out of reach).
   const error = pause.error ?? resume.error ?? (confirmReverse ? null : reverse.error);

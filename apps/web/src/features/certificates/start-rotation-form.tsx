@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import styles from "./certificates.module.css";
 import { startFormFieldOf, validateStartForm, type StartForm, type StartFormField } from "./rotation-view.ts";
 
@@ -23,7 +24,7 @@ export function StartRotationForm({ onClose }: { onClose: () => void }) {
   const start = useMutation(
     trpc.identity.rotation.start.mutationOptions({
       onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.identity.pathKey() });
+        await refreshAfterChange(queryClient, { queryKey: trpc.identity.pathKey() });
         onClose();
       },
     }),

@@ -5,6 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import { StructuredDiff, TextDiff } from "../policy-editor/change-result.tsx";
 import type { DiffEntryLike } from "../policy-editor/diff-model.ts";
 import { useSession } from "../shell/session.tsx";
@@ -24,8 +25,8 @@ function Review({ id }: { id: string }) {
   const [reason, setReason] = useState("");
   const query = useQuery(trpc.changeRequests.byId.queryOptions({ id }));
   const done = async () => {
-    await queryClient.invalidateQueries({ queryKey: trpc.changeRequests.pathKey() });
-    await queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() });
+    await refreshAfterChange(queryClient, { queryKey: trpc.changeRequests.pathKey() });
+    await refreshAfterChange(queryClient, { queryKey: trpc.resources.pathKey() });
   };
   const approve = useMutation(trpc.changeRequests.approve.mutationOptions({ onSuccess: done }));
   const reject = useMutation(trpc.changeRequests.reject.mutationOptions({ onSuccess: done }));

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import { useSession } from "../shell/session.tsx";
 import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime } from "../ui/format.ts";
@@ -30,7 +31,7 @@ export function ProtectedNamespaces() {
   const queryClient = useQueryClient();
   const [namespace, setNamespace] = useState("");
   const query = useQuery(trpc.namespaces.protected.queryOptions());
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.namespaces.protected.queryKey() });
+  const refresh = () => refreshAfterChange(queryClient, { queryKey: trpc.namespaces.protected.queryKey() });
   const protect = useMutation(
     trpc.namespaces.protect.mutationOptions({
       onSuccess: async () => {

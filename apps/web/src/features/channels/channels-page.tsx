@@ -5,6 +5,7 @@ import type { NotificationChannelType, ValidationIssue } from "@weft/mesh-model"
 import { useState, type FormEvent } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import { useSession } from "../shell/session.tsx";
 import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime } from "../ui/format.ts";
@@ -23,7 +24,7 @@ function NewChannel() {
   const [namespaces, setNamespaces] = useState("");
   const [values, setValues] = useState<Record<string, string>>({});
   const [issues, setIssues] = useState<ValidationIssue[]>([]);
-  const create = useMutation(trpc.channels.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.channels.pathKey() }) }));
+  const create = useMutation(trpc.channels.create.mutationOptions({ onSuccess: () => refreshAfterChange(queryClient, { queryKey: trpc.channels.pathKey() }) }));
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     const r = channelInputOf({ type, name, severities, namespaces, values });
@@ -99,7 +100,7 @@ function Deliveries({ channelId }: { channelId: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const query = useQuery(trpc.channels.deliveries.queryOptions(channelId ? { channelId, limit: 50 } : { limit: 50 }, { refetchInterval: 5_000 }));
-  const resend = useMutation(trpc.channels.resend.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.channels.deliveries.pathKey() }) }));
+  const resend = useMutation(trpc.channels.resend.mutationOptions({ onSuccess: () => refreshAfterChange(queryClient, { queryKey: trpc.channels.deliveries.pathKey() }) }));
   return (
     <QueryState query={query} what="deliveries" isEmpty={(d) => d.length === 0} empty={<Empty title="Nothing sent yet" />}>
       {(rows) => (
@@ -151,7 +152,7 @@ export function ChannelsPage() {
   const session = useSession();
   const [selected, setSelected] = useState<string | null>(null);
   const query = useQuery(trpc.channels.list.queryOptions(undefined, { enabled: session.isAdmin }));
-  const test = useMutation(trpc.channels.sendTest.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.channels.deliveries.pathKey() }) }));
+  const test = useMutation(trpc.channels.sendTest.mutationOptions({ onSuccess: () => refreshAfterChange(queryClient, { queryKey: trpc.channels.deliveries.pathKey() }) }));
   if (!session.isAdmin)
     return (
       <>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import { useSession } from "../shell/session.tsx";
 import { DataTable } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
@@ -16,7 +17,7 @@ function AddCluster() {
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [region, setRegion] = useState("");
-  const create = useMutation(trpc.clusters.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.clusters.pathKey() }) }));
+  const create = useMutation(trpc.clusters.create.mutationOptions({ onSuccess: () => refreshAfterChange(queryClient, { queryKey: trpc.clusters.pathKey() }) }));
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate({ name, ...(region ? { region } : {}) });

@@ -5,6 +5,7 @@ import { useSearchParams } from "next/navigation";
 import { Fragment, useEffect, useState } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import type { ChangeResultView } from "../../trpc/types.ts";
 import { DataTable, DetailRow } from "../ui/data-table.tsx";
 import { formatDateTime, formatRelative } from "../ui/format.ts";
@@ -40,7 +41,7 @@ export function HistoryPanel({ resource, canEdit, onResult }: { resource: Ref; c
       onSuccess: async (result) => {
         setConfirming(null);
         onResult(result);
-        await queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() });
+        await refreshAfterChange(queryClient, { queryKey: trpc.resources.pathKey() });
       },
     }),
   );

@@ -8,6 +8,7 @@ import { useMemo, useState } from "react";
 import { z } from "zod";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import type { ChangeResultView } from "../../trpc/types.ts";
 import { newPolicyFor, SERVICE_POLICY_KINDS, type ServicePolicyKind } from "../policies/policy-catalog.ts";
 import { RolloutOwnedRoute } from "../rollouts/rollout-owned-route.tsx";
@@ -98,7 +99,7 @@ function Editor({
       onSuccess: async (res) => {
         setResult(res);
         if (!res.dryRun && (res.status === "applied" || res.status === "pending-approval")) {
-          await queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() });
+          await refreshAfterChange(queryClient, { queryKey: trpc.resources.pathKey() });
           if (!existing && res.status === "applied") router.replace(hrefWithFilters("/policies/edit", params, { kind, namespace, name: nameOfValue(value) }));
         }
       },

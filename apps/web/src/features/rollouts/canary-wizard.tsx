@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { HTTPRouteSchema } from "@weft/mesh-model";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import { useSession } from "../shell/session.tsx";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { ErrorState, Loading, Panel } from "../ui/states.tsx";
@@ -102,7 +103,7 @@ export function CanaryWizard() {
   const start = useMutation(
     trpc.rollouts.start.mutationOptions({
       onSuccess: async (res) => {
-        await Promise.all([queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() }), queryClient.invalidateQueries({ queryKey: trpc.rollouts.pathKey() })]);
+        await Promise.all([refreshAfterChange(queryClient, { queryKey: trpc.resources.pathKey() }), refreshAfterChange(queryClient, { queryKey: trpc.rollouts.pathKey() })]);
         if (res.status === "started") router.push(rolloutHref(params, draft.namespace, draft.name));
       },
     }),

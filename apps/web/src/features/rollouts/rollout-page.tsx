@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import { useSession } from "../shell/session.tsx";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { formatDateTime } from "../ui/format.ts";
@@ -20,7 +21,7 @@ import { useRollout } from "./use-rollouts.ts";
 function useOperation(namespace: string, name: string) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const onSuccess = () => queryClient.invalidateQueries({ queryKey: trpc.rollouts.pathKey() });
+  const onSuccess = () => refreshAfterChange(queryClient, { queryKey: trpc.rollouts.pathKey() });
   const ops = {
     pause: useMutation(trpc.rollouts.pause.mutationOptions({ onSuccess })),
     resume: useMutation(trpc.rollouts.resume.mutationOptions({ onSuccess })),

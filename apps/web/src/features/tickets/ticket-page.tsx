@@ -6,6 +6,7 @@ import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import { useSession } from "../shell/session.tsx";
 import { hrefWithFilters } from "../shell/view-filters.ts";
 import { formatBudget, formatBurn, formatSli } from "../slo/slo-view.ts";
@@ -28,7 +29,7 @@ function Actions({ id, status, namespace }: { id: string; status: string; namesp
   const queryClient = useQueryClient();
   const session = useSession();
   const [comment, setComment] = useState("");
-  const done = { onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.tickets.pathKey() }) };
+  const done = { onSuccess: () => refreshAfterChange(queryClient, { queryKey: trpc.tickets.pathKey() }) };
   const ack = useMutation(trpc.tickets.acknowledge.mutationOptions(done));
   const assign = useMutation(trpc.tickets.assign.mutationOptions(done));
   const add = useMutation(trpc.tickets.comment.mutationOptions({ onSuccess: async () => (setComment(""), await done.onSuccess()) }));

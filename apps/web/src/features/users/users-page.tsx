@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useState, type FormEvent } from "react";
 import { toApiFailure } from "../../trpc/api-errors.ts";
 import { useTRPC } from "../../trpc/context.ts";
+import { refreshAfterChange } from "../../trpc/refresh.ts";
 import type { RouterOutputs } from "../../trpc/types.ts";
 import type { Role } from "../shell/permissions.ts";
 import { ConfirmDialog } from "../certificates/confirm-dialog.tsx";
@@ -35,7 +36,7 @@ function CreateUser() {
     trpc.users.create.mutationOptions({
       onSuccess: async () => {
         setForm({ username: "", password: "", role: "VIEWER", displayName: "" });
-        await queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
+        await refreshAfterChange(queryClient, { queryKey: trpc.users.pathKey() });
       },
     }),
   );
@@ -76,7 +77,7 @@ function CreateUser() {
 function UserDetails({ user }: { user: UserRow }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
+  const refresh = () => refreshAfterChange(queryClient, { queryKey: trpc.users.pathKey() });
   const [binding, setBinding] = useState({ role: "OPERATOR" as Role, namespace: "" });
   const [password, setPassword] = useState("");
   const addBinding = useMutation(trpc.users.addRoleBinding.mutationOptions({ onSuccess: refresh }));
@@ -152,7 +153,7 @@ function UsersAdmin() {
   const session = useSession();
   const query = useQuery(trpc.users.list.queryOptions());
   const [open, setOpen] = useState<string | null>(null);
-  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() }) }));
+  const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: () => refreshAfterChange(queryClient, { queryKey: trpc.users.pathKey() }) }));
   // A role change is asked before it is made: it takes effect on the user's next request.
   const [roleChange, setRoleChange] = useState<{ id: string; username: string; from: Role; to: Role; bindings: BindingLike[] } | null>(null);
   return (
@@ -246,7 +247,7 @@ function TokensPanel() {
   const query = useQuery(trpc.tokens.list.queryOptions());
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.pathKey() });
+  const refresh = () => refreshAfterChange(queryClient, { queryKey: trpc.tokens.pathKey() });
   const create = useMutation(trpc.tokens.create.mutationOptions({ onSuccess: async () => { setName(""); await refresh(); } }));
   const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: refresh }));
   return (
