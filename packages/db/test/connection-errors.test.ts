@@ -1,16 +1,25 @@
-import { createServer, type AddressInfo } from "node:net";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { parseConnectionUrl } from "../src/connection-url.ts";
 import { openDatabase } from "../src/database.ts";
 import { DatabaseError } from "../src/errors.ts";
 
-/** A loopback port with nothing listening on it. */
+/**
+ * A loopback port that refuses connections and keeps refusing them: below the
+ * ephemeral range, so no test's `listen(0)` running beside this one can be
+ * handed it (a bound-then-released port can be, and the proxy's tests failed on
+ * exactly that).
+ */
 async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (let port = 1; port < 1024; port++) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => (socket.destroy(), resolve(false)));
+      socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code === "ECONNREFUSED"));
+    });
+    if (refused) return port;
+  }
+  throw new Error("closedPort: every port below 1024 on 127.0.0.1 accepts connections");
 }
 
 describe("DATABASE_URL errors", () => {

@@ -53,13 +53,27 @@ export async function startUpstream(name: string, handler: UpstreamHandler = ech
   return upstream;
 }
 
-/** A port nothing listens on (bound, then released). */
+/**
+ * A loopback port that refuses connections and keeps refusing them.
+ *
+ * Not a port bound and released: the kernel hands released ports out again, to
+ * the next `listen(0)` of a test running in parallel, and a request meant for
+ * the "dead" endpoint then reached that test's upstream and was answered 200 (a
+ * clean-clone `npm test` failed on it). A port below the ephemeral range is never
+ * handed out, by `listen(0)` or as a connection's source port, and no test binds
+ * one; the first such port that refuses a connection now is the answer.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let candidate = 1; candidate < 1024; candidate++) if (await refuses(candidate)) return candidate;
+  throw new Error("closedPort: every port below 1024 on 127.0.0.1 accepts connections");
+}
+
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(false)));
+    socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code === "ECONNREFUSED"));
+  });
 }
 
 export interface ClientResponse {
